@@ -1,0 +1,62 @@
+"""Settings in one validated object, read from ``DAWNA_*`` environment variables.
+
+Outside development a real secret key is required: the default is refused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
+DEFAULT_DB_PATH = Path("var") / "dawna.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DAWNA_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}")
+    secret_key: str = DEV_SECRET
+    cookie_secure: bool | None = None
+    session_hours: int = Field(default=8, ge=1, le=24)
+    lockout_failures: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    site_timezone: str = "Asia/Shanghai"
+    default_locale: Literal["en", "zh_CN"] = "zh_CN"
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("DAWNA_SECRET_KEY must be set to a random value of 32+ characters")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies everywhere but plain-HTTP development unless set explicitly."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.env == "production"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.site_timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

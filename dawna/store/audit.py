@@ -1,0 +1,133 @@
+"""The audit trail: every create, change or delete of an audited row writes one record per field.
+
+Written by a ``after_flush`` listener in the same transaction as the change, so a change and its
+audit record commit or roll back together (21 CFR 11.10(e); ICH E6(R3) 4.2 / 3.16.1: who, when,
+what, old and new value, why). Audit rows themselves are append-only: the migration installs
+database triggers that refuse UPDATE and DELETE on ``audit_record``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from dawna.clock import utcnow
+from dawna.errors import ValidationError
+from dawna.store.base import Base
+from dawna.store.models import AuditRecord
+
+#: Columns whose values never enter the audit trail in clear.
+REDACTED = {("app_user", "password_hash")}
+REDACTED_TEXT = "[redacted]"
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing: a logged-in user, or a named system process (CLI, demo loader)."""
+
+    user_id: int | None
+    username: str
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _site_id(session: Session, obj: Base) -> int | None:
+    site_id = getattr(obj, "site_id", None)
+    if site_id is not None:
+        return int(site_id)
+    participant_id = getattr(obj, "participant_id", None)
+    if participant_id is not None:
+        from dawna.store.models import Participant
+
+        participant = session.get(Participant, participant_id)
+        return participant.site_id if participant else None
+    return None
+
+
+def _row_id(obj: Base) -> str:
+    identity = inspect(obj).identity
+    if identity is None:  # pragma: no cover - flushed rows always have one
+        return "?"
+    return ",".join(str(part) for part in identity)
+
+
+def _changes(obj: Base, action: str) -> list[tuple[str, str | None, str | None]]:
+    state = inspect(obj)
+    table = obj.__tablename__
+    out: list[tuple[str, str | None, str | None]] = []
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        hist = state.attrs[key].history
+        if action == "create":
+            old, new = None, _text(state.dict.get(key, getattr(obj, key)))
+            if new is None:
+                continue
+        elif action == "update":
+            if not hist.has_changes():
+                continue
+            old = _text(hist.deleted[0]) if hist.deleted else None
+            new = _text(hist.added[0]) if hist.added else None
+            if old == new:
+                continue
+        else:
+            value = hist.deleted[0] if hist.deleted else state.dict.get(key)
+            old, new = _text(value), None
+        if (table, key) in REDACTED:
+            old = REDACTED_TEXT if old is not None else None
+            new = REDACTED_TEXT if new is not None else None
+        out.append((key, old, new))
+    return out
+
+
+def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    pending: list[tuple[str, Base]] = []
+    for action, objs in (("create", session.new), ("update", session.dirty),
+                         ("delete", session.deleted)):
+        pending.extend((action, o) for o in objs if isinstance(o, Base) and o.__audited__)
+    if not pending:
+        return
+    actor = session.info.get("actor")
+    reason = (session.info.get("reason") or "").strip()
+    if not isinstance(actor, Actor):
+        raise ValidationError("every write needs an identified user", field="actor")
+    if not reason:
+        raise ValidationError("a reason is required for every change", field="reason")
+    if len(reason) > MAX_REASON:
+        raise ValidationError(f"at most {MAX_REASON} characters", field="reason")
+    now = session.info.get("now") or utcnow()
+    rows: list[dict[str, Any]] = []
+    with session.no_autoflush:
+        for action, obj in pending:
+            for field, old, new in _changes(obj, action):
+                rows.append(
+                    {
+                        "at": now, "actor_id": actor.user_id, "actor": actor.username,
+                        "action": action, "table_name": obj.__tablename__, "row_id": _row_id(obj),
+                        "site_id": _site_id(session, obj), "field": field,
+                        "old_value": old, "new_value": new, "reason": reason,
+                    }
+                )
+    if rows:
+        session.connection().execute(AuditRecord.__table__.insert(), rows)
+
+
+def install(session_class: type[Session] = Session) -> None:
+    """Attach the audit listener (idempotent)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)

@@ -1,0 +1,174 @@
+"""SQLAlchemy models: sites, users and their per-site roles, participants, audit trail.
+
+Identity (names, record numbers, contact details) lives in ``participant_identity``, apart from
+the clinical ``participant`` row, so clinical exports and most roles never touch it (ICH E6(R3)
+section 2.9 / GCP confidentiality of subject identity).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dawna.clock import utcnow
+from dawna.store.base import Base, UTCDateTime
+
+
+class Role(enum.StrEnum):
+    """The trial team's roles; what each may do is in ``dawna.services.access``."""
+
+    ADMINISTRATOR = "administrator"
+    INVESTIGATOR = "investigator"
+    COORDINATOR = "coordinator"
+    IMAGING_READER = "imaging_reader"
+    STATISTICIAN = "statistician"
+    MONITOR = "monitor"
+
+
+class ParticipantStatus(enum.StrEnum):
+    SCREENING = "screening"
+    SCREEN_FAILED = "screen_failed"
+    ENROLLED = "enrolled"
+    WITHDRAWN = "withdrawn"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=32, validate_strings=True,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class Site(Base):
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    status: Mapped[str] = mapped_column(String(32), default="RECRUITING")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Membership(Base):
+    """A user's role at one site; a user may hold several."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "site_id", "role", name="uq_membership"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    site: Mapped[Site] = relationship(lazy="joined")
+
+
+class Participant(Base):
+    """A screened person, known to the clinical record only by pseudonym and screening number."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    screening_number: Mapped[str] = mapped_column(String(32), unique=True)
+    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[ParticipantStatus] = mapped_column(
+        _enum(ParticipantStatus, "participant_status"), default=ParticipantStatus.SCREENING
+    )
+    consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    site: Mapped[Site] = relationship(lazy="joined")
+    identity: Mapped[ParticipantIdentity | None] = relationship(
+        back_populates="participant", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class ParticipantIdentity(Base):
+    """Directly identifying data, kept apart from clinical data and from most roles."""
+
+    __tablename__ = "participant_identity"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    full_name: Mapped[str] = mapped_column(String(200))
+    medical_record_number: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    participant: Mapped[Participant] = relationship(back_populates="identity")
+
+
+class UserSession(Base):
+    """A server-side login session; the cookie carries a token whose SHA-256 is stored here."""
+
+    __tablename__ = "user_session"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Consecutive failed logins per username, for lockout (OWASP ASVS 2.2.1)."""
+
+    __tablename__ = "login_throttle"
+    __audited__ = False
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditRecord(Base):
+    """One changed field of one row: append-only (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "audit_record"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)

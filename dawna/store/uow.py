@@ -1,0 +1,57 @@
+"""One unit of work per use case (cosmicpython ``service_layer/unit_of_work.py``).
+
+``with UnitOfWork(db, actor, reason) as uow: ...; uow.commit()`` — anything not committed is
+rolled back. The actor and reason travel on the session so the audit listener can write them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.orm import Session
+
+from dawna.store.audit import Actor
+from dawna.store.db import Database
+
+
+class UnitOfWork:
+    def __init__(self, db: Database, actor: Actor, reason: str | None = None,
+                 now: datetime | None = None) -> None:
+        self._db = db
+        self.actor = actor
+        self._reason = reason
+        self._now = now
+        self._committed = False
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._db.sessions()
+        self._session.info["actor"] = self.actor
+        self._session.info["reason"] = self._reason
+        if self._now is not None:
+            self._session.info["now"] = self._now
+        return self
+
+    def set_reason(self, reason: str) -> None:
+        self.session.info["reason"] = reason
+
+    def commit(self) -> None:
+        self.session.commit()
+        self._committed = True
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        session = self.session
+        try:
+            if not self._committed or exc_type is not None:
+                session.rollback()
+        finally:
+            session.close()
+            self._session = None

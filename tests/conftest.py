@@ -1,0 +1,104 @@
+"""Shared fixtures: fresh databases (SQLite file and PostgreSQL), settings, principals.
+
+PostgreSQL: one migrated template database per run, then a fresh database per test created from
+it and dropped afterwards. Unreachable PostgreSQL skips those tests locally but fails under
+``CI=true``, where they must run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dawna.config import Settings
+from dawna.store.db import Database
+from dawna.store.migrate import upgrade
+
+PG_ADMIN = os.environ.get("DAWNA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _pg_admin_conn():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    try:
+        conn = _pg_admin_conn()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        if IN_CI:
+            pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN} under CI=true: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN}: {exc}")
+    name = f"dawna_tpl_{uuid.uuid4().hex[:10]}"
+    conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        upgrade(_pg_url(name))
+        yield name
+    finally:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _fresh_pg(template: str) -> Iterator[str]:
+    name = f"dawna_t_{uuid.uuid4().hex[:12]}"
+    with _pg_admin_conn() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        with _pg_admin_conn() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        target = tmp_path / "dawna.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+    else:
+        yield from _fresh_pg(request.getfixturevalue("pg_template"))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """SQLite only, for the web and CLI tests (storage itself is tested on both)."""
+    target = tmp_path / "web.sqlite3"
+    shutil.copy(sqlite_template, target)
+    database = Database(f"sqlite:///{target}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(env="test", database_url=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+                    secret_key="t" * 40, lockout_failures=5, lockout_minutes=15)
