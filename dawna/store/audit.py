@@ -61,10 +61,8 @@ def _site_id(session: Session, obj: Base) -> int | None:
 
 
 def _row_id(obj: Base) -> str:
-    identity = inspect(obj).identity
-    if identity is None:  # pragma: no cover - flushed rows always have one
-        return "?"
-    return ",".join(str(part) for part in identity)
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(part) for part in key)
 
 
 def _changes(obj: Base, action: str) -> list[tuple[str, str | None, str | None]]:

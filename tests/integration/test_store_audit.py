@@ -62,6 +62,9 @@ def test_create_writes_one_audit_record_per_field_with_actor_time_and_reason(db:
     assert (r.action, r.actor, r.actor_id, r.old_value, r.new_value, r.reason) == (
         "create", "alice", 7, None, "S1-S001", "registered at screening visit")
     assert r.at == T0 and r.site_id == site_id
+    with db.sessions() as s:
+        pid = s.scalars(select(Participant.id)).one()
+    assert {row.row_id for row in rows} == {str(pid)}
     identity = {r.field: r for r in _audit(db, "participant_identity")}
     assert identity["full_name"].new_value == "王秀英"
     assert identity["full_name"].site_id == site_id  # scoped to the participant's site

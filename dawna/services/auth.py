@@ -1,0 +1,122 @@
+"""Log in and out, sessions and lockout.
+
+Passwords are hashed with Argon2id (argon2-cffi defaults, RFC 9106). After ``lockout_failures``
+consecutive failures a username is locked for ``lockout_minutes`` (OWASP ASVS 4.0 section 2.2.1);
+the answer for an unknown username is the same as for a wrong password, and takes as long.
+Session cookies carry a random token; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from dawna.clock import utcnow
+from dawna.config import Settings
+from dawna.errors import AuthenticationFailed, ValidationError
+from dawna.i18n import _
+from dawna.services.access import Principal
+from dawna.store.db import Database
+from dawna.store.models import LoginThrottle, User, UserSession
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            _("must be at least {n} characters").format(n=MIN_PASSWORD_LENGTH), field="password"
+        )
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def principal_of(user: User) -> Principal:
+    roles: dict[int, set] = {}
+    for m in user.memberships:
+        roles.setdefault(m.site_id, set()).add(m.role)
+    return Principal(
+        user_id=user.id, username=user.username, display_name=user.display_name,
+        roles={s: frozenset(r) for s, r in roles.items()}, locale=user.locale,
+    )
+
+
+def login(db: Database, settings: Settings, username: str, password: str,
+          now: datetime | None = None) -> tuple[str, Principal]:
+    """Check credentials; on success return a new session token and the principal."""
+    now = now or utcnow()
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError(_("enter your user name"), field="username")
+    if not password:
+        raise ValidationError(_("enter your password"), field="password")
+    with db.sessions() as session, session.begin():
+        throttle = session.get(LoginThrottle, username, with_for_update=True)
+        if throttle and throttle.locked_until and throttle.locked_until > now:
+            minutes = int((throttle.locked_until - now).total_seconds() // 60) + 1
+            raise AuthenticationFailed(
+                _("too many failed attempts: this account is locked for {m} more minutes").format(
+                    m=minutes
+                ),
+                field="username",
+            )
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+        if not ok or user is None or not user.is_active:
+            if throttle is None:
+                throttle = LoginThrottle(username=username, failures=0)
+                session.add(throttle)
+            throttle.failures += 1
+            if throttle.failures >= settings.lockout_failures:
+                throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                throttle.failures = 0
+            failed = True
+        else:
+            if throttle is not None:
+                session.delete(throttle)
+            token = secrets.token_urlsafe(32)
+            session.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
+                                    expires_at=now + timedelta(hours=settings.session_hours)))
+            principal = principal_of(user)
+            failed = False
+    if failed:
+        raise AuthenticationFailed(_("wrong user name or password"), field="password")
+    return token, principal
+
+
+def resolve(db: Database, token: str | None, now: datetime | None = None) -> Principal | None:
+    """The principal of a session token, or None when absent, unknown or expired."""
+    if not token:
+        return None
+    now = now or utcnow()
+    with db.sessions() as session:
+        row = session.scalars(
+            select(UserSession).where(UserSession.token_hash == _token_hash(token))
+        ).one_or_none()
+        if row is None or row.expires_at <= now or not row.user.is_active:
+            return None
+        return principal_of(row.user)
+
+
+def logout(db: Database, token: str | None) -> None:
+    if not token:
+        return
+    with db.sessions() as session, session.begin():
+        session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))

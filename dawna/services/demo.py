@@ -1,0 +1,107 @@
+"""Fill an empty database with the simulated demo trial described in ``dawna/demo/trial.yaml``.
+
+Registrations go through the same services as the web application, so the demo data carries the
+same audit trail a real site would produce.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+
+from dawna.clock import local_today
+from dawna.config import Settings
+from dawna.errors import ConflictError, ValidationError
+from dawna.i18n import _
+from dawna.services import admin, participants
+from dawna.services.auth import principal_of
+from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SiteCreate, UserCreate
+from dawna.store.audit import Actor
+from dawna.store.db import Database
+from dawna.store.models import Role, Site, User
+
+SYSTEM = Actor(user_id=None, username="system:demo")
+
+
+@dataclass
+class DemoSummary:
+    sites: int
+    users: list[tuple[str, str, str]]  # username, password, roles
+    participants: int
+
+
+def demo_config() -> dict[str, Any]:
+    text = resources.files("dawna.demo").joinpath("trial.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def is_empty(db: Database) -> bool:
+    with db.sessions() as session:
+        return not (session.scalar(select(func.count()).select_from(Site)) or 0)
+
+
+def _spread_dates(rng: random.Random, start: date, end: date, n: int) -> list[date]:
+    days = max((end - start).days, 1)
+    return sorted(start + timedelta(days=rng.randint(0, days)) for _ in range(n))
+
+
+def load(db: Database, settings: Settings,
+         progress: Callable[[str], None] | None = None) -> DemoSummary:
+    if settings.env == "production":
+        raise ValidationError(_("demo data is refused in production"), field="env")
+    if not is_empty(db):
+        raise ConflictError(_("the database already holds data; demo data goes only into an "
+                              "empty database"), field="database")
+    cfg = demo_config()
+    rng = random.Random(cfg["seed"])
+    reason = "Simulated demo trial loaded"
+    for s in cfg["sites"]:
+        admin.create_site(db, SYSTEM, SiteCreate(code=s["code"], name=s["name"], city=s["city"]),
+                          reason)
+    logins = []
+    for u in cfg["users"]:
+        admin.create_user(db, SYSTEM, UserCreate(username=u["username"],
+                                                 display_name=u["display_name"],
+                                                 password=cfg["password"],
+                                                 locale=u.get("locale")), reason)
+        for grant in u["roles"]:
+            admin.grant_role(db, SYSTEM, u["username"], grant["site"], Role(grant["role"]),
+                             reason)
+        logins.append((u["username"], cfg["password"],
+                       ", ".join(f"{g['role']}@{g['site']}" for g in u["roles"])))
+    today = local_today(settings.zone)
+    total = 0
+    registered: list[tuple[Any, str]] = []
+    for s in cfg["sites"]:
+        with db.sessions() as session:
+            site_id = session.scalars(select(Site.id).where(Site.code == s["code"])).one()
+            users = session.scalars(select(User)).all()
+            writer = next(principal_of(u) for u in users
+                          if any(m.site_id == site_id and m.role == Role.COORDINATOR
+                                 for m in u.memberships))
+        dates = _spread_dates(rng, date.fromisoformat(str(cfg["accrual_start"])), today,
+                              s["participants"])
+        for i, consent in enumerate(dates):
+            name = rng.choice(cfg["family_names"]) + rng.choice(cfg["given_names"])
+            phone = f"+86-1{rng.randint(30, 89)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+            detail = participants.register(db, settings, writer, ParticipantCreate(
+                site_code=s["code"], consent_date=consent, full_name=name,
+                medical_record_number=f"{s['code']}{rng.randint(1000000, 9999999)}-{i}",
+                phone=phone))
+            registered.append((writer, detail.pseudonym))
+            total += 1
+            if progress:
+                progress(detail.pseudonym)
+    for writer, pseudonym in rng.sample(registered, k=min(cfg["corrections"], len(registered))):
+        participants.update(db, settings, writer, pseudonym, ParticipantUpdate(
+            phone=f"+86-1{rng.randint(30, 89)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
+            reason="Phone number corrected after call-back (source: clinic record)"))
+    return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total)

@@ -1,0 +1,181 @@
+"""Register, view and correct participants, scoped to the user's sites.
+
+A participant is known to clinical data by a random pseudonym (``DF-`` and six characters of
+Crockford's base 32) and a screening number per site; identity data is kept in its own table and
+shown only to roles holding ``identity.view``. Consent cannot precede the study start in the
+protocol file nor lie in the future at the site (ICH E6(R3) 2.8: consent before participation).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dawna.clock import local_today
+from dawna.config import Settings
+from dawna.errors import ConflictError, NotFound, ValidationError
+from dawna.i18n import _
+from dawna.protocol import bundled_protocol
+from dawna.services.access import Permission, Principal
+from dawna.services.schemas import (
+    IdentityPublic,
+    ParticipantCreate,
+    ParticipantDetail,
+    ParticipantPublic,
+    ParticipantUpdate,
+)
+from dawna.store.audit import Actor
+from dawna.store.db import Database
+from dawna.store.models import Participant, ParticipantIdentity, Site
+from dawna.store.uow import UnitOfWork
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(user_id=principal.user_id, username=principal.username)
+
+
+def new_pseudonym() -> str:
+    return "DF-" + "".join(secrets.choice(CROCKFORD) for _ in range(6))
+
+
+def _public(p: Participant) -> ParticipantPublic:
+    return ParticipantPublic(
+        pseudonym=p.pseudonym, screening_number=p.screening_number, site_code=p.site.code,
+        site_name=p.site.name, status=p.status, consent_date=p.consent_date,
+        created_at=p.created_at,
+    )
+
+
+def _detail(p: Participant, principal: Principal) -> ParticipantDetail:
+    identity = None
+    if p.identity is not None and principal.can(Permission.IDENTITY_VIEW, p.site_id):
+        identity = IdentityPublic(full_name=p.identity.full_name,
+                                  medical_record_number=p.identity.medical_record_number,
+                                  phone=p.identity.phone)
+    return ParticipantDetail(**_public(p).model_dump(), identity=identity)
+
+
+def _check_consent_date(value: date | None, settings: Settings) -> None:
+    if value is None:
+        return
+    start = bundled_protocol().registry.start_date
+    if value < start:
+        raise ValidationError(
+            _("{date} is before the study started ({start})").format(date=value, start=start),
+            field="consent_date",
+        )
+    today = local_today(settings.zone)
+    if value > today:
+        raise ValidationError(
+            _("{date} is in the future (today at the site is {today})").format(
+                date=value, today=today),
+            field="consent_date",
+        )
+
+
+def _load_visible(session: Session, principal: Principal, pseudonym: str) -> Participant:
+    sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
+    p = session.scalars(
+        select(Participant).where(Participant.pseudonym == pseudonym,
+                                  Participant.site_id.in_(sites))
+    ).one_or_none()
+    if p is None:
+        raise NotFound(
+            _("no participant {id} at your sites").format(id=pseudonym), field="participant"
+        )
+    return p
+
+
+def list_participants(db: Database, principal: Principal, search: str = "",
+                      site_code: str | None = None) -> list[ParticipantPublic]:
+    sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
+    with db.sessions() as session:
+        query = select(Participant).join(Site).where(Participant.site_id.in_(sites))
+        if site_code:
+            query = query.where(Site.code == site_code)
+        term = search.strip()
+        if term:
+            like = f"%{term.upper()}%"
+            query = query.where(
+                func.upper(Participant.pseudonym).like(like)
+                | func.upper(Participant.screening_number).like(like)
+            )
+        rows = session.scalars(query.order_by(Site.code, Participant.screening_number)).all()
+        return [_public(p) for p in rows]
+
+
+def get_participant(db: Database, principal: Principal, pseudonym: str) -> ParticipantDetail:
+    with db.sessions() as session:
+        return _detail(_load_visible(session, principal, pseudonym), principal)
+
+
+def register(db: Database, settings: Settings, principal: Principal,
+             data: ParticipantCreate) -> ParticipantDetail:
+    """Register a newly consented or screened person at one of the user's sites."""
+    _check_consent_date(data.consent_date, settings)
+    reason = _("Participant registered for screening")
+    with UnitOfWork(db, actor_of(principal), reason) as uow:
+        s = uow.session
+        site = s.scalars(select(Site).where(Site.code == data.site_code)).one_or_none()
+        if site is None or not principal.can(Permission.PARTICIPANT_VIEW, site.id):
+            raise ValidationError(_("unknown site {code}").format(code=data.site_code),
+                                  field="site_code")
+        principal.require(Permission.PARTICIPANT_CREATE, site.id)
+        duplicate = s.scalars(
+            select(ParticipantIdentity).join(Participant).where(
+                Participant.site_id == site.id,
+                ParticipantIdentity.medical_record_number == data.medical_record_number)
+        ).first()
+        if duplicate is not None:
+            raise ConflictError(
+                _("medical record number {mrn} is already registered at {site} as {id}").format(
+                    mrn=data.medical_record_number, site=site.code,
+                    id=duplicate.participant.pseudonym),
+                field="medical_record_number",
+            )
+        count = s.scalar(select(func.count()).where(Participant.site_id == site.id)) or 0
+        p = Participant(site_id=site.id, screening_number=f"{site.code}-S{count + 1:03d}",
+                        pseudonym=new_pseudonym(), consent_date=data.consent_date)
+        p.identity = ParticipantIdentity(full_name=data.full_name,
+                                         medical_record_number=data.medical_record_number,
+                                         phone=data.phone)
+        s.add(p)
+        try:
+            s.flush()
+        except IntegrityError as exc:
+            raise ConflictError(_("another participant was registered at the same moment; "
+                                  "please submit again"), field="screening_number") from exc
+        detail = _detail(p, principal)
+        uow.commit()
+    return detail
+
+
+def update(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+           data: ParticipantUpdate) -> ParticipantDetail:
+    """Correct registration data; every changed field is audited with the reason given."""
+    _check_consent_date(data.consent_date, settings)
+    with UnitOfWork(db, actor_of(principal), data.reason) as uow:
+        p = _load_visible(uow.session, principal, pseudonym)
+        principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
+        changes = data.model_dump(exclude={"reason"}, exclude_none=True)
+        if not changes:
+            raise ValidationError(_("nothing to change"), field="reason")
+        if "consent_date" in changes:
+            p.consent_date = changes.pop("consent_date")
+        if changes:
+            if p.identity is None:
+                raise ValidationError(_("identity record missing"), field="full_name")
+            if "phone" in data.model_fields_set and data.phone is None:
+                p.identity.phone = None
+            for key, value in changes.items():
+                setattr(p.identity, key, value)
+        uow.session.flush()
+        detail = _detail(p, principal)
+        uow.commit()
+    return detail

@@ -1,0 +1,112 @@
+"""Commands and answers of the services (pydantic), kept apart from the SQLAlchemy models.
+
+Identity fields appear only in ``ParticipantDetail.identity``, filled for roles allowed to see it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dawna.store.models import ParticipantStatus
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,22}[0-9]$")
+MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{2,31}$")
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _phone(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    if not PHONE.match(value):
+        raise ValueError("must be a telephone number of digits, spaces or dashes, e.g. "
+                         "+86-133-6617-1269")
+    return value
+
+
+class ParticipantCreate(_Command):
+    site_code: str = Field(min_length=1, max_length=16)
+    consent_date: date | None = None
+    full_name: str = Field(min_length=1, max_length=200)
+    medical_record_number: str = Field(min_length=3, max_length=32)
+    phone: str | None = None
+
+    @field_validator("medical_record_number")
+    @classmethod
+    def _mrn(cls, value: str) -> str:
+        if not MRN.match(value):
+            raise ValueError("must be 3-32 letters, digits or dashes")
+        return value
+
+    _check_phone = field_validator("phone")(_phone)
+
+
+class ParticipantUpdate(_Command):
+    """Fields left as None are unchanged; ``reason`` is always required (ICH E6(R3) 3.16.1)."""
+
+    consent_date: date | None = None
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    medical_record_number: str | None = Field(default=None, min_length=3, max_length=32)
+    phone: str | None = None
+    reason: str = Field(min_length=3, max_length=2000)
+
+    @field_validator("medical_record_number")
+    @classmethod
+    def _mrn(cls, value: str | None) -> str | None:
+        if value is not None and not MRN.match(value):
+            raise ValueError("must be 3-32 letters, digits or dashes")
+        return value
+
+    _check_phone = field_validator("phone")(_phone)
+
+
+class IdentityPublic(BaseModel):
+    full_name: str
+    medical_record_number: str
+    phone: str | None
+
+
+class ParticipantPublic(BaseModel):
+    pseudonym: str
+    screening_number: str
+    site_code: str
+    site_name: str
+    status: ParticipantStatus
+    consent_date: date | None
+    created_at: datetime
+
+
+class ParticipantDetail(ParticipantPublic):
+    identity: IdentityPublic | None = None
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    table_name: str
+    row_id: str
+    site_code: str | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str
+
+
+class SiteCreate(_Command):
+    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9\-]{1,15}$")
+    name: str = Field(min_length=2, max_length=200)
+    city: str = Field(default="", max_length=100)
+
+
+class UserCreate(_Command):
+    username: str = Field(pattern=r"^[a-z][a-z0-9_.\-]{2,63}$")
+    display_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=10, max_length=256)
+    locale: str | None = Field(default=None, pattern=r"^(en|zh_CN)$")

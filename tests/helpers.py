@@ -1,0 +1,43 @@
+"""Small builders shared by tests: a two-site trial with one user per role."""
+
+from __future__ import annotations
+
+from dawna.services import admin
+from dawna.services.schemas import SiteCreate, UserCreate
+from dawna.store.audit import Actor
+from dawna.store.db import Database
+from dawna.store.models import Role
+
+SYSTEM = Actor(user_id=None, username="test:setup")
+PASSWORD = "correct-horse-battery"
+
+USERS = {
+    "coord_a": [("SITEA", Role.COORDINATOR)],
+    "coord_b": [("SITEB", Role.COORDINATOR)],
+    "inv_a": [("SITEA", Role.INVESTIGATOR)],
+    "reader_a": [("SITEA", Role.IMAGING_READER)],
+    "stat_ab": [("SITEA", Role.STATISTICIAN), ("SITEB", Role.STATISTICIAN)],
+    "monitor_a": [("SITEA", Role.MONITOR)],
+    "admin_ab": [("SITEA", Role.ADMINISTRATOR), ("SITEB", Role.ADMINISTRATOR)],
+}
+
+
+def two_site_trial(db: Database) -> None:
+    for code in ("SITEA", "SITEB"):
+        admin.create_site(db, SYSTEM, SiteCreate(code=code, name=f"Hospital {code}"), "test set-up")
+    for username, grants in USERS.items():
+        admin.create_user(db, SYSTEM, UserCreate(username=username, display_name=username,
+                                                 password=PASSWORD), "test set-up")
+        for site, role in grants:
+            admin.grant_role(db, SYSTEM, username, site, role, "test set-up")
+
+
+def principal(db: Database, username: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from dawna.services.auth import principal_of
+    from dawna.store.models import User
+
+    with db.sessions() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        return principal_of(user)
