@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dawna.services import admin
 from dawna.services.schemas import SiteCreate, UserCreate
 from dawna.store.audit import Actor
@@ -41,3 +43,9 @@ def principal(db: Database, username: str):  # type: ignore[no-untyped-def]
     with db.sessions() as session:
         user = session.scalars(select(User).where(User.username == username)).one()
         return principal_of(user)
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)

@@ -1,0 +1,43 @@
+# dawna: `make run` (install, migrate, demo data, serve) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint typecheck i18n clean bench
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/dawna db upgrade
+	$(BIN)/dawna demo --if-empty
+	@echo ""
+	@echo "  dawna: open http://$(HOST):$(PORT)/study"
+	@echo "  demo logins (password dawna-demo-2026): admin, investigator, coordinator, reader,"
+	@echo "  statistician, monitor (site PUMCH), coordinator2 (site SIM2)"
+	@echo ""
+	$(BIN)/dawna serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check dawna tests bench
+	$(BIN)/mypy
+
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o dawna/i18n/messages.pot --no-location --omit-header dawna
+	$(BIN)/pybabel update -i dawna/i18n/messages.pot -d dawna/i18n/locales --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,60 @@
+"""The FastAPI application: pages for the site team and the JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from dawna import __version__
+from dawna.config import Settings, get_settings
+from dawna.errors import DawnaError
+from dawna.store.db import Database
+from dawna.web.deps import LoginRequired
+from dawna.web.errors import (
+    dawna_error_handler,
+    request_validation_handler,
+    unexpected_handler,
+    wants_json,
+)
+from dawna.web.routes import api, audit, participants, public
+from dawna.web.security import RequestContextMiddleware
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    if wants_json(request):
+        return await dawna_error_handler(request, exc)
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="dawna", version=__version__,
+                  description="DAWNA-FES (NCT05861830) trial software: JSON API.",
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+    app.add_middleware(RequestContextMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    handlers: dict[Any, Any] = {
+        LoginRequired: _login_required,
+        DawnaError: dawna_error_handler,
+        RequestValidationError: request_validation_handler,
+        Exception: unexpected_handler,
+    }
+    for exc_class, handler in handlers.items():
+        app.add_exception_handler(exc_class, handler)
+    for module in (public, participants, audit, api):
+        app.include_router(module.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,60 @@
+"""Injected settings, database and user (full-stack-fastapi-template ``api/deps.py``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from dawna.config import Settings
+from dawna.errors import AuthenticationFailed, PermissionDenied
+from dawna.i18n import _
+from dawna.services import auth
+from dawna.services.access import Permission, Principal
+from dawna.store.db import Database
+from dawna.web.security import SESSION_COOKIE
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbDep = Annotated[Database, Depends(get_db)]
+
+
+class LoginRequired(AuthenticationFailed):
+    """Raised for pages: the HTML handler turns it into a redirect to the login page."""
+
+
+def optional_user(request: Request, db: DbDep) -> Principal | None:
+    principal = auth.resolve(db, request.cookies.get(SESSION_COOKIE))
+    request.state.principal = principal
+    return principal
+
+
+def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    if principal is None:
+        raise LoginRequired(_("please log in"), field="session")
+    return principal
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require_anywhere(permission: Permission):  # type: ignore[no-untyped-def]
+    def check(user: CurrentUser) -> Principal:
+        if not user.can_anywhere(permission):
+            raise PermissionDenied(
+                _("your roles do not allow this ({permission})").format(
+                    permission=permission.value), field="role")
+        return user
+
+    return check

@@ -1,0 +1,63 @@
+"""Map errors to answers: JSON for ``/api``, a page otherwise; the field is always named."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError as PydanticValidationError
+
+from dawna.errors import DawnaError, ValidationError
+from dawna.i18n import _
+
+log = logging.getLogger("dawna.web")
+
+
+def field_of(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header", "cookie")]
+    return ".".join(parts) or "request"
+
+
+def from_pydantic(exc: PydanticValidationError | RequestValidationError) -> ValidationError:
+    """The first problem of a pydantic error as a dawna ``ValidationError`` naming its field."""
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid"}
+    field = field_of(tuple(first.get("loc", ())))
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    if first.get("type") == "missing":
+        message = _("this field is required")
+    return ValidationError(message, field=field)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or "application/json" in request.headers.get(
+        "accept", "")
+
+
+def render_error(request: Request, error: DawnaError) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": str(error), "field": error.field},
+                            status_code=error.status_code)
+    from dawna.web.templating import render
+
+    return render(request, "error.html", {"error": error}, status_code=error.status_code)
+
+
+async def dawna_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DawnaError)
+    return render_error(request, exc)
+
+
+async def request_validation_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return render_error(request, from_pydantic(exc))
+
+
+async def unexpected_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    error = DawnaError(_("an unexpected error occurred; nothing was saved. The error has been "
+                         "logged for the administrator."))
+    error.status_code = 500
+    return render_error(request, error)

@@ -1,0 +1,68 @@
+"""Presentation helpers for pages: registry codes in words, dose schedules in a line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dawna.i18n import _
+
+
+def plain(value: Any) -> str:
+    """An enum member's value, anything else as text."""
+    return str(getattr(value, "value", value))
+
+
+def code_label(value: Any) -> str:
+    """Registry enumerations (ClinicalTrials.gov API v2) in the reader's language."""
+    code = plain(value)
+    labels = {
+        "RECRUITING": _("Recruiting"), "NOT_YET_RECRUITING": _("Not yet recruiting"),
+        "ACTIVE_NOT_RECRUITING": _("Active, not recruiting"), "COMPLETED": _("Completed"),
+        "PHASE3": _("Phase 3"), "INTERVENTIONAL": _("Interventional"),
+        "RANDOMIZED": _("Randomized"), "PARALLEL": _("Parallel assignment"),
+        "TREATMENT": _("Treatment"), "NONE": _("None (open label)"),
+        "EXPERIMENTAL": _("Experimental"), "ACTIVE_COMPARATOR": _("Active comparator"),
+        "DRUG": _("Drug"), "SPONSOR": _("Sponsor"), "OTHER": _("Other"),
+        "INDUSTRY": _("Industry"), "STUDY_CHAIR": _("Study chair"), "CONTACT": _("Contact"),
+        "ALL": _("All"), "PENDING": _("Results pending"),
+        "primary": _("Primary contact"), "backup": _("Backup contact"),
+        "site_decision": _("site decision"), "to_confirm": _("to confirm"),
+        "confirmed": _("confirmed"),
+    }
+    return f"{labels[code]} ({code})" if code in labels and labels[code] != code else code
+
+
+def days_text(days: tuple[int, ...] | None) -> str:
+    """``(1, 2, ..., 21)`` → ``1–21``; ``(1, 8)`` → ``1, 8``."""
+    if not days:
+        return ""
+    runs: list[list[int]] = [[days[0], days[0]]]
+    for d in days[1:]:
+        if d == runs[-1][1] + 1:
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return ", ".join(f"{a}–{b}" if b > a + 1 else (f"{a}, {b}" if b == a + 1 else f"{a}")
+                     for a, b in runs)
+
+
+def _day_list(days: tuple[int, ...] | None) -> str:
+    if days and len(days) == 1:
+        return _("day {day}").format(day=days[0])
+    return _("days {days}").format(days=days_text(days))
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def component_text(c: Any) -> str:
+    dose = _num(c.dose) if c.dose is not None else f"{_num(c.dose_min)}–{_num(c.dose_max)}"
+    parts = [f"{c.drug} {dose} {plain(c.unit)}", plain(c.route), plain(c.frequency)]
+    if c.continuous:
+        parts.append(_("continuous"))
+    else:
+        parts.append(_day_list(c.days))
+    for cycle, days in sorted(c.cycle_overrides.items()):
+        parts.append(_("cycle {n}: {days}").format(n=cycle, days=_day_list(days)))
+    return ", ".join(parts)

@@ -1,0 +1,101 @@
+"""The JSON API under ``/api`` (documented at ``/api/openapi.json``).
+
+Log in with ``POST /api/session``; send the returned ``csrf_token`` as ``X-CSRF-Token`` on
+every POST/PATCH/DELETE. Answers use the public schemas only (no ORM object leaves the service).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from dawna.protocol import bundled_protocol
+from dawna.services import audit_trail, auth, participants
+from dawna.services.access import Permission, Principal
+from dawna.services.schemas import (
+    AuditEntry,
+    ParticipantCreate,
+    ParticipantDetail,
+    ParticipantPublic,
+    ParticipantUpdate,
+)
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
+from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token
+
+router = APIRouter(prefix="/api", tags=["api"])
+Creator = Annotated[Principal, Depends(require_anywhere(Permission.PARTICIPANT_CREATE))]
+Auditor = Annotated[Principal, Depends(require_anywhere(Permission.AUDIT_VIEW))]
+
+
+class Credentials(BaseModel):
+    username: str
+    password: str
+
+
+class SessionInfo(BaseModel):
+    username: str
+    display_name: str
+    roles: dict[str, list[str]]
+    csrf_token: str
+
+
+def _info(request: Request, user: Principal) -> SessionInfo:
+    return SessionInfo(username=user.username, display_name=user.display_name,
+                       roles={str(s): sorted(r.value for r in roles)
+                              for s, roles in user.roles.items()},
+                       csrf_token=csrf_token(request))
+
+
+@router.get("/study")
+def study() -> dict[str, Any]:
+    """The protocol file: registry record, arms and regimens, criteria, site settings."""
+    return bundled_protocol().model_dump(mode="json")
+
+
+@router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)])
+def api_login(request: Request, body: Credentials, db: DbDep,
+              settings: SettingsDep) -> JSONResponse:
+    token, user = auth.login(db, settings, body.username, body.password)
+    response = JSONResponse(_info(request, user).model_dump())
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.secure_cookies, max_age=settings.session_hours * 3600)
+    return response
+
+
+@router.get("/me", response_model=SessionInfo)
+def me(request: Request, user: CurrentUser) -> SessionInfo:
+    return _info(request, user)
+
+
+@router.get("/participants", response_model=list[ParticipantPublic])
+def list_participants(db: DbDep, user: CurrentUser, q: str = "",
+                      site: str | None = None) -> list[ParticipantPublic]:
+    return participants.list_participants(db, user, search=q, site_code=site)
+
+
+@router.post("/participants", response_model=ParticipantDetail, status_code=201,
+             dependencies=[Depends(csrf_protect)])
+def register(body: ParticipantCreate, db: DbDep, settings: SettingsDep,
+             user: Creator) -> ParticipantDetail:
+    return participants.register(db, settings, user, body)
+
+
+@router.get("/participants/{pseudonym}", response_model=ParticipantDetail)
+def get_participant(pseudonym: str, db: DbDep, user: CurrentUser) -> ParticipantDetail:
+    return participants.get_participant(db, user, pseudonym)
+
+
+@router.patch("/participants/{pseudonym}", response_model=ParticipantDetail,
+              dependencies=[Depends(csrf_protect)])
+def update_participant(pseudonym: str, body: ParticipantUpdate, db: DbDep,
+                       settings: SettingsDep, user: CurrentUser) -> ParticipantDetail:
+    return participants.update(db, settings, user, pseudonym, body)
+
+
+@router.get("/audit", response_model=list[AuditEntry])
+def audit(db: DbDep, user: Auditor, table: str | None = None,
+          row: str | None = None, participant: str | None = None) -> list[AuditEntry]:
+    return audit_trail.trail(db, user, table=table, row_id=row, participant=participant)

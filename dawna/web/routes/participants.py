@@ -1,0 +1,125 @@
+"""Participant pages: list, register, view, correct with a reason (Jinja2 + HTMX)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
+
+from dawna.errors import DawnaError
+from dawna.services import participants
+from dawna.services.access import Permission, Principal
+from dawna.services.schemas import ParticipantCreate, ParticipantUpdate
+from dawna.store.models import Site
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
+from dawna.web.errors import from_pydantic
+from dawna.web.security import csrf_protect
+from dawna.web.templating import render
+
+router = APIRouter(prefix="/participants", include_in_schema=False)
+Creator = Annotated[Principal, Depends(require_anywhere(Permission.PARTICIPANT_CREATE))]
+
+
+def _sites(db: DbDep, user: Principal, permission: Permission) -> list[Site]:
+    ids = user.sites_with(permission)
+    with db.sessions() as session:
+        return list(session.scalars(select(Site).where(Site.id.in_(ids)).order_by(Site.code)))
+
+
+def _blank_to_none(form: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if v != "" else None) for k, v in form.items()}
+
+
+@router.get("")
+def participant_list(request: Request, db: DbDep, user: CurrentUser, q: str = "",
+                     site: str = "") -> Response:
+    rows = participants.list_participants(db, user, search=q, site_code=site or None)
+    context = {"rows": rows, "q": q, "site": site,
+               "sites": _sites(db, user, Permission.PARTICIPANT_VIEW),
+               "can_create": user.can_anywhere(Permission.PARTICIPANT_CREATE)}
+    if request.headers.get("hx-request"):
+        return render(request, "participants/_rows.html", context)
+    return render(request, "participants/list.html", context)
+
+
+@router.get("/new")
+def new_form(request: Request, db: DbDep, user: Creator) -> Response:
+    return render(request, "participants/form.html",
+                  {"mode": "new", "values": {}, "sites": _sites(db, user,
+                                                                Permission.PARTICIPANT_CREATE)})
+
+
+@router.post("/new", dependencies=[Depends(csrf_protect)])
+def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
+           site_code: Annotated[str, Form()] = "", consent_date: Annotated[str, Form()] = "",
+           full_name: Annotated[str, Form()] = "",
+           medical_record_number: Annotated[str, Form()] = "",
+           phone: Annotated[str, Form()] = "") -> Response:
+    values = {"site_code": site_code, "consent_date": consent_date, "full_name": full_name,
+              "medical_record_number": medical_record_number, "phone": phone}
+    try:
+        try:
+            data = ParticipantCreate.model_validate(_blank_to_none(values)
+                                                    | {"site_code": site_code,
+                                                       "full_name": full_name,
+                                                       "medical_record_number":
+                                                       medical_record_number})
+        except PydanticValidationError as exc:
+            raise from_pydantic(exc) from exc
+        detail = participants.register(db, settings, user, data)
+    except DawnaError as error:
+        return render(request, "participants/form.html",
+                      {"mode": "new", "values": values, "error": error,
+                       "sites": _sites(db, user, Permission.PARTICIPANT_CREATE)},
+                      status_code=error.status_code)
+    return RedirectResponse(f"/participants/{detail.pseudonym}", status_code=303)
+
+
+@router.get("/{pseudonym}")
+def participant_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
+    detail = participants.get_participant(db, user, pseudonym)
+    return render(request, "participants/detail.html", {"p": detail})
+
+
+@router.get("/{pseudonym}/edit")
+def edit_form(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
+    detail = participants.get_participant(db, user, pseudonym)
+    values: dict[str, Any] = {"consent_date": detail.consent_date.isoformat()
+                              if detail.consent_date else ""}
+    if detail.identity:
+        values |= detail.identity.model_dump()
+    return render(request, "participants/form.html", {"mode": "edit", "p": detail,
+                                                      "values": values})
+
+
+@router.post("/{pseudonym}/edit", dependencies=[Depends(csrf_protect)])
+def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, pseudonym: str,
+         consent_date: Annotated[str, Form()] = "", full_name: Annotated[str | None, Form()] = None,
+         medical_record_number: Annotated[str | None, Form()] = None,
+         phone: Annotated[str | None, Form()] = None, reason: Annotated[str, Form()] = "") -> Response:
+    detail = participants.get_participant(db, user, pseudonym)
+    values: dict[str, Any] = {"consent_date": consent_date, "full_name": full_name,
+                              "medical_record_number": medical_record_number, "phone": phone,
+                              "reason": reason}
+    try:
+        payload: dict[str, Any] = {"reason": reason}
+        if consent_date:
+            payload["consent_date"] = consent_date
+        if detail.identity is not None:
+            payload |= {k: values[k] for k in ("full_name", "medical_record_number")
+                        if values[k] not in (None, "")}
+            if phone is not None:
+                payload["phone"] = phone or None
+        try:
+            data = ParticipantUpdate.model_validate(payload)
+        except PydanticValidationError as exc:
+            raise from_pydantic(exc) from exc
+        participants.update(db, settings, user, pseudonym, data)
+    except DawnaError as error:
+        return render(request, "participants/form.html",
+                      {"mode": "edit", "p": detail, "values": values, "error": error},
+                      status_code=error.status_code)
+    return RedirectResponse(f"/participants/{pseudonym}", status_code=303)

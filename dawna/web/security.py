@@ -1,0 +1,89 @@
+"""Cookies, CSRF protection and security headers.
+
+CSRF: double-submit token (OWASP CSRF Prevention Cheat Sheet, "Signed double-submit cookie"):
+a random token in the ``dawna_csrf`` cookie, HMAC-signed with the secret key, must come back in
+the ``csrf_token`` form field or the ``X-CSRF-Token`` header of every unsafe request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from fastapi import Request
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from dawna.config import Settings
+from dawna.errors import PermissionDenied
+from dawna.i18n import _, negotiate, set_locale
+
+SESSION_COOKIE = "dawna_session"
+CSRF_COOKIE = "dawna_csrf"
+LANG_COOKIE = "dawna_lang"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def sign(settings: Settings, nonce: str) -> str:
+    mac = hmac.new(settings.secret_key.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{nonce}.{mac}"
+
+
+def valid_token(settings: Settings, token: str | None) -> bool:
+    if not token or "." not in token:
+        return False
+    nonce = token.split(".", 1)[0]
+    return hmac.compare_digest(sign(settings, nonce), token)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.cookies.get(CSRF_COOKIE)
+    settings: Settings = request.app.state.settings
+    if not valid_token(settings, token):
+        token = getattr(request.state, "new_csrf", None)
+        if token is None:
+            token = sign(settings, secrets.token_urlsafe(16))
+            request.state.new_csrf = token
+    return str(token)
+
+
+async def csrf_protect(request: Request) -> None:
+    """Dependency for every unsafe route: the submitted token must equal the cookie's."""
+    if request.method not in UNSAFE:
+        return
+    settings: Settings = request.app.state.settings
+    cookie = request.cookies.get(CSRF_COOKIE)
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not (valid_token(settings, cookie) and sent and hmac.compare_digest(cookie or "", sent)):
+        raise PermissionDenied(_("the form's security token is missing or expired; reload the "
+                                 "page and submit again"), field="csrf_token")
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    """Per request: choose the language, set the CSRF cookie, add security headers."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        settings: Settings = request.app.state.settings
+        lang = request.cookies.get(LANG_COOKIE)
+        set_locale(lang if lang in ("en", "zh_CN") else negotiate(
+            request.headers.get("accept-language"), settings.default_locale))
+        response = await call_next(request)
+        new = getattr(request.state, "new_csrf", None)
+        if new is not None:
+            response.set_cookie(CSRF_COOKIE, new, httponly=False, samesite="strict",
+                                secure=settings.secure_cookies, path="/")
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path.startswith(("/participants", "/audit", "/api")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

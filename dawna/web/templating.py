@@ -1,0 +1,54 @@
+"""Jinja2 with the gettext extension, local-time filters and the CSRF token in every form."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from dawna.config import Settings
+from dawna.i18n import LOCALE_NAMES, current_locale, format_local, gettext, ngettext
+from dawna.services.access import Permission, role_label
+from dawna.web.present import code_label, component_text, days_text, plain
+from dawna.web.security import csrf_token
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"],
+                   autoescape=select_autoescape(["html"]))
+templates = Jinja2Templates(env=_env)
+templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals["Permission"] = Permission
+templates.env.globals["role_label"] = role_label
+templates.env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+templates.env.filters["isodate"] = _iso
+templates.env.filters["code"] = code_label
+templates.env.filters["component"] = component_text
+templates.env.filters["days"] = days_text
+templates.env.filters["plain"] = plain
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> Response:
+    settings: Settings = request.app.state.settings
+    ctx: dict[str, Any] = {
+        "user": getattr(request.state, "principal", None),
+        "csrf_token": csrf_token(request),
+        "locale": current_locale(),
+        "site_zone": settings.site_timezone,
+        "localtime": lambda dt: format_local(dt, settings.zone) if isinstance(dt, datetime)
+        else "",
+    }
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -1,0 +1,40 @@
+"""A web application on a fresh SQLite database with a two-site trial, and logged-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import PASSWORD, csrf_of, two_site_trial
+
+from dawna.config import Settings
+from dawna.store.db import Database
+from dawna.web.app import create_app
+
+
+@pytest.fixture
+def app_db(sqlite_db: Database) -> Database:
+    two_site_trial(sqlite_db)
+    return sqlite_db
+
+
+@pytest.fixture
+def client_for(app_db: Database, settings: Settings) -> Iterator[Callable[[str | None], TestClient]]:
+    clients: list[TestClient] = []
+
+    def make(username: str | None, locale: str = "en") -> TestClient:
+        client = TestClient(create_app(settings, app_db), raise_server_exceptions=False,
+                            headers={"accept-language": locale})
+        clients.append(client)
+        if username:
+            page = client.get("/login")
+            token = csrf_of(page.text)
+            answer = client.post("/login", data={"username": username, "password": PASSWORD,
+                                                 "csrf_token": token}, follow_redirects=False)
+            assert answer.status_code == 303, answer.text
+        return client
+
+    yield make
+    for c in clients:
+        c.close()
