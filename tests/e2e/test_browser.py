@@ -1,0 +1,98 @@
+"""One walk through the site in Debian's Chromium (Playwright): log in, study page, a participant."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect
+
+from dawna.config import Settings
+from dawna.services import demo
+from dawna.store.db import Database
+from dawna.web.app import create_app
+
+CHROMIUM = os.environ.get("DAWNA_CHROMIUM", "/usr/bin/chromium")
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    target = tmp_path / "browser.sqlite3"
+    shutil.copy(sqlite_template, target)
+    settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
+    db = Database(settings.database_url)
+    demo.load(db, settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    db.dispose()
+
+
+@pytest.fixture
+def page(live_server: str):  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} missing under CI=true (.ci/run installs chromium)")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        context = browser.new_context(locale="en-US")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_log_in_open_the_study_page_and_a_participant(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/participants")
+    assert "/login" in page.url
+    page.fill("input[name=username]", "coordinator")
+    page.fill("input[name=password]", "dawna-demo-2026")
+    page.click("button[type=submit]:not(.link)")
+    page.wait_for_url("**/participants")
+    assert page.get_by_test_id("current-user").inner_text().startswith("王协调员")
+
+    page.click("a[href='/study']")
+    assert "Dalpiciclib With Endocrine Therapy" in page.get_by_test_id("study-title").inner_text()
+    assert "Results pending" in page.get_by_test_id("results-status").inner_text()
+
+    page.click("nav a[href='/participants']")
+    rows = page.locator("#rows tr")
+    assert rows.count() == 24  # the demo's PUMCH participants; SIM2's are not shown
+    # HTMX live search narrows the list without a page load
+    page.fill("input[name=q]", "PUMCH-S002")
+    expect(rows).to_have_count(1)
+    page.click("#rows a")
+    page.wait_for_url("**/participants/DF-*")
+    heading = page.get_by_test_id("participant-heading").inner_text()
+    assert heading.startswith("Participant DF-")
+    assert "PUMCH-S002" in page.content()
+    assert errors == []  # no CSP violations or script errors

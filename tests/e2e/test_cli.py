@@ -1,0 +1,60 @@
+"""The ``dawna`` command line, run as a user runs it (a subprocess of the installed script)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DAWNA = [sys.executable, "-m", "dawna.cli"]
+
+
+def run(args: list[str], db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
+                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+    return subprocess.run(DAWNA + args, input=stdin, capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+
+
+@pytest.mark.parametrize("command", [
+    [], ["serve"], ["db"], ["db", "upgrade"], ["db", "current"], ["demo"], ["protocol"],
+    ["protocol", "validate"], ["protocol", "show"], ["site", "create"], ["user", "create"],
+    ["user", "grant"],
+])
+def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
+    result = run([*command, "--help"], tmp_path / "x.sqlite3")
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    assert run(["db", "upgrade"], db).returncode == 0
+    current = run(["db", "current"], db)
+    assert current.stdout.startswith("0001")
+    demo = run(["demo"], db)
+    assert demo.returncode == 0, demo.stderr
+    assert "coordinator" in demo.stdout and "dawna-demo-2026" in demo.stdout
+    again = run(["demo"], db)
+    assert again.returncode == 1
+    assert again.stderr.count("\n") == 1 and again.stderr.startswith("error: database:")
+    assert run(["demo", "--if-empty"], db).returncode == 0
+    created = run(["user", "create", "newreader", "--name", "New reader", "--role",
+                   "imaging_reader", "--site", "PUMCH", "--password-stdin"], db,
+                  stdin="a-long-password\n")
+    assert created.returncode == 0, created.stderr
+    dup = run(["user", "create", "newreader", "--name", "x", "--role", "monitor", "--site",
+               "PUMCH", "--password-stdin"], db, stdin="a-long-password\n")
+    assert dup.returncode == 1 and dup.stderr.startswith("error: username:")
+    short = run(["user", "create", "other", "--name", "x", "--role", "monitor", "--site",
+                 "PUMCH", "--password-stdin"], db, stdin="short\n")
+    assert short.returncode == 1 and "password" in short.stderr and "Traceback" not in short.stderr
+    bad_role = run(["user", "grant", "newreader", "--role", "king", "--site", "PUMCH",
+                    "--reason", "x"], db)
+    assert bad_role.returncode != 0 and "king" in bad_role.stderr
+    no_site = run(["user", "grant", "newreader", "--role", "monitor", "--site", "NOPE",
+                   "--reason", "covering"], db)
+    assert no_site.returncode == 1 and no_site.stderr.strip() == "error: site: no site NOPE"
