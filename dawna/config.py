@@ -41,7 +41,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:
-        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+        weak = self.secret_key == DEV_SECRET or len(self.secret_key) < 32
+        if self.env == "production" and weak:
             raise ValueError("DAWNA_SECRET_KEY must be set to a random value of 32+ characters")
         return self
 

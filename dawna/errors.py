@@ -7,13 +7,13 @@ message on one line and exits non-zero. Every message names the field and the ru
 from __future__ import annotations
 
 __all__ = [
-    "DawnaError",
-    "ValidationError",
-    "ProtocolViolation",
-    "ConflictError",
-    "PermissionDenied",
-    "NotFound",
     "AuthenticationFailed",
+    "ConflictError",
+    "DawnaError",
+    "NotFound",
+    "PermissionDenied",
+    "ProtocolViolation",
+    "ValidationError",
 ]
 
 

@@ -6,7 +6,7 @@ trail never becomes a back door to names and record numbers.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from dawna.errors import NotFound, PermissionDenied
 from dawna.i18n import _
@@ -28,8 +28,8 @@ def trail(db: Database, principal: Principal, table: str | None = None,
                                field="role")
     global_rows = principal.can_anywhere(Permission.USER_MANAGE)
     with db.sessions() as session:
-        codes = {sid: code for sid, code in session.execute(select(Site.id, Site.code))}
-        scope = AuditRecord.site_id.in_(sites)
+        codes = dict(session.execute(select(Site.id, Site.code)).all())
+        scope: ColumnElement[bool] = AuditRecord.site_id.in_(sites)
         if global_rows:
             scope = or_(scope, AuditRecord.site_id.is_(None))
         query = select(AuditRecord).where(scope)

@@ -22,7 +22,7 @@ from dawna.errors import AuthenticationFailed, ValidationError
 from dawna.i18n import _
 from dawna.services.access import Principal
 from dawna.store.db import Database
-from dawna.store.models import LoginThrottle, User, UserSession
+from dawna.store.models import LoginThrottle, Role, User, UserSession
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
@@ -49,7 +49,7 @@ def _token_hash(token: str) -> str:
 
 
 def principal_of(user: User) -> Principal:
-    roles: dict[int, set] = {}
+    roles: dict[int, set[Role]] = {}
     for m in user.memberships:
         roles.setdefault(m.site_id, set()).add(m.role)
     return Principal(

@@ -48,6 +48,10 @@ def is_empty(db: Database) -> bool:
         return not (session.scalar(select(func.count()).select_from(Site)) or 0)
 
 
+def _phone(rng: random.Random) -> str:
+    return f"+86-1{rng.randint(30, 89)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+
+
 def _spread_dates(rng: random.Random, start: date, end: date, n: int) -> list[date]:
     days = max((end - start).days, 1)
     return sorted(start + timedelta(days=rng.randint(0, days)) for _ in range(n))
@@ -61,7 +65,7 @@ def load(db: Database, settings: Settings,
         raise ConflictError(_("the database already holds data; demo data goes only into an "
                               "empty database"), field="database")
     cfg = demo_config()
-    rng = random.Random(cfg["seed"])
+    rng = random.Random(cfg["seed"])  # noqa: S311 - simulation, not security
     reason = "Simulated demo trial loaded"
     for s in cfg["sites"]:
         admin.create_site(db, SYSTEM, SiteCreate(code=s["code"], name=s["name"], city=s["city"]),
@@ -91,7 +95,7 @@ def load(db: Database, settings: Settings,
                               s["participants"])
         for i, consent in enumerate(dates):
             name = rng.choice(cfg["family_names"]) + rng.choice(cfg["given_names"])
-            phone = f"+86-1{rng.randint(30, 89)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+            phone = _phone(rng)
             detail = participants.register(db, settings, writer, ParticipantCreate(
                 site_code=s["code"], consent_date=consent, full_name=name,
                 medical_record_number=f"{s['code']}{rng.randint(1000000, 9999999)}-{i}",
@@ -102,6 +106,6 @@ def load(db: Database, settings: Settings,
                 progress(detail.pseudonym)
     for writer, pseudonym in rng.sample(registered, k=min(cfg["corrections"], len(registered))):
         participants.update(db, settings, writer, pseudonym, ParticipantUpdate(
-            phone=f"+86-1{rng.randint(30, 89)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
+            phone=_phone(rng),
             reason="Phone number corrected after call-back (source: clinic record)"))
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from dawna.clock import utcnow
@@ -122,7 +122,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
                     }
                 )
     if rows:
-        session.connection().execute(AuditRecord.__table__.insert(), rows)
+        session.connection().execute(insert(AuditRecord), rows)
 
 
 def install(session_class: type[Session] = Session) -> None:

@@ -20,7 +20,8 @@ def app_db(sqlite_db: Database) -> Database:
 
 
 @pytest.fixture
-def client_for(app_db: Database, settings: Settings) -> Iterator[Callable[[str | None], TestClient]]:
+def client_for(app_db: Database,
+               settings: Settings) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(username: str | None, locale: str = "en") -> TestClient:

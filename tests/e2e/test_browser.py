@@ -1,4 +1,4 @@
-"""One walk through the site in Debian's Chromium (Playwright): log in, study page, a participant."""
+"""A walk through the site in Debian's Chromium (Playwright): log in, study page, participant."""
 
 from __future__ import annotations
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
+from dawna.store import models  # noqa: F401 - registers the tables
 from dawna.store.base import Base
 from dawna.store.db import make_engine
-from dawna.store import models  # noqa: F401 - registers the tables
 
 config = context.config
 target_metadata = Base.metadata

@@ -52,7 +52,7 @@ def _info(request: Request, user: Principal) -> SessionInfo:
 @router.get("/study")
 def study() -> dict[str, Any]:
     """The protocol file: registry record, arms and regimens, criteria, site settings."""
-    return bundled_protocol().model_dump(mode="json")
+    return bundled_protocol().model_dump(mode="json", by_alias=True)
 
 
 @router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)])

@@ -99,7 +99,8 @@ def edit_form(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) ->
 def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, pseudonym: str,
          consent_date: Annotated[str, Form()] = "", full_name: Annotated[str | None, Form()] = None,
          medical_record_number: Annotated[str | None, Form()] = None,
-         phone: Annotated[str | None, Form()] = None, reason: Annotated[str, Form()] = "") -> Response:
+         phone: Annotated[str | None, Form()] = None,
+         reason: Annotated[str, Form()] = "") -> Response:
     detail = participants.get_participant(db, user, pseudonym)
     values: dict[str, Any] = {"consent_date": consent_date, "full_name": full_name,
                               "medical_record_number": medical_record_number, "phone": phone,

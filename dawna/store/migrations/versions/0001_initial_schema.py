@@ -14,7 +14,6 @@ from alembic import op
 
 from dawna.store.base import UTCDateTime
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None

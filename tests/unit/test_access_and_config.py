@@ -1,0 +1,66 @@
+"""Role permissions per site, and settings that refuse unsafe production values."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError as PydanticValidationError
+
+from dawna.config import Settings
+from dawna.errors import PermissionDenied
+from dawna.services.access import Permission, Principal
+from dawna.store.models import Role
+from dawna.web.present import days_text
+
+
+def _who(**roles: list[Role]) -> Principal:
+    return Principal(user_id=1, username="u", display_name="U",
+                     roles={int(site[1:]): frozenset(r) for site, r in roles.items()})
+
+
+def test_permissions_hold_only_at_the_site_of_the_role() -> None:
+    p = _who(s1=[Role.COORDINATOR], s2=[Role.STATISTICIAN])
+    assert p.can(Permission.PARTICIPANT_CREATE, 1)
+    assert not p.can(Permission.PARTICIPANT_CREATE, 2)
+    assert p.can(Permission.PARTICIPANT_VIEW, 2)
+    assert not p.can(Permission.IDENTITY_VIEW, 2)
+    assert p.sites_with(Permission.PARTICIPANT_VIEW) == [1, 2]
+    assert not p.can(Permission.PARTICIPANT_VIEW, 3)
+    with pytest.raises(PermissionDenied):
+        p.require(Permission.PARTICIPANT_EDIT, 2)
+
+
+@pytest.mark.parametrize(("role", "identity", "audit", "create"), [
+    (Role.ADMINISTRATOR, False, True, False),
+    (Role.INVESTIGATOR, True, True, True),
+    (Role.COORDINATOR, True, False, True),
+    (Role.IMAGING_READER, False, False, False),
+    (Role.STATISTICIAN, False, False, False),
+    (Role.MONITOR, True, True, False),
+])
+def test_role_matrix(role: Role, identity: bool, audit: bool, create: bool) -> None:
+    p = _who(s1=[role])
+    assert p.can(Permission.PARTICIPANT_VIEW, 1)
+    assert p.can(Permission.IDENTITY_VIEW, 1) is identity
+    assert p.can(Permission.AUDIT_VIEW, 1) is audit
+    assert p.can(Permission.PARTICIPANT_CREATE, 1) is create
+
+
+def test_production_refuses_the_default_secret() -> None:
+    with pytest.raises(PydanticValidationError, match="DAWNA_SECRET_KEY"):
+        Settings(env="production")
+    ok = Settings(env="production", secret_key="k" * 40)
+    assert ok.secure_cookies is True
+    assert Settings(env="development").secure_cookies is False
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(PydanticValidationError, match="unknown time zone"):
+        Settings(site_timezone="Mars/Olympus")
+
+
+@pytest.mark.parametrize(("days", "text"), [
+    ((1,), "1"), ((1, 8), "1, 8"), (tuple(range(1, 22)), "1–21"), ((1, 8, 15), "1, 8, 15"),
+    ((1, 2, 3, 8, 9, 15), "1–3, 8, 9, 15"),
+])
+def test_day_lists_read_as_a_coordinator_writes_them(days: tuple[int, ...], text: str) -> None:
+    assert days_text(days) == text
