@@ -23,8 +23,9 @@ run: install
 	$(BIN)/dawna demo --if-empty
 	@echo ""
 	@echo "  dawna: open http://$(HOST):$(PORT)/study"
-	@echo "  demo logins (password dawna-demo-2026): admin, investigator, coordinator, reader,"
-	@echo "  statistician, monitor (site PUMCH), coordinator2 (site SIM2)"
+	@echo "  demo logins, password dawna-demo-2026: admin, investigator, coordinator, reader,"
+	@echo "  statistician, monitor (site PUMCH; admin, statistician, monitor also SIM2),"
+	@echo "  coordinator2 (site SIM2)"
 	@echo ""
 	$(BIN)/dawna serve --host $(HOST) --port $(PORT)
 
