@@ -116,9 +116,29 @@ def get_participant(db: Database, principal: Principal, pseudonym: str) -> Parti
 
 
 def register(db: Database, settings: Settings, principal: Principal,
-             data: ParticipantCreate) -> ParticipantDetail:
-    """Register a newly consented or screened person at one of the user's sites."""
+             data: ParticipantCreate, attempts: int = 3) -> ParticipantDetail:
+    """Register a newly consented or screened person at one of the user's sites.
+
+    The screening number is the next in the site's sequence; two coordinators registering at the
+    same moment collide on the unique constraint, and the loser simply takes the next number.
+    """
     _check_consent_date(data.consent_date, settings)
+    for attempt in range(attempts):
+        try:
+            return _register_once(db, principal, data)
+        except _NumberTaken:
+            if attempt == attempts - 1:
+                break
+    raise ConflictError(_("another participant was registered at the same moment; "
+                          "please submit again"), field="screening_number")
+
+
+class _NumberTaken(Exception):
+    pass
+
+
+def _register_once(db: Database, principal: Principal,
+                   data: ParticipantCreate) -> ParticipantDetail:
     reason = _("Participant registered for screening")
     with UnitOfWork(db, actor_of(principal), reason) as uow:
         s = uow.session
@@ -149,8 +169,7 @@ def register(db: Database, settings: Settings, principal: Principal,
         try:
             s.flush()
         except IntegrityError as exc:
-            raise ConflictError(_("another participant was registered at the same moment; "
-                                  "please submit again"), field="screening_number") from exc
+            raise _NumberTaken from exc
         detail = _detail(p, principal)
         uow.commit()
     return detail

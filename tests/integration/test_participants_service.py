@@ -129,3 +129,15 @@ def test_audit_trail_is_scoped_and_masks_identity_for_roles_without_it(
     assert [e.new_value for e in administrator if e.field == "full_name"] == ["•••"]
     with pytest.raises(PermissionDenied):
         audit_trail.trail(trial, principal(trial, "coord_a"))
+
+
+def test_simultaneous_registrations_get_distinct_numbers(trial: Database,
+                                                         settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    coord = principal(trial, "coord_a")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        done = list(pool.map(lambda i: participants.register(
+            trial, settings, coord, _new(mrn=f"MRN-{i:03d}"), attempts=20), range(12)))
+    numbers = sorted(p.screening_number for p in done)
+    assert numbers == [f"SITEA-S{i:03d}" for i in range(1, 13)]
