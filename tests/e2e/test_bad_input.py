@@ -1,4 +1,4 @@
-"""Malformed requests of every kind get a 4xx naming the problem — never a 500 — and store nothing."""
+"""Malformed requests get a 4xx naming the problem, never a 500, and store nothing."""
 
 from __future__ import annotations
 
