@@ -37,8 +37,10 @@ lint: install
 	$(BIN)/mypy
 
 i18n: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o dawna/i18n/messages.pot --no-location --omit-header dawna
-	$(BIN)/pybabel update -i dawna/i18n/messages.pot -d dawna/i18n/locales --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k lazy_gettext -k N_ --sort-output --no-location \
+	  --project dawna --version 0.1.0 -o dawna/i18n/messages.pot dawna
+	$(BIN)/pybabel update -i dawna/i18n/messages.pot -d dawna/i18n/locales --no-fuzzy-matching \
+	  --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

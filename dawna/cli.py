@@ -18,6 +18,7 @@ from dawna.config import get_settings
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _, set_locale
 from dawna.protocol.commands import app as protocol_app
+from dawna.screen_command import screen
 from dawna.store.audit import Actor
 from dawna.store.db import Database
 from dawna.store.models import Role
@@ -31,6 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(site_app, name="site")
 app.add_typer(protocol_app, name="protocol")
+app.command("screen")(screen)
 
 console = Console()
 

@@ -23,13 +23,14 @@ class Permission(enum.StrEnum):
     IDENTITY_VIEW = "identity.view"
     AUDIT_VIEW = "audit.view"
     USER_MANAGE = "user.manage"
+    ELIGIBILITY_SIGN = "eligibility.sign"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.USER_MANAGE}),
     Role.INVESTIGATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
-                                  P.IDENTITY_VIEW, P.AUDIT_VIEW}),
+                                  P.IDENTITY_VIEW, P.AUDIT_VIEW, P.ELIGIBILITY_SIGN}),
     Role.COORDINATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
                                  P.IDENTITY_VIEW}),
     Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW}),

@@ -101,6 +101,39 @@ def login(db: Database, settings: Settings, username: str, password: str,
     return token, principal
 
 
+def reauthenticate(db: Database, settings: Settings, user_id: int, password: str,
+                   now: datetime | None = None) -> User:
+    """Password re-entry for an electronic signature (21 CFR 11.200(a)(1)(i)): the same lockout
+    applies as at login, so a signature page cannot be used to guess passwords."""
+    now = now or utcnow()
+    with db.sessions() as session, session.begin():
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(_("this account cannot sign"), field="password")
+        throttle = session.get(LoginThrottle, user.username, with_for_update=True)
+        if throttle and throttle.locked_until and throttle.locked_until > now:
+            raise AuthenticationFailed(_("too many failed attempts: this account is locked"),
+                                       field="password")
+        if not password or not verify_password(user.password_hash, password):
+            if throttle is None:
+                throttle = LoginThrottle(username=user.username, failures=0)
+                session.add(throttle)
+            throttle.failures += 1
+            if throttle.failures >= settings.lockout_failures:
+                throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                throttle.failures = 0
+            failed = True
+        else:
+            if throttle is not None:
+                session.delete(throttle)
+            failed = False
+        session.expunge(user)
+    if failed:
+        raise AuthenticationFailed(_("the password is not correct; nothing was signed"),
+                                   field="password")
+    return user
+
+
 def resolve(db: Database, token: str | None, now: datetime | None = None) -> Principal | None:
     """The principal of a session token, or None when absent, unknown or expired."""
     if not token:

@@ -20,7 +20,8 @@ from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.errors import ConflictError, ValidationError
 from dawna.i18n import _
-from dawna.services import admin, participants
+from dawna.services import admin, demo_screening, participants
+from dawna.services.access import Principal
 from dawna.services.auth import principal_of
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SiteCreate, UserCreate
 from dawna.store.audit import Actor
@@ -35,6 +36,7 @@ class DemoSummary:
     sites: int
     users: list[tuple[str, str, str]]  # username, password, roles
     participants: int
+    screened: int = 0
 
 
 def demo_config() -> dict[str, Any]:
@@ -84,13 +86,14 @@ def load(db: Database, settings: Settings,
     today = local_today(settings.zone)
     total = 0
     registered: list[tuple[Any, str]] = []
+    to_screen: list[tuple[Principal, Principal | None, str, date]] = []
     for s in cfg["sites"]:
         with db.sessions() as session:
             site_id = session.scalars(select(Site.id).where(Site.code == s["code"])).one()
             users = session.scalars(select(User)).all()
-            writer = next(principal_of(u) for u in users
-                          if any(m.site_id == site_id and m.role == Role.COORDINATOR
-                                 for m in u.memberships))
+            writer = _holder(users, site_id, Role.COORDINATOR)
+            signer = _holder(users, site_id, Role.INVESTIGATOR)
+            assert writer is not None, f"demo site {s['code']} needs a coordinator"
         dates = _spread_dates(rng, date.fromisoformat(str(cfg["accrual_start"])), today,
                               s["participants"])
         for i, consent in enumerate(dates):
@@ -101,6 +104,7 @@ def load(db: Database, settings: Settings,
                 medical_record_number=f"{s['code']}{rng.randint(1000000, 9999999)}-{i}",
                 phone=phone))
             registered.append((writer, detail.pseudonym))
+            to_screen.append((writer, signer, detail.pseudonym, consent))
             total += 1
             if progress:
                 progress(detail.pseudonym)
@@ -108,4 +112,14 @@ def load(db: Database, settings: Settings,
         participants.update(db, settings, writer, pseudonym, ParticipantUpdate(
             phone=_phone(rng),
             reason="Phone number corrected after call-back (source: clinic record)"))
-    return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total)
+    screened = demo_screening.simulate(db, settings, cfg["screening"] | {
+        "password": cfg["password"]}, rng, to_screen, today)
+    return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
+                       screened=screened)
+
+
+def _holder(users: Any, site_id: int, role: Role) -> Principal | None:
+    for u in users:
+        if any(m.site_id == site_id and m.role == role for m in u.memberships):
+            return principal_of(u)
+    return None

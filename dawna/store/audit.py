@@ -9,6 +9,7 @@ database triggers that refuse UPDATE and DELETE on ``audit_record``.
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -44,6 +45,8 @@ def _text(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return str(value)
 
 
@@ -65,6 +68,29 @@ def _row_id(obj: Base) -> str:
     return ",".join(str(part) for part in key)
 
 
+def _flatten(value: Any, prefix: str) -> dict[str, str | None]:
+    """Leaves of a JSON document by dotted path; lists by index (``lines.0.agents.1``)."""
+    out: dict[str, str | None] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}"))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out.update(_flatten(item, f"{prefix}.{i}"))
+        if not value:
+            out[prefix] = "[]"
+    else:
+        out[prefix] = _text(value)
+    return out
+
+
+def _json_changes(key: str, old: Any, new: Any) -> list[tuple[str, str | None, str | None]]:
+    before = _flatten(old, key) if old is not None else {}
+    after = _flatten(new, key) if new is not None else {}
+    paths = sorted(before.keys() | after.keys())
+    return [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]
+
+
 def _changes(obj: Base, action: str) -> list[tuple[str, str | None, str | None]]:
     state = inspect(obj)
     table = obj.__tablename__
@@ -72,6 +98,16 @@ def _changes(obj: Base, action: str) -> list[tuple[str, str | None, str | None]]
     for attr in state.mapper.column_attrs:
         key = attr.key
         hist = state.attrs[key].history
+        if key in obj.__audit_flatten__:
+            if action == "create":
+                out.extend(_json_changes(key, None, state.dict.get(key)))
+            elif action == "update" and hist.has_changes():
+                out.extend(_json_changes(key, hist.deleted[0] if hist.deleted else None,
+                                         hist.added[0] if hist.added else None))
+            elif action == "delete":
+                out.extend(_json_changes(key, hist.deleted[0] if hist.deleted
+                                         else state.dict.get(key), None))
+            continue
         if action == "create":
             old, new = None, _text(state.dict.get(key, getattr(obj, key)))
             if new is None:

@@ -49,3 +49,5 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     #: Tables whose rows are trial data and therefore audited field by field.
     __audited__: bool = True
+    #: JSON columns audited leaf by leaf (``record.labs.anc.value``) rather than as one value.
+    __audit_flatten__: frozenset[str] = frozenset()

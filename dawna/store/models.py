@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     Enum,
@@ -40,6 +42,7 @@ class Role(enum.StrEnum):
 class ParticipantStatus(enum.StrEnum):
     SCREENING = "screening"
     SCREEN_FAILED = "screen_failed"
+    ELIGIBLE = "eligible"
     ENROLLED = "enrolled"
     WITHDRAWN = "withdrawn"
 
@@ -126,6 +129,49 @@ class ParticipantIdentity(Base):
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     participant: Mapped[Participant] = relationship(back_populates="identity")
+
+
+class Screening(Base):
+    """The screening case report form of one participant (a JSON document validated by
+    ``dawna.rules.screening_record.ScreeningRecord``) and the outcome last computed from it.
+
+    The audit trail records each changed leaf of the document (e.g. ``record.labs.anc.value``).
+    ``version`` guards against two people saving over each other (optimistic locking).
+    """
+
+    __tablename__ = "screening"
+    __audit_flatten__ = frozenset({"record"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                unique=True)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(16))
+    decision_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    failed_criteria: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class EligibilitySignature(Base):
+    """An investigator's electronic signature of an eligibility decision (21 CFR 11.50, 11.70,
+    11.200): who signed, when, the meaning of the signature, and a SHA-256 of the exact screening
+    record signed, so that any later change to the record voids the signature."""
+
+    __tablename__ = "eligibility_signature"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                index=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))
+    meaning: Mapped[str] = mapped_column(Text)
+    record_sha256: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class UserSession(Base):

@@ -26,6 +26,7 @@ templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # typ
 templates.env.globals["Permission"] = Permission
 templates.env.globals["role_label"] = role_label
 templates.env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+templates.env.globals["translate"] = gettext  # for rules.Message.render
 
 
 def _iso(value: date | None) -> str:

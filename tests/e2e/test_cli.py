@@ -34,7 +34,8 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     db = tmp_path / "cli.sqlite3"
     assert run(["db", "upgrade"], db).returncode == 0
     current = run(["db", "current"], db)
-    assert current.stdout.startswith("0001")
+    head = current.stdout.split("(head: ")[1].rstrip(")\n ")
+    assert current.stdout.startswith(head)  # upgraded to the newest migration
     demo = run(["demo"], db)
     assert demo.returncode == 0, demo.stderr
     assert "coordinator" in demo.stdout and "dawna-demo-2026" in demo.stdout

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).parents[2] / "dawna"
 
 
 def _source_messages() -> set[str]:
-    keywords = dict(DEFAULT_KEYWORDS) | {"lazy_gettext": None}
+    keywords = dict(DEFAULT_KEYWORDS) | {"lazy_gettext": None, "N_": None}
     found = extract_from_dir(
         str(PACKAGE),
         method_map=[("**.py", "python"), ("web/templates/**.html", "jinja2")],

@@ -1,0 +1,364 @@
+"""The screening case report form of DAWNA-FES (NCT05861830): what eligibility is judged on.
+
+The form is filled progressively, so every field may be absent: ``None`` (or a missing key in
+JSON) means "not yet entered" and makes the criteria that need it *unknown*. For lists, ``None``
+means "not asked yet" and ``[]`` means "asked: none". The JSON format is described for users in
+``docs/screening-record.md``; :meth:`ScreeningRecord.model_json_schema` gives the JSON Schema.
+
+Checks made here (each error names the field, e.g. ``treatment_lines[1].stop_date``):
+
+- values in range (ECOG 0-5, percentages 0-100, no negative lab values or diameters),
+  laboratory units from the accepted list (:mod:`dawna.rules.units`), a ULN with bilirubin,
+  ALT, AST and creatinine;
+- a treatment line does not stop before it starts; FES ER-positive lesions do not outnumber
+  the lesions read; a lymph node has its short axis and another lesion its longest diameter
+  (RECIST 1.1 §3.1);
+- every date of the record lies between the date of birth and the decision date.
+
+Whether a date lies in the future is the caller's check (it knows today's date at the site):
+:func:`future_dates` lists the offending fields.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from dawna.rules.units import (
+    BilirubinUnit,
+    CountUnit,
+    CreatinineUnit,
+    EnzymeUnit,
+    HemoglobinUnit,
+)
+
+__all__ = [
+    "BilirubinMeasurement", "CountMeasurement", "CreatinineMeasurement", "EnzymeMeasurement",
+    "FesPet", "HemoglobinMeasurement", "Labs", "MeasurableLesion", "OtherMalignancy", "Pathology",
+    "ScreeningRecord", "SurgeryOrInjury", "TreatmentLine", "dotted", "future_dates",
+]
+
+Loc = tuple[str | int, ...]
+
+
+def dotted(loc: Loc) -> str:
+    """``("treatment_lines", 1, "stop_date")`` -> ``treatment_lines[1].stop_date``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
+    return path
+
+
+def _refuse(model: str, errors: list[tuple[Loc, str, Any]]) -> None:
+    """Raise one pydantic error per (location, message, input), located at the named field."""
+    if errors:
+        raise ValidationError.from_exception_data(model, [
+            InitErrorDetails(type=PydanticCustomError("screening_rule", message), loc=loc,
+                             input=value)
+            for loc, message, value in errors])
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _normalise_agent(value: Any) -> Any:
+    return " ".join(value.split()).lower() if isinstance(value, str) else value
+
+
+def _her2_score(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Agent = Annotated[str, BeforeValidator(_normalise_agent), Field(min_length=1)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Receptor = Literal["positive", "negative"]
+Diameter = Annotated[float, Field(gt=0)]
+
+
+class Pathology(_Form):
+    """The most recent pathology report of the breast cancer (primary tumour or metastasis)."""
+
+    report_date: date | None = Field(None, description="Date of the pathology report.")
+    er: Receptor | None = Field(
+        None, description="Oestrogen receptor status as reported (positive = at least 1 % of "
+        "tumour nuclei stained, ASCO/CAP 2020).")
+    er_percent: Percent | None = Field(None, description="Percentage of ER-stained nuclei.")
+    pr: Receptor | None = Field(None, description="Progesterone receptor status as reported.")
+    pr_percent: Percent | None = Field(None, description="Percentage of PR-stained nuclei.")
+    her2_ihc: Annotated[Literal["0", "1+", "2+", "3+"] | None, BeforeValidator(_her2_score)] = (
+        Field(None, description="HER2 immunohistochemistry score: 0, 1+, 2+ or 3+."))
+    her2_ish: Literal["positive", "negative", "not_done"] | None = Field(
+        None, description="HER2 in situ hybridisation (needed when IHC is 2+).")
+
+
+class TreatmentLine(_Form):
+    """One line of previous anticancer treatment (one regimen given together)."""
+
+    agents: list[Agent] = Field(
+        min_length=1, description="Drug names (generic, any case), e.g. [\"palbociclib\", "
+        "\"letrozole\"]. Ovarian suppression (goserelin, leuprorelin) may be listed with the "
+        "endocrine drug it accompanies.")
+    setting: Literal["neoadjuvant", "adjuvant", "advanced"] = Field(
+        description="neoadjuvant or adjuvant (early breast cancer), or advanced (recurrent or "
+        "metastatic breast cancer).")
+    start_date: date = Field(description="First day of the line.")
+    stop_date: date | None = Field(None, description="Last day of the line; empty if ongoing.")
+    reason_stopped: Literal["progression", "toxicity", "completed", "other"] | None = Field(
+        None, description="Why the line stopped.")
+    relapse_during_or_after: bool | None = Field(
+        None, description="For a neoadjuvant or adjuvant line: did the cancer relapse during or "
+        "after it?")
+
+    @model_validator(mode="after")
+    def _check(self) -> TreatmentLine:
+        if self.stop_date is not None and self.stop_date < self.start_date:
+            _refuse("TreatmentLine", [(("stop_date",), "must not be before start_date "
+                                       f"{self.start_date.isoformat()}", self.stop_date)])
+        return self
+
+
+class FesPet(_Form):
+    """The read of the screening 18F-FES PET/CT (lesion positivity is decided in the read:
+    FES SUVmax at least the protocol threshold, site setting fes_suvmax_er_positive_min)."""
+
+    scan_date: date | None = Field(None, description="Date of the FES PET/CT.")
+    lesions_read: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Number of lesions evaluable and read on FES (liver lesions are not "
+        "evaluable on FES and are not counted).")
+    er_positive_lesions: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Of the lesions read, how many are ER-positive.")
+
+    @model_validator(mode="after")
+    def _check(self) -> FesPet:
+        if (self.lesions_read is not None and self.er_positive_lesions is not None
+                and self.er_positive_lesions > self.lesions_read):
+            _refuse("FesPet", [(("er_positive_lesions",), "must not exceed lesions_read "
+                                f"({self.lesions_read})", self.er_positive_lesions)])
+        return self
+
+
+class MeasurableLesion(_Form):
+    """A lesion measured at baseline (RECIST 1.1 §3.1)."""
+
+    location: str = Field(min_length=1, description="Organ and site, e.g. \"liver segment 6\".")
+    outside_skull: bool = Field(description="False for a lesion inside the skull (brain, skull "
+                                "base); only lesions outside the skull count for eligibility.")
+    lymph_node: bool = Field(description="True for a lymph node (measured on its short axis).")
+    longest_diameter_mm: Diameter | None = Field(
+        None, description="Longest diameter in mm (required for a lesion that is not a node).")
+    short_axis_mm: Diameter | None = Field(
+        None, description="Short axis in mm (required for a lymph node).")
+    method: Literal["CT", "MRI", "caliper", "X-ray"] = Field(
+        description="How it was measured: CT, MRI, caliper (clinical) or chest X-ray.")
+
+    @model_validator(mode="after")
+    def _check(self) -> MeasurableLesion:
+        if self.lymph_node and self.short_axis_mm is None:
+            _refuse("MeasurableLesion", [(("short_axis_mm",), "is required for a lymph node",
+                                          None)])
+        if not self.lymph_node and self.longest_diameter_mm is None:
+            _refuse("MeasurableLesion", [(("longest_diameter_mm",),
+                                          "is required for a lesion that is not a lymph node",
+                                          None)])
+        return self
+
+
+_VALUE = "Result in the unit given."
+_ULN = "Upper limit of normal of the reporting laboratory, in the same unit as the value."
+_LLN = "Lower limit of normal, in the same unit as the value (optional)."
+
+
+class _Measurement(_Form):
+    value: float = Field(ge=0, description=_VALUE)
+    uln: float | None = Field(None, gt=0, description=_ULN)
+    lln: float | None = Field(None, gt=0, description=_LLN)
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> _Measurement:
+        if self.lln is not None and self.uln is not None and self.lln >= self.uln:
+            _refuse(type(self).__name__, [(("lln",), f"must be below uln ({self.uln:g})",
+                                           self.lln)])
+        return self
+
+
+class CountMeasurement(_Measurement):
+    """A blood cell count."""
+
+    unit: CountUnit = Field(description="10^9/L, /mm3 or cells/uL (1000 /mm3 = 1 ×10⁹/L).")
+
+
+class HemoglobinMeasurement(_Measurement):
+    """Haemoglobin."""
+
+    unit: HemoglobinUnit = Field(description="g/L, g/dL or mmol/L.")
+
+
+class _UlnMeasurement(_Measurement):
+    uln: float = Field(gt=0, description=_ULN)
+
+
+class BilirubinMeasurement(_UlnMeasurement):
+    """Total bilirubin, with the laboratory's ULN."""
+
+    unit: BilirubinUnit = Field(description="umol/L or mg/dL (1 mg/dL = 17.1 µmol/L).")
+
+
+class EnzymeMeasurement(_UlnMeasurement):
+    """ALT or AST, with the laboratory's ULN."""
+
+    unit: EnzymeUnit = Field(description="U/L.")
+
+
+class CreatinineMeasurement(_UlnMeasurement):
+    """Serum creatinine, with the laboratory's ULN."""
+
+    unit: CreatinineUnit = Field(description="umol/L or mg/dL (1 mg/dL = 88.4 µmol/L).")
+
+
+class Labs(_Form):
+    """Screening laboratory values and ECG (each empty until the result is back)."""
+
+    anc: CountMeasurement | None = Field(None, description="Absolute neutrophil count.")
+    platelets: CountMeasurement | None = Field(None, description="Platelet count.")
+    hemoglobin: HemoglobinMeasurement | None = Field(None, description="Haemoglobin.")
+    total_bilirubin: BilirubinMeasurement | None = Field(None, description="Total bilirubin.")
+    alt: EnzymeMeasurement | None = Field(None, description="Alanine aminotransferase.")
+    ast: EnzymeMeasurement | None = Field(None, description="Aspartate aminotransferase.")
+    creatinine: CreatinineMeasurement | None = Field(None, description="Serum creatinine.")
+    creatinine_clearance_ml_min: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="Creatinine clearance in mL/min (measured or Cockcroft-Gault).")
+    qtcf_ms: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="QT interval corrected by Fridericia's formula, in ms.")
+
+
+class OtherMalignancy(_Form):
+    """A cancer other than the breast cancer of this study, ever diagnosed."""
+
+    type: str = Field(min_length=1, description="Diagnosis as written in the history.")
+    category: Literal[
+        "non_melanoma_skin", "basal_cell_skin", "squamous_cell_skin",
+        "cervical_intraepithelial_neoplasia", "papillary_thyroid", "other",
+    ] = Field(description="non_melanoma_skin, basal_cell_skin, squamous_cell_skin, "
+              "cervical_intraepithelial_neoplasia, papillary_thyroid, or other (any other "
+              "cancer, melanoma included).")
+    diagnosis_date: date = Field(description="Date of diagnosis.")
+    curative_intent: bool | None = Field(
+        None, description="Was it treated with curative intent? (needed for non-melanoma skin "
+        "cancer).")
+
+
+class SurgeryOrInjury(_Form):
+    """A major surgery or major injury that already happened."""
+
+    kind: Literal["surgery", "injury"] = Field(description="surgery or injury.")
+    description: str = Field(min_length=1, description="What it was.")
+    date: datetime.date = Field(description="Date of the surgery or injury.")
+
+
+_FLAG = "Yes / no; empty while not yet assessed."
+
+
+def _flag(text: str) -> Any:
+    return Field(None, description=f"{text} {_FLAG}")
+
+
+class ScreeningRecord(_Form):
+    """Screening case report form of DAWNA-FES (NCT05861830). Leave a field out (or null) while
+    it is not yet known; give an empty list when the answer is "none"."""
+
+    decision_date: date | None = Field(
+        None, description="Date eligibility is judged (defaults to today at the site).")
+    consent_date: date | None = Field(None, description="Date informed consent was signed.")
+    date_of_birth: date | None = Field(None, description="Date of birth.")
+    sex: Literal["female", "male"] | None = Field(None, description="female or male.")
+    menopausal_status: Literal["pre", "peri", "post"] | None = Field(
+        None, description="pre, peri or post (pre/perimenopausal women need ovarian function "
+        "suppression in Arm A).")
+    pathology: Pathology | None = Field(None, description="Most recent pathology report.")
+    ecog: Annotated[int, Field(ge=0, le=5)] | None = Field(
+        None, description="ECOG performance status, 0 (fully active) to 5.")
+    expected_survival_months: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="Investigator's estimate of expected survival, in months.")
+    treatment_lines: list[TreatmentLine] | None = Field(
+        None, description="Every previous line of anticancer treatment, any setting; [] if "
+        "none.")
+    fes_pet: FesPet | None = Field(None, description="Screening 18F-FES PET/CT read.")
+    fdg_pet_willing: bool | None = _flag("Willing to undergo 18F-FDG PET/CT?")
+    measurable_lesions: list[MeasurableLesion] | None = Field(
+        None, description="Lesions measured at baseline (RECIST 1.1); [] if none.")
+    labs: Labs | None = Field(None, description="Screening laboratory values and ECG.")
+    liver_metastases: bool | None = _flag("Liver metastases present?")
+    worst_unresolved_prior_toxicity_grade: Annotated[int, Field(ge=0, le=5)] | None = Field(
+        None, description="Highest CTCAE v5.0 grade of any adverse event of previous cancer "
+        "treatment that has not yet resolved (0 if none).")
+    cns_metastasis: bool | None = _flag("Central nervous system metastasis confirmed by "
+                                        "imaging?")
+    leptomeningeal_metastasis: bool | None = _flag("Leptomeningeal metastasis confirmed by MRI "
+                                                   "or lumbar puncture?")
+    visceral_crisis: bool | None = _flag("Visceral crisis?")
+    rapid_progression: bool | None = _flag("Rapid disease progression?")
+    unsuitable_for_endocrine_therapy: bool | None = _flag("Not suitable for endocrine therapy?")
+    ascites: bool | None = _flag("Ascites?")
+    symptomatic_pleural_effusion: bool | None = _flag("Pleural effusion with clinical "
+                                                      "symptoms at baseline?")
+    pericardial_effusion_needing_drainage: bool | None = _flag(
+        "Pericardial effusion requiring drainage (within the first 4 weeks of treatment)?")
+    swallowing_or_absorption_problem: bool | None = _flag(
+        "Unable to swallow, intestinal obstruction, or anything else affecting the intake or "
+        "absorption of oral drugs?")
+    known_allergy_to_regimen: bool | None = _flag("Known allergy to a component of the study "
+                                                  "treatment?")
+    prior_dalpiciclib: bool | None = _flag("Ever treated with dalpiciclib?")
+    major_surgery_planned: bool | None = _flag("Major surgery expected during the study?")
+    other_malignancies: list[OtherMalignancy] | None = Field(
+        None, description="Other cancers ever diagnosed; [] if none.")
+    major_surgery_or_injury: list[SurgeryOrInjury] | None = Field(
+        None, description="Major surgeries and major injuries in the past 3 months; [] if "
+        "none.")
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> ScreeningRecord:
+        """Every date lies between the date of birth and the decision date."""
+        errors: list[tuple[Loc, str, Any]] = []
+        birth, decision = self.date_of_birth, self.decision_date
+        if birth is not None:
+            for name in ("consent_date", "decision_date"):
+                other = getattr(self, name)
+                if other is not None and birth > other:
+                    errors.append((("date_of_birth",), f"must not be after {name} "
+                                   f"{other.isoformat()}", birth))
+        for loc, value in _dates(self):
+            if loc == ("date_of_birth",) or loc == ("decision_date",):
+                continue
+            if birth is not None and value < birth and loc != ("consent_date",):
+                errors.append((loc, f"must not be before date_of_birth {birth.isoformat()}",
+                               value))
+            elif decision is not None and value > decision:
+                errors.append((loc, f"must not be after decision_date {decision.isoformat()}",
+                               value))
+        _refuse("ScreeningRecord", errors)
+        return self
+
+
+def _dates(model: BaseModel, prefix: Loc = ()) -> Iterator[tuple[Loc, date]]:
+    """Every date of ``model`` with its location, in field order, nested models included."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            loc = (*prefix, name) if index is None else (*prefix, name, index)
+            if isinstance(item, date):
+                yield loc, item
+            elif isinstance(item, BaseModel):
+                yield from _dates(item, loc)
+
+
+def future_dates(record: ScreeningRecord, today: date) -> list[str]:
+    """Dotted paths (``treatment_lines[0].start_date``) of the dates after ``today``."""
+    return [dotted(loc) for loc, value in _dates(record) if value > today]

@@ -1,0 +1,264 @@
+"""Screening: save the case report form, evaluate eligibility, sign the decision, keep the log.
+
+The clinical decision is made by ``dawna.rules.eligibility.evaluate`` against the protocol file;
+this module loads, checks dates against the site's calendar, stores with an audit trail and
+handles the investigator's electronic signature (21 CFR 11.50 signature manifestation, 11.70
+signature/record linking, 11.200 password re-entry). A signature covers the SHA-256 of the exact
+record signed: a later change to the record voids it and returns the participant to screening.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from dawna.clock import local_today, utcnow
+from dawna.config import Settings
+from dawna.errors import ConflictError, PermissionDenied, ProtocolViolation, ValidationError
+from dawna.i18n import _, gettext
+from dawna.protocol import Protocol, bundled_protocol
+from dawna.rules.eligibility import EligibilityResult, Outcome, evaluate
+from dawna.rules.screening_record import ScreeningRecord, future_dates
+from dawna.services import auth
+from dawna.services.access import Permission, Principal
+from dawna.services.participants import _load_visible, _public, actor_of
+from dawna.services.schemas import ParticipantPublic
+from dawna.store.db import Database
+from dawna.store.models import (
+    EligibilitySignature,
+    Participant,
+    ParticipantStatus,
+    Screening,
+)
+from dawna.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    signer_name: str
+    signed_at: datetime
+    outcome: str
+    meaning: str
+    valid: bool
+
+
+@dataclass(frozen=True)
+class ScreeningView:
+    participant: ParticipantPublic
+    record: ScreeningRecord
+    result: EligibilityResult
+    version: int | None
+    signature: SignatureView | None
+
+
+def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
+    """Validate a submitted record; the first problem becomes a ValidationError naming its path."""
+    try:
+        return ScreeningRecord.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"]) or "record"
+        raise ValidationError(str(first["msg"]).removeprefix("Value error, "), field=path) from exc
+
+
+def fingerprint(record: ScreeningRecord) -> str:
+    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _with_defaults(record: ScreeningRecord, participant: Participant,
+                   settings: Settings) -> ScreeningRecord:
+    """Consent date comes from the registration; the decision date defaults to today at the site."""
+    today = local_today(settings.zone)
+    if (record.consent_date and participant.consent_date
+            and record.consent_date != participant.consent_date):
+        raise ValidationError(
+            _("{date} differs from the consent date of the registration ({registered}); "
+              "correct the registration first").format(date=record.consent_date,
+                                                      registered=participant.consent_date),
+            field="consent_date")
+    updates: dict[str, Any] = {}
+    if record.consent_date is None and participant.consent_date is not None:
+        updates["consent_date"] = participant.consent_date
+    if record.decision_date is None:
+        updates["decision_date"] = today
+    record = record.model_copy(update=updates) if updates else record
+    future = future_dates(record, today)
+    if future:
+        raise ValidationError(
+            _("is after today at the site ({today}); dates cannot be in the future").format(
+                today=today), field=future[0])
+    return record
+
+
+def evaluate_draft(record: ScreeningRecord, participant_consent: date | None, settings: Settings,
+                   protocol: Protocol | None = None) -> EligibilityResult:
+    """Evaluate without saving (the live checklist on the form)."""
+    if record.consent_date is None and participant_consent is not None:
+        record = record.model_copy(update={"consent_date": participant_consent})
+    decision = record.decision_date or local_today(settings.zone)
+    return evaluate(record, protocol or bundled_protocol(), decision)
+
+
+def _signature_view(sig: EligibilitySignature | None, screening: Screening | None,
+                    record: ScreeningRecord) -> SignatureView | None:
+    if sig is None:
+        return None
+    valid = screening is not None and sig.record_sha256 == fingerprint(record)
+    return SignatureView(signer_name=sig.signer_name, signed_at=sig.signed_at,
+                         outcome=sig.outcome, meaning=sig.meaning, valid=valid)
+
+
+def _latest_signature(session: Session, participant_id: int) -> EligibilitySignature | None:
+    return session.scalars(
+        select(EligibilitySignature).where(EligibilitySignature.participant_id == participant_id)
+        .order_by(EligibilitySignature.id.desc()).limit(1)).first()
+
+
+def _view(session: Session, p: Participant, settings: Settings) -> ScreeningView:
+    screening = session.scalars(select(Screening).where(Screening.participant_id == p.id)).first()
+    record = (ScreeningRecord.model_validate(screening.record) if screening
+              else ScreeningRecord(consent_date=p.consent_date))
+    decision = record.decision_date or local_today(settings.zone)
+    result = evaluate(record, bundled_protocol(), decision)
+    sig = _signature_view(_latest_signature(session, p.id), screening, record)
+    return ScreeningView(participant=_public(p), record=record, result=result,
+                         version=screening.version if screening else None, signature=sig)
+
+
+def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> ScreeningView:
+    with db.sessions() as session:
+        return _view(session, _load_visible(session, principal, pseudonym), settings)
+
+
+def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+         record: ScreeningRecord, reason: str | None, expected_version: int | None
+         ) -> ScreeningView:
+    """Store the screening record and its computed outcome.
+
+    The first entry needs no reason; every later change does (ICH E6(R3) 3.16.1). A record saved
+    by someone else since the form was opened is a conflict, not an overwrite.
+    """
+    with UnitOfWork(db, actor_of(principal)) as uow:
+        s = uow.session
+        p = _load_visible(s, principal, pseudonym)
+        principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
+        record = _with_defaults(record, p, settings)
+        result = evaluate(record, bundled_protocol(), record.decision_date or local_today(
+            settings.zone))
+        screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)).first()
+        data = record.model_dump(mode="json", exclude_none=True)
+        failed = ",".join(c.id for c in result.failed)[:200]
+        if screening is None:
+            uow.set_reason((reason or "").strip() or _("Screening data entered"))
+            screening = Screening(participant_id=p.id, record=data, outcome=result.outcome.value,
+                                  decision_date=record.decision_date, failed_criteria=failed)
+            s.add(screening)
+        else:
+            if not reason or len(reason.strip()) < 3:
+                raise ValidationError(_("a reason is required to change a saved screening "
+                                        "record"), field="reason")
+            if expected_version is not None and expected_version != screening.version:
+                raise ConflictError(_("this screening record was changed by someone else since "
+                                      "you opened it; reload and enter your change again"),
+                                    field="version")
+            uow.set_reason(reason.strip())
+            if screening.record != data:
+                screening.record = data
+                screening.updated_at = utcnow()
+            screening.outcome = result.outcome.value
+            screening.decision_date = record.decision_date
+            screening.failed_criteria = failed
+        sig = _latest_signature(s, p.id)
+        if sig is not None and sig.record_sha256 != fingerprint(record) and p.status in (
+                ParticipantStatus.ELIGIBLE, ParticipantStatus.SCREEN_FAILED):
+            p.status = ParticipantStatus.SCREENING  # the signed decision no longer covers this
+        try:
+            s.flush()
+        except StaleDataError as exc:
+            raise ConflictError(_("this screening record was changed by someone else at the "
+                                  "same moment; reload and enter your change again"),
+                                field="version") from exc
+        view = _view(s, p, settings)
+        uow.commit()
+    return view
+
+
+def meaning_text(pseudonym: str, outcome: Outcome, decision_date: date, protocol: Protocol) -> str:
+    """The signature manifestation (21 CFR 11.50): what the signer attests, in words."""
+    label = gettext("ELIGIBLE") if outcome is Outcome.ELIGIBLE else gettext("NOT ELIGIBLE")
+    return _("I confirm as investigator that I have reviewed the screening record of {id} and "
+             "that the participant is {outcome} for {acronym} ({nct}) as of {date}.").format(
+        id=pseudonym, outcome=label, acronym=protocol.registry.acronym,
+        nct=protocol.registry.nct_id, date=decision_date.isoformat())
+
+
+def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str, password: str,
+         confirm: bool) -> ScreeningView:
+    """The investigator signs the computed decision, re-entering their password."""
+    with db.sessions() as session:
+        p = _load_visible(session, principal, pseudonym)
+        site_id = p.site_id
+    if not principal.can(Permission.ELIGIBILITY_SIGN, site_id):
+        raise PermissionDenied(_("only an investigator of this site can sign eligibility"),
+                               field="role")
+    if not confirm:
+        raise ValidationError(_("tick the box to confirm the meaning of your signature"),
+                              field="confirm")
+    signer = auth.reauthenticate(db, settings, principal.user_id, password)
+    protocol = bundled_protocol()
+    with UnitOfWork(db, actor_of(principal)) as uow:
+        s = uow.session
+        p = _load_visible(s, principal, pseudonym)
+        screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)
+                              .with_for_update()).first()
+        if screening is None:
+            raise ProtocolViolation(_("no screening record has been saved yet"), field="record")
+        record = ScreeningRecord.model_validate(screening.record)
+        decision = record.decision_date or local_today(settings.zone)
+        result = evaluate(record, protocol, decision)
+        if result.outcome is Outcome.INCOMPLETE:
+            raise ProtocolViolation(
+                _("eligibility cannot be signed while the record is incomplete: {missing}").format(
+                    missing=", ".join(result.missing)), field="record")
+        meaning = meaning_text(p.pseudonym, result.outcome, decision, protocol)
+        uow.set_reason(meaning)
+        s.add(EligibilitySignature(
+            participant_id=p.id, signer_id=signer.id, signer_name=signer.display_name,
+            signed_at=utcnow(), outcome=result.outcome.value, meaning=meaning,
+            record_sha256=fingerprint(record),
+            result={"decision_date": decision.isoformat(),
+                    "criteria": [{"id": c.id, "status": c.status.value} for c in result.criteria]}))
+        p.status = (ParticipantStatus.ELIGIBLE if result.outcome is Outcome.ELIGIBLE
+                    else ParticipantStatus.SCREEN_FAILED)
+        s.flush()
+        view = _view(s, p, settings)
+        uow.commit()
+    return view
+
+
+def require_signed_eligible(session: Session, participant: Participant) -> None:
+    """Refuse unless an investigator signed this participant eligible and the signed record is
+    the current one (randomization calls this first)."""
+    screening = session.scalars(select(Screening).where(
+        Screening.participant_id == participant.id)).first()
+    sig = _latest_signature(session, participant.id)
+    if screening is None or sig is None:
+        raise ProtocolViolation(_("{id} has no signed eligibility decision").format(
+            id=participant.pseudonym), field="eligibility")
+    record = ScreeningRecord.model_validate(screening.record)
+    if sig.record_sha256 != fingerprint(record):
+        raise ProtocolViolation(_("the screening record of {id} changed after it was signed; "
+                                  "the investigator must sign again").format(
+            id=participant.pseudonym), field="eligibility")
+    if sig.outcome != Outcome.ELIGIBLE.value:
+        raise ProtocolViolation(_("{id} was signed as not eligible").format(
+            id=participant.pseudonym), field="eligibility")
