@@ -96,3 +96,20 @@ def test_log_in_open_the_study_page_and_a_participant(live_server: str, page) ->
     assert heading.startswith("Participant DF-")
     assert "PUMCH-S002" in page.content()
     assert errors == []  # no CSP violations or script errors
+
+
+def test_screening_checklist_follows_the_form_as_it_is_filled(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "investigator")
+    page.fill("input[name=password]", "dawna-demo-2026")
+    page.click("button[type=submit]:not(.link)")
+    page.wait_for_url("**/participants")
+    page.goto(f"{live_server}/screening-log")
+    page.locator("table.grid tbody tr a").first.click()
+    page.wait_for_url("**/screening")
+    in3 = page.locator("#checklist tr[data-criterion=IN3]")
+    page.select_option("select[name=ecog]", "3")  # HTMX posts the form; nothing is saved
+    expect(in3).to_have_attribute("data-status", "not_met")
+    expect(page.get_by_test_id("eligibility-outcome")).to_contain_text("Not eligible")
+    page.select_option("select[name=ecog]", "1")
+    expect(in3).to_have_attribute("data-status", "met")

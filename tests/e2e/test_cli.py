@@ -59,3 +59,21 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     no_site = run(["user", "grant", "newreader", "--role", "monitor", "--site", "NOPE",
                    "--reason", "covering"], db)
     assert no_site.returncode == 1 and no_site.stderr.strip() == "error: site: no site NOPE"
+
+
+def test_screen_judges_the_documented_example_without_a_database(tmp_path: Path) -> None:
+    import json
+
+    example = Path(__file__).parents[2] / "docs" / "examples" / "screening-eligible.json"
+    result = run(["screen", str(example), "--format", "json"], tmp_path / "none.sqlite3")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["outcome"] == "eligible"
+    assert [c["id"] for c in answer["criteria"]][:3] == ["AGE", "SEX", "IN1"]
+    assert not (tmp_path / "none.sqlite3").exists()
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(json.loads(example.read_text()) | {"ecog": 7}))
+    bad = run(["screen", str(broken)], tmp_path / "none.sqlite3")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ecog:")
+    schema = run(["screen", "--schema"], tmp_path / "none.sqlite3")
+    assert "treatment_lines" in json.loads(schema.stdout)["properties"]
