@@ -18,6 +18,8 @@ from dawna.config import get_settings
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _, set_locale
 from dawna.protocol.commands import app as protocol_app
+from dawna.randomization_commands import app as randomization_app
+from dawna.randomization_commands import randomize_command
 from dawna.screen_command import screen
 from dawna.store.audit import Actor
 from dawna.store.db import Database
@@ -33,6 +35,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(site_app, name="site")
 app.add_typer(protocol_app, name="protocol")
 app.command("screen")(screen)
+app.add_typer(randomization_app, name="randomization")
+app.command("randomize")(randomize_command)
 
 console = Console()
 

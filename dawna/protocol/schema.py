@@ -41,6 +41,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from dawna.errors import NotFound
+from dawna.protocol.randomization_config import RandomizationSettings
 
 __all__ = [
     "Arm", "ChoiceGroup", "Condition", "Contact", "Criterion", "Design", "DoseLevels", "DoseUnit",
@@ -511,6 +512,7 @@ class Protocol(_Model):
     arms: tuple[Arm, ...] = Field(min_length=1)
     eligibility: Eligibility
     site_settings: Mapping[Slug, Setting] = Field(default_factory=dict)
+    randomization: RandomizationSettings | None = None
 
     def arm(self, arm_id: str) -> Arm:
         for arm in self.arms:

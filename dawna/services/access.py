@@ -24,17 +24,20 @@ class Permission(enum.StrEnum):
     AUDIT_VIEW = "audit.view"
     USER_MANAGE = "user.manage"
     ELIGIBILITY_SIGN = "eligibility.sign"
+    RANDOMIZE = "randomize"
+    RANDOMIZATION_MANAGE = "randomization.manage"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.USER_MANAGE}),
     Role.INVESTIGATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
-                                  P.IDENTITY_VIEW, P.AUDIT_VIEW, P.ELIGIBILITY_SIGN}),
+                                  P.IDENTITY_VIEW, P.AUDIT_VIEW, P.ELIGIBILITY_SIGN,
+                                  P.RANDOMIZE}),
     Role.COORDINATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
-                                 P.IDENTITY_VIEW}),
+                                 P.IDENTITY_VIEW, P.RANDOMIZE}),
     Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW}),
-    Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW}),
+    Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE}),
     Role.MONITOR: frozenset({P.PARTICIPANT_VIEW, P.IDENTITY_VIEW, P.AUDIT_VIEW}),
 }
 

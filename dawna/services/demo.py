@@ -20,7 +20,7 @@ from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.errors import ConflictError, ValidationError
 from dawna.i18n import _
-from dawna.services import admin, demo_screening, participants
+from dawna.services import admin, demo_randomization, demo_screening, participants
 from dawna.services.access import Principal
 from dawna.services.auth import principal_of
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SiteCreate, UserCreate
@@ -37,6 +37,7 @@ class DemoSummary:
     users: list[tuple[str, str, str]]  # username, password, roles
     participants: int
     screened: int = 0
+    randomized: int = 0
 
 
 def demo_config() -> dict[str, Any]:
@@ -114,8 +115,16 @@ def load(db: Database, settings: Settings,
             reason="Phone number corrected after call-back (source: clinic record)"))
     screened = demo_screening.simulate(db, settings, cfg["screening"] | {
         "password": cfg["password"]}, rng, to_screen, today)
+    coordinators = {}
+    with db.sessions() as session:
+        users = session.scalars(select(User)).all()
+        for site_id in session.scalars(select(Site.id)):
+            holder = _holder(users, site_id, Role.COORDINATOR)
+            if holder is not None:
+                coordinators[site_id] = holder
+    randomized = demo_randomization.simulate(db, settings, SYSTEM, rng, coordinators)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
-                       screened=screened)
+                       screened=screened, randomized=randomized)
 
 
 def _holder(users: Any, site_id: int, role: Role) -> Principal | None:

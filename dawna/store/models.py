@@ -43,7 +43,7 @@ class ParticipantStatus(enum.StrEnum):
     SCREENING = "screening"
     SCREEN_FAILED = "screen_failed"
     ELIGIBLE = "eligible"
-    ENROLLED = "enrolled"
+    ENROLLED = "enrolled"  # randomized
     WITHDRAWN = "withdrawn"
 
 
@@ -172,6 +172,66 @@ class EligibilitySignature(Base):
     meaning: Mapped[str] = mapped_column(Text)
     record_sha256: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RandomizationList(Base):
+    """The trial's one allocation list: generated once by the statistician from a secret seed.
+
+    Only the *sealed* seed is stored (encrypted with a key derived from the server secret, which
+    is not in the database), with a SHA-256 fingerprint of the whole list: no page, API, export or
+    database dump shows a future allocation. Arms are computed at the moment of randomization.
+    ``live_at`` locks the configuration (ICH E9 section 2.3; Schulz & Grimes, Lancet 2002).
+    """
+
+    __tablename__ = "randomization_list"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(32))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seed_sealed: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    size_per_stratum: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    live_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class StratumCounter(Base):
+    """Next free position of each stratum; taken by an atomic ``UPDATE ... RETURNING`` so that
+    concurrent randomizations serialise per stratum with no slot used twice or skipped."""
+
+    __tablename__ = "stratum_counter"
+    __table_args__ = (UniqueConstraint("list_id", "stratum", name="uq_stratum_counter"),)
+    __audited__ = False  # every change is a randomization, audited through ``allocation``
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("randomization_list.id"))
+    stratum: Mapped[str] = mapped_column(String(200))
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class Allocation(Base):
+    """A participant's randomized arm: final once made (one per participant)."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (
+        UniqueConstraint("list_id", "stratum", "position", name="uq_allocation_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("randomization_list.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    stratum: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    arm: Mapped[str] = mapped_column(String(8))
+    factors: Mapped[dict[str, Any]] = mapped_column(JSON)
+    regimen: Mapped[dict[str, Any]] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    randomized_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    randomized_by: Mapped[str] = mapped_column(String(64))
 
 
 class UserSession(Base):

@@ -21,7 +21,16 @@ from dawna.web.errors import (
     unexpected_handler,
     wants_json,
 )
-from dawna.web.routes import api, api_screening, audit, participants, public, screening
+from dawna.web.routes import (
+    api,
+    api_randomization,
+    api_screening,
+    audit,
+    participants,
+    public,
+    randomization,
+    screening,
+)
 from dawna.web.security import RequestContextMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -50,7 +59,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, participants, screening, audit, api, api_screening):
+    for module in (public, participants, screening, randomization, audit, api, api_screening,
+                   api_randomization):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -10,7 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 
 from dawna.errors import DawnaError
-from dawna.services import participants
+from dawna.services import participants, randomization
 from dawna.services.access import Permission, Principal
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate
 from dawna.store.models import Site
@@ -81,7 +81,8 @@ def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
 @router.get("/{pseudonym}")
 def participant_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
     detail = participants.get_participant(db, user, pseudonym)
-    return render(request, "participants/detail.html", {"p": detail})
+    allocation = randomization.allocation_of(db, user, pseudonym)
+    return render(request, "participants/detail.html", {"p": detail, "allocation": allocation})
 
 
 @router.get("/{pseudonym}/edit")

@@ -1,0 +1,47 @@
+"""Randomize the demo trial's signed-eligible patients through the real services: the list is
+generated and taken live by the system (as the statistician would), and each patient is
+randomized by the site's coordinator with factors pre-filled from the screening record."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlalchemy import select
+
+from dawna.config import Settings
+from dawna.protocol import bundled_protocol
+from dawna.services import randomization, screening
+from dawna.services.access import Principal
+from dawna.services.regimen_choice import required_groups
+from dawna.store.audit import Actor
+from dawna.store.db import Database
+from dawna.store.models import Participant, ParticipantStatus
+
+
+def simulate(db: Database, settings: Settings, actor: Actor, rng: random.Random,
+             coordinators: dict[int, Principal]) -> int:
+    protocol = bundled_protocol()
+    cfg = protocol.randomization
+    if cfg is None:
+        return 0
+    randomization.generate(db, settings, actor, "Simulated demo trial: allocation list")
+    randomization.go_live(db, actor, "Simulated demo trial: go-live")
+    with db.sessions() as s:
+        eligible = [(p.pseudonym, p.site_id) for p in s.scalars(
+            select(Participant).where(Participant.status == ParticipantStatus.ELIGIBLE)
+            .order_by(Participant.consent_date, Participant.id))]
+    done = 0
+    for pseudonym, site_id in eligible:
+        coordinator = coordinators[site_id]
+        view = screening.get(db, settings, coordinator, pseudonym)
+        suggested = randomization.suggest_factors(view.record)
+        factors: dict[str, str] = {}
+        for f in cfg.factors:
+            factors[f.name] = suggested.get(f"factor.{f.name}") or rng.choice(list(f.levels))
+        choices: dict[str, Any] = {}
+        for _arm, group in required_groups(protocol, view.record.menopausal_status):
+            choices[group.id] = rng.choice([o.id for o in group.options])
+        randomization.randomize(db, settings, coordinator, pseudonym, factors, choices)
+        done += 1
+    return done

@@ -1,0 +1,56 @@
+"""Participants signed eligible, built directly in the store (fast set-up for many)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+
+from helpers import SYSTEM
+from screening_data import eligible_record
+from sqlalchemy import select
+
+from dawna.rules.screening_record import ScreeningRecord
+from dawna.services.screening import fingerprint
+from dawna.store.db import Database
+from dawna.store.models import (
+    EligibilitySignature,
+    Participant,
+    ParticipantStatus,
+    Screening,
+    User,
+)
+from dawna.store.uow import UnitOfWork
+
+CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
+STRATA = [{"visceral_metastasis": v, "cdk46i_setting": c}
+          for v, c in itertools.product(["yes", "no"], ["adjuvant", "advanced"])]
+
+
+def _signed_eligible(db: Database, n: int, status: ParticipantStatus = ParticipantStatus.ELIGIBLE
+                     ) -> list[str]:
+    """n participants at SITEA whose eligibility the investigator signed (built directly)."""
+    record = ScreeningRecord.model_validate(eligible_record())
+    data = record.model_dump(mode="json", exclude_none=True)
+    with UnitOfWork(db, SYSTEM, "test set-up") as uow:
+        s = uow.session
+        inv = s.scalars(select(User).where(User.username == "inv_a")).one()
+        site_id = inv.memberships[0].site_id
+        ids = []
+        for i in range(n):
+            p = Participant(site_id=site_id, screening_number=f"SITEA-T{i:04d}",
+                            pseudonym=f"DF-T{i:04d}", consent_date=date(2024, 3, 1),
+                            status=status)
+            s.add(p)
+            s.flush()
+            s.add(Screening(participant_id=p.id, record=data, outcome="eligible",
+                            decision_date=date(2024, 3, 10)))
+            s.add(EligibilitySignature(participant_id=p.id, signer_id=inv.id, signer_name="inv",
+                                       signed_at=datetime(2024, 3, 10, tzinfo=UTC),
+                                       outcome="eligible", meaning="test",
+                                       record_sha256=fingerprint(record),
+                                       result={}))
+            ids.append(p.pseudonym)
+        uow.commit()
+    return ids
+
+
