@@ -15,6 +15,7 @@ from dawna.config import get_settings
 from dawna.errors import NotFound, ValidationError
 from dawna.i18n import _
 from dawna.services import randomization, randomization_report
+from dawna.services.access import Principal
 from dawna.services.auth import principal_of
 from dawna.store.audit import Actor
 from dawna.store.db import Database
@@ -27,6 +28,15 @@ console = Console()
 
 def _db() -> Database:
     return Database(get_settings().database_url)
+
+
+def _principal(db: Database, username: str) -> Principal:
+    """The named user acting from the command line (their roles and sites apply)."""
+    with db.sessions() as s:
+        user = s.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None:
+            raise NotFound(_("no user {name}").format(name=username), field="as")
+        return principal_of(user)
 
 
 def _actor() -> Actor:
@@ -67,12 +77,7 @@ def balance(as_user: Annotated[str, typer.Option("--as", help="Statistician's us
             ) -> None:
     """Allocations by arm within each stratum, factor level and site."""
     db = _db()
-    with db.sessions() as s:
-        user = s.scalars(select(User).where(User.username == as_user)).one_or_none()
-        if user is None:
-            raise NotFound(_("no user {name}").format(name=as_user), field="as")
-        who = principal_of(user)
-    report = randomization_report.balance(db, who)
+    report = randomization_report.balance(db, _principal(db, as_user))
     for key in ("strata", "factors", "sites"):
         table = Table(title=key)
         table.add_column("")
@@ -101,12 +106,7 @@ def randomize_command(
         return out
 
     db = _db()
-    with db.sessions() as s:
-        user = s.scalars(select(User).where(User.username == as_user)).one_or_none()
-        if user is None:
-            raise NotFound(_("no user {name}").format(name=as_user), field="as")
-        who = principal_of(user)
-    view = randomization.randomize(db, get_settings(), who, pseudonym,
+    view = randomization.randomize(db, get_settings(), _principal(db, as_user), pseudonym,
                                    pairs(factor, "factor"), pairs(choice, "choice"))
     print(json.dumps({**view.__dict__, "randomized_at": view.randomized_at.isoformat()},
                      ensure_ascii=False, indent=2))

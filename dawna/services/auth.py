@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from dawna.clock import utcnow
 from dawna.config import Settings
@@ -58,6 +59,18 @@ def principal_of(user: User) -> Principal:
     )
 
 
+def _count_failure(session: Session, throttle: LoginThrottle | None, username: str,
+                   settings: Settings, now: datetime) -> None:
+    """One more consecutive failure; the n-th locks the account for the lockout period."""
+    if throttle is None:
+        throttle = LoginThrottle(username=username, failures=0)
+        session.add(throttle)
+    throttle.failures += 1
+    if throttle.failures >= settings.lockout_failures:
+        throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+        throttle.failures = 0
+
+
 def login(db: Database, settings: Settings, username: str, password: str,
           now: datetime | None = None) -> tuple[str, Principal]:
     """Check credentials; on success return a new session token and the principal."""
@@ -80,13 +93,7 @@ def login(db: Database, settings: Settings, username: str, password: str,
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
         if not ok or user is None or not user.is_active:
-            if throttle is None:
-                throttle = LoginThrottle(username=username, failures=0)
-                session.add(throttle)
-            throttle.failures += 1
-            if throttle.failures >= settings.lockout_failures:
-                throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                throttle.failures = 0
+            _count_failure(session, throttle, username, settings, now)
             failed = True
         else:
             if throttle is not None:
@@ -115,13 +122,7 @@ def reauthenticate(db: Database, settings: Settings, user_id: int, password: str
             raise AuthenticationFailed(_("too many failed attempts: this account is locked"),
                                        field="password")
         if not password or not verify_password(user.password_hash, password):
-            if throttle is None:
-                throttle = LoginThrottle(username=user.username, failures=0)
-                session.add(throttle)
-            throttle.failures += 1
-            if throttle.failures >= settings.lockout_failures:
-                throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                throttle.failures = 0
+            _count_failure(session, throttle, user.username, settings, now)
             failed = True
         else:
             if throttle is not None:

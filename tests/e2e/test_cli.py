@@ -22,7 +22,9 @@ def run(args: list[str], db: Path, stdin: str | None = None) -> subprocess.Compl
 @pytest.mark.parametrize("command", [
     [], ["serve"], ["db"], ["db", "upgrade"], ["db", "current"], ["demo"], ["protocol"],
     ["protocol", "validate"], ["protocol", "show"], ["site", "create"], ["user", "create"],
-    ["user", "grant"],
+    ["user", "grant"], ["screen"], ["randomization"], ["randomization", "generate"],
+    ["randomization", "go-live"], ["randomization", "verify"], ["randomization", "balance"],
+    ["randomize"],
 ])
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = run([*command, "--help"], tmp_path / "x.sqlite3")
@@ -59,6 +61,18 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     no_site = run(["user", "grant", "newreader", "--role", "monitor", "--site", "NOPE",
                    "--reason", "covering"], db)
     assert no_site.returncode == 1 and no_site.stderr.strip() == "error: site: no site NOPE"
+    # the demo generated the list, took it live and randomized its eligible patients
+    verified = run(["randomization", "verify"], db)
+    assert verified.returncode == 0 and "fingerprint matches" in verified.stdout
+    again_list = run(["randomization", "generate", "--reason", "again"], db)
+    assert again_list.returncode == 1 and again_list.stderr.startswith("error: randomization:")
+    balance = run(["randomization", "balance", "--as", "statistician"], db)
+    assert balance.returncode == 0 and "cdk46i_setting" in balance.stdout
+    refused = run(["randomize", "DF-000000", "--as", "coordinator", "--factor",
+                   "visceral_metastasis=no", "--factor", "cdk46i_setting=advanced",
+                   "--choice", "endocrine_therapy=letrozole", "--choice",
+                   "chemotherapy=capecitabine"], db)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: participant:")
 
 
 def test_screen_judges_the_documented_example_without_a_database(tmp_path: Path) -> None:
