@@ -243,7 +243,8 @@ _SQLITE_WRITER = threading.Lock()
 
 
 def randomize(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-              factors: dict[str, str], choices: dict[str, str]) -> AllocationView:
+              factors: dict[str, str], choices: dict[str, str],
+              protocol: Protocol | None = None) -> AllocationView:
     """Randomize one participant; refused (nothing consumed) unless signed eligible, consented,
     not yet randomized, the list live and the factors complete.
 
@@ -251,15 +252,16 @@ def randomize(db: Database, settings: Settings, principal: Principal, pseudonym:
     so a reader upgraded to writer never meets a busy database; correctness across processes
     rests on the atomic counter update and the unique constraints on both databases.
     """
+    protocol = protocol or bundled_protocol()
     if db.dialect == "sqlite":
         with _SQLITE_WRITER:
-            return _randomize(db, settings, principal, pseudonym, factors, choices)
-    return _randomize(db, settings, principal, pseudonym, factors, choices)
+            return _randomize(db, settings, principal, pseudonym, factors, choices, protocol)
+    return _randomize(db, settings, principal, pseudonym, factors, choices, protocol)
 
 
 def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-               factors: dict[str, str], choices: dict[str, str]) -> AllocationView:
-    protocol = bundled_protocol()
+               factors: dict[str, str], choices: dict[str, str],
+               protocol: Protocol) -> AllocationView:
     cfg = _config(protocol)
     with UnitOfWork(db, actor_of(principal), _("Randomized")) as uow:
         s = uow.session

@@ -172,3 +172,45 @@ def test_wrong_server_key_cannot_open_the_seed(trial: Database, settings: Settin
     other = settings.model_copy(update={"secret_key": "x" * 40})
     report = randomization_report.verify(trial, other)
     assert not report.ok and "cannot be opened" in report.mismatches[0]
+
+
+def _with_randomization(**change):  # type: ignore[no-untyped-def]
+    from dawna.protocol import bundled_protocol
+
+    protocol = bundled_protocol()
+    assert protocol.randomization is not None
+    return protocol.model_copy(update={
+        "randomization": protocol.randomization.model_copy(update=change)})
+
+
+def test_a_configuration_change_after_go_live_is_refused(trial: Database,
+                                                         settings: Settings) -> None:
+    _live(trial, settings)
+    [pid] = _signed_eligible(trial, 1)
+    changed = _with_randomization(block_sizes=(4, 6))
+    with pytest.raises(ProtocolViolation, match="changed after go-live"):
+        randomization.randomize(trial, settings, principal(trial, "coord_a"), pid, STRATA[0],
+                                CHOICES, protocol=changed)
+    assert randomization.status(trial).used == 0
+
+
+def test_minimization_allocates_in_order_and_verifies(trial: Database,
+                                                      settings: Settings) -> None:
+    minimization = _with_randomization(method="minimization")
+    randomization.generate(trial, settings, SYSTEM, "minimization list", 100,
+                           protocol=minimization)
+    randomization.go_live(trial, SYSTEM, "live", protocol=minimization)
+    ids = _signed_eligible(trial, 24)
+    coord = principal(trial, "coord_a")
+    arms = [randomization.randomize(trial, settings, coord, pid, STRATA[i % 4], CHOICES,
+                                    protocol=minimization).arm for i, pid in enumerate(ids)]
+    assert set(arms) <= {"A", "B"}
+    with trial.sessions() as s:
+        details = [a.detail for a in s.scalars(select(Allocation).order_by(Allocation.sequence))]
+    # every decision keeps its imbalance scores and random draw, so it can be replayed
+    assert all(set(d) >= {"scores", "u", "preferred", "method"} for d in details)
+    report = randomization_report.verify(trial, settings)  # replays all 24 decisions
+    assert report.ok and report.checked == 24, report.mismatches
+    with trial.sessions() as s:
+        positions = sorted(s.scalars(select(Allocation.position)).all())
+    assert positions == list(range(1, 25))
