@@ -1,11 +1,31 @@
 """Allocation rules: strata, stratified permuted blocks, Pocock–Simon minimization, sealing.
 
-Sources: ICH E9 §2.3.1 (randomization, blocking, stratification); Schulz & Grimes, Lancet
-2002;359:515-519 (allocation concealment; randomly varied block sizes so the next allocation
-cannot be guessed at a block's end); Pocock & Simon, Biometrics 1975;31:103-115 (minimization).
+Sources
+-------
+* ICH E9 (1998) §2.3.1: randomization, blocking, stratification by prognostic factors; block
+  lengths should be unpredictable to the investigators.
+* Schulz & Grimes, Lancet 2002;359:515-519 ("Allocation concealment in randomised trials"):
+  block sizes varied at random so that the allocation at the end of a block cannot be guessed.
+* Pocock & Simon, Biometrics 1975;31:103-115: minimization. For a new patient with level
+  :math:`r_j` of factor :math:`j` and each candidate arm :math:`k`, let :math:`x^{(k)}_{j,a}` be the
+  number of patients at level :math:`r_j` already on arm :math:`a`, plus one if :math:`a = k`.
+  Imbalance :math:`d^{(k)}_j = \\max_a x - \\min_a x` (range) or the variance of
+  :math:`x^{(k)}_{j,\\cdot}` over the arms, and :math:`G_k = \\sum_j w_j d^{(k)}_j`. The arm with
+  the smallest :math:`G_k` is given with probability :math:`p`, each other arm with
+  :math:`(1 - p)/(N - 1)`; ties among the smallest are broken at random.
+* Unequal ratios in minimization: counts are divided by the arm's ratio number before the
+  imbalance is measured (so 4 vs 2 is balanced for 2:1). Kuznetsova & Tymofyeyev, Stat Med
+  2012;31:701-723, show that this plain extension can drift from the target ratio; prefer 1:1.
 
-Randomness comes from HMAC-SHA256 of the secret seed in counter mode, so a list reproduces bit for
-bit on any Python version from the seed alone (verification), and nothing is drawn from the clock.
+Randomness
+----------
+Every random choice is drawn from HMAC-SHA256 of the secret seed in counter mode
+(``HMAC(seed, "<label>|<counter>")``, 32 bytes per call, read as four big-endian 64-bit integers),
+never from :mod:`random` or the clock. A list therefore reproduces bit for bit from the seed alone
+on any Python version and platform, which is what verification relies on; without the seed the
+stream cannot be predicted (HMAC-SHA256 as a pseudorandom function). Integers in ``[0, k)`` use
+rejection sampling (no modulo bias); uniforms in ``[0, 1)`` take the top 53 bits of one word.
+The algorithms are frozen: changing them changes every list generated from an existing seed.
 """
 
 from __future__ import annotations
@@ -14,15 +34,38 @@ import base64
 import hashlib
 import hmac
 import itertools
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from dawna.errors import ValidationError
 from dawna.protocol.randomization_config import StratificationFactor
 
+__all__ = [
+    "MinimizationDecision",
+    "Slot",
+    "all_strata",
+    "imbalance_scores",
+    "list_fingerprint",
+    "minimization_assign",
+    "permuted_block_list",
+    "randbelow",
+    "replay_minimization",
+    "seal",
+    "stratum_key",
+    "uniform",
+    "unseal",
+    "verify_allocations",
+]
+
+Counts = Mapping[str, Mapping[str, Mapping[str, int]]]
+"""``counts[factor][level][arm]``: patients already allocated (a missing entry counts 0)."""
+
 
 @dataclass(frozen=True)
 class Slot:
+    """One position of a stratum's allocation list (``position`` and ``block`` are 1-based)."""
+
     stratum: str
     position: int
     arm: str
@@ -30,8 +73,15 @@ class Slot:
     block_size: int
 
 
+# -- Strata ------------------------------------------------------------------------------------
+
 def stratum_key(levels: Mapping[str, str], factors: Sequence[StratificationFactor]) -> str:
-    """Canonical stratum name, factors in protocol order: ``a=x|b=y``."""
+    """Canonical stratum name, factors in protocol order: ``visceral_metastasis=yes|...``.
+
+    An unknown factor, a missing factor or a level the protocol does not list raises
+    :class:`~dawna.errors.ValidationError` with the factor's name as ``field`` (ICH E9 §2.3.1:
+    stratification by factors fixed in the protocol).
+    """
     names = {f.name for f in factors}
     for name in levels:
         if name not in names:
@@ -49,12 +99,15 @@ def stratum_key(levels: Mapping[str, str], factors: Sequence[StratificationFacto
 
 
 def all_strata(factors: Sequence[StratificationFactor]) -> list[str]:
+    """Every stratum key (the product of the factors' levels), in protocol order."""
     combos = itertools.product(*[[(f.name, lv) for lv in f.levels] for f in factors])
     return ["|".join(f"{n}={lv}" for n, lv in combo) for combo in combos]
 
 
+# -- Deterministic randomness from the secret seed ---------------------------------------------
+
 def _stream(seed: bytes, label: str) -> Iterator[int]:
-    """64-bit integers from HMAC-SHA256(seed, label|counter)."""
+    """64-bit integers from HMAC-SHA256(seed, ``label|counter``), counter = 0, 1, 2, ..."""
     for counter in itertools.count():
         digest = hmac.new(seed, f"{label}|{counter}".encode(), hashlib.sha256).digest()
         for i in range(0, 32, 8):
@@ -63,6 +116,8 @@ def _stream(seed: bytes, label: str) -> Iterator[int]:
 
 def _below(stream: Iterator[int], n: int) -> int:
     """Uniform integer in [0, n) by rejection sampling (no modulo bias)."""
+    if n < 1:
+        raise ValidationError(f"cannot draw below {n}: need at least 1", field="k")
     limit = (1 << 64) - ((1 << 64) % n)
     while True:
         x = next(stream)
@@ -71,16 +126,45 @@ def _below(stream: Iterator[int], n: int) -> int:
 
 
 def uniform(seed: bytes, label: str, n: int) -> float:
-    """The n-th uniform draw in [0, 1) for ``label``, reproducible from the seed."""
+    """The ``n``-th uniform draw in [0, 1) for ``label``: the top 53 bits of the first word of
+    ``_stream(seed, f"{label}#{n}")``; reproducible from the seed alone."""
     x = next(_stream(seed, f"{label}#{n}"))
     return (x >> 11) / float(1 << 53)
 
 
+def randbelow(seed: bytes, label: str, n: int, k: int) -> int:
+    """The ``n``-th uniform integer in [0, k) for ``label`` (rejection sampling on
+    ``_stream(seed, f"{label}#{n}")``); no :mod:`random`, so identical on every Python."""
+    return _below(_stream(seed, f"{label}#{n}"), k)
+
+
+# -- Stratified permuted blocks ----------------------------------------------------------------
+
+def _check_design(arms: Sequence[str], ratio: Sequence[int], block_sizes: Sequence[int]) -> int:
+    if len(arms) < 2 or len(set(arms)) != len(arms):
+        raise ValidationError("need at least two distinct arms", field="arms")
+    if len(ratio) != len(arms) or any(r < 1 for r in ratio):
+        raise ValidationError("ratio must give one positive number per arm", field="ratio")
+    unit = sum(ratio)
+    if not block_sizes or any(b < 1 or b % unit for b in block_sizes):
+        raise ValidationError(f"block sizes must be multiples of the ratio sum {unit}",
+                              field="block_sizes")
+    return unit
+
+
 def permuted_block_list(seed: bytes, stratum: str, size: int, arms: Sequence[str],
                         ratio: Sequence[int], block_sizes: Sequence[int]) -> list[Slot]:
-    """Blocks of a size drawn at random from ``block_sizes``, each holding the arms in
-    ``ratio`` and shuffled (Fisher–Yates); blocks are added until ``size`` positions exist."""
-    unit = sum(ratio)
+    """One stratum's list: blocks whose size is drawn uniformly from ``block_sizes``, each holding
+    the arms in ``ratio`` (``r_a · size / Σr`` of arm ``a``) shuffled by Fisher–Yates, all from
+    the stream ``blocks|<stratum>`` of the seed; blocks are added until at least ``size``
+    positions exist (the last block is completed, so balance holds at every block's end).
+
+    Sources: ICH E9 §2.3.1 (blocking within strata); Schulz & Grimes, Lancet 2002;359:515-519
+    (random block sizes keep the next allocation unpredictable).
+    """
+    if size < 1:
+        raise ValidationError("list size must be at least 1", field="size")
+    unit = _check_design(arms, ratio, block_sizes)
     stream = _stream(seed, f"blocks|{stratum}")
     slots: list[Slot] = []
     block = 0
@@ -98,44 +182,88 @@ def permuted_block_list(seed: bytes, stratum: str, size: int, arms: Sequence[str
 
 
 def list_fingerprint(slots: Sequence[Slot]) -> str:
+    """SHA-256 (hex) of the slots sorted by (stratum, position), one line each:
+    ``stratum TAB position TAB arm TAB block TAB block_size LF``. Stored when the list is sealed,
+    it shows later that the list recomputed from the seed is the list that was used."""
     h = hashlib.sha256()
     for s in sorted(slots, key=lambda x: (x.stratum, x.position)):
         h.update(f"{s.stratum}\t{s.position}\t{s.arm}\t{s.block}\t{s.block_size}\n".encode())
     return h.hexdigest()
 
 
-def _keystream(key: bytes, context: str, n: int) -> bytes:
+# -- Sealing the seed --------------------------------------------------------------------------
+
+_SIV_BYTES = 16
+_TAG_BYTES = 32
+_V2 = "v2."
+
+
+def _mac(key: bytes, label: bytes, context: str, data: bytes) -> bytes:
+    return hmac.new(key, label + b"|" + context.encode() + b"|" + data, hashlib.sha256).digest()
+
+
+def _keystream(key: bytes, context: str, n: int, iv: bytes = b"") -> bytes:
+    """HMAC-SHA256(key, ``enc|context|[iv|]counter``) blocks, cut to ``n`` bytes."""
+    prefix = f"enc|{context}|".encode() + (iv + b"|" if iv else b"")
     out = b""
     for counter in itertools.count():
         if len(out) >= n:
             return out[:n]
-        out += hmac.new(key, f"enc|{context}|{counter}".encode(), hashlib.sha256).digest()
+        out += hmac.new(key, prefix + str(counter).encode(), hashlib.sha256).digest()
     raise AssertionError  # pragma: no cover
 
 
+def _xor(a: bytes, b: bytes) -> bytes:
+    return bytes(x ^ y for x, y in zip(a, b, strict=True))
+
+
 def seal(seed: bytes, key: bytes, context: str) -> str:
-    """Encrypt-then-MAC with HMAC-SHA256 (stdlib only): unreadable without ``key``."""
-    cipher = bytes(a ^ b for a, b in zip(seed, _keystream(key, context, len(seed)), strict=True))
-    tag = hmac.new(key, b"mac|" + context.encode() + b"|" + cipher, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(cipher + tag).decode()
+    """Encrypt the seed under the server key, then MAC (stdlib only); text ``v2.<base64url>``.
+
+    ``iv = HMAC(key, "siv|context|seed")[:16]`` (a synthetic IV: deterministic, as a pure function
+    must be, yet different for every seed, so two sealed seeds never share a keystream);
+    ``cipher = seed XOR HMAC-SHA256(key, "enc|context|iv|counter")...``;
+    ``tag = HMAC-SHA256(key, "mac|context|iv‖cipher")``; token = base64url(iv‖cipher‖tag).
+    A database dump holds only the token: without the server key the seed, and so every future
+    allocation, cannot be read (allocation concealment, Schulz & Grimes 2002), and a token that
+    was altered or moved to another ``context`` is refused by :func:`unseal`.
+    """
+    if not seed:
+        raise ValidationError("the seed is empty", field="seed")
+    if len(key) < 16:
+        raise ValidationError("the sealing key must have at least 16 bytes", field="key")
+    iv = _mac(key, b"siv", context, seed)[:_SIV_BYTES]
+    cipher = _xor(seed, _keystream(key, context, len(seed), iv))
+    tag = _mac(key, b"mac", context, iv + cipher)
+    return _V2 + base64.urlsafe_b64encode(iv + cipher + tag).decode()
 
 
 def unseal(token: str, key: bytes, context: str) -> bytes:
+    """The seed sealed by :func:`seal`; a wrong key, another context or any altered character
+    raises :class:`~dawna.errors.ValidationError` (field ``seed``). Also opens tokens of the first
+    format (no ``v2.`` prefix, keystream without IV) sealed before the IV was added."""
+    v2 = token.startswith(_V2)
     try:
-        raw = base64.urlsafe_b64decode(token.encode())
+        raw = base64.urlsafe_b64decode(token[len(_V2):] if v2 else token)
     except ValueError as exc:
         raise ValidationError("sealed seed is not valid", field="seed") from exc
-    cipher, tag = raw[:-32], raw[-32:]
-    expected = hmac.new(key, b"mac|" + context.encode() + b"|" + cipher, hashlib.sha256).digest()
-    if len(raw) <= 32 or not hmac.compare_digest(tag, expected):
+    iv_len = _SIV_BYTES if v2 else 0
+    if len(raw) <= iv_len + _TAG_BYTES:
+        raise ValidationError("sealed seed is not valid", field="seed")
+    iv, cipher, tag = raw[:iv_len], raw[iv_len:-_TAG_BYTES], raw[-_TAG_BYTES:]
+    if not hmac.compare_digest(tag, _mac(key, b"mac", context, iv + cipher)):
         raise ValidationError("sealed seed cannot be opened with this key", field="seed")
-    return bytes(a ^ b for a, b in zip(cipher, _keystream(key, context, len(cipher)), strict=True))
+    return _xor(cipher, _keystream(key, context, len(cipher), iv))
 
+
+# -- Verification ------------------------------------------------------------------------------
 
 def verify_allocations(expected: Mapping[str, Sequence[Slot]],
                        made: Sequence[tuple[str, int, str]]) -> list[str]:
-    """Compare allocations made (stratum, position, arm) with the list; describe mismatches:
-    unknown stratum or position, wrong arm, a position used twice, a position skipped."""
+    """Compare the allocations made, ``(stratum, position, arm)`` in the order they were made,
+    with the lists recomputed from the seed. Returns one plain sentence per problem: unknown
+    stratum, position outside the list, wrong arm, a position used twice, a position taken after
+    a later one (order), positions skipped (gaps below the highest position used)."""
     problems: list[str] = []
     used: dict[str, list[int]] = {}
     for stratum, position, arm in made:
@@ -143,69 +271,118 @@ def verify_allocations(expected: Mapping[str, Sequence[Slot]],
         if slots is None:
             problems.append(f"stratum {stratum} is not in the list")
             continue
-        if not 1 <= position <= len(slots):
+        by_position = {s.position: s for s in slots}
+        slot = by_position.get(position)
+        if slot is None:
             problems.append(f"{stratum} position {position} is outside the list")
             continue
-        if slots[position - 1].arm != arm:
+        if slot.arm != arm:
             problems.append(f"{stratum} position {position}: arm {arm} recorded, "
-                            f"{slots[position - 1].arm} in the list")
-        used.setdefault(stratum, []).append(position)
+                            f"{slot.arm} in the list")
+        earlier = used.setdefault(stratum, [])
+        if position in earlier:
+            problems.append(f"{stratum} position {position} used twice")
+        elif earlier and position < max(earlier):
+            problems.append(f"{stratum} position {position} allocated after position "
+                            f"{max(earlier)} (out of order)")
+        earlier.append(position)
     for stratum, positions in sorted(used.items()):
-        seen: set[int] = set()
-        for p in positions:
-            if p in seen:
-                problems.append(f"{stratum} position {p} used twice")
-            seen.add(p)
-        missing = sorted(set(range(1, max(seen) + 1)) - seen)
+        missing = sorted(set(range(1, max(positions) + 1)) - set(positions))
         if missing:
             problems.append(f"{stratum} positions skipped: {missing}")
     return problems
 
 
+# -- Minimization (Pocock & Simon 1975) --------------------------------------------------------
+
 @dataclass(frozen=True)
 class MinimizationDecision:
+    """The arm given, every arm's G, the arm(s) with the smallest G and the draw ``u`` used."""
+
     arm: str
     scores: dict[str, float]
     preferred_arms: tuple[str, ...]
     random_draw_used: float
 
 
-def imbalance_scores(counts: Mapping[str, Mapping[str, Mapping[str, int]]],
-                     levels: Mapping[str, str], arms: Sequence[str],
-                     weights: Mapping[str, float], method: str) -> dict[str, float]:
-    """G_k for each candidate arm k (Pocock & Simon 1975 §2): add the patient to arm k, take,
-    for each factor, the counts of the patient's own level across arms, measure their imbalance
-    (range: max − min; variance: population variance), and sum with the factor weights."""
+def _imbalance(row: Sequence[float], method: str) -> float:
+    if method == "range":
+        return float(max(row) - min(row))
+    mean = sum(row) / len(row)
+    return sum((x - mean) ** 2 for x in row) / len(row)
+
+
+def imbalance_scores(counts: Counts, levels: Mapping[str, str], arms: Sequence[str],
+                     weights: Mapping[str, float], method: str, *,
+                     ratio: Sequence[int] | None = None) -> dict[str, float]:
+    """G_k for each candidate arm k (Pocock & Simon 1975 §2): add the patient to arm k; for each
+    of the patient's factors take the counts of the patient's own level across the arms (divided
+    by the arm's ratio number when ``ratio`` is given), measure their imbalance (``range``:
+    max − min; ``variance``: population variance) and sum, weighted by ``weights`` (1 for a factor
+    not named)."""
+    if method not in ("range", "variance"):
+        raise ValidationError(f"imbalance must be range or variance, not {method!r}",
+                              field="imbalance")
+    shares = [1] * len(arms) if ratio is None else list(ratio)
+    if len(shares) != len(arms) or any(r < 1 for r in shares):
+        raise ValidationError("ratio must give one positive number per arm", field="ratio")
+    for factor, w in weights.items():
+        if not w > 0:
+            raise ValidationError(f"weight of {factor} must be positive", field="weights")
     scores: dict[str, float] = {}
     for k in arms:
         total = 0.0
         for factor, level in levels.items():
-            row = [counts[factor][level][a] + (1 if a == k else 0) for a in arms]
-            if method == "range":
-                imbalance = float(max(row) - min(row))
-            else:
-                mean = sum(row) / len(row)
-                imbalance = sum((x - mean) ** 2 for x in row) / len(row)
-            total += weights.get(factor, 1.0) * imbalance
+            by_arm = counts.get(factor, {}).get(level, {})
+            row = [(by_arm.get(a, 0) + (1 if a == k else 0)) / share
+                   for a, share in zip(arms, shares, strict=True)]
+            total += weights.get(factor, 1.0) * _imbalance(row, method)
         scores[k] = total
     return scores
 
 
-def minimization_assign(counts: Mapping[str, Mapping[str, Mapping[str, int]]],
-                        levels: Mapping[str, str], arms: Sequence[str],
-                        weights: Mapping[str, float], method: str, p: float,
-                        u: float) -> MinimizationDecision:
-    """The arm with the smallest G is given with probability ``p`` (u < p), otherwise one of the
-    others uniformly; ties among the smallest are broken uniformly by ``u`` (Pocock & Simon §3)."""
-    scores = imbalance_scores(counts, levels, arms, weights, method)
+def minimization_assign(counts: Counts, levels: Mapping[str, str], arms: Sequence[str],
+                        weights: Mapping[str, float], method: str, p: float, u: float, *,
+                        ratio: Sequence[int] | None = None) -> MinimizationDecision:
+    """Pocock & Simon (1975) §3 biased coin on G. With one arm of smallest G: that arm when
+    ``u < p``, otherwise one of the other arms chosen uniformly by ``(u − p)/(1 − p)``. With a tie
+    for the smallest G: one of the tied arms chosen uniformly by ``u``. ``u`` is a uniform draw in
+    [0, 1) (see :func:`uniform`), ``p`` the probability of the preferred arm (1/N < p ≤ 1)."""
+    if len(arms) < 2 or len(set(arms)) != len(arms):
+        raise ValidationError("need at least two distinct arms", field="arms")
+    if not 1 / len(arms) < p <= 1:
+        raise ValidationError(f"probability must be above 1/{len(arms)} and at most 1",
+                              field="probability")
+    if not 0 <= u < 1:
+        raise ValidationError("the random draw must lie in [0, 1)", field="u")
+    scores = imbalance_scores(counts, levels, arms, weights, method, ratio=ratio)
     best = min(scores.values())
-    preferred = tuple(a for a in arms if scores[a] == best)
+    preferred = tuple(a for a in arms if math.isclose(scores[a], best, rel_tol=1e-9,
+                                                      abs_tol=1e-12))
     if len(preferred) > 1:
         arm = preferred[min(int(u * len(preferred)), len(preferred) - 1)]
     elif u < p:
         arm = preferred[0]
     else:
         others = [a for a in arms if a != preferred[0]]
-        share = (u - p) / (1 - p) if p < 1 else 0.0
+        share = (u - p) / (1 - p)
         arm = others[min(int(share * len(others)), len(others) - 1)]
     return MinimizationDecision(arm, scores, preferred, u)
+
+
+def replay_minimization(seed: bytes, patients: Sequence[Mapping[str, str]], arms: Sequence[str],
+                        weights: Mapping[str, float], method: str, p: float, *,
+                        ratio: Sequence[int] | None = None) -> list[str]:
+    """The arms minimization gives ``patients`` (their factor levels, in order of entry), starting
+    from no allocations; patient n (1-based) uses ``uniform(seed, f"min:{n}", n)``, as the
+    randomization service does, so a run can be recomputed from the seed to verify it."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    given: list[str] = []
+    for n, levels in enumerate(patients, start=1):
+        decision = minimization_assign(counts, levels, arms, weights, method, p,
+                                       uniform(seed, f"min:{n}", n), ratio=ratio)
+        for factor, level in levels.items():
+            cell = counts.setdefault(factor, {}).setdefault(level, {})
+            cell[decision.arm] = cell.get(decision.arm, 0) + 1
+        given.append(decision.arm)
+    return given
