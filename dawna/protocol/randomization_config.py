@@ -7,7 +7,7 @@ What the sources fix and what they leave to the site:
 * The record names **no stratification factors** and no method. The bundled default (stratified
   permuted blocks on visceral metastasis yes/no and the setting of the prior CDK4/6 inhibitor,
   adjuvant/advanced) is a site decision that the trial statistician may change before go-live.
-* ICH E9 §2.3.1 (randomization, blocking, stratification); Schulz & Grimes, Lancet
+* ICH E9 §2.3.2 (randomization, blocking, stratification); Schulz & Grimes, Lancet
   2002;359:515-519 (block sizes varied at random so that allocations cannot be predicted);
   Pocock & Simon, Biometrics 1975;31:103-115 (minimization: imbalance function, factor weights,
   probability of the arm that minimises imbalance).
@@ -30,9 +30,11 @@ __all__ = [
     "StratificationFactor",
 ]
 
-# Factor names and levels go into stratum keys "name=level|name=level": a slug keeps "=" and "|"
-# out of them. Arm codes go into list fingerprints, so they too are plain words.
+# Factor names and levels go into stratum keys "name=level|name=level": slugs keep "=" and "|"
+# out of them (a level may start with a digit, e.g. ECOG "0_1"; quote it in YAML). Arm codes go
+# into list fingerprints, so they too are plain words.
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+LevelSlug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$")]
 ArmCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 DecisionStatus = Literal["confirmed", "to_confirm", "site_decision"]
 
@@ -51,7 +53,7 @@ class StratificationFactor(_Model):
 
     name: Slug
     label: str = Field(min_length=1)
-    levels: tuple[Slug, ...] = Field(min_length=2)
+    levels: tuple[LevelSlug, ...] = Field(min_length=2)
     status: DecisionStatus
     source: str = Field(min_length=1)
 
@@ -67,7 +69,7 @@ class MinimizationSettings(_Model):
     """Pocock & Simon (1975): imbalance function (range or variance of the arm counts at the new
     patient's level of each factor), weight of each factor (1 when not named) and the probability
     of giving the arm that minimises the weighted imbalance (biased coin; p = 1 is deterministic
-    minimization, which ICH E9 §2.3.1 discourages)."""
+    minimization, which ICH E9 §2.3.2 advises against)."""
 
     imbalance: Literal["range", "variance"] = "range"
     weights: Mapping[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)

@@ -175,6 +175,13 @@ class Protocol(_Model):
         for i, label in enumerate(labels):
             if label in labels[:i]:
                 _fail(f"arms[{i}].label", f"duplicate label {label!r}")
+        if self.randomization is not None:
+            arm_ids = {arm.id for arm in self.arms}
+            for j, code in enumerate(self.randomization.arms):
+                if code not in arm_ids:
+                    _fail(f"randomization.arms[{j}]", f"{code!r} is not an arm of the protocol")
+            if set(self.randomization.arms) != arm_ids:
+                _fail("randomization.arms", "must list every arm of the protocol")
         known = {criterion.id for criterion in self.eligibility.criteria}
         for name, setting in self.site_settings.items():
             for j, ref in enumerate(setting.criteria):

@@ -66,7 +66,7 @@ def _receptor(case: _Case, name: str, status: str | None, percent: float | None
         return by_percent, []
     positive = status == "positive"
     if by_percent is not None and by_percent != positive:
-        return None, [Message(N_("{receptor} is reported {status} but {percent} % of nuclei "
+        return None, [Message(N_("{receptor} is reported {status} but {percent} percent of nuclei "
                                  "stained (positive from {limit}); check the report"), {
             "receptor": name, "status": status, "percent": number(percent or 0),
             "limit": case.shown("hormone_receptor_positive_min_percent")})]

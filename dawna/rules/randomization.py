@@ -1,21 +1,15 @@
-"""Allocation rules: strata, stratified permuted blocks, Pocock–Simon minimization, sealing.
+"""Allocation rules: strata, stratified permuted blocks, sealing, verification, minimization replay.
 
 Sources
 -------
-* ICH E9 (1998) §2.3.1: randomization, blocking, stratification by prognostic factors; block
-  lengths should be unpredictable to the investigators.
+* ICH E9 (1998) §2.3.2 "Randomization": blocking, stratification by prognostic factors;
+  investigators should be blind to the block length, e.g. by two or more block lengths chosen at
+  random for each block.
 * Schulz & Grimes, Lancet 2002;359:515-519 ("Allocation concealment in randomised trials"):
   block sizes varied at random so that the allocation at the end of a block cannot be guessed.
-* Pocock & Simon, Biometrics 1975;31:103-115: minimization. For a new patient with level
-  :math:`r_j` of factor :math:`j` and each candidate arm :math:`k`, let :math:`x^{(k)}_{j,a}` be the
-  number of patients at level :math:`r_j` already on arm :math:`a`, plus one if :math:`a = k`.
-  Imbalance :math:`d^{(k)}_j = \\max_a x - \\min_a x` (range) or the variance of
-  :math:`x^{(k)}_{j,\\cdot}` over the arms, and :math:`G_k = \\sum_j w_j d^{(k)}_j`. The arm with
-  the smallest :math:`G_k` is given with probability :math:`p`, each other arm with
-  :math:`(1 - p)/(N - 1)`; ties among the smallest are broken at random.
-* Unequal ratios in minimization: counts are divided by the arm's ratio number before the
-  imbalance is measured (so 4 vs 2 is balanced for 2:1). Kuznetsova & Tymofyeyev, Stat Med
-  2012;31:701-723, show that this plain extension can drift from the target ratio; prefer 1:1.
+* Pocock & Simon, Biometrics 1975;31:103-115: minimization. The scores and the biased-coin
+  choice live in :mod:`dawna.rules.minimization` (re-exported here); this module adds the
+  sequential replay from the seed, :func:`replay_minimization`.
 
 Randomness
 ----------
@@ -34,14 +28,20 @@ import base64
 import hashlib
 import hmac
 import itertools
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from dawna.errors import ValidationError
 from dawna.protocol.randomization_config import StratificationFactor
+from dawna.rules.minimization import (
+    Counts,
+    MinimizationDecision,
+    imbalance_scores,
+    minimization_assign,
+)
 
 __all__ = [
+    "Counts",
     "MinimizationDecision",
     "Slot",
     "all_strata",
@@ -57,9 +57,6 @@ __all__ = [
     "unseal",
     "verify_allocations",
 ]
-
-Counts = Mapping[str, Mapping[str, Mapping[str, int]]]
-"""``counts[factor][level][arm]``: patients already allocated (a missing entry counts 0)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ def stratum_key(levels: Mapping[str, str], factors: Sequence[StratificationFacto
     """Canonical stratum name, factors in protocol order: ``visceral_metastasis=yes|...``.
 
     An unknown factor, a missing factor or a level the protocol does not list raises
-    :class:`~dawna.errors.ValidationError` with the factor's name as ``field`` (ICH E9 §2.3.1:
+    :class:`~dawna.errors.ValidationError` with the factor's name as ``field`` (ICH E9 §2.3.2:
     stratification by factors fixed in the protocol).
     """
     names = {f.name for f in factors}
@@ -159,7 +156,7 @@ def permuted_block_list(seed: bytes, stratum: str, size: int, arms: Sequence[str
     the stream ``blocks|<stratum>`` of the seed; blocks are added until at least ``size``
     positions exist (the last block is completed, so balance holds at every block's end).
 
-    Sources: ICH E9 §2.3.1 (blocking within strata); Schulz & Grimes, Lancet 2002;359:515-519
+    Sources: ICH E9 §2.3.2 (blocking within strata); Schulz & Grimes, Lancet 2002;359:515-519
     (random block sizes keep the next allocation unpredictable).
     """
     if size < 1:
@@ -223,7 +220,8 @@ def seal(seed: bytes, key: bytes, context: str) -> str:
     ``iv = HMAC(key, "siv|context|seed")[:16]`` (a synthetic IV: deterministic, as a pure function
     must be, yet different for every seed, so two sealed seeds never share a keystream);
     ``cipher = seed XOR HMAC-SHA256(key, "enc|context|iv|counter")...``;
-    ``tag = HMAC-SHA256(key, "mac|context|iv‖cipher")``; token = base64url(iv‖cipher‖tag).
+    ``tag = HMAC-SHA256(key, "mac-v2|context|iv‖cipher")`` (its own label, so a token cannot be
+    passed off as one of the first format); token = ``v2.`` + base64url(iv‖cipher‖tag).
     A database dump holds only the token: without the server key the seed, and so every future
     allocation, cannot be read (allocation concealment, Schulz & Grimes 2002), and a token that
     was altered or moved to another ``context`` is refused by :func:`unseal`.
@@ -234,7 +232,7 @@ def seal(seed: bytes, key: bytes, context: str) -> str:
         raise ValidationError("the sealing key must have at least 16 bytes", field="key")
     iv = _mac(key, b"siv", context, seed)[:_SIV_BYTES]
     cipher = _xor(seed, _keystream(key, context, len(seed), iv))
-    tag = _mac(key, b"mac", context, iv + cipher)
+    tag = _mac(key, b"mac-v2", context, iv + cipher)
     return _V2 + base64.urlsafe_b64encode(iv + cipher + tag).decode()
 
 
@@ -244,14 +242,14 @@ def unseal(token: str, key: bytes, context: str) -> bytes:
     format (no ``v2.`` prefix, keystream without IV) sealed before the IV was added."""
     v2 = token.startswith(_V2)
     try:
-        raw = base64.urlsafe_b64decode(token[len(_V2):] if v2 else token)
+        raw = base64.b64decode(token[len(_V2):] if v2 else token, altchars=b"-_", validate=True)
     except ValueError as exc:
         raise ValidationError("sealed seed is not valid", field="seed") from exc
     iv_len = _SIV_BYTES if v2 else 0
     if len(raw) <= iv_len + _TAG_BYTES:
         raise ValidationError("sealed seed is not valid", field="seed")
     iv, cipher, tag = raw[:iv_len], raw[iv_len:-_TAG_BYTES], raw[-_TAG_BYTES:]
-    if not hmac.compare_digest(tag, _mac(key, b"mac", context, iv + cipher)):
+    if not hmac.compare_digest(tag, _mac(key, b"mac-v2" if v2 else b"mac", context, iv + cipher)):
         raise ValidationError("sealed seed cannot be opened with this key", field="seed")
     return _xor(cipher, _keystream(key, context, len(cipher), iv))
 
@@ -293,82 +291,7 @@ def verify_allocations(expected: Mapping[str, Sequence[Slot]],
     return problems
 
 
-# -- Minimization (Pocock & Simon 1975) --------------------------------------------------------
-
-@dataclass(frozen=True)
-class MinimizationDecision:
-    """The arm given, every arm's G, the arm(s) with the smallest G and the draw ``u`` used."""
-
-    arm: str
-    scores: dict[str, float]
-    preferred_arms: tuple[str, ...]
-    random_draw_used: float
-
-
-def _imbalance(row: Sequence[float], method: str) -> float:
-    if method == "range":
-        return float(max(row) - min(row))
-    mean = sum(row) / len(row)
-    return sum((x - mean) ** 2 for x in row) / len(row)
-
-
-def imbalance_scores(counts: Counts, levels: Mapping[str, str], arms: Sequence[str],
-                     weights: Mapping[str, float], method: str, *,
-                     ratio: Sequence[int] | None = None) -> dict[str, float]:
-    """G_k for each candidate arm k (Pocock & Simon 1975 §2): add the patient to arm k; for each
-    of the patient's factors take the counts of the patient's own level across the arms (divided
-    by the arm's ratio number when ``ratio`` is given), measure their imbalance (``range``:
-    max − min; ``variance``: population variance) and sum, weighted by ``weights`` (1 for a factor
-    not named)."""
-    if method not in ("range", "variance"):
-        raise ValidationError(f"imbalance must be range or variance, not {method!r}",
-                              field="imbalance")
-    shares = [1] * len(arms) if ratio is None else list(ratio)
-    if len(shares) != len(arms) or any(r < 1 for r in shares):
-        raise ValidationError("ratio must give one positive number per arm", field="ratio")
-    for factor, w in weights.items():
-        if not w > 0:
-            raise ValidationError(f"weight of {factor} must be positive", field="weights")
-    scores: dict[str, float] = {}
-    for k in arms:
-        total = 0.0
-        for factor, level in levels.items():
-            by_arm = counts.get(factor, {}).get(level, {})
-            row = [(by_arm.get(a, 0) + (1 if a == k else 0)) / share
-                   for a, share in zip(arms, shares, strict=True)]
-            total += weights.get(factor, 1.0) * _imbalance(row, method)
-        scores[k] = total
-    return scores
-
-
-def minimization_assign(counts: Counts, levels: Mapping[str, str], arms: Sequence[str],
-                        weights: Mapping[str, float], method: str, p: float, u: float, *,
-                        ratio: Sequence[int] | None = None) -> MinimizationDecision:
-    """Pocock & Simon (1975) §3 biased coin on G. With one arm of smallest G: that arm when
-    ``u < p``, otherwise one of the other arms chosen uniformly by ``(u − p)/(1 − p)``. With a tie
-    for the smallest G: one of the tied arms chosen uniformly by ``u``. ``u`` is a uniform draw in
-    [0, 1) (see :func:`uniform`), ``p`` the probability of the preferred arm (1/N < p ≤ 1)."""
-    if len(arms) < 2 or len(set(arms)) != len(arms):
-        raise ValidationError("need at least two distinct arms", field="arms")
-    if not 1 / len(arms) < p <= 1:
-        raise ValidationError(f"probability must be above 1/{len(arms)} and at most 1",
-                              field="probability")
-    if not 0 <= u < 1:
-        raise ValidationError("the random draw must lie in [0, 1)", field="u")
-    scores = imbalance_scores(counts, levels, arms, weights, method, ratio=ratio)
-    best = min(scores.values())
-    preferred = tuple(a for a in arms if math.isclose(scores[a], best, rel_tol=1e-9,
-                                                      abs_tol=1e-12))
-    if len(preferred) > 1:
-        arm = preferred[min(int(u * len(preferred)), len(preferred) - 1)]
-    elif u < p:
-        arm = preferred[0]
-    else:
-        others = [a for a in arms if a != preferred[0]]
-        share = (u - p) / (1 - p)
-        arm = others[min(int(share * len(others)), len(others) - 1)]
-    return MinimizationDecision(arm, scores, preferred, u)
-
+# -- Minimization replay (rules in dawna.rules.minimization) ----------------------------------
 
 def replay_minimization(seed: bytes, patients: Sequence[Mapping[str, str]], arms: Sequence[str],
                         weights: Mapping[str, float], method: str, p: float, *,

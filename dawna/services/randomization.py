@@ -234,7 +234,7 @@ def _minimization_arm(s: Session, seed: bytes, cfg: RandomizationSettings, list_
     weights = {f.name: float(m.weights.get(f.name, 1.0)) for f in cfg.factors}
     u = rules.uniform(seed, f"min:{n}", n)
     decision = rules.minimization_assign(counts, levels, tuple(cfg.arms), weights, m.imbalance,
-                                         m.probability, u)
+                                         m.probability, u, ratio=tuple(cfg.ratio))
     return decision.arm, {"scores": dict(decision.scores), "u": u,
                           "preferred": list(decision.preferred_arms)}
 

@@ -81,7 +81,8 @@ def verify(db: Database, settings: Settings) -> Verification:
                 u = rules.uniform(seed, f"min:{a.position}", a.position)
                 decision = rules.minimization_assign(
                     counts, dict(a.factors), tuple(cfg.arms), weights,
-                    cfg.minimization.imbalance, cfg.minimization.probability, u)
+                    cfg.minimization.imbalance, cfg.minimization.probability, u,
+                    ratio=tuple(cfg.ratio))
                 if decision.arm != a.arm:
                     report.mismatches.append(_("allocation {n}: arm {arm} recorded, {expected} "
                                                "recomputed").format(n=n, arm=a.arm,

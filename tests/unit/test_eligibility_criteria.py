@@ -252,7 +252,7 @@ def test_in1_reasons_and_no_pathology() -> None:
     assert texts(judge("IN1", pathology__her2_ihc="3+")) == ["HER2-positive (IHC 3+, ISH -)"]
     assert texts(judge("IN1", pathology__er="negative", pathology__er_percent=5,
                        pathology__pr="negative", pathology__pr_percent=0)) == [
-        "ER is reported negative but 5 % of nuclei stained (positive from 1 %); check the "
+        "ER is reported negative but 5 percent of nuclei stained (positive from 1 %); check the "
         "report"]
     assert judge("IN1", pathology=None).missing == (
         "pathology.report_date", "pathology.er", "pathology.her2_ihc")
