@@ -73,15 +73,21 @@ def _manager(user: CurrentUser) -> Any:
     return user
 
 
+def _manage_page(request: Request, db: DbDep, user: Any, error: DawnaError | None = None,
+                 verify: bool = False) -> Response:
+    context: dict[str, Any] = {"status": randomization.status(db),
+                               "balance": randomization_report.balance(db, user),
+                               "cfg": bundled_protocol().randomization, "error": error}
+    if verify:
+        context["verification"] = randomization_report.verify(db, request.app.state.settings)
+    return render(request, "randomization/manage.html", context,
+                  status_code=error.status_code if error else 200)
+
+
 @router.get("/randomization")
 def manage_page(request: Request, db: DbDep, user: CurrentUser, verify: str = "") -> Response:
     _manager(user)
-    context: dict[str, Any] = {"status": randomization.status(db),
-                               "balance": randomization_report.balance(db, user),
-                               "cfg": bundled_protocol().randomization}
-    if verify:
-        context["verification"] = randomization_report.verify(db, request.app.state.settings)
-    return render(request, "randomization/manage.html", context)
+    return _manage_page(request, db, user, verify=bool(verify))
 
 
 @router.post("/randomization/generate", dependencies=[Depends(csrf_protect)])
@@ -93,10 +99,7 @@ def generate_list(request: Request, db: DbDep, settings: SettingsDep, user: Curr
             raise ValidationError(_("a reason is required"), field="reason")
         randomization.generate(db, settings, actor_of(user), reason.strip())
     except DawnaError as error:
-        return render(request, "randomization/manage.html", {
-            "status": randomization.status(db), "balance": randomization_report.balance(db, user),
-            "cfg": bundled_protocol().randomization, "error": error},
-            status_code=error.status_code)
+        return _manage_page(request, db, user, error)
     return RedirectResponse("/randomization", status_code=303)
 
 
@@ -109,8 +112,5 @@ def go_live(request: Request, db: DbDep, user: CurrentUser,
             raise ValidationError(_("a reason is required"), field="reason")
         randomization.go_live(db, actor_of(user), reason.strip())
     except DawnaError as error:
-        return render(request, "randomization/manage.html", {
-            "status": randomization.status(db), "balance": randomization_report.balance(db, user),
-            "cfg": bundled_protocol().randomization, "error": error},
-            status_code=error.status_code)
+        return _manage_page(request, db, user, error)
     return RedirectResponse("/randomization", status_code=303)
