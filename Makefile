@@ -33,7 +33,7 @@ test: install
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check dawna tests bench
+	$(BIN)/ruff check dawna tests
 	$(BIN)/mypy
 
 i18n: install
