@@ -6,17 +6,38 @@ trail never becomes a back door to names and record numbers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
 
 from dawna.errors import NotFound, PermissionDenied
 from dawna.i18n import _
 from dawna.services.access import Permission, Principal
 from dawna.services.schemas import AuditEntry
 from dawna.store.db import Database
-from dawna.store.models import AuditRecord, Participant, Site
+from dawna.store.models import (
+    Allocation,
+    AuditRecord,
+    EligibilitySignature,
+    Participant,
+    Screening,
+    Site,
+)
 
 IDENTITY_TABLE = "participant_identity"
 MASK = "•••"
+
+
+def _participant_rows(session: Session, pid: int) -> dict[str, list[str]]:
+    """Every audited row that belongs to one participant, by table."""
+    def ids(model: Any) -> list[str]:
+        return [str(i) for i in session.scalars(select(model.id).where(
+            model.participant_id == pid))]
+
+    return {"participant": [str(pid)], IDENTITY_TABLE: [str(pid)],
+            "screening": ids(Screening), "eligibility_signature": ids(EligibilitySignature),
+            "allocation": ids(Allocation)}
 
 
 def trail(db: Database, principal: Principal, table: str | None = None,
@@ -43,8 +64,9 @@ def trail(db: Database, principal: Principal, table: str | None = None,
             if pid is None:
                 raise NotFound(_("no participant {id} at your sites").format(id=participant),
                                field="participant")
-            query = query.where(AuditRecord.table_name.in_(("participant", IDENTITY_TABLE)),
-                                AuditRecord.row_id == str(pid))
+            query = query.where(or_(*[
+                (AuditRecord.table_name == table) & AuditRecord.row_id.in_(ids)
+                for table, ids in _participant_rows(session, pid).items() if ids]))
         rows = session.scalars(query.order_by(AuditRecord.id.desc()).limit(limit)).all()
         out = []
         for r in rows:

@@ -155,3 +155,16 @@ def test_screening_log_counts_for_consort(trial, settings) -> None:  # type: ign
         5, 2, 1, 1, 1)
     assert c.excluded_by_criterion == {"EX4": 2, "IN3": 1}
     assert screening_log(trial, principal(trial, "coord_b")).rows == []
+
+
+def test_a_participants_audit_trail_includes_screening_and_signature(trial, settings,
+                                                                    pid) -> None:  # type: ignore[no-untyped-def]
+    from dawna.services import audit_trail
+
+    _save(trial, settings, "coord_a", pid, eligible_record())
+    screening.sign(trial, settings, principal(trial, "inv_a"), pid, PASSWORD, True)
+    entries = audit_trail.trail(trial, principal(trial, "monitor_a"), participant=pid)
+    tables = {e.table_name for e in entries}
+    assert {"participant", "participant_identity", "screening",
+            "eligibility_signature"} <= tables
+    assert any(e.field == "record.labs.anc.value" and e.new_value == "2.1" for e in entries)
