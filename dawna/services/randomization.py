@@ -31,6 +31,7 @@ from dawna.i18n import _
 from dawna.protocol import Protocol, bundled_protocol
 from dawna.protocol.randomization_config import RandomizationSettings
 from dawna.rules import randomization as rules
+from dawna.rules import units
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import _load_visible, actor_of
@@ -323,8 +324,8 @@ def suggest_factors(record: ScreeningRecord) -> dict[str, str]:
     metastases are recorded. The person randomizing confirms or corrects them."""
     out: dict[str, str] = {}
     lines = record.treatment_lines or []
-    cdk = {"palbociclib", "abemaciclib", "ribociclib"}
-    settings_seen = {line.setting for line in lines if cdk & {a.lower() for a in line.agents}}
+    settings_seen = {line.setting for line in lines
+                     if any(units.agent_class(a) == "cdk46i" for a in line.agents)}
     if "advanced" in settings_seen:
         out["factor.cdk46i_setting"] = "advanced"
     elif settings_seen & {"adjuvant", "neoadjuvant"}:
