@@ -12,8 +12,8 @@ with the JSON path of the field and the rule broken as a translatable :class:`Me
 
 from __future__ import annotations
 
-from collections import Counter
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
