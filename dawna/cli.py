@@ -20,6 +20,7 @@ from dawna.i18n import _, set_locale
 from dawna.protocol.commands import app as protocol_app
 from dawna.randomization_commands import app as randomization_app
 from dawna.randomization_commands import randomize_command
+from dawna.recist_command import recist
 from dawna.screen_command import screen
 from dawna.store.audit import Actor
 from dawna.store.db import Database
@@ -35,6 +36,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(site_app, name="site")
 app.add_typer(protocol_app, name="protocol")
 app.command("screen")(screen)
+app.command("recist")(recist)
 app.add_typer(randomization_app, name="randomization")
 app.command("randomize")(randomize_command)
 

@@ -33,10 +33,11 @@ from rich.table import Table
 
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
+from dawna.inputs import first_error, read_json_object
 from dawna.protocol import bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Status
 from dawna.rules.eligibility import evaluate as evaluate_record
-from dawna.rules.screening_record import ScreeningRecord, dotted
+from dawna.rules.screening_record import ScreeningRecord
 
 __all__ = ["OutputFormat", "load_record", "result_json", "screen"]
 
@@ -48,36 +49,11 @@ class OutputFormat(StrEnum):
 
 def load_record(file: Path) -> ScreeningRecord:
     """Read and validate a screening record file; every problem is a ValidationError."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(_("file not found: {file}").format(file=file),
-                              field="file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(_("cannot read {file}: {error}").format(file=file, error=exc),
-                              field="file") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            _("invalid JSON at line {line}, column {column}: {error}").format(
-                line=exc.lineno, column=exc.colno, error=exc.msg), field="file") from None
-    if not isinstance(data, dict):
-        raise ValidationError(_("a screening record must be a JSON object"), field="file")
+    data = read_json_object(file, _("a screening record"))
     try:
         return ScreeningRecord.model_validate(data)
     except PydanticValidationError as exc:
-        errors = exc.errors(include_url=False)
-        first = errors[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = _("unknown field")
-        elif first["type"] == "missing":
-            message = _("required field is missing")
-        if len(errors) > 1:
-            message = _("{message} ({count} more problems)").format(message=message,
-                                                                 count=len(errors) - 1)
-        raise ValidationError(message, field=dotted(tuple(first["loc"])) or "record") from None
+        raise first_error(exc) from None
 
 
 def result_json(result: EligibilityResult) -> dict[str, Any]:
