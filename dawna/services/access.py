@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     ELIGIBILITY_SIGN = "eligibility.sign"
     RANDOMIZE = "randomize"
     RANDOMIZATION_MANAGE = "randomization.manage"
+    TUMOUR_ASSESS = "tumour.assess"
 
 
 P = Permission
@@ -33,10 +34,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.USER_MANAGE}),
     Role.INVESTIGATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
                                   P.IDENTITY_VIEW, P.AUDIT_VIEW, P.ELIGIBILITY_SIGN,
-                                  P.RANDOMIZE}),
+                                  P.RANDOMIZE, P.TUMOUR_ASSESS}),
     Role.COORDINATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
-                                 P.IDENTITY_VIEW, P.RANDOMIZE}),
-    Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW}),
+                                 P.IDENTITY_VIEW, P.RANDOMIZE, P.TUMOUR_ASSESS}),
+    Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW, P.TUMOUR_ASSESS}),
     Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE}),
     Role.MONITOR: frozenset({P.PARTICIPANT_VIEW, P.IDENTITY_VIEW, P.AUDIT_VIEW}),
 }

@@ -35,9 +35,15 @@ def _participant_rows(session: Session, pid: int) -> dict[str, list[str]]:
         return [str(i) for i in session.scalars(select(model.id).where(
             model.participant_id == pid))]
 
+    def ever(table: str) -> list[str]:
+        """Rows ever created for the participant, deleted ones included (from their insert)."""
+        return list(session.scalars(select(AuditRecord.row_id).distinct().where(
+            AuditRecord.table_name == table, AuditRecord.field == "participant_id",
+            AuditRecord.new_value == str(pid))))
+
     return {"participant": [str(pid)], IDENTITY_TABLE: [str(pid)],
             "screening": ids(Screening), "eligibility_signature": ids(EligibilitySignature),
-            "allocation": ids(Allocation)}
+            "allocation": ids(Allocation), "tumour_assessment": ever("tumour_assessment")}
 
 
 def trail(db: Database, principal: Principal, table: str | None = None,

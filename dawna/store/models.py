@@ -234,6 +234,34 @@ class Allocation(Base):
     randomized_by: Mapped[str] = mapped_column(String(64))
 
 
+class TumourAssessment(Base):
+    """A RECIST 1.1 tumour assessment of one participant: the baseline (its lesions) or one
+    follow-up (measurements, non-target status, new lesions), as a JSON document validated by
+    ``dawna.rules.recist_case`` (``Baseline`` / ``Assessment``). Responses are derived from the
+    documents by ``dawna.rules.recist``, never stored, so a correction always re-derives them.
+
+    One baseline per participant (``kind`` 'baseline'); ``version`` guards against two people
+    saving over each other. The audit trail records each changed leaf (``data.target.T1``).
+    """
+
+    __tablename__ = "tumour_assessment"
+    __audit_flatten__ = frozenset({"data"})
+    __table_args__ = (UniqueConstraint("participant_id", "kind", "assessment_date",
+                                       name="uq_tumour_assessment_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    assessment_date: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
 class UserSession(Base):
     """A server-side login session; the cookie carries a token whose SHA-256 is stored here."""
 
