@@ -1,0 +1,1 @@
+"""Analysis: derived data sets, statistics and plots (``docs/architecture.md``)."""

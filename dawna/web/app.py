@@ -25,11 +25,13 @@ from dawna.web.routes import (
     api,
     api_randomization,
     api_screening,
+    api_tumour,
     audit,
     participants,
     public,
     randomization,
     screening,
+    tumour,
 )
 from dawna.web.security import RequestContextMiddleware
 
@@ -59,8 +61,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, participants, screening, randomization, audit, api, api_screening,
-                   api_randomization):
+    for module in (public, participants, screening, randomization, tumour, audit, api,
+                   api_screening, api_randomization, api_tumour):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

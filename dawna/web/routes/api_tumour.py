@@ -1,0 +1,92 @@
+"""JSON API for tumour assessments (RECIST 1.1): a participant's baseline and follow-ups with
+the derived responses, their entry and correction, and a case evaluated without the database.
+Responses are shaped as ``dawna recist --format json`` (``dawna.recist_format.result_json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from dawna.recist_format import case_from_data, evaluate_case, result_json
+from dawna.rules.recist_case import Assessment, Baseline
+from dawna.services import tumour
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.security import csrf_protect
+
+router = APIRouter(prefix="/api", tags=["tumour response"])
+
+
+class BaselineIn(BaseModel):
+    baseline: Baseline
+    reason: str | None = Field(default=None, max_length=2000)
+    version: int | None = None
+
+
+class AssessmentIn(BaseModel):
+    assessment: Assessment
+    reason: str | None = Field(default=None, max_length=2000)
+    version: int | None = None
+
+
+class DeleteIn(BaseModel):
+    reason: str = Field(max_length=2000)
+    version: int | None = None
+
+
+def _out(view: tumour.TumourView) -> dict[str, Any]:
+    return {
+        "pseudonym": view.participant.pseudonym,
+        "reference_date": view.reference_date.isoformat() if view.reference_date else None,
+        "baseline": view.baseline.model_dump(mode="json") if view.baseline else None,
+        "baseline_version": view.baseline_version,
+        "assessments": [{"id": a.id, "version": a.version, "entered_by": a.entered_by,
+                         "updated_at": a.updated_at.isoformat(),
+                         **a.assessment.model_dump(mode="json")} for a in view.assessments],
+        "result": result_json(view.result) if view.result else None,
+    }
+
+
+@router.get("/participants/{pseudonym}/tumour")
+def get_tumour(pseudonym: str, db: DbDep, settings: SettingsDep,
+               user: CurrentUser) -> dict[str, Any]:
+    return _out(tumour.get(db, settings, user, pseudonym))
+
+
+@router.put("/participants/{pseudonym}/tumour/baseline", dependencies=[Depends(csrf_protect)])
+def put_baseline(pseudonym: str, body: BaselineIn, db: DbDep, settings: SettingsDep,
+                 user: CurrentUser) -> dict[str, Any]:
+    """Record the baseline lesions, or correct them (reason and the version you read)."""
+    return _out(tumour.save_baseline(db, settings, user, pseudonym, body.baseline, body.reason,
+                                     body.version))
+
+
+@router.post("/participants/{pseudonym}/tumour/assessments",
+             dependencies=[Depends(csrf_protect)])
+def post_assessment(pseudonym: str, body: AssessmentIn, db: DbDep, settings: SettingsDep,
+                    user: CurrentUser) -> dict[str, Any]:
+    return _out(tumour.save_assessment(db, settings, user, pseudonym, body.assessment,
+                                       body.reason))
+
+
+@router.put("/participants/{pseudonym}/tumour/assessments/{assessment_id}",
+            dependencies=[Depends(csrf_protect)])
+def put_assessment(pseudonym: str, assessment_id: int, body: AssessmentIn, db: DbDep,
+                   settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
+    return _out(tumour.save_assessment(db, settings, user, pseudonym, body.assessment,
+                                       body.reason, assessment_id, body.version))
+
+
+@router.post("/participants/{pseudonym}/tumour/assessments/{assessment_id}/delete",
+             dependencies=[Depends(csrf_protect)])
+def delete_assessment(pseudonym: str, assessment_id: int, body: DeleteIn, db: DbDep,
+                      settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
+    return _out(tumour.delete_assessment(db, settings, user, pseudonym, assessment_id,
+                                         body.reason, body.version))
+
+
+@router.post("/recist/evaluate", dependencies=[Depends(csrf_protect)])
+def evaluate(body: dict[str, Any], user: CurrentUser) -> dict[str, Any]:
+    """Evaluate a RECIST case (the ``dawna recist`` input) without storing anything."""
+    return result_json(evaluate_case(case_from_data(body)))
