@@ -116,6 +116,10 @@ def demo(if_empty: Annotated[bool, typer.Option(
     for row in summary.users:
         table.add_row(*row)
     console.print(table)
+    console.print(_("{participants} participants registered, {screened} screened, {randomized} "
+                    "randomized, {assessments} tumour assessments").format(
+        participants=summary.participants, screened=summary.screened,
+        randomized=summary.randomized, assessments=summary.tumour_assessments), highlight=False)
 
 
 @site_app.command("create")

@@ -16,13 +16,20 @@ from typing import Any
 import yaml
 from sqlalchemy import func, select
 
-from dawna.clock import local_today
+from dawna.clock import local_today, simulated
 from dawna.config import Settings
 from dawna.errors import ConflictError, ValidationError
 from dawna.i18n import _
-from dawna.services import admin, demo_randomization, demo_screening, participants
+from dawna.services import (
+    admin,
+    demo_randomization,
+    demo_screening,
+    demo_tumour,
+    participants,
+)
 from dawna.services.access import Principal
 from dawna.services.auth import principal_of
+from dawna.services.demo_time import moment
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SiteCreate, UserCreate
 from dawna.store.audit import Actor
 from dawna.store.db import Database
@@ -38,6 +45,7 @@ class DemoSummary:
     participants: int
     screened: int = 0
     randomized: int = 0
+    tumour_assessments: int = 0
 
 
 def demo_config() -> dict[str, Any]:
@@ -86,7 +94,7 @@ def load(db: Database, settings: Settings,
                        ", ".join(f"{g['role']}@{g['site']}" for g in u["roles"])))
     today = local_today(settings.zone)
     total = 0
-    registered: list[tuple[Any, str]] = []
+    registered: list[tuple[Any, str, date]] = []
     to_screen: list[tuple[Principal, Principal | None, str, date]] = []
     for s in cfg["sites"]:
         with db.sessions() as session:
@@ -100,19 +108,22 @@ def load(db: Database, settings: Settings,
         for i, consent in enumerate(dates):
             name = rng.choice(cfg["family_names"]) + rng.choice(cfg["given_names"])
             phone = _phone(rng)
-            detail = participants.register(db, settings, writer, ParticipantCreate(
-                site_code=s["code"], consent_date=consent, full_name=name,
-                medical_record_number=f"{s['code']}{rng.randint(1000000, 9999999)}-{i}",
-                phone=phone))
-            registered.append((writer, detail.pseudonym))
+            with simulated(moment(consent, 9, settings.zone)):
+                detail = participants.register(db, settings, writer, ParticipantCreate(
+                    site_code=s["code"], consent_date=consent, full_name=name,
+                    medical_record_number=f"{s['code']}{rng.randint(1000000, 9999999)}-{i}",
+                    phone=phone))
+            registered.append((writer, detail.pseudonym, consent))
             to_screen.append((writer, signer, detail.pseudonym, consent))
             total += 1
             if progress:
                 progress(detail.pseudonym)
-    for writer, pseudonym in rng.sample(registered, k=min(cfg["corrections"], len(registered))):
-        participants.update(db, settings, writer, pseudonym, ParticipantUpdate(
-            phone=_phone(rng),
-            reason="Phone number corrected after call-back (source: clinic record)"))
+    for writer, pseudonym, consent in rng.sample(registered,
+                                                 k=min(cfg["corrections"], len(registered))):
+        with simulated(moment(consent + timedelta(days=3), 15, settings.zone)):
+            participants.update(db, settings, writer, pseudonym, ParticipantUpdate(
+                phone=_phone(rng),
+                reason="Phone number corrected after call-back (source: clinic record)"))
     screened = demo_screening.simulate(db, settings, cfg["screening"] | {
         "password": cfg["password"]}, rng, to_screen, today)
     coordinators = {}
@@ -122,9 +133,16 @@ def load(db: Database, settings: Settings,
             holder = _holder(users, site_id, Role.COORDINATOR)
             if holder is not None:
                 coordinators[site_id] = holder
-    randomized = demo_randomization.simulate(db, settings, SYSTEM, rng, coordinators)
+    start = date.fromisoformat(str(cfg["accrual_start"]))
+    randomized = demo_randomization.simulate(db, settings, SYSTEM, rng, coordinators, start)
+    readers = {}
+    with db.sessions() as session:
+        users = session.scalars(select(User)).all()
+        for site_id, coordinator in coordinators.items():
+            readers[site_id] = _holder(users, site_id, Role.IMAGING_READER) or coordinator
+    assessed = demo_tumour.simulate(db, settings, cfg["tumour"], rng, readers)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
-                       screened=screened, randomized=randomized)
+                       screened=screened, randomized=randomized, tumour_assessments=assessed)
 
 
 def _holder(users: Any, site_id: int, role: Role) -> Principal | None:

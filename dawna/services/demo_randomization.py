@@ -5,14 +5,17 @@ randomized by the site's coordinator with factors pre-filled from the screening 
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.protocol import bundled_protocol
 from dawna.services import randomization, screening
 from dawna.services.access import Principal
+from dawna.services.demo_time import moment
 from dawna.services.regimen_choice import required_groups
 from dawna.store.audit import Actor
 from dawna.store.db import Database
@@ -20,28 +23,37 @@ from dawna.store.models import Participant, ParticipantStatus
 
 
 def simulate(db: Database, settings: Settings, actor: Actor, rng: random.Random,
-             coordinators: dict[int, Principal]) -> int:
+             coordinators: dict[int, Principal], accrual_start: date) -> int:
+    """The list is generated and taken live a week before accrual starts; each participant is
+    randomized one to five days after the signed eligibility decision (never after now)."""
     protocol = bundled_protocol()
     cfg = protocol.randomization
     if cfg is None:
         return 0
-    randomization.generate(db, settings, actor, "Simulated demo trial: allocation list")
-    randomization.go_live(db, actor, "Simulated demo trial: go-live")
+    with simulated(moment(accrual_start - timedelta(days=7), 10, settings.zone)):
+        randomization.generate(db, settings, actor, "Simulated demo trial: allocation list")
+        randomization.go_live(db, actor, "Simulated demo trial: go-live")
     with db.sessions() as s:
         eligible = [(p.pseudonym, p.site_id) for p in s.scalars(
             select(Participant).where(Participant.status == ParticipantStatus.ELIGIBLE)
             .order_by(Participant.consent_date, Participant.id))]
-    done = 0
+    planned = []
     for pseudonym, site_id in eligible:
-        coordinator = coordinators[site_id]
-        view = screening.get(db, settings, coordinator, pseudonym)
-        suggested = randomization.suggest_factors(view.record)
+        view = screening.get(db, settings, coordinators[site_id], pseudonym)
+        decided = view.record.decision_date or accrual_start
+        when = moment(decided + timedelta(days=rng.randint(1, 5)), 11, settings.zone)
+        planned.append((when, pseudonym, site_id, view.record))
+    done = 0
+    for when, pseudonym, site_id, record in sorted(planned, key=lambda p: (p[0], p[1])):
+        suggested = randomization.suggest_factors(record)
         factors: dict[str, str] = {}
         for f in cfg.factors:
             factors[f.name] = suggested.get(f"factor.{f.name}") or rng.choice(list(f.levels))
         choices: dict[str, Any] = {}
-        for _arm, group in required_groups(protocol, view.record.menopausal_status):
+        for _arm, group in required_groups(protocol, record.menopausal_status):
             choices[group.id] = rng.choice([o.id for o in group.options])
-        randomization.randomize(db, settings, coordinator, pseudonym, factors, choices)
+        with simulated(when):
+            randomization.randomize(db, settings, coordinators[site_id], pseudonym, factors,
+                                    choices)
         done += 1
     return done

@@ -10,9 +10,11 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.services import screening
 from dawna.services.access import Principal
+from dawna.services.demo_time import moment
 from dawna.store.db import Database
 
 AGENTS_CDK = ["palbociclib", "abemaciclib", "ribociclib"]
@@ -108,10 +110,13 @@ def simulate(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.
             continue
         data = apply(scenario, base_record(rng, consent, today, cfg["age_years"],
                                            cfg["fes_lesions"]), rng)
-        screening.save(db, settings, coordinator, pseudonym, screening.record_from_dict(data),
-                       None, None)
+        decided = date.fromisoformat(data["decision_date"])
+        with simulated(moment(decided, 10, settings.zone)):
+            screening.save(db, settings, coordinator, pseudonym,
+                           screening.record_from_dict(data), None, None)
         done += 1
         signs = scenario.startswith("ineligible") or scenario == "eligible_signed"
         if signs and investigator is not None:
-            screening.sign(db, settings, investigator, pseudonym, cfg["password"], True)
+            with simulated(moment(decided, 16, settings.zone)):
+                screening.sign(db, settings, investigator, pseudonym, cfg["password"], True)
     return done
