@@ -292,3 +292,19 @@ def preview(db: Database, settings: Settings, principal: Principal, pseudonym: s
     ordered = sorted([*others, assessment], key=lambda a: a.date)
     return _evaluate(Baseline.model_validate(base_row.data), ordered, reference,
                      changed=f"assessments[{ordered.index(assessment)}]")
+
+
+def screening_lesions(baseline: Baseline) -> list[dict[str, Any]]:
+    """The baseline's measured lesions as the screening form's ``measurable_lesions`` rows, so
+    that IN7 ("at least one measurable lesion outside the skull according to RECIST V1.1") is
+    judged on the lesions the reader recorded (RECIST 1.1 §3.1; the screening rule decides
+    measurability itself)."""
+    rows: list[dict[str, Any]] = []
+    for lesion in baseline.lesions:
+        if lesion.diameter_mm is None:
+            continue
+        size = "short_axis_mm" if lesion.nodal else "longest_diameter_mm"
+        rows.append({"location": f"{lesion.id} {lesion.organ}",
+                     "outside_skull": not lesion.intracranial, "lymph_node": lesion.nodal,
+                     size: lesion.diameter_mm, "method": lesion.method})
+    return rows

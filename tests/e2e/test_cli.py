@@ -91,3 +91,36 @@ def test_screen_judges_the_documented_example_without_a_database(tmp_path: Path)
     assert bad.returncode == 1 and bad.stderr.startswith("error: ecog:")
     schema = run(["screen", "--schema"], tmp_path / "none.sqlite3")
     assert "treatment_lines" in json.loads(schema.stdout)["properties"]
+
+
+def test_recist_evaluates_the_documented_example_without_a_database(tmp_path: Path) -> None:
+    """docs/examples/recist-case.json worked by hand: baseline 40 + 20 + 18 = 78 mm.
+    03-02: 26+12+11 = 49 (-37.2 %): PR. 04-27: 20+5 (too small)+9 = 34 (-56.4 %), nadir 49: PR.
+    06-22: 22+5+9 = 36 with an equivocal new lesion; 08-17: 24+6+9 = 39 with a new lesion: PD,
+    dated from the equivocal 06-22 (RECIST 1.1 §4.3.3). PR 03-02 confirmed by PR 04-27 (56 days):
+    confirmed BOR PR."""
+    import json
+
+    example = Path(__file__).parents[2] / "docs" / "examples" / "recist-case.json"
+    result = run(["recist", str(example), "--format", "json"], tmp_path / "none.sqlite3")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["baseline_sum_mm"] == 78
+    assert [t["sum_mm"] for t in answer["timepoints"]] == [49, 34, 36, 39]
+    assert [t["overall"] for t in answer["timepoints"]] == ["PR", "PR", "PD", "PD"]
+    assert answer["timepoints"][1]["change_from_baseline_pct"] == -56.4
+    assert answer["best_overall_response"] == "PR"
+    assert answer["progression_date"] == "2026-06-22"
+    assert not (tmp_path / "none.sqlite3").exists()
+    text = run(["recist", str(example)], tmp_path / "none.sqlite3")
+    assert "Best overall response (confirmed): PR (2026-03-02)" in text.stdout
+    broken = tmp_path / "broken.json"
+    data = json.loads(example.read_text())
+    data["assessments"][0]["target"]["T9"] = 10
+    broken.write_text(json.dumps(data))
+    bad = run(["recist", str(broken)], tmp_path / "none.sqlite3")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: assessments[0].target.T9:")
+    data["assessments"][0]["target"] = {"T1": -4}
+    broken.write_text(json.dumps(data))
+    bad = run(["recist", str(broken)], tmp_path / "none.sqlite3")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: assessments[0].target.T1")

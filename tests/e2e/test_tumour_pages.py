@@ -169,3 +169,21 @@ def test_roles_and_sites(client_for) -> None:  # type: ignore[no-untyped-def]
     other_site = client_for("coord_b")
     assert other_site.get(f"/participants/{pid}/tumour").status_code == 404
     assert other_site.get(f"/api/participants/{pid}/tumour").status_code == 404
+
+
+def test_screening_form_can_be_filled_from_the_tumour_baseline(client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("coord_a")
+    pid = _participant(client)
+    page = client.get(f"/participants/{pid}/screening")
+    assert "fill-from-baseline" not in page.text
+    token = csrf_of(client.get(f"/participants/{pid}/tumour/baseline").text)
+    _post(client, f"/participants/{pid}/tumour/baseline", [*BASELINE_FORM, ("csrf_token", token)])
+    page = client.get(f"/participants/{pid}/screening")
+    assert 'data-testid="fill-from-baseline"' in page.text
+    filled = client.get(f"/participants/{pid}/screening?from_baseline=1")
+    assert 'data-testid="filled-from-baseline"' in filled.text
+    # the liver lesion (40 mm, CT) and the node (20 mm short axis) are measurable: IN7 is met
+    assert 'value="T1 liver"' in filled.text and 'value="N1 axillary node"' in filled.text
+    assert 'data-criterion="IN7" data-status="met"' in filled.text
+    # nothing was saved by filling
+    assert client.get(f"/api/participants/{pid}/screening").json()["version"] is None

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError
-from dawna.services import participants, screening
+from dawna.rules.recist_case import Baseline
+from dawna.services import participants, screening, tumour
 from dawna.services.access import Permission
 from dawna.services.screening_log import screening_log
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -29,21 +30,34 @@ def _pairs(form: Any) -> list[tuple[str, str]]:
 
 def _page(request: Request, view: screening.ScreeningView, values: dict[str, Any],
           error: DawnaError | None = None, status_code: int = 200,
-          result: Any = None) -> Response:
+          result: Any = None, baseline: Baseline | None = None,
+          filled: bool = False) -> Response:
     user = request.state.principal
     site_ok = user.sites_with(Permission.ELIGIBILITY_SIGN)
     return render(request, "screening/page.html", {
         "view": view, "r": values, "error": error, "result": result or view.result,
         "can_edit": user.can_anywhere(Permission.PARTICIPANT_EDIT),
-        "can_sign": bool(site_ok), "p": view.participant,
+        "can_sign": bool(site_ok), "p": view.participant, "tumour_baseline": baseline,
+        "filled_from_baseline": filled,
     }, status_code=status_code)
 
 
 @router.get("/participants/{pseudonym}/screening")
 def screening_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                   pseudonym: str) -> Response:
+                   pseudonym: str, from_baseline: bool = False) -> Response:
+    """The screening form; ``from_baseline`` fills the measurable lesions from the RECIST
+    baseline (not saved until the coordinator saves the form)."""
     view = screening.get(db, settings, user, pseudonym)
-    return _page(request, view, view.record.model_dump(mode="json"))
+    values = view.record.model_dump(mode="json")
+    baseline = tumour.get(db, settings, user, pseudonym).baseline
+    filled = bool(from_baseline and baseline)
+    if filled and baseline is not None:
+        values["measurable_lesions"] = tumour.screening_lesions(baseline)
+        result = screening.evaluate_draft(screening.record_from_dict(
+            {k: v for k, v in values.items() if v is not None}), view.participant.consent_date,
+            settings)
+        return _page(request, view, values, result=result, baseline=baseline, filled=True)
+    return _page(request, view, values, baseline=baseline)
 
 
 @router.post("/participants/{pseudonym}/screening/check", dependencies=[Depends(csrf_protect)])
