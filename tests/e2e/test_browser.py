@@ -113,3 +113,45 @@ def test_screening_checklist_follows_the_form_as_it_is_filled(live_server: str, 
     expect(page.get_by_test_id("eligibility-outcome")).to_contain_text("Not eligible")
     page.select_option("select[name=ecog]", "1")
     expect(in3).to_have_attribute("data-status", "met")
+
+
+def test_tumour_follow_up_shows_its_response_live_and_the_spider_plot_loads(  # type: ignore[no-untyped-def]
+        live_server: str, page) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "reader")
+    page.fill("input[name=password]", "dawna-demo-2026")
+    page.click("button[type=submit]:not(.link)")
+    page.wait_for_url("**/participants")
+    followed = None
+    for p in page.request.get(f"{live_server}/api/participants").json():
+        data = page.request.get(f"{live_server}/api/participants/{p['pseudonym']}/tumour").json()
+        if data["result"] and data["result"]["timepoints"]:
+            followed = data
+            break
+    assert followed is not None, "the demo gives PUMCH participants tumour assessments"
+    pid = followed["pseudonym"]
+    page.goto(f"{live_server}/participants/{pid}/tumour")
+    rows = page.locator("[data-testid=response-history] tbody tr")
+    expect(rows).to_have_count(len(followed["assessments"]))
+    plot = page.get_by_test_id("spider-plot")
+    expect(plot).to_be_visible()
+    page.wait_for_function("document.querySelector('[data-testid=spider-plot]').complete")
+    assert page.evaluate("document.querySelector('[data-testid=spider-plot]').naturalWidth") > 0
+
+    page.get_by_test_id("add-follow-up").click()
+    page.wait_for_url("**/tumour/follow-up")
+    page.fill("input[name=date]", time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600)))
+    for lesion in followed["baseline"]["lesions"]:
+        if lesion["target"]:
+            page.fill(f"input[name='target.{lesion['id']}']", "0")
+        else:
+            page.select_option(f"select[name='non_target.{lesion['id']}']", "absent")
+    # every non-nodal target gone, nodes 0 mm, non-targets absent: CR, shown before saving
+    expect(page.locator("#timepoint .outcome")).to_have_attribute("data-overall", "CR")
+    page.get_by_test_id("save-follow-up").click()
+    page.wait_for_url("**/tumour?saved=1")
+    expect(rows).to_have_count(len(followed["assessments"]) + 1)
+    expect(rows.last).to_have_attribute("data-overall", "CR")
+    assert errors == []
