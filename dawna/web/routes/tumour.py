@@ -41,9 +41,10 @@ def baseline_from_form(form: Any) -> dict[str, Any]:
     return data
 
 
-def assessment_from_form(form: Any) -> dict[str, Any]:
+def assessment_from_form(form: Any, draft: bool = False) -> dict[str, Any]:
     """``state.ID`` (measured / too_small / not_evaluated) with ``target.ID`` (mm) become one
-    measurement per target; a "measured" target left empty is refused naming it."""
+    measurement per target; a "measured" target left empty is refused naming it, except in a
+    ``draft`` (the live result while typing), where it is not evaluated yet."""
     pairs = _pairs(form)
     states = {k.removeprefix("state."): v for k, v in pairs if k.startswith("state.")}
     data = nest([(k, v) for k, v in pairs
@@ -57,6 +58,8 @@ def assessment_from_form(form: Any) -> dict[str, Any]:
             target[lesion_id] = None
         elif values.get(lesion_id):
             target[lesion_id] = values[lesion_id]
+        elif draft:
+            target[lesion_id] = None
         else:
             raise ValidationError(_("enter the measurement in mm, or choose too small to measure "
                                     "or not evaluated"), field=f"target.{lesion_id}")
@@ -180,7 +183,7 @@ async def follow_up_check(request: Request, db: DbDep, settings: SettingsDep, us
     form = await request.form()
     raw_id = str(form.get("assessment_id") or "")
     try:
-        draft = tumour.parse_assessment(assessment_from_form(form))
+        draft = tumour.parse_assessment(assessment_from_form(form, draft=True))
         result = tumour.preview(db, settings, user, pseudonym, assessment=draft,
                                 assessment_id=int(raw_id) if raw_id.isdigit() else None)
         timepoint = next(t for t in result.timepoints if t.date == draft.date)
