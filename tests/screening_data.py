@@ -27,7 +27,7 @@ def eligible_record(decision_date: str = "2024-03-10", consent: str = "2024-03-0
             {"agents": ["capecitabine"], "setting": "advanced", "start_date": "2023-07-10",
              "stop_date": "2024-01-15", "reason_stopped": "progression"},
         ],
-        "fes_pet": {"scan_date": "2024-02-25", "lesions_read": 5, "er_positive_lesions": 4},
+        "fes_pet": {"scan_date": "2024-03-04", "lesions_read": 5, "er_positive_lesions": 4},
         "fdg_pet_willing": True,
         "measurable_lesions": [{"location": "right lower lobe lung", "outside_skull": True,
                                 "lymph_node": False, "longest_diameter_mm": 24,

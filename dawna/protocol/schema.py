@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import (
     Field,
@@ -132,6 +133,18 @@ class Setting(_Model):
     note: str | None = None
 
 
+class ConsentForm(_Model):
+    """An approved version of the informed consent form (ICH E6(R3) 2.8.1: the version the
+    ethics committee approved; every participant signs the version in force and re-consents
+    when a new one is approved)."""
+
+    version: Annotated[str, Field(min_length=1, max_length=20)]
+    approved: date
+    approved_by: Text
+    status: Provenance
+    note: str | None = None
+
+
 class Protocol(_Model):
     """A whole protocol file. Look-ups raise :class:`dawna.errors.NotFound` for unknown ids."""
 
@@ -141,6 +154,7 @@ class Protocol(_Model):
     eligibility: Eligibility
     site_settings: Mapping[Slug, Setting] = Field(default_factory=dict)
     randomization: RandomizationSettings | None = None
+    consent_forms: tuple[ConsentForm, ...] = ()
 
     def arm(self, arm_id: str) -> Arm:
         for arm in self.arms:
@@ -182,6 +196,10 @@ class Protocol(_Model):
                     _fail(f"randomization.arms[{j}]", f"{code!r} is not an arm of the protocol")
             if set(self.randomization.arms) != arm_ids:
                 _fail("randomization.arms", "must list every arm of the protocol")
+        versions = [form.version for form in self.consent_forms]
+        for i, version in enumerate(versions):
+            if version in versions[:i]:
+                _fail(f"consent_forms[{i}].version", f"duplicate version {version!r}")
         known = {criterion.id for criterion in self.eligibility.criteria}
         for name, setting in self.site_settings.items():
             for j, ref in enumerate(setting.criteria):

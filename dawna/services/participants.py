@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -125,7 +126,7 @@ def register(db: Database, settings: Settings, principal: Principal,
     _check_consent_date(data.consent_date, settings)
     for attempt in range(attempts):
         try:
-            return _register_once(db, principal, data)
+            return _register_once(db, settings, principal, data)
         except _NumberTaken:
             if attempt == attempts - 1:
                 break
@@ -137,7 +138,7 @@ class _NumberTaken(Exception):
     pass
 
 
-def _register_once(db: Database, principal: Principal,
+def _register_once(db: Database, settings: Settings, principal: Principal,
                    data: ParticipantCreate) -> ParticipantDetail:
     reason = _("Participant registered for screening")
     with UnitOfWork(db, actor_of(principal), reason) as uow:
@@ -170,9 +171,41 @@ def _register_once(db: Database, principal: Principal,
             s.flush()
         except IntegrityError as exc:
             raise _NumberTaken from exc
+        if data.consent_date is not None:
+            from dawna.services.lifecycle import record_initial_consent
+
+            record_initial_consent(s, settings, p, data.consent_date, data.consent_version,
+                                   data.consent_time, data.consent_obtained_by,
+                                   principal.username)
+            s.flush()
         detail = _detail(p, principal)
         uow.commit()
     return detail
+
+
+def _move_consent_date(session: Session, p: Participant, new: date, zone: ZoneInfo) -> None:
+    """Correct the date of the initial consent: its record and its status event move with it;
+    refused when something is already recorded before the new date (ICH E6(R3) 2.8)."""
+    from dawna.store.models import Consent, StatusEvent
+
+    events = list(session.scalars(select(StatusEvent).where(StatusEvent.participant_id == p.id)))
+    later = [e.event_date for e in events if e.event != "consent" and e.event_date < new]
+    if later:
+        raise ValidationError(_("{date} is after events already recorded for {id} (from "
+                                "{first}); no trial procedure may precede consent").format(
+            date=new.isoformat(), id=p.pseudonym, first=min(later).isoformat()),
+            field="consent_date")
+    initial = session.scalars(select(Consent).where(Consent.participant_id == p.id,
+                                                    Consent.kind == "initial")).first()
+    if initial is not None:
+        initial.signed_on = new
+        if initial.signed_at is not None:
+            local = initial.signed_at.astimezone(zone)
+            initial.signed_at = local.replace(year=new.year, month=new.month, day=new.day)
+    for e in events:
+        if e.event == "consent":
+            e.event_date = new
+    p.consent_date = new
 
 
 def update(db: Database, settings: Settings, principal: Principal, pseudonym: str,
@@ -186,7 +219,7 @@ def update(db: Database, settings: Settings, principal: Principal, pseudonym: st
         if not changes:
             raise ValidationError(_("nothing to change"), field="reason")
         if "consent_date" in changes:
-            p.consent_date = changes.pop("consent_date")
+            _move_consent_date(uow.session, p, changes.pop("consent_date"), settings.zone)
         if changes:
             if p.identity is None:
                 raise ValidationError(_("identity record missing"), field="full_name")

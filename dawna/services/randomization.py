@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dawna.clock import utcnow
+from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.errors import ConflictError, NotFound, PermissionDenied, ProtocolViolation
 from dawna.i18n import _
@@ -32,7 +32,9 @@ from dawna.protocol import Protocol, bundled_protocol
 from dawna.protocol.randomization_config import RandomizationSettings
 from dawna.rules import randomization as rules
 from dawna.rules import units
+from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
+from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import _load_visible, actor_of
 from dawna.services.regimen_choice import validate_choices
@@ -42,7 +44,6 @@ from dawna.store.db import Database
 from dawna.store.models import (
     Allocation,
     Participant,
-    ParticipantStatus,
     RandomizationList,
     Screening,
     StratumCounter,
@@ -307,7 +308,8 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
                        regimen=regimen, detail=detail, randomized_at=utcnow(),
                        randomized_by=principal.username)
         s.add(a)
-        p.status = ParticipantStatus.ENROLLED
+        today = local_today(settings.zone)
+        lifecycle.apply_event(s, p, Event.RANDOMIZED, today, principal.username, today)
         try:
             s.flush()
         except IntegrityError as exc:

@@ -6,9 +6,9 @@ Identity fields appear only in ``ParticipantDetail.identity``, filled for roles 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dawna.store.models import ParticipantStatus
 
@@ -30,8 +30,14 @@ def _phone(value: str | None) -> str | None:
 
 
 class ParticipantCreate(_Command):
+    """Registration; with ``consent_date`` the participant is registered as consented (the
+    version defaults to the one in force that day), without it as pre-screening."""
+
     site_code: str = Field(min_length=1, max_length=16)
     consent_date: date | None = None
+    consent_time: time | None = None
+    consent_version: str | None = Field(default=None, min_length=1, max_length=20)
+    consent_obtained_by: str | None = Field(default=None, min_length=1, max_length=200)
     full_name: str = Field(min_length=1, max_length=200)
     medical_record_number: str = Field(min_length=3, max_length=32)
     phone: str | None = None
@@ -44,6 +50,14 @@ class ParticipantCreate(_Command):
         return value
 
     _check_phone = field_validator("phone")(_phone)
+
+    @model_validator(mode="after")
+    def _consent_details(self) -> ParticipantCreate:
+        if self.consent_date is None and (self.consent_time or self.consent_version
+                                          or self.consent_obtained_by):
+            raise ValueError("consent_date is required with the consent's time, version or "
+                             "the person who obtained it")
+        return self
 
 
 class ParticipantUpdate(_Command):

@@ -26,8 +26,9 @@ from dawna.errors import ConflictError, PermissionDenied, ProtocolViolation, Val
 from dawna.i18n import _, gettext
 from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Outcome, evaluate
+from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord, future_dates
-from dawna.services import auth
+from dawna.services import auth, lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import _load_visible, _public, actor_of
 from dawna.services.schemas import ParticipantPublic
@@ -91,6 +92,16 @@ def _with_defaults(record: ScreeningRecord, participant: Participant,
     if record.decision_date is None:
         updates["decision_date"] = today
     record = record.model_copy(update=updates) if updates else record
+    consent = participant.consent_date
+    if consent is not None:
+        procedures = [("decision_date", record.decision_date),
+                      ("fes_pet.scan_date", record.fes_pet.scan_date if record.fes_pet else None)]
+        for field_name, when in procedures:
+            if when is not None and when < consent:
+                raise ValidationError(_("{date} is before the informed consent of {consent}; no "
+                                        "trial procedure may precede consent (ICH E6(R3) 2.8)")
+                                      .format(date=when.isoformat(), consent=consent.isoformat()),
+                                      field=field_name)
     future = future_dates(record, today)
     if future:
         raise ValidationError(
@@ -151,6 +162,11 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         s = uow.session
         p = _load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
+        if p.status in (ParticipantStatus.PRE_SCREENING, ParticipantStatus.END_OF_STUDY):
+            raise ProtocolViolation(
+                _("no informed consent is recorded; no trial procedure may precede consent "
+                  "(ICH E6(R3) 2.8)") if p.status is ParticipantStatus.PRE_SCREENING
+                else _("{id} has ended the study").format(id=p.pseudonym), field="status")
         record = _with_defaults(record, p, settings)
         result = evaluate(record, bundled_protocol(), record.decision_date or local_today(
             settings.zone))
@@ -177,10 +193,17 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
             screening.outcome = result.outcome.value
             screening.decision_date = record.decision_date
             screening.failed_criteria = failed
+        today = local_today(settings.zone)
+        if p.status is ParticipantStatus.CONSENTED:
+            lifecycle.apply_event(s, p, Event.SCREENING_STARTED,
+                                  min(record.decision_date or today, today), principal.username,
+                                  today)
         sig = _latest_signature(s, p.id)
         if sig is not None and sig.record_sha256 != fingerprint(record) and p.status in (
                 ParticipantStatus.ELIGIBLE, ParticipantStatus.SCREEN_FAILED):
-            p.status = ParticipantStatus.SCREENING  # the signed decision no longer covers this
+            # the signed decision no longer covers this record
+            lifecycle.apply_event(s, p, Event.DECISION_VOIDED, today, principal.username, today,
+                                  detail=_("screening record changed after signature"))
         try:
             s.flush()
         except StaleDataError as exc:
@@ -237,8 +260,15 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
             record_sha256=fingerprint(record),
             result={"decision_date": decision.isoformat(),
                     "criteria": [{"id": c.id, "status": c.status.value} for c in result.criteria]}))
-        p.status = (ParticipantStatus.ELIGIBLE if result.outcome is Outcome.ELIGIBLE
-                    else ParticipantStatus.SCREEN_FAILED)
+        target = (ParticipantStatus.ELIGIBLE if result.outcome is Outcome.ELIGIBLE
+                  else ParticipantStatus.SCREEN_FAILED)
+        if p.status is not target:
+            today = local_today(settings.zone)
+            if p.status in (ParticipantStatus.ELIGIBLE, ParticipantStatus.SCREEN_FAILED):
+                lifecycle.apply_event(s, p, Event.DECISION_VOIDED, today, signer.username, today)
+            lifecycle.apply_event(
+                s, p, Event.SIGNED_ELIGIBLE if target is ParticipantStatus.ELIGIBLE
+                else Event.SIGNED_NOT_ELIGIBLE, today, signer.username, today)
         s.flush()
         view = _view(s, p, settings)
         uow.commit()

@@ -36,6 +36,7 @@ from dawna.rules.recist_case import (
     limits_from,
     settings_from,
 )
+from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import _load_visible, _public, actor_of
 from dawna.services.schemas import ParticipantPublic
@@ -162,11 +163,12 @@ def _check_version(row: TumourAssessment, expected: int | None) -> None:
                               "it; reload and enter your change again"), field="version")
 
 
-def _locked(uow: UnitOfWork, principal: Principal, pseudonym: str) -> Participant:
+def _locked(uow: UnitOfWork, principal: Principal, pseudonym: str, on: date) -> Participant:
     s = uow.session
     p = _load_visible(s, principal, pseudonym)
     principal.require(Permission.TUMOUR_ASSESS, p.site_id)
     s.scalars(select(Participant.id).where(Participant.id == p.id).with_for_update()).one()
+    lifecycle.require_collecting(s, p, on, "date")
     return p
 
 
@@ -190,7 +192,7 @@ def save_baseline(db: Database, settings: Settings, principal: Principal, pseudo
     _not_future(baseline.date, settings, "date")
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _locked(uow, principal, pseudonym)
+        p = _locked(uow, principal, pseudonym, baseline.date)
         row, rows = _rows(s, p)
         _evaluate(baseline, [Assessment.model_validate(r.data) for r in rows],
                   _reference_date(s, p, settings), changed=BASELINE)
@@ -219,7 +221,7 @@ def save_assessment(db: Database, settings: Settings, principal: Principal, pseu
         _not_future(scan, settings, f"scan_dates[{j}]")
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _locked(uow, principal, pseudonym)
+        p = _locked(uow, principal, pseudonym, assessment.date)
         base_row, rows = _rows(s, p)
         if base_row is None:
             raise ProtocolViolation(_("record the baseline lesions before a follow-up "
@@ -262,7 +264,8 @@ def delete_assessment(db: Database, settings: Settings, principal: Principal, ps
     """Delete a follow-up entered in error; the audit trail keeps every value it held."""
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _locked(uow, principal, pseudonym)
+        p = _load_visible(s, principal, pseudonym)
+        principal.require(Permission.TUMOUR_ASSESS, p.site_id)
         uow.set_reason(_change_reason(reason))
         _, rows = _rows(s, p)
         row = _row(rows, assessment_id)

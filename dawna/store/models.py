@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dawna.clock import utcnow
+from dawna.rules.lifecycle import State
 from dawna.store.base import Base, UTCDateTime
 
 
@@ -39,12 +40,9 @@ class Role(enum.StrEnum):
     MONITOR = "monitor"
 
 
-class ParticipantStatus(enum.StrEnum):
-    SCREENING = "screening"
-    SCREEN_FAILED = "screen_failed"
-    ELIGIBLE = "eligible"
-    ENROLLED = "enrolled"  # randomized
-    WITHDRAWN = "withdrawn"
+#: A participant's state in the trial: the states of the one state machine in
+#: ``dawna.rules.lifecycle`` (pre-screening ... end of study).
+ParticipantStatus = State
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -105,7 +103,7 @@ class Participant(Base):
     screening_number: Mapped[str] = mapped_column(String(32), unique=True)
     pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
     status: Mapped[ParticipantStatus] = mapped_column(
-        _enum(ParticipantStatus, "participant_status"), default=ParticipantStatus.SCREENING
+        _enum(ParticipantStatus, "participant_status"), default=ParticipantStatus.PRE_SCREENING
     )
     consent_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -260,6 +258,77 @@ class TumourAssessment(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ConsentFormVersion(Base):
+    """A consent form version approved by the ethics committee after the protocol file was
+    written, entered by an administrator (the file's ``consent_forms`` hold the earlier ones)."""
+
+    __tablename__ = "consent_form_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(20), unique=True)
+    approved_on: Mapped[date] = mapped_column(Date)
+    approved_by: Mapped[str] = mapped_column(String(200))
+    entered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Consent(Base):
+    """One informed consent signed by a participant (ICH E6(R3) 2.8): the form version, the
+    date and time of signature, who obtained it; ``kind`` is initial or reconsent."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    signed_on: Mapped[date] = mapped_column(Date)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    obtained_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StatusEvent(Base):
+    """One move of a participant through the state machine, with its clinical date and
+    reason; the participant's ``status`` is the state after the latest one."""
+
+    __tablename__ = "status_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    event_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FollowUpContact(Base):
+    """A survival follow-up contact after end of treatment: alive, dead (date and cause) or
+    lost, and any subsequent anticancer therapy (which censors PFS, domain.md §3)."""
+
+    __tablename__ = "follow_up_contact"
+    __audit_flatten__ = frozenset({"subsequent_therapy"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                index=True)
+    contact_date: Mapped[date] = mapped_column(Date)
+    vital_status: Mapped[str] = mapped_column(String(8))
+    death_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    death_cause: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    subsequent_therapy: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class UserSession(Base):

@@ -101,10 +101,14 @@ def test_correction_needs_a_reason_and_is_audited_field_by_field(trial: Database
                                           consent_date=date(2024, 3, 2),
                                           reason="transcription error, checked against ICF"))
     with trial.sessions() as s:
-        rows = s.scalars(select(AuditRecord).where(AuditRecord.action == "update")).all()
+        rows = s.scalars(select(AuditRecord).where(AuditRecord.action == "update",
+                                                   AuditRecord.actor == "inv_a")).all()
+    # the consent record and the consent event move with the registration's consent date
     assert sorted((r.table_name, r.field, r.old_value, r.new_value, r.actor) for r in rows) == [
+        ("consent", "signed_on", "2024-03-01", "2024-03-02", "inv_a"),
         ("participant", "consent_date", "2024-03-01", "2024-03-02", "inv_a"),
         ("participant_identity", "phone", "+86-133-6617-1269", "+86-10-6915-6114", "inv_a"),
+        ("status_event", "event_date", "2024-03-01", "2024-03-02", "inv_a"),
     ]
     assert {r.reason for r in rows} == {"transcription error, checked against ICF"}
 

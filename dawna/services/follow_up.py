@@ -1,0 +1,292 @@
+"""Survival follow-up after end of treatment, a participant's course as one view, and the
+dashboard: counts by state (the CONSORT flow), participants to re-consent, follow-ups due.
+
+Rules: contacts every ``survival_follow_up_interval_weeks`` (12) after end of treatment, overdue
+``survival_follow_up_window_days`` (14) after the due date (protocol file); a contact records
+alive, dead (date and cause; the study ends at death) or lost, and any subsequent anticancer
+therapy, which censors PFS (FDA 2018 endpoints guidance; ``docs/domain.md`` §3); the counts are
+those of the CONSORT 2010 flow diagram (item 13).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dawna.clock import local_today
+from dawna.config import Settings
+from dawna.errors import ProtocolViolation, ValidationError
+from dawna.i18n import _
+from dawna.protocol import bundled_protocol
+from dawna.rules.lifecycle import Event, State
+from dawna.services import lifecycle
+from dawna.services.access import Permission, Principal
+from dawna.services.participants import _load_visible, _public, actor_of
+from dawna.services.schemas import ParticipantPublic
+from dawna.store.db import Database
+from dawna.store.models import Consent, FollowUpContact, Participant, StatusEvent
+from dawna.store.uow import UnitOfWork
+
+__all__ = ["ContactIn", "CourseView", "Dashboard", "course", "dashboard", "record_contact"]
+
+
+class Therapy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1, max_length=200)
+    start_date: date
+
+
+class ContactIn(BaseModel):
+    """A survival follow-up contact as entered."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    contact_date: date
+    vital_status: Literal["alive", "dead", "lost"]
+    death_date: date | None = None
+    death_cause: str | None = Field(default=None, max_length=200)
+    subsequent_therapy: list[Therapy] = Field(default_factory=list, max_length=20)
+    note: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _death(self) -> ContactIn:
+        if self.vital_status == "dead":
+            if self.death_date is None:
+                raise ValueError("death_date is required when the participant died")
+            if self.death_date > self.contact_date:
+                raise ValueError("death_date cannot be after the contact date")
+        elif self.death_date is not None:
+            raise ValueError("death_date is only given when the participant died")
+        for therapy in self.subsequent_therapy:
+            if therapy.start_date > self.contact_date:
+                raise ValueError("a subsequent therapy cannot start after the contact date")
+        return self
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: str
+    from_status: str
+    to_status: str
+    event_date: date
+    reason: str | None
+    detail: str | None
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    version: str
+    signed_on: date
+    signed_at: datetime | None
+    obtained_by: str | None
+    kind: str
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    contact_date: date
+    vital_status: str
+    death_date: date | None
+    death_cause: str | None
+    subsequent_therapy: list[dict[str, Any]]
+    note: str | None
+    recorded_by: str
+
+
+def _rows(cls: Any, rows: list[Any]) -> list[Any]:
+    names = list(cls.__dataclass_fields__)
+    return [cls(**{n: getattr(r, n) for n in names}) for r in rows]
+
+
+@dataclass(frozen=True)
+class CourseView:
+    participant: ParticipantPublic
+    status: State
+    events: list[EventRow]
+    consents: list[ConsentRow]
+    contacts: list[ContactRow]
+    latest_version: str | None
+    needs_reconsent: bool
+    withdrawn_on: date | None
+    end_of_treatment: date | None
+    next_contact_due: date | None
+    can_edit: bool
+
+
+def _interval(protocol_setting: str) -> int:
+    return int(bundled_protocol().setting_number(protocol_setting))
+
+
+def _eot_date(events: list[EventRow]) -> date | None:
+    return next((e.event_date for e in events if e.event == Event.TREATMENT_ENDED.value), None)
+
+
+def _due(status: State, eot: date | None, contacts: list[ContactRow]) -> date | None:
+    if status not in (State.END_OF_TREATMENT, State.FOLLOW_UP) or eot is None:
+        return None
+    last = max([eot, *(c.contact_date for c in contacts)])
+    return last + timedelta(weeks=_interval("survival_follow_up_interval_weeks"))
+
+
+def _course(s: Session, p: Participant, principal: Principal) -> CourseView:
+    events = _rows(EventRow, list(s.scalars(select(StatusEvent).where(
+        StatusEvent.participant_id == p.id).order_by(StatusEvent.event_date, StatusEvent.id))))
+    consents = _rows(ConsentRow, list(s.scalars(select(Consent).where(
+        Consent.participant_id == p.id).order_by(Consent.signed_on, Consent.id))))
+    contacts = _rows(ContactRow, list(s.scalars(select(FollowUpContact).where(
+        FollowUpContact.participant_id == p.id).order_by(FollowUpContact.contact_date,
+                                                         FollowUpContact.id))))
+    versions = lifecycle.consent_versions(s)
+    latest = versions[-1].version if versions else None
+    status = State(p.status)
+    active = status not in (State.END_OF_STUDY, State.SCREEN_FAILED, State.PRE_SCREENING)
+    eot = _eot_date(events)
+    return CourseView(
+        participant=_public(p), status=status, events=events, consents=consents,
+        contacts=contacts, latest_version=latest,
+        needs_reconsent=bool(active and consents and latest
+                             and consents[-1].version != latest),
+        withdrawn_on=lifecycle.withdrawal_date(s, p), end_of_treatment=eot,
+        next_contact_due=_due(status, eot, contacts),
+        can_edit=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
+
+
+def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
+    with db.sessions() as s:
+        return _course(s, _load_visible(s, principal, pseudonym), principal)
+
+
+def record_contact(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                   contact: ContactIn) -> CourseView:
+    """Record a contact; the first one starts follow-up, a death ends the study."""
+    today = local_today(settings.zone)
+    if contact.contact_date > today:
+        raise ValidationError(_("is after today at the site ({today}); dates cannot be in the "
+                                "future").format(today=today), field="contact_date")
+    with UnitOfWork(db, actor_of(principal), _("Survival follow-up contact")) as uow:
+        s = uow.session
+        p = _load_visible(s, principal, pseudonym)
+        principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
+        status = State(p.status)
+        if status not in (State.END_OF_TREATMENT, State.FOLLOW_UP):
+            raise ProtocolViolation(_("survival follow-up starts after the end of treatment; "
+                                      "{id} is not there").format(id=p.pseudonym),
+                                    field="status")
+        eot = s.scalar(select(StatusEvent.event_date).where(
+            StatusEvent.participant_id == p.id,
+            StatusEvent.event == Event.TREATMENT_ENDED.value))
+        if eot is not None and contact.contact_date < eot:
+            raise ValidationError(_("{date} is before the end of treatment ({eot})").format(
+                date=contact.contact_date.isoformat(), eot=eot.isoformat()),
+                field="contact_date")
+        lifecycle.require_collecting(s, p, contact.contact_date, "contact_date")
+        if contact.death_date is not None:
+            last = lifecycle.latest_visit(s, p)
+            if last is not None and contact.death_date < last:
+                raise ValidationError(_("a death on {date} is before a recorded visit of "
+                                        "{visit}").format(date=contact.death_date.isoformat(),
+                                                          visit=last.isoformat()),
+                                      field="death_date")
+        if status is State.END_OF_TREATMENT:
+            lifecycle.apply_event(s, p, Event.FOLLOW_UP_STARTED, eot or contact.contact_date,
+                                  principal.username, today)
+        s.add(FollowUpContact(
+            participant_id=p.id, contact_date=contact.contact_date,
+            vital_status=contact.vital_status, death_date=contact.death_date,
+            death_cause=contact.death_cause,
+            subsequent_therapy=[t.model_dump(mode="json") for t in contact.subsequent_therapy],
+            note=contact.note, recorded_by=principal.username))
+        s.flush()
+        if contact.death_date is not None:
+            lifecycle.apply_event(s, p, Event.STUDY_ENDED, contact.death_date,
+                                  principal.username, today, "death", contact.death_cause)
+        view = _course(s, p, principal)
+        uow.commit()
+    return view
+
+
+@dataclass(frozen=True)
+class DueContact:
+    pseudonym: str
+    site_code: str
+    due: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    counts: dict[str, int]
+    flow: dict[str, int]
+    end_of_treatment_reasons: dict[str, int]
+    end_of_study_reasons: dict[str, int]
+    reconsent: list[tuple[str, str, str]] = field(default_factory=list)
+    follow_ups: list[DueContact] = field(default_factory=list)
+    latest_version: str | None = None
+
+
+def dashboard(db: Database, settings: Settings, principal: Principal) -> Dashboard:
+    """Counts by state and the work lists, over the user's sites."""
+    today = local_today(settings.zone)
+    window = timedelta(days=_interval("survival_follow_up_window_days"))
+    sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
+    with db.sessions() as s:
+        people = list(s.scalars(select(Participant).where(Participant.site_id.in_(sites))))
+        counts = Counter(State(p.status).value for p in people)
+        ids = [p.id for p in people]
+        events = list(s.scalars(select(StatusEvent).where(StatusEvent.participant_id.in_(ids))))
+        seen: dict[str, set[int]] = {}
+        for e in events:
+            seen.setdefault(e.event, set()).add(e.participant_id)
+        eot = Counter(e.reason or "" for e in events if e.event == Event.TREATMENT_ENDED.value)
+        eos = Counter(e.reason or "" for e in events if e.event == Event.STUDY_ENDED.value)
+        flow = {"registered": len(people), "consented": len(seen.get("consent", ())),
+                "screened": len(seen.get("screening_started", ())),
+                "screen_failed": counts.get("screen_failed", 0),
+                "randomized": len(seen.get("randomized", ())),
+                "treated": len(seen.get("treatment_started", ())),
+                "ended_treatment": len(seen.get("treatment_ended", ())),
+                "in_follow_up": counts.get("follow_up", 0),
+                "ended_study": counts.get("end_of_study", 0)}
+        versions = lifecycle.consent_versions(s)
+        latest = versions[-1].version if versions else None
+        reconsent, due = [], []
+        for p in sorted(people, key=lambda p: p.screening_number):
+            view = _course(s, p, principal)
+            if view.needs_reconsent:
+                reconsent.append((p.pseudonym, p.site.code, view.consents[-1].version))
+            if view.next_contact_due is not None and view.next_contact_due <= today + window:
+                due.append(DueContact(p.pseudonym, p.site.code, view.next_contact_due,
+                                      overdue=today > view.next_contact_due + window))
+    return Dashboard(counts=dict(counts), flow=flow, end_of_treatment_reasons=dict(eot),
+                     end_of_study_reasons=dict(eos), reconsent=reconsent,
+                     follow_ups=sorted(due, key=lambda d: d.due), latest_version=latest)
+
+
+def as_json(view: CourseView) -> dict[str, Any]:
+    def iso(value: date | datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "pseudonym": view.participant.pseudonym, "status": view.status.value,
+        "needs_reconsent": view.needs_reconsent, "latest_consent_version": view.latest_version,
+        "withdrawn_on": iso(view.withdrawn_on), "end_of_treatment": iso(view.end_of_treatment),
+        "next_contact_due": iso(view.next_contact_due),
+        "events": [{"event": e.event, "from": e.from_status, "to": e.to_status,
+                    "date": iso(e.event_date), "reason": e.reason, "detail": e.detail,
+                    "recorded_by": e.recorded_by} for e in view.events],
+        "consents": [{"version": c.version, "signed_on": iso(c.signed_on),
+                      "signed_at": iso(c.signed_at), "obtained_by": c.obtained_by,
+                      "kind": c.kind} for c in view.consents],
+        "contacts": [{"contact_date": iso(c.contact_date), "vital_status": c.vital_status,
+                      "death_date": iso(c.death_date), "death_cause": c.death_cause,
+                      "subsequent_therapy": c.subsequent_therapy, "note": c.note}
+                     for c in view.contacts],
+    }
