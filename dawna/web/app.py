@@ -27,6 +27,7 @@ from dawna.web.routes import (
     api_screening,
     api_tumour,
     audit,
+    course,
     participants,
     public,
     randomization,
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, participants, screening, randomization, tumour, audit, api,
+    for module in (public, participants, course, screening, randomization, tumour, audit, api,
                    api_screening, api_randomization, api_tumour):
         app.include_router(module.router)
 

@@ -19,17 +19,37 @@ def run(args: list[str], db: Path, stdin: str | None = None) -> subprocess.Compl
                           timeout=120, check=False)
 
 
-@pytest.mark.parametrize("command", [
-    [], ["serve"], ["db"], ["db", "upgrade"], ["db", "current"], ["demo"], ["protocol"],
-    ["protocol", "validate"], ["protocol", "show"], ["site", "create"], ["user", "create"],
-    ["user", "grant"], ["screen"], ["randomization"], ["randomization", "generate"],
-    ["randomization", "go-live"], ["randomization", "verify"], ["randomization", "balance"],
-    ["randomize"],
-])
-def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
-    result = run([*command, "--help"], tmp_path / "x.sqlite3")
-    assert result.returncode == 0, result.stderr
-    assert "Usage" in result.stdout
+def _commands() -> list[list[str]]:
+    """Every command and group of the CLI, walked from the Typer app itself."""
+    import typer.main
+
+    from dawna.cli import app
+
+    def walk(group: object, prefix: list[str]) -> list[list[str]]:
+        out = [prefix]
+        for name, command in getattr(group, "commands", {}).items():
+            out += walk(command, [*prefix, name])
+        return out
+
+    return walk(typer.main.get_command(app), [])
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "dawna")
+def test_every_command_has_help(command: list[str]) -> None:
+    """In-process (typer's runner) so that the whole list stays quick; the subprocess tests
+    below check the installed entry point."""
+    from typer.testing import CliRunner
+
+    from dawna.cli import app
+
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_the_installed_entry_point_answers(tmp_path: Path) -> None:
+    result = run(["--help"], tmp_path / "x.sqlite3")
+    assert result.returncode == 0 and "Usage" in result.stdout
 
 
 def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:

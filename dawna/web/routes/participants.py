@@ -10,7 +10,8 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 
 from dawna.errors import DawnaError
-from dawna.services import participants, randomization
+from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
+from dawna.services import follow_up, lifecycle, participants, randomization
 from dawna.services.access import Permission, Principal
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate
 from dawna.store.models import Site
@@ -45,20 +46,29 @@ def participant_list(request: Request, db: DbDep, user: CurrentUser, q: str = ""
     return render(request, "participants/list.html", context)
 
 
+def _versions(db: DbDep) -> list[Any]:
+    with db.sessions() as session:
+        return lifecycle.consent_versions(session)
+
+
 @router.get("/new")
 def new_form(request: Request, db: DbDep, user: Creator) -> Response:
     return render(request, "participants/form.html",
-                  {"mode": "new", "values": {}, "sites": _sites(db, user,
-                                                                Permission.PARTICIPANT_CREATE)})
+                  {"mode": "new", "values": {}, "versions": _versions(db),
+                   "sites": _sites(db, user, Permission.PARTICIPANT_CREATE)})
 
 
 @router.post("/new", dependencies=[Depends(csrf_protect)])
 def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
            site_code: Annotated[str, Form()] = "", consent_date: Annotated[str, Form()] = "",
+           consent_time: Annotated[str, Form()] = "", consent_version: Annotated[str, Form()] = "",
+           consent_obtained_by: Annotated[str, Form()] = "",
            full_name: Annotated[str, Form()] = "",
            medical_record_number: Annotated[str, Form()] = "",
            phone: Annotated[str, Form()] = "") -> Response:
-    values = {"site_code": site_code, "consent_date": consent_date, "full_name": full_name,
+    values = {"site_code": site_code, "consent_date": consent_date,
+              "consent_time": consent_time, "consent_version": consent_version,
+              "consent_obtained_by": consent_obtained_by, "full_name": full_name,
               "medical_record_number": medical_record_number, "phone": phone}
     try:
         try:
@@ -73,6 +83,7 @@ def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
     except DawnaError as error:
         return render(request, "participants/form.html",
                       {"mode": "new", "values": values, "error": error,
+                       "versions": _versions(db),
                        "sites": _sites(db, user, Permission.PARTICIPANT_CREATE)},
                       status_code=error.status_code)
     return RedirectResponse(f"/participants/{detail.pseudonym}", status_code=303)
@@ -82,7 +93,10 @@ def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
 def participant_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
     detail = participants.get_participant(db, user, pseudonym)
     allocation = randomization.allocation_of(db, user, pseudonym)
-    return render(request, "participants/detail.html", {"p": detail, "allocation": allocation})
+    course = follow_up.course(db, user, pseudonym)
+    return render(request, "participants/detail.html", {
+        "p": detail, "allocation": allocation, "course": course, "versions": _versions(db),
+        "eot_reasons": EOT_REASONS, "eos_reasons": list(EOS_REASONS)})
 
 
 @router.get("/{pseudonym}/edit")
