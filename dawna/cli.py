@@ -15,6 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from dawna.config import get_settings
+from dawna.course_commands import app as course_app
+from dawna.course_commands import dashboard as dashboard_command
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _, set_locale
 from dawna.protocol.commands import app as protocol_app
@@ -37,6 +39,8 @@ app.add_typer(site_app, name="site")
 app.add_typer(protocol_app, name="protocol")
 app.command("screen")(screen)
 app.command("recist")(recist)
+app.add_typer(course_app, name="course")
+app.command("dashboard")(dashboard_command)
 app.add_typer(randomization_app, name="randomization")
 app.command("randomize")(randomize_command)
 

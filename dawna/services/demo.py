@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from importlib import resources
 from typing import Any
 
@@ -22,6 +22,7 @@ from dawna.errors import ConflictError, ValidationError
 from dawna.i18n import _
 from dawna.services import (
     admin,
+    demo_course,
     demo_randomization,
     demo_screening,
     demo_tumour,
@@ -46,6 +47,7 @@ class DemoSummary:
     screened: int = 0
     randomized: int = 0
     tumour_assessments: int = 0
+    follow_up_contacts: int = 0
 
 
 def demo_config() -> dict[str, Any]:
@@ -110,7 +112,10 @@ def load(db: Database, settings: Settings,
             phone = _phone(rng)
             with simulated(moment(consent, 9, settings.zone)):
                 detail = participants.register(db, settings, writer, ParticipantCreate(
-                    site_code=s["code"], consent_date=consent, full_name=name,
+                    site_code=s["code"], consent_date=consent,
+                    consent_time=time(9, rng.randint(0, 59)),
+                    consent_obtained_by=s.get("consent_obtained_by", "Simulated investigator"),
+                    full_name=name,
                     medical_record_number=f"{s['code']}{rng.randint(1000000, 9999999)}-{i}",
                     phone=phone))
             registered.append((writer, detail.pseudonym, consent))
@@ -135,14 +140,17 @@ def load(db: Database, settings: Settings,
                 coordinators[site_id] = holder
     start = date.fromisoformat(str(cfg["accrual_start"]))
     randomized = demo_randomization.simulate(db, settings, SYSTEM, rng, coordinators, start)
+    demo_course.start_treatment(db, settings, rng, coordinators)
     readers = {}
     with db.sessions() as session:
         users = session.scalars(select(User)).all()
         for site_id, coordinator in coordinators.items():
             readers[site_id] = _holder(users, site_id, Role.IMAGING_READER) or coordinator
     assessed = demo_tumour.simulate(db, settings, cfg["tumour"], rng, readers)
+    contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
-                       screened=screened, randomized=randomized, tumour_assessments=assessed)
+                       screened=screened, randomized=randomized, tumour_assessments=assessed,
+                       follow_up_contacts=contacts)
 
 
 def _holder(users: Any, site_id: int, role: Role) -> Principal | None:

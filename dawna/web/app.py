@@ -23,6 +23,7 @@ from dawna.web.errors import (
 )
 from dawna.web.routes import (
     api,
+    api_course,
     api_randomization,
     api_screening,
     api_tumour,
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
     for module in (public, participants, course, screening, randomization, tumour, audit, api,
-                   api_screening, api_randomization, api_tumour):
+                   api_screening, api_randomization, api_tumour, api_course):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

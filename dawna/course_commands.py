@@ -1,0 +1,170 @@
+"""``dawna course ...`` and ``dawna dashboard``: a participant's course from the command line,
+through the same services as the participant page (the named user's roles and sites apply)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dawna.config import get_settings
+from dawna.errors import ValidationError
+from dawna.i18n import _
+from dawna.randomization_commands import _db, _principal
+from dawna.screen_command import OutputFormat
+from dawna.services import follow_up, lifecycle
+
+app = typer.Typer(help="A participant's course: consent, treatment, follow-up, end of study.",
+                  no_args_is_help=True)
+console = Console()
+As = Annotated[str, typer.Option("--as", help="User name acting (their roles apply).")]
+On = Annotated[str, typer.Option("--date", help="Date of the event (YYYY-MM-DD).")]
+Detail = Annotated[str | None, typer.Option(help="Free-text details.")]
+
+
+def _day(value: str, field: str = "date") -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value),
+                              field=field) from None
+
+
+def _show(pseudonym: str, user: str, format: OutputFormat = OutputFormat.TEXT) -> None:
+    db = _db()
+    view = follow_up.course(db, _principal(db, user), pseudonym)
+    if format is OutputFormat.JSON:
+        typer.echo(json.dumps(follow_up.as_json(view), indent=2, ensure_ascii=False))
+        return
+    table = Table(title=_("{id}: {status}").format(id=pseudonym, status=view.status.value))
+    for column in (_("Date"), _("Event"), _("Status after"), _("Reason")):
+        table.add_column(column)
+    for e in view.events:
+        table.add_row(e.event_date.isoformat(), e.event, e.to_status,
+                      " · ".join(x for x in (e.reason, e.detail) if x))
+    console.print(table)
+    for k in view.consents:
+        console.print(_("consent {version} signed {date} ({kind})").format(
+            version=k.version, date=k.signed_on.isoformat(), kind=k.kind), highlight=False)
+    if view.needs_reconsent:
+        console.print(_("re-consent due: version {version}").format(version=view.latest_version))
+    if view.next_contact_due:
+        console.print(_("next survival contact due {date}").format(
+            date=view.next_contact_due.isoformat()))
+
+
+@app.command()
+def show(pseudonym: str, user: As,
+         format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
+    """The participant's status, events, consents and next contact."""
+    _show(pseudonym, user, format)
+
+
+@app.command()
+def consent(pseudonym: str, user: As, version: Annotated[str, typer.Option()], on: On,
+            obtained_by: Annotated[str, typer.Option(help="Who obtained the consent.")],
+            at: Annotated[str | None, typer.Option("--time", help="HH:MM at the site.")] = None
+            ) -> None:
+    """Record a consent (first, or re-consent to a newer approved version)."""
+    db = _db()
+    signed_at = time.fromisoformat(at) if at else None
+    lifecycle.record_consent(db, get_settings(), _principal(db, user), pseudonym, version,
+                             _day(on), signed_at, obtained_by)
+    _show(pseudonym, user)
+
+
+@app.command("start-treatment")
+def start_treatment(pseudonym: str, user: As, on: On) -> None:
+    """First dose: randomized -> on treatment."""
+    db = _db()
+    lifecycle.start_treatment(db, get_settings(), _principal(db, user), pseudonym, _day(on))
+    _show(pseudonym, user)
+
+
+@app.command("end-treatment")
+def end_treatment(pseudonym: str, user: As, on: On,
+                  reason: Annotated[str, typer.Option(help="progression, toxicity, "
+                                                      "withdrawal_of_consent, "
+                                                      "investigator_decision, death, other")],
+                  detail: Detail = None) -> None:
+    """End of treatment with its reason."""
+    db = _db()
+    lifecycle.end_treatment(db, get_settings(), _principal(db, user), pseudonym, _day(on),
+                            reason, detail)
+    _show(pseudonym, user)
+
+
+@app.command()
+def withdraw(pseudonym: str, user: As, on: On, detail: Detail = None) -> None:
+    """Withdrawal of consent: no data collected after this date."""
+    db = _db()
+    lifecycle.withdraw(db, get_settings(), _principal(db, user), pseudonym, _day(on), detail)
+    _show(pseudonym, user)
+
+
+@app.command("end-study")
+def end_study(pseudonym: str, user: As, on: On,
+              reason: Annotated[str, typer.Option(help="death, withdrawal, lost_to_follow_up, "
+                                                  "study_closed")],
+              detail: Detail = None) -> None:
+    """End of study with its reason."""
+    db = _db()
+    lifecycle.end_study(db, get_settings(), _principal(db, user), pseudonym, _day(on), reason,
+                        detail)
+    _show(pseudonym, user)
+
+
+@app.command()
+def contact(pseudonym: str, user: As, on: On,
+            status: Annotated[str, typer.Option(help="alive, dead or lost")],
+            death_date: Annotated[str | None, typer.Option()] = None,
+            cause: Annotated[str | None, typer.Option(help="Cause of death.")] = None,
+            therapy: Annotated[str | None, typer.Option(
+                help="Subsequent anticancer therapy started.")] = None,
+            therapy_start: Annotated[str | None, typer.Option()] = None) -> None:
+    """A survival follow-up contact after end of treatment."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    from dawna.inputs import first_error
+
+    data: dict[str, object] = {"contact_date": on, "vital_status": status,
+                               "death_date": death_date, "death_cause": cause}
+    if therapy or therapy_start:
+        data["subsequent_therapy"] = [{"name": therapy or "", "start_date": therapy_start}]
+    try:
+        entry = follow_up.ContactIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise first_error(exc, root="contact") from None
+    db = _db()
+    follow_up.record_contact(db, get_settings(), _principal(db, user), pseudonym, entry)
+    _show(pseudonym, user)
+
+
+def dashboard(user: As,
+              format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
+    """Counts by state (CONSORT flow), re-consent due, follow-up contacts due."""
+    db = _db()
+    d = follow_up.dashboard(db, get_settings(), _principal(db, user))
+    if format is OutputFormat.JSON:
+        typer.echo(json.dumps({"counts": d.counts, "flow": d.flow,
+                               "reconsent": d.reconsent,
+                               "follow_ups_due": [[f.pseudonym, f.due.isoformat(), f.overdue]
+                                                  for f in d.follow_ups]}, indent=2))
+        return
+    table = Table(title=_("CONSORT flow"))
+    table.add_column(_("Step"))
+    table.add_column(_("Participants"), justify="right")
+    for step, n in d.flow.items():
+        table.add_row(step, str(n))
+    console.print(table)
+    for f in d.follow_ups:
+        console.print(_("{id}: survival contact due {date}{late}").format(
+            id=f.pseudonym, date=f.due.isoformat(), late=_(" (overdue)") if f.overdue else ""),
+            highlight=False)
+    for pid, _site, version in d.reconsent:
+        console.print(_("{id}: re-consent due (signed {version})").format(id=pid,
+                                                                          version=version))
