@@ -68,8 +68,10 @@ def screening_log(db: Database, principal: Principal, site_code: str | None = No
             outcome = screening.outcome if screening else "not_started"
             failed = tuple(x for x in (screening.failed_criteria if screening else "").split(",")
                            if x)
-            # a signature counts only while the participant's status is the signed decision
-            sig = found if p.status.value in ("eligible", "screen_failed") else None
+            # a signature counts unless a later change of the record voided it (the participant
+            # is then back in screening); randomized and later states keep their signed decision
+            sig = found if p.status.value not in ("pre_screening", "consented",
+                                                  "screening") else None
             rows.append(LogRow(
                 pseudonym=p.pseudonym, screening_number=p.screening_number, site_code=p.site.code,
                 consent_date=p.consent_date, status=p.status.value, outcome=outcome,

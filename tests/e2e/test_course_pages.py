@@ -69,14 +69,15 @@ def test_pre_screening_then_consent_and_refusals(client_for) -> None:  # type: i
 def test_dashboard_counts_and_api(client_for) -> None:  # type: ignore[no-untyped-def]
     client = client_for("coord_a")
     _register(client)
-    _register_second = client_for("inv_a")
-    form = _register_second.get("/participants/new")
-    _register_second.post("/participants/new", data={
+    investigator = client_for("inv_a")
+    form = investigator.get("/participants/new")
+    investigator.post("/participants/new", data={
         "site_code": "SITEA", "full_name": "冯静", "medical_record_number": "MRN-7002",
         "consent_date": "2024-05-01", "csrf_token": csrf_of(form.text)})
     page = client.get("/dashboard")
     assert page.status_code == 200
-    assert '<tr data-state="pre_screening"><td>Pre-screening</td><td class="num">1</td>' in page.text
+    row = '<tr data-state="pre_screening"><td>Pre-screening</td><td class="num">1</td>'
+    assert row in page.text
     api = client.get("/api/dashboard").json()
     assert api["counts"] == {"pre_screening": 1, "consented": 1}
     assert api["flow"]["registered"] == 2 and api["flow"]["consented"] == 1

@@ -215,3 +215,14 @@ def test_withdrawal_ends_treatment_and_stops_later_data(trial: Database,
     tumour.save_assessment(trial, settings, reader, pid, Assessment.model_validate(
         {"date": "2024-05-06", "target": {"T1": 20}}))
     assert tumour.get(trial, settings, reader, pid).baseline is not None
+
+
+def test_randomized_participants_keep_their_signed_decision_in_the_screening_log(
+        trial: Database, settings: Settings) -> None:
+    from dawna.services.screening_log import screening_log
+
+    pid = _to_randomized(trial, settings)
+    log = screening_log(trial, principal(trial, "coord_a"), None)
+    row = next(r for r in log.rows if r.pseudonym == pid)
+    assert (row.status, row.signed_outcome) == ("randomized", "eligible")
+    assert log.counts.eligible_signed == 1
