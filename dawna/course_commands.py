@@ -144,6 +144,19 @@ def contact(pseudonym: str, user: As, on: On,
     _show(pseudonym, user)
 
 
+@app.command("consent-form")
+def consent_form(user: As, version: Annotated[str, typer.Option()],
+                 approved: Annotated[str, typer.Option(help="Approval date (YYYY-MM-DD).")],
+                 approved_by: Annotated[str, typer.Option(help="The ethics committee.")],
+                 reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) -> None:
+    """Record a consent form version approved after the protocol file (administrators)."""
+    db = _db()
+    added = lifecycle.add_consent_version(db, get_settings(), _principal(db, user), version,
+                                          _day(approved, "approved"), approved_by, reason)
+    console.print(_("consent form version {version} approved {date} recorded").format(
+        version=added.version, date=added.approved.isoformat()), highlight=False)
+
+
 def dashboard(user: As,
               format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
     """Counts by state (CONSORT flow), re-consent due, follow-up contacts due."""

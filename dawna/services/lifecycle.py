@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dawna.clock import local_today
 from dawna.config import Settings
-from dawna.errors import ProtocolViolation, ValidationError
+from dawna.errors import PermissionDenied, ProtocolViolation, ValidationError
 from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import Event, State, TransitionRefused, check_event_date, target_state
@@ -36,9 +36,11 @@ from dawna.store.models import (
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["ConsentVersion", "apply_event", "consent_versions", "end_study", "end_treatment",
-           "latest_visit", "record_consent", "record_initial_consent", "require_collecting",
-           "start_treatment", "version_in_force", "withdraw", "withdrawal_date"]
+__all__ = [
+    "ConsentVersion", "add_consent_version", "apply_event", "consent_versions", "end_study",
+    "end_treatment", "latest_visit", "record_consent", "record_initial_consent",
+    "require_collecting", "start_treatment", "version_in_force", "withdraw", "withdrawal_date",
+]
 
 
 @dataclass(frozen=True)
@@ -277,3 +279,40 @@ def withdraw(db: Database, settings: Settings, principal: Principal, pseudonym: 
     steps.append((Event.STUDY_ENDED, "withdrawal"))
     _move(db, settings, principal, pseudonym, steps, on, detail, _("Consent withdrawn"))
 
+
+
+def add_consent_version(db: Database, settings: Settings, principal: Principal, version: str,
+                        approved_on: date, approved_by: str, reason: str) -> ConsentVersion:
+    """An administrator records a consent form version the ethics committee approved after the
+    protocol file was written (ICH E6(R3) 2.8.1); participants on older versions are then due
+    for re-consent."""
+    if not principal.can_anywhere(Permission.USER_MANAGE):
+        raise PermissionDenied(_("only an administrator records consent form versions"),
+                               field="role")
+    version, approved_by = version.strip(), approved_by.strip()
+    if not version or len(version) > 20:
+        raise ValidationError(_("a version is 1 to 20 characters"), field="version")
+    if not approved_by:
+        raise ValidationError(_("name the ethics committee that approved it"),
+                              field="approved_by")
+    if approved_on > local_today(settings.zone):
+        raise ValidationError(_("is after today at the site ({today}); dates cannot be in the "
+                                "future").format(today=local_today(settings.zone)),
+                              field="approved_on")
+    if len(reason.strip()) < 3:
+        raise ValidationError(_("a reason is required (kept in the audit trail)"), field="reason")
+    with UnitOfWork(db, actor_of(principal), reason.strip()) as uow:
+        s = uow.session
+        known = consent_versions(s)
+        if any(v.version == version for v in known):
+            raise ValidationError(_("version {version} is already recorded").format(
+                version=version), field="version")
+        if known and approved_on < known[-1].approved:
+            raise ValidationError(_("{date} is before the approval of version {latest} "
+                                    "({approved}); versions are recorded in order").format(
+                date=approved_on.isoformat(), latest=known[-1].version,
+                approved=known[-1].approved.isoformat()), field="approved_on")
+        s.add(ConsentFormVersion(version=version, approved_on=approved_on,
+                                 approved_by=approved_by, entered_by=principal.username))
+        uow.commit()
+    return ConsentVersion(version, approved_on, approved_by, "administrator")

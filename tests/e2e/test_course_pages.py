@@ -100,3 +100,28 @@ def test_api_moves_and_roles(client_for) -> None:  # type: ignore[no-untyped-def
                           json={"action": "withdraw", "date": "2024-05-03"})
     assert denied.status_code == 403
     assert client.get(f"/api/participants/{pid}/course").json()["status"] == "consented"
+
+
+def test_an_administrator_records_a_new_consent_version(client_for) -> None:  # type: ignore[no-untyped-def]
+    coord = client_for("coord_a")
+    pid = _register(coord, consent_date="2025-04-02")
+    assert "needs-reconsent" not in coord.get(f"/participants/{pid}").text  # on 1.1, the newest
+    admin = client_for("admin_ab")
+    page = admin.get("/consent-forms")
+    token = csrf_of(page.text)
+    bad = admin.post("/consent-forms", data={"version": "1.2", "approved_on": "2025-01-01",
+                                             "approved_by": "EC", "reason": "amendment 3",
+                                             "csrf_token": token}, follow_redirects=False)
+    assert bad.status_code == 422 and 'data-field="approved_on"' in bad.text  # before 1.1
+    ok = admin.post("/consent-forms", data={"version": "1.2", "approved_on": "2025-06-01",
+                                            "approved_by": "Ethics committee", "reason":
+                                            "amendment 3", "csrf_token": token},
+                    follow_redirects=False)
+    assert ok.status_code == 303
+    assert "needs-reconsent" in coord.get(f"/participants/{pid}").text
+    denied = coord.post("/consent-forms", data={"version": "1.3", "approved_on": "2025-07-01",
+                                                "approved_by": "EC", "reason": "try",
+                                                "csrf_token": csrf_of(coord.get(
+                                                    "/consent-forms").text)},
+                        follow_redirects=False)
+    assert denied.status_code == 403

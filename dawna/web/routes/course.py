@@ -115,3 +115,25 @@ def contact(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUse
 def dashboard_page(request: Request, db: DbDep, settings: SettingsDep,
                    user: CurrentUser) -> Response:
     return render(request, "dashboard.html", {"d": follow_up.dashboard(db, settings, user)})
+
+
+@router.get("/consent-forms")
+def consent_forms(request: Request, db: DbDep, user: CurrentUser) -> Response:
+    with db.sessions() as session:
+        versions = lifecycle.consent_versions(session)
+    return render(request, "consent_forms.html", {"versions": versions})
+
+
+@router.post("/consent-forms", dependencies=[Depends(csrf_protect)])
+def add_consent_form(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                     version: Text = "", approved_on: Text = "", approved_by: Text = "",
+                     reason: Text = "") -> Response:
+    try:
+        lifecycle.add_consent_version(db, settings, user, version,
+                                      _date(approved_on, "approved_on"), approved_by, reason)
+    except DawnaError as error:
+        with db.sessions() as session:
+            versions = lifecycle.consent_versions(session)
+        return render(request, "consent_forms.html", {"versions": versions, "error": error},
+                      status_code=error.status_code)
+    return RedirectResponse("/consent-forms?saved=1", status_code=303)
