@@ -76,3 +76,41 @@ def test_audit_trail_unchanged_by_refused_requests(client_for, app_db) -> None: 
                 json={"site_code": "SITEA", "full_name": "x", "medical_record_number": "MRN-1"})
     with app_db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(AuditRecord)) == before
+
+
+NEW_ROUTES_BAD = [
+    # (path, form or json) against a consented participant; none may answer 500 or store
+    ("/participants/{pid}/tumour/baseline", {"date": "2024-13-01", "lesions.0.id": "T1"}),
+    ("/participants/{pid}/tumour/baseline", {"date": "2024-03-04", "lesions.0.id": "T1",
+                                             "lesions.0.organ": "liver",
+                                             "lesions.0.target": "maybe",
+                                             "lesions.0.diameter_mm": "1e999"}),
+    ("/participants/{pid}/tumour/follow-up", {"date": "x", "state.T1": "measured",
+                                              "target.T1": "NaN"}),
+    ("/participants/{pid}/tumour/follow-up/999999/delete", {"reason": ""}),
+    ("/participants/{pid}/consent", {"version": "\x00", "signed_on": "2024-02-30", "at": "25:61",
+                                     "obtained_by": ""}),
+    ("/participants/{pid}/course/treatment-start", {"on": "yesterday"}),
+    ("/participants/{pid}/course/nonsense", {"on": "2024-04-01"}),
+    ("/participants/{pid}/course/study-end", {"on": "2024-04-01", "reason": "x" * 5000}),
+    ("/participants/{pid}/follow-up", {"contact_date": "2024-04-01", "vital_status": "zombie"}),
+    ("/participants/{pid}/follow-up", {"contact_date": "2024-04-01", "vital_status": "dead"}),
+    ("/consent-forms", {"version": "", "approved_on": "0000-00-00"}),
+]
+
+
+@pytest.mark.parametrize(("path", "form"), NEW_ROUTES_BAD)
+def test_bad_tumour_and_course_forms(client_for, app_db, path: str, form: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+    client = client_for("coord_a")
+    page = client.get("/participants/new")
+    created = client.post("/participants/new", data={
+        "site_code": "SITEA", "full_name": "x", "medical_record_number": "MRN-77",
+        "consent_date": "2024-03-01", "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    pid = created.headers["location"].rsplit("/", 1)[1]
+    with app_db.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(AuditRecord))
+    answer = client.post(path.format(pid=pid), data=form | {"csrf_token": csrf_of(page.text)},
+                         follow_redirects=False)
+    assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+    with app_db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AuditRecord)) == before
