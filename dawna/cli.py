@@ -19,6 +19,7 @@ from dawna.course_commands import app as course_app
 from dawna.course_commands import dashboard as dashboard_command
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _, set_locale
+from dawna.pet_commands import app as pet_app
 from dawna.protocol.commands import app as protocol_app
 from dawna.randomization_commands import app as randomization_app
 from dawna.randomization_commands import randomize_command
@@ -40,6 +41,7 @@ app.add_typer(protocol_app, name="protocol")
 app.command("screen")(screen)
 app.command("recist")(recist)
 app.add_typer(course_app, name="course")
+app.add_typer(pet_app, name="pet")
 app.command("dashboard")(dashboard_command)
 app.add_typer(randomization_app, name="randomization")
 app.command("randomize")(randomize_command)

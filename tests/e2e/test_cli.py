@@ -144,3 +144,23 @@ def test_recist_evaluates_the_documented_example_without_a_database(tmp_path: Pa
     broken.write_text(json.dumps(data))
     bad = run(["recist", str(broken)], tmp_path / "none.sqlite3")
     assert bad.returncode == 1 and bad.stderr.startswith("error: assessments[0].target.T1")
+
+
+def test_pet_suv_of_a_synthetic_series(tmp_path: Path) -> None:
+    """tests/pet_data.py: the hot cube's SUV is 10 000 x 70 000 / (370e6 x 2^(-3600/6586.2))
+    = 2.7634 by hand; a series without a patient weight names the attribute."""
+    import json
+
+    from pet_data import write_series
+
+    series = write_series(tmp_path / "series")
+    result = run(["pet", "suv", str(series), "--center-mm", "-1", "-1", "7", "--radius-mm",
+                  "2.5", "--format", "json"], tmp_path / "none.sqlite3")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["suvmax"], answer["voxels"]) == (2.7634, 8)
+    assert answer["tracer"].startswith("Fluoroestradiol")
+    broken = write_series(tmp_path / "broken", overrides={"PatientWeight": None})
+    bad = run(["pet", "suv", str(broken), "--center-mm", "0", "0", "0", "--radius-mm", "5"],
+              tmp_path / "none.sqlite3")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: PatientWeight:")
