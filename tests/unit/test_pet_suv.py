@@ -21,8 +21,8 @@ BACKGROUND = HOT / 10                       # 0.27633...
 
 
 def test_hand_calculation_constants() -> None:
-    assert DECAYED == pytest.approx(2.533142e8, rel=1e-6)
-    assert HOT == pytest.approx(2.76337, rel=1e-5)
+    assert pytest.approx(2.533142e8, rel=1e-6) == DECAYED
+    assert pytest.approx(2.76337, rel=1e-5) == HOT
 
 
 def test_sphere_on_the_hot_cube(tmp_path: Path) -> None:
