@@ -27,6 +27,7 @@ class Permission(enum.StrEnum):
     RANDOMIZE = "randomize"
     RANDOMIZATION_MANAGE = "randomization.manage"
     TUMOUR_ASSESS = "tumour.assess"
+    PET_READ = "pet.read"
 
 
 P = Permission
@@ -34,10 +35,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.USER_MANAGE}),
     Role.INVESTIGATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
                                   P.IDENTITY_VIEW, P.AUDIT_VIEW, P.ELIGIBILITY_SIGN,
-                                  P.RANDOMIZE, P.TUMOUR_ASSESS}),
+                                  P.RANDOMIZE, P.TUMOUR_ASSESS, P.PET_READ}),
     Role.COORDINATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
                                  P.IDENTITY_VIEW, P.RANDOMIZE, P.TUMOUR_ASSESS}),
-    Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW, P.TUMOUR_ASSESS}),
+    Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW, P.TUMOUR_ASSESS, P.PET_READ}),
     Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE}),
     Role.MONITOR: frozenset({P.PARTICIPANT_VIEW, P.IDENTITY_VIEW, P.AUDIT_VIEW}),
 }
@@ -85,3 +86,14 @@ class Principal:
                 ),
                 field="site",
             )
+
+
+def arm_hidden_from(principal: Principal, site_id: int) -> bool:
+    """Imaging readers are kept blind to the allocated arm when the protocol file says so
+    (``imaging_reader_blind_to_arm``; FDA 2018 endpoints guidance on blinded imaging review): a
+    user whose only role at the site is imaging reader does not see the allocation."""
+    from dawna.protocol import bundled_protocol
+
+    roles = principal.roles.get(site_id, frozenset())
+    blind = bool(bundled_protocol().setting("imaging_reader_blind_to_arm").value)
+    return blind and bool(roles) and roles <= {Role.IMAGING_READER}

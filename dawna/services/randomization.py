@@ -35,7 +35,7 @@ from dawna.rules import units
 from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import lifecycle
-from dawna.services.access import Permission, Principal
+from dawna.services.access import Permission, Principal, arm_hidden_from
 from dawna.services.participants import _load_visible, actor_of
 from dawna.services.regimen_choice import validate_choices
 from dawna.services.screening import require_signed_eligible
@@ -198,6 +198,8 @@ def _view(p: Participant, a: Allocation, protocol: Protocol) -> AllocationView:
 def allocation_of(db: Database, principal: Principal, pseudonym: str) -> AllocationView | None:
     with db.sessions() as s:
         p = _load_visible(s, principal, pseudonym)
+        if arm_hidden_from(principal, p.site_id):
+            return None  # the imaging reader is kept blind to the arm
         a = s.scalars(select(Allocation).where(Allocation.participant_id == p.id)).first()
         return _view(p, a, bundled_protocol()) if a else None
 

@@ -260,6 +260,32 @@ class TumourAssessment(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class PetStudy(Base):
+    """A PET/CT study of a participant (FES or FDG): registered when scanned (awaiting read),
+    then read by a nuclear-medicine reader. ``data`` is the study document validated by
+    ``dawna.rules.pet.Study`` (scan facts and, once read, the lesions); ER status, concordance
+    and heterogeneity are derived from it, never stored."""
+
+    __tablename__ = "pet_study"
+    __audit_flatten__ = frozenset({"data"})
+    __table_args__ = (UniqueConstraint("participant_id", "tracer", "scan_date",
+                                       name="uq_pet_study_scan"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
+                                                index=True)
+    tracer: Mapped[str] = mapped_column(String(8))
+    scan_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    registered_by: Mapped[str] = mapped_column(String(64))
+    read_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
 class ConsentFormVersion(Base):
     """A consent form version approved by the ethics committee after the protocol file was
     written, entered by an administrator (the file's ``consent_forms`` hold the earlier ones)."""

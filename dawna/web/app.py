@@ -30,6 +30,7 @@ from dawna.web.routes import (
     audit,
     course,
     participants,
+    pet,
     public,
     randomization,
     screening,
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, participants, course, screening, randomization, tumour, audit, api,
+    for module in (public, participants, course, screening, randomization, tumour, pet, audit,
+                   api,
                    api_screening, api_randomization, api_tumour, api_course):
         app.include_router(module.router)
 

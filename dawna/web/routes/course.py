@@ -16,6 +16,7 @@ from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
 from dawna.services import follow_up, lifecycle, participants, randomization
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.errors import from_pydantic
+from dawna.web.present import arm_blinded
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
@@ -49,7 +50,8 @@ def _page(request: Request, db: DbDep, user: Any, pseudonym: str,
     return render(request, "participants/detail.html", {
         "p": detail, "allocation": randomization.allocation_of(db, user, pseudonym),
         "course": follow_up.course(db, user, pseudonym), "versions": versions,
-        "eot_reasons": EOT_REASONS, "eos_reasons": list(EOS_REASONS), "error": error},
+        "eot_reasons": EOT_REASONS, "eos_reasons": list(EOS_REASONS),
+        "arm_blinded": arm_blinded(db, user, detail.site_code), "error": error},
         status_code=error.status_code)
 
 

@@ -17,6 +17,7 @@ from dawna.services.schemas import ParticipantCreate, ParticipantUpdate
 from dawna.store.models import Site
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
 from dawna.web.errors import from_pydantic
+from dawna.web.present import arm_blinded
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
@@ -96,7 +97,8 @@ def participant_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: 
     course = follow_up.course(db, user, pseudonym)
     return render(request, "participants/detail.html", {
         "p": detail, "allocation": allocation, "course": course, "versions": _versions(db),
-        "eot_reasons": EOT_REASONS, "eos_reasons": list(EOS_REASONS)})
+        "eot_reasons": EOT_REASONS, "eos_reasons": list(EOS_REASONS),
+        "arm_blinded": arm_blinded(db, user, detail.site_code)})
 
 
 @router.get("/{pseudonym}/edit")

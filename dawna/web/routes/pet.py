@@ -1,0 +1,176 @@
+"""PET/CT pages: the readers' worklist, a participant's FES and FDG reads side by side, scan
+registration, the read form with its live lesion calls, and SUV from an uploaded DICOM series."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from dawna.errors import DawnaError, ValidationError
+from dawna.i18n import _
+from dawna.rules.pet import call
+from dawna.services import pet
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.forms import nest
+from dawna.web.security import csrf_protect
+from dawna.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _pairs(form: Any) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def lesions_from_form(form: Any) -> list[dict[str, Any]]:
+    rows = nest(_pairs(form), {"lesions"}).get("lesions", [])
+    return [row for row in rows if isinstance(row, dict)]
+
+
+@router.get("/pet")
+def worklist_page(request: Request, db: DbDep, user: CurrentUser) -> Response:
+    return render(request, "pet/worklist.html", {"items": pet.worklist(db, user)})
+
+
+@router.get("/participants/{pseudonym}/pet")
+def pet_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
+    view = pet.get(db, user, pseudonym)
+    return render(request, "pet/participant.html", {"view": view, "p": view.participant,
+                                                    "values": {}})
+
+
+@router.post("/participants/{pseudonym}/pet", dependencies=[Depends(csrf_protect)])
+async def register(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                   pseudonym: str) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in _pairs(form) if k != "csrf_token" and v != ""}
+    try:
+        pet.register_scan(db, settings, user, pseudonym, values)
+    except DawnaError as error:
+        view = pet.get(db, user, pseudonym)
+        return render(request, "pet/participant.html", {
+            "view": view, "p": view.participant, "values": values, "error": error},
+            status_code=error.status_code)
+    return RedirectResponse(f"/participants/{pseudonym}/pet?saved=1", status_code=303)
+
+
+def _read_context(view: pet.PetView, study_id: int, rows: list[dict[str, Any]] | None) -> dict[
+        str, Any]:
+    stored = next((s for s in view.studies if s.id == study_id), None)
+    if stored is None:
+        raise ValidationError(_("no PET study {id} for this participant").format(id=study_id),
+                              field="study")
+    lesions = rows if rows is not None else [x.model_dump(mode="json")
+                                             for x in stored.study.lesions]
+    return {"view": view, "p": view.participant, "s": stored, "lesions": lesions}
+
+
+@router.get("/participants/{pseudonym}/pet/{study_id}/read")
+def read_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str,
+              study_id: int) -> Response:
+    view = pet.get(db, user, pseudonym)
+    return render(request, "pet/read.html", _read_context(view, study_id, None))
+
+
+@router.post("/participants/{pseudonym}/pet/{study_id}/read/check",
+             dependencies=[Depends(csrf_protect)])
+async def read_check(request: Request, db: DbDep, user: CurrentUser, pseudonym: str,
+                     study_id: int) -> Response:
+    """HTMX: each lesion's derived status as the reader types; nothing is saved."""
+    form = await request.form()
+    view = pet.get(db, user, pseudonym)
+    stored = next((s for s in view.studies if s.id == study_id), None)
+    calls, error = [], None
+    try:
+        from pydantic import ValidationError as PydanticValidationError
+
+        from dawna.inputs import first_error
+        from dawna.rules.pet import Lesion
+
+        for i, row in enumerate(lesions_from_form(form)):
+            try:
+                lesion = Lesion.model_validate(row)
+            except PydanticValidationError as exc:
+                error = first_error(exc)
+                error.field = f"lesions[{i}].{error.field}"
+                raise error from None
+            if stored is not None:
+                calls.append(call(stored.study.tracer, lesion, pet.thresholds()))
+    except DawnaError as exc:
+        error = exc
+    return render(request, "pet/_calls.html", {"calls": calls, "error": error})
+
+
+@router.post("/participants/{pseudonym}/pet/{study_id}/read", dependencies=[Depends(csrf_protect)])
+async def read_save(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                    pseudonym: str, study_id: int) -> Response:
+    form = await request.form()
+    rows = lesions_from_form(form)
+    raw_version = str(form.get("version") or "")
+    raw_date = str(form.get("read_date") or "")
+    try:
+        from datetime import date
+
+        try:
+            on = date.fromisoformat(raw_date) if raw_date else None
+        except ValueError:
+            raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=raw_date),
+                                  field="read_date") from None
+        pet.read(db, settings, user, pseudonym, study_id, rows, on,
+                 str(form.get("reason") or ""), int(raw_version) if raw_version.isdigit()
+                 else None)
+    except DawnaError as error:
+        view = pet.get(db, user, pseudonym)
+        return render(request, "pet/read.html", {**_read_context(view, study_id, rows),
+                                                 "error": error},
+                      status_code=error.status_code)
+    return RedirectResponse(f"/participants/{pseudonym}/pet?saved=1", status_code=303)
+
+
+def suv_of_upload(files: list[UploadFile], center: tuple[float, float, float],
+                  radius: float) -> dict[str, Any]:
+    """SUV of a sphere in uploaded DICOM files (written to a private temporary folder)."""
+    from dawna.imaging.pet_series import load_series, sphere_stats
+    from dawna.rules.suv import SuvError
+
+    if not files:
+        raise ValidationError(_("choose the files of one PET series"), field="files")
+    with tempfile.TemporaryDirectory(prefix="dawna-suv-") as folder:
+        for i, upload in enumerate(files):
+            (Path(folder) / f"{i:05d}.dcm").write_bytes(upload.file.read())
+        try:
+            series = load_series(Path(folder))
+            stats = sphere_stats(series, center, radius)
+        except SuvError as exc:
+            raise ValidationError(exc.message, field=exc.attribute) from None
+    return {"suvmax": round(stats.suvmax, 3), "suvmean": round(stats.suvmean, 3),
+            "suvpeak": round(stats.suvpeak, 3), "voxels": stats.voxels,
+            "tracer": series.tracer, "patient_id": series.patient_id}
+
+
+@router.post("/participants/{pseudonym}/pet/{study_id}/suv", dependencies=[Depends(csrf_protect)])
+async def suv_upload(request: Request, db: DbDep, user: CurrentUser, pseudonym: str,
+                     study_id: int) -> Response:
+    form = await request.form()
+    view = pet.get(db, user, pseudonym)
+    context = _read_context(view, study_id, None)
+    try:
+        center = tuple(float(str(form.get(k) or "x")) for k in ("x", "y", "z"))
+        radius = float(str(form.get("radius") or "x"))
+    except ValueError:
+        error = ValidationError(_("give the sphere's centre X, Y, Z and radius in mm"),
+                                field="center_mm")
+        return render(request, "pet/read.html", {**context, "error": error}, status_code=422)
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+    try:
+        result = suv_of_upload(files, center, radius)  # type: ignore[arg-type]
+    except DawnaError as error:
+        return render(request, "pet/read.html", {**context, "error": error},
+                      status_code=error.status_code)
+    return render(request, "pet/read.html", {**context, "suv": result})
+
