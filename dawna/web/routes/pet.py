@@ -85,7 +85,8 @@ async def read_check(request: Request, db: DbDep, user: CurrentUser, pseudonym: 
     form = await request.form()
     view = pet.get(db, user, pseudonym)
     stored = next((s for s in view.studies if s.id == study_id), None)
-    calls, error = [], None
+    calls: list[Any] = []
+    error: DawnaError | None = None
     try:
         from pydantic import ValidationError as PydanticValidationError
 
