@@ -49,3 +49,81 @@ def suv(series: Annotated[Path, typer.Argument(help="Folder holding one PET DICO
         dose=round((loaded.info["injected_bq"] or 0) / 1e6, 1),
         injection=loaded.info["injection"], units=loaded.info["units"],
         decay=loaded.info["decay_correction"]), highlight=False)
+
+
+As = Annotated[str, typer.Option("--as", help="User name acting (their roles apply).")]
+
+
+@app.command()
+def show(pseudonym: str, user: As,
+         format: OutputFormat = typer.Option(OutputFormat.JSON, "--format")) -> None:
+    """A participant's PET studies and the FES/FDG summary (JSON)."""
+    from dawna.randomization_commands import _db, _principal
+    from dawna.services import pet
+    from dawna.web.routes.api_pet import summary_json
+
+    db = _db()
+    typer.echo(json.dumps(summary_json(pet.get(db, _principal(db, user), pseudonym)),
+                          indent=2, ensure_ascii=False))
+
+
+@app.command()
+def register(pseudonym: str, user: As, tracer: Annotated[str, typer.Option()],
+             scan_date: Annotated[str, typer.Option()],
+             injected_mbq: Annotated[float, typer.Option()],
+             weight_kg: Annotated[float, typer.Option()],
+             uptake_min: Annotated[float, typer.Option()]) -> None:
+    """Register a scan; it waits on the readers' worklist."""
+    from dawna.config import get_settings
+    from dawna.randomization_commands import _db, _principal
+    from dawna.services import pet
+
+    db = _db()
+    study_id = pet.register_scan(db, get_settings(), _principal(db, user), pseudonym, {
+        "tracer": tracer, "scan_date": scan_date, "injected_mbq": injected_mbq,
+        "weight_kg": weight_kg, "uptake_min": uptake_min})
+    console.print(_("study {id} registered, awaiting its read").format(id=study_id))
+
+
+@app.command()
+def read(pseudonym: str, study_id: int, file: Path, user: As,
+         reason: Annotated[str | None, typer.Option(help="Required to change a read.")] = None
+         ) -> None:
+    """Record a read from FILE.json: ``{"read_date", "lesions": [{"id", "organ", "suvmax",
+    ...}]}``."""
+    from datetime import date
+
+    from dawna.config import get_settings
+    from dawna.inputs import read_json_object
+    from dawna.randomization_commands import _db, _principal
+    from dawna.services import pet
+
+    data = read_json_object(file, _("a PET read"))
+    lesions = data.get("lesions")
+    if not isinstance(lesions, list):
+        raise ValidationError(_("a list of lesions is required"), field="lesions")
+    raw = data.get("read_date")
+    try:
+        on = date.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=raw),
+                              field="read_date") from None
+    db = _db()
+    view = pet.read(db, get_settings(), _principal(db, user), pseudonym, study_id, lesions, on,
+                    reason)
+    console.print(_("{read} lesions read on FES, {positive} ER-positive; heterogeneity "
+                    "{kind}").format(read=view.summary.lesions_read,
+                                     positive=view.summary.er_positive,
+                                     kind=view.summary.heterogeneity or "-"), highlight=False)
+
+
+@app.command()
+def worklist(user: As) -> None:
+    """Studies awaiting a read at the user's sites."""
+    from dawna.randomization_commands import _db, _principal
+    from dawna.services import pet
+
+    db = _db()
+    for w in pet.worklist(db, _principal(db, user)):
+        typer.echo(f"{w.study_id}\t{w.pseudonym}\t{w.site_code}\t{w.tracer}\t"
+                   f"{w.scan_date.isoformat()}")

@@ -24,6 +24,7 @@ from dawna.web.errors import (
 from dawna.web.routes import (
     api,
     api_course,
+    api_pet,
     api_randomization,
     api_screening,
     api_tumour,
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.add_exception_handler(exc_class, handler)
     for module in (public, participants, course, screening, randomization, tumour, pet, audit,
                    api,
-                   api_screening, api_randomization, api_tumour, api_course):
+                   api_screening, api_randomization, api_tumour, api_course, api_pet):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

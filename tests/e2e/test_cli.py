@@ -164,3 +164,49 @@ def test_pet_suv_of_a_synthetic_series(tmp_path: Path) -> None:
     bad = run(["pet", "suv", str(broken), "--center-mm", "0", "0", "0", "--radius-mm", "5"],
               tmp_path / "none.sqlite3")
     assert bad.returncode == 1 and bad.stderr.startswith("error: PatientWeight:")
+
+
+def test_pet_register_read_and_show(tmp_path: Path) -> None:
+    import json
+
+    db = tmp_path / "pet.sqlite3"
+    assert run(["db", "upgrade"], db).returncode == 0
+    assert run(["site", "create", "PUMCH", "--name", "Peking Union"], db).returncode == 0
+    for name, role in (("coord", "coordinator"), ("reader", "imaging_reader")):
+        made = run(["user", "create", name, "--name", name, "--role", role, "--site", "PUMCH",
+                    "--password-stdin"], db, stdin="a-long-password-1\n")
+        assert made.returncode == 0, made.stderr
+    # the CLI registers no participants: register one through the service
+    from helpers import principal
+
+    from dawna.config import Settings
+    from dawna.services import participants
+    from dawna.services.schemas import ParticipantCreate
+    from dawna.store.db import Database
+
+    env_db = f"sqlite:///{db}"
+    database = Database(env_db)
+    pid = participants.register(database, Settings(env="test", database_url=env_db),
+                                principal(database, "coord"), ParticipantCreate(
+        site_code="PUMCH", consent_date="2024-03-01", full_name="x",  # type: ignore[arg-type]
+        medical_record_number="MRN-9")).pseudonym
+    database.dispose()
+    ok = run(["pet", "register", pid, "--as", "coord", "--tracer", "FES", "--scan-date",
+              "2024-03-04", "--injected-mbq", "185", "--weight-kg", "60", "--uptake-min", "60"],
+             db)
+    assert ok.returncode == 0, ok.stderr
+    listed = run(["pet", "worklist", "--as", "reader"], db)
+    study_id = listed.stdout.split("\t")[0]
+    read_file = tmp_path / "read.json"
+    read_file.write_text(json.dumps({"read_date": "2024-03-05", "lesions": [
+        {"id": "L1", "organ": "bone", "suvmax": 2.4}, {"id": "L2", "organ": "liver",
+                                                       "suvmax": 7.0}]}))
+    done = run(["pet", "read", pid, study_id, str(read_file), "--as", "reader"], db)
+    assert done.returncode == 0, done.stderr
+    assert "1 lesions read on FES, 1 ER-positive" in done.stdout  # the liver one not evaluable
+    shown = json.loads(run(["pet", "show", pid, "--as", "reader"], db).stdout)
+    assert shown["concordance"] == {"L1": "FES+/FDG not read", "L2": "FES not evaluable"}
+    early = run(["pet", "register", pid, "--as", "coord", "--tracer", "FDG", "--scan-date",
+                 "2024-02-01", "--injected-mbq", "300", "--weight-kg", "60", "--uptake-min",
+                 "60"], db)
+    assert early.returncode == 1 and early.stderr.startswith("error: scan_date:")

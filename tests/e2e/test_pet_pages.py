@@ -122,3 +122,32 @@ def test_suv_from_an_uploaded_series(client_for, tmp_path: Path) -> None:  # typ
 def test_the_imaging_reader_is_blind_to_the_arm(client_for) -> None:  # type: ignore[no-untyped-def]
     page = client_for("reader_a").get(f"/participants/{_participant(client_for('coord_a'))}")
     assert 'data-testid="arm-blinded"' in page.text
+
+
+def test_api_worklist_read_and_the_screening_feed(client_for) -> None:  # type: ignore[no-untyped-def]
+    coord, reader = client_for("coord_a"), client_for("reader_a")
+    pid = _participant(coord)
+    token = csrf_of(coord.get("/participants").text)
+    made = coord.post(f"/api/participants/{pid}/pet", headers={"x-csrf-token": token}, json={
+        "tracer": "FES", "scan_date": "2024-03-04", "injected_mbq": 200, "weight_kg": 55,
+        "uptake_min": 65})
+    assert made.status_code == 200, made.text
+    rtoken = csrf_of(reader.get("/participants").text)
+    (item,) = reader.get("/api/pet/worklist").json()
+    assert item["pseudonym"] == pid and "arm" not in item
+    body = {"read_date": "2024-03-05", "lesions": [
+        {"id": "L1", "organ": "bone", "suvmax": 0.9}, {"id": "L2", "organ": "lung",
+                                                       "suvmax": 1.3}]}
+    answer = reader.put(f"/api/participants/{pid}/pet/{item['study_id']}/read", json=body,
+                        headers={"x-csrf-token": rtoken})
+    summary = answer.json()
+    assert (summary["lesions_read"], summary["er_positive"], summary["all_er_negative"]) == (
+        2, 0, True)
+    # a re-read needs a reason
+    again = reader.put(f"/api/participants/{pid}/pet/{item['study_id']}/read", json=body,
+                       headers={"x-csrf-token": rtoken})
+    assert again.status_code == 422 and again.json()["field"] == "reason"
+    # the screening form takes IN2/EX1's counts from the read: all negative -> EX1 applies
+    filled = coord.get(f"/participants/{pid}/screening?from_pet=1")
+    assert 'data-testid="filled-from-pet"' in filled.text
+    assert 'data-criterion="EX1" data-status="met"' in filled.text

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError
 from dawna.rules.recist_case import Baseline
-from dawna.services import participants, screening, tumour
+from dawna.services import participants, pet, screening, tumour
 from dawna.services.access import Permission
 from dawna.services.screening_log import screening_log
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -31,33 +31,43 @@ def _pairs(form: Any) -> list[tuple[str, str]]:
 def _page(request: Request, view: screening.ScreeningView, values: dict[str, Any],
           error: DawnaError | None = None, status_code: int = 200,
           result: Any = None, baseline: Baseline | None = None,
-          filled: bool = False) -> Response:
+          filled: list[str] | None = None, fes: dict[str, Any] | None = None) -> Response:
     user = request.state.principal
     site_ok = user.sites_with(Permission.ELIGIBILITY_SIGN)
     return render(request, "screening/page.html", {
         "view": view, "r": values, "error": error, "result": result or view.result,
         "can_edit": user.can_anywhere(Permission.PARTICIPANT_EDIT),
         "can_sign": bool(site_ok), "p": view.participant, "tumour_baseline": baseline,
-        "filled_from_baseline": filled,
+        "filled_from_baseline": "baseline" in (filled or []),
+        "filled_from_pet": "pet" in (filled or []), "fes_read": fes,
     }, status_code=status_code)
 
 
 @router.get("/participants/{pseudonym}/screening")
 def screening_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                   pseudonym: str, from_baseline: bool = False) -> Response:
+                   pseudonym: str, from_baseline: bool = False, from_pet: bool = False
+                   ) -> Response:
     """The screening form; ``from_baseline`` fills the measurable lesions from the RECIST
-    baseline (not saved until the coordinator saves the form)."""
+    baseline, ``from_pet`` the FES summary from the latest FES read (neither is saved until the
+    coordinator saves the form)."""
     view = screening.get(db, settings, user, pseudonym)
     values = view.record.model_dump(mode="json")
     baseline = tumour.get(db, settings, user, pseudonym).baseline
-    filled = bool(from_baseline and baseline)
-    if filled and baseline is not None:
+    fes = pet.screening_fes(pet.get(db, user, pseudonym))
+    filled = []
+    if from_baseline and baseline is not None:
         values["measurable_lesions"] = tumour.screening_lesions(baseline)
+        filled.append("baseline")
+    if from_pet and fes is not None:
+        values["fes_pet"] = fes
+        filled.append("pet")
+    result = None
+    if filled:
         result = screening.evaluate_draft(screening.record_from_dict(
             {k: v for k, v in values.items() if v is not None}), view.participant.consent_date,
             settings)
-        return _page(request, view, values, result=result, baseline=baseline, filled=True)
-    return _page(request, view, values, baseline=baseline)
+    return _page(request, view, values, result=result, baseline=baseline, filled=filled,
+                 fes=fes)
 
 
 @router.post("/participants/{pseudonym}/screening/check", dependencies=[Depends(csrf_protect)])

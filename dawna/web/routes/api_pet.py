@@ -1,0 +1,79 @@
+"""JSON API for PET/CT: a participant's studies and summary, scan registration, the read, the
+readers' worklist and SUV from uploaded DICOM files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from pydantic import BaseModel, Field
+
+from dawna.services import pet
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routes.pet import suv_of_upload
+from dawna.web.security import csrf_protect
+
+router = APIRouter(prefix="/api", tags=["PET/CT"])
+
+
+class ReadIn(BaseModel):
+    lesions: list[dict[str, Any]] = Field(max_length=100)
+    read_date: dt.date | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+    version: int | None = None
+
+
+def summary_json(view: pet.PetView) -> dict[str, Any]:
+    s = view.summary
+    return {
+        "pseudonym": view.participant.pseudonym,
+        "lesions_read": s.lesions_read, "er_positive": s.er_positive,
+        "at_least_one_er_positive": s.at_least_one_positive,
+        "all_er_negative": s.all_negative, "heterogeneity": s.heterogeneity,
+        "fdg_avid": s.fdg_avid, "fdg_avid_fes_negative": s.fdg_avid_fes_negative,
+        "fdg_avid_fes_negative_share": s.fdg_avid_fes_negative_share,
+        "concordance": s.concordance,
+        "lesions": {k: {"fes": f.status if f else None, "fdg": g.status if g else None,
+                        "fes_overridden": bool(f and f.overridden)}
+                    for k, (f, g) in s.calls.items()},
+        "studies": [{"id": x.id, "version": x.version, "status": x.status,
+                     "read_by": x.read_by, **x.study.model_dump(mode="json")}
+                    for x in view.studies],
+    }
+
+
+@router.get("/participants/{pseudonym}/pet")
+def get_pet(pseudonym: str, db: DbDep, user: CurrentUser) -> dict[str, Any]:
+    return summary_json(pet.get(db, user, pseudonym))
+
+
+@router.post("/participants/{pseudonym}/pet", dependencies=[Depends(csrf_protect)])
+def post_scan(pseudonym: str, body: dict[str, Any], db: DbDep, settings: SettingsDep,
+              user: CurrentUser) -> dict[str, Any]:
+    """Register a scan: ``{"tracer", "scan_date", "injected_mbq", "weight_kg", "uptake_min"}``."""
+    study_id = pet.register_scan(db, settings, user, pseudonym, body)
+    return {"id": study_id, **summary_json(pet.get(db, user, pseudonym))}
+
+
+@router.put("/participants/{pseudonym}/pet/{study_id}/read",
+            dependencies=[Depends(csrf_protect)])
+def put_read(pseudonym: str, study_id: int, body: ReadIn, db: DbDep, settings: SettingsDep,
+             user: CurrentUser) -> dict[str, Any]:
+    return summary_json(pet.read(db, settings, user, pseudonym, study_id, body.lesions,
+                                 body.read_date, body.reason, body.version))
+
+
+@router.get("/pet/worklist")
+def get_worklist(db: DbDep, user: CurrentUser) -> list[dict[str, Any]]:
+    return [{"pseudonym": w.pseudonym, "site": w.site_code, "study_id": w.study_id,
+             "tracer": w.tracer, "scan_date": w.scan_date.isoformat()}
+            for w in pet.worklist(db, user)]
+
+
+@router.post("/pet/suv", dependencies=[Depends(csrf_protect)])
+def post_suv(user: CurrentUser, files: list[UploadFile] = File(...),
+             x: float = Form(...), y: float = Form(...), z: float = Form(...),
+             radius_mm: float = Form(...)) -> dict[str, Any]:
+    """SUVmax, SUVmean and SUVpeak of a sphere in an uploaded PET series (nothing stored)."""
+    return suv_of_upload(list(files), (x, y, z), radius_mm)
