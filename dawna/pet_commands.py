@@ -127,3 +127,18 @@ def worklist(user: As) -> None:
     for w in pet.worklist(db, _principal(db, user)):
         typer.echo(f"{w.study_id}\t{w.pseudonym}\t{w.site_code}\t{w.tracer}\t"
                    f"{w.scan_date.isoformat()}")
+
+
+@app.command()
+def covariates(user: As) -> None:
+    """Baseline PET covariates per participant (CSV on standard output)."""
+    import csv
+    import sys
+
+    from dawna.randomization_commands import _db, _principal
+    from dawna.services import pet
+
+    db = _db()
+    writer = csv.DictWriter(sys.stdout, fieldnames=pet.COVARIATE_COLUMNS)
+    writer.writeheader()
+    writer.writerows(pet.covariates(db, _principal(db, user)))

@@ -43,7 +43,9 @@ def _participant_rows(session: Session, pid: int) -> dict[str, list[str]]:
 
     return {"participant": [str(pid)], IDENTITY_TABLE: [str(pid)],
             "screening": ids(Screening), "eligibility_signature": ids(EligibilitySignature),
-            "allocation": ids(Allocation), "tumour_assessment": ever("tumour_assessment")}
+            "allocation": ids(Allocation), "tumour_assessment": ever("tumour_assessment"),
+            "pet_study": ever("pet_study"), "consent": ever("consent"),
+            "status_event": ever("status_event"), "follow_up_contact": ever("follow_up_contact")}
 
 
 def trail(db: Database, principal: Principal, table: str | None = None,

@@ -23,6 +23,7 @@ from dawna.i18n import _
 from dawna.services import (
     admin,
     demo_course,
+    demo_pet,
     demo_randomization,
     demo_screening,
     demo_tumour,
@@ -34,7 +35,7 @@ from dawna.services.demo_time import moment
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SiteCreate, UserCreate
 from dawna.store.audit import Actor
 from dawna.store.db import Database
-from dawna.store.models import Role, Site, User
+from dawna.store.models import Participant, Role, Site, User
 
 SYSTEM = Actor(user_id=None, username="system:demo")
 
@@ -131,6 +132,14 @@ def load(db: Database, settings: Settings,
                 reason="Phone number corrected after call-back (source: clinic record)"))
     screened = demo_screening.simulate(db, settings, cfg["screening"] | {
         "password": cfg["password"]}, rng, to_screen, today)
+    with db.sessions() as session:
+        users = session.scalars(select(User)).all()
+        pet_readers = {site_id: _holder(users, site_id, Role.IMAGING_READER)
+                       or _holder(users, site_id, Role.INVESTIGATOR)
+                       for site_id in session.scalars(select(Site.id))}
+        sites_of = dict(session.execute(select(Participant.pseudonym, Participant.site_id)).all())
+    demo_pet.simulate(db, settings, rng, [(writer, pet_readers[sites_of[pseudonym]], pseudonym)
+                                          for writer, _signer, pseudonym, _consent in to_screen])
     coordinators = {}
     with db.sessions() as session:
         users = session.scalars(select(User)).all()

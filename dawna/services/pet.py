@@ -235,3 +235,37 @@ def screening_fes(view: PetView) -> dict[str, Any] | None:
     return {"scan_date": view.fes.study.scan_date.isoformat(),
             "lesions_read": view.summary.lesions_read,
             "er_positive_lesions": view.summary.er_positive}
+
+
+COVARIATE_COLUMNS = ["pseudonym", "site", "fes_scan_date", "fes_lesions_read", "fes_er_positive",
+                     "fes_heterogeneity", "fdg_scan_date", "fdg_avid", "fdg_avid_fes_negative",
+                     "fdg_avid_fes_negative_share"]
+
+
+def covariates(db: Database, principal: Principal) -> list[dict[str, Any]]:
+    """Baseline PET covariates per participant at the user's sites (the latest read FES and
+    FDG studies): the columns the analysis data sets take (domain.md §6 categories)."""
+    sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
+    with db.sessions() as s:
+        people = s.execute(select(Participant.pseudonym, Site.code)
+                           .join(Site, Site.id == Participant.site_id)
+                           .where(Participant.site_id.in_(sites))
+                           .order_by(Site.code, Participant.screening_number)).all()
+    out = []
+    for pseudonym, site in people:
+        view = get(db, principal, pseudonym)
+        if view.fes is None and view.fdg is None:
+            continue
+        sm = view.summary
+        out.append({
+            "pseudonym": pseudonym, "site": site,
+            "fes_scan_date": view.fes.study.scan_date.isoformat() if view.fes else None,
+            "fes_lesions_read": sm.lesions_read if view.fes else None,
+            "fes_er_positive": sm.er_positive if view.fes else None,
+            "fes_heterogeneity": sm.heterogeneity,
+            "fdg_scan_date": view.fdg.study.scan_date.isoformat() if view.fdg else None,
+            "fdg_avid": sm.fdg_avid if view.fdg else None,
+            "fdg_avid_fes_negative": sm.fdg_avid_fes_negative if view.fdg else None,
+            "fdg_avid_fes_negative_share": None if sm.fdg_avid_fes_negative_share is None
+            else round(sm.fdg_avid_fes_negative_share, 4)})
+    return out

@@ -151,3 +151,17 @@ def test_api_worklist_read_and_the_screening_feed(client_for) -> None:  # type: 
     filled = coord.get(f"/participants/{pid}/screening?from_pet=1")
     assert 'data-testid="filled-from-pet"' in filled.text
     assert 'data-criterion="EX1" data-status="met"' in filled.text
+
+
+def test_covariates_csv(client_for) -> None:  # type: ignore[no-untyped-def]
+    coord, reader = client_for("coord_a"), client_for("reader_a")
+    pid = _participant(coord)
+    _register(coord, pid, "FES")
+    study = int(re.findall(rf"/participants/{pid}/pet/(\d+)/read", reader.get("/pet").text)[0])
+    token = csrf_of(reader.get(f"/participants/{pid}/pet/{study}/read").text)
+    _post(reader, f"/participants/{pid}/pet/{study}/read",
+          [*_lesions(("L1", "bone", "2.2"), ("L2", "rib", "0.7")), ("read_date", "2024-03-05"),
+           ("csrf_token", token)])
+    csv_text = reader.get("/pet/covariates.csv").text.splitlines()
+    assert csv_text[0].startswith("pseudonym,site,fes_scan_date,fes_lesions_read")
+    assert csv_text[1].startswith(f"{pid},SITEA,2024-03-04,2,1,mixed,")

@@ -37,6 +37,20 @@ def worklist_page(request: Request, db: DbDep, user: CurrentUser) -> Response:
     return render(request, "pet/worklist.html", {"items": pet.worklist(db, user)})
 
 
+@router.get("/pet/covariates.csv")
+def covariates_csv(db: DbDep, user: CurrentUser) -> Response:
+    """Baseline PET covariates per participant (for the analysis data sets), as CSV."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=pet.COVARIATE_COLUMNS)
+    writer.writeheader()
+    writer.writerows(pet.covariates(db, user))
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="pet-covariates.csv"'})
+
+
 @router.get("/participants/{pseudonym}/pet")
 def pet_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
     view = pet.get(db, user, pseudonym)
