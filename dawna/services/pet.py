@@ -23,7 +23,8 @@ from dawna.errors import ConflictError, NotFound, ProtocolViolation, ValidationE
 from dawna.i18n import _
 from dawna.inputs import first_error
 from dawna.protocol import Protocol, bundled_protocol
-from dawna.rules.pet import Lesion, PatientSummary, Study, Thresholds, summarize
+from dawna.rules.messages import Message
+from dawna.rules.pet import Lesion, PatientSummary, Study, Thresholds, flags, summarize
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import _load_visible, _public, actor_of
@@ -63,6 +64,7 @@ class StudyView:
     registered_by: str
     read_by: str | None
     updated_at: datetime
+    flags: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,13 @@ class PetView:
 
 
 def _views(rows: list[PetStudy]) -> list[StudyView]:
-    return [StudyView(id=r.id, version=r.version, status=r.status,
-                      study=Study.model_validate(r.data), registered_by=r.registered_by,
-                      read_by=r.read_by, updated_at=r.updated_at) for r in rows]
+    out = []
+    for r in rows:
+        study = Study.model_validate(r.data)
+        out.append(StudyView(id=r.id, version=r.version, status=r.status, study=study,
+                             registered_by=r.registered_by, read_by=r.read_by,
+                             updated_at=r.updated_at, flags=tuple(flags(study))))
+    return out
 
 
 def _latest(views: list[StudyView], tracer: str) -> StudyView | None:

@@ -165,3 +165,16 @@ def test_covariates_csv(client_for) -> None:  # type: ignore[no-untyped-def]
     csv_text = reader.get("/pet/covariates.csv").text.splitlines()
     assert csv_text[0].startswith("pseudonym,site,fes_scan_date,fes_lesions_read")
     assert csv_text[1].startswith(f"{pid},SITEA,2024-03-04,2,1,mixed,")
+
+
+def test_an_fes_scan_outside_the_label_is_flagged_not_refused(client_for) -> None:  # type: ignore[no-untyped-def]
+    coord = client_for("coord_a")
+    pid = _participant(coord)
+    token = csrf_of(coord.get(f"/participants/{pid}/pet").text)
+    answer = _post(coord, f"/participants/{pid}/pet", [
+        ("tracer", "FES"), ("scan_date", "2024-03-04"), ("injected_mbq", "300"),
+        ("weight_kg", "62"), ("uptake_min", "95"), ("csrf_token", token)])
+    assert answer.status_code == 303
+    page = coord.get(f"/participants/{pid}/pet")
+    assert page.text.count('data-testid="pet-flag"') == 2  # 300 MBq and 95 min (label 111-222,
+                                                         # 20-80)
