@@ -185,6 +185,22 @@ def _finish(uow: UnitOfWork, p: Participant, principal: Principal,
     return view
 
 
+def _store(uow: UnitOfWork, p: Participant, principal: Principal, row: TumourAssessment | None,
+           kind: str, on: date, data: dict[str, Any], reason: str | None,
+           expected_version: int | None, first_reason: str) -> None:
+    """A new document (no reason needed) or a correction (reason and current version)."""
+    if row is None:
+        uow.set_reason((reason or "").strip() or first_reason)
+        uow.session.add(TumourAssessment(participant_id=p.id, kind=kind, assessment_date=on,
+                                         data=data, entered_by=principal.username))
+        return
+    uow.set_reason(_change_reason(reason))
+    _check_version(row, expected_version)
+    if row.data != data:
+        row.data, row.assessment_date = data, on
+        row.updated_at, row.entered_by = utcnow(), principal.username
+
+
 def save_baseline(db: Database, settings: Settings, principal: Principal, pseudonym: str,
                   baseline: Baseline, reason: str | None = None,
                   expected_version: int | None = None) -> TumourView:
@@ -196,18 +212,9 @@ def save_baseline(db: Database, settings: Settings, principal: Principal, pseudo
         row, rows = _rows(s, p)
         _evaluate(baseline, [Assessment.model_validate(r.data) for r in rows],
                   _reference_date(s, p, settings), changed=BASELINE)
-        data = baseline.model_dump(mode="json", exclude_defaults=False)
-        if row is None:
-            uow.set_reason((reason or "").strip() or _("Tumour baseline entered"))
-            s.add(TumourAssessment(participant_id=p.id, kind=BASELINE,
-                                   assessment_date=baseline.date, data=data,
-                                   entered_by=principal.username))
-        else:
-            uow.set_reason(_change_reason(reason))
-            _check_version(row, expected_version)
-            if row.data != data:
-                row.data, row.assessment_date = data, baseline.date
-                row.updated_at, row.entered_by = utcnow(), principal.username
+        _store(uow, p, principal, row, BASELINE, baseline.date,
+               baseline.model_dump(mode="json"), reason, expected_version,
+               _("Tumour baseline entered"))
         return _finish(uow, p, principal, settings)
 
 
@@ -235,18 +242,9 @@ def save_assessment(db: Database, settings: Settings, principal: Principal, pseu
         _evaluate(Baseline.model_validate(base_row.data), ordered,
                   _reference_date(s, p, settings),
                   changed=f"assessments[{ordered.index(assessment)}]")
-        data = assessment.model_dump(mode="json")
-        if row is None:
-            uow.set_reason((reason or "").strip() or _("Tumour assessment entered"))
-            s.add(TumourAssessment(participant_id=p.id, kind=FOLLOW_UP,
-                                   assessment_date=assessment.date, data=data,
-                                   entered_by=principal.username))
-        else:
-            uow.set_reason(_change_reason(reason))
-            _check_version(row, expected_version)
-            if row.data != data:
-                row.data, row.assessment_date = data, assessment.date
-                row.updated_at, row.entered_by = utcnow(), principal.username
+        _store(uow, p, principal, row, FOLLOW_UP, assessment.date,
+               assessment.model_dump(mode="json"), reason, expected_version,
+               _("Tumour assessment entered"))
         return _finish(uow, p, principal, settings)
 
 
