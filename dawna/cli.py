@@ -24,6 +24,7 @@ from dawna.protocol.commands import app as protocol_app
 from dawna.randomization_commands import app as randomization_app
 from dawna.randomization_commands import randomize_command
 from dawna.recist_command import recist
+from dawna.registry_commands import app as registry_app
 from dawna.screen_command import screen
 from dawna.store.audit import Actor
 from dawna.store.db import Database
@@ -42,6 +43,7 @@ app.command("screen")(screen)
 app.command("recist")(recist)
 app.add_typer(course_app, name="course")
 app.add_typer(pet_app, name="pet")
+app.add_typer(registry_app, name="registry")
 app.command("dashboard")(dashboard_command)
 app.add_typer(randomization_app, name="randomization")
 app.command("randomize")(randomize_command)

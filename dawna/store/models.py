@@ -286,6 +286,29 @@ class PetStudy(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class RegistryStudy(Base):
+    """A study imported from a ClinicalTrials.gov API v2 record (``record``: the record as
+    given, audited leaf by leaf so a re-import shows what changed), with the fields the study
+    list searches on."""
+
+    __tablename__ = "registry_study"
+    __audit_flatten__ = frozenset({"record"})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nct_id: Mapped[str] = mapped_column(String(11), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    overall_status: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    phases: Mapped[str] = mapped_column(String(100), default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    interventions: Mapped[str] = mapped_column(Text, default="")
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
 class ConsentFormVersion(Base):
     """A consent form version approved by the ethics committee after the protocol file was
     written, entered by an administrator (the file's ``consent_forms`` hold the earlier ones)."""
@@ -397,7 +420,7 @@ class AuditRecord(Base):
     table_name: Mapped[str] = mapped_column(String(64))
     row_id: Mapped[str] = mapped_column(String(64))
     site_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    field: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON leaf paths run long
     old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str] = mapped_column(Text)

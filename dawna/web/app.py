@@ -35,6 +35,7 @@ from dawna.web.routes import (
     public,
     randomization,
     screening,
+    studies,
     tumour,
 )
 from dawna.web.security import RequestContextMiddleware
@@ -65,8 +66,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, participants, course, screening, randomization, tumour, pet, audit,
-                   api,
+    for module in (public, studies, participants, course, screening, randomization, tumour, pet,
+                   audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet):
         app.include_router(module.router)
 
