@@ -157,9 +157,28 @@ def load(db: Database, settings: Settings,
             readers[site_id] = _holder(users, site_id, Role.IMAGING_READER) or coordinator
     assessed = demo_tumour.simulate(db, settings, cfg["tumour"], rng, readers)
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
+    _import_registry(db)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
                        screened=screened, randomized=randomized, tumour_assessments=assessed,
                        follow_up_contacts=contacts)
+
+
+def _import_registry(db: Database) -> None:
+    """The DAWNA-FES record (exported from the protocol file) and the invented records in
+    ``dawna/demo/registry/``, so the study list and "More related trials" have content."""
+    import json
+
+    from dawna.protocol import bundled_protocol
+    from dawna.protocol.ctgov import to_v2
+    from dawna.services import registry
+
+    records = [to_v2(bundled_protocol())]
+    for item in sorted(resources.files("dawna.demo").joinpath("registry").iterdir(),
+                       key=lambda f: f.name):
+        if item.name.endswith(".json"):
+            records.append(json.loads(item.read_text(encoding="utf-8")))
+    registry.import_studies(db, SYSTEM, {"studies": records},
+                            "Simulated demo trial: registry records")
 
 
 def _holder(users: Any, site_id: int, role: Role) -> Principal | None:

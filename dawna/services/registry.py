@@ -127,9 +127,20 @@ def _document(study: ImportedStudy) -> str:
     return "\n".join(parts)
 
 
+#: Words of every eligibility text that say nothing about a study (added to English stop words).
+STUDY_STOP_WORDS = frozenset({"criteria", "inclusion", "exclusion", "years", "year", "patients",
+                              "patient", "study", "trial", "subjects", "participants"})
+#: A term: two or more characters, starting with a letter.
+TERM_PATTERN = r"(?u)\b[^\W\d_][\w/+-]+\b"
+#: Below this cosine similarity a study is not called related.
+MIN_SIMILARITY = 0.05
+
+
 def related(db: Database, nct_id: str, limit: int = 5) -> list[Related]:
-    """The most similar other imported studies, best first, each with its reasons."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """The most similar other imported studies (cosine ≥ ``MIN_SIMILARITY``), best first, each
+    with its reasons. Terms are words of two or more characters starting with a letter (numbers
+    alone carry no meaning across studies)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
     with db.sessions() as s:
         studies = {r.nct_id: parse_study(r.record) for r in s.scalars(select(RegistryStudy))}
@@ -138,7 +149,9 @@ def related(db: Database, nct_id: str, limit: int = 5) -> list[Related]:
     ids = sorted(studies)
     if len(ids) < 2:
         return []
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1,
+                                 stop_words=sorted(ENGLISH_STOP_WORDS | STUDY_STOP_WORDS),
+                                 token_pattern=TERM_PATTERN)
     matrix = vectorizer.fit_transform([_document(studies[i]) for i in ids])
     terms = vectorizer.get_feature_names_out()
     me = ids.index(nct_id)
@@ -146,8 +159,10 @@ def related(db: Database, nct_id: str, limit: int = 5) -> list[Related]:
     target = studies[nct_id]
     out = []
     for j in sorted(range(len(ids)), key=lambda k: (-scores[k], ids[k])):
-        if j == me or scores[j] <= 0:
+        if j == me:
             continue
+        if scores[j] < MIN_SIMILARITY:
+            break
         other = studies[ids[j]]
         reasons: list[str] = []
         shared = sorted({c.lower() for c in target.conditions} & {c.lower()

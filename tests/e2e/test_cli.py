@@ -210,3 +210,29 @@ def test_pet_register_read_and_show(tmp_path: Path) -> None:
                  "2024-02-01", "--injected-mbq", "300", "--weight-kg", "60", "--uptake-min",
                  "60"], db)
     assert early.returncode == 1 and early.stderr.startswith("error: scan_date:")
+
+
+def test_registry_export_import_round_trip(tmp_path: Path) -> None:
+    """Exporting DAWNA-FES and importing it reproduces the study: title, 9 and 10 criteria;
+    a malformed record imports nothing and names the JSON path."""
+    import json
+
+    db = tmp_path / "reg.sqlite3"
+    assert run(["db", "upgrade"], db).returncode == 0
+    out = tmp_path / "dawna.json"
+    assert run(["registry", "export", "--out", str(out)], db).returncode == 0
+    done = run(["registry", "import", str(out)], db)
+    assert done.returncode == 0 and "imported NCT05861830" in done.stdout
+    again = run(["registry", "import", str(out)], db)
+    assert "updated NCT05861830" in again.stdout
+    skeleton = run(["registry", "skeleton", "NCT05861830"], db).stdout
+    assert "id: IN9" in skeleton and "id: EX10" in skeleton and "rule: null" in skeleton
+    listed = run(["registry", "list", "--condition", "breast"], db).stdout
+    assert listed.startswith("NCT05861830\tRECRUITING\tPHASE3\t")
+    bad = tmp_path / "bad.json"
+    data = json.loads(out.read_text())
+    data["protocolSection"]["designModule"]["phases"] = "PHASE3"
+    bad.write_text(json.dumps(data))
+    refused = run(["registry", "import", str(bad)], db)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: protocolSection.designModule.phases:")

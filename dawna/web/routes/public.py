@@ -8,10 +8,10 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dawna.errors import DawnaError
+from dawna.errors import DawnaError, NotFound
 from dawna.i18n import LOCALES
 from dawna.protocol import bundled_protocol
-from dawna.services import auth
+from dawna.services import auth, registry
 from dawna.web.deps import DbDep, OptionalUser, SettingsDep
 from dawna.web.security import LANG_COOKIE, SESSION_COOKIE, csrf_protect
 from dawna.web.templating import render
@@ -33,8 +33,13 @@ def home() -> Response:
 
 
 @router.get("/study", include_in_schema=False)
-def study_page(request: Request, user: OptionalUser) -> Response:
-    return render(request, "study.html", {"protocol": bundled_protocol()})
+def study_page(request: Request, db: DbDep, user: OptionalUser) -> Response:
+    protocol = bundled_protocol()
+    try:
+        similar = registry.related(db, protocol.registry.nct_id)
+    except NotFound:
+        similar = []  # the study's own record is not imported: nothing to compare
+    return render(request, "study.html", {"protocol": protocol, "similar": similar})
 
 
 @router.get("/login", include_in_schema=False)
