@@ -38,6 +38,8 @@ def test_study_list_search_and_pages(client_for, app_db) -> None:  # type: ignor
     study = client.get("/study")
     assert 'data-testid="more-related"' in study.text and 'data-nct="NCT90000001"' in study.text
     assert client.get("/studies/NCT00000000").status_code == 404
+    skeleton = client.get("/studies/NCT90000001/protocol.yaml")
+    assert skeleton.status_code == 200 and "id: EX2" in skeleton.text
 
 
 def test_api(client_for, app_db) -> None:  # type: ignore[no-untyped-def]

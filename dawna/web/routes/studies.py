@@ -35,6 +35,19 @@ def study_detail(request: Request, db: DbDep, user: OptionalUser, nct_id: str) -
         "related": registry.related(db, nct_id)})
 
 
+@router.get("/studies/{nct_id}/protocol.yaml", include_in_schema=False)
+def skeleton(db: DbDep, nct_id: str) -> Response:
+    """The protocol-file skeleton of an imported study (criteria numbered, rules unwritten)."""
+    import yaml
+
+    from dawna.protocol.ctgov import protocol_skeleton
+
+    _row, study = registry.get(db, nct_id)
+    text = yaml.safe_dump(protocol_skeleton(study), allow_unicode=True, sort_keys=False)
+    return Response(text, media_type="application/yaml; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{nct_id}-protocol-skeleton.yaml"'})
+
+
 @router.get("/api/studies", tags=["registry"])
 def api_list(db: DbDep, q: str = "", condition: str = "", drug: str = "", status: str = "",
              phase: str = "") -> list[dict[str, Any]]:
