@@ -4,6 +4,8 @@ A user holds roles per site (``membership``). A permission is granted at a site 
 user's roles at that site carries it; nothing is granted across sites. Identity data (names,
 record numbers, phones) is a separate permission, held by the roles that meet the patient
 (investigator, coordinator) and by the monitor for source data verification (ICH E6(R3) 3.11.4).
+Treatment and safety data show the allocated arm, so imaging readers (kept blind to the arm) do
+not see them; only investigators prescribe (confirm doses, decide dose modifications).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ class Permission(enum.StrEnum):
     RANDOMIZATION_MANAGE = "randomization.manage"
     TUMOUR_ASSESS = "tumour.assess"
     PET_READ = "pet.read"
+    TREATMENT_VIEW = "treatment.view"
+    TREATMENT_RECORD = "treatment.record"
+    DOSE_PRESCRIBE = "dose.prescribe"
 
 
 P = Permission
@@ -35,12 +40,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.USER_MANAGE}),
     Role.INVESTIGATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
                                   P.IDENTITY_VIEW, P.AUDIT_VIEW, P.ELIGIBILITY_SIGN,
-                                  P.RANDOMIZE, P.TUMOUR_ASSESS, P.PET_READ}),
+                                  P.RANDOMIZE, P.TUMOUR_ASSESS, P.PET_READ,
+                                  P.TREATMENT_VIEW, P.TREATMENT_RECORD, P.DOSE_PRESCRIBE}),
     Role.COORDINATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
-                                 P.IDENTITY_VIEW, P.RANDOMIZE, P.TUMOUR_ASSESS}),
+                                 P.IDENTITY_VIEW, P.RANDOMIZE, P.TUMOUR_ASSESS,
+                                 P.TREATMENT_VIEW, P.TREATMENT_RECORD}),
     Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW, P.TUMOUR_ASSESS, P.PET_READ}),
-    Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE}),
-    Role.MONITOR: frozenset({P.PARTICIPANT_VIEW, P.IDENTITY_VIEW, P.AUDIT_VIEW}),
+    Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE, P.TREATMENT_VIEW}),
+    Role.MONITOR: frozenset({P.PARTICIPANT_VIEW, P.IDENTITY_VIEW, P.AUDIT_VIEW,
+                             P.TREATMENT_VIEW}),
 }
 
 

@@ -30,8 +30,10 @@ from dawna.store.models import (
     Consent,
     ConsentFormVersion,
     FollowUpContact,
+    LabResult,
     Participant,
     StatusEvent,
+    TreatmentCycle,
     TumourAssessment,
 )
 from dawna.store.uow import UnitOfWork
@@ -78,13 +80,18 @@ def _last_event_date(session: Session, p: Participant) -> date | None:
 
 def latest_visit(session: Session, p: Participant) -> date | None:
     """The latest date anything was recorded for the participant (events, tumour
-    assessments, follow-up contacts): a death cannot precede it."""
+    assessments, follow-up contacts, treatment cycles, laboratory samples): a death cannot
+    precede it."""
     dates = [
         _last_event_date(session, p),
         session.scalar(select(func.max(TumourAssessment.assessment_date)).where(
             TumourAssessment.participant_id == p.id)),
         session.scalar(select(func.max(FollowUpContact.contact_date)).where(
             FollowUpContact.participant_id == p.id)),
+        session.scalar(select(func.max(TreatmentCycle.start_date)).where(
+            TreatmentCycle.participant_id == p.id)),
+        session.scalar(select(func.max(LabResult.sample_date)).where(
+            LabResult.participant_id == p.id)),
     ]
     known = [d for d in dates if d is not None]
     return max(known) if known else None
@@ -105,6 +112,13 @@ def apply_event(session: Session, p: Participant, event: Event, on: date, record
                             detail=detail, recorded_by=recorded_by))
     p.status = target
     return target
+
+
+def event_date(session: Session, p: Participant, event: Event) -> date | None:
+    """Date of the first ``event`` of ``p`` (None if it has not happened)."""
+    return session.scalar(select(StatusEvent.event_date).where(
+        StatusEvent.participant_id == p.id, StatusEvent.event == event.value)
+        .order_by(StatusEvent.event_date).limit(1))
 
 
 def withdrawal_date(session: Session, p: Participant) -> date | None:
