@@ -75,7 +75,7 @@ def _print_table(report: DesignReport) -> None:
         (_("Median study duration (months from first enrolment)"),
          _num(sim.duration_median_months, 1)),
     ]
-    if sim.target_events is not None or d.events is None:
+    if d.events is None and report.required_events is not None:
         rows.append((_("Median months until the required events"),
                      _num(sim.months_to_events_median, 1) if sim.target_events is not None
                      else _("not reachable with {n} patients").format(n=d.n)))

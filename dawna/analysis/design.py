@@ -450,7 +450,7 @@ class DesignReport:
     seed: int
     power_target: float
     hazard_ratio: float
-    required_events: int  # Schoenfeld, true HR, rounded up
+    required_events: int | None  # Schoenfeld, true HR, rounded up; None at HR 1
     expected_events: float  # formula (fixed follow-up) or E (event-driven)
     schoenfeld_power: float  # at the expected events
     simulation: SimulationResult
@@ -508,7 +508,7 @@ def design_report(design: Design, trials: int, *, seed: int | None = None,
     exp_events = expected_events(design)
     return DesignReport(
         design=design, seed=seed, power_target=power_target, hazard_ratio=hr,
-        required_events=required if required is not None else 0,
+        required_events=required,
         expected_events=exp_events,
         schoenfeld_power=schoenfeld_power(exp_events, hr, alpha=design.alpha),
         simulation=simulation,
