@@ -29,8 +29,9 @@ CI: the lower or upper pointwise band) is at or below 0.5; if it is exactly 0.5 
 :math:`\sqrt{\epsilon}`) and drops later, the midpoint between that time and the time of the
 drop. ``None`` when never reached ("not reached"). R's ``quantile(survfit)`` differs only when
 a curve ends exactly at 0.5: it then returns the midpoint to the last follow-up time; dawna follows
-``print``. lifelines' ``median_survival_times`` takes no midpoint and offers only the log-log band,
-so the median is computed here from the table.
+``print``. lifelines differs from both: its ``median_survival_times`` takes no midpoint (9
+where R says 11 on the reference data), gives ``inf`` for a curve ending at exactly 0.5 (R: 6),
+and its bands are log-log only; so the median is computed here from the table.
 
 Log-rank test (Mantel 1966; R ``survdiff``, rho = 0): at each event time, expected events of arm
 :math:`j` are :math:`E_j = d\, n_j / n` and the hypergeometric covariance is
@@ -205,7 +206,8 @@ def _validate(times: Sequence[Any], events: Sequence[Any], arms: Sequence[Any],
         t[row - 1] = float(value)
     e = np.empty(len(events), dtype=np.int64)
     for row, value in enumerate(events, start=1):
-        ok = isinstance(value, numbers.Real) and not _missing(value) and value in (0, 1)
+        ok = (isinstance(value, numbers.Real | np.bool_) and not _missing(value)
+              and value in (0, 1))
         if not ok:
             raise AnalysisError(f"the event flag of row {row} is {value!r}; it must be 0 "
                                 "(censored) or 1 (progression or death)")

@@ -111,9 +111,14 @@ def test_km_median_and_ci_output_against_R_print_survfit(name: str, transform: s
 def test_km_median_midpoint_of_a_flat_at_one_half_as_R() -> None:
     """Arm B of ``hand`` sits at exactly 0.5 from day 9 to day 13: R's median is the midpoint,
     11 (``arm=B 10 7 11 4 NA`` above); lifelines' ``median_survival_times`` gives 9."""
+    from lifelines import KaplanMeierFitter
+
     data = load("hand")
     assert kaplan_meier(data["times"], data["events"], data["arms"])["B"].median == 11.0
     assert REFERENCE["survival"]["hand"]["km"]["log"]["B"]["median"] == 11
+    b = [i for i, a in enumerate(data["arms"]) if a == "B"]
+    fitter = KaplanMeierFitter().fit([data["times"][i] for i in b], [data["events"][i] for i in b])
+    assert fitter.median_survival_time_ == 9.0
 
 
 def test_km_median_follows_R_print_not_quantile_when_the_curve_ends_at_one_half() -> None:
@@ -141,6 +146,12 @@ def test_km_median_follows_R_print_not_quantile_when_the_curve_ends_at_one_half(
     r = REFERENCE["survival"]["flat_end"]["km"]["log"]["B"]
     assert (b.median, b.ci_lower, b.ci_upper) == (6.0, 5.0, None)
     assert (r["median"], r["quantile"]["median"]) == (6, 9)
+    from lifelines import KaplanMeierFitter
+
+    rows = [i for i, a in enumerate(data["arms"]) if a == "B"]
+    fitter = KaplanMeierFitter().fit([data["times"][i] for i in rows],
+                                     [data["events"][i] for i in rows])
+    assert fitter.median_survival_time_ == math.inf  # lifelines: not reached
 
 
 def test_km_without_events_has_the_median_not_reached() -> None:
@@ -346,6 +357,9 @@ def test_inputs_may_be_numpy_and_pandas() -> None:
     hr = cox_hazard_ratio(frame["times"], frame["events"].astype(bool), frame["arms"],
                           np.array(data["strata"]))
     assert close(hr.hr, REFERENCE["survival"]["ties"]["cox_stratified"]["hr"])
+    km = kaplan_meier(np.array(data["times"], dtype=np.int64), np.array(data["events"]) == 1,
+                      np.array(data["arms"]))
+    assert km["A"].median == REFERENCE["survival"]["ties"]["km"]["log"]["A"]["median"]
 
 
 # ---- bad input ---------------------------------------------------------------------------------
