@@ -29,6 +29,9 @@ from dawna.screen_command import screen
 from dawna.store.audit import Actor
 from dawna.store.db import Database
 from dawna.store.models import Role
+from dawna.treatment_commands import app as treatment_app
+from dawna.treatment_commands import calendar as calendar_command
+from dawna.treatment_commands import ctcae_command
 
 app = typer.Typer(help="dawna: the DAWNA-FES (NCT05861830) trial software.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -45,6 +48,9 @@ app.add_typer(course_app, name="course")
 app.add_typer(pet_app, name="pet")
 app.add_typer(registry_app, name="registry")
 app.command("dashboard")(dashboard_command)
+app.command("calendar")(calendar_command)
+app.command("ctcae")(ctcae_command)
+app.add_typer(treatment_app, name="treatment")
 app.add_typer(randomization_app, name="randomization")
 app.command("randomize")(randomize_command)
 
@@ -128,6 +134,10 @@ def demo(if_empty: Annotated[bool, typer.Option(
                     "randomized, {assessments} tumour assessments").format(
         participants=summary.participants, screened=summary.screened,
         randomized=summary.randomized, assessments=summary.tumour_assessments), highlight=False)
+    console.print(_("{treated} treated, {cycles} cycles, {aes} adverse events, {decisions} dose "
+                    "decisions").format(treated=summary.treated, cycles=summary.cycles,
+                                        aes=summary.adverse_events,
+                                        decisions=summary.dose_decisions), highlight=False)
 
 
 @site_app.command("create")

@@ -26,6 +26,7 @@ from dawna.services import (
     demo_pet,
     demo_randomization,
     demo_screening,
+    demo_treatment,
     demo_tumour,
     participants,
 )
@@ -49,6 +50,10 @@ class DemoSummary:
     randomized: int = 0
     tumour_assessments: int = 0
     follow_up_contacts: int = 0
+    treated: int = 0
+    cycles: int = 0
+    adverse_events: int = 0
+    dose_decisions: int = 0
 
 
 def demo_config() -> dict[str, Any]:
@@ -149,18 +154,31 @@ def load(db: Database, settings: Settings,
                 coordinators[site_id] = holder
     start = date.fromisoformat(str(cfg["accrual_start"]))
     randomized = demo_randomization.simulate(db, settings, SYSTEM, rng, coordinators, start)
-    demo_course.start_treatment(db, settings, rng, coordinators)
+    investigators = {}
+    with db.sessions() as session:
+        users = session.scalars(select(User)).all()
+        for site_id in coordinators:
+            investigators[site_id] = _holder(users, site_id, Role.INVESTIGATOR) \
+                or coordinators[site_id]
+    treated = demo_treatment.start(db, settings, cfg["treatment"], rng, investigators,
+                                   coordinators)
     readers = {}
     with db.sessions() as session:
         users = session.scalars(select(User)).all()
         for site_id, coordinator in coordinators.items():
             readers[site_id] = _holder(users, site_id, Role.IMAGING_READER) or coordinator
     assessed = demo_tumour.simulate(db, settings, cfg["tumour"], rng, readers)
+    safety_counts = demo_treatment.continue_treatment(db, settings, cfg["treatment"], rng,
+                                                      investigators, coordinators)
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
+    demo_treatment.recent_sae(db, settings, coordinators)
     _import_registry(db)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
                        screened=screened, randomized=randomized, tumour_assessments=assessed,
-                       follow_up_contacts=contacts)
+                       follow_up_contacts=contacts, treated=treated,
+                       cycles=safety_counts["cycles"] + treated,
+                       adverse_events=safety_counts["adverse_events"],
+                       dose_decisions=safety_counts["dose_decisions"])
 
 
 def _import_registry(db: Database) -> None:

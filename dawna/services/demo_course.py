@@ -38,21 +38,6 @@ def _randomized(db: Database, settings: Settings) -> list[tuple[str, int, date]]
     return [(p, site, at.astimezone(settings.zone).date()) for p, site, at in rows]
 
 
-def start_treatment(db: Database, settings: Settings, rng: random.Random,
-                    coordinators: dict[int, Principal]) -> int:
-    """First dose one to three days after randomization (not after today)."""
-    today = local_today(settings.zone)
-    started = 0
-    for pseudonym, site_id, randomized in _randomized(db, settings):
-        first_dose = randomized + timedelta(days=rng.randint(1, 3))
-        if first_dose >= today:
-            continue
-        with simulated(moment(first_dose, 14, settings.zone)):
-            lifecycle.start_treatment(db, settings, coordinators[site_id], pseudonym, first_dose)
-        started += 1
-    return started
-
-
 def _progression(db: Database, settings: Settings, who: Principal, pseudonym: str
                  ) -> tuple[date | None, date | None]:
     view = tumour.get(db, settings, who, pseudonym)
@@ -79,9 +64,15 @@ def finish(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Ra
             continue
         progressed, last_scan = _progression(db, settings, who, pseudonym)
         if progressed is None:
-            if withdrawals and last_scan is not None and last_scan + timedelta(days=10) < today:
+            with db.sessions() as s:
+                person = s.scalars(select(Participant).where(
+                    Participant.pseudonym == pseudonym)).one()
+                last_visit = lifecycle.latest_visit(s, person)
+            last = max(d for d in (last_scan, last_visit) if d is not None) \
+                if last_scan is not None else None
+            if withdrawals and last is not None and last + timedelta(days=10) < today:
                 withdrawals -= 1
-                on = last_scan + timedelta(days=rng.randint(3, 10))
+                on = last + timedelta(days=rng.randint(3, 10))
                 with simulated(moment(on, 11, settings.zone)):
                     lifecycle.withdraw(db, settings, who, pseudonym, on,
                                        "Simulated: moved to another city, declines further "

@@ -27,6 +27,7 @@ from dawna.web.routes import (
     api_pet,
     api_randomization,
     api_screening,
+    api_treatment,
     api_tumour,
     audit,
     course,
@@ -34,8 +35,10 @@ from dawna.web.routes import (
     pet,
     public,
     randomization,
+    safety,
     screening,
     studies,
+    treatment,
     tumour,
 )
 from dawna.web.security import RequestContextMiddleware
@@ -67,8 +70,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
     for module in (public, studies, participants, course, screening, randomization, tumour, pet,
-                   audit, api,
-                   api_screening, api_randomization, api_tumour, api_course, api_pet):
+                   treatment, safety, audit, api,
+                   api_screening, api_randomization, api_tumour, api_course, api_pet,
+                   api_treatment):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

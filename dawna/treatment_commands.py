@@ -1,0 +1,345 @@
+"""``dawna calendar``, ``dawna ctcae`` and ``dawna treatment ...``: treatment and safety from the
+command line, through the same rules and services as the web pages (the named user's roles and
+sites apply). ``dawna calendar --regimen`` and ``dawna ctcae`` need no database."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError as PydanticValidationError
+from rich.console import Console
+from rich.table import Table
+
+from dawna.config import get_settings
+from dawna.errors import ValidationError
+from dawna.exports.ical import calendar_ics
+from dawna.i18n import _
+from dawna.protocol import bundled_protocol
+from dawna.randomization_commands import _db, _principal
+from dawna.rules import ctcae
+from dawna.rules import regimens as rx
+from dawna.screen_command import OutputFormat
+from dawna.services import dose_modification, safety, treatment
+from dawna.services.treatment import event_json, render
+
+app = typer.Typer(help="Treatment and safety: plan, cycles, labs, adverse events, doses.",
+                  no_args_is_help=True)
+console = Console()
+As = Annotated[str, typer.Option("--as", help="User name acting (their roles apply).")]
+
+
+class CalendarFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    ICS = "ics"
+
+
+def _day(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value),
+                              field=field) from None
+
+
+def _print_events(events: list[rx.CalendarEvent], title: str, fmt: CalendarFormat,
+                  uid: str) -> None:
+    if fmt is CalendarFormat.JSON:
+        typer.echo(json.dumps({"calendar": title, "events": [event_json(e) for e in events]},
+                              indent=2, ensure_ascii=False))
+        return
+    if fmt is CalendarFormat.ICS:
+        sys.stdout.write(calendar_ics(events, calendar_name=title, uid_prefix=uid,
+                                      render=render, tz=get_settings().site_timezone)
+                         .decode("utf-8"))
+        return
+    table = Table(title=title)
+    for column in (_("Date"), _("Cycle/day"), _("What"), _("Drug and dose")):
+        table.add_column(column)
+    for e in events:
+        dose = ""
+        if e.drug:
+            amount = f"{e.dose:g} {e.unit}" if e.dose is not None else ""
+            dose = " ".join(x for x in (e.drug, amount, e.route or "", e.frequency or "") if x)
+        table.add_row(e.date.isoformat(), f"C{e.cycle}D{e.day}" if e.cycle else "",
+                      e.kind + (f" · {render(e.label)}" if e.label else ""), dose)
+    console.print(table)
+
+
+def calendar(
+    participant: Annotated[str | None, typer.Argument(
+        help="Participant pseudonym (needs --as); or use --regimen.")] = None,
+    regimen: Annotated[str | None, typer.Option(
+        help="Regimen id, e.g. A:letrozole, A:fulvestrant+goserelin, B:paclitaxel_carboplatin "
+             "(no database needed).")] = None,
+    start: Annotated[str | None, typer.Option(help="Cycle 1 day 1 (YYYY-MM-DD).")] = None,
+    cycles: Annotated[int, typer.Option(min=1, max=60, help="Number of cycles.")] = 6,
+    height_cm: Annotated[float | None, typer.Option(help="For mg/m² doses.")] = None,
+    weight_kg: Annotated[float | None, typer.Option(help="For mg/m² and carboplatin.")] = None,
+    age: Annotated[float | None, typer.Option(help="Years, for carboplatin.")] = None,
+    creatinine: Annotated[float | None, typer.Option(
+        help="Serum creatinine µmol/L, for carboplatin.")] = None,
+    user: Annotated[str | None, typer.Option("--as", help="User name (with a participant).")]
+    = None,
+    format: Annotated[CalendarFormat, typer.Option("--format")] = CalendarFormat.TEXT,
+) -> None:
+    """Print a treatment calendar: every dose day, visit, blood count and tumour assessment."""
+    if regimen is not None:
+        if participant is not None:
+            raise ValidationError(_("give a participant or --regimen, not both"),
+                                  field="regimen")
+        if start is None:
+            raise ValidationError(_("--regimen needs --start"), field="start")
+        protocol = bundled_protocol()
+        try:
+            resolved = rx.regimen_from_id(protocol, regimen)
+            doses: list[rx.ComputedDose] = []
+            if height_cm or weight_kg or age or creatinine:
+                doses = rx.compute_doses(resolved, rx.PatientMeasures(
+                    height_cm=height_cm, weight_kg=weight_kg, age_years=age,
+                    creatinine_umol_l=creatinine),
+                    gfr_cap=protocol.setting_number("carboplatin_gfr_cap"))
+            first = _day(start, "start")
+            events = rx.build_calendar(
+                resolved, first, cycles, randomization_date=first, doses=doses,
+                assessment_interval_weeks=int(protocol.setting_number(
+                    "tumour_assessment_interval_weeks")),
+                assessment_window_days=int(protocol.setting_number(
+                    "tumour_assessment_window_days")))
+        except rx.DosingError as exc:
+            raise ValidationError(render(exc.message), field=exc.field) from None
+        _print_events(events, f"DAWNA-FES {resolved.id}", format, f"{resolved.id}-")
+        return
+    if participant is None or user is None:
+        raise ValidationError(_("give a participant and --as USER, or --regimen ID --start "
+                              "DATE"), field="participant")
+    db = _db()
+    events = treatment.participant_calendar(db, get_settings(), _principal(db, user),
+                                            participant, extra_cycles=cycles)
+    _print_events(events, f"DAWNA-FES {participant}", format, f"{participant}-")
+
+
+def ctcae_command(
+    term: Annotated[str, typer.Argument(help="Test or CTCAE term: ANC, WBC, PLT, Hb, ALT, AST, "
+                                             "bilirubin, creatinine, or the CTCAE term.")],
+    value: Annotated[float, typer.Argument(help="The value as reported.")],
+    unit: Annotated[str, typer.Argument(help="Its unit, e.g. 10^9/L, /mm3, g/dL, U/L, "
+                                             "umol/L, mg/dL.")],
+    lln: Annotated[float | None, typer.Option(help="Lower limit of normal (same unit).")]
+    = None,
+    uln: Annotated[float | None, typer.Option(help="Upper limit of normal (same unit).")]
+    = None,
+    baseline: Annotated[float | None, typer.Option(
+        help="Baseline value (same unit), for ALT, AST, bilirubin, creatinine.")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
+) -> None:
+    """The CTCAE v5.0 grade of a laboratory value, with the rule applied."""
+    try:
+        graded = ctcae.grade_lab(ctcae.analyte_key(term), value, unit, lln=lln, uln=uln,
+                                 baseline=baseline)
+    except ctcae.CtcaeError as exc:
+        raise ValidationError(render(exc.message), field=exc.field) from None
+    if format is OutputFormat.JSON:
+        typer.echo(json.dumps({"term": graded.term, "grade": graded.grade,
+                               "value": graded.value, "unit": graded.unit,
+                               "basis": graded.basis, "rule": render(graded.rule),
+                               "ctcae_version": ctcae.CTCAE_VERSION}, ensure_ascii=False))
+        return
+    typer.echo(_("{term}: grade {grade}").format(term=graded.term, grade=graded.grade))
+    typer.echo(render(graded.rule))
+
+
+@app.command()
+def show(pseudonym: str, user: As,
+         format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:
+    """Regimen, confirmed doses, cycles, dose levels, blood counts due, ongoing AEs."""
+    db = _db()
+    view = treatment.treatment_view(db, get_settings(), _principal(db, user), pseudonym)
+    data = treatment.as_json(view)
+    if format is OutputFormat.JSON:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    console.print(_("{id}: arm {arm}, {status}").format(id=pseudonym, arm=view.arm or "-",
+                                                        status=view.status.value),
+                  highlight=False)
+    if data["regimen"]:
+        console.print(f"{data['regimen']['id']} · {data['regimen']['label']}", highlight=False)
+        for d in data["regimen"]["doses"]:
+            console.print(f"  {d['drug']} {d['dose']:g} {d['unit']} {d['route']}: "
+                          f"{d['formula']}", highlight=False)
+    for c in view.cycles:
+        doses = "; ".join(f"{d['drug']} {d['dose']:g} {d['unit']}" for d in c.doses)
+        console.print(_("cycle {n} day 1 {date}: {doses}").format(
+            n=c.cycle, date=c.start_date.isoformat(), doses=doses), highlight=False)
+    for e in view.labs_due:
+        console.print(_("blood count due {date}").format(date=e.date.isoformat()))
+    for ae in view.open_aes:
+        console.print(_("ongoing AE {n}: {term} grade {grade}").format(
+            n=ae.number, term=ae.term, grade=ae.grade), highlight=False)
+
+
+@app.command()
+def plan(pseudonym: str, user: As,
+         file: Annotated[Path, typer.Argument(
+             help="JSON: measures, variants, chosen, custom_drugs (see README).")],
+         version: Annotated[int | None, typer.Option(help="Current version, to change.")]
+         = None,
+         reason: Annotated[str | None, typer.Option(help="Why the plan changes.")] = None,
+         preview: Annotated[bool, typer.Option(help="Compute only; store nothing.")] = False
+         ) -> None:
+    """Confirm the regimen and doses (investigators), or --preview them."""
+    from dawna.inputs import first_error, read_json_object
+
+    data = read_json_object(file, _("a treatment plan"))
+    try:
+        entry = treatment.PlanIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise first_error(exc, "plan") from None
+    db = _db()
+    principal = _principal(db, user)
+    result = (treatment.preview_plan(db, principal, pseudonym, entry) if preview else
+              treatment.confirm_plan(db, get_settings(), principal, pseudonym, entry,
+                                     version=version, reason=reason))
+    for d in result.doses:
+        typer.echo(f"{d.drug}: {d.dose:g} {d.unit} {d.route} {d.frequency} · {d.formula}")
+    if not preview:
+        typer.echo(_("confirmed: {regimen}").format(regimen=result.regimen_id))
+
+
+@app.command()
+def cycle(pseudonym: str, user: As, number: Annotated[int, typer.Option("--cycle")],
+          start: Annotated[str, typer.Option(help="Day 1 (YYYY-MM-DD).")],
+          dose: Annotated[list[str] | None, typer.Option(
+              help="DRUG=DOSE given, e.g. dalpiciclib=125 (default: current level).")] = None,
+          delay_reason: Annotated[str | None, typer.Option(help="Why it starts late.")] = None
+          ) -> None:
+    """Record the start of a cycle."""
+    doses: dict[str, float] = {}
+    for item in dose or []:
+        drug, _sep, amount = item.partition("=")
+        try:
+            doses[drug.strip()] = float(amount)
+        except ValueError:
+            raise ValidationError(_("give DRUG=DOSE, e.g. dalpiciclib=125"),
+                                  field="dose") from None
+    db = _db()
+    treatment.record_cycle(db, get_settings(), _principal(db, user), pseudonym,
+                           treatment.CycleIn(cycle=number, start_date=_day(start, "start"),
+                                             doses=doses, delay_reason=delay_reason))
+    typer.echo(_("cycle {n} recorded").format(n=number))
+
+
+@app.command()
+def lab(pseudonym: str, user: As, test: Annotated[str, typer.Option("--test")],
+        value: Annotated[float, typer.Option()], unit: Annotated[str, typer.Option()],
+        sampled: Annotated[str, typer.Option(help="Sample date (YYYY-MM-DD).")],
+        lln: Annotated[float | None, typer.Option()] = None,
+        uln: Annotated[float | None, typer.Option()] = None) -> None:
+    """Record a laboratory result; prints its CTCAE v5.0 grade."""
+    db = _db()
+    row = safety.record_lab(db, get_settings(), _principal(db, user), pseudonym, safety.LabIn(
+        analyte=test, value=value, unit=unit, lln=lln, uln=uln,
+        sample_date=_day(sampled, "sampled")))
+    typer.echo(_("{term}: grade {grade}").format(term=row.term, grade=row.grade))
+    typer.echo(row.rule)
+
+
+@app.command()
+def ae(pseudonym: str, user: As,
+       file: Annotated[Path, typer.Argument(help="JSON adverse event.")],
+       number: Annotated[int | None, typer.Option(help="Correct this event.")] = None,
+       version: Annotated[int | None, typer.Option()] = None,
+       reason: Annotated[str | None, typer.Option()] = None) -> None:
+    """Record an adverse event, or correct one (--number, --version, --reason)."""
+    from dawna.inputs import first_error, read_json_object
+
+    data = read_json_object(file, _("an adverse event"))
+    try:
+        entry = safety.AeIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise first_error(exc, "adverse_event") from None
+    db = _db()
+    principal = _principal(db, user)
+    if number is None:
+        number = safety.record_ae(db, get_settings(), principal, pseudonym, entry)
+        typer.echo(_("adverse event {n} recorded").format(n=number))
+    else:
+        safety.update_ae(db, get_settings(), principal, pseudonym, number, entry,
+                         version=version if version is not None else -1, reason=reason or "")
+        typer.echo(_("adverse event {n} changed").format(n=number))
+
+
+@app.command("sae-report")
+def sae_report(pseudonym: str, user: As, number: Annotated[int, typer.Option()],
+               at: Annotated[str | None, typer.Option(
+                   help="When reported (YYYY-MM-DDTHH:MM, site time); default now.")] = None
+               ) -> None:
+    """Record that a serious adverse event was reported to the sponsor."""
+    settings = get_settings()
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at).replace(tzinfo=settings.zone)
+        except ValueError:
+            raise ValidationError(_("not a date and time: {value}").format(value=at),
+                                  field="at") from None
+    db = _db()
+    safety.report_sae(db, settings, _principal(db, user), pseudonym, number, when)
+    typer.echo(_("adverse event {n} reported").format(n=number))
+
+
+@app.command()
+def dose(pseudonym: str, user: As,
+         drug: Annotated[str | None, typer.Option(help="Record a decision for this drug.")]
+         = None,
+         action: Annotated[str | None, typer.Option(help="continue, hold_recheck, resume_same, "
+                                                          "resume_lower, discontinue, delay, "
+                                                          "reduce")] = None,
+         reason: Annotated[str | None, typer.Option()] = None,
+         dose_to: Annotated[float | None, typer.Option(help="Reduced chemotherapy dose.")]
+         = None) -> None:
+    """Show dawna's dose proposals; with --drug, --action and --reason record a decision."""
+    db = _db()
+    settings = get_settings()
+    principal = _principal(db, user)
+    if drug is not None:
+        dose_modification.decide(db, settings, principal, pseudonym, drug, action or "",
+                                 reason or "", dose_to=dose_to)
+        typer.echo(_("decision recorded for {drug}").format(drug=drug))
+        return
+    for d in dose_modification.propose(db, settings, principal, pseudonym):
+        typer.echo(f"{d.drug}: {d.proposal.action.value} · {d.rule}")
+
+
+@app.command("safety")
+def safety_command(user: As) -> None:
+    """Unreported serious adverse events and what is due this week."""
+    db = _db()
+    board = safety.board(db, get_settings(), _principal(db, user))
+    for r in board.sae_unreported:
+        state = _("overdue") if r.overdue else _("{h:.1f} h left").format(h=r.hours_left)
+        typer.echo(_("SAE {id} #{n} {term}: report by {deadline} ({state})").format(
+            id=r.pseudonym, n=r.number, term=r.term, deadline=r.deadline.isoformat(),
+            state=state))
+    for row in board.due:
+        flag = _("overdue") if row.overdue else ""
+        typer.echo(f"{row.event.date.isoformat()} {row.pseudonym} {row.event.kind} "
+                   f"{render(row.event.label)} {flag}".rstrip())
+
+
+@app.command("ae-export")
+def ae_export(user: As) -> None:
+    """The adverse event listing of your sites as CSV on standard output."""
+    db = _db()
+    rows = safety.ae_listing(db, _principal(db, user))
+    names = safety.AE_COLUMNS
+    writer = csv.DictWriter(sys.stdout, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)

@@ -1,0 +1,204 @@
+"""Safety pages: laboratory results with their live CTCAE grade, the adverse event form (live
+grade descriptions of the chosen term, the grade of a linked laboratory result), corrections,
+SAE reports, the site's safety work list and the adverse event listing (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError as PydanticValidationError
+
+from dawna.errors import DawnaError, ValidationError
+from dawna.i18n import _
+from dawna.rules import ctcae
+from dawna.services import safety, treatment
+from dawna.services.participants import _load_visible
+from dawna.services.treatment import render as render_message
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.errors import from_pydantic
+from dawna.web.forms import nest
+from dawna.web.routes.treatment import _page
+from dawna.web.security import csrf_protect
+from dawna.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _pairs(form: Any) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def lab_from_form(form: Any) -> safety.LabIn:
+    try:
+        return safety.LabIn.model_validate(nest(_pairs(form)))
+    except PydanticValidationError as exc:
+        raise from_pydantic(exc) from exc
+
+
+def ae_from_form(form: Any, settings: Any) -> safety.AeIn:
+    """Checkboxes ``seriousness`` (several), ``relatedness.DRUG``, awareness as a local date and
+    time at the site."""
+    pairs = _pairs(form)
+    data = nest([(k, v) for k, v in pairs
+                 if k not in ("seriousness", "aware_date", "aware_time", "serious")])
+    data["seriousness"] = [v for k, v in pairs if k == "seriousness" and v]
+    data["serious"] = bool(data["seriousness"]) or form.get("serious") == "true"
+    day, at = str(form.get("aware_date") or ""), str(form.get("aware_time") or "")
+    if day:
+        try:
+            data["aware_at"] = datetime.fromisoformat(f"{day}T{at or '00:00'}").replace(
+                tzinfo=settings.zone)
+        except ValueError:
+            raise ValidationError(_("not a date and time: {value}").format(
+                value=f"{day} {at}"), field="aware_at") from None
+    try:
+        return safety.AeIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise from_pydantic(exc) from exc
+
+
+@router.post("/participants/{pseudonym}/labs/grade", dependencies=[Depends(csrf_protect)])
+async def lab_grade(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
+    form = await request.form()
+    try:
+        graded = safety.grade_preview(lab_from_form(form))
+    except DawnaError as error:
+        return render(request, "treatment/_lab_grade.html", {"g": None, "error": error})
+    return render(request, "treatment/_lab_grade.html", {"g": graded, "error": None,
+                                                         "msg": render_message})
+
+
+@router.post("/participants/{pseudonym}/labs", dependencies=[Depends(csrf_protect)])
+async def lab_save(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                   pseudonym: str) -> Response:
+    form = await request.form()
+    try:
+        safety.record_lab(db, settings, user, pseudonym, lab_from_form(form))
+    except DawnaError as error:
+        return _page(request, db, settings, user, pseudonym, error, lab_form=dict(form))
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#labs",
+                            status_code=303)
+
+
+def _ae_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudonym: str,
+             number: int | None, form: Any,
+             error: DawnaError | None) -> Response:
+    view = treatment.treatment_view(db, settings, user, pseudonym)
+    stored = None
+    with db.sessions() as s:
+        p = _load_visible(s, user, pseudonym)
+        if number is not None:
+            stored = safety._event(s, p, number)
+        labs = [lab for lab in safety.labs(s, p) if lab.grade > 0]
+        s.expunge_all()
+    drugs = [d.drug for d in view.regimen.drugs] if view.regimen else []
+    return render(request, "treatment/ae.html", {
+        "v": view, "stored": stored, "form": form or {}, "error": error, "drugs": drugs,
+        "labs": labs, "terms": sorted(ctcae.TERMS), "seriousness": safety.SERIOUSNESS,
+        "actions": safety.ACTIONS, "outcomes": safety.OUTCOMES,
+        "relatedness": safety.RELATEDNESS}, status_code=error.status_code if error else 200)
+
+
+@router.get("/participants/{pseudonym}/adverse-events/new")
+def ae_new(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+           pseudonym: str, lab: int | None = None) -> Response:
+    form: dict[str, Any] = {}
+    if lab is not None:
+        with db.sessions() as s:
+            p = _load_visible(s, user, pseudonym)
+            row = next((x for x in safety.labs(s, p) if x.id == lab), None)
+            if row is not None:
+                form = {"term": row.term, "grade": str(row.grade),
+                        "start_date": row.sample_date.isoformat(), "lab_result_id": str(row.id)}
+    return _ae_page(request, db, settings, user, pseudonym, None, form, None)
+
+
+@router.post("/adverse-events/term", dependencies=[Depends(csrf_protect)])
+async def ae_term_help(request: Request, user: CurrentUser) -> Response:
+    """The CTCAE v5.0 grade descriptions of the term being typed (live, HTMX)."""
+    form = await request.form()
+    try:
+        found = ctcae.term(str(form.get("term") or ""))
+    except ctcae.CtcaeError:
+        found = None
+    return render(request, "treatment/_term.html", {"t": found,
+                                                    "grade": str(form.get("grade") or "")})
+
+
+@router.post("/participants/{pseudonym}/adverse-events", dependencies=[Depends(csrf_protect)])
+async def ae_create(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                    pseudonym: str) -> Response:
+    form = await request.form()
+    try:
+        number = safety.record_ae(db, settings, user, pseudonym, ae_from_form(form, settings))
+    except DawnaError as error:
+        return _ae_page(request, db, settings, user, pseudonym, None, form, error)
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved={number}#aes",
+                            status_code=303)
+
+
+@router.get("/participants/{pseudonym}/adverse-events/{number}")
+def ae_edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+            pseudonym: str, number: int) -> Response:
+    return _ae_page(request, db, settings, user, pseudonym, number, None, None)
+
+
+@router.post("/participants/{pseudonym}/adverse-events/{number}",
+             dependencies=[Depends(csrf_protect)])
+async def ae_update(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                    pseudonym: str, number: int) -> Response:
+    form = await request.form()
+    raw = str(form.get("version") or "")
+    try:
+        safety.update_ae(db, settings, user, pseudonym, number, ae_from_form(form, settings),
+                         version=int(raw) if raw.isdigit() else -1,
+                         reason=str(form.get("reason") or ""))
+    except DawnaError as error:
+        return _ae_page(request, db, settings, user, pseudonym, number, form, error)
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#aes",
+                            status_code=303)
+
+
+@router.post("/participants/{pseudonym}/adverse-events/{number}/report",
+             dependencies=[Depends(csrf_protect)])
+async def ae_report(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                    pseudonym: str, number: int) -> Response:
+    form = await request.form()
+    try:
+        when = None
+        day, at = str(form.get("reported_date") or ""), str(form.get("reported_time") or "")
+        if day:
+            try:
+                when = datetime.fromisoformat(f"{day}T{at or '00:00'}").replace(
+                    tzinfo=settings.zone)
+            except ValueError:
+                raise ValidationError(_("not a date and time: {value}").format(
+                    value=f"{day} {at}"), field="reported_at") from None
+        safety.report_sae(db, settings, user, pseudonym, number, when)
+    except DawnaError as error:
+        return _page(request, db, settings, user, pseudonym, error)
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#aes",
+                            status_code=303)
+
+
+@router.get("/safety")
+def board(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser) -> Response:
+    return render(request, "treatment/board.html", {"b": safety.board(db, settings, user),
+                                                    "msg": render_message})
+
+
+@router.get("/safety/adverse-events.csv")
+def ae_csv(db: DbDep, user: CurrentUser) -> Response:
+    rows = safety.ae_listing(db, user)
+    out = io.StringIO()
+    names = safety.AE_COLUMNS
+    writer = csv.DictWriter(out, fieldnames=names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="dawna-adverse-events.csv"'})

@@ -1,0 +1,201 @@
+"""Treatment pages: the participant's treatment page (plan, cycles, dose levels, calendar, labs
+due, open adverse events), the prescriber's plan form with its live dose calculation, cycle
+starts, the dose-modification proposal and decision, and the iCalendar downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError as PydanticValidationError
+
+from dawna.errors import DawnaError, ValidationError
+from dawna.exports.ical import calendar_ics
+from dawna.i18n import _
+from dawna.rules import regimens as rx
+from dawna.rules.ctcae import LAB_ANALYTES
+from dawna.services import dose_modification, safety, treatment
+from dawna.services.treatment import render as render_message
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.errors import from_pydantic
+from dawna.web.forms import nest
+from dawna.web.security import csrf_protect
+from dawna.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+
+
+def _pairs(form: Any) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value or "-"),
+                              field=field) from None
+
+
+def plan_from_form(form: Any) -> treatment.PlanIn:
+    """Form fields ``measures.*``, ``variants.*``, ``chosen.*`` and ``custom_drugs.N.*`` (days
+    as "1, 8") to a plan."""
+    data = nest([(k, v) for k, v in _pairs(form) if k != "female"], {"custom_drugs"})
+    measures = data.setdefault("measures", {})
+    measures["female"] = form.get("female", "true") != "false"
+    for drug in data.get("custom_drugs", []):
+        raw = str(drug.get("days", ""))
+        try:
+            drug["days"] = [int(x) for x in raw.replace(";", ",").split(",") if x.strip()]
+        except ValueError:
+            raise ValidationError(_("cycle days are whole numbers separated by commas"),
+                                  field="custom_drugs.days") from None
+    try:
+        return treatment.PlanIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise from_pydantic(exc) from exc
+
+
+def _page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudonym: str,
+          error: DawnaError | None = None, status: int = 200, **extra: Any) -> Response:
+    view = treatment.treatment_view(db, settings, user, pseudonym)
+    with db.sessions() as s:
+        from dawna.services.participants import _load_visible
+
+        p = _load_visible(s, user, pseudonym)
+        labs = safety.labs(s, p)
+        events = safety.events_of(s, p)
+        s.expunge_all()
+    context = {"v": view, "labs": labs, "aes": events, "error": error,
+               "analytes": LAB_ANALYTES, "msg": render_message,
+               "deadline": safety.deadline, "outcomes": safety.OUTCOMES,
+               "actions": safety.ACTIONS, **extra}
+    return render(request, "treatment/page.html", context,
+                  status_code=error.status_code if error else status)
+
+
+@router.get("/participants/{pseudonym}/treatment")
+def page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+         pseudonym: str) -> Response:
+    return _page(request, db, settings, user, pseudonym)
+
+
+@router.get("/participants/{pseudonym}/treatment/plan")
+def plan_form(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+              pseudonym: str) -> Response:
+    view = treatment.treatment_view(db, settings, user, pseudonym)
+    return render(request, "treatment/plan.html", {"v": view, "preview": None, "error": None,
+                                                    **_plan_context(view)})
+
+
+def _plan_context(view: treatment.TreatmentView) -> dict[str, Any]:
+    from dawna.protocol import bundled_protocol
+
+    arm = next((a for a in bundled_protocol().arms if a.id == view.arm), None)
+    return {"arm": arm, "stored": view.plan}
+
+
+@router.post("/participants/{pseudonym}/treatment/plan/preview",
+             dependencies=[Depends(csrf_protect)])
+async def plan_preview(request: Request, db: DbDep, user: CurrentUser,
+                       pseudonym: str) -> Response:
+    form = await request.form()
+    try:
+        preview = treatment.preview_plan(db, user, pseudonym, plan_from_form(form))
+    except DawnaError as error:
+        return render(request, "treatment/_doses.html", {"preview": None, "error": error})
+    return render(request, "treatment/_doses.html", {"preview": preview, "error": None})
+
+
+@router.post("/participants/{pseudonym}/treatment/plan", dependencies=[Depends(csrf_protect)])
+async def plan_save(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                    pseudonym: str) -> Response:
+    form = await request.form()
+    raw_version = str(form.get("version") or "")
+    try:
+        treatment.confirm_plan(db, settings, user, pseudonym, plan_from_form(form),
+                               version=int(raw_version) if raw_version.isdigit() else None,
+                               reason=str(form.get("reason") or "") or None)
+    except DawnaError as error:
+        view = treatment.treatment_view(db, settings, user, pseudonym)
+        return render(request, "treatment/plan.html",
+                      {"v": view, "preview": None, "error": error, "form": dict(form),
+                       **_plan_context(view)}, status_code=error.status_code)
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1",
+                            status_code=303)
+
+
+@router.post("/participants/{pseudonym}/treatment/cycles", dependencies=[Depends(csrf_protect)])
+async def cycle_save(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                     pseudonym: str) -> Response:
+    form = await request.form()
+    data = nest(_pairs(form))
+    try:
+        try:
+            entry = treatment.CycleIn.model_validate(data)
+        except PydanticValidationError as exc:
+            raise from_pydantic(exc) from exc
+        treatment.record_cycle(db, settings, user, pseudonym, entry)
+    except DawnaError as error:
+        return _page(request, db, settings, user, pseudonym, error)
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#cycles",
+                            status_code=303)
+
+
+@router.get("/participants/{pseudonym}/treatment/calendar.ics")
+def calendar_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
+                      pseudonym: str, cycles: int = 6) -> Response:
+    events = treatment.participant_calendar(db, settings, user, pseudonym,
+                                            extra_cycles=max(0, min(cycles, 24)))
+    body = calendar_ics(events, calendar_name=f"DAWNA-FES {pseudonym}",
+                        uid_prefix=f"{pseudonym}-", render=render_message,
+                        tz=settings.site_timezone)
+    return Response(body, media_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="dawna-{pseudonym}.ics"'})
+
+
+@router.get("/treatment/site-calendar.ics")
+def site_calendar_download(db: DbDep, settings: SettingsDep, user: CurrentUser) -> Response:
+    rows = treatment.site_calendar(db, settings, user)
+    events = [rx.CalendarEvent(**{**e.__dict__, "drug": pseudonym}) for pseudonym, e in rows]
+    body = calendar_ics(events, calendar_name=_("DAWNA-FES site calendar"),
+                        uid_prefix="site-", render=render_message, tz=settings.site_timezone)
+    return Response(body, media_type="text/calendar; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="dawna-site.ics"'})
+
+
+@router.get("/participants/{pseudonym}/dose")
+def dose_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+              pseudonym: str) -> Response:
+    view = treatment.treatment_view(db, settings, user, pseudonym)
+    proposals = dose_modification.propose(db, settings, user, pseudonym)
+    return render(request, "treatment/dose.html", {"v": view, "proposals": proposals,
+                                                    "error": None, "Action": rx.Action})
+
+
+@router.post("/participants/{pseudonym}/dose", dependencies=[Depends(csrf_protect)])
+def dose_decide(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                pseudonym: str, drug: Text = "", action: Text = "", reason: Text = "",
+                dose_to: Text = "", decision_date: Text = "") -> Response:
+    try:
+        dose = None
+        if dose_to.strip():
+            try:
+                dose = float(dose_to)
+            except ValueError:
+                raise ValidationError(_("not a number: {value}").format(value=dose_to),
+                                      field="dose_to") from None
+        dose_modification.decide(
+            db, settings, user, pseudonym, drug, action, reason, dose_to=dose,
+            decision_date=_date(decision_date, "decision_date") if decision_date else None)
+    except DawnaError as error:
+        view = treatment.treatment_view(db, settings, user, pseudonym)
+        proposals = dose_modification.propose(db, settings, user, pseudonym)
+        return render(request, "treatment/dose.html",
+                      {"v": view, "proposals": proposals, "error": error, "Action": rx.Action},
+                      status_code=error.status_code)
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#doses",
+                            status_code=303)
