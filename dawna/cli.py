@@ -26,6 +26,7 @@ from dawna.randomization_commands import randomize_command
 from dawna.recist_command import recist
 from dawna.registry_commands import app as registry_app
 from dawna.screen_command import screen
+from dawna.simulate_command import simulate
 from dawna.store.audit import Actor
 from dawna.store.db import Database
 from dawna.store.models import Role
@@ -50,6 +51,7 @@ app.add_typer(registry_app, name="registry")
 app.command("dashboard")(dashboard_command)
 app.command("calendar")(calendar_command)
 app.command("ctcae")(ctcae_command)
+app.command("simulate")(simulate)
 app.add_typer(treatment_app, name="treatment")
 app.add_typer(randomization_app, name="randomization")
 app.command("randomize")(randomize_command)
