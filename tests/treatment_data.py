@@ -1,0 +1,43 @@
+"""A randomized participant with a known arm, for the treatment and safety tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from helpers import PASSWORD, SYSTEM, principal
+from screening_data import eligible_record
+from sqlalchemy import select
+
+from dawna.clock import simulated
+from dawna.config import Settings
+from dawna.services import participants, randomization, screening
+from dawna.services.schemas import ParticipantCreate
+from dawna.store.db import Database
+from dawna.store.models import Allocation
+from dawna.store.uow import UnitOfWork
+
+FACTORS = {"visceral_metastasis": "yes", "cdk46i_setting": "advanced"}
+CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
+
+
+def randomized_to(db: Database, settings: Settings, arm: str, option: str) -> str:
+    """A participant randomized on 2024-03-12, then set to ``arm`` with the regimen ``option``
+    (the allocation list is random; the test needs a known arm)."""
+    pid = participants.register(db, settings, principal(db, "coord_a"), ParticipantCreate(
+        site_code="SITEA", full_name="吴霞", medical_record_number="MRN-4242",
+        consent_date=date(2024, 3, 1), consent_time=time(9, 30),
+        consent_obtained_by="Dr Sun")).pseudonym
+    coord, inv = principal(db, "coord_a"), principal(db, "inv_a")
+    with simulated(datetime(2024, 3, 10, 8, tzinfo=UTC)):
+        screening.save(db, settings, coord, pid, screening.record_from_dict(eligible_record()),
+                       None, None)
+        screening.sign(db, settings, inv, pid, PASSWORD, True)
+    with simulated(datetime(2024, 3, 12, 3, tzinfo=UTC)):
+        randomization.randomize(db, settings, coord, pid, FACTORS, CHOICES)
+    group = "endocrine_therapy" if arm == "A" else "chemotherapy"
+    with UnitOfWork(db, SYSTEM, "test set-up: a known arm") as uow:
+        allocation = uow.session.scalars(select(Allocation)).all()[-1]
+        allocation.arm = arm
+        allocation.regimen = {group: {"arm": arm, "option": option, "label": option}}
+        uow.commit()
+    return pid
