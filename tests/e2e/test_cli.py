@@ -93,6 +93,29 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
                    "--choice", "endocrine_therapy=letrozole", "--choice",
                    "chemotherapy=capecitabine"], db)
     assert refused.returncode == 1 and refused.stderr.startswith("error: participant:")
+    # treatment and safety of a demo participant on treatment at PUMCH
+    import sqlite3
+    from datetime import date
+
+    with sqlite3.connect(db) as conn:
+        (on_treatment,) = conn.execute(
+            "select pseudonym from participant join site on site.id = participant.site_id "
+            "where lower(participant.status) = 'on_treatment' and site.code = 'PUMCH' limit 1").fetchone()
+    shown = run(["treatment", "show", on_treatment, "--as", "investigator", "--format", "json"],
+                db)
+    assert shown.returncode == 0, shown.stderr
+    assert '"status": "on_treatment"' in shown.stdout
+    today = date.today().isoformat()
+    lab = run(["treatment", "lab", on_treatment, "--as", "coordinator", "--test", "ANC",
+               "--value", "0.4", "--unit", "10^9/L", "--lln", "1.8", "--sampled", today], db)
+    assert lab.returncode == 0 and "grade 4" in lab.stdout, lab.stderr
+    proposal = run(["treatment", "dose", on_treatment, "--as", "investigator"], db)
+    assert proposal.returncode == 0 and ("hold_recheck" in proposal.stdout
+                                         or "delay" in proposal.stdout), proposal.stdout
+    listing = run(["treatment", "ae-export", "--as", "monitor"], db)
+    assert listing.stdout.startswith("participant,site,arm,number,term,grade")
+    blind = run(["treatment", "safety", "--as", "reader"], db)
+    assert blind.returncode == 1 and blind.stderr.startswith("error: site:")
 
 
 def test_screen_judges_the_documented_example_without_a_database(tmp_path: Path) -> None:
@@ -236,3 +259,43 @@ def test_registry_export_import_round_trip(tmp_path: Path) -> None:
     refused = run(["registry", "import", str(bad)], db)
     assert refused.returncode == 1
     assert refused.stderr.startswith("error: protocolSection.designModule.phases:")
+
+
+def test_ctcae_grades_a_value_with_its_rule(tmp_path: Path) -> None:
+    import json
+
+    db = tmp_path / "none.sqlite3"
+    # 1000 /mm³ = 1.0 ×10⁹/L: grade 2 (< 1.5 - 1.0), not 3 (CTCAE v5.0)
+    result = run(["ctcae", "ANC", "1000", "/mm3", "--format", "json"], db)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["term"], answer["grade"], answer["value"]) == (
+        "Neutrophil count decreased", 2, 1.0)
+    # ALT 250 U/L against an abnormal baseline 60: 4.17 × baseline, grade 2
+    text = run(["ctcae", "ALT", "250", "U/L", "--uln", "40", "--baseline", "60"], db)
+    assert text.returncode == 0 and "grade 2" in text.stdout and "baseline" in text.stdout
+    bad = run(["ctcae", "ANC", "0.8", "furlongs"], db)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: unit:")
+    assert not db.exists()
+
+
+def test_calendar_of_a_regimen_without_a_database(tmp_path: Path) -> None:
+    import json
+
+    from icalendar import Calendar
+
+    db = tmp_path / "none.sqlite3"
+    args = ["calendar", "--regimen", "A:fulvestrant", "--start", "2024-01-01", "--cycles", "2"]
+    result = run([*args, "--format", "json"], db)
+    assert result.returncode == 0, result.stderr
+    events = json.loads(result.stdout)["events"]
+    fulvestrant = [(e["cycle"], e["day"], e["dose"]) for e in events if e["drug"] == "fulvestrant"]
+    # 500 mg on days 1 and 15 of cycle 1 (loading dose), then day 1 of each 28-day cycle
+    assert fulvestrant == [(1, 1, 500), (1, 15, 500), (2, 1, 500)]
+    dalpiciclib = [e for e in events if e["drug"] == "dalpiciclib"]
+    assert len(dalpiciclib) == 42  # days 1-21 of two cycles
+    ics = run([*args, "--format", "ics"], db)
+    assert len(list(Calendar.from_ical(ics.stdout).walk("VEVENT"))) > 0
+    bad = run(["calendar", "--regimen", "A:nonsense", "--start", "2024-01-01"], db)
+    assert bad.returncode == 1 and "error:" in bad.stderr
+    assert not db.exists()
