@@ -100,7 +100,8 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         (on_treatment,) = conn.execute(
             "select pseudonym from participant join site on site.id = participant.site_id "
-            "where lower(participant.status) = 'on_treatment' and site.code = 'PUMCH' limit 1").fetchone()
+            "where lower(participant.status) = 'on_treatment' and site.code = 'PUMCH' "
+            "limit 1").fetchone()
     shown = run(["treatment", "show", on_treatment, "--as", "investigator", "--format", "json"],
                 db)
     assert shown.returncode == 0, shown.stderr

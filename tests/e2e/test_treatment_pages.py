@@ -68,7 +68,7 @@ def test_cycles_labs_and_the_calendar_download(client_for, pid: str) -> None:  #
     assert ok.status_code == 303
     ics = coord.get(f"{page}/calendar.ics")
     assert ics.headers["content-type"].startswith("text/calendar")
-    events = [c for c in Calendar.from_ical(ics.content).walk("VEVENT")]
+    events = list(Calendar.from_ical(ics.content).walk("VEVENT"))
     starts = {e.decoded("dtstart").isoformat() for e in events}
     # cycle 1 day 1 and day 15 blood counts; the first tumour assessment 8 weeks after
     # randomization (2024-03-12 + 56 days)
