@@ -97,8 +97,13 @@ def finish(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Ra
             if rng.random() < cfg["death_per_contact"]:
                 data.update(vital_status="dead", death_cause="breast cancer",
                             death_date=(contact - timedelta(days=rng.randint(1, 20))).isoformat())
-                if date.fromisoformat(data["death_date"]) <= eot:
-                    data["death_date"] = contact.isoformat()
+                with db.sessions() as s:
+                    person = s.scalars(select(Participant).where(
+                        Participant.pseudonym == pseudonym)).one()
+                    last_visit = lifecycle.latest_visit(s, person) or eot
+                floor = max(eot + timedelta(days=1), last_visit)
+                if date.fromisoformat(data["death_date"]) < floor:
+                    data["death_date"] = min(floor, contact).isoformat()
             with simulated(moment(contact, 16, settings.zone)):
                 follow_up.record_contact(db, settings, who, pseudonym,
                                          follow_up.ContactIn.model_validate(data))

@@ -25,7 +25,7 @@ from dawna.services import dose_modification, safety, treatment, tumour
 from dawna.services.access import Principal
 from dawna.services.demo_time import moment
 from dawna.store.db import Database
-from dawna.store.models import Allocation, Participant
+from dawna.store.models import Allocation, DoseDecision, Participant
 
 __all__ = ["continue_treatment", "start"]
 
@@ -88,38 +88,39 @@ def start(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Ran
     return treated
 
 
-def _lab(db: Database, settings: Settings, who: Principal, pseudonym: str, day: date,
-         analyte: str, value: float, unit: str, lln: float | None, uln: float | None) -> Any:
+def _labs(db: Database, settings: Settings, who: Principal, pseudonym: str, day: date,
+          values: list[tuple[str, float]], ranges: dict[str, Any]) -> list[Any]:
+    """One laboratory report of ``values`` (analyte, value) sampled on ``day``."""
     with simulated(moment(day, 12, settings.zone)):
-        return safety.record_lab(db, settings, who, pseudonym, safety.LabIn(
-            analyte=analyte, value=value, unit=unit, lln=lln, uln=uln, sample_date=day))
+        return safety.record_labs(db, settings, who, pseudonym, [
+            safety.LabIn(analyte=analyte, value=value, unit=ranges[analyte][2],
+                         lln=ranges[analyte][0], uln=ranges[analyte][1], sample_date=day)
+            for analyte, value in values])
 
 
 def _count(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Random,
            who: Principal, pseudonym: str, day: date, grade: int) -> Any:
-    """A blood count whose neutrophils are of ``grade`` (0 = normal)."""
-    ranges = cfg["reference_ranges"]
+    """A blood count whose neutrophils are of ``grade`` (0 = normal); returns the ANC row."""
     anc = {0: rng.uniform(2.0, 5.5), 1: rng.uniform(1.5, 1.79), 2: rng.uniform(1.0, 1.49),
            3: rng.uniform(0.5, 0.99), 4: rng.uniform(0.2, 0.49)}[grade]
-    rows = {}
-    for analyte, value in (("anc", round(anc, 2)),
-                           ("wbc", round(anc + rng.uniform(1.2, 2.5), 2)),
-                           ("platelets", round(rng.uniform(110, 300))),
-                           ("haemoglobin", round(rng.uniform(105, 135)))):
-        lln, uln, unit = ranges[analyte]
-        rows[analyte] = _lab(db, settings, who, pseudonym, day, analyte, value, unit, lln, uln)
-    return rows["anc"]
+    rows = _labs(db, settings, who, pseudonym, day, [
+        ("anc", round(anc, 2)), ("wbc", round(anc + rng.uniform(1.2, 2.5), 2)),
+        ("platelets", round(rng.uniform(110, 300))), ("haemoglobin", round(rng.uniform(105, 135)))],
+        cfg["reference_ranges"])
+    return rows[0]
 
 
 def _chemistry(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Random,
                who: Principal, pseudonym: str, day: date, normal: bool = False) -> None:
     ranges = cfg["reference_ranges"]
+    values = []
     for analyte in ("alt", "ast", "bilirubin", "creatinine"):
-        lln, uln, unit = ranges[analyte]
+        uln = ranges[analyte][1]
         high = not normal and analyte in ("alt", "ast") and rng.random() < cfg[
             "chemistry_abnormal"]
-        value = uln * (rng.uniform(1.1, 2.8) if high else rng.uniform(0.5, 0.9))
-        _lab(db, settings, who, pseudonym, day, analyte, round(value, 1), unit, lln, uln)
+        values.append((analyte, round(uln * (rng.uniform(1.1, 2.8) if high
+                                             else rng.uniform(0.5, 0.9)), 1)))
+    _labs(db, settings, who, pseudonym, day, values, ranges)
 
 
 def _decide(db: Database, settings: Settings, doctor: Principal, pseudonym: str,
@@ -127,9 +128,13 @@ def _decide(db: Database, settings: Settings, doctor: Principal, pseudonym: str,
     """The investigator follows each proposal that changes something, and records "continue"
     or "resume" after a hold or delay; returns the actions."""
     actions = []
-    view = treatment.treatment_view(db, settings, doctor, pseudonym)
-    waiting = {d.drug for d in view.decisions if d.action in ("hold_recheck", "delay")}
-    latest = {d.drug: d.action for d in view.decisions}
+    with db.sessions() as s:
+        rows = s.execute(select(DoseDecision.drug, DoseDecision.action)
+                         .join(Participant, Participant.id == DoseDecision.participant_id)
+                         .where(Participant.pseudonym == pseudonym)
+                         .order_by(DoseDecision.decision_date, DoseDecision.id)).all()
+    latest = dict(rows)
+    waiting = {drug for drug, action in latest.items() if action in ("hold_recheck", "delay")}
     with simulated(moment(day, 13, settings.zone)):
         for p in dose_modification.propose(db, settings, doctor, pseudonym):
             action = p.proposal.action.value

@@ -53,7 +53,7 @@ from dawna.store.uow import UnitOfWork
 
 __all__ = [
     "ACTIONS", "OUTCOMES", "RELATEDNESS", "SERIOUSNESS", "AeIn", "LabIn", "SafetyBoard",
-    "board", "grade_preview", "labs_due", "open_events", "record_ae", "record_lab",
+    "board", "grade_preview", "labs_due", "open_events", "record_ae", "record_lab", "record_labs",
     "report_sae", "update_ae",
 ]
 
@@ -164,47 +164,60 @@ def _baseline(s: Session, p: Participant, key: str, unit: str, before: date) -> 
     return convert(row.value, row.unit, unit, quantity)
 
 
-def _grade(lab: LabIn, baseline: float | None) -> ctcae.LabGrade:
-    try:
-        key = ctcae.analyte_key(lab.analyte)
-        return ctcae.grade_lab(key, lab.value, lab.unit, lln=lab.lln, uln=lab.uln,
-                               baseline=lab.baseline if lab.baseline is not None else baseline)
-    except ctcae.CtcaeError as exc:
-        raise _ctcae_error(exc) from None
-
-
 def grade_preview(lab: LabIn) -> ctcae.LabGrade:
     """The grade of a result as entered (no stored baseline): for the form's live grade."""
-    return _grade(lab, None)
+    try:
+        return ctcae.grade_lab(ctcae.analyte_key(lab.analyte), lab.value, lab.unit,
+                               lln=lab.lln, uln=lab.uln, baseline=lab.baseline)
+    except ctcae.CtcaeError as exc:
+        raise _ctcae_error(exc) from None
 
 
 def record_lab(db: Database, settings: Settings, principal: Principal, pseudonym: str,
                lab: LabIn) -> LabResult:
     """Store a result with its CTCAE grade; ALT, AST, bilirubin and creatinine are graded
     against the participant's stored baseline when it was abnormal (CTCAE v5.0)."""
-    _future(lab.sample_date, local_today(settings.zone), "sample_date")
+    return record_labs(db, settings, principal, pseudonym, [lab])[0]
+
+
+def record_labs(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                results: Sequence[LabIn]) -> list[LabResult]:
+    """Store a laboratory report (one or more results) with their CTCAE grades, all or
+    nothing: one refused result stores none of them."""
+    today = local_today(settings.zone)
+    stored: list[LabResult] = []
     with UnitOfWork(db, actor_of(principal), _("Laboratory result")) as uow:
         s = uow.session
         p = _load(s, principal, pseudonym, Permission.TREATMENT_RECORD)
-        _collecting(s, p, lab.sample_date, "sample_date")
-        try:
-            key = ctcae.analyte_key(lab.analyte)
-        except ctcae.CtcaeError as exc:
-            raise _ctcae_error(exc) from None
-        baseline = None
-        if lab.baseline is None and ctcae.LAB_ANALYTES[key].direction == "increased":
-            baseline = _baseline(s, p, key, lab.unit, lab.sample_date)
-        graded = _grade(lab, baseline)
-        row = LabResult(participant_id=p.id, sample_date=lab.sample_date, analyte=key,
-                        value=lab.value, unit=lab.unit, lln=lab.lln, uln=lab.uln,
-                        baseline=lab.baseline if lab.baseline is not None else baseline,
-                        grade=graded.grade, term=graded.term, rule=str(graded.rule),
-                        recorded_by=principal.username)
-        s.add(row)
+        for i, lab in enumerate(results):
+            prefix = f"results.{i}." if len(results) > 1 else ""
+            _future(lab.sample_date, today, f"{prefix}sample_date")
+            _collecting(s, p, lab.sample_date, f"{prefix}sample_date")
+            try:
+                key = ctcae.analyte_key(lab.analyte)
+            except ctcae.CtcaeError as exc:
+                raise _ctcae_error(exc, prefix) from None
+            baseline = None
+            if lab.baseline is None and ctcae.LAB_ANALYTES[key].direction == "increased":
+                baseline = _baseline(s, p, key, lab.unit, lab.sample_date)
+            try:
+                graded = ctcae.grade_lab(key, lab.value, lab.unit, lln=lab.lln, uln=lab.uln,
+                                         baseline=lab.baseline if lab.baseline is not None
+                                         else baseline)
+            except ctcae.CtcaeError as exc:
+                raise _ctcae_error(exc, prefix) from None
+            row = LabResult(participant_id=p.id, sample_date=lab.sample_date, analyte=key,
+                            value=lab.value, unit=lab.unit, lln=lab.lln, uln=lab.uln,
+                            baseline=lab.baseline if lab.baseline is not None else baseline,
+                            grade=graded.grade, term=graded.term, rule=str(graded.rule),
+                            recorded_by=principal.username)
+            s.add(row)
+            stored.append(row)
         s.flush()
-        s.expunge(row)
+        for row in stored:
+            s.expunge(row)
         uow.commit()
-    return row
+    return stored
 
 
 def labs(s: Session, p: Participant) -> list[LabResult]:
