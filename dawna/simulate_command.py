@@ -135,19 +135,25 @@ def simulate(
         field = OPTION_NAMES.get(exc.field or "", exc.field)
         raise ValidationError(exc.message, field=field) from None
     if plot is not None:
-        plot.write_text(power_curve_svg(
-            report.curve, x_label=_("Hazard ratio (A vs B)"), y_label=_("Power"),
-            simulation_label=_("Simulated (95 % Monte Carlo interval)"),
-            schoenfeld_label=_("Schoenfeld"),
-            target_label=_("{power:.0%} power").format(power=report.power_target),
-            power_target=report.power_target, design_hr=report.hazard_ratio,
-            design_label=_("design HR {hr:.2f}").format(hr=report.hazard_ratio),
-            title=_("{n} patients, {months:g} months accrual").format(
-                n=design.n, months=design.accrual_months)), encoding="utf-8")
+        plot.write_text(curve_svg(report), encoding="utf-8")
     if format is OutputFormat.JSON:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         _print_table(report)
+
+
+def curve_svg(report: DesignReport) -> str:
+    """The power-against-HR curve of ``report`` as SVG, labelled in the current language."""
+    design = report.design
+    return power_curve_svg(
+        report.curve, x_label=_("Hazard ratio (A vs B)"), y_label=_("Power"),
+        simulation_label=_("Simulated (95 % Monte Carlo interval)"),
+        schoenfeld_label=_("Schoenfeld"),
+        target_label=_("{power:.0%} power").format(power=report.power_target),
+        power_target=report.power_target, design_hr=report.hazard_ratio,
+        design_label=_("design HR {hr:.2f}").format(hr=report.hazard_ratio),
+        title=_("{n} patients, {months:g} months accrual").format(
+            n=design.n, months=design.accrual_months))
 
 
 def _run(design: Design, trials: int, seed: int | None, power: float) -> DesignReport:
