@@ -189,10 +189,13 @@ def record_labs(db: Database, settings: Settings, principal: Principal, pseudony
     with UnitOfWork(db, actor_of(principal), _("Laboratory result")) as uow:
         s = uow.session
         p = _load(s, principal, pseudonym, Permission.TREATMENT_RECORD)
+        checked: set[date] = set()
         for i, lab in enumerate(results):
             prefix = f"results.{i}." if len(results) > 1 else ""
             _future(lab.sample_date, today, f"{prefix}sample_date")
-            _collecting(s, p, lab.sample_date, f"{prefix}sample_date")
+            if lab.sample_date not in checked:  # one report: usually one sample date
+                _collecting(s, p, lab.sample_date, f"{prefix}sample_date")
+                checked.add(lab.sample_date)
             try:
                 key = ctcae.analyte_key(lab.analyte)
             except ctcae.CtcaeError as exc:
