@@ -1,0 +1,209 @@
+"""The analysis data sets (ADSL, ADTTE, ADRS, ADAE and their definitions) of the randomized
+participants at the user's sites, as of a data cut-off: loaded from the store and the services
+that derive clinical results (``tumour`` for RECIST 1.1, ``pet`` for the FES/FDG reads), turned
+into plain records and handed to the pure derivations of ``dawna.analysis.adam``.
+
+Rules: the data sets show the allocated arm, so they need ``treatment.view`` (statisticians,
+monitors, investigators, coordinators; not imaging readers, who are kept blind to the arm);
+only sites where the user holds it are included. Dates are site-local (the randomization time
+converted to the site's zone). The cut-off defaults to today at the site; participants
+randomized after it, and every event, assessment, contact, cycle, sample or adverse event dated
+after it, are left out. RECIST responses are re-derived from the assessments on or before the
+cut-off (a later confirmation or a later confirmed equivocal lesion must not change what was
+known at the cut-off). The baseline FES/FDG covariates are those of the latest read study of
+each tracer scanned on or before randomization. Tumour assessment schedule for PFS censoring:
+the protocol file's ``tumour_assessment_interval_weeks`` and ``tumour_assessment_window_days``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from dawna.analysis.adam import (
+    AdamData,
+    AdverseEventRecord,
+    BestResponseRecord,
+    ContactRecord,
+    PetRecord,
+    ResponseRecord,
+    Schedule,
+    StatusRecord,
+    SubjectRecord,
+    derive,
+)
+from dawna.clock import local_today
+from dawna.config import Settings
+from dawna.errors import PermissionDenied
+from dawna.i18n import _
+from dawna.protocol import bundled_protocol
+from dawna.rules.pet import summarize
+from dawna.services import pet, tumour
+from dawna.services.access import Permission, Principal
+from dawna.store.db import Database
+from dawna.store.models import (
+    AdverseEvent,
+    Allocation,
+    FollowUpContact,
+    LabResult,
+    Participant,
+    Screening,
+    Site,
+    StatusEvent,
+    TreatmentCycle,
+    TreatmentPlan,
+)
+
+__all__ = ["analysis_data", "schedule"]
+
+
+def _sites(principal: Principal) -> list[int]:
+    sites = principal.sites_with(Permission.TREATMENT_VIEW)
+    if not sites:
+        raise PermissionDenied(_("your roles do not allow the analysis data sets, which show "
+                                 "the allocated arm ({permission})").format(
+            permission=Permission.TREATMENT_VIEW.value), field="site")
+    return sites
+
+
+def schedule() -> Schedule:
+    """The tumour assessment schedule of the protocol file (interval and window, in days)."""
+    protocol = bundled_protocol()
+    return Schedule(
+        interval_days=round(protocol.setting_number("tumour_assessment_interval_weeks") * 7),
+        window_days=round(protocol.setting_number("tumour_assessment_window_days")))
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[row.participant_id].append(row)
+    return out
+
+
+def _ae(row: AdverseEvent) -> AdverseEventRecord:
+    return AdverseEventRecord(
+        number=row.number, term=row.term, grade=row.grade, start=row.start_date,
+        stop=row.stop_date, serious=row.serious,
+        related=any(v == "related" for v in (row.relatedness or {}).values()),
+        action=row.action_taken, outcome=row.outcome)
+
+
+def _contact(row: FollowUpContact) -> ContactRecord:
+    starts = tuple(d for d in (_date(t.get("start_date")) for t in row.subsequent_therapy or [])
+                   if d is not None)
+    return ContactRecord(on=row.contact_date, vital_status=row.vital_status,
+                         death_date=row.death_date, therapy_starts=starts)
+
+
+def _store_records(db: Database, settings: Settings, sites: list[int],
+                   cutoff: date) -> list[SubjectRecord]:
+    """Everything but the tumour and PET results, in one read of the store."""
+    labels = {arm.id: arm.label for arm in bundled_protocol().arms}
+    with db.sessions() as s:
+        people = [(p, a, code) for p, a, code in s.execute(
+            select(Participant, Allocation, Site.code)
+            .join(Allocation, Allocation.participant_id == Participant.id)
+            .join(Site, Site.id == Participant.site_id)
+            .where(Participant.site_id.in_(sites))
+            .order_by(Participant.pseudonym)).tuples()
+            if a.randomized_at.astimezone(settings.zone).date() <= cutoff]
+        ids = [p.id for p, _a, _c in people]
+
+        def rows(model: Any, *order: Any) -> dict[int, list[Any]]:
+            return _grouped(s.scalars(select(model).where(model.participant_id.in_(ids))
+                                      .order_by(*order)))
+
+        screening = {r.participant_id: r.record for r in s.scalars(
+            select(Screening).where(Screening.participant_id.in_(ids)))}
+        plans = {r.participant_id: r.regimen_id for r in s.scalars(
+            select(TreatmentPlan).where(TreatmentPlan.participant_id.in_(ids)))}
+        events = rows(StatusEvent, StatusEvent.event_date, StatusEvent.id)
+        contacts = rows(FollowUpContact, FollowUpContact.contact_date, FollowUpContact.id)
+        cycles = rows(TreatmentCycle, TreatmentCycle.cycle)
+        labs = rows(LabResult, LabResult.sample_date, LabResult.id)
+        aes = rows(AdverseEvent, AdverseEvent.number)
+        out = []
+        for p, a, code in people:
+            record = screening.get(p.id) or {}
+            out.append(SubjectRecord(
+                pseudonym=p.pseudonym, site=code, arm=a.arm, arm_label=labels.get(a.arm, a.arm),
+                randomized=a.randomized_at.astimezone(settings.zone).date(),
+                factors={str(k): str(v) for k, v in (a.factors or {}).items()},
+                regimen=plans.get(p.id, ""),
+                date_of_birth=_date(record.get("date_of_birth")),
+                menopausal_status=record.get("menopausal_status"),
+                events=tuple(StatusRecord(e.event, e.event_date, e.reason)
+                             for e in events[p.id]),
+                cycle_starts=tuple(c.start_date for c in cycles[p.id]),
+                lab_dates=tuple(x.sample_date for x in labs[p.id]),
+                contacts=tuple(_contact(c) for c in contacts[p.id]),
+                adverse_events=tuple(_ae(x) for x in aes[p.id])))
+    return out
+
+
+def _tumour(db: Database, settings: Settings, principal: Principal, subject: SubjectRecord,
+            cutoff: date) -> dict[str, Any]:
+    view = tumour.get(db, settings, principal, subject.pseudonym)
+    if view.baseline is None or view.baseline.date > cutoff:
+        return {}
+    kept = [a.assessment for a in view.assessments if a.assessment.date <= cutoff]
+    result = view.result
+    if result is None or len(kept) < len(view.assessments):
+        result = tumour._evaluate(view.baseline, kept, view.reference_date)
+    return {
+        "responses": tuple(ResponseRecord(t.date, t.adt, t.overall, t.change_from_baseline_pct)
+                           for t in result.timepoints),
+        "progression_date": result.progression_date,
+        "bor": BestResponseRecord(result.confirmed.response, result.confirmed.date),
+        "ubor": BestResponseRecord(result.unconfirmed.response, result.unconfirmed.date)}
+
+
+def _pet(db: Database, principal: Principal, subject: SubjectRecord) -> PetRecord:
+    view = pet.get(db, principal, subject.pseudonym)
+
+    def baseline(tracer: str) -> pet.StudyView | None:
+        read = [v for v in view.studies if v.study.tracer == tracer and v.status == "read"
+                and v.study.scan_date <= subject.randomized]
+        return max(read, key=lambda v: (v.study.scan_date, v.id)) if read else None
+
+    fes, fdg = baseline("FES"), baseline("FDG")
+    suvmax = max((x.suvmax for x in fdg.study.lesions), default=None) if fdg else None
+    if fes is None:
+        return PetRecord("not_read", fdg_suvmax=suvmax)
+    summary = summarize(fes.study, fdg.study if fdg else None, pet.thresholds())
+    not_evaluable = sum(1 for f, _g in summary.calls.values()
+                        if f is not None and f.status == "not_evaluable")
+    return PetRecord(summary.heterogeneity or "not_evaluable", positive=summary.er_positive,
+                     negative=summary.lesions_read - summary.er_positive,
+                     not_evaluable=not_evaluable, fdg_suvmax=suvmax)
+
+
+def analysis_data(db: Database, settings: Settings, principal: Principal, *,
+                  cutoff: date | None = None) -> AdamData:
+    """ADSL, ADTTE, ADRS, ADAE and the definitions table of the randomized participants at the
+    sites where the user holds ``treatment.view``, as of ``cutoff`` (default: today at the
+    site). No randomized participant: empty data sets with every column."""
+    sites = _sites(principal)
+    cut = cutoff or local_today(settings.zone)
+    subjects = []
+    for subject in _store_records(db, settings, sites, cut):
+        extra = _tumour(db, settings, principal, subject, cut)
+        subjects.append(replace(subject, **extra, pet=_pet(db, principal, subject)))
+    return derive(subjects, cut, schedule())
