@@ -111,7 +111,10 @@ def db_current() -> None:
 @app.command()
 def demo(if_empty: Annotated[bool, typer.Option(
         "--if-empty", help="Do nothing (and succeed) when the database already holds data.")]
-         = False) -> None:
+         = False,
+         participants: Annotated[int | None, typer.Option(
+             help="Register this many participants in all (default: the configuration's, "
+                  "about 134 for 80 randomized).", show_default=False)] = None) -> None:
     """Fill an empty database with the simulated demo trial (dawna/demo/trial.yaml)."""
     from dawna.services import demo as demo_service
 
@@ -120,12 +123,13 @@ def demo(if_empty: Annotated[bool, typer.Option(
     if if_empty and not demo_service.is_empty(db):
         console.print(_("database already holds data; demo not loaded"))
         return
-    cfg = demo_service.demo_config()
+    cfg = demo_service.scaled_config(participants)
     total = sum(s["participants"] for s in cfg["sites"])
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console) as progress:
         task = progress.add_task(_("Registering simulated participants"), total=total)
-        summary = demo_service.load(db, settings, progress=lambda _p: progress.advance(task))
+        summary = demo_service.load(db, settings, progress=lambda _p: progress.advance(task),
+                                    size=participants)
     table = Table(title=_("Demo logins"))
     for column in (_("User name"), _("Password"), _("Roles")):
         table.add_column(column)

@@ -76,14 +76,28 @@ def _spread_dates(rng: random.Random, start: date, end: date, n: int) -> list[da
     return sorted(start + timedelta(days=rng.randint(0, days)) for _ in range(n))
 
 
+def scaled_config(size: int | None = None) -> dict[str, Any]:
+    """The demo configuration, with the sites' participant counts scaled to ``size`` in total
+    (the same shares; at least one per site) when given: the tests load a smaller trial."""
+    cfg = demo_config()
+    if size is not None:
+        if size < len(cfg["sites"]):
+            raise ValidationError(_("at least one participant per site"), field="participants")
+        total = sum(s["participants"] for s in cfg["sites"])
+        for site in cfg["sites"]:
+            site["participants"] = max(1, round(size * site["participants"] / total))
+    return cfg
+
+
 def load(db: Database, settings: Settings,
-         progress: Callable[[str], None] | None = None) -> DemoSummary:
+         progress: Callable[[str], None] | None = None,
+         size: int | None = None) -> DemoSummary:
     if settings.env == "production":
         raise ValidationError(_("demo data is refused in production"), field="env")
     if not is_empty(db):
         raise ConflictError(_("the database already holds data; demo data goes only into an "
                               "empty database"), field="database")
-    cfg = demo_config()
+    cfg = scaled_config(size)
     rng = random.Random(cfg["seed"])  # noqa: S311 - simulation, not security
     reason = "Simulated demo trial loaded"
     for s in cfg["sites"]:
@@ -111,8 +125,9 @@ def load(db: Database, settings: Settings,
             writer = _holder(users, site_id, Role.COORDINATOR)
             signer = _holder(users, site_id, Role.INVESTIGATOR)
             assert writer is not None, f"demo site {s['code']} needs a coordinator"
-        dates = _spread_dates(rng, date.fromisoformat(str(cfg["accrual_start"])), today,
-                              s["participants"])
+        start = date.fromisoformat(str(cfg["accrual_start"]))
+        accrual_end = min(today, start + timedelta(days=round(30.4375 * cfg["accrual_months"])))
+        dates = _spread_dates(rng, start, accrual_end, s["participants"])
         for i, consent in enumerate(dates):
             name = rng.choice(cfg["family_names"]) + rng.choice(cfg["given_names"])
             phone = _phone(rng)

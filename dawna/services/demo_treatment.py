@@ -78,9 +78,8 @@ def start(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Ran
                 except DawnaError as error:  # a range dose (tamoxifen, capecitabine) to pick
                     if error.field not in ("chosen", "chosen.tamoxifen", "chosen.capecitabine"):
                         raise
-        _chemistry(db, settings, cfg, rng, coordinator, person.pseudonym, person.randomized,
-                   normal=True)
-        _count(db, settings, cfg, rng, coordinator, person.pseudonym, first, 0)
+        _count(db, settings, cfg, rng, coordinator, person.pseudonym, person.randomized, 0,
+               chemistry=True, chemistry_normal=True)
         with simulated(moment(first, 10, settings.zone)):
             treatment.record_cycle(db, settings, coordinator, person.pseudonym,
                                    treatment.CycleIn(cycle=1, start_date=first))
@@ -99,28 +98,24 @@ def _labs(db: Database, settings: Settings, who: Principal, pseudonym: str, day:
 
 
 def _count(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Random,
-           who: Principal, pseudonym: str, day: date, grade: int) -> Any:
-    """A blood count whose neutrophils are of ``grade`` (0 = normal); returns the ANC row."""
+           who: Principal, pseudonym: str, day: date, grade: int, *,
+           chemistry: bool = False, chemistry_normal: bool = False) -> Any:
+    """A blood count whose neutrophils are of ``grade`` (0 = normal), with the chemistry panel
+    in the same report when asked; returns the ANC row."""
+    ranges = cfg["reference_ranges"]
     anc = {0: rng.uniform(2.0, 5.5), 1: rng.uniform(1.5, 1.79), 2: rng.uniform(1.0, 1.49),
            3: rng.uniform(0.5, 0.99), 4: rng.uniform(0.2, 0.49)}[grade]
-    rows = _labs(db, settings, who, pseudonym, day, [
+    values: list[tuple[str, float]] = [
         ("anc", round(anc, 2)), ("wbc", round(anc + rng.uniform(1.2, 2.5), 2)),
-        ("platelets", round(rng.uniform(110, 300))), ("haemoglobin", round(rng.uniform(105, 135)))],
-        cfg["reference_ranges"])
-    return rows[0]
-
-
-def _chemistry(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Random,
-               who: Principal, pseudonym: str, day: date, normal: bool = False) -> None:
-    ranges = cfg["reference_ranges"]
-    values = []
-    for analyte in ("alt", "ast", "bilirubin", "creatinine"):
-        uln = ranges[analyte][1]
-        high = not normal and analyte in ("alt", "ast") and rng.random() < cfg[
-            "chemistry_abnormal"]
-        values.append((analyte, round(uln * (rng.uniform(1.1, 2.8) if high
-                                             else rng.uniform(0.5, 0.9)), 1)))
-    _labs(db, settings, who, pseudonym, day, values, ranges)
+        ("platelets", round(rng.uniform(110, 300))), ("haemoglobin", round(rng.uniform(105, 135)))]
+    if chemistry:
+        for analyte in ("alt", "ast", "bilirubin", "creatinine"):
+            uln = ranges[analyte][1]
+            high = not chemistry_normal and analyte in ("alt", "ast") and rng.random() < cfg[
+                "chemistry_abnormal"]
+            values.append((analyte, round(uln * (rng.uniform(1.1, 2.8) if high
+                                                 else rng.uniform(0.5, 0.9)), 1)))
+    return _labs(db, settings, who, pseudonym, day, values, ranges)[0]
 
 
 def _decide(db: Database, settings: Settings, doctor: Principal, pseudonym: str,
@@ -286,13 +281,10 @@ def continue_treatment(db: Database, settings: Settings, cfg: dict[str, Any],
             if nxt >= min(stop, today):
                 break
             # day-1 count; after severe neutropenia a recheck a week later
-            _chemistry(db, settings, cfg, rng, who, person.pseudonym,
-                       nxt - timedelta(days=1))
-            counts["labs"] += 4
             grade = 0 if open_neutropenia is None else rng.choice([0, 1, 2])
             _count(db, settings, cfg, rng, who, person.pseudonym, nxt - timedelta(days=1),
-                   grade)
-            counts["labs"] += 4
+                   grade, chemistry=True)
+            counts["labs"] += 8
             if open_neutropenia is not None:
                 _close(db, settings, who, person.pseudonym, open_neutropenia,
                        nxt - timedelta(days=1), "Simulated: neutrophils recovered on the "
@@ -321,9 +313,8 @@ def continue_treatment(db: Database, settings: Settings, cfg: dict[str, Any],
                     if nxt >= min(stop, today):
                         break
                     _count(db, settings, cfg, rng, who, person.pseudonym,
-                           nxt - timedelta(days=1), rng.choice([0, 1]))
-                    _chemistry(db, settings, cfg, rng, who, person.pseudonym,
-                               nxt - timedelta(days=1), normal=True)
+                           nxt - timedelta(days=1), rng.choice([0, 1]), chemistry=True,
+                           chemistry_normal=True)
                     counts["labs"] += 8
                     counts["dose_decisions"] += len(_decide(db, settings, doctor,
                                                             person.pseudonym,

@@ -35,7 +35,7 @@ def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     shutil.copy(sqlite_template, target)
     settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
     db = Database(settings.database_url)
-    demo.load(db, settings)
+    demo.load(db, settings, size=32)  # a smaller trial keeps the suite quick
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
                                            port=port, log_level="warning"))

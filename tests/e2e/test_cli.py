@@ -58,7 +58,7 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     current = run(["db", "current"], db)
     head = current.stdout.split("(head: ")[1].rstrip(")\n ")
     assert current.stdout.startswith(head)  # upgraded to the newest migration
-    demo = run(["demo"], db)
+    demo = run(["demo", "--participants", "32"], db)
     assert demo.returncode == 0, demo.stderr
     assert "coordinator" in demo.stdout and "dawna-demo-2026" in demo.stdout
     again = run(["demo"], db)
