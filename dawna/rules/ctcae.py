@@ -262,6 +262,18 @@ _LIMIT_NAMES = {"lln": N_("lower limit of normal (LLN)"),
                 "uln": N_("upper limit of normal (ULN)"), "baseline": N_("baseline value")}
 
 
+def canonical_unit(analyte: str, unit: str) -> str:
+    """``unit`` spelt as dawna stores it (``µmol/L`` -> ``umol/L``, ``IU/L`` -> ``U/L``);
+    :class:`CtcaeError` on the field ``unit`` when the analyte does not have it."""
+    spec = LAB_ANALYTES[analyte_key(analyte)]
+    name = _UNIT_ALIASES.get(unit.strip(), unit.strip()) if isinstance(unit, str) else ""
+    if name not in spec.units:
+        raise CtcaeError("unit", Message(
+            N_("{unit} is not a unit dawna converts for {analyte}; use one of: {units}"),
+            {"unit": repr(unit), "analyte": Message(spec.label), "units": ", ".join(spec.units)}))
+    return name
+
+
 def grade_lab(analyte: str, value: float, unit: str, *, lln: float | None = None,
               uln: float | None = None, baseline: float | None = None) -> LabGrade:
     """The CTCAE v5.0 grade of one laboratory value (rules in the module docstring).

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dawna.clock import local_today
@@ -50,6 +50,7 @@ _LEVEL_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.HOLD_RECH
                                          rx.Action.DISCONTINUE))
 _CHEMO_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.DELAY, rx.Action.REDUCE,
                                          rx.Action.DISCONTINUE))
+_NEUTROPENIA_TERMS = {"Neutrophil count decreased", "Febrile neutropenia"}
 _FEVER_TERMS = ("febrile neutropenia", "fever", "infection", "sepsis")
 
 
@@ -74,7 +75,7 @@ def _since(s: Session, p: Participant, today: date) -> date:
 
 
 def current_toxicities(s: Session, p: Participant, today: date, *,
-                       whole_cycle: bool = False) -> list[rx.Toxicity]:
+                       whole_cycle: bool = False, drug: str | None = None) -> list[rx.Toxicity]:
     """The toxicities a proposal rests on, highest grade of each term: the latest result of
     each laboratory test since the current cycle and the ongoing adverse events; with
     ``whole_cycle`` (the chemotherapy day-1 rule looks back over the last cycle) the worst
@@ -90,7 +91,8 @@ def current_toxicities(s: Session, p: Participant, today: date, *,
         if not whole_cycle or lab.analyte not in latest or latest[lab.analyte].grade < lab.grade:
             latest[lab.analyte] = lab
     events = [ae for ae in safety.events_of(s, p)
-              if ae.stop_date is None or (whole_cycle and ae.stop_date >= since)]
+              if (ae.stop_date is None or (whole_cycle and ae.stop_date >= since))
+              and not (drug is not None and ae.relatedness.get(drug) == "not_related")]
     fever = any(any(word in ae.term.lower() for word in _FEVER_TERMS) for ae in events)
     worst: dict[str, rx.Toxicity] = {}
 
@@ -98,7 +100,7 @@ def current_toxicities(s: Session, p: Participant, today: date, *,
         if grade <= 0:
             return
         tox = rx.Toxicity(term=term, grade=grade, haematological=term in _HAEM_TERMS,
-                          with_fever_or_infection=fever and term in _HAEM_TERMS)
+                          with_fever_or_infection=fever and term in _NEUTROPENIA_TERMS)
         if term not in worst or worst[term].grade < grade:
             worst[term] = tox
 
@@ -123,6 +125,11 @@ def _hold(s: Session, p: Participant, drug: str) -> tuple[list[rx.Toxicity], int
             LabResult.participant_id == p.id, LabResult.sample_date > hold.decision_date,
             LabResult.term.in_(terms)).order_by(LabResult.sample_date, LabResult.id)):
         recovered = lab.grade
+    lab_terms = {a.term for a in ctcae.LAB_ANALYTES.values()}
+    clinical = terms - lab_terms
+    if clinical and recovered is None:  # a clinical cause: its ongoing events say how it is
+        ongoing = [ae.grade for ae in safety.open_events(s, p) if ae.term in clinical]
+        recovered = max(ongoing) if ongoing else 0
     causes = [rx.Toxicity(term=str(t["term"]), grade=int(t["grade"]),
                           haematological=str(t["term"]) in _HAEM_TERMS,
                           with_fever_or_infection=bool(t.get("fever")),
@@ -137,7 +144,11 @@ def _day1_counts(s: Session, p: Participant, since: date) -> tuple[float | None,
             LabResult.participant_id == p.id, LabResult.sample_date >= since,
             LabResult.analyte.in_(("anc", "platelets"))).order_by(LabResult.sample_date,
                                                                   LabResult.id)):
-        out[lab.analyte] = convert(lab.value, lab.unit, "10^9/L", "count")
+        try:
+            out[lab.analyte] = convert(lab.value, ctcae.canonical_unit(lab.analyte, lab.unit),
+                                       "10^9/L", "count")
+        except (ValueError, ctcae.CtcaeError):
+            continue  # not convertible: the grade still counts
     return out.get("anc"), out.get("platelets")
 
 
@@ -149,9 +160,13 @@ def _proposals(s: Session, settings: Settings, p: Participant) -> list[DrugPropo
     levels = _current_levels(s, p)
     gone = _discontinued(s, p)
     held = _held(s, p)
-    toxicities = current_toxicities(s, p, today)
     cycles = _cycles(s, p)
-    cycle_day = (today - cycles[-1].start_date).days + 1 if cycles else None
+    sampled = s.scalar(select(func.max(LabResult.sample_date)).where(
+        LabResult.participant_id == p.id, LabResult.analyte == "anc"))
+    # the cycle day of the latest count (a day-15 count reviewed on day 16 is still day 15)
+    on_day = sampled if sampled is not None and cycles and sampled >= cycles[-1].start_date \
+        else today
+    cycle_day = (on_day - cycles[-1].start_date).days + 1 if cycles else None
     reductions = _reductions(s, p)
     confirmed = {d["drug"]: d for d in plan.doses}
     current_doses = _current_doses(s, p, plan)
@@ -160,10 +175,10 @@ def _proposals(s: Session, settings: Settings, p: Participant) -> list[DrugPropo
         if drug.drug in gone:
             continue
         on_hold = drug.drug in held
-        tox = toxicities
-        if on_hold:
+        tox = current_toxicities(s, p, today, drug=drug.drug)
+        if on_hold and drug.dose_levels:
             causes, _recovered = _hold(s, p, drug.drug)
-            tox = causes or toxicities
+            tox = causes or tox
         if drug.dose_levels:
             level = levels.get(drug.drug, 0)
             proposal = rx.propose_dalpiciclib(tox, level, drug.dose_levels,
@@ -174,8 +189,10 @@ def _proposals(s: Session, settings: Settings, p: Participant) -> list[DrugPropo
             dose_to = drug.dose_levels[target] if target is not None else None
         elif regimen.arm == "B":
             anc, platelets = _day1_counts(s, p, _since(s, p, today))
-            if not on_hold:
-                tox = current_toxicities(s, p, today, whole_cycle=True)
+            # after a delay the recheck is judged on the counts alone: the delay already
+            # carried any reduction its toxicity called for (no second reduction)
+            tox = [] if on_hold else current_toxicities(s, p, today, whole_cycle=True,
+                                                        drug=drug.drug)
             proposal = rx.propose_chemotherapy(tox, reductions_so_far=reductions.get(
                 drug.drug, 0), anc=anc, platelets=platelets)
             level = reductions.get(drug.drug, 0)

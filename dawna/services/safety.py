@@ -161,7 +161,10 @@ def _baseline(s: Session, p: Participant, key: str, unit: str, before: date) -> 
     if row is None or (first is None and row.sample_date >= before):
         return None
     quantity = ctcae.LAB_ANALYTES[key].quantity
-    return convert(row.value, row.unit, unit, quantity)
+    try:
+        return convert(row.value, ctcae.canonical_unit(key, row.unit), unit, quantity)
+    except (ValueError, ctcae.CtcaeError):  # a stored unit dawna cannot convert: no baseline
+        return None
 
 
 def grade_preview(lab: LabIn) -> ctcae.LabGrade:
@@ -198,19 +201,20 @@ def record_labs(db: Database, settings: Settings, principal: Principal, pseudony
                 checked.add(lab.sample_date)
             try:
                 key = ctcae.analyte_key(lab.analyte)
+                unit = ctcae.canonical_unit(key, lab.unit)
             except ctcae.CtcaeError as exc:
                 raise _ctcae_error(exc, prefix) from None
             baseline = None
             if lab.baseline is None and ctcae.LAB_ANALYTES[key].direction == "increased":
-                baseline = _baseline(s, p, key, lab.unit, lab.sample_date)
+                baseline = _baseline(s, p, key, unit, lab.sample_date)
             try:
-                graded = ctcae.grade_lab(key, lab.value, lab.unit, lln=lab.lln, uln=lab.uln,
+                graded = ctcae.grade_lab(key, lab.value, unit, lln=lab.lln, uln=lab.uln,
                                          baseline=lab.baseline if lab.baseline is not None
                                          else baseline)
             except ctcae.CtcaeError as exc:
                 raise _ctcae_error(exc, prefix) from None
             row = LabResult(participant_id=p.id, sample_date=lab.sample_date, analyte=key,
-                            value=lab.value, unit=lab.unit, lln=lab.lln, uln=lab.uln,
+                            value=lab.value, unit=unit, lln=lab.lln, uln=lab.uln,
                             baseline=lab.baseline if lab.baseline is not None else baseline,
                             grade=graded.grade, term=graded.term, rule=str(graded.rule),
                             recorded_by=principal.username)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dawna.clock import local_today
+from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.errors import ConflictError, ProtocolViolation, ValidationError
 from dawna.i18n import _, gettext
@@ -36,6 +36,7 @@ from dawna.store.models import (
     Allocation,
     DoseDecision,
     Participant,
+    StatusEvent,
     TreatmentCycle,
     TreatmentPlan,
 )
@@ -235,11 +236,11 @@ def _dose_rows(regimen: rx.Regimen, doses: Sequence[rx.ComputedDose]) -> list[Do
                     inputs=dict(d.inputs), level=d.level) for d in doses]
 
 
-def _compute(regimen: rx.Regimen, plan: PlanIn,
-             levels: Mapping[str, int] | None = None) -> list[rx.ComputedDose]:
+def _compute(regimen: rx.Regimen, plan: PlanIn, levels: Mapping[str, int] | None = None,
+             factors: Mapping[str, float] | None = None) -> list[rx.ComputedDose]:
     try:
         return rx.compute_doses(regimen, _measures(plan.measures), levels=levels,
-                                chosen=plan.chosen, gfr_cap=_gfr_cap())
+                                chosen=plan.chosen, gfr_cap=_gfr_cap(), factors=factors)
     except rx.DosingError as exc:
         raise _rule_error(exc) from None
 
@@ -285,8 +286,8 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
         custom = [d.model_dump() for d in plan.custom_drugs]
         regimen = _regimen(allocation, plan.variants, custom)
         current = s.scalar(select(TreatmentPlan).where(TreatmentPlan.participant_id == p.id))
-        levels = _current_levels(s, p) if current is not None else None
-        doses = _compute(regimen, plan, levels)
+        levels, factors = _adjustments(s, p, regimen) if current is not None else ({}, {})
+        doses = _compute(regimen, plan, levels, factors)
         rows = _dose_rows(regimen, doses)
         measures = plan.measures.model_dump(mode="json")
         stored = [{"drug": r.drug, "dose": r.dose, "unit": r.unit, "route": r.route,
@@ -311,6 +312,7 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
             current.doses = stored
             current.custom_drugs = custom
             current.confirmed_by = principal.username
+            current.confirmed_at = utcnow()
         uow.commit()
     return PlanPreview(regimen_id=regimen.id, label=regimen.label, arm=regimen.arm,
                        cycle_length_days=regimen.cycle_length_days, doses=rows,
@@ -318,6 +320,29 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
 
 
 # --- dose levels ---------------------------------------------------------------------------------
+
+#: Chemotherapy reduction per step, of the starting dose (site decision; dawna.rules.dosing).
+CHEMO_REDUCTION_PERCENT = 20.0
+
+
+def _adjustments(s: Session, p: Participant,
+                 regimen: rx.Regimen) -> tuple[dict[str, int], dict[str, float]]:
+    """The current dose level of each drug with dose levels, and the current fraction of the
+    starting dose of each other drug reduced (chemotherapy: 20 % of the starting dose per
+    reduction), for re-computing the plan after a change of weight or variant."""
+    current = _current_levels(s, p)
+    levels: dict[str, int] = {}
+    factors: dict[str, float] = {}
+    for drug in regimen.drugs:
+        step = current.get(drug.drug)
+        if step is None:
+            continue
+        if drug.dose_levels:
+            levels[drug.drug] = step
+        elif step:
+            factors[drug.drug] = 1 - CHEMO_REDUCTION_PERCENT * step / 100
+    return levels, factors
+
 
 
 def _current_levels(s: Session, p: Participant) -> dict[str, int]:
@@ -340,7 +365,8 @@ def _current_doses(s: Session, p: Participant, plan: TreatmentPlan) -> dict[str,
     doses = {d["drug"]: float(d["dose"]) for d in plan.doses}
     for d in s.scalars(select(DoseDecision).where(DoseDecision.participant_id == p.id)
                        .order_by(DoseDecision.decision_date, DoseDecision.id)):
-        if d.dose_to is not None and d.drug in doses:
+        # a plan confirmed again after a decision already carries the reduction
+        if d.dose_to is not None and d.drug in doses and d.decided_at >= plan.confirmed_at:
             doses[d.drug] = d.dose_to
     return doses
 
@@ -411,7 +437,8 @@ def record_cycle(db: Database, settings: Settings, principal: Principal, pseudon
             planned = previous.start_date + timedelta(days=regimen.cycle_length_days)
             if entry.start_date < planned:
                 raise ValidationError(
-                    _("cycle {n} cannot start before cycle {m} ends ({date})").format(
+                    _("cycle {n} can start on {date} at the earliest, when cycle {m} is "
+                      "complete").format(
                         n=entry.cycle, m=previous.cycle, date=planned.isoformat()),
                     field="start_date")
         else:
@@ -462,7 +489,7 @@ def _cycle_doses(s: Session, p: Participant, plan: TreatmentPlan, regimen: rx.Re
                 raise ProtocolViolation(_("{drug} was discontinued").format(drug=drug),
                                         field=f"doses.{drug}")
             continue
-        if drug in held and drug not in entry.doses:
+        if drug in held:
             raise ProtocolViolation(_("{drug} is on hold: record the decision to resume "
                                       "first").format(drug=drug), field=f"doses.{drug}")
         base = confirmed.get(drug)
@@ -571,13 +598,19 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
         return regimen, []
     protocol = bundled_protocol()
     actual = {c.cycle: c.start_date for c in cycles}
-    doses = [rx.ComputedDose(drug=d["drug"], dose=float(d["dose"]), unit=str(d["unit"]),
-                             per="administration", formula=Message(str(d.get("formula", ""))),
-                             inputs=dict(d.get("inputs", {})), level=d.get("level"))
-             for d in plan.doses]
-    eot = None
-    if not on_treatment:
-        eot = lifecycle.event_date(s, p, Event.TREATMENT_ENDED)
+    levels = _current_levels(s, p)
+    now = _current_doses(s, p, plan)
+    gone = _discontinued(s, p)
+    doses = []
+    for d in plan.doses:
+        planned = next((x for x in regimen.drugs if x.drug == d["drug"]), None)
+        dose = float(now.get(d["drug"], d["dose"]))
+        if planned is not None and planned.dose_levels and d["drug"] in levels:
+            dose = float(planned.dose_levels[levels[d["drug"]]])
+        doses.append(rx.ComputedDose(drug=d["drug"], dose=dose, unit=str(d["unit"]),
+                                     per="administration", formula=Message(""),
+                                     inputs=dict(d.get("inputs", {})), level=d.get("level")))
+    eot = None if on_treatment else lifecycle.event_date(s, p, Event.TREATMENT_ENDED)
     try:
         events = rx.build_calendar(
             regimen, first, count, randomization_date=randomized_on, actual_starts=actual,
@@ -585,22 +618,51 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
             assessment_interval_weeks=int(protocol.setting_number(
                 "tumour_assessment_interval_weeks")),
             assessment_window_days=int(protocol.setting_number("tumour_assessment_window_days")),
-            assessments_until=eot)
+            assessments_until=_assessments_until(s, settings, p, on_treatment))
     except rx.DosingError as exc:
         raise _rule_error(exc) from None
     given = {c.cycle: {d["drug"]: d for d in c.doses} for c in cycles}
     out = []
     for e in events:
-        if e.kind == "dose" and e.cycle in given and e.drug is not None:
-            row = given[e.cycle].get(e.drug)
-            if row is None:
-                continue  # not given in that cycle (discontinued or held)
-            if row["dose"] != e.dose:
-                e = rx.CalendarEvent(**{**e.__dict__, "dose": float(row["dose"])})
+        if e.kind == "dose" and e.drug is not None:
+            if e.cycle in given:
+                row = given[e.cycle].get(e.drug)
+                if row is None:
+                    continue  # not given in that cycle (discontinued or held)
+                if row["dose"] != e.dose:
+                    e = _with_dose(e, float(row["dose"]))
+            elif e.drug in gone:
+                continue  # discontinued: no future doses
         if eot is not None and e.date > eot and e.kind != "tumour_assessment":
             continue
         out.append(e)
     return regimen, out
+
+
+def _with_dose(e: rx.CalendarEvent, dose: float) -> rx.CalendarEvent:
+    """``e`` with the dose actually given, its label too."""
+    params = dict(e.label.params) if e.label is not None else {}
+    params["amount"] = f"{dose:g} {e.unit or ''}".strip()
+    label = Message(e.label.template, params) if e.label is not None else None
+    return rx.CalendarEvent(**{**e.__dict__, "dose": dose, "label": label})
+
+
+def _assessments_until(s: Session, settings: Settings, p: Participant,
+                       on_treatment: bool) -> date | None:
+    """Tumour assessments continue after the end of treatment until progression (PFS needs
+    them, domain.md §3): up to the end of treatment when it ended at progression, else to the
+    end of the study, or the next interval ahead for a participant still followed."""
+    if on_treatment:
+        return None
+    ended = s.scalar(select(StatusEvent).where(
+        StatusEvent.participant_id == p.id, StatusEvent.event == Event.TREATMENT_ENDED.value))
+    if ended is not None and ended.reason == "progression":
+        return ended.event_date
+    study_end = lifecycle.event_date(s, p, Event.STUDY_ENDED)
+    if study_end is not None:
+        return study_end
+    weeks = int(bundled_protocol().setting_number("tumour_assessment_interval_weeks"))
+    return local_today(settings.zone) + timedelta(weeks=weeks)
 
 
 def _view(s: Session, settings: Settings, principal: Principal,

@@ -354,3 +354,70 @@ def test_treatment_data_is_hidden_from_imaging_readers_and_other_sites(
             safety.board(trial, settings, principal(trial, "reader_a"))
         view = treatment.treatment_view(trial, settings, principal(trial, "monitor_a"), pid)
         assert view.arm == "A" and not view.can_record and not view.can_prescribe
+
+
+def test_a_held_drug_is_not_given_even_when_its_dose_is_entered(trial: Database,
+                                                                settings: Settings) -> None:
+    pid = _arm_a_on_treatment(trial, settings)
+    coord, inv = principal(trial, "coord_a"), principal(trial, "inv_a")
+    with simulated(datetime(2024, 4, 10, 4, tzinfo=UTC)):
+        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
+            cycle=1, start_date=date(2024, 3, 14)))
+        safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="anc", value=0.4, unit="10^9/L", lln=1.8, sample_date=date(2024, 4, 10)))
+        dose_modification.decide(trial, settings, inv, pid, "dalpiciclib", "hold_recheck",
+                                 "grade 4 neutropenia")
+    with simulated(datetime(2024, 4, 17, 4, tzinfo=UTC)), pytest.raises(ProtocolViolation):
+        # the web form fills in the current dose: still refused while on hold
+        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
+            cycle=2, start_date=date(2024, 4, 17), delay_reason="held",
+            doses={"dalpiciclib": 150}))
+    assert _count(trial, TreatmentCycle) == 1
+
+
+def test_a_chemotherapy_delay_with_reduction_is_not_reduced_again_at_the_recheck(
+        trial: Database, settings: Settings) -> None:
+    """Day-1 ANC 0.4 (grade 4): delay a week, the next cycle 20 % lower (551 -> 441 mg,
+    0.8 × 551 = 440.8); at the recheck (ANC 2.5) the proposal is to continue at 441 mg."""
+    pid = randomized_to(trial, settings, "B", "platinum")
+    coord, inv = principal(trial, "coord_a"), principal(trial, "inv_a")
+    with simulated(datetime(2024, 4, 3, 4, tzinfo=UTC)):
+        treatment.confirm_plan(trial, settings, inv, pid, _plan(
+            height_cm=160, weight_kg=64, age_years=60, creatinine_umol_l=80))
+        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
+            cycle=1, start_date=date(2024, 3, 13)))
+        safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="anc", value=0.4, unit="10^9/L", lln=1.8, sample_date=date(2024, 4, 2)))
+        (proposal,) = dose_modification.propose(trial, settings, inv, pid)
+        assert (proposal.proposal.action.value, proposal.dose_to) == ("delay", 441)
+        dose_modification.decide(trial, settings, inv, pid, "carboplatin", "delay",
+                                 "grade 4 neutropenia on day 1")
+    with simulated(datetime(2024, 4, 10, 4, tzinfo=UTC)):
+        safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="anc", value=2.5, unit="10^9/L", lln=1.8, sample_date=date(2024, 4, 9)))
+        (proposal,) = dose_modification.propose(trial, settings, inv, pid)
+        assert (proposal.proposal.action.value, proposal.dose) == ("continue", 441)
+        dose_modification.decide(trial, settings, inv, pid, "carboplatin", "continue",
+                                 "recovered")
+        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
+            cycle=2, start_date=date(2024, 4, 10), delay_reason="neutropenia"))
+        # the prescriber can still change the plan after the reduction (new weight 60 kg):
+        # GFR (140 - 60) × 60 / (72 × 0.905) × 0.85 = 62.6; 6 × 87.6 = 525.6 -> 526; × 0.8
+        changed = treatment.confirm_plan(trial, settings, inv, pid, _plan(
+            height_cm=160, weight_kg=60, age_years=60, creatinine_umol_l=80), version=1,
+            reason="weight measured again")
+        assert changed.doses[0].dose == pytest.approx(0.8 * 526, abs=1)
+        view = treatment.treatment_view(trial, settings, coord, pid)
+    assert view.cycles[-1].doses[0]["dose"] == 441
+
+
+def test_lab_units_are_stored_as_dawna_spells_them(trial: Database, settings: Settings) -> None:
+    pid = _arm_a_on_treatment(trial, settings)
+    coord = principal(trial, "coord_a")
+    with simulated(NOW):
+        first = safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="ALT", value=30, unit="IU/L", uln=40, sample_date=date(2024, 3, 13)))
+        later = safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="ALT", value=130, unit="U/L", uln=40, sample_date=date(2024, 4, 1)))
+    # 130 / 40 = 3.25 × ULN with a normal baseline (30 IU/L = 30 U/L): grade 2
+    assert (first.unit, later.grade, later.baseline) == ("U/L", 2, 30)
