@@ -122,7 +122,7 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
             .join(Allocation, Allocation.participant_id == Participant.id)
             .join(Site, Site.id == Participant.site_id)
             .where(Participant.site_id.in_(sites))
-            .order_by(Participant.pseudonym)).tuples()
+            .order_by(Participant.pseudonym))
             if a.randomized_at.astimezone(settings.zone).date() <= cutoff]
         ids = [p.id for p, _a, _c in people]
 
