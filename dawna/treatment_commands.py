@@ -322,11 +322,13 @@ def dose(pseudonym: str, user: As,
 def safety_command(user: As) -> None:
     """Unreported serious adverse events and what is due this week."""
     db = _db()
-    board = safety.board(db, get_settings(), _principal(db, user))
+    settings = get_settings()
+    board = safety.board(db, settings, _principal(db, user))
     for r in board.sae_unreported:
         state = _("overdue") if r.overdue else _("{h:.1f} h left").format(h=r.hours_left)
         typer.echo(_("SAE {id} #{n} {term}: report by {deadline} ({state})").format(
-            id=r.pseudonym, n=r.number, term=r.term, deadline=r.deadline.isoformat(),
+            id=r.pseudonym, n=r.number, term=r.term,
+            deadline=r.deadline.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z"),
             state=state))
     for row in board.due:
         flag = _("overdue") if row.overdue else ""

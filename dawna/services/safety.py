@@ -46,6 +46,7 @@ from dawna.store.models import (
     Allocation,
     LabResult,
     Participant,
+    Site,
     TreatmentCycle,
     TreatmentPlan,
 )
@@ -390,7 +391,12 @@ def update_ae(db: Database, settings: Settings, principal: Principal, pseudonym:
                                   "{v}); reload it and enter your change again").format(
                 n=number, v=row.version), field="version")
         term, aware = _check_ae(s, settings, p, ae)
-        if row.reported_at is not None and aware != row.aware_at:
+        same = (aware is not None and row.aware_at is not None
+                and aware.replace(second=0, microsecond=0)
+                == row.aware_at.replace(second=0, microsecond=0))
+        if same:
+            aware = row.aware_at  # the form shows minutes: keep the stored time
+        if row.reported_at is not None and not same:
             raise ProtocolViolation(_("the awareness time of a reported serious event cannot "
                                       "change"), field="aware_at")
         row.term, row.grade = term, ae.grade
@@ -475,6 +481,30 @@ class SafetyBoard:
     open_grade3: list[tuple[str, AdverseEvent]]
 
 
+def unreported_saes(db: Database, principal: Principal) -> list[SaeRow]:
+    """Serious adverse events at the user's sites not yet reported, soonest deadline first (one
+    query: the dashboard shows them to everyone who may see treatment data)."""
+    sites = principal.sites_with(Permission.TREATMENT_VIEW)
+    if not sites:
+        return []
+    now = utcnow()
+    out: list[SaeRow] = []
+    with db.sessions() as s:
+        q = (select(AdverseEvent, Participant.pseudonym, Site.code)
+             .join(Participant, Participant.id == AdverseEvent.participant_id)
+             .join(Site, Site.id == Participant.site_id)
+             .where(Participant.site_id.in_(sites), AdverseEvent.serious.is_(True),
+                    AdverseEvent.reported_at.is_(None), AdverseEvent.aware_at.is_not(None)))
+        for ae, pseudonym, code in s.execute(q):
+            limit = deadline(ae)
+            assert limit is not None and ae.aware_at is not None
+            out.append(SaeRow(pseudonym=pseudonym, site_code=code, number=ae.number,
+                              term=ae.term, grade=ae.grade, aware_at=ae.aware_at,
+                              deadline=limit, overdue=now > limit,
+                              hours_left=(limit - now).total_seconds() / 3600))
+    return sorted(out, key=lambda r: r.deadline)
+
+
 def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard:
     """Serious adverse events not yet reported (with the time left on the 24-hour clock) and
     what falls due this week at the user's sites: blood counts, visits, tumour assessments;
@@ -522,6 +552,14 @@ AE_COLUMNS = ["participant", "site", "arm", "number", "term", "grade", "start_da
               "reported_at"]
 
 
+def csv_safe(value: object) -> object:
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting with
+    = + - @ or a tab/return gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def ae_listing(db: Database, principal: Principal) -> list[dict[str, object]]:
     """Every adverse event at the user's sites, one row each, for the CSV listing."""
     sites = treatment_sites(principal)
@@ -544,6 +582,7 @@ def ae_listing(db: Database, principal: Principal) -> list[dict[str, object]]:
                 "action_taken": ae.action_taken, "outcome": ae.outcome,
                 "aware_at": ae.aware_at.isoformat() if ae.aware_at else "",
                 "reported_at": ae.reported_at.isoformat() if ae.reported_at else ""})
+    rows = [{k: csv_safe(v) for k, v in row.items()} for row in rows]
     return rows
 
 

@@ -79,7 +79,7 @@ class CustomDrugIn(BaseModel):
     """One drug of a physician-entered arm B regimen (registry record: "not limited to")."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    drug: str = Field(min_length=2, max_length=60)
+    drug: str = Field(min_length=2, max_length=60, pattern=r"^[A-Za-z][A-Za-z0-9 \-]*$")
     dose: float = Field(gt=0, le=10000)
     unit: Literal["mg", "mg/m2", "AUC mg/mL·min"]
     route: Literal["PO", "IV", "IM", "SC"]
@@ -578,6 +578,7 @@ class TreatmentView:
     can_prescribe: bool
     today: date
     problems: list[str] = field(default_factory=list)
+    physician_entered: bool = False
 
 
 def calendar_events(s: Session, settings: Settings, p: Participant, *,
@@ -708,7 +709,10 @@ def _view(s: Session, settings: Settings, principal: Principal,
         open_aes=safety.open_events(s, p), today=today,
         can_record=principal.can(Permission.TREATMENT_RECORD, p.site_id),
         can_prescribe=principal.can(Permission.DOSE_PRESCRIBE, p.site_id),
-        problems=problems)
+        problems=problems,
+        physician_entered=allocation is not None and any(
+            (choice or {}).get("option") == CUSTOM
+            for choice in (allocation.regimen or {}).values()))
 
 
 def treatment_view(db: Database, settings: Settings, principal: Principal,

@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
-from dawna.services import follow_up, lifecycle, participants, randomization
+from dawna.services import follow_up, lifecycle, participants, randomization, safety
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.errors import from_pydantic
 from dawna.web.present import arm_blinded
@@ -116,7 +116,8 @@ def contact(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUse
 @router.get("/dashboard")
 def dashboard_page(request: Request, db: DbDep, settings: SettingsDep,
                    user: CurrentUser) -> Response:
-    return render(request, "dashboard.html", {"d": follow_up.dashboard(db, settings, user)})
+    return render(request, "dashboard.html", {"d": follow_up.dashboard(db, settings, user),
+                                              "saes": safety.unreported_saes(db, user)})
 
 
 @router.get("/consent-forms")

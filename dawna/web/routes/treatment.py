@@ -16,6 +16,7 @@ from dawna.exports.ical import calendar_ics
 from dawna.i18n import _
 from dawna.rules import regimens as rx
 from dawna.rules.ctcae import LAB_ANALYTES
+from dawna.rules.messages import N_, Message
 from dawna.services import dose_modification, safety, treatment
 from dawna.services.treatment import render as render_message
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -46,7 +47,9 @@ def plan_from_form(form: Any) -> treatment.PlanIn:
     data = nest([(k, v) for k, v in _pairs(form) if k != "female"], {"custom_drugs"})
     measures = data.setdefault("measures", {})
     measures["female"] = form.get("female", "true") != "false"
-    for drug in data.get("custom_drugs", []):
+    # rows without a drug name are the form's empty rows (their selects always send a value)
+    data["custom_drugs"] = [d for d in data.get("custom_drugs", []) if d.get("drug")]
+    for drug in data["custom_drugs"]:
         raw = str(drug.get("days", ""))
         try:
             drug["days"] = [int(x) for x in raw.replace(";", ",").split(",") if x.strip()]
@@ -95,7 +98,7 @@ def _plan_context(view: treatment.TreatmentView) -> dict[str, Any]:
     from dawna.protocol import bundled_protocol
 
     arm = next((a for a in bundled_protocol().arms if a.id == view.arm), None)
-    return {"arm": arm, "stored": view.plan}
+    return {"arm": arm, "stored": view.plan, "custom": view.physician_entered}
 
 
 @router.post("/participants/{pseudonym}/treatment/plan/preview",
@@ -160,7 +163,10 @@ def calendar_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
 @router.get("/treatment/site-calendar.ics")
 def site_calendar_download(db: DbDep, settings: SettingsDep, user: CurrentUser) -> Response:
     rows = treatment.site_calendar(db, settings, user)
-    events = [rx.CalendarEvent(**{**e.__dict__, "drug": pseudonym}) for pseudonym, e in rows]
+    events = [rx.CalendarEvent(**{**e.__dict__, "label": Message(
+        N_("{participant}: {event}"), {"participant": pseudonym,
+                                       "event": e.label or Message(e.kind)})})
+        for pseudonym, e in rows]
     body = calendar_ics(events, calendar_name=_("DAWNA-FES site calendar"),
                         uid_prefix="site-", render=render_message, tz=settings.site_timezone)
     return Response(body, media_type="text/calendar; charset=utf-8", headers={
