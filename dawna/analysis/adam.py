@@ -10,8 +10,7 @@ endpoints guidance, ``docs/domain.md`` §3); RECIST 1.1 (Eisenhauer et al., Eur 
 2009;45:228-247) and ``dawna.rules.recist`` for responses (domain.md §2); CTCAE v5.0 for AE
 grades (domain.md §4); FES categories of domain.md §6. Clinical benefit: CR, PR, or stable
 disease (or Non-CR/Non-PD) lasting at least 24 weeks (168 days) from randomization, as in
-PALOMA-3 (Turner et al., N Engl J Med 2015;373:209-219) and MAINTAIN (Kalinsky et al., J Clin
-Oncol 2023;41:4004-4013).
+PALOMA-3 (Turner et al., N Engl J Med 2015;373:209-219).
 
 Response codes (AVAL of ADRS, ordered best to worst as ``dawna.rules.recist``): CR 1, PR 2,
 SD 3, NON-CR/NON-PD 4, PD 5, NE 6.
@@ -48,11 +47,11 @@ CBR_MIN_DAYS = 168  # 24 weeks
 
 @dataclass(frozen=True)
 class AdamData:
-    adsl: Any       # pd.DataFrame (pandas ships no type information)
-    adtte: Any
-    adrs: Any
-    adae: Any
-    definitions: Any  # DATASET, VARIABLE, LABEL, TYPE ("Char"/"Num"), DERIVATION, SOURCE
+    adsl: pd.DataFrame
+    adtte: pd.DataFrame
+    adrs: pd.DataFrame
+    adae: pd.DataFrame
+    definitions: pd.DataFrame  # DATASET, VARIABLE, LABEL, TYPE ("Char"/"Num"), DERIVATION, SOURCE
     cutoff: date | None = None
 
 
@@ -294,7 +293,7 @@ def _ae_rows(d: _Derived, cutoff: date) -> list[dict[str, Any]]:
     return rows
 
 
-def _frame(rows: list[dict[str, Any]], variables: Sequence[tuple[str, ...]]) -> Any:
+def _frame(rows: list[dict[str, Any]], variables: Sequence[tuple[str, ...]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[v[0] for v in variables])
 
 
@@ -313,7 +312,7 @@ def derive(subjects: Sequence[SubjectRecord], cutoff: date,
         definitions=definitions(), cutoff=cutoff)
 
 
-def definitions() -> Any:
+def definitions() -> pd.DataFrame:
     """One row per variable of each data set: DATASET, VARIABLE, LABEL, TYPE, DERIVATION,
     SOURCE."""
     rows = [(name, *v) for name, variables in (("ADSL", meta.ADSL_VARIABLES),
@@ -325,7 +324,7 @@ def definitions() -> Any:
                                        "SOURCE"])
 
 
-def pfs_frame(adtte: Any, param: str = "PFS") -> Any:
+def pfs_frame(adtte: pd.DataFrame, param: str = "PFS") -> pd.DataFrame:
     """The ADTTE rows of ``param`` as ``dawna.analysis.survival.pfs_summary`` takes them:
     time_months (AVALM), event (1 - CNSR for CNSR 0, else 0), arm (ARMCD), stratum (STRAT1 +
     "/" + STRAT2), fescat (FESCAT)."""
@@ -341,7 +340,7 @@ def pfs_frame(adtte: Any, param: str = "PFS") -> Any:
 GRADES = ("1", "2", "3", "4", "5", "3-5", "ANY")
 
 
-def worst_grade_table(adae: Any, adsl: Any) -> Any:
+def worst_grade_table(adae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """Participants by worst CTCAE grade, per arm, over the safety population (ADSL.SAFFL = Y)
     and treatment-emergent events (TRTEMFL = Y): for "ANY ADVERSE EVENT" and for each term
     (AEDECOD), the number of participants whose worst grade is 1, 2, 3, 4 or 5, is 3 to 5, or

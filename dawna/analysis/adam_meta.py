@@ -146,7 +146,7 @@ ADRS_VARIABLES: tuple[Variable, ...] = (
     ("CBRFL", "Clinical Benefit Flag", "Char",
      "BOR / UBOR rows: Y if AVALC is CR or PR, or an assessment with CR, PR, SD or "
      "NON-CR/NON-PD is at least 168 days (24 weeks) after randomization before any PD",
-     "PALOMA-3 (N Engl J Med 2015;373:209); MAINTAIN (J Clin Oncol 2023;41:4004)"),
+     "PALOMA-3, Turner et al., N Engl J Med 2015;373:209-219"),
 )
 
 ADAE_VARIABLES: tuple[Variable, ...] = (

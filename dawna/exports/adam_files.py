@@ -1,15 +1,17 @@
 """The analysis data sets as files: CSV (UTF-8, ISO dates) and SAS transport version 5 (XPT, the
-format FDA's Study Data Technical Conformance Guide requires for submitted data sets), plus the
-definitions table as CSV.
+format FDA and PMDA require for submitted data sets), plus the definitions table as CSV.
 
 SAS transport v5 limits (SAS Technical Support TS-140, "The record layout of a data set in SAS
-transport (XPORT) format"; FDA Study Data Technical Conformance Guide §3.3.1): data set and
-variable names at most 8 characters, A-Z, 0-9 or _, starting with a letter; data set and
-variable labels at most 40 bytes; character values at most 200 bytes. Lengths are counted in
-UTF-8 bytes, so a Chinese character counts 3. Variables named ``*DT`` are dates (ADaM
-convention): numbers of days since 1960-01-01 with the DATE9. format in XPT, ISO 8601 text in
-CSV. Every check runs on every data set before anything is written; the files are written to a
-temporary folder beside the target and then moved in, so a failure leaves no half-written set.
+transport (XPORT) format"; CDISC knowledge base, "A short history of CDISC and SAS transport
+files"): data set and variable names at most 8 characters, A-Z, 0-9 or _, starting with a
+letter; data set and variable labels at most 40 bytes; character values at most 200 bytes.
+Lengths are counted in UTF-8 bytes, so a Chinese character counts 3 (names and labels here are
+ASCII, as FDA's Study Data Technical Conformance Guide asks; values such as a Chinese AE term
+are written as UTF-8 bytes and read back with ``encoding="utf-8"``). Variables named ``*DT``
+are dates (ADaM convention): numbers of days since 1960-01-01 with the DATE9. format in XPT, ISO
+8601 text in CSV. Every check runs on every data set before anything is written; the files are
+written to a temporary folder inside the target and then moved in, so a failed check or write
+leaves no half-written set.
 With a data cut-off, the XPT header's creation and modification times are set to the cut-off
 date at 00:00:00, so the same data give byte-identical files.
 """
@@ -72,7 +74,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _check_column(df: Any, name: str, column: str) -> None:
+def _check_column(df: pd.DataFrame, name: str, column: str) -> None:
     values = [v for v in df[column].tolist() if not _missing(v)]
     if column.endswith("DT"):
         if not all(_is_date(v) for v in values):
@@ -99,7 +101,7 @@ def _check_column(df: Any, name: str, column: str) -> None:
                 row=row, n=_bytes(text), limit=MAX_VALUE_BYTES))
 
 
-def check_xpt(df: Any, name: str, labels: Mapping[str, str], *,
+def check_xpt(df: pd.DataFrame, name: str, labels: Mapping[str, str], *,
               dataset_label: str = "") -> None:
     """Refuse (:class:`XptCheckError`, naming ``DATASET.VARIABLE`` and the rule) a data set
     that SAS transport v5 cannot hold; see the module docstring for the rules."""
@@ -132,7 +134,7 @@ def _sas_date(value: Any) -> float:
     return math.nan if _missing(value) else float((value - SAS_EPOCH).days)
 
 
-def _for_xpt(df: Any, types: Mapping[str, str]) -> tuple[Any, dict[str, str]]:
+def _for_xpt(df: pd.DataFrame, types: Mapping[str, str]) -> tuple[pd.DataFrame, dict[str, str]]:
     out, formats = pd.DataFrame(index=df.index), {}
     for column in df.columns:
         if column.endswith("DT"):
@@ -147,7 +149,7 @@ def _for_xpt(df: Any, types: Mapping[str, str]) -> tuple[Any, dict[str, str]]:
     return out.reset_index(drop=True), formats
 
 
-def _for_csv(df: Any) -> Any:
+def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     for column in df.columns:
         values = df[column].tolist()
@@ -184,7 +186,7 @@ def _stamp(path: Path, day: date) -> None:
     path.write_bytes(bytes(data))
 
 
-def _labels(definitions: Any, dataset: str) -> tuple[dict[str, str], dict[str, str]]:
+def _labels(definitions: pd.DataFrame, dataset: str) -> tuple[dict[str, str], dict[str, str]]:
     rows = definitions[definitions["DATASET"] == dataset]
     return (dict(zip(rows["VARIABLE"], rows["LABEL"], strict=True)),
             dict(zip(rows["VARIABLE"], rows["TYPE"], strict=True)))

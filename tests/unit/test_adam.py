@@ -105,6 +105,11 @@ def test_pfs_cnsr2_new_anticancer_therapy_before_progression() -> None:
     row = tte(data)
     assert pick(row, "ADT", "AVAL", "CNSR") == (date(2024, 7, 2), 113, 2)
     assert row.CNSDTDSC == "LAST ADEQUATE ASSESSMENT ON OR BEFORE NEW THERAPY"
+    # therapy from 2024-05-01, before the first adequate assessment (SD 2024-07-02): CNSR 2 at
+    # the randomization date, AVAL 1
+    data = derive(subject(responses=(ovr(date(2024, 7, 2), "SD"),), contacts=(
+        ContactRecord(date(2024, 9, 1), "alive", therapy_starts=(date(2024, 5, 1),)),)))
+    assert pick(tte(data), "ADT", "AVAL", "CNSR", "CNSDTDSC") == (R, 1, 2, "RANDOMIZATION DATE")
 
 
 def test_pfs_progression_on_the_day_new_therapy_starts_is_an_event() -> None:

@@ -1,8 +1,8 @@
 """The analysis data sets as files: SAS transport v5 read back with ``pyreadstat.read_xport``
 (names, labels, SAS dates, UTF-8 text), CSV with ISO dates, byte-identical files for the same
-data and cut-off, and the v5 limits (SAS TS-140; FDA Study Data Technical Conformance Guide
-§3.3.1): names ≤ 8, labels ≤ 40 bytes, text ≤ 200 bytes in UTF-8 (a Chinese character is 3
-bytes), refused before anything is written."""
+data and cut-off, and the v5 limits (SAS TS-140; CDISC "A short history of CDISC and SAS
+transport files"): names ≤ 8, labels ≤ 40 bytes, text ≤ 200 bytes in UTF-8 (a Chinese
+character is 3 bytes), refused before anything is written."""
 
 from __future__ import annotations
 
