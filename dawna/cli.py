@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from dawna.analysis_commands import app as analysis_app
+from dawna.analysis_commands import export_app, report
 from dawna.config import get_settings
 from dawna.course_commands import app as course_app
 from dawna.course_commands import dashboard as dashboard_command
@@ -52,6 +54,9 @@ app.command("dashboard")(dashboard_command)
 app.command("calendar")(calendar_command)
 app.command("ctcae")(ctcae_command)
 app.command("simulate")(simulate)
+app.add_typer(analysis_app, name="analysis")
+app.add_typer(export_app, name="export")
+app.command("report")(report)
 app.add_typer(treatment_app, name="treatment")
 app.add_typer(randomization_app, name="randomization")
 app.command("randomize")(randomize_command)

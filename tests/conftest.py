@@ -59,6 +59,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """A SQLite file holding the simulated demo trial scaled to 32 participants, loaded once per
+    test session; tests copy it."""
+    from dawna.services import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(env="test", database_url=f"sqlite:///{path}", secret_key="b" * 40)
+    db = Database(settings.database_url)
+    demo.load(db, settings, size=32)
+    db.dispose()
+    return path
+
+
 def _fresh_pg(template: str) -> Iterator[str]:
     name = f"dawna_t_{uuid.uuid4().hex[:12]}"
     with _pg_admin_conn() as conn:

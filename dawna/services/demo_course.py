@@ -102,8 +102,10 @@ def finish(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Ra
                         Participant.pseudonym == pseudonym)).one()
                     last_visit = lifecycle.latest_visit(s, person) or eot
                 floor = max(eot + timedelta(days=1), last_visit)
-                if date.fromisoformat(data["death_date"]) < floor:
-                    data["death_date"] = min(floor, contact).isoformat()
+                if floor > contact:  # data recorded after this contact: alive at it
+                    data.update(vital_status="alive", death_cause=None, death_date=None)
+                elif date.fromisoformat(data["death_date"]) < floor:
+                    data["death_date"] = floor.isoformat()
             with simulated(moment(contact, 16, settings.zone)):
                 follow_up.record_contact(db, settings, who, pseudonym,
                                          follow_up.ContactIn.model_validate(data))

@@ -36,6 +36,7 @@ from dawna.web.routes import (
     pet,
     public,
     randomization,
+    results,
     safety,
     screening,
     studies,
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
     for module in (public, studies, participants, course, screening, randomization, tumour, pet,
-                   treatment, safety, design, audit, api,
+                   treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment):
         app.include_router(module.router)

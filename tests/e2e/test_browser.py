@@ -15,7 +15,6 @@ import uvicorn
 from playwright.sync_api import expect
 
 from dawna.config import Settings
-from dawna.services import demo
 from dawna.store.db import Database
 from dawna.web.app import create_app
 
@@ -30,12 +29,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+def live_server(tmp_path: Path, demo_template: Path) -> Iterator[str]:
     target = tmp_path / "browser.sqlite3"
-    shutil.copy(sqlite_template, target)
+    shutil.copy(demo_template, target)  # the demo trial, scaled to 32 participants
     settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
     db = Database(settings.database_url)
-    demo.load(db, settings, size=32)  # a smaller trial keeps the suite quick
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
                                            port=port, log_level="warning"))

@@ -117,6 +117,23 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     assert listing.stdout.startswith("participant,site,arm,number,term,grade")
     blind = run(["treatment", "safety", "--as", "reader"], db)
     assert blind.returncode == 1 and blind.stderr.startswith("error: site:")
+    # results: PFS as JSON, the analysis data sets, the report
+    import json
+
+    pfs = run(["analysis", "pfs", "--as", "statistician", "--format", "json"], db)
+    assert pfs.returncode == 0, pfs.stderr
+    summary = json.loads(pfs.stdout)
+    assert set(summary["arms"]) == {"A", "B"} and summary["logrank"]["df"] == 1
+    assert summary["hazard_ratio"]["stratified"] is False
+    out = db.parent / "adam"
+    exported = run(["export", "adam", str(out), "--as", "statistician"], db)
+    assert exported.returncode == 0, exported.stderr
+    assert {p.name for p in out.iterdir()} >= {"adsl.xpt", "adtte.csv", "definitions.csv"}
+    html = db.parent / "report.html"
+    made = run(["report", "--as", "statistician", "--out", str(html)], db)
+    assert made.returncode == 0 and "<svg" in html.read_text(encoding="utf-8")
+    early = run(["analysis", "pfs", "--as", "statistician", "--cutoff", "2023-01-01"], db)
+    assert early.returncode == 1 and early.stderr.startswith("error: data:")
 
 
 def test_screen_judges_the_documented_example_without_a_database(tmp_path: Path) -> None:

@@ -1,0 +1,162 @@
+"""``dawna analysis ...``, ``dawna export adam`` and ``dawna report``: the trial's results from the
+command line, through the same services as the Results page (the named user's sites apply)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dawna.config import get_settings
+from dawna.errors import ValidationError
+from dawna.i18n import _, current_locale, format_local
+from dawna.randomization_commands import _db, _principal
+from dawna.screen_command import OutputFormat
+from dawna.services import report as report_service
+from dawna.services import results
+from dawna.services.analysis_data import analysis_data
+
+app = typer.Typer(help="The trial's results: survival, response, safety.", no_args_is_help=True)
+export_app = typer.Typer(help="Data exports.", no_args_is_help=True)
+console = Console()
+As = Annotated[str, typer.Option("--as", help="User name acting (their sites apply).")]
+Cutoff = Annotated[str | None, typer.Option(help="Data cut-off (YYYY-MM-DD); default today.")]
+
+
+class Transform(StrEnum):
+    LOG = "log"
+    LOG_LOG = "log-log"
+    PLAIN = "plain"
+
+
+def _cutoff(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value),
+                              field="cutoff") from None
+
+
+def _print_survival(data: dict[str, Any], title: str) -> None:
+    table = Table(title=title)
+    for column in (_("Arm"), "n", _("Events"), _("Median"), _("95 % CI")):
+        table.add_column(column)
+
+    def f(x: Any) -> str:
+        return _("NR") if x is None else f"{x:.2f}"
+    for arm, a in data["arms"].items():
+        table.add_row(arm, str(a["n"]), str(a["events"]), f(a["median"]),
+                      f"{f(a['ci_lower'])}–{f(a['ci_upper'])}")
+    console.print(table)
+    lr = data["logrank"]
+    console.print(_("log-rank chi-square {chisq:.3f}, p {p:.4f}").format(**lr), highlight=False)
+    if data.get("logrank_stratified"):
+        console.print(_("stratified log-rank chi-square {chisq:.3f}, p {p:.4f}").format(
+            **data["logrank_stratified"]), highlight=False)
+    for key, label in (("hazard_ratio", _("hazard ratio A vs B")),
+                       ("hazard_ratio_stratified", _("stratified hazard ratio A vs B"))):
+        hr = data.get(key)
+        if hr:
+            console.print(f"{label}: {hr['hr']:.3f} ({hr['ci_lower']:.3f}–{hr['ci_upper']:.3f})",
+                          highlight=False)
+
+
+def _survival(param: str, user: str, fmt: OutputFormat, transform: Transform,
+              cutoff: str | None) -> None:
+    db = _db()
+    data = results.time_to_event(db, get_settings(), _principal(db, user), param=param,
+                                 transform=transform.value,
+                                 cutoff=_cutoff(cutoff))
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        _print_survival(data, param)
+
+
+@app.command()
+def pfs(user: As, format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
+        transform: Annotated[Transform, typer.Option(
+            help="Confidence interval transform of the median (R survfit conf.type).")]
+        = Transform.LOG, cutoff: Cutoff = None) -> None:
+    """Progression-free survival: per arm n, events, median and 95 % CI; log-rank,
+    stratified log-rank, Cox hazard ratio (Efron ties) unstratified and stratified."""
+    _survival("PFS", user, format, transform, cutoff)
+
+
+@app.command("os")
+def overall(user: As,
+            format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
+            transform: Annotated[Transform, typer.Option()] = Transform.LOG,
+            cutoff: Cutoff = None) -> None:
+    """Overall survival, as for PFS."""
+    _survival("OS", user, format, transform, cutoff)
+
+
+@app.command()
+def response(user: As, cutoff: Cutoff = None) -> None:
+    """Objective response and clinical benefit rates per arm (Clopper–Pearson) and the
+    difference A − B (Newcombe), as JSON."""
+    db = _db()
+    adam = analysis_data(db, get_settings(), _principal(db, user), cutoff=_cutoff(cutoff))
+    typer.echo(json.dumps(results.response(adam), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def safety(user: As, cutoff: Cutoff = None) -> None:
+    """Participants by worst CTCAE grade per arm and term, as JSON rows."""
+    db = _db()
+    adam = analysis_data(db, get_settings(), _principal(db, user), cutoff=_cutoff(cutoff))
+    typer.echo(json.dumps(results.safety_table(adam), indent=2, ensure_ascii=False))
+
+
+@export_app.command("adam")
+def export_adam(directory: Annotated[Path, typer.Argument(help="Output folder.")], user: As,
+                cutoff: Cutoff = None) -> None:
+    """ADSL, ADTTE, ADRS, ADAE as CSV and SAS transport v5, and the definitions table."""
+    from dawna.exports.adam_files import write_adam
+
+    db = _db()
+    data = analysis_data(db, get_settings(), _principal(db, user), cutoff=_cutoff(cutoff))
+    for path in write_adam(data, directory):
+        typer.echo(str(path))
+
+
+def render_report(built: report_service.Report, demo: bool) -> str:
+    """The report as one self-contained HTML document (no request needed)."""
+    from dawna.web.templating import templates
+
+    settings = get_settings()
+    template = templates.env.get_template("analysis/report_standalone.html")
+    return template.render(r=built, demo=demo, locale=current_locale(),
+                           localtime=lambda dt: format_local(dt, settings.zone))
+
+
+def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.")]
+           = Path("dawna-report.html"),
+           pdf: Annotated[Path | None, typer.Option(
+               help="Also write a PDF (needs WeasyPrint installed).")] = None,
+           cutoff: Cutoff = None) -> None:
+    """The trial report: CONSORT, baseline, Kaplan–Meier, forest, waterfall, swimmer, spider,
+    response and safety tables, registry results tables."""
+    settings = get_settings()
+    db = _db()
+    built = report_service.build(db, settings, _principal(db, user), cutoff=_cutoff(cutoff))
+    html = render_report(built, settings.env != "production")
+    out.write_text(html, encoding="utf-8")
+    typer.echo(str(out))
+    if pdf is not None:
+        try:
+            import weasyprint  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            raise ValidationError(_("PDF needs WeasyPrint, which is not installed; the HTML "
+                                    "report was written"), field="pdf") from None
+        weasyprint.HTML(string=html).write_pdf(str(pdf))  # pragma: no cover
+        typer.echo(str(pdf))

@@ -1,0 +1,86 @@
+"""The Results page (the trial report in the application), the report as one self-contained
+HTML file, and the analysis data sets as a zip of CSV and SAS transport files."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from datetime import date
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from dawna.errors import DawnaError, ValidationError
+from dawna.exports.adam_files import write_adam
+from dawna.i18n import _
+from dawna.services import report as report_service
+from dawna.services import results
+from dawna.services.analysis_data import analysis_data
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _cutoff(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value),
+                              field="cutoff") from None
+
+
+@router.get("/results")
+def results_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                 cutoff: str | None = None) -> Response:
+    try:
+        built = report_service.build(db, settings, user, cutoff=_cutoff(cutoff))
+    except DawnaError as error:
+        return render(request, "analysis/results.html", {"r": None, "error": error},
+                      status_code=error.status_code)
+    return render(request, "analysis/results.html", {"r": built, "error": None})
+
+
+@router.get("/results/report.html")
+def report_download(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                    cutoff: str | None = None) -> Response:
+    built = report_service.build(db, settings, user, cutoff=_cutoff(cutoff))
+    page = render(request, "analysis/report_standalone.html",
+                  {"r": built, "demo": settings.env != "production"})
+    name = f"dawna-report-{built.cutoff.isoformat()}.html"
+    return Response(bytes(page.body), media_type="text/html; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/results/adam.zip")
+def adam_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
+                  cutoff: str | None = None) -> Response:
+    data = analysis_data(db, settings, user, cutoff=_cutoff(cutoff))
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_adam(data, Path(tmp) / "adam")
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in paths:
+                archive.write(path, path.name)
+    stamp = (data.cutoff or date.today()).isoformat()
+    return Response(buffer.getvalue(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="dawna-adam-{stamp}.zip"'})
+
+
+@router.get("/api/results/pfs", include_in_schema=True)
+def api_pfs(db: DbDep, settings: SettingsDep, user: CurrentUser, cutoff: str | None = None,
+            transform: str = "log", parameter: str = "PFS") -> dict[str, object]:
+    """PFS (or OS with parameter=OS): per arm n, events, median and CI; log-rank, stratified
+    log-rank, Cox HR unstratified and stratified."""
+    if transform not in ("log", "log-log", "plain"):
+        raise ValidationError(_("log, log-log or plain"), field="transform")
+    if parameter not in ("PFS", "OS"):
+        raise ValidationError(_("PFS or OS"), field="parameter")
+    return results.time_to_event(db, settings, user, param=parameter,
+                                 transform=transform,  # type: ignore[arg-type]
+                                 cutoff=_cutoff(cutoff))
+
