@@ -25,7 +25,8 @@ from dawna.store.models import Participant, ParticipantStatus
 def simulate(db: Database, settings: Settings, actor: Actor, rng: random.Random,
              coordinators: dict[int, Principal], accrual_start: date) -> int:
     """The list is generated and taken live a week before accrual starts; each participant is
-    randomized one to five days after the signed eligibility decision (never after now)."""
+    randomized one to five days after the signed eligibility decision (never after now), until
+    the registry record's enrollment (80) is reached."""
     protocol = bundled_protocol()
     cfg = protocol.randomization
     if cfg is None:
@@ -44,7 +45,10 @@ def simulate(db: Database, settings: Settings, actor: Actor, rng: random.Random,
         when = moment(decided + timedelta(days=rng.randint(1, 5)), 11, settings.zone)
         planned.append((when, pseudonym, site_id, view.record))
     done = 0
+    target = protocol.registry.enrollment.count  # 80: the trial stops randomizing there
     for when, pseudonym, site_id, record in sorted(planned, key=lambda p: (p[0], p[1])):
+        if done >= target:
+            break  # later eligible participants stay eligible, not randomized (accrual closed)
         suggested = randomization.suggest_factors(record)
         factors: dict[str, str] = {}
         for f in cfg.factors:
