@@ -147,7 +147,7 @@ def _consort(db: Database, principal: Principal, adam: AdamData,
 
 def _consort_texts() -> dict[str, str]:
     return {"enrolment": _("Enrolment"), "allocation": _("Allocation"),
-            "follow_up": _("Follow-up"), "analysis": _("Analysis"),
+            "follow_up": _("Follow-up"), "analysis": _("Analysis (CONSORT stage)"),
             "assessed": _("Assessed for eligibility (n={n})"),
             "excluded": _("Excluded (n={n})"), "randomized": _("Randomized (n={n})"),
             "allocated": _("Allocated to {arm} (n={n})"),

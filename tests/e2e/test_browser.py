@@ -153,3 +153,31 @@ def test_tumour_follow_up_shows_its_response_live_and_the_spider_plot_loads(  # 
     expect(rows).to_have_count(len(followed["assessments"]) + 1)
     expect(rows.last).to_have_attribute("data-overall", "CR")
     assert errors == []
+
+
+def test_lab_result_is_graded_live_and_the_results_page_draws(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "coordinator")
+    page.fill("input[name=password]", "dawna-demo-2026")
+    page.click("button[type=submit]:not(.link)")
+    page.wait_for_url("**/participants")
+    treated = next(p["pseudonym"] for p in page.request.get(
+        f"{live_server}/api/participants").json() if p["status"] in (
+        "on_treatment", "end_of_treatment", "follow_up", "end_of_study")
+        and page.request.get(f"{live_server}/api/participants/{p['pseudonym']}/treatment")
+        .json()["cycles"])
+    page.goto(f"{live_server}/participants/{treated}/treatment")
+    expect(page.get_by_test_id("cycles").locator("tbody tr").first).to_be_visible()
+    # 700 /mm³ = 0.7 ×10⁹/L: grade 3 (< 1.0 - 0.5, CTCAE v5.0), shown before saving
+    form = page.get_by_test_id("lab-form")
+    form.locator("select[name=analyte]").select_option("anc")
+    form.locator("input[name=unit]").fill("/mm3")
+    form.locator("input[name=lln]").fill("1800")
+    form.locator("input[name=value]").fill("700")
+    expect(page.get_by_test_id("lab-grade")).to_contain_text("grade 3")
+    page.goto(f"{live_server}/results")
+    expect(page.get_by_test_id("km-pfs").locator("svg")).to_be_visible()
+    expect(page.get_by_test_id("consort").locator("svg")).to_be_visible()
+    assert errors == []
