@@ -33,7 +33,7 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import ctcae
 from dawna.rules import regimens as rx
-from dawna.rules.lifecycle import State
+from dawna.rules.lifecycle import Event, State
 from dawna.rules.messages import N_
 from dawna.rules.units import convert
 from dawna.services import lifecycle
@@ -126,6 +126,11 @@ def _collecting(s: Session, p: Participant, on: date, field: str) -> None:
         raise ValidationError(_("{date} is before informed consent ({consent})").format(
             date=on.isoformat(), consent=p.consent_date.isoformat()), field=field)
     lifecycle.require_collecting(s, p, on, field)
+    ended = lifecycle.event_date(s, p, Event.STUDY_ENDED)
+    if ended is not None and on > ended:
+        raise ProtocolViolation(_("the study ended for {id} on {date}; nothing is recorded "
+                                  "after it").format(id=p.pseudonym, date=ended.isoformat()),
+                                field=field)
 
 
 # --- laboratory results --------------------------------------------------------------------------

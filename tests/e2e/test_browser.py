@@ -176,8 +176,11 @@ def test_lab_result_is_graded_live_and_the_results_page_draws(live_server: str, 
     form.locator("input[name=unit]").fill("/mm3")
     form.locator("input[name=lln]").fill("1800")
     form.locator("input[name=value]").fill("700")
+    form.locator("input[name=value]").press("Tab")  # the change event posts the form (HTMX)
     expect(page.get_by_test_id("lab-grade")).to_contain_text("grade 3")
     page.goto(f"{live_server}/results")
-    expect(page.get_by_test_id("km-pfs").locator("svg")).to_be_visible()
-    expect(page.get_by_test_id("consort").locator("svg")).to_be_visible()
+    for figure in ("km-pfs", "consort", "forest"):
+        image = page.get_by_test_id(figure).locator("img")
+        expect(image).to_be_visible()
+        assert image.evaluate("i => i.complete && i.naturalWidth > 0")
     assert errors == []

@@ -100,12 +100,14 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         (on_treatment,) = conn.execute(
             "select pseudonym from participant join site on site.id = participant.site_id "
-            "where lower(participant.status) = 'on_treatment' and site.code = 'PUMCH' "
+            "join treatment_plan on treatment_plan.participant_id = participant.id "
+            "where lower(participant.status) in ('on_treatment', 'end_of_treatment', "
+            "'follow_up') and site.code = 'PUMCH' order by participant.status desc "
             "limit 1").fetchone()
     shown = run(["treatment", "show", on_treatment, "--as", "investigator", "--format", "json"],
                 db)
     assert shown.returncode == 0, shown.stderr
-    assert '"status": "on_treatment"' in shown.stdout
+    assert '"regimen": {' in shown.stdout
     today = date.today().isoformat()
     lab = run(["treatment", "lab", on_treatment, "--as", "coordinator", "--test", "ANC",
                "--value", "0.4", "--unit", "10^9/L", "--lln", "1.8", "--sampled", today], db)
@@ -131,7 +133,8 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} >= {"adsl.xpt", "adtte.csv", "definitions.csv"}
     html = db.parent / "report.html"
     made = run(["report", "--as", "statistician", "--out", str(html)], db)
-    assert made.returncode == 0 and "<svg" in html.read_text(encoding="utf-8")
+    assert made.returncode == 0 and "data:image/svg+xml;base64," in html.read_text(
+        encoding="utf-8")
     early = run(["analysis", "pfs", "--as", "statistician", "--cutoff", "2023-01-01"], db)
     assert early.returncode == 1 and early.stderr.startswith("error: data:")
 

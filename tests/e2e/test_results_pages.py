@@ -63,9 +63,11 @@ def test_report_is_one_self_contained_file(demo_client: TestClient) -> None:
     assert answer.status_code == 200
     assert answer.headers["content-disposition"].startswith("attachment")
     html = answer.text
-    assert html.startswith("<!doctype html>") and "<svg" in html
+    assert html.startswith("<!doctype html>") and "data:image/svg+xml;base64," in html
     # nothing loaded from elsewhere: no scripts, stylesheets or images by URL
-    assert not re.search(r'<(script|link|img)[^>]+(src|href)=', html)
+    assert not re.search(r"<(script|link)\b", html)
+    sources = re.findall(r'<img[^>]+src="([^"]+)"', html)
+    assert sources and all(src.startswith("data:image/svg+xml;base64,") for src in sources)
     assert not re.search(r'(src|href)="(https?:)?//', html)  # XML namespaces name, not load
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -66,7 +66,13 @@ def ae_from_form(form: Any, settings: Any) -> safety.AeIn:
 async def lab_grade(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
     form = await request.form()
     try:
-        graded = safety.grade_preview(lab_from_form(form))
+        data = nest(_pairs(form))
+        data.setdefault("sample_date", date.today().isoformat())  # the grade needs no date
+        try:
+            lab = safety.LabIn.model_validate(data)
+        except PydanticValidationError as exc:
+            raise from_pydantic(exc) from exc
+        graded = safety.grade_preview(lab)
     except DawnaError as error:
         return render(request, "treatment/_lab_grade.html", {"g": None, "error": error})
     return render(request, "treatment/_lab_grade.html", {"g": graded, "error": None,
