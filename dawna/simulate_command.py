@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from dawna.analysis.design import (
-    HR_GRID,
-    Design,
-    DesignReport,
-    design_report,
-    power_curve_svg,
-)
 from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.screen_command import OutputFormat
+
+if TYPE_CHECKING:  # numpy loads only when a simulation runs (every CLI command starts faster)
+    from dawna.analysis.design import Design, DesignReport
 
 __all__ = ["OPTION_NAMES", "simulate"]
 
@@ -126,6 +122,7 @@ def simulate(
         show_default=False)] = None,
 ) -> None:
     """Simulate the trial design: power, events, duration and the detectable hazard ratio."""
+    from dawna.analysis.design import Design
     try:
         design = Design(n=n, median_a_months=median_a, median_b_months=median_b,
                         accrual_months=accrual_months, followup_months=followup_months,
@@ -144,6 +141,8 @@ def simulate(
 
 def curve_svg(report: DesignReport) -> str:
     """The power-against-HR curve of ``report`` as SVG, labelled in the current language."""
+    from dawna.analysis.design import power_curve_svg
+
     design = report.design
     return power_curve_svg(
         report.curve, x_label=_("Hazard ratio (A vs B)"), y_label=_("Power"),
@@ -157,6 +156,8 @@ def curve_svg(report: DesignReport) -> str:
 
 
 def _run(design: Design, trials: int, seed: int | None, power: float) -> DesignReport:
+    from dawna.analysis.design import HR_GRID, design_report
+
     total = trials * (1 + len(HR_GRID))
     if trials < 1 or total < PROGRESS_FROM_TRIALS:
         return design_report(design, trials, seed=seed, power_target=power)

@@ -19,7 +19,6 @@ from rich.table import Table
 
 from dawna.config import get_settings
 from dawna.errors import ValidationError
-from dawna.exports.ical import calendar_ics
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.randomization_commands import _db, _principal
@@ -56,6 +55,8 @@ def _print_events(events: list[rx.CalendarEvent], title: str, fmt: CalendarForma
                               indent=2, ensure_ascii=False))
         return
     if fmt is CalendarFormat.ICS:
+        from dawna.exports.ical import calendar_ics
+
         sys.stdout.write(calendar_ics(events, calendar_name=title, uid_prefix=uid,
                                       render=render, tz=get_settings().site_timezone)
                          .decode("utf-8"))
