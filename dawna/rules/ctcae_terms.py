@@ -30,7 +30,7 @@ from types import MappingProxyType
 
 from dawna.rules.messages import N_
 
-__all__ = ["TERMS", "ClinicalTerm"]
+__all__ = ["OTHER_SPECIFY", "TERMS", "ClinicalTerm"]
 
 
 @dataclass(frozen=True)
@@ -272,4 +272,40 @@ _TABLE = (
 )
 
 #: The terms by their CTCAE v5.0 name (English, exactly as CTCAE spells it).
-TERMS: Mapping[str, ClinicalTerm] = MappingProxyType({t.term: t for t in _TABLE})
+# "Other, specify" (CTCAE v5.0: every system organ class has one): an event no listed term
+# describes, graded by CTCAE's generic grade definitions; the verbatim description is required
+# (dawna.services.safety). The classes below are those of breast-cancer treatment toxicity.
+_GENERIC = MappingProxyType({
+    1: N_("Mild; asymptomatic or mild symptoms; clinical or diagnostic observations only; "
+          "intervention not indicated"),
+    2: N_("Moderate; minimal, local or noninvasive intervention indicated; limiting "
+          "age-appropriate instrumental ADL"),
+    3: N_("Severe or medically significant but not immediately life-threatening; "
+          "hospitalization or prolongation of existing hospitalization indicated; disabling; "
+          "limiting self care ADL"),
+    4: _LIFE_THREATENING,
+    5: N_("Death related to AE"),
+})
+_OTHER = tuple(ClinicalTerm(term, soc, _GENERIC) for term, soc in (
+    (N_("Blood and lymphatic system disorders - Other, specify"), _BLOOD),
+    (N_("Gastrointestinal disorders - Other, specify"), _GI),
+    (N_("General disorders and administration site conditions - Other, specify"), _GENERAL),
+    (N_("Infections and infestations - Other, specify"), _INFECTIONS),
+    (N_("Investigations - Other, specify"), _INVESTIGATIONS),
+    (N_("Metabolism and nutrition disorders - Other, specify"), _METABOLISM),
+    (N_("Musculoskeletal and connective tissue disorder - Other, specify"), _MUSCULOSKELETAL),
+    (N_("Nervous system disorders - Other, specify"), _NERVOUS),
+    (N_("Respiratory, thoracic and mediastinal disorders - Other, specify"),
+     N_("Respiratory, thoracic and mediastinal disorders")),
+    (N_("Skin and subcutaneous tissue disorders - Other, specify"), _SKIN),
+    (N_("Vascular disorders - Other, specify"), _VASCULAR),
+    (N_("Hepatobiliary disorders - Other, specify"), N_("Hepatobiliary disorders")),
+    (N_("Cardiac disorders - Other, specify"), N_("Cardiac disorders")),
+    (N_("Psychiatric disorders - Other, specify"), N_("Psychiatric disorders")),
+    (N_("Renal and urinary disorders - Other, specify"), N_("Renal and urinary disorders")),
+))
+
+#: Terms ending in "Other, specify" need the event described in words.
+OTHER_SPECIFY = " - Other, specify"
+
+TERMS: Mapping[str, ClinicalTerm] = MappingProxyType({t.term: t for t in (*_TABLE, *_OTHER)})

@@ -33,6 +33,7 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import ctcae
 from dawna.rules import regimens as rx
+from dawna.rules.ctcae_terms import OTHER_SPECIFY
 from dawna.rules.lifecycle import Event, State
 from dawna.rules.messages import N_
 from dawna.rules.units import convert
@@ -296,6 +297,9 @@ def _check_ae(s: Session, settings: Settings, p: Participant, ae: AeIn) -> tuple
         ctcae.check_grade(known.term, ae.grade)
     except ctcae.CtcaeError as exc:
         raise _ctcae_error(exc) from None
+    if known.term.endswith(OTHER_SPECIFY) and len((ae.description or "").strip()) < 3:
+        raise ValidationError(_("an \"Other, specify\" term needs the event described in "
+                                "words (CTCAE v5.0)"), field="description")
     _future(ae.start_date, today, "start_date")
     _collecting(s, p, ae.start_date, "start_date")
     if ae.stop_date is not None:

@@ -421,3 +421,22 @@ def test_lab_units_are_stored_as_dawna_spells_them(trial: Database, settings: Se
             analyte="ALT", value=130, unit="U/L", uln=40, sample_date=date(2024, 4, 1)))
     # 130 / 40 = 3.25 × ULN with a normal baseline (30 IU/L = 30 U/L): grade 2
     assert (first.unit, later.grade, later.baseline) == ("U/L", 2, 30)
+
+
+def test_other_specify_terms_need_the_event_in_words(trial: Database,
+                                                    settings: Settings) -> None:
+    """CTCAE v5.0: an event no term describes is reported under its organ class's "Other,
+    specify" term, graded by the generic definitions, with the verbatim description."""
+    pid = _arm_a_on_treatment(trial, settings)
+    coord = principal(trial, "coord_a")
+    term = "Respiratory, thoracic and mediastinal disorders - Other, specify"
+    with simulated(NOW):
+        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
+            cycle=1, start_date=date(2024, 3, 14)))
+        with pytest.raises(ValidationError) as caught:
+            safety.record_ae(trial, settings, coord, pid, _ae(term=term, grade=2,
+                                                              start_date="2024-04-02"))
+        assert caught.value.field == "description"
+        n = safety.record_ae(trial, settings, coord, pid, _ae(
+            term=term, grade=2, start_date="2024-04-02", description="pneumonitis"))
+    assert n == 1
