@@ -234,6 +234,51 @@ def record_labs(db: Database, settings: Settings, principal: Principal, pseudony
     return stored
 
 
+def correct_lab(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                lab_id: int, lab: LabIn, *, version: int, reason: str) -> LabResult:
+    """Correct a stored result (a transcription error, the report re-issued): graded again,
+    the current version and a reason required; the audit trail keeps the old values."""
+    if not reason or len(reason.strip()) < 3:
+        raise ValidationError(_("give the reason for the change"), field="reason")
+    _future(lab.sample_date, local_today(settings.zone), "sample_date")
+    with UnitOfWork(db, actor_of(principal), reason.strip()) as uow:
+        s = uow.session
+        p = _load(s, principal, pseudonym, Permission.TREATMENT_RECORD)
+        row = s.scalar(select(LabResult).where(LabResult.id == lab_id,
+                                               LabResult.participant_id == p.id))
+        if row is None:
+            raise NotFound(_("no such laboratory result of this participant"), field="lab")
+        if row.version != version:
+            raise ConflictError(_("the result was changed by someone else (version {v}); "
+                                  "reload it and enter your change again").format(
+                v=row.version), field="version")
+        _collecting(s, p, lab.sample_date, "sample_date")
+        try:
+            key = ctcae.analyte_key(lab.analyte)
+            unit = ctcae.canonical_unit(key, lab.unit)
+        except ctcae.CtcaeError as exc:
+            raise _ctcae_error(exc) from None
+        baseline = lab.baseline
+        first = _first_dose(s, p)
+        after_first_dose = first is not None and lab.sample_date > first
+        if baseline is None and after_first_dose and \
+                ctcae.LAB_ANALYTES[key].direction == "increased":
+            # a result before the first dose is itself baseline: it is not graded against one
+            baseline = _baseline(s, p, key, unit, lab.sample_date)
+        try:
+            graded = ctcae.grade_lab(key, lab.value, unit, lln=lab.lln, uln=lab.uln,
+                                     baseline=baseline)
+        except ctcae.CtcaeError as exc:
+            raise _ctcae_error(exc) from None
+        row.sample_date, row.analyte, row.value, row.unit = lab.sample_date, key, lab.value, unit
+        row.lln, row.uln, row.baseline = lab.lln, lab.uln, baseline
+        row.grade, row.term, row.rule = graded.grade, graded.term, str(graded.rule)
+        s.flush()
+        s.expunge(row)
+        uow.commit()
+    return row
+
+
 def labs(s: Session, p: Participant) -> list[LabResult]:
     return list(s.scalars(select(LabResult).where(LabResult.participant_id == p.id)
                           .order_by(LabResult.sample_date, LabResult.id)))

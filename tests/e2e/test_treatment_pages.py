@@ -5,6 +5,7 @@ roles (imaging readers stay blind to the arm)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -157,3 +158,24 @@ def test_the_treatment_page_in_chinese(client_for, pid: str) -> None:  # type: i
     page = inv.get(f"/participants/{pid}/treatment")
     assert page.status_code == 200
     assert "Treatment and safety" not in page.text  # the heading is translated
+
+
+def test_a_lab_result_is_corrected_on_its_page(client_for, pid: str) -> None:  # type: ignore[no-untyped-def]
+    _prescribe(client_for("inv_a"), pid)
+    coord = client_for("coord_a")
+    page = f"/participants/{pid}/treatment"
+    assert _post(coord, f"{page}/cycles", {"cycle": "1", "start_date": "2024-03-14"},
+                 page).status_code == 303
+    assert _post(coord, f"/participants/{pid}/labs", {
+        "analyte": "anc", "value": "0.4", "unit": "10^9/L", "lln": "1.8",
+        "sample_date": "2024-03-28"}, page).status_code == 303
+    link = re.search(rf'/participants/{pid}/labs/(\d+)', coord.get(page).text)
+    assert link is not None
+    url = f"/participants/{pid}/labs/{link.group(1)}"
+    form = {"analyte": "anc", "value": "1.4", "unit": "10^9/L", "lln": "1.8",
+            "sample_date": "2024-03-28", "version": "1"}
+    refused = _post(coord, url, form, url)
+    assert refused.status_code == 422 and 'data-field="reason"' in refused.text
+    done = _post(coord, url, {**form, "reason": "transcription error"}, url)
+    assert done.status_code == 303
+    assert "grade 2" in coord.get(url).text

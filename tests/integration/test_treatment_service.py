@@ -440,3 +440,39 @@ def test_other_specify_terms_need_the_event_in_words(trial: Database,
         n = safety.record_ae(trial, settings, coord, pid, _ae(
             term=term, grade=2, start_date="2024-04-02", description="pneumonitis"))
     assert n == 1
+
+
+def test_a_lab_correction_is_graded_again_and_audited(trial: Database,
+                                                     settings: Settings) -> None:
+    pid = _arm_a_on_treatment(trial, settings)
+    coord = principal(trial, "coord_a")
+    with simulated(NOW):
+        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
+            cycle=1, start_date=date(2024, 3, 14)))
+        row = safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="anc", value=0.4, unit="10^9/L", lln=1.8, sample_date=date(2024, 3, 28)))
+        assert row.grade == 4
+        corrected = safety.LabIn(analyte="anc", value=1.4, unit="10^9/L", lln=1.8,
+                                 sample_date=date(2024, 3, 28))
+        with pytest.raises(ValidationError) as caught:
+            safety.correct_lab(trial, settings, coord, pid, row.id, corrected, version=1,
+                               reason="")
+        assert caught.value.field == "reason"
+        with pytest.raises(ValidationError) as caught:  # a bad unit is refused, nothing changes
+            safety.correct_lab(trial, settings, coord, pid, row.id, safety.LabIn(
+                analyte="anc", value=1.4, unit="g/L", lln=1.8, sample_date=date(2024, 3, 28)),
+                version=1, reason="typo")
+        assert caught.value.field == "unit"
+        # 1.4 ×10⁹/L: grade 2 (< 1.5 - 1.0)
+        fixed = safety.correct_lab(trial, settings, coord, pid, row.id, corrected, version=1,
+                                   reason="transcription error: 1.4, not 0.4")
+        assert (fixed.grade, fixed.version) == (2, 2)
+        with pytest.raises(ConflictError):
+            safety.correct_lab(trial, settings, coord, pid, row.id, corrected, version=1,
+                               reason="stale")
+    with trial.sessions() as s:
+        change = s.scalars(select(AuditRecord).where(
+            AuditRecord.table_name == "lab_result", AuditRecord.field == "grade",
+            AuditRecord.action == "update")).one()
+        assert (change.old_value, change.new_value, change.reason) == (
+            "4", "2", "transcription error: 1.4, not 0.4")

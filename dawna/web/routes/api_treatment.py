@@ -125,6 +125,22 @@ def post_lab(pseudonym: str, body: safety.LabIn, db: DbDep, settings: SettingsDe
             "rule": row.rule, "baseline": row.baseline}
 
 
+class LabCorrection(safety.LabIn):
+    version: int
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+@router.put("/participants/{pseudonym}/labs/{lab_id}", dependencies=CSRF)
+def put_lab(pseudonym: str, lab_id: int, body: LabCorrection, db: DbDep, settings: SettingsDep,
+            user: CurrentUser) -> dict[str, Any]:
+    """Correct a result (version and reason required); it is graded again."""
+    lab = safety.LabIn.model_validate(body.model_dump(exclude={"version", "reason"}))
+    row = safety.correct_lab(db, settings, user, pseudonym, lab_id, lab, version=body.version,
+                             reason=body.reason)
+    return {"id": row.id, "analyte": row.analyte, "term": row.term, "grade": row.grade,
+            "rule": row.rule, "baseline": row.baseline, "version": row.version}
+
+
 @router.get("/ctcae/grade")
 def get_grade(analyte: str, value: float, unit: str, user: CurrentUser,
               lln: float | None = None, uln: float | None = None,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError as PydanticValidationError
 
-from dawna.errors import DawnaError, ValidationError
+from dawna.errors import DawnaError, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.rules import ctcae
 from dawna.services import safety, treatment
@@ -87,6 +87,42 @@ async def lab_save(request: Request, db: DbDep, settings: SettingsDep, user: Cur
         safety.record_lab(db, settings, user, pseudonym, lab_from_form(form))
     except DawnaError as error:
         return _page(request, db, settings, user, pseudonym, error, lab_form=dict(form))
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#labs",
+                            status_code=303)
+
+
+@router.get("/participants/{pseudonym}/labs/{lab_id}")
+def lab_edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+             pseudonym: str, lab_id: int) -> Response:
+    return _lab_page(request, db, settings, user, pseudonym, lab_id, None)
+
+
+def _lab_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudonym: str,
+              lab_id: int, error: DawnaError | None) -> Response:
+    view = treatment.treatment_view(db, settings, user, pseudonym)
+    with db.sessions() as s:
+        p = _load_visible(s, user, pseudonym)
+        row = next((x for x in safety.labs(s, p) if x.id == lab_id), None)
+        s.expunge_all()
+    if row is None:
+        raise NotFound(_("no such laboratory result of this participant"), field="lab")
+    return render(request, "treatment/lab.html", {
+        "v": view, "lab": row, "analytes": ctcae.LAB_ANALYTES, "error": error},
+        status_code=error.status_code if error else 200)
+
+
+@router.post("/participants/{pseudonym}/labs/{lab_id}", dependencies=[Depends(csrf_protect)])
+async def lab_correct(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                      pseudonym: str, lab_id: int) -> Response:
+    form = await request.form()
+    raw = str(form.get("version") or "")
+    try:
+        safety.correct_lab(db, settings, user, pseudonym, lab_id,
+                           lab_from_form(form),  # nest() skips version and reason
+                           version=int(raw) if raw.isdigit() else -1,
+                           reason=str(form.get("reason") or ""))
+    except DawnaError as error:
+        return _lab_page(request, db, settings, user, pseudonym, lab_id, error)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#labs",
                             status_code=303)
 
