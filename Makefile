@@ -30,7 +30,7 @@ run: install
 	$(BIN)/dawna serve --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: install
 	$(BIN)/ruff check dawna tests
