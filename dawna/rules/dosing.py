@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHEMOTHERAPY_RULE_SOURCE",
+    "CHEMO_REDUCTION_PERCENT",
     "PALBOCICLIB_LABEL",
     "Action",
     "ComputedDose",
@@ -376,6 +377,11 @@ CHEMOTHERAPY_RULE_SOURCE = (
 )
 
 
+#: Chemotherapy reduction per step, as a percentage of the starting dose [site decision,
+#: domain.md §5 practice: 20-25 % is usual].
+CHEMO_REDUCTION_PERCENT = 20.0
+
+
 class Action(StrEnum):
     CONTINUE = "continue"
     HOLD_RECHECK = "hold_recheck"
@@ -574,7 +580,8 @@ def _is_febrile_neutropenia(tox: Toxicity) -> bool:
 
 
 def propose_chemotherapy(toxicities: Sequence[Toxicity], *, reductions_so_far: int = 0,
-                         reduction_percent: float = 20.0, max_reductions: int = 2,
+                         reduction_percent: float = CHEMO_REDUCTION_PERCENT,
+                         max_reductions: int = 2,
                          anc: float | None = None, platelets: float | None = None,
                          anc_min: float = 1.5, platelets_min: float = 100.0) -> Proposal:
     """The day-1 decision for 21-day chemotherapy (arm B) [site decision, docs/domain.md §5

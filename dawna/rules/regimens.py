@@ -27,6 +27,7 @@ from typing import Literal
 from dawna.protocol import Protocol
 from dawna.protocol.regimen import ChoiceGroup, DrugComponent, Schedule
 from dawna.rules.dosing import (
+    CHEMO_REDUCTION_PERCENT,
     Action,
     ComputedDose,
     DosingError,
@@ -44,6 +45,7 @@ from dawna.rules.dosing import (
 from dawna.rules.messages import N_, Message, number
 
 __all__ = [
+    "CHEMO_REDUCTION_PERCENT",
     "PHYSICIAN_ENTERED",
     "Action",
     "CalendarEvent",

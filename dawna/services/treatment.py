@@ -321,10 +321,6 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
 
 # --- dose levels ---------------------------------------------------------------------------------
 
-#: Chemotherapy reduction per step, of the starting dose (site decision; dawna.rules.dosing).
-CHEMO_REDUCTION_PERCENT = 20.0
-
-
 def _adjustments(s: Session, p: Participant,
                  regimen: rx.Regimen) -> tuple[dict[str, int], dict[str, float]]:
     """The current dose level of each drug with dose levels, and the current fraction of the
@@ -340,7 +336,7 @@ def _adjustments(s: Session, p: Participant,
         if drug.dose_levels:
             levels[drug.drug] = step
         elif step:
-            factors[drug.drug] = 1 - CHEMO_REDUCTION_PERCENT * step / 100
+            factors[drug.drug] = 1 - rx.CHEMO_REDUCTION_PERCENT * step / 100
     return levels, factors
 
 

@@ -156,8 +156,7 @@ def test_cycles_refuse_early_starts_and_unexplained_delays(trial: Database,
             treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
                 cycle=1, start_date=date(2024, 3, 11)))
         assert caught.value.field == "start_date"
-        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
-            cycle=1, start_date=date(2024, 3, 14)))
+        _first_cycle(trial, settings, pid)
         view = treatment.treatment_view(trial, settings, coord, pid)
         assert view.status.value == "on_treatment"
         with pytest.raises(ValidationError) as caught:
@@ -208,8 +207,7 @@ def test_lab_grades_with_unit_conversion_and_abnormal_baseline(trial: Database,
 
         # baseline ALT 60 U/L (ULN 40: abnormal) before the first dose
         lab(analyte="ALT", value=60, unit="U/L", uln=40, sample_date="2024-03-13")
-        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
-            cycle=1, start_date=date(2024, 3, 14)))
+        _first_cycle(trial, settings, pid)
         # 800 /mm³ = 0.8 ×10⁹/L: grade 3 (< 1.0 - 0.5)
         assert lab(analyte="ANC", value=800, unit="/mm3", lln=1800,
                    sample_date="2024-03-28").grade == 3
@@ -230,6 +228,12 @@ def test_lab_grades_with_unit_conversion_and_abnormal_baseline(trial: Database,
         assert _count(trial, LabResult) == before
 
 
+def _first_cycle(db: Database, settings: Settings, pid: str) -> None:
+    """Cycle 1 day 1 on 2024-03-14, two days after randomization, recorded by the coordinator."""
+    treatment.record_cycle(db, settings, principal(db, "coord_a"), pid, treatment.CycleIn(
+        cycle=1, start_date=date(2024, 3, 14)))
+
+
 def _ae(**kw: Any) -> safety.AeIn:
     base: dict[str, Any] = {"relatedness": {"dalpiciclib": "related",
                                             "letrozole": "not_related"},
@@ -242,8 +246,7 @@ def test_adverse_events_rules_corrections_and_the_sae_clock(trial: Database,
     pid = _arm_a_on_treatment(trial, settings)
     coord = principal(trial, "coord_a")
     with simulated(NOW):
-        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
-            cycle=1, start_date=date(2024, 3, 14)))
+        _first_cycle(trial, settings, pid)
         cases: list[tuple[dict[str, Any], str]] = [
             ({"term": "Nausea", "grade": 2, "start_date": "2024-04-02",
               "stop_date": "2024-04-01", "outcome": "recovered"}, "stop_date"),
@@ -305,8 +308,7 @@ def test_grade_4_neutropenia_holds_then_resumes_one_level_lower(trial: Database,
     pid = _arm_a_on_treatment(trial, settings)
     coord, inv = principal(trial, "coord_a"), principal(trial, "inv_a")
     with simulated(datetime(2024, 4, 10, 4, tzinfo=UTC)):
-        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
-            cycle=1, start_date=date(2024, 3, 14)))
+        _first_cycle(trial, settings, pid)
         safety.record_lab(trial, settings, coord, pid, safety.LabIn(
             analyte="anc", value=0.4, unit="10^9/L", lln=1.8, sample_date=date(2024, 4, 10)))
         (proposal,) = dose_modification.propose(trial, settings, coord, pid)
@@ -361,8 +363,7 @@ def test_a_held_drug_is_not_given_even_when_its_dose_is_entered(trial: Database,
     pid = _arm_a_on_treatment(trial, settings)
     coord, inv = principal(trial, "coord_a"), principal(trial, "inv_a")
     with simulated(datetime(2024, 4, 10, 4, tzinfo=UTC)):
-        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
-            cycle=1, start_date=date(2024, 3, 14)))
+        _first_cycle(trial, settings, pid)
         safety.record_lab(trial, settings, coord, pid, safety.LabIn(
             analyte="anc", value=0.4, unit="10^9/L", lln=1.8, sample_date=date(2024, 4, 10)))
         dose_modification.decide(trial, settings, inv, pid, "dalpiciclib", "hold_recheck",
@@ -431,8 +432,7 @@ def test_other_specify_terms_need_the_event_in_words(trial: Database,
     coord = principal(trial, "coord_a")
     term = "Respiratory, thoracic and mediastinal disorders - Other, specify"
     with simulated(NOW):
-        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
-            cycle=1, start_date=date(2024, 3, 14)))
+        _first_cycle(trial, settings, pid)
         with pytest.raises(ValidationError) as caught:
             safety.record_ae(trial, settings, coord, pid, _ae(term=term, grade=2,
                                                               start_date="2024-04-02"))
@@ -447,8 +447,7 @@ def test_a_lab_correction_is_graded_again_and_audited(trial: Database,
     pid = _arm_a_on_treatment(trial, settings)
     coord = principal(trial, "coord_a")
     with simulated(NOW):
-        treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
-            cycle=1, start_date=date(2024, 3, 14)))
+        _first_cycle(trial, settings, pid)
         row = safety.record_lab(trial, settings, coord, pid, safety.LabIn(
             analyte="anc", value=0.4, unit="10^9/L", lln=1.8, sample_date=date(2024, 3, 28)))
         assert row.grade == 4
