@@ -35,6 +35,7 @@ from dawna.store.models import Role
 from dawna.treatment_commands import app as treatment_app
 from dawna.treatment_commands import calendar as calendar_command
 from dawna.treatment_commands import ctcae_command
+from dawna.validation import from_pydantic
 
 app = typer.Typer(help="dawna: the DAWNA-FES (NCT05861830) trial software.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -73,9 +74,7 @@ def _database() -> Database:
 
 
 def _pydantic(exc: PydanticValidationError) -> ValidationError:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "input"
-    return ValidationError(str(first["msg"]).removeprefix("Value error, "), field=field)
+    return from_pydantic(exc)
 
 
 @app.command()

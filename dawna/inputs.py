@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.rules.screening_record import dotted
+from dawna.validation import from_pydantic
 
 __all__ = ["dotted", "first_error", "read_json_object"]
 
@@ -41,15 +42,6 @@ def read_json_object(file: Path, what: str) -> dict[str, Any]:
 
 
 def first_error(exc: PydanticValidationError, root: str = "record") -> ValidationError:
-    """The first problem of a pydantic error as a ValidationError naming its path."""
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = _("unknown field")
-    elif first["type"] == "missing":
-        message = _("required field is missing")
-    if len(errors) > 1:
-        message = _("{message} ({count} more problems)").format(message=message,
-                                                             count=len(errors) - 1)
-    return ValidationError(message, field=dotted(tuple(first["loc"])) or root)
+    """The first problem of a pydantic error as a ValidationError naming its path (the one
+    converter, :func:`dawna.validation.from_pydantic`, counting the other problems)."""
+    return from_pydantic(exc, root=root, count_more=True)

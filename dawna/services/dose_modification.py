@@ -25,7 +25,7 @@ from dawna.rules.lifecycle import State
 from dawna.rules.units import convert
 from dawna.services import safety
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, actor_of
+from dawna.services.participants import actor_of, load_visible
 from dawna.services.treatment import (
     _allocation,
     _current_doses,
@@ -223,7 +223,7 @@ def propose(db: Database, settings: Settings, principal: Principal,
             pseudonym: str) -> list[DrugProposal]:
     """The proposal for each drug with a protocol modification rule."""
     with db.sessions() as s:
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.TREATMENT_VIEW, p.site_id)
         return _proposals(s, settings, p)
 
@@ -246,7 +246,7 @@ def decide(db: Database, settings: Settings, principal: Principal, pseudonym: st
                               field="action") from None
     with UnitOfWork(db, actor_of(principal), reason.strip()) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.DOSE_PRESCRIBE, p.site_id)
         if State(p.status) is not State.ON_TREATMENT:
             raise ProtocolViolation(_("dose decisions are made on treatment; {id} is {status}")

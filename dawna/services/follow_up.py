@@ -27,7 +27,7 @@ from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import Event, State
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, _public, actor_of
+from dawna.services.participants import actor_of, load_visible, public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.store.db import Database
 from dawna.store.models import Consent, FollowUpContact, Participant, StatusEvent
@@ -150,7 +150,7 @@ def _course(s: Session, p: Participant, principal: Principal) -> CourseView:
     active = status not in (State.END_OF_STUDY, State.SCREEN_FAILED, State.PRE_SCREENING)
     eot = _eot_date(events)
     return CourseView(
-        participant=_public(p), status=status, events=events, consents=consents,
+        participant=public_summary(p), status=status, events=events, consents=consents,
         contacts=contacts, latest_version=latest,
         needs_reconsent=bool(active and consents and latest
                              and consents[-1].version != latest),
@@ -161,7 +161,7 @@ def _course(s: Session, p: Participant, principal: Principal) -> CourseView:
 
 def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
     with db.sessions() as s:
-        return _course(s, _load_visible(s, principal, pseudonym), principal)
+        return _course(s, load_visible(s, principal, pseudonym), principal)
 
 
 def record_contact(db: Database, settings: Settings, principal: Principal, pseudonym: str,
@@ -173,7 +173,7 @@ def record_contact(db: Database, settings: Settings, principal: Principal, pseud
                                 "future").format(today=today), field="contact_date")
     with UnitOfWork(db, actor_of(principal), _("Survival follow-up contact")) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         status = State(p.status)
         if status not in (State.END_OF_TREATMENT, State.FOLLOW_UP):

@@ -24,7 +24,7 @@ from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import Event, State, TransitionRefused, check_event_date, target_state
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, actor_of
+from dawna.services.participants import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     Consent,
@@ -190,7 +190,7 @@ def record_consent(db: Database, settings: Settings, principal: Principal, pseud
                               field="obtained_by")
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         form = _check_version(s, version, signed_on)
         latest = s.scalars(select(Consent).where(Consent.participant_id == p.id)
@@ -235,7 +235,7 @@ def _move(db: Database, settings: Settings, principal: Principal, pseudonym: str
     today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), audit_reason) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         for event, reason in steps:
             apply_event(s, p, event, on, principal.username, today, reason, detail)
@@ -267,7 +267,7 @@ def end_treatment(db: Database, settings: Settings, principal: Principal, pseudo
         steps.append((Event.STUDY_ENDED, "withdrawal"))
     if reason == "death":
         with db.sessions() as s:
-            _check_death(s, _load_visible(s, principal, pseudonym), on)
+            _check_death(s, load_visible(s, principal, pseudonym), on)
     _move(db, settings, principal, pseudonym, steps, on, detail, _("End of treatment: {reason}")
           .format(reason=reason))
 
@@ -276,7 +276,7 @@ def end_study(db: Database, settings: Settings, principal: Principal, pseudonym:
               on: date, reason: str, detail: str | None = None) -> None:
     if reason == "death":
         with db.sessions() as s:
-            _check_death(s, _load_visible(s, principal, pseudonym), on)
+            _check_death(s, load_visible(s, principal, pseudonym), on)
     _move(db, settings, principal, pseudonym, [(Event.STUDY_ENDED, reason)], on, detail,
           _("End of study: {reason}").format(reason=reason))
 
@@ -286,7 +286,7 @@ def withdraw(db: Database, settings: Settings, principal: Principal, pseudonym: 
     """Withdrawal of consent: ends treatment if it is running, ends the study; what was
     collected before ``on`` is kept, nothing dated later is accepted."""
     with db.sessions() as s:
-        status = State(_load_visible(s, principal, pseudonym).status)
+        status = State(load_visible(s, principal, pseudonym).status)
     steps: list[tuple[Event, str | None]] = []
     if status in (State.RANDOMIZED, State.ON_TREATMENT):
         steps.append((Event.TREATMENT_ENDED, "withdrawal_of_consent"))

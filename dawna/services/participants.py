@@ -32,6 +32,7 @@ from dawna.services.schemas import (
 from dawna.store.audit import Actor
 from dawna.store.db import Database
 from dawna.store.models import Participant, ParticipantIdentity, Site
+from dawna.store.repositories import ParticipantRepository
 from dawna.store.uow import UnitOfWork
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -45,7 +46,7 @@ def new_pseudonym() -> str:
     return "DF-" + "".join(secrets.choice(CROCKFORD) for _ in range(6))
 
 
-def _public(p: Participant) -> ParticipantPublic:
+def public_summary(p: Participant) -> ParticipantPublic:
     return ParticipantPublic(
         pseudonym=p.pseudonym, screening_number=p.screening_number, site_code=p.site.code,
         site_name=p.site.name, status=p.status, consent_date=p.consent_date,
@@ -59,7 +60,7 @@ def _detail(p: Participant, principal: Principal) -> ParticipantDetail:
         identity = IdentityPublic(full_name=p.identity.full_name,
                                   medical_record_number=p.identity.medical_record_number,
                                   phone=p.identity.phone)
-    return ParticipantDetail(**_public(p).model_dump(), identity=identity)
+    return ParticipantDetail(**public_summary(p).model_dump(), identity=identity)
 
 
 def _check_consent_date(value: date | None, settings: Settings) -> None:
@@ -80,12 +81,12 @@ def _check_consent_date(value: date | None, settings: Settings) -> None:
         )
 
 
-def _load_visible(session: Session, principal: Principal, pseudonym: str) -> Participant:
-    sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
-    p = session.scalars(
-        select(Participant).where(Participant.pseudonym == pseudonym,
-                                  Participant.site_id.in_(sites))
-    ).one_or_none()
+def load_visible(session: Session, principal: Principal, pseudonym: str) -> Participant:
+    """The participant ``pseudonym`` at one of the principal's sites, through the participant
+    repository; any other participant is ``NotFound`` (never "forbidden": its existence at
+    another site is not disclosed)."""
+    p = ParticipantRepository(session).visible(
+        pseudonym, principal.sites_with(Permission.PARTICIPANT_VIEW))
     if p is None:
         raise NotFound(
             _("no participant {id} at your sites").format(id=pseudonym), field="participant"
@@ -108,12 +109,12 @@ def list_participants(db: Database, principal: Principal, search: str = "",
                 | func.upper(Participant.screening_number).like(like)
             )
         rows = session.scalars(query.order_by(Site.code, Participant.screening_number)).all()
-        return [_public(p) for p in rows]
+        return [public_summary(p) for p in rows]
 
 
 def get_participant(db: Database, principal: Principal, pseudonym: str) -> ParticipantDetail:
     with db.sessions() as session:
-        return _detail(_load_visible(session, principal, pseudonym), principal)
+        return _detail(load_visible(session, principal, pseudonym), principal)
 
 
 def register(db: Database, settings: Settings, principal: Principal,
@@ -213,7 +214,7 @@ def update(db: Database, settings: Settings, principal: Principal, pseudonym: st
     """Correct registration data; every changed field is audited with the reason given."""
     _check_consent_date(data.consent_date, settings)
     with UnitOfWork(db, actor_of(principal), data.reason) as uow:
-        p = _load_visible(uow.session, principal, pseudonym)
+        p = load_visible(uow.session, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         changes = data.model_dump(exclude={"reason"}, exclude_none=True)
         if not changes:

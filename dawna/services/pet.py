@@ -27,7 +27,7 @@ from dawna.rules.messages import Message
 from dawna.rules.pet import Lesion, PatientSummary, Study, Thresholds, flags, summarize
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, _public, actor_of
+from dawna.services.participants import actor_of, load_visible, public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.store.db import Database
 from dawna.store.models import Participant, PetStudy, Site
@@ -96,11 +96,11 @@ def _latest(views: list[StudyView], tracer: str) -> StudyView | None:
 def get(db: Database, principal: Principal, pseudonym: str) -> PetView:
     """The participant's studies and the summary of the latest read FES and FDG studies."""
     with db.sessions() as s:
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         views = _views(list(s.scalars(select(PetStudy).where(
             PetStudy.participant_id == p.id).order_by(PetStudy.scan_date, PetStudy.id))))
         fes, fdg = _latest(views, "FES"), _latest(views, "FDG")
-        return PetView(participant=_public(p), studies=tuple(views),
+        return PetView(participant=public_summary(p), studies=tuple(views),
                        summary=summarize(fes.study if fes else None,
                                          fdg.study if fdg else None, thresholds()),
                        fes=fes, fdg=fdg,
@@ -133,7 +133,7 @@ def register_scan(db: Database, settings: Settings, principal: Principal, pseudo
         raise first_error(exc, root="study") from None
     with UnitOfWork(db, actor_of(principal), _("PET/CT scan registered")) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         _check_dates(s, p, study.scan_date, settings)
         duplicate = s.scalars(select(PetStudy).where(
@@ -163,7 +163,7 @@ def read(db: Database, settings: Settings, principal: Principal, pseudonym: str,
                                 "future").format(today=today), field="read_date")
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PET_READ, p.site_id)
         row = s.scalars(select(PetStudy).where(PetStudy.id == study_id,
                                                PetStudy.participant_id == p.id)).first()

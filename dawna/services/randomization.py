@@ -36,7 +36,7 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal, arm_hidden_from
-from dawna.services.participants import _load_visible, actor_of
+from dawna.services.participants import actor_of, load_visible
 from dawna.services.regimen_choice import validate_choices
 from dawna.services.screening import require_signed_eligible
 from dawna.store.audit import Actor
@@ -197,7 +197,7 @@ def _view(p: Participant, a: Allocation, protocol: Protocol) -> AllocationView:
 
 def allocation_of(db: Database, principal: Principal, pseudonym: str) -> AllocationView | None:
     with db.sessions() as s:
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         if arm_hidden_from(principal, p.site_id):
             return None  # the imaging reader is kept blind to the arm
         a = s.scalars(select(Allocation).where(Allocation.participant_id == p.id)).first()
@@ -269,7 +269,7 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
     cfg = _config(protocol)
     with UnitOfWork(db, actor_of(principal), _("Randomized")) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         if not principal.can(Permission.RANDOMIZE, p.site_id):
             raise PermissionDenied(_("your roles at this site do not allow randomizing"),
                                    field="role")

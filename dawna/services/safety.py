@@ -39,7 +39,7 @@ from dawna.rules.messages import N_
 from dawna.rules.units import convert
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, actor_of
+from dawna.services.participants import actor_of, load_visible
 from dawna.services.treatment import calendar_events, render
 from dawna.store.db import Database
 from dawna.store.models import (
@@ -114,7 +114,7 @@ def _future(value: date, today: date, field: str) -> None:
 
 def _load(s: Session, principal: Principal, pseudonym: str,
           permission: Permission) -> Participant:
-    p = _load_visible(s, principal, pseudonym)
+    p = load_visible(s, principal, pseudonym)
     principal.require(permission, p.site_id)
     return p
 

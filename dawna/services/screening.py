@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,7 +29,7 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord, future_dates
 from dawna.services import auth, lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, _public, actor_of
+from dawna.services.participants import actor_of, load_visible, public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.store.db import Database
 from dawna.store.models import (
@@ -40,6 +39,7 @@ from dawna.store.models import (
     Screening,
 )
 from dawna.store.uow import UnitOfWork
+from dawna.validation import validate
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,7 @@ class ScreeningView:
 
 def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
     """Validate a submitted record; the first problem becomes a ValidationError naming its path."""
-    try:
-        return ScreeningRecord.model_validate(data)
-    except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(p) for p in first["loc"]) or "record"
-        raise ValidationError(str(first["msg"]).removeprefix("Value error, "), field=path) from exc
+    return validate(ScreeningRecord, data, root="record")
 
 
 def fingerprint(record: ScreeningRecord) -> str:
@@ -141,13 +136,13 @@ def _view(session: Session, p: Participant, settings: Settings) -> ScreeningView
     decision = record.decision_date or local_today(settings.zone)
     result = evaluate(record, bundled_protocol(), decision)
     sig = _signature_view(_latest_signature(session, p.id), screening, record)
-    return ScreeningView(participant=_public(p), record=record, result=result,
+    return ScreeningView(participant=public_summary(p), record=record, result=result,
                          version=screening.version if screening else None, signature=sig)
 
 
 def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> ScreeningView:
     with db.sessions() as session:
-        return _view(session, _load_visible(session, principal, pseudonym), settings)
+        return _view(session, load_visible(session, principal, pseudonym), settings)
 
 
 def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
@@ -160,7 +155,7 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
     """
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         if p.status in (ParticipantStatus.PRE_SCREENING, ParticipantStatus.END_OF_STUDY):
             raise ProtocolViolation(
@@ -228,7 +223,7 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
          confirm: bool) -> ScreeningView:
     """The investigator signs the computed decision, re-entering their password."""
     with db.sessions() as session:
-        p = _load_visible(session, principal, pseudonym)
+        p = load_visible(session, principal, pseudonym)
         site_id = p.site_id
     if not principal.can(Permission.ELIGIBILITY_SIGN, site_id):
         raise PermissionDenied(_("only an investigator of this site can sign eligibility"),
@@ -240,7 +235,7 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
     protocol = bundled_protocol()
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)
                               .with_for_update()).first()
         if screening is None:

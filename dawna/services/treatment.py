@@ -29,7 +29,7 @@ from dawna.rules.lifecycle import Event, State
 from dawna.rules.messages import Message
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, actor_of
+from dawna.services.participants import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     AdverseEvent,
@@ -247,7 +247,7 @@ def _compute(regimen: rx.Regimen, plan: PlanIn, levels: Mapping[str, int] | None
 
 def _load_for_treatment(s: Session, principal: Principal, pseudonym: str,
                         permission: Permission) -> Participant:
-    p = _load_visible(s, principal, pseudonym)
+    p = load_visible(s, principal, pseudonym)
     principal.require(permission, p.site_id)
     return p
 

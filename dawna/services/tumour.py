@@ -38,7 +38,7 @@ from dawna.rules.recist_case import (
 )
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import _load_visible, _public, actor_of
+from dawna.services.participants import actor_of, load_visible, public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Participant, TumourAssessment
@@ -132,7 +132,7 @@ def _view(session: Session, p: Participant, principal: Principal,
     baseline = Baseline.model_validate(base_row.data) if base_row else None
     result = (_evaluate(baseline, [s.assessment for s in stored], reference)
               if baseline is not None else None)
-    return TumourView(participant=_public(p), baseline=baseline,
+    return TumourView(participant=public_summary(p), baseline=baseline,
                       baseline_version=base_row.version if base_row else None,
                       assessments=stored, result=result, reference_date=reference,
                       can_edit=principal.can(Permission.TUMOUR_ASSESS, p.site_id))
@@ -140,7 +140,7 @@ def _view(session: Session, p: Participant, principal: Principal,
 
 def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> TumourView:
     with db.sessions() as session:
-        return _view(session, _load_visible(session, principal, pseudonym), principal, settings)
+        return _view(session, load_visible(session, principal, pseudonym), principal, settings)
 
 
 def _not_future(day: date, settings: Settings, field: str) -> None:
@@ -165,7 +165,7 @@ def _check_version(row: TumourAssessment, expected: int | None) -> None:
 
 def _locked(uow: UnitOfWork, principal: Principal, pseudonym: str, on: date) -> Participant:
     s = uow.session
-    p = _load_visible(s, principal, pseudonym)
+    p = load_visible(s, principal, pseudonym)
     principal.require(Permission.TUMOUR_ASSESS, p.site_id)
     s.scalars(select(Participant.id).where(Participant.id == p.id).with_for_update()).one()
     lifecycle.require_collecting(s, p, on, "date")
@@ -262,7 +262,7 @@ def delete_assessment(db: Database, settings: Settings, principal: Principal, ps
     """Delete a follow-up entered in error; the audit trail keeps every value it held."""
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         principal.require(Permission.TUMOUR_ASSESS, p.site_id)
         uow.set_reason(_change_reason(reason))
         _, rows = _rows(s, p)
@@ -278,7 +278,7 @@ def preview(db: Database, settings: Settings, principal: Principal, pseudonym: s
     """The result the case would have with a draft baseline or follow-up (the live result on the
     forms); nothing is stored. Raises the same errors saving would."""
     with db.sessions() as s:
-        p = _load_visible(s, principal, pseudonym)
+        p = load_visible(s, principal, pseudonym)
         base_row, rows = _rows(s, p)
         reference = _reference_date(s, p, settings)
         stored = [(r.id, Assessment.model_validate(r.data)) for r in rows]

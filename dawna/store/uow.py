@@ -2,6 +2,8 @@
 
 ``with UnitOfWork(db, actor, reason) as uow: ...; uow.commit()`` — anything not committed is
 rolled back. The actor and reason travel on the session so the audit listener can write them.
+A read is ``with UnitOfWork(db) as uow:`` (no actor, never committed). Shared reads go through
+the repositories on it (``uow.participants``, ``uow.sites``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from dawna.store.audit import Actor
 from dawna.store.db import Database
+from dawna.store.repositories import ParticipantRepository, SiteRepository
 
 
 class UnitOfWork:
-    def __init__(self, db: Database, actor: Actor, reason: str | None = None,
+    def __init__(self, db: Database, actor: Actor | None = None, reason: str | None = None,
                  now: datetime | None = None) -> None:
         self._db = db
         self.actor = actor
@@ -31,6 +34,14 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its 'with' block")
         return self._session
 
+    @property
+    def participants(self) -> ParticipantRepository:
+        return ParticipantRepository(self.session)
+
+    @property
+    def sites(self) -> SiteRepository:
+        return SiteRepository(self.session)
+
     def __enter__(self) -> UnitOfWork:
         self._session = self._db.sessions()
         self._session.info["actor"] = self.actor
@@ -43,6 +54,8 @@ class UnitOfWork:
         self.session.info["reason"] = reason
 
     def commit(self) -> None:
+        if self.actor is None:
+            raise RuntimeError("a read-only unit of work (no actor) cannot commit")
         self.session.commit()
         self._committed = True
 

@@ -11,24 +11,15 @@ from pydantic import ValidationError as PydanticValidationError
 
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
+from dawna.validation import from_pydantic as convert
 
 log = logging.getLogger("dawna.web")
 
 
-def field_of(loc: tuple[int | str, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header", "cookie")]
-    return ".".join(parts) or "request"
-
-
 def from_pydantic(exc: PydanticValidationError | RequestValidationError) -> ValidationError:
-    """The first problem of a pydantic error as a dawna ``ValidationError`` naming its field."""
-    errors = exc.errors()
-    first = errors[0] if errors else {"loc": (), "msg": "invalid"}
-    field = field_of(tuple(first.get("loc", ())))
-    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    if first.get("type") == "missing":
-        message = _("this field is required")
-    return ValidationError(message, field=field)
+    """The first problem of a pydantic or request error, named by the form input's name
+    (the one converter, :func:`dawna.validation.from_pydantic`)."""
+    return convert(exc, root="request", form=True)
 
 
 def wants_json(request: Request) -> bool:

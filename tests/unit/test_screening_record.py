@@ -183,7 +183,7 @@ def test_screen_schema() -> None:
     ("[1, 2]", "file", "JSON object"),
     ({"treatment_lines": [LINE, {**LINE, "stop_date": "2022-01-01"}]},
      "treatment_lines[1].stop_date", "must not be before start_date"),
-    ({"labs": {"anc": {"value": 1, "unit": "mg/furlong"}}}, "labs.anc.unit", "Input should be"),
+    ({"labs": {"anc": {"value": 1, "unit": "mg/furlong"}}}, "labs.anc.unit", "must be one of"),
     ({"shoe_size": 38}, "shoe_size", "unknown field"),
 ])
 def test_screen_bad_file_raises_validation_error_naming_the_field(

@@ -156,10 +156,10 @@ def get_grade(analyte: str, value: float, unit: str, user: CurrentUser,
 
 @router.get("/participants/{pseudonym}/adverse-events")
 def get_aes(pseudonym: str, db: DbDep, user: CurrentUser) -> dict[str, Any]:
-    from dawna.services.participants import _load_visible
+    from dawna.services.participants import load_visible
 
     with db.sessions() as s:
-        p = _load_visible(s, user, pseudonym)
+        p = load_visible(s, user, pseudonym)
         user.require(Permission.TREATMENT_VIEW, p.site_id)
         return {"participant": pseudonym,
                 "adverse_events": [_ae_json(ae) for ae in safety.events_of(s, p)]}

@@ -17,7 +17,7 @@ from dawna.errors import DawnaError, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.rules import ctcae
 from dawna.services import safety, treatment
-from dawna.services.participants import _load_visible
+from dawna.services.participants import load_visible
 from dawna.services.treatment import render as render_message
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.errors import from_pydantic
@@ -101,7 +101,7 @@ def _lab_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pse
               lab_id: int, error: DawnaError | None) -> Response:
     view = treatment.treatment_view(db, settings, user, pseudonym)
     with db.sessions() as s:
-        p = _load_visible(s, user, pseudonym)
+        p = load_visible(s, user, pseudonym)
         row = next((x for x in safety.labs(s, p) if x.id == lab_id), None)
         s.expunge_all()
     if row is None:
@@ -133,7 +133,7 @@ def _ae_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseu
     view = treatment.treatment_view(db, settings, user, pseudonym)
     stored = None
     with db.sessions() as s:
-        p = _load_visible(s, user, pseudonym)
+        p = load_visible(s, user, pseudonym)
         if number is not None:
             stored = safety._event(s, p, number)
         labs = [lab for lab in safety.labs(s, p) if lab.grade > 0]
@@ -152,7 +152,7 @@ def ae_new(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser
     form: dict[str, Any] = {}
     if lab is not None:
         with db.sessions() as s:
-            p = _load_visible(s, user, pseudonym)
+            p = load_visible(s, user, pseudonym)
             row = next((x for x in safety.labs(s, p) if x.id == lab), None)
             if row is not None:
                 form = {"term": row.term, "grade": str(row.grade),

@@ -66,9 +66,9 @@ def _page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudon
           error: DawnaError | None = None, status: int = 200, **extra: Any) -> Response:
     view = treatment.treatment_view(db, settings, user, pseudonym)
     with db.sessions() as s:
-        from dawna.services.participants import _load_visible
+        from dawna.services.participants import load_visible
 
-        p = _load_visible(s, user, pseudonym)
+        p = load_visible(s, user, pseudonym)
         labs = safety.labs(s, p)
         events = safety.events_of(s, p)
         s.expunge_all()
