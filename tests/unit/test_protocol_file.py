@@ -331,7 +331,8 @@ def test_chemotherapy_doses_from_domain_md(protocol: Protocol) -> None:
     """domain.md §5: paclitaxel 175 mg/m² d1 (or 80 mg/m² d1, 8, 15) + capecitabine 1000 mg/m²
     bid d1-14; paclitaxel 175 mg/m² d1 + carboplatin AUC 5 d1; capecitabine 1000-1250 mg/m² bid
     d1-14; carboplatin AUC 6 d1 or cisplatin 75 mg/m² d1; gemcitabine 1250 mg/m² d1, 8 +
-    cisplatin 75 mg/m² d1 (or carboplatin AUC 2 d1, 8)."""
+    cisplatin 75 mg/m² d1; gemcitabine 1000 mg/m² d1, 8 + carboplatin AUC 2 d1, 8
+    (O'Shaughnessy, J Clin Oncol 2014: 1250 is the cisplatin partner's dose, not carboplatin's)."""
     group = protocol.arm("B").regimen.choice("chemotherapy")
     auc = "AUC mg/mL·min"
     cape = ("capecitabine", 1000, "mg/m2", "BID", tuple(range(1, 15)))
@@ -349,7 +350,8 @@ def test_chemotherapy_doses_from_domain_md(protocol: Protocol) -> None:
     gp = group.option("gemcitabine_platinum")
     gem = ("gemcitabine", 1250, "mg/m2", "ONCE", (1, 8))
     assert doses(gp) == [gem, ("cisplatin", 75, "mg/m2", "ONCE", (1,))]
-    assert doses(gp.alternatives[0]) == [gem, ("carboplatin", 2, auc, "ONCE", (1, 8))]
+    assert doses(gp.alternatives[0]) == [("gemcitabine", 1000, "mg/m2", "ONCE", (1, 8)),
+                                         ("carboplatin", 2, auc, "ONCE", (1, 8))]
     routes = {c.drug: c.route for c in all_components(group.options)}
     assert routes == {"paclitaxel": "IV", "capecitabine": "PO", "carboplatin": "IV",
                       "cisplatin": "IV", "gemcitabine": "IV"}
