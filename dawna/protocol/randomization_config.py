@@ -69,11 +69,14 @@ class MinimizationSettings(_Model):
     """Pocock & Simon (1975): imbalance function (range or variance of the arm counts at the new
     patient's level of each factor), weight of each factor (1 when not named) and the probability
     of giving the arm that minimises the weighted imbalance (biased coin; p = 1 is deterministic
-    minimization, which ICH E9 §2.3.2 advises against)."""
+    minimization, which ICH E9 §2.3.2 advises against). ``tie_rule``: when several arms share the
+    smallest imbalance, ``random`` gives one of them with equal probability (Pocock & Simon §3;
+    R Minirand), the only rule dawna implements, named so that the protocol states it."""
 
     imbalance: Literal["range", "variance"] = "range"
     weights: Mapping[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     probability: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
+    tie_rule: Literal["random"] = "random"
 
 
 class RandomizationSettings(_Model):

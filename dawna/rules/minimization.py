@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from dawna.errors import ValidationError
 
-__all__ = ["Counts", "MinimizationDecision", "imbalance_scores", "minimization_assign"]
+__all__ = ["Counts", "MinimizationDecision", "imbalance_scores", "minimization_assign",
+           "rank_probabilities"]
 
 Counts = Mapping[str, Mapping[str, Mapping[str, int]]]
 """``counts[factor][level][arm]``: patients already allocated (a missing entry counts 0)."""
@@ -105,3 +106,14 @@ def minimization_assign(counts: Counts, levels: Mapping[str, str], arms: Sequenc
         share = (u - p) / (1 - p)
         arm = others[min(int(share * len(others)), len(others) - 1)]
     return MinimizationDecision(arm, scores, preferred, u)
+
+
+def rank_probabilities(n_arms: int, q: float) -> list[float]:
+    """Pocock & Simon (1975) §3's rank-based alternative to the biased coin: with the N arms
+    ranked by G (k = 1 smallest), arm k gets p_k = q - 2(Nq - 1)k / (N(N + 1)), for
+    1/N <= q <= 2/(N - 1) (q = 1/N is equal allocation). They sum to 1 and fall with k."""
+    if n_arms < 2:
+        raise ValidationError("need at least two arms", field="arms")
+    if not 1 / n_arms <= q <= 2 / (n_arms - 1):
+        raise ValidationError(f"q must lie between 1/{n_arms} and 2/{n_arms - 1}", field="q")
+    return [q - 2 * (n_arms * q - 1) * k / (n_arms * (n_arms + 1)) for k in range(1, n_arms + 1)]
