@@ -10,7 +10,18 @@ endpoints guidance, ``docs/domain.md`` §3); RECIST 1.1 (Eisenhauer et al., Eur 
 2009;45:228-247) and ``dawna.rules.recist`` for responses (domain.md §2); CTCAE v5.0 for AE
 grades (domain.md §4); FES categories of domain.md §6. Clinical benefit: CR, PR, or stable
 disease (or Non-CR/Non-PD) lasting at least 24 weeks (168 days) from randomization, as in
-PALOMA-3 (Turner et al., N Engl J Med 2015;373:209-219).
+PALOMA-3 (Turner et al., N Engl J Med 2015;373:209-219); the 24-week assessment is scheduled
+with a window (± 7 days), so an assessment on day 168 - 7 = 161 or later counts
+(``clinical_benefit_min_weeks`` and ``tumour_assessment_window_days`` in the protocol file).
+
+Responses after a new anticancer therapy (or after the first PD) count for no response endpoint,
+as for PFS (FDA 2018 endpoints guidance; RECIST 1.1 §4.4: best overall response is recorded from
+the start of study treatment until disease progression or the start of subsequent therapy).
+
+Treatment-emergent (TRTEMFL): an adverse event starting on or after the first dose and no later
+than ``treatment_emergent_days_after_last_dose`` (30) days after the last dose, and before the
+start of a new anticancer therapy, whichever comes first (ICH E9 §7.2.3 safety window; the
+30-day convention of oncology protocols; a protocol setting, site decision).
 
 Response codes (AVAL of ADRS, ordered best to worst as ``dawna.rules.recist``): CR 1, PR 2,
 SD 3, NON-CR/NON-PD 4, PD 5, NE 6.
@@ -38,11 +49,21 @@ from dawna.analysis.adam_tte import (
 
 __all__ = ["AdamData", "AdverseEventRecord", "BestResponseRecord", "ContactRecord",
            "PetRecord", "ResponseRecord", "Schedule", "StatusRecord", "SubjectRecord",
-           "derive", "pfs_frame", "worst_grade_table"]
+           "Windows", "derive", "pfs_frame", "responses_before_new_therapy",
+           "treatment_emergent", "worst_grade_table"]
 
 STUDYID = "DAWNA-FES"
 RESPONSE_CODES = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6}
 CBR_MIN_DAYS = 168  # 24 weeks
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Analysis windows from the protocol file: clinical benefit at ``cbr_min_days`` minus the
+    assessment window; adverse events treatment-emergent up to ``teae_days_after_last_dose``."""
+
+    cbr_min_days: int = CBR_MIN_DAYS
+    teae_days_after_last_dose: int = 30
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,7 @@ class SubjectRecord:
     ubor: BestResponseRecord | None = None
     pet: PetRecord | None = None
     adverse_events: tuple[AdverseEventRecord, ...] = ()
+    last_dose: date | None = None  # the last day a trial drug was given (None: unknown)
 
 
 def _upto(d: date | None, cutoff: date) -> date | None:
@@ -166,18 +188,46 @@ def _eos_status(end: StatusRecord | None) -> str:
     return "COMPLETED" if end.reason == "study_closed" else "DISCONTINUED"
 
 
-def _cbr(s: SubjectRecord, responses: Sequence[ResponseRecord], best: str) -> str:
-    """Y: best response CR or PR, or an assessment with CR/PR/SD/Non-CR-Non-PD at least 168
-    days (24 weeks) after randomization before any PD."""
+def _cbr(s: SubjectRecord, responses: Sequence[ResponseRecord], best: str,
+         threshold_days: int) -> str:
+    """Y: best response CR or PR, or an assessment with CR/PR/SD/Non-CR-Non-PD at least
+    ``threshold_days`` (168 - 7 = 161: 24 weeks less the assessment window) after
+    randomization before any PD."""
     if best in ("CR", "PR"):
         return "Y"
     for r in sorted(responses, key=lambda x: x.adt):
         if r.response == "PD":
             break
         if r.response in ("CR", "PR", "SD", "NON-CR/NON-PD") and \
-                (r.adt - s.randomized).days >= CBR_MIN_DAYS:
+                (r.adt - s.randomized).days >= threshold_days:
             return "Y"
     return "N"
+
+
+def responses_before_new_therapy(responses: Sequence[ResponseRecord],
+                                 therapy: date | None) -> tuple[ResponseRecord, ...]:
+    """The assessments that count for response endpoints: scanned before the start of a new
+    anticancer therapy (a scan on the therapy's first day is taken as before it), and none after
+    the first PD (module docstring)."""
+    kept: list[ResponseRecord] = []
+    for r in sorted(responses, key=lambda x: x.on):
+        if therapy is not None and r.on > therapy:
+            break
+        kept.append(r)
+        if r.response == "PD":
+            break
+    return tuple(kept)
+
+
+def treatment_emergent(start: date, first_dose: date | None, last_dose: date | None,
+                       new_therapy: date | None, days_after_last_dose: int) -> bool:
+    """On or after the first dose, at most ``days_after_last_dose`` after the last dose (no end
+    while treatment goes on: ``last_dose`` None), and before a new anticancer therapy."""
+    if first_dose is None or start < first_dose:
+        return False
+    if new_therapy is not None and start >= new_therapy:
+        return False
+    return last_dose is None or (start - last_dose).days <= days_after_last_dose
 
 
 @dataclass(frozen=True)
@@ -187,9 +237,12 @@ class _Derived:
     responses: tuple[ResponseRecord, ...]
     pfs: TimeToEvent
     os: TimeToEvent
+    therapy: date | None
+    windows: Windows
+    schedule: Schedule
 
 
-def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule) -> _Derived:
+def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule, windows: Windows) -> _Derived:
     events = [e for e in s.events if e.on <= cutoff]
     started = _first([*s.cycle_starts, *(e.on for e in events
                                          if e.event == "treatment_started")], cutoff)
@@ -238,7 +291,8 @@ def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule) -> _Derived:
         "BOR": (s.bor or BestResponseRecord("NE")).response,
         "UBOR": (s.ubor or BestResponseRecord("NE")).response,
     }
-    return _Derived(s, row, responses, pfs, os_)
+    return _Derived(s, row, responses_before_new_therapy(responses, therapy), pfs, os_, therapy,
+                    windows, schedule)
 
 
 def _tte_rows(d: _Derived) -> list[dict[str, Any]]:
@@ -271,7 +325,8 @@ def _rs_rows(d: _Derived) -> list[dict[str, Any]]:
                      "AVALC": b.response, "AVAL": RESPONSE_CODES[b.response], "ADT": b.on,
                      "ADY": None if b.on is None else (b.on - s.randomized).days + 1,
                      "PCHG": None, "ORRFL": _flag(b.response in ("CR", "PR")),
-                     "CBRFL": _cbr(s, ordered, b.response)})
+                     "CBRFL": _cbr(s, ordered, b.response,
+                                   d.windows.cbr_min_days - d.schedule.window_days)})
     return rows
 
 
@@ -288,7 +343,9 @@ def _ae_rows(d: _Derived, cutoff: date) -> list[dict[str, Any]]:
             "AESER": _flag(ae.serious), "AEREL": _flag(ae.related),
             "AEACN": meta.AE_ACTIONS.get(ae.action, ae.action.upper().replace("_", " ")),
             "AEOUT": meta.AE_OUTCOMES.get(ae.outcome, ae.outcome.upper().replace("_", " ")),
-            "TRTEMFL": _flag(start is not None and ae.start >= start),
+            "TRTEMFL": _flag(treatment_emergent(
+                ae.start, start, _upto(d.subject.last_dose, cutoff) or d.adsl["TRTEDT"],
+                d.therapy, d.windows.teae_days_after_last_dose)),
             "SAFFL": d.adsl["SAFFL"]})
     return rows
 
@@ -298,11 +355,11 @@ def _frame(rows: list[dict[str, Any]], variables: Sequence[tuple[str, ...]]) -> 
 
 
 def derive(subjects: Sequence[SubjectRecord], cutoff: date,
-           schedule: Schedule = Schedule()) -> AdamData:
+           schedule: Schedule = Schedule(), windows: Windows = Windows()) -> AdamData:
     """The four data sets and the definitions table, rows sorted by USUBJID (reproducible);
     participants randomized after ``cutoff`` are left out. No participants: empty frames
     with every column."""
-    derived = [_subject(s, cutoff, schedule)
+    derived = [_subject(s, cutoff, schedule, windows)
                for s in sorted(subjects, key=lambda s: s.pseudonym) if s.randomized <= cutoff]
     return AdamData(
         adsl=_frame([d.adsl for d in derived], meta.ADSL_VARIABLES),

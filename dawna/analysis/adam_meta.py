@@ -145,7 +145,8 @@ ADRS_VARIABLES: tuple[Variable, ...] = (
      "RECIST 1.1 §4.4; domain.md §2"),
     ("CBRFL", "Clinical Benefit Flag", "Char",
      "BOR / UBOR rows: Y if AVALC is CR or PR, or an assessment with CR, PR, SD or "
-     "NON-CR/NON-PD is at least 168 days (24 weeks) after randomization before any PD",
+     "NON-CR/NON-PD is at least 161 days (24 weeks less the 7-day assessment window) after "
+     "randomization, before any PD and before any new anticancer therapy",
      "PALOMA-3, Turner et al., N Engl J Med 2015;373:209-219"),
 )
 
@@ -173,6 +174,8 @@ ADAE_VARIABLES: tuple[Variable, ...] = (
     ("AEOUT", "Outcome of Adverse Event", "Char", "outcome as an OUT term",
      "AdverseEvent.outcome; CDISC OUT (C66768)"),
     ("TRTEMFL", "Treatment Emergent Analysis Flag", "Char",
-     "Y if ASTDT is on or after ADSL.TRTSDT, else N (no end window applied)", _IG),
+     "Y if ASTDT is on or after ADSL.TRTSDT, at most 30 days after the last dose "
+     "(ADSL.TRTEDT when the last dose is not recorded) and before any new anticancer "
+     "therapy, else N", _IG),
     ("SAFFL", "Safety Population Flag", "Char", "ADSL.SAFFL", "ADSL"),
 )

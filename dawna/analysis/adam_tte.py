@@ -19,12 +19,15 @@ PFS, evaluated in this order (the first that applies decides):
   new anticancer therapy; ADT = that date. PD and death on the same day: PD.
 - **CNSR 3**: that event comes after two or more consecutive missed scheduled assessments:
   ADT = the last adequate assessment before the event (randomization if none). Assessments are
-  scheduled every ``interval_days`` (8 weeks) ± ``window_days`` (7) from randomization
-  (``tumour_assessment_interval_weeks``, ``tumour_assessment_window_days``). "Two missed"
-  means the event is more than ``2 × interval + window`` days (2 × 56 + 7 = 119) after the last
-  adequate assessment L: the next two scheduled assessments fell due at L + 56 and L + 112 and
-  the window of the second closed at L + 119 with neither done. An event at L + 119 counts; one
-  at L + 120 is censored.
+  scheduled on the grid anchored at randomization R: visit k falls due at R + k × ``interval``
+  (8 weeks) with a window of ± ``window`` days (7) (``tumour_assessment_interval_weeks``,
+  ``tumour_assessment_window_days``). A scheduled visit is **missed** when its whole window lies
+  after the last adequate assessment L (it opens after L) and closed before the event E
+  (R + k × interval + window < E). Two or more missed visits -> CNSR 3 (FDA 2018 guidance,
+  table of PFS censoring: "death or progression after more than one missed visit"). Counted on
+  the schedule, not as a gap from the last scan: with R = day 0, L = day 62 (visit 1, in its
+  window) and E = day 176, visits 2 (window 105-119) and 3 (161-175) were both missed -> censored
+  at L, although E - L = 114 days is shorter than two intervals and a window.
 - **CNSR 1**: no adequate post-baseline assessment (and no event counted above): ADT =
   randomization date.
 - **CNSR 2**: new anticancer therapy (the earliest subsequent therapy start on or before the
@@ -77,11 +80,22 @@ class Schedule:
     interval_days: int = 56
     window_days: int = 7
 
-    @property
-    def gap_days(self) -> int:
-        """An event more than this many days after the last adequate assessment comes after
-        two or more consecutive missed assessments."""
-        return 2 * self.interval_days + self.window_days
+    def __post_init__(self) -> None:
+        if self.interval_days <= 0 or not 0 <= self.window_days < self.interval_days:
+            raise ValueError("schedule: interval_days > 0 and 0 <= window_days < interval_days")
+
+    def missed_visits(self, randomized: date, last: date, event: date) -> int:
+        """Scheduled visits (grid anchored at ``randomized``) whose whole window lies after
+        ``last`` and closed before ``event``."""
+        missed, k = 0, 1
+        while True:
+            due = randomized.toordinal() + k * self.interval_days
+            opens, closes = due - self.window_days, due + self.window_days
+            if closes >= event.toordinal():
+                return missed
+            if opens > last.toordinal():
+                missed += 1
+            k += 1
 
 
 @dataclass(frozen=True)
@@ -146,7 +160,7 @@ def progression_free_survival(randomized: date, assessments: Sequence[tuple[date
         if therapy is None or when <= therapy:
             before = [d for d in adequate if d < when]
             last = before[-1] if before else randomized
-            if (when - last).days > schedule.gap_days:
+            if schedule.missed_visits(randomized, last, when) >= 2:
                 return _event(randomized, 3, last, cnsdtdsc=None if before
                               else "RANDOMIZATION DATE")
             return _event(randomized, 0, when, what)
@@ -194,9 +208,11 @@ ADTTE_VARIABLES: tuple[tuple[str, str, str, str, str], ...] = (
      "domain.md §3"),
     ("CNSR", "Censor", "Num",
      "PFS, first that applies: 0 = PD or death (not after new therapy) and not after 2+ missed "
-     "assessments; 3 = PD or death more than 2 x interval + window days (2 x 56 + 7 = 119) "
-     "after the last adequate assessment (two or more consecutive scheduled assessments "
-     "missed); 1 = no adequate post-baseline assessment; 2 = new anticancer therapy before "
+     "assessments; 3 = PD or death after two or more scheduled assessments missed, counted on "
+     "the grid anchored at randomization (R + k x 56 days +/- 7): a visit is missed when its "
+     "window opened after the last adequate assessment and closed before the event (with the "
+     "last assessment on schedule: more than 2 x 56 + 7 = 119 days after it); 1 = no "
+     "adequate post-baseline assessment; 2 = new anticancer therapy before "
      "PD or death (follow-up contact subsequent therapy start); 4 = no PD or death by the "
      "cut-off. OS: 0 = death on or before the cut-off; 1 = alive at the cut-off",
      _SRC + "; EMA anticancer guideline appendix 1; tumour_assessment_interval_weeks (8), "

@@ -240,7 +240,7 @@ def test_adsl_treatment_strata_age_and_disposition() -> None:
 
 
 def test_adrs_rows_codes_and_response_flags() -> None:
-    # SD at R + 168 = 2024-08-27 (24 weeks): clinical benefit; SD at R + 167 would not be
+    # SD at R + 168 = 2024-08-27 (24 weeks): clinical benefit; R + 167 too (window of 7 days)
     benefit = subject("P001", responses=(ovr(date(2024, 5, 7), "SD", -5.0),
                                          ovr(date(2024, 8, 27), "SD", -8.0)),
                       bor=BestResponseRecord("SD", date(2024, 5, 7)),
@@ -262,7 +262,8 @@ def test_adrs_rows_codes_and_response_flags() -> None:
     assert pick(bor, "AVALC", "AVAL", "ORRFL", "CBRFL") == ("SD", 3, "N", "Y")
     p2 = adrs[adrs.USUBJID == "DAWNA-FES-P002"]
     assert list(p2.AVAL) == [3, 4, 3, 6]  # SD, NON-CR/NON-PD, BOR SD, no UBOR: NE
-    assert list(p2[p2.PARAMCD == "BOR"].CBRFL) == ["N"]  # 167 days < 168
+    # R + 167: 24 weeks less the 7-day assessment window is 161, so it counts
+    assert list(p2[p2.PARAMCD == "BOR"].CBRFL) == ["Y"]
     p3 = adrs[adrs.USUBJID == "DAWNA-FES-P003"].set_index("PARAMCD")
     # unconfirmed PR is a responder; confirmed BOR SD (PR not confirmed) is not
     assert (p3.loc["UBOR"].ORRFL, p3.loc["UBOR"].CBRFL) == ("Y", "Y")
@@ -379,3 +380,57 @@ def test_rows_do_not_depend_on_the_order_of_the_input() -> None:
     one, two = derive(a, b), derive(b, a)
     for name in ("adsl", "adtte", "adrs", "adae"):
         assert getattr(one, name).equals(getattr(two, name))
+
+
+# --- issue 18: windows and the schedule --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("day", "flag"), [(160, "N"), (161, "Y")])
+def test_clinical_benefit_counts_from_24_weeks_less_the_window(day: int, flag: str) -> None:
+    """SD at R + 161 is the 24-week assessment in its window (168 - 7); R + 160 is not."""
+    from datetime import timedelta
+    when = R + timedelta(days=day)
+    data = derive(subject(responses=(ovr(date(2024, 5, 7), "SD"), ovr(when, "SD")),
+                          bor=BestResponseRecord("SD", date(2024, 5, 7))))
+    adrs = data.adrs
+    assert list(adrs[adrs.PARAMCD == "BOR"].CBRFL) == [flag]
+
+
+def test_missed_assessments_counted_on_the_schedule_not_as_a_gap() -> None:
+    """Last adequate assessment 2024-05-13 = R + 62 (visit 1, late in its window); PD on
+    2024-09-04 = R + 176. Visit 2 (R + 105..119) and visit 3 (R + 161..175) were both missed:
+    CNSR 3 at L, AVAL 62 + 1 = 63. The old gap rule (176 - 62 = 114 <= 119) counted the event."""
+    data = derive(subject(responses=(ovr(date(2024, 5, 13), "SD"), ovr(date(2024, 9, 4), "PD")),
+                          progression_date=date(2024, 9, 4)))
+    assert pick(tte(data), "ADT", "AVAL", "CNSR") == (date(2024, 5, 13), 63, 3)
+
+
+def test_response_endpoints_stop_at_new_therapy() -> None:
+    """SD at R + 56; new therapy on 2024-07-20; a PR scanned after it (2024-08-27) counts for
+    no response endpoint: one OVR row, and clinical benefit is not reached by the later SD."""
+    data = derive(subject(
+        responses=(ovr(date(2024, 5, 7), "SD"), ovr(date(2024, 8, 27), "PR")),
+        bor=BestResponseRecord("SD", date(2024, 5, 7)),
+        contacts=(ContactRecord(date(2024, 7, 25), "alive",
+                                therapy_starts=(date(2024, 7, 20),)),)))
+    adrs = data.adrs
+    assert list(adrs[adrs.PARAMCD == "OVR"].AVALC) == ["SD"]
+    assert list(adrs[adrs.PARAMCD == "BOR"].CBRFL) == ["N"]
+
+
+def test_treatment_emergent_window_30_days_after_the_last_dose_or_new_therapy() -> None:
+    """First dose 2024-03-14, last dose 2024-06-01: an AE on 2024-07-01 (30 days after) is
+    treatment-emergent, one on 2024-07-02 (31) is not; with a new therapy from 2024-06-20 an AE
+    on 2024-06-25 is not either."""
+    events = (AdverseEventRecord(1, "Nausea", 1, date(2024, 7, 1)),
+              AdverseEventRecord(2, "Nausea", 1, date(2024, 7, 2)))
+    data = derive(subject(cycle_starts=(date(2024, 3, 14),), last_dose=date(2024, 6, 1),
+                          adverse_events=events))
+    assert list(data.adae.TRTEMFL) == ["Y", "N"]
+    data = derive(subject(cycle_starts=(date(2024, 3, 14),), last_dose=date(2024, 6, 1),
+                          adverse_events=(AdverseEventRecord(1, "Nausea", 1,
+                                                             date(2024, 6, 25)),),
+                          contacts=(ContactRecord(date(2024, 7, 1), "alive",
+                                                  therapy_starts=(date(2024, 6, 20),)),)))
+    assert list(data.adae.TRTEMFL) == ["N"]
+    assert adam.treatment_emergent(date(2024, 9, 1), date(2024, 3, 14), None, None, 30)
