@@ -21,19 +21,25 @@ follow-up (or past treatment).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from dawna.rules.messages import N_, Message
 
 __all__ = [
+    "DOSING_KINDS",
     "EOS_REASONS",
     "EOT_REASONS",
     "STATE_LABELS",
     "TRANSITIONS",
+    "DatedRecord",
     "Event",
     "State",
     "TransitionRefused",
+    "check_against_records",
     "check_event_date",
+    "check_record_in_study",
     "state_name",
     "target_state",
 ]
@@ -174,3 +180,63 @@ def check_event_date(on: date, *, consent: date | None, previous: date | None,
         raise TransitionRefused("date", Message(N_(
             "{date} is before the participant's previous recorded event ({previous})"),
             {"date": on.isoformat(), "previous": previous.isoformat()}))
+
+
+#: Records that show a trial drug was given (an end of treatment cannot precede them).
+DOSING_KINDS = frozenset({"cycle", "dose"})
+
+
+@dataclass(frozen=True)
+class DatedRecord:
+    """Any dated record of the participant (consent, contact, cycle, laboratory result,
+    adverse event, tumour assessment, PET scan, status event), named for a refusal by
+    ``label`` (e.g. "survival contact of 2025-04-02"). ``alive``: a contact at which the
+    participant was known alive."""
+
+    kind: str
+    on: date
+    label: Message
+    alive: bool = False
+
+
+def check_against_records(event: Event, on: date, records: Iterable[DatedRecord], *,
+                          reason: str | None = None) -> None:
+    """A status event checked against every dated record of the participant, not only the last
+    status change (ICH E6(R3) 3.16.1: the record is consistent and attributable; a course that
+    ends before the data it holds is not). Refuses, naming the first conflicting record:
+
+    - an end of study (any reason) dated before a record: no data is collected after the end
+      of study (withdrawal of consent: GCP; lost to follow-up: a later contact found the
+      participant; death: nothing happens after it);
+    - lost to follow-up dated on or before a contact at which the participant was alive;
+    - an end of treatment dated before a recorded dose or cycle.
+    """
+    ordered = sorted(records, key=lambda r: r.on)
+    if event is E.STUDY_ENDED:
+        if reason == "lost_to_follow_up":
+            alive = [r for r in ordered if r.alive and r.on >= on]
+            if alive:
+                raise TransitionRefused("date", Message(N_(
+                    "lost to follow-up on {date} contradicts the {record}, at which the "
+                    "participant was alive"), {"date": on.isoformat(), "record": alive[-1].label}))
+        later = [r for r in ordered if r.on > on]
+        if later:
+            raise TransitionRefused("date", Message(N_(
+                "the end of study on {date} would precede the {record} already recorded; "
+                "correct or delete that record first"),
+                {"date": on.isoformat(), "record": later[0].label}))
+    if event is E.TREATMENT_ENDED:
+        doses = [r for r in ordered if r.kind in DOSING_KINDS and r.on > on]
+        if doses:
+            raise TransitionRefused("date", Message(N_(
+                "the end of treatment on {date} would precede the {record} already recorded"),
+                {"date": on.isoformat(), "record": doses[0].label}))
+
+
+def check_record_in_study(on: date, *, study_ended: date | None, what: Message) -> None:
+    """A new record (contact, scan, laboratory result...) dated after the end of study is
+    refused, naming the end of study."""
+    if study_ended is not None and on > study_ended:
+        raise TransitionRefused("date", Message(N_(
+            "{what} on {date} is after the end of study on {end}"),
+            {"what": what, "date": on.isoformat(), "end": study_ended.isoformat()}))

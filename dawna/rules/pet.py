@@ -15,6 +15,12 @@ Sources (``docs/domain.md`` §6):
   Res 2022; Kurland, Clin Cancer Res 2017: FDG-avid disease with low FES uptake does worst).
 - Cerianna (fluoroestradiol F 18) label: 111–222 MBq, imaging 20–80 min after injection; a scan
   outside those is flagged, not refused.
+- Cerianna label, drug interactions (``docs/domain.md`` §6): drugs that bind the oestrogen
+  receptor block FES uptake, tamoxifen for up to 8 weeks and fulvestrant for up to 28 weeks
+  after the last dose. A scan inside such a window is flagged (:func:`washout_flags`), and an
+  "all lesions ER-negative" result from it is not conclusive: it neither excludes (EX1) nor
+  fails IN2 until the investigator confirms it or a repeat scan outside the window is read
+  (:func:`er_negative_conclusive`).
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dawna.rules.messages import N_, Message, number
 
-__all__ = ["Heterogeneity", "Lesion", "LesionCall", "PatientSummary", "Study", "Thresholds",
-           "call", "flags", "summarize"]
+__all__ = ["WASHOUT_WEEKS", "Heterogeneity", "Lesion", "LesionCall", "PatientSummary", "Study",
+           "Thresholds", "WashoutFlag", "call", "er_negative_conclusive", "flags", "summarize",
+           "washout_flags"]
 
 Tracer = Literal["FES", "FDG"]
 Status = Literal["positive", "negative", "not_evaluable"]
@@ -207,3 +214,45 @@ def flags(study: Study) -> list[Message]:
             out.append(Message(N_("imaging {min} min after injection is outside the FES "
                                   "label's 20-80 min"), {"min": number(study.uptake_min)}))
     return out
+
+
+#: Cerianna label: weeks after the last dose during which the drug blocks FES uptake.
+WASHOUT_WEEKS: dict[str, int] = {"tamoxifen": 8, "fulvestrant": 28}
+
+
+@dataclass(frozen=True)
+class WashoutFlag:
+    drug: str
+    last_dose: datetime.date
+    clear_from: datetime.date  # the first day a scan is outside the window
+    reason: Message
+
+
+def washout_flags(scan_date: datetime.date,
+                  last_doses: dict[str, datetime.date]) -> list[WashoutFlag]:
+    """One flag per ER-binding drug whose washout window (Cerianna label: tamoxifen 8 weeks,
+    fulvestrant 28 weeks after the last dose) still covers ``scan_date``. ``last_doses`` maps a
+    drug name (any case) to the last day it was taken; other drugs are ignored."""
+    out: list[WashoutFlag] = []
+    for name, last in sorted(last_doses.items()):
+        drug = name.strip().lower()
+        weeks = WASHOUT_WEEKS.get(drug)
+        if weeks is None or last > scan_date:
+            continue
+        clear = last + datetime.timedelta(weeks=weeks)
+        if scan_date < clear:
+            out.append(WashoutFlag(drug, last, clear, Message(N_(
+                "FES scan on {scan} is within {weeks} weeks of the last {drug} dose ({last}): "
+                "{drug} blocks FES uptake until {clear} (Cerianna label); an all-negative read "
+                "is not conclusive"),
+                {"scan": scan_date.isoformat(), "weeks": str(weeks), "drug": drug,
+                 "last": last.isoformat(), "clear": clear.isoformat()})))
+    return out
+
+
+def er_negative_conclusive(*, inside_washout: bool, investigator_confirmed: bool,
+                           repeat_scan_outside_window: bool) -> bool:
+    """Whether an "all lesions ER-negative" FES result may exclude (EX1) or fail IN2: always
+    when the scan was outside every washout window; from inside one, only once the investigator
+    confirms it or a repeat scan outside the window has been read."""
+    return (not inside_washout) or investigator_confirmed or repeat_scan_outside_window

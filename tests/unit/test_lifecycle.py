@@ -11,12 +11,16 @@ from dawna.rules.lifecycle import (
     EOS_REASONS,
     EOT_REASONS,
     TRANSITIONS,
+    DatedRecord,
     Event,
     State,
     TransitionRefused,
+    check_against_records,
     check_event_date,
+    check_record_in_study,
     target_state,
 )
+from dawna.rules.messages import Message
 
 S, E = State, Event
 
@@ -122,3 +126,54 @@ def test_event_dates() -> None:
         assert words in caught.value.message.template
     # the consent itself may carry no earlier consent
     check_event_date(date(2026, 1, 10), consent=None, previous=None, today=today, event=E.CONSENT)
+
+
+# --- issue 18 item 7: the course checked against every dated record ---------------------------
+
+
+def _rec(kind: str, on: str, label: str, alive: bool = False) -> DatedRecord:
+    return DatedRecord(kind, date.fromisoformat(on), Message(label), alive)
+
+
+# The issue's case: a re-consent in April 2025 and eight later survival contacts.
+RECORDED = [_rec("consent", "2024-02-01", "consent of 2024-02-01"),
+          _rec("consent", "2025-04-10", "re-consent of 2025-04-10"),
+          *[_rec("contact", f"2025-{m:02d}-15", f"contact of 2025-{m:02d}-15", alive=True)
+            for m in range(5, 13)]]
+
+
+def test_a_withdrawal_before_data_already_recorded_is_refused_naming_it() -> None:
+    with pytest.raises(TransitionRefused) as caught:
+        check_against_records(Event.STUDY_ENDED, date(2025, 1, 1), RECORDED, reason="withdrawal")
+    assert caught.value.field == "date"
+    assert caught.value.message.params["record"].template == "re-consent of 2025-04-10"
+
+
+def test_lost_to_follow_up_before_a_contact_alive_is_refused() -> None:
+    with pytest.raises(TransitionRefused) as caught:
+        check_against_records(Event.STUDY_ENDED, date(2025, 12, 15), RECORDED,
+                              reason="lost_to_follow_up")
+    assert caught.value.message.params["record"].template == "contact of 2025-12-15"
+
+
+def test_an_end_of_study_after_every_record_is_accepted() -> None:
+    check_against_records(Event.STUDY_ENDED, date(2026, 1, 20), RECORDED,
+                          reason="lost_to_follow_up")
+
+
+def test_an_end_of_treatment_before_a_recorded_cycle_is_refused() -> None:
+    records = [_rec("cycle", "2025-03-01", "cycle 3 of 2025-03-01"),
+               _rec("lab", "2025-03-20", "blood count of 2025-03-20")]
+    with pytest.raises(TransitionRefused):
+        check_against_records(Event.TREATMENT_ENDED, date(2025, 2, 28), records)
+    # a laboratory result after the end of treatment is normal (follow-up of toxicity)
+    check_against_records(Event.TREATMENT_ENDED, date(2025, 3, 10), records)
+
+
+def test_a_contact_after_the_end_of_study_is_refused_naming_it() -> None:
+    with pytest.raises(TransitionRefused) as caught:
+        check_record_in_study(date(2025, 6, 2), study_ended=date(2025, 6, 1),
+                              what=Message("survival contact"))
+    assert "end of study" in caught.value.message.template
+    check_record_in_study(date(2025, 6, 1), study_ended=date(2025, 6, 1),
+                          what=Message("survival contact"))

@@ -101,3 +101,43 @@ def test_label_flags_for_fes() -> None:
     texts = [m.template for m in flags(study("FES", injected_mbq=300, uptake_min=95))]
     assert len(texts) == 2
     assert flags(study("FDG", injected_mbq=300, uptake_min=95)) == []
+
+
+# --- issue 18 item 1: FES scans inside an ER-drug washout window (Cerianna label) -------------
+
+
+def test_fulvestrant_within_28_weeks_is_flagged() -> None:
+    """Last fulvestrant 2025-01-06; 28 weeks later is 2025-07-21. A scan on 2025-07-20 is
+    inside the window, one on 2025-07-21 is not."""
+    from datetime import date
+
+    from dawna.rules.pet import washout_flags
+
+    inside = washout_flags(date(2025, 7, 20), {"Fulvestrant": date(2025, 1, 6)})
+    assert [(f.drug, f.clear_from) for f in inside] == [("fulvestrant", date(2025, 7, 21))]
+    assert washout_flags(date(2025, 7, 21), {"fulvestrant": date(2025, 1, 6)}) == []
+
+
+def test_tamoxifen_within_8_weeks_and_other_drugs_ignored() -> None:
+    """Tamoxifen last taken 2025-03-01: window to 2025-04-26 (8 weeks); letrozole never blocks."""
+    from datetime import date
+
+    from dawna.rules.pet import washout_flags
+
+    flags_ = washout_flags(date(2025, 4, 25), {"tamoxifen": date(2025, 3, 1),
+                                               "letrozole": date(2025, 4, 20)})
+    assert [f.drug for f in flags_] == ["tamoxifen"]
+    assert washout_flags(date(2025, 4, 26), {"tamoxifen": date(2025, 3, 1)}) == []
+
+
+def test_an_all_negative_read_inside_a_window_is_not_conclusive_until_confirmed() -> None:
+    from dawna.rules.pet import er_negative_conclusive
+
+    assert not er_negative_conclusive(inside_washout=True, investigator_confirmed=False,
+                                      repeat_scan_outside_window=False)
+    assert er_negative_conclusive(inside_washout=True, investigator_confirmed=True,
+                                  repeat_scan_outside_window=False)
+    assert er_negative_conclusive(inside_washout=True, investigator_confirmed=False,
+                                  repeat_scan_outside_window=True)
+    assert er_negative_conclusive(inside_washout=False, investigator_confirmed=False,
+                                  repeat_scan_outside_window=False)
