@@ -120,7 +120,7 @@ def demo(if_empty: Annotated[bool, typer.Option(
              help="Register this many participants in all (default: the configuration's, "
                   "about 134 for 80 randomized).", show_default=False)] = None) -> None:
     """Fill an empty database with the simulated demo trial (dawna/demo/trial.yaml)."""
-    from dawna.services import demo as demo_service
+    from dawna import demo as demo_service
 
     settings = get_settings()
     db = _database()

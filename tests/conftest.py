@@ -63,7 +63,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
     """A SQLite file holding the simulated demo trial scaled to 32 participants, loaded once per
     test session; tests copy it."""
-    from dawna.services import demo
+    from dawna import demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     shutil.copy(sqlite_template, path)

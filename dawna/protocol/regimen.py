@@ -12,7 +12,7 @@ from pydantic import (
 )
 
 from dawna.errors import NotFound
-from dawna.protocol._common import (
+from dawna.protocol.common import (
     Amount,
     ArmType,
     Days,
@@ -25,15 +25,15 @@ from dawna.protocol._common import (
     Route,
     Slug,
     StrictBool,
+    StrictModel,
     Text,
-    _fail,
-    _Model,
+    fail,
 )
 
 # --- arms and regimens (domain.md §5) -----------------------------------------------------------
 
 
-class DoseLevels(_Model):
+class DoseLevels(StrictModel):
     """Dose-reduction levels, starting dose first; below the last level: discontinue."""
 
     levels: tuple[Amount, ...] = Field(min_length=1)
@@ -41,7 +41,7 @@ class DoseLevels(_Model):
     source: Text
 
 
-class DrugComponent(_Model):
+class DrugComponent(StrictModel):
     """One drug of a regimen: a fixed ``dose`` or a ``dose_min``..``dose_max`` range per
     administration, on cycle ``days`` (with per-cycle ``cycle_overrides``) or ``continuous``."""
 
@@ -68,37 +68,37 @@ class DrugComponent(_Model):
     def _check(self) -> DrugComponent:
         ranged = self.dose_min is not None or self.dose_max is not None
         if self.dose is not None and ranged:
-            _fail("dose", "give either dose or dose_min and dose_max, not both")
+            fail("dose", "give either dose or dose_min and dose_max, not both")
         if self.dose is None and not ranged:
-            _fail("dose", "a dose (or dose_min and dose_max) is required")
+            fail("dose", "a dose (or dose_min and dose_max) is required")
         if ranged:
             if self.dose_min is None:
-                _fail("dose_min", "is required with dose_max")
+                fail("dose_min", "is required with dose_max")
             if self.dose_max is None:
-                _fail("dose_max", "is required with dose_min")
+                fail("dose_max", "is required with dose_min")
             if self.dose_min > self.dose_max:
-                _fail("dose_min", f"{self.dose_min:g} must not exceed dose_max {self.dose_max:g}")
+                fail("dose_min", f"{self.dose_min:g} must not exceed dose_max {self.dose_max:g}")
         if self.continuous and (self.days is not None or self.cycle_overrides):
-            _fail("days", "continuous dosing takes no days or cycle_overrides")
+            fail("days", "continuous dosing takes no days or cycle_overrides")
         if not self.continuous and self.days is None:
-            _fail("days", "give the cycle days, or continuous: true")
+            fail("days", "give the cycle days, or continuous: true")
         if self.dose_levels is not None:
             levels = self.dose_levels.levels
             if self.dose is None or levels[0] != self.dose:
-                _fail("dose_levels.levels[0]", "must equal the starting dose")
+                fail("dose_levels.levels[0]", "must equal the starting dose")
             if any(b >= a for a, b in pairwise(levels)):
-                _fail("dose_levels.levels", "must decrease from one level to the next")
+                fail("dose_levels.levels", "must decrease from one level to the next")
         return self
 
 
-class Procedure(_Model):
+class Procedure(StrictModel):
     name: Text
     frequency: Literal[Frequency.ONCE] = Frequency.ONCE
     provenance: Provenance
     source: Text
 
 
-class Schedule(_Model):
+class Schedule(StrictModel):
     """Drugs given together, or a one-time procedure."""
 
     id: Slug
@@ -110,7 +110,7 @@ class Schedule(_Model):
     @model_validator(mode="after")
     def _check_content(self) -> Schedule:
         if bool(self.components) == (self.procedure is not None):
-            _fail("components", "give either drug components or a procedure")
+            fail("components", "give either drug components or a procedure")
         return self
 
 
@@ -121,11 +121,11 @@ class Option(Schedule):
     alternatives: tuple[Schedule, ...] = ()
 
 
-class Condition(_Model):
+class Condition(StrictModel):
     menopausal_status: tuple[MenopausalStatus, ...] = Field(min_length=1)
 
 
-class ChoiceGroup(_Model):
+class ChoiceGroup(StrictModel):
     """Exactly one option is given to each patient the group applies to (``required_when``
     None = every patient of the arm)."""
 
@@ -143,7 +143,7 @@ class ChoiceGroup(_Model):
         raise NotFound(f"no option {option_id!r} in {self.id}", field="option")
 
 
-class Regimen(_Model):
+class Regimen(StrictModel):
     cycle_length_days: PositiveInt
     components: tuple[DrugComponent, ...] = ()
     choices: tuple[ChoiceGroup, ...] = ()
@@ -176,7 +176,7 @@ class Regimen(_Model):
     @model_validator(mode="after")
     def _check(self) -> Regimen:
         if not self.components and not self.choices:
-            _fail("components", "a regimen needs components or choices")
+            fail("components", "a regimen needs components or choices")
         n = self.cycle_length_days
         for path, component in self.iter_components():
             lists = [("days", component.days or ())] + [
@@ -186,29 +186,29 @@ class Regimen(_Model):
             for where, days in lists:
                 for day in days:
                     if day > n:
-                        _fail(f"{path}.{where}", f"day {day} is outside the {n}-day cycle (1-{n})")
-        _unique_ids(self.choices, "choices")
+                        fail(f"{path}.{where}", f"day {day} is outside the {n}-day cycle (1-{n})")
+        unique_ids(self.choices, "choices")
         for g, group in enumerate(self.choices):
             ids = [*group.options, *(alt for o in group.options for alt in o.alternatives)]
-            _unique_ids(ids, f"choices[{g}].options")
+            unique_ids(ids, f"choices[{g}].options")
         return self
 
 
-def _unique_ids(items: Any, path: str) -> None:
+def unique_ids(items: Any, path: str) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
         if item.id in seen:
-            _fail(f"{path}[{i}].id", f"duplicate id {item.id!r}")
+            fail(f"{path}[{i}].id", f"duplicate id {item.id!r}")
         seen.add(item.id)
 
 
-class Intervention(_Model):
+class Intervention(StrictModel):
     type: InterventionType
     name: Text
     registry_text: Text
 
 
-class Arm(_Model):
+class Arm(StrictModel):
     id: Annotated[str, Field(pattern=r"^[A-Z]$")]
     label: Text
     type: ArmType

@@ -12,33 +12,33 @@ from pydantic import (
     model_validator,
 )
 
-from dawna.protocol._common import (
+from dawna.protocol.common import (
     ContactRole,
     NctId,
     OverallStatus,
     Phase,
     PositiveInt,
     SponsorClass,
+    StrictModel,
     StudyType,
     Text,
-    _fail,
-    _Model,
+    fail,
 )
 
 # --- registry (the record, field by field) ------------------------------------------------------
 
 
-class Results(_Model):
+class Results(StrictModel):
     status: Literal["PENDING", "POSTED"]
     note: str | None = None
 
 
-class Enrollment(_Model):
+class Enrollment(StrictModel):
     count: PositiveInt
     unit: Literal["participants"] = "participants"
 
 
-class Design(_Model):
+class Design(StrictModel):
     allocation: Literal["RANDOMIZED", "NON_RANDOMIZED", "NA"]
     intervention_model: Literal[
         "SINGLE_GROUP", "PARALLEL", "CROSSOVER", "FACTORIAL", "SEQUENTIAL"
@@ -50,7 +50,7 @@ class Design(_Model):
     masking: Literal["NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE"]
 
 
-class Sponsor(_Model):
+class Sponsor(StrictModel):
     """An organisation; ``class`` in the file (a Python keyword) is ``sponsor_class`` here."""
 
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
@@ -58,13 +58,13 @@ class Sponsor(_Model):
     sponsor_class: SponsorClass = Field(alias="class")
 
 
-class Investigator(_Model):
+class Investigator(StrictModel):
     name: Text
     role: Literal["STUDY_CHAIR", "STUDY_DIRECTOR", "PRINCIPAL_INVESTIGATOR", "SUB_INVESTIGATOR"]
     affiliation: str | None = None
 
 
-class Contact(_Model):
+class Contact(StrictModel):
     """A central contact of the study."""
 
     name: Text
@@ -73,7 +73,7 @@ class Contact(_Model):
     email: str | None = None
 
 
-class FacilityContact(_Model):
+class FacilityContact(StrictModel):
     """A contact at one site: ``primary`` or ``backup`` (as the record shows them)."""
 
     name: Text
@@ -82,7 +82,7 @@ class FacilityContact(_Model):
     email: str | None = None
 
 
-class Location(_Model):
+class Location(StrictModel):
     facility: Text
     city: Text
     state: str | None = None
@@ -91,13 +91,13 @@ class Location(_Model):
     contacts: tuple[FacilityContact, ...] = ()
 
 
-class RelatedTrial(_Model):
+class RelatedTrial(StrictModel):
     nct_id: NctId
     title: Text
     status: OverallStatus
 
 
-class Registry(_Model):
+class Registry(StrictModel):
     nct_id: NctId
     org_study_id: Text
     acronym: Text
@@ -126,13 +126,13 @@ class Registry(_Model):
     @model_validator(mode="after")
     def _check(self) -> Registry:
         if self.completion_date <= self.start_date:
-            _fail("completion_date", f"must be after start_date {self.start_date.isoformat()}")
+            fail("completion_date", f"must be after start_date {self.start_date.isoformat()}")
         for i, location in enumerate(self.locations):
             if location.country not in self.countries:
-                _fail(f"locations[{i}].country", f"{location.country!r} is missing in countries")
+                fail(f"locations[{i}].country", f"{location.country!r} is missing in countries")
         for i, trial in enumerate(self.related_trials):
             if trial.nct_id == self.nct_id:
-                _fail(f"related_trials[{i}].nct_id", "a trial cannot be related to itself")
+                fail(f"related_trials[{i}].nct_id", "a trial cannot be related to itself")
         return self
 
 

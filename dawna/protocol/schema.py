@@ -15,7 +15,7 @@ Provenance of a clinical number follows domain.md: ``confirmed`` (read in the so
 (the record leaves it open; a site may change it).
 
 Every model is frozen and forbids unknown keys; sequences are tuples, so a loaded protocol cannot
-be changed in place. Cross-field rules call :func:`_fail`, which puts the offending sub-path in
+be changed in place. Cross-field rules call :func:`fail`, which puts the offending sub-path in
 the error context; :mod:`dawna.protocol.loader` appends it to the location pydantic reports, so
 messages name the exact field (``arms[0].regimen.components[0].days``).
 """
@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from dawna.errors import NotFound
-from dawna.protocol._common import (
+from dawna.protocol.common import (
     Comparator,
     DoseUnit,
     Frequency,
@@ -44,9 +44,9 @@ from dawna.protocol._common import (
     SettingValue,
     Slug,
     StrictBool,
+    StrictModel,
     Text,
-    _fail,
-    _Model,
+    fail,
 )
 from dawna.protocol.randomization_config import RandomizationSettings
 from dawna.protocol.regimen import (
@@ -60,7 +60,7 @@ from dawna.protocol.regimen import (
     Procedure,
     Regimen,
     Schedule,
-    _unique_ids,
+    unique_ids,
 )
 from dawna.protocol.registry import (
     Contact,
@@ -85,13 +85,13 @@ __all__ = [
 # --- eligibility and settings -------------------------------------------------------------------
 
 
-class Criterion(_Model):
+class Criterion(StrictModel):
     id: str
     text: Text
     note: str | None = None
 
 
-class Eligibility(_Model):
+class Eligibility(StrictModel):
     minimum_age_years: NonNegativeInt
     maximum_age_years: PositiveInt | None = None
     sex: Literal["ALL", "FEMALE", "MALE"]
@@ -106,20 +106,20 @@ class Eligibility(_Model):
     @model_validator(mode="after")
     def _check(self) -> Eligibility:
         if self.maximum_age_years is not None and self.minimum_age_years >= self.maximum_age_years:
-            _fail("minimum_age_years", f"{self.minimum_age_years} must be below "
+            fail("minimum_age_years", f"{self.minimum_age_years} must be below "
                   f"maximum_age_years {self.maximum_age_years}")
         seen: set[str] = set()
         for name, prefix in (("inclusion", "IN"), ("exclusion", "EX")):
             for i, criterion in enumerate(getattr(self, name)):
                 if not re.fullmatch(rf"{prefix}[1-9]\d*", criterion.id):
-                    _fail(f"{name}[{i}].id", f"must match {prefix}<number>")
+                    fail(f"{name}[{i}].id", f"must match {prefix}<number>")
                 if criterion.id in seen:
-                    _fail(f"{name}[{i}].id", f"duplicate id {criterion.id!r}")
+                    fail(f"{name}[{i}].id", f"duplicate id {criterion.id!r}")
                 seen.add(criterion.id)
         return self
 
 
-class Setting(_Model):
+class Setting(StrictModel):
     """A number (or switch) a clinical rule uses, with where it comes from."""
 
     label: Text
@@ -133,7 +133,7 @@ class Setting(_Model):
     note: str | None = None
 
 
-class ConsentForm(_Model):
+class ConsentForm(StrictModel):
     """An approved version of the informed consent form (ICH E6(R3) 2.8.1: the version the
     ethics committee approved; every participant signs the version in force and re-consents
     when a new one is approved)."""
@@ -145,7 +145,7 @@ class ConsentForm(_Model):
     note: str | None = None
 
 
-class Protocol(_Model):
+class Protocol(StrictModel):
     """A whole protocol file. Look-ups raise :class:`dawna.errors.NotFound` for unknown ids."""
 
     schema_version: Literal[1]
@@ -184,25 +184,25 @@ class Protocol(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Protocol:
-        _unique_ids(self.arms, "arms")
+        unique_ids(self.arms, "arms")
         labels = [arm.label for arm in self.arms]
         for i, label in enumerate(labels):
             if label in labels[:i]:
-                _fail(f"arms[{i}].label", f"duplicate label {label!r}")
+                fail(f"arms[{i}].label", f"duplicate label {label!r}")
         if self.randomization is not None:
             arm_ids = {arm.id for arm in self.arms}
             for j, code in enumerate(self.randomization.arms):
                 if code not in arm_ids:
-                    _fail(f"randomization.arms[{j}]", f"{code!r} is not an arm of the protocol")
+                    fail(f"randomization.arms[{j}]", f"{code!r} is not an arm of the protocol")
             if set(self.randomization.arms) != arm_ids:
-                _fail("randomization.arms", "must list every arm of the protocol")
+                fail("randomization.arms", "must list every arm of the protocol")
         versions = [form.version for form in self.consent_forms]
         for i, version in enumerate(versions):
             if version in versions[:i]:
-                _fail(f"consent_forms[{i}].version", f"duplicate version {version!r}")
+                fail(f"consent_forms[{i}].version", f"duplicate version {version!r}")
         known = {criterion.id for criterion in self.eligibility.criteria}
         for name, setting in self.site_settings.items():
             for j, ref in enumerate(setting.criteria):
                 if ref not in known:
-                    _fail(f"site_settings.{name}.criteria[{j}]", f"unknown criterion {ref!r}")
+                    fail(f"site_settings.{name}.criteria[{j}]", f"unknown criterion {ref!r}")
         return self

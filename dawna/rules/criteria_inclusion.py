@@ -5,57 +5,57 @@ docstring names its source and how the criterion's text is read. Combined by
 from __future__ import annotations
 
 from dawna.rules import units
-from dawna.rules._verdict import (
-    _SYMBOL,
-    Status,
-    _all_of,
-    _any_of,
-    _Case,
-    _check,
-    _met,
-    _not_met,
-    _unknown,
-    _Verdict,
-    _with_notes,
-    completed_years,
-)
 from dawna.rules.messages import N_, Message, number
 from dawna.rules.screening_record import MeasurableLesion, TreatmentLine
+from dawna.rules.verdict import (
+    SYMBOL,
+    Case,
+    Status,
+    Verdict,
+    all_of,
+    any_of,
+    check,
+    completed_years,
+    met,
+    not_met,
+    unknown,
+    with_notes,
+)
 
 # --- the rules (docstring: source and the reading of the text) --------------------------------
 
 
-def _age(case: _Case) -> _Verdict:
+def age_rule(case: Case) -> Verdict:
     """Registry record NCT05861830, Minimum Eligible Age 18 Years, Maximum Eligible Age 80 Years.
 
     Age in completed years on the consent date; both limits inclusive, so "80 Years" admits a
     patient up to the day before the 81st birthday. Limits from ``protocol.eligibility``."""
     r, e = case.record, case.protocol.eligibility
     if r.date_of_birth is None or r.consent_date is None:
-        return _unknown(p for p, v in (("date_of_birth", r.date_of_birth),
+        return unknown(p for p, v in (("date_of_birth", r.date_of_birth),
                                        ("consent_date", r.consent_date)) if v is None)
     age = completed_years(r.date_of_birth, r.consent_date)
     params = {"age": str(age), "limit": str(e.minimum_age_years)}
     if age < e.minimum_age_years:
-        return _not_met(Message(N_("age at consent {age} years is below {limit} years"), params))
+        return not_met(Message(N_("age at consent {age} years is below {limit} years"), params))
     if e.maximum_age_years is not None and age > e.maximum_age_years:
         params["limit"] = str(e.maximum_age_years)
-        return _not_met(Message(N_("age at consent {age} years is above {limit} years"), params))
-    return _met()
+        return not_met(Message(N_("age at consent {age} years is above {limit} years"), params))
+    return met()
 
 
-def _sex(case: _Case) -> _Verdict:
+def sex_rule(case: Case) -> Verdict:
     """Registry record NCT05861830, Eligible Sex (ALL: any recorded sex is met)."""
     sex, allowed = case.record.sex, case.protocol.eligibility.sex
     if sex is None:
-        return _unknown(["sex"])
+        return unknown(["sex"])
     if allowed == "ALL" or allowed.lower() == sex:
-        return _met()
-    return _not_met(Message(N_("the study admits {allowed} participants only"),
+        return met()
+    return not_met(Message(N_("the study admits {allowed} participants only"),
                             {"allowed": allowed.lower()}))
 
 
-def _receptor(case: _Case, name: str, status: str | None, percent: float | None
+def _receptor(case: Case, name: str, status: str | None, percent: float | None
               ) -> tuple[bool | None, list[Message]]:
     """ER or PR positive? The reported status wins; the percentage alone is compared with
     ``hormone_receptor_positive_min_percent`` (ASCO/CAP 2020: ≥ 1 %); a status contradicting
@@ -73,7 +73,7 @@ def _receptor(case: _Case, name: str, status: str | None, percent: float | None
     return positive, []
 
 
-def _in1(case: _Case) -> _Verdict:
+def in1(case: Case) -> Verdict:
     """IN1 "The recent pathology results showed HR-positive and HER2-negative."
 
     HR-positive = ER or PR positive (ASCO/CAP 2020: ≥ 1 % of nuclei, setting
@@ -84,39 +84,39 @@ def _in1(case: _Case) -> _Verdict:
     setting ``pathology_max_age_days`` (report at most that many days before the decision)."""
     p = case.record.pathology
     if p is None:
-        return _unknown(["pathology.report_date", "pathology.er", "pathology.her2_ihc"])
+        return unknown(["pathology.report_date", "pathology.er", "pathology.her2_ihc"])
     er, er_notes = _receptor(case, "ER", p.er, p.er_percent)
     pr, pr_notes = _receptor(case, "PR", p.pr, p.pr_percent)
     if er or pr:
-        hr = _met()
+        hr = met()
     elif er is False and pr is False:
-        hr = _not_met(Message(N_("hormone-receptor negative: ER and PR are both negative")))
+        hr = not_met(Message(N_("hormone-receptor negative: ER and PR are both negative")))
     else:
-        hr = _unknown([path for path, v in (("pathology.er", er), ("pathology.pr", pr))
+        hr = unknown([path for path, v in (("pathology.er", er), ("pathology.pr", pr))
                        if v is None], *er_notes, *pr_notes)
     if p.her2_ihc == "3+" or p.her2_ish == "positive":
-        her2 = _not_met(Message(N_("HER2-positive (IHC {ihc}, ISH {ish})"), {
+        her2 = not_met(Message(N_("HER2-positive (IHC {ihc}, ISH {ish})"), {
             "ihc": p.her2_ihc or "-", "ish": p.her2_ish or "-"}))
     elif p.her2_ihc in ("0", "1+") or p.her2_ish == "negative":
-        her2 = _met()
+        her2 = met()
     elif p.her2_ihc == "2+":
-        her2 = _unknown(["pathology.her2_ish"], Message(N_("HER2 IHC 2+ needs an ISH result")))
+        her2 = unknown(["pathology.her2_ish"], Message(N_("HER2 IHC 2+ needs an ISH result")))
     else:
-        her2 = _unknown(["pathology.her2_ihc"])
+        her2 = unknown(["pathology.her2_ihc"])
     parts = [hr, her2]
     if p.report_date is None:
-        parts.append(_unknown(["pathology.report_date"]))
+        parts.append(unknown(["pathology.report_date"]))
     elif "pathology_max_age_days" in case.protocol.site_settings:
         if case.decision_date is None:
-            parts.append(_unknown(["decision_date"]))
+            parts.append(unknown(["decision_date"]))
         else:
             days = (case.decision_date - p.report_date).days
-            parts.append(_check(case, "pathology_max_age_days", days,
+            parts.append(check(case, "pathology_max_age_days", days,
                                 Message(N_("Age of the pathology report")), f"{days} days"))
-    return _all_of(parts)
+    return all_of(parts)
 
 
-def _in2(case: _Case) -> _Verdict:
+def in2(case: Case) -> Verdict:
     """IN2 "18F-FES-PET/CT showed at least one ER-positive lesion."
 
     ``fes_pet.er_positive_lesions`` against ``fes_er_positive_lesions_min`` (1). Whether a lesion
@@ -124,32 +124,32 @@ def _in2(case: _Case) -> _Verdict:
     when the PET is read, before it reaches this form."""
     fes = case.record.fes_pet
     if fes is None or fes.er_positive_lesions is None:
-        return _unknown(["fes_pet.er_positive_lesions"])
+        return unknown(["fes_pet.er_positive_lesions"])
     name, suv = "fes_er_positive_lesions_min", "fes_suvmax_er_positive_min"
     if case.passes(name, fes.er_positive_lesions):
-        return _met()
-    return _not_met(Message(N_("{count} ER-positive lesions on FES PET/CT (ER-positive: SUVmax "
+        return met()
+    return not_met(Message(N_("{count} ER-positive lesions on FES PET/CT (ER-positive: SUVmax "
                                "{suv}); at least {limit}"), {
         "count": str(fes.er_positive_lesions), "limit": number(case.limit(name)),
-        "suv": f"{_SYMBOL[case.protocol.setting(suv).comparator or '>=']} "
+        "suv": f"{SYMBOL[case.protocol.setting(suv).comparator or '>=']} "
                f"{number(case.limit(suv))}"}))
 
 
-def _in3(case: _Case) -> _Verdict:
+def in3(case: Case) -> Verdict:
     """IN3 "ECOG Performance Status score: 0-2 points." ``ecog`` against ``ecog_max`` (2)."""
     ecog = case.record.ecog
     if ecog is None:
-        return _unknown(["ecog"])
-    return _check(case, "ecog_max", ecog, Message(N_("ECOG performance status")))
+        return unknown(["ecog"])
+    return check(case, "ecog_max", ecog, Message(N_("ECOG performance status")))
 
 
-def _in4(case: _Case) -> _Verdict:
+def in4(case: Case) -> Verdict:
     """IN4 "Expected survival time ≥ 3 months." ``expected_survival_months`` against
     ``life_expectancy_min_months`` (3)."""
     months = case.record.expected_survival_months
     if months is None:
-        return _unknown(["expected_survival_months"])
-    return _check(case, "life_expectancy_min_months", months, Message(N_("Expected survival")))
+        return unknown(["expected_survival_months"])
+    return check(case, "life_expectancy_min_months", months, Message(N_("Expected survival")))
 
 
 _IN5_CDK46I = ("palbociclib", "abemaciclib", "ribociclib")  # named in the text of IN5
@@ -159,7 +159,7 @@ def _classes(line: TreatmentLine) -> set[units.AgentClass]:
     return {units.agent_class(agent) for agent in line.agents}
 
 
-def _in5(case: _Case) -> _Verdict:
+def in5(case: Case) -> Verdict:
     """IN5 "Previous antitumor therapy: (1) (neo)adjuvant treatment with Palbociclib or
     Abemaciclib or Ribociclib or relapse after adjuvant treatment with [them]; (2) receiving
     [them]-based treatment in the context of metastatic breast cancer or disease progression
@@ -179,7 +179,7 @@ def _in5(case: _Case) -> _Verdict:
     neither and are listed for the investigator (:func:`dawna.rules.units.agent_class`)."""
     lines = case.record.treatment_lines
     if lines is None:
-        return _unknown(["treatment_lines"])
+        return unknown(["treatment_lines"])
     notes = [Message(N_("treatment_lines[{index}]: \"{agent}\" is not a recognised agent and is "
                         "counted as neither chemotherapy nor endocrine therapy"),
                      {"index": str(i), "agent": agent})
@@ -193,7 +193,7 @@ def _in5(case: _Case) -> _Verdict:
             qualifying = True
         elif line.relapse_during_or_after is None:
             pending.append(f"treatment_lines[{i}].relapse_during_or_after")
-    parts = [_met() if qualifying else _unknown(pending) if pending else _not_met(Message(N_(
+    parts = [met() if qualifying else unknown(pending) if pending else not_met(Message(N_(
         "no palbociclib, abemaciclib or ribociclib: neither (neo)adjuvant followed by relapse "
         "(part 1) nor for advanced disease (part 2)")))]
     chemo_classes = {"chemotherapy", "adc"} if case.switch("adc_counts_as_chemotherapy_line") \
@@ -207,20 +207,20 @@ def _in5(case: _Case) -> _Verdict:
          N_("{count} lines of endocrine therapy for recurrent or metastatic disease; at most "
             "{limit} (part 4)")),
     ):
-        parts.append(_met() if case.passes(name, count) else _not_met(Message(
+        parts.append(met() if case.passes(name, count) else not_met(Message(
             template, {"count": str(count), "limit": number(case.limit(name))})))
-    return _with_notes(_all_of(parts), notes)
+    return with_notes(all_of(parts), notes)
 
 
-def _in6(case: _Case) -> _Verdict:
+def in6(case: Case) -> Verdict:
     """IN6 "Willing to undergo 18F-FDG PET/CT standard imaging." ``fdg_pet_willing``."""
     willing = case.record.fdg_pet_willing
     if willing is False:
-        return _not_met(Message(N_("not willing to undergo 18F-FDG PET/CT")))
-    return _met() if willing else _unknown(["fdg_pet_willing"])
+        return not_met(Message(N_("not willing to undergo 18F-FDG PET/CT")))
+    return met() if willing else unknown(["fdg_pet_willing"])
 
 
-def _measurable(case: _Case, lesion: MeasurableLesion) -> Message | None:
+def _measurable(case: Case, lesion: MeasurableLesion) -> Message | None:
     """None when measurable per RECIST 1.1 §3.1 (domain.md §2), else why not: a lymph node needs
     a short axis ≥ ``recist_node_short_axis_min_mm`` (15) on CT or MRI; another lesion a longest
     diameter ≥ ``recist_non_nodal_chest_xray_min_mm`` (20) on chest X-ray, or
@@ -243,20 +243,20 @@ def _measurable(case: _Case, lesion: MeasurableLesion) -> Message | None:
         "method": lesion.method})
 
 
-def _in7(case: _Case) -> _Verdict:
+def in7(case: Case) -> Verdict:
     """IN7 "At least one measurable lesion outside the skull according to RECIST V1.1."
     The count of measurable lesions outside the skull (:func:`_measurable`) against
     ``measurable_lesions_min`` (1). Non-measurable disease (bone without a soft-tissue part,
     effusions, leptomeningeal disease) is not entered in ``measurable_lesions``."""
     lesions = case.record.measurable_lesions
     if lesions is None:
-        return _unknown(["measurable_lesions"])
+        return unknown(["measurable_lesions"])
     why = [_measurable(case, lesion) for lesion in lesions]
     count = sum(w is None for w in why)
     if case.passes("measurable_lesions_min", count):
-        return _met()
+        return met()
     limit = number(case.limit("measurable_lesions_min"))
-    return _not_met(Message(N_("{count} measurable lesions outside the skull (RECIST 1.1); at "
+    return not_met(Message(N_("{count} measurable lesions outside the skull (RECIST 1.1); at "
                                "least {limit}"), {"count": str(count), "limit": limit}),
                     *(w for w in why if w is not None))
 
@@ -266,32 +266,32 @@ _COUNTS = (("anc", "anc_min", "count", N_("ANC")),
            ("hemoglobin", "haemoglobin_min", "hemoglobin", N_("Haemoglobin")))
 
 
-def _uln_lab(case: _Case, field: str, name: str, label: str) -> _Verdict:
+def _uln_lab(case: Case, field: str, name: str, label: str) -> Verdict:
     """``labs.<field>`` as a multiple of its ULN against setting ``name`` (the ratio is
     unit-free). ALT and AST above it may still pass ``alt_ast_max_uln_liver_metastases`` when
     ``liver_metastases`` is true; unknown when that is not recorded."""
     labs = case.record.labs
     m = getattr(labs, field) if labs else None
     if m is None:
-        return _unknown([f"labs.{field}"])
+        return unknown([f"labs.{field}"])
     ratio = units.clean(m.value / m.uln)
     unit = units.display_unit(m.unit)
     shown = f"{number(ratio)} × ULN ({number(m.value)} {unit}, ULN {number(m.uln)} {unit})"
-    base = _check(case, name, ratio, Message(label), shown)
+    base = check(case, name, ratio, Message(label), shown)
     liver = case.record.liver_metastases
     if field not in ("alt", "ast") or base.status is Status.MET or liver is False:
         return base
     liver_name = "alt_ast_max_uln_liver_metastases"
-    with_liver = _check(case, liver_name, ratio, Message(label), shown)
+    with_liver = check(case, liver_name, ratio, Message(label), shown)
     if with_liver.status is Status.NOT_MET or liver:
         return with_liver
-    return _unknown(["liver_metastases"], Message(N_(
+    return unknown(["liver_metastases"], Message(N_(
         "{what} {value} is above {limit}; up to {liver_limit} is allowed with liver metastases, "
         "not yet recorded"), {"what": Message(label), "value": shown, "limit": case.shown(name),
                               "liver_limit": case.shown(liver_name)}))
 
 
-def _in8(case: _Case) -> _Verdict:
+def in8(case: Case) -> Verdict:
     """IN8 "The function of important organs meets the requirements." (domain.md §5 [site
     decision], site settings group ``organ_function``): ANC ≥ ``anc_min``, platelets ≥
     ``platelets_min``, haemoglobin ≥ ``haemoglobin_min`` (each converted to the setting's unit,
@@ -305,37 +305,37 @@ def _in8(case: _Case) -> _Verdict:
     for field, name, quantity, label in _COUNTS:
         m = getattr(labs, field) if labs else None
         if m is None:
-            parts.append(_unknown([f"labs.{field}"]))
+            parts.append(unknown([f"labs.{field}"]))
             continue
         value = case.in_unit_of(name, m.value, m.unit, quantity)
         shown = case.shown(name, value)
         if m.unit != case.protocol.setting(name).unit:
             shown = f"{number(m.value)} {units.display_unit(m.unit)} ({shown})"
-        parts.append(_check(case, name, value, Message(label), shown))
+        parts.append(check(case, name, value, Message(label), shown))
     parts.append(_uln_lab(case, "total_bilirubin", "total_bilirubin_max_uln",
                           N_("Total bilirubin")))
     parts.append(_uln_lab(case, "alt", "alt_ast_max_uln", N_("ALT")))
     parts.append(_uln_lab(case, "ast", "alt_ast_max_uln", N_("AST")))
     clearance = labs.creatinine_clearance_ml_min if labs else None
-    parts.append(_any_of([
+    parts.append(any_of([
         _uln_lab(case, "creatinine", "creatinine_max_uln", N_("Creatinine")),
-        _unknown(["labs.creatinine_clearance_ml_min"]) if clearance is None else
-        _check(case, "creatinine_clearance_min", clearance, Message(N_("Creatinine clearance")))]))
+        unknown(["labs.creatinine_clearance_ml_min"]) if clearance is None else
+        check(case, "creatinine_clearance_min", clearance, Message(N_("Creatinine clearance")))]))
     qtcf = labs.qtcf_ms if labs else None
-    parts.append(_unknown(["labs.qtcf_ms"]) if qtcf is None
-                 else _check(case, "qtcf_max", qtcf, Message(N_("QTcF"))))
-    return _all_of(parts)
+    parts.append(unknown(["labs.qtcf_ms"]) if qtcf is None
+                 else check(case, "qtcf_max", qtcf, Message(N_("QTcF"))))
+    return all_of(parts)
 
 
-def _in9(case: _Case) -> _Verdict:
+def in9(case: Case) -> Verdict:
     """IN9 "recovered from any adverse event related to previous tumor treatment (≤ Grade 1)
     before the first administration": ``worst_unresolved_prior_toxicity_grade`` (CTCAE v5.0)
     against ``prior_toxicity_max_grade`` (1). The record names no exception (alopecia is not
     exempted)."""
     grade = case.record.worst_unresolved_prior_toxicity_grade
     if grade is None:
-        return _unknown(["worst_unresolved_prior_toxicity_grade"])
-    return _check(case, "prior_toxicity_max_grade", grade,
+        return unknown(["worst_unresolved_prior_toxicity_grade"])
+    return check(case, "prior_toxicity_max_grade", grade,
                   Message(N_("Worst unresolved adverse event of previous treatment:")),
                   f"grade {grade}")
 

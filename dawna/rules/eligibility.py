@@ -39,41 +39,41 @@ from datetime import date
 
 from dawna.errors import ValidationError
 from dawna.protocol.schema import Criterion, Eligibility, Protocol
-from dawna.rules._verdict import (
-    Kind,
-    Outcome,
-    Status,
-    _Case,
-    _Verdict,
-    completed_years,
-)
 from dawna.rules.criteria_exclusion import (
-    _ex1,
-    _ex2,
-    _ex3,
-    _ex4,
-    _ex5,
-    _ex6,
-    _ex7,
-    _ex8,
-    _ex9,
-    _ex10,
+    ex1,
+    ex2,
+    ex3,
+    ex4,
+    ex5,
+    ex6,
+    ex7,
+    ex8,
+    ex9,
+    ex10,
 )
 from dawna.rules.criteria_inclusion import (
-    _age,
-    _in1,
-    _in2,
-    _in3,
-    _in4,
-    _in5,
-    _in6,
-    _in7,
-    _in8,
-    _in9,
-    _sex,
+    age_rule,
+    in1,
+    in2,
+    in3,
+    in4,
+    in5,
+    in6,
+    in7,
+    in8,
+    in9,
+    sex_rule,
 )
 from dawna.rules.messages import Message
 from dawna.rules.screening_record import ScreeningRecord
+from dawna.rules.verdict import (
+    Case,
+    Kind,
+    Outcome,
+    Status,
+    Verdict,
+    completed_years,
+)
 
 __all__ = [
     "CriterionResult", "EligibilityResult", "Outcome", "Status", "completed_years", "evaluate",
@@ -121,28 +121,28 @@ class EligibilityResult:
 
 
 
-_Rule = Callable[[_Case], _Verdict]
+_Rule = Callable[[Case], Verdict]
 
 _RULES: dict[str, tuple[_Rule, str]] = {
-    "IN1": (_in1, "ASCO/CAP ER/PgR 2020 and HER2 2018 testing guidelines"),
-    "IN2": (_in2, "domain.md §6 (FES SUVmax threshold)"),
-    "IN3": (_in3, "ECOG performance status"),
-    "IN4": (_in4, "investigator's estimate"),
-    "IN5": (_in5, "agent classes in dawna.rules.units"),
-    "IN6": (_in6, "registry record"),
-    "IN7": (_in7, "RECIST 1.1 §3.1 (Eisenhauer 2009), domain.md §2"),
-    "IN8": (_in8, "domain.md §5 (organ function) and §4 (CTCAE v5.0 units)"),
-    "IN9": (_in9, "CTCAE v5.0 grades"),
-    "EX1": (_ex1, "domain.md §6 (FES PET)"),
-    "EX2": (_ex2, "registry record"),
-    "EX3": (_ex3, "registry record"),
-    "EX4": (_ex4, "registry record"),
-    "EX5": (_ex5, "registry record"),
-    "EX6": (_ex6, "registry record"),
-    "EX7": (_ex7, "registry record"),
-    "EX8": (_ex8, "registry record; calendar years from the decision date"),
-    "EX9": (_ex9, "registry record; days before the decision date"),
-    "EX10": (_ex10, "registry record"),
+    "IN1": (in1, "ASCO/CAP ER/PgR 2020 and HER2 2018 testing guidelines"),
+    "IN2": (in2, "domain.md §6 (FES SUVmax threshold)"),
+    "IN3": (in3, "ECOG performance status"),
+    "IN4": (in4, "investigator's estimate"),
+    "IN5": (in5, "agent classes in dawna.rules.units"),
+    "IN6": (in6, "registry record"),
+    "IN7": (in7, "RECIST 1.1 §3.1 (Eisenhauer 2009), domain.md §2"),
+    "IN8": (in8, "domain.md §5 (organ function) and §4 (CTCAE v5.0 units)"),
+    "IN9": (in9, "CTCAE v5.0 grades"),
+    "EX1": (ex1, "domain.md §6 (FES PET)"),
+    "EX2": (ex2, "registry record"),
+    "EX3": (ex3, "registry record"),
+    "EX4": (ex4, "registry record"),
+    "EX5": (ex5, "registry record"),
+    "EX6": (ex6, "registry record"),
+    "EX7": (ex7, "registry record"),
+    "EX8": (ex8, "registry record; calendar years from the decision date"),
+    "EX9": (ex9, "registry record; days before the decision date"),
+    "EX10": (ex10, "registry record"),
 }
 
 
@@ -176,13 +176,13 @@ def evaluate(record: ScreeningRecord, protocol: Protocol, decision_date: date | 
                 raise ValidationError(
                     f"no rule implements criterion {criterion.id}: this version of dawna "
                     f"cannot evaluate the protocol", field=f"eligibility.{kind}[{i}].id")
-    case = _Case(record, protocol, decision_date if decision_date is not None
+    case = Case(record, protocol, decision_date if decision_date is not None
                  else record.decision_date)
     nct = protocol.registry.nct_id
     rows: list[tuple[str, Kind, str, _Rule, str]] = [
-        ("AGE", "inclusion", _age_text(e), _age,
+        ("AGE", "inclusion", _age_text(e), age_rule,
          f"{nct}: Minimum and Maximum Eligible Age"),
-        ("SEX", "inclusion", _sex_text(e), _sex, f"{nct}: Eligible Sex"),
+        ("SEX", "inclusion", _sex_text(e), sex_rule, f"{nct}: Eligible Sex"),
     ]
     for kind, criteria in listed:
         for criterion in criteria:

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from dawna.clock import simulated
 from dawna.config import Settings
+from dawna.demo.clock import moment
 from dawna.protocol import bundled_protocol
 from dawna.services import randomization, screening
 from dawna.services.access import Principal
-from dawna.services.demo_time import moment
 from dawna.services.regimen_choice import required_groups
 from dawna.store.audit import Actor
 from dawna.store.db import Database

@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 
-def _fail(path: str, message: str) -> NoReturn:
+def fail(path: str, message: str) -> NoReturn:
     """Reject the model being validated; ``path`` is relative to it (``inclusion[2].id``)."""
     raise PydanticCustomError("protocol_rule", message, {"path": path})
 
@@ -118,7 +118,7 @@ def _setting_value(value: Any) -> bool | int | float | str:
 SettingValue = Annotated[bool | int | float | str, PlainValidator(_setting_value)]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

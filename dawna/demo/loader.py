@@ -18,21 +18,18 @@ from sqlalchemy import func, select
 
 from dawna.clock import local_today, simulated
 from dawna.config import Settings
+from dawna.demo import course as demo_course
+from dawna.demo import pet as demo_pet
+from dawna.demo import randomization as demo_randomization
+from dawna.demo import screening as demo_screening
+from dawna.demo import treatment as demo_treatment
+from dawna.demo import tumour as demo_tumour
+from dawna.demo.clock import moment
 from dawna.errors import ConflictError, ValidationError
 from dawna.i18n import _
-from dawna.services import (
-    admin,
-    demo_course,
-    demo_pet,
-    demo_randomization,
-    demo_screening,
-    demo_treatment,
-    demo_tumour,
-    participants,
-)
+from dawna.services import admin, participants
 from dawna.services.access import Principal
 from dawna.services.auth import principal_of
-from dawna.services.demo_time import moment
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SiteCreate, UserCreate
 from dawna.store.audit import Actor
 from dawna.store.db import Database

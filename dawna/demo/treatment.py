@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from dawna.clock import local_today, simulated, utcnow
 from dawna.config import Settings
+from dawna.demo.clock import moment
 from dawna.errors import DawnaError
 from dawna.services import dose_modification, safety, treatment, tumour
 from dawna.services.access import Principal
-from dawna.services.demo_time import moment
 from dawna.store.db import Database
 from dawna.store.models import Allocation, DoseDecision, Participant
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from dawna.clock import simulated
 from dawna.config import Settings
+from dawna.demo.clock import moment
 from dawna.services import screening
 from dawna.services.access import Principal
-from dawna.services.demo_time import moment
 from dawna.store.db import Database
 
 AGENTS_CDK = ["palbociclib", "abemaciclib", "ribociclib"]

@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from dawna.clock import local_today, simulated
 from dawna.config import Settings
+from dawna.demo.clock import moment
 from dawna.protocol import bundled_protocol
 from dawna.services import screening, tumour
 from dawna.services.access import Principal
-from dawna.services.demo_time import moment
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Participant
 

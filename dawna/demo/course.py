@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from dawna.clock import local_today, simulated
 from dawna.config import Settings
+from dawna.demo.clock import moment
 from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import State
 from dawna.services import follow_up, lifecycle, tumour
 from dawna.services.access import Principal
-from dawna.services.demo_time import moment
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Consent, Participant
 

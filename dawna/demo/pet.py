@@ -12,9 +12,9 @@ from typing import Any
 
 from dawna.clock import local_today, simulated
 from dawna.config import Settings
+from dawna.demo.clock import moment
 from dawna.services import pet, screening
 from dawna.services.access import Principal
-from dawna.services.demo_time import moment
 from dawna.store.db import Database
 
 ORGANS = ["bone (T8 vertebra)", "bone (left ilium)", "right lung", "left axillary lymph node",

@@ -38,64 +38,64 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class _Verdict:
+class Verdict:
     status: Status
     reasons: tuple[Message, ...] = ()
     missing: tuple[str, ...] = ()
 
 
-def _met(*reasons: Message) -> _Verdict:
-    return _Verdict(Status.MET, reasons)
+def met(*reasons: Message) -> Verdict:
+    return Verdict(Status.MET, reasons)
 
 
-def _not_met(*reasons: Message) -> _Verdict:
-    return _Verdict(Status.NOT_MET, reasons)
+def not_met(*reasons: Message) -> Verdict:
+    return Verdict(Status.NOT_MET, reasons)
 
 
-def _unknown(missing: Iterable[str], *reasons: Message) -> _Verdict:
-    return _Verdict(Status.UNKNOWN, reasons, tuple(dict.fromkeys(missing)))
+def unknown(missing: Iterable[str], *reasons: Message) -> Verdict:
+    return Verdict(Status.UNKNOWN, reasons, tuple(dict.fromkeys(missing)))
 
 
-def _all_of(parts: Iterable[_Verdict]) -> _Verdict:
+def all_of(parts: Iterable[Verdict]) -> Verdict:
     """Met when every part is met, not met when one is not, else unknown."""
     parts = list(parts)
     for status in (Status.NOT_MET, Status.UNKNOWN):
         chosen = [p for p in parts if p.status is status]
         if chosen:
-            return _Verdict(status, tuple(r for p in chosen for r in p.reasons),
+            return Verdict(status, tuple(r for p in chosen for r in p.reasons),
                             tuple(dict.fromkeys(m for p in chosen for m in p.missing)))
-    return _met(*(r for p in parts for r in p.reasons))
+    return met(*(r for p in parts for r in p.reasons))
 
 
-def _any_of(parts: Iterable[_Verdict]) -> _Verdict:
+def any_of(parts: Iterable[Verdict]) -> Verdict:
     """Met when one part is met, not met when none can be, else unknown (no parts: not met)."""
     parts = list(parts)
     hits = [p for p in parts if p.status is Status.MET]
     if hits:
-        return _met(*(r for p in hits for r in p.reasons))
+        return met(*(r for p in hits for r in p.reasons))
     reasons = tuple(r for p in parts for r in p.reasons)
     if any(p.status is Status.UNKNOWN for p in parts):
-        return _Verdict(Status.UNKNOWN, reasons,
+        return Verdict(Status.UNKNOWN, reasons,
                         tuple(dict.fromkeys(m for p in parts for m in p.missing)))
-    return _Verdict(Status.NOT_MET, reasons)
+    return Verdict(Status.NOT_MET, reasons)
 
 
-def _with_notes(verdict: _Verdict, notes: Iterable[Message]) -> _Verdict:
-    return _Verdict(verdict.status, (*verdict.reasons, *notes), verdict.missing)
+def with_notes(verdict: Verdict, notes: Iterable[Message]) -> Verdict:
+    return Verdict(verdict.status, (*verdict.reasons, *notes), verdict.missing)
 
 
-def _flag(value: bool | None, path: str, what: Message) -> _Verdict:
+def flag(value: bool | None, path: str, what: Message) -> Verdict:
     """A yes/no field: yes = met (reason "recorded: ..."), no = not met, empty = unknown."""
     if value is None:
-        return _unknown([path])
-    return _met(Message(N_("recorded: {what}"), {"what": what})) if value else _not_met()
+        return unknown([path])
+    return met(Message(N_("recorded: {what}"), {"what": what})) if value else not_met()
 
 
 # --- protocol settings --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Case:
+class Case:
     """What a rule sees: the record, the protocol and the decision date."""
 
     record: ScreeningRecord
@@ -140,7 +140,7 @@ class _Case:
             raise ValidationError(str(exc), field=f"site_settings.{name}.unit") from None
 
 
-_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 _FAILS = {
     ">=": N_("{what} {value} is below {limit}"),
     ">": N_("{what} {value} is not above {limit}"),
@@ -150,21 +150,21 @@ _FAILS = {
 }
 
 
-def _check(case: _Case, name: str, value: float, what: Message, shown: str | None = None
-           ) -> _Verdict:
+def check(case: Case, name: str, value: float, what: Message, shown: str | None = None
+           ) -> Verdict:
     """Met when ``value`` passes setting ``name``; else not met, e.g. "ANC 1.2 ×10⁹/L is below
     1.5 ×10⁹/L" (``shown`` replaces the default rendering of the value)."""
     if case.passes(name, value):
-        return _met()
+        return met()
     comparator = case.protocol.setting(name).comparator or "=="
-    return _not_met(Message(_FAILS[comparator], {
+    return not_met(Message(_FAILS[comparator], {
         "what": what, "value": shown or case.shown(name, value), "limit": case.shown(name)}))
 
 
 # --- calendar -----------------------------------------------------------------------------------
 
 
-def _anniversary(day: date, year: int) -> date:
+def anniversary(day: date, year: int) -> date:
     """The same month and day in ``year``; 29 February becomes 28 February in a common year."""
     try:
         return day.replace(year=year)
@@ -175,6 +175,6 @@ def _anniversary(day: date, year: int) -> date:
 def completed_years(born: date, on: date) -> int:
     """Age in completed years on ``on`` (a 29 February birthday counts on 28 February in a
     common year: born 2004-02-29 is 18 on 2022-02-28)."""
-    return on.year - born.year - (on < _anniversary(born, on.year))
+    return on.year - born.year - (on < anniversary(born, on.year))
 
 

@@ -1,0 +1,75 @@
+"""SQLAlchemy models, one module per subject; every model is re-exported here, so
+``from dawna.store.models import Participant`` works and importing this package registers every
+table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
+
+- :mod:`~dawna.store.models.people`: sites, users, their per-site roles, login sessions and the
+  login throttle;
+- :mod:`~dawna.store.models.participants`: participants, their identity (kept apart from the
+  clinical row: ICH E6(R3) section 2.9 / GCP confidentiality of subject identity), consents,
+  state changes, follow-up contacts;
+- :mod:`~dawna.store.models.screening`: screening forms, eligibility signatures, randomization
+  list, stratum counters, allocations;
+- :mod:`~dawna.store.models.imaging`: RECIST tumour assessments, PET/CT studies;
+- :mod:`~dawna.store.models.treatment`: treatment plans and cycles, laboratory results, adverse
+  events, dose decisions;
+- :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
+- :mod:`~dawna.store.models.audit`: the audit trail.
+"""
+
+from dawna.store.models.audit import AuditRecord
+from dawna.store.models.imaging import PetStudy, TumourAssessment
+from dawna.store.models.participants import (
+    Consent,
+    ConsentFormVersion,
+    FollowUpContact,
+    Participant,
+    ParticipantIdentity,
+    ParticipantStatus,
+    StatusEvent,
+)
+from dawna.store.models.people import LoginThrottle, Membership, Role, Site, User, UserSession
+from dawna.store.models.registry import RegistryStudy
+from dawna.store.models.screening import (
+    Allocation,
+    EligibilitySignature,
+    RandomizationList,
+    Screening,
+    StratumCounter,
+)
+from dawna.store.models.treatment import (
+    AdverseEvent,
+    DoseDecision,
+    LabResult,
+    TreatmentCycle,
+    TreatmentPlan,
+)
+
+__all__ = [
+    "AdverseEvent",
+    "Allocation",
+    "AuditRecord",
+    "Consent",
+    "ConsentFormVersion",
+    "DoseDecision",
+    "EligibilitySignature",
+    "FollowUpContact",
+    "LabResult",
+    "LoginThrottle",
+    "Membership",
+    "Participant",
+    "ParticipantIdentity",
+    "ParticipantStatus",
+    "PetStudy",
+    "RandomizationList",
+    "RegistryStudy",
+    "Role",
+    "Screening",
+    "Site",
+    "StatusEvent",
+    "StratumCounter",
+    "TreatmentCycle",
+    "TreatmentPlan",
+    "TumourAssessment",
+    "User",
+    "UserSession",
+]
