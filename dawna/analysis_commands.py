@@ -10,7 +10,7 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,12 +18,9 @@ from rich.table import Table
 
 from dawna.config import get_settings
 from dawna.errors import ValidationError
-from dawna.i18n import _, current_locale, format_local
+from dawna.i18n import _
 from dawna.randomization_commands import _db, _principal
 from dawna.screen_command import OutputFormat
-
-if TYPE_CHECKING:
-    from dawna.services.report import Report
 
 app = typer.Typer(help="The trial's results: survival, response, safety.", no_args_is_help=True)
 export_app = typer.Typer(help="Data exports.", no_args_is_help=True)
@@ -141,16 +138,6 @@ def export_adam(directory: Annotated[Path, typer.Argument(help="Output folder.")
         typer.echo(str(path))
 
 
-def render_report(built: Report, demo: bool) -> str:
-    """The report as one self-contained HTML document (no request needed)."""
-    from dawna.web.templating import templates
-
-    settings = get_settings()
-    template = templates.env.get_template("analysis/report_standalone.html")
-    return template.render(r=built, demo=demo, locale=current_locale(),
-                           localtime=lambda dt: format_local(dt, settings.zone))
-
-
 def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.")]
            = Path("dawna-report.html"),
            pdf: Annotated[Path | None, typer.Option(
@@ -159,11 +146,12 @@ def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.
     """The trial report: CONSORT, baseline, Kaplan–Meier, forest, waterfall, swimmer, spider,
     response and safety tables, registry results tables."""
     from dawna.services import report as report_service
+    from dawna.services.report_html import render_report
 
     settings = get_settings()
     db = _db()
     built = report_service.build(db, settings, _principal(db, user), cutoff=_cutoff(cutoff))
-    html = render_report(built, settings.env != "production")
+    html = render_report(built, settings, settings.env != "production")
     out.write_text(html, encoding="utf-8")
     typer.echo(str(out))
     if pdf is not None:

@@ -60,7 +60,7 @@ def show(pseudonym: str, user: As,
     """A participant's PET studies and the FES/FDG summary (JSON)."""
     from dawna.randomization_commands import _db, _principal
     from dawna.services import pet
-    from dawna.web.routes.api_pet import summary_json
+    from dawna.services.pet_summary import summary_json
 
     db = _db()
     typer.echo(json.dumps(summary_json(pet.get(db, _principal(db, user), pseudonym)),

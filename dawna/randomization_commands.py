@@ -9,17 +9,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from dawna.config import get_settings
-from dawna.errors import NotFound, ValidationError
+from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.services import randomization, randomization_report
 from dawna.services.access import Principal
-from dawna.services.auth import principal_of
+from dawna.services.auth import principal_named
 from dawna.store.audit import Actor
 from dawna.store.db import Database
-from dawna.store.models import User
 
 app = typer.Typer(help="The allocation list: generate, go live, verify, balance.",
                   no_args_is_help=True)
@@ -32,11 +30,7 @@ def _db() -> Database:
 
 def _principal(db: Database, username: str) -> Principal:
     """The named user acting from the command line (their roles and sites apply)."""
-    with db.sessions() as s:
-        user = s.scalars(select(User).where(User.username == username)).one_or_none()
-        if user is None:
-            raise NotFound(_("no user {name}").format(name=username), field="as")
-        return principal_of(user)
+    return principal_named(db, username, field="as")
 
 
 def _actor() -> Actor:

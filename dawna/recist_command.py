@@ -19,10 +19,10 @@ from rich.table import Table
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
 from dawna.inputs import read_json_object
-from dawna.recist_format import case_from_data, evaluate_case, result_json
 from dawna.rules.recist import RecistResult
 from dawna.rules.recist_case import Case
 from dawna.screen_command import OutputFormat
+from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
 
 __all__ = ["recist"]
 
