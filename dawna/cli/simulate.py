@@ -20,9 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from dawna.analysis.design_plot import curve_svg
+from dawna.cli.common import OutputFormat
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.screen_command import OutputFormat
 
 if TYPE_CHECKING:  # numpy loads only when a simulation runs (every CLI command starts faster)
     from dawna.analysis.design import Design, DesignReport
