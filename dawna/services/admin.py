@@ -14,6 +14,9 @@ from dawna.store.db import Database
 from dawna.store.models import Membership, Role, Site, User
 from dawna.store.uow import UnitOfWork
 
+#: ``Actor`` and ``Role`` are named here for the command line, which imports no store model.
+__all__ = ["Actor", "Role", "create_site", "create_user", "grant_role"]
+
 
 def create_site(db: Database, actor: Actor, data: SiteCreate, reason: str) -> int:
     with UnitOfWork(db, actor, reason) as uow:

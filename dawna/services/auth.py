@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dawna.clock import utcnow
 from dawna.config import Settings
-from dawna.errors import AuthenticationFailed, ValidationError
+from dawna.errors import AuthenticationFailed, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.services.access import Principal
 from dawna.store.db import Database
@@ -57,6 +57,16 @@ def principal_of(user: User) -> Principal:
         user_id=user.id, username=user.username, display_name=user.display_name,
         roles={s: frozenset(r) for s, r in roles.items()}, locale=user.locale,
     )
+
+
+def principal_named(db: Database, username: str, field: str = "username") -> Principal:
+    """The principal of the user called ``username`` (their roles and sites apply), as the
+    command line acts for ``--as USER``; an unknown name is NotFound on ``field``."""
+    with db.sessions() as s:
+        user = s.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None:
+            raise NotFound(_("no user {name}").format(name=username), field=field)
+        return principal_of(user)
 
 
 def _count_failure(session: Session, throttle: LoginThrottle | None, username: str,

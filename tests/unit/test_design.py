@@ -34,8 +34,8 @@ from dawna.analysis.design import (
     schoenfeld_power,
     simulate_trials,
 )
+from dawna.cli.simulate import simulate
 from dawna.errors import ValidationError
-from dawna.simulate_command import simulate
 
 DOMAIN_EVENTS = {0.5: 65, 0.6: 120, 0.7: 247}  # docs/domain.md §7
 

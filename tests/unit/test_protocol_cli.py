@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from dawna.cli.protocol import app
 from dawna.protocol import bundled_protocol
-from dawna.protocol.commands import app
 from dawna.protocol.loader import parse_protocol
 
 BUNDLED_PATH = Path(str(resources.files("dawna.protocols").joinpath("dawna_fes.yaml")))

@@ -16,9 +16,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from dawna.cli.screen import load_record, screen
 from dawna.errors import ValidationError
 from dawna.rules.screening_record import ScreeningRecord, dotted, future_dates
-from dawna.screen_command import load_record, screen
 
 LINE = {"agents": ["palbociclib"], "setting": "advanced", "start_date": "2022-03-01"}
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
 from dawna.services import pet
+from dawna.services.pet_summary import summary_json
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.routes.pet import suv_of_upload
 from dawna.web.security import csrf_protect
@@ -22,25 +23,6 @@ class ReadIn(BaseModel):
     read_date: dt.date | None = None
     reason: str | None = Field(default=None, max_length=2000)
     version: int | None = None
-
-
-def summary_json(view: pet.PetView) -> dict[str, Any]:
-    s = view.summary
-    return {
-        "pseudonym": view.participant.pseudonym,
-        "lesions_read": s.lesions_read, "er_positive": s.er_positive,
-        "at_least_one_er_positive": s.at_least_one_positive,
-        "all_er_negative": s.all_negative, "heterogeneity": s.heterogeneity,
-        "fdg_avid": s.fdg_avid, "fdg_avid_fes_negative": s.fdg_avid_fes_negative,
-        "fdg_avid_fes_negative_share": s.fdg_avid_fes_negative_share,
-        "concordance": s.concordance,
-        "lesions": {k: {"fes": f.status if f else None, "fdg": g.status if g else None,
-                        "fes_overridden": bool(f and f.overridden)}
-                    for k, (f, g) in s.calls.items()},
-        "studies": [{"id": x.id, "version": x.version, "status": x.status,
-                     "read_by": x.read_by, **x.study.model_dump(mode="json")}
-                    for x in view.studies],
-    }
 
 
 @router.get("/participants/{pseudonym}/pet")

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from dawna.recist_format import case_from_data, evaluate_case, result_json
 from dawna.rules.recist_case import Assessment, Baseline
 from dawna.services import tumour
+from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dawna.analysis.design import Design, design_report
+from dawna.analysis.design_plot import curve_svg
 from dawna.errors import DawnaError
-from dawna.simulate_command import curve_svg
 from dawna.web.deps import CurrentUser
 from dawna.web.templating import render
 

@@ -1,96 +1,43 @@
-"""The ``dawna`` command line (Typer). Errors print one line and exit non-zero."""
+"""``dawna serve``, ``dawna db ...``, ``dawna demo``, ``dawna site create`` and
+``dawna user ...``: running the application and administering its database, sites and users."""
 
 from __future__ import annotations
 
-import getpass
-import os
 import sys
 from typing import Annotated
 
-import click
 import typer
-from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from dawna.analysis_commands import app as analysis_app
-from dawna.analysis_commands import export_app, report
+from dawna.cli.common import actor, database
 from dawna.config import get_settings
-from dawna.course_commands import app as course_app
-from dawna.course_commands import dashboard as dashboard_command
-from dawna.errors import DawnaError, ValidationError
-from dawna.i18n import _, set_locale
-from dawna.pet_commands import app as pet_app
-from dawna.protocol.commands import app as protocol_app
-from dawna.randomization_commands import app as randomization_app
-from dawna.randomization_commands import randomize_command
-from dawna.recist_command import recist
-from dawna.registry_commands import app as registry_app
-from dawna.screen_command import screen
-from dawna.simulate_command import simulate
-from dawna.store.audit import Actor
+from dawna.i18n import _
+from dawna.services.admin import Role
 from dawna.store.db import Database
-from dawna.store.models import Role
-from dawna.treatment_commands import app as treatment_app
-from dawna.treatment_commands import calendar as calendar_command
-from dawna.treatment_commands import ctcae_command
-from dawna.validation import from_pydantic
+from dawna.validation import validate
 
-app = typer.Typer(help="dawna: the DAWNA-FES (NCT05861830) trial software.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+__all__ = ["db_app", "demo", "serve", "site_app", "user_app"]
+
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their roles per site.", no_args_is_help=True)
 site_app = typer.Typer(help="Trial sites.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
-app.add_typer(site_app, name="site")
-app.add_typer(protocol_app, name="protocol")
-app.command("screen")(screen)
-app.command("recist")(recist)
-app.add_typer(course_app, name="course")
-app.add_typer(pet_app, name="pet")
-app.add_typer(registry_app, name="registry")
-app.command("dashboard")(dashboard_command)
-app.command("calendar")(calendar_command)
-app.command("ctcae")(ctcae_command)
-app.command("simulate")(simulate)
-app.add_typer(analysis_app, name="analysis")
-app.add_typer(export_app, name="export")
-app.command("report")(report)
-app.add_typer(treatment_app, name="treatment")
-app.add_typer(randomization_app, name="randomization")
-app.command("randomize")(randomize_command)
-
 console = Console()
 
 
-def _cli_actor() -> Actor:
-    return Actor(user_id=None, username=f"cli:{getpass.getuser()}")
-
-
-def _database() -> Database:
-    return Database(get_settings().database_url)
-
-
-def _pydantic(exc: PydanticValidationError) -> ValidationError:
-    return from_pydantic(exc)
-
-
-@app.command()
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port.")] = 8000) -> None:
     """Serve the web application."""
     import uvicorn
-
-    from dawna.web.app import create_app
 
     settings = get_settings()
     console.print(_("dawna is serving on [bold]http://{host}:{port}/study[/bold] "
                     "(database: {db})").format(host=host, port=port,
                                               db=Database(settings.database_url).engine.url
                                               .render_as_string(hide_password=True)))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
+                log_level="info")
 
 
 @db_app.command("upgrade")
@@ -108,11 +55,10 @@ def db_current() -> None:
     """Print the database's current migration revision."""
     from dawna.store.migrate import current_revision, head_revision
 
-    rev = current_revision(_database())
+    rev = current_revision(database())
     console.print(f"{rev or '-'} (head: {head_revision()})")
 
 
-@app.command()
 def demo(if_empty: Annotated[bool, typer.Option(
         "--if-empty", help="Do nothing (and succeed) when the database already holds data.")]
          = False,
@@ -123,7 +69,7 @@ def demo(if_empty: Annotated[bool, typer.Option(
     from dawna import demo as demo_service
 
     settings = get_settings()
-    db = _database()
+    db = database()
     if if_empty and not demo_service.is_empty(db):
         console.print(_("database already holds data; demo not loaded"))
         return
@@ -160,11 +106,8 @@ def site_create(code: Annotated[str, typer.Argument(help="Short site code, e.g. 
     from dawna.services import admin
     from dawna.services.schemas import SiteCreate
 
-    try:
-        data = SiteCreate(code=code, name=name, city=city)
-    except PydanticValidationError as exc:
-        raise _pydantic(exc) from exc
-    admin.create_site(_database(), _cli_actor(), data, reason)
+    data = validate(SiteCreate, {"code": code, "name": name, "city": city})
+    admin.create_site(database(), actor(), data, reason)
     console.print(_("site {code} created").format(code=code))
 
 
@@ -186,14 +129,11 @@ def user_create(username: Annotated[str, typer.Argument(help="Login name.")],
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
-    try:
-        data = UserCreate(username=username, display_name=name, password=password,
-                          locale=locale)
-    except PydanticValidationError as exc:
-        raise _pydantic(exc) from exc
-    db = _database()
-    admin.create_user(db, _cli_actor(), data, reason)
-    admin.grant_role(db, _cli_actor(), username, site, role, reason)
+    data = validate(UserCreate, {"username": username, "display_name": name,
+                                 "password": password, "locale": locale})
+    db = database()
+    admin.create_user(db, actor(), data, reason)
+    admin.grant_role(db, actor(), username, site, role, reason)
     console.print(_("user {name} created with role {role} at {site}").format(
         name=username, role=role.value, site=site))
 
@@ -206,35 +146,7 @@ def user_grant(username: Annotated[str, typer.Argument(help="Login name.")],
     """Grant a user a further role at a site."""
     from dawna.services import admin
 
-    admin.grant_role(_database(), _cli_actor(), username, site, role, reason)
+    admin.grant_role(database(), actor(), username, site, role, reason)
     console.print(_("{role} granted to {name} at {site}").format(
         name=username, role=role.value, site=site))
 
-
-def main() -> None:
-    """Entry point: run the Typer app, turning dawna errors into one line and exit code 1."""
-    set_locale("zh_CN" if os.environ.get("LANG", "").lower().startswith("zh") else "en")
-    try:
-        code = app(standalone_mode=False)
-    except DawnaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        print("error: aborted", file=sys.stderr)
-        sys.exit(1)
-    except Exception as exc:  # one line for anything unforeseen; DAWNA_DEBUG=1 re-raises
-        if os.environ.get("DAWNA_DEBUG"):
-            raise
-        print(f"error: {type(exc).__name__}: {exc} (set DAWNA_DEBUG=1 for details)",
-              file=sys.stderr)
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
-
-
-if __name__ == "__main__":
-    main()

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from dawna.cli.common import OutputFormat, database, principal, read_json_object
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.screen_command import OutputFormat
 
 app = typer.Typer(help="PET/CT: SUV from DICOM, FES and FDG lesion reads.", no_args_is_help=True)
 console = Console()
@@ -58,12 +58,11 @@ As = Annotated[str, typer.Option("--as", help="User name acting (their roles app
 def show(pseudonym: str, user: As,
          format: OutputFormat = typer.Option(OutputFormat.JSON, "--format")) -> None:
     """A participant's PET studies and the FES/FDG summary (JSON)."""
-    from dawna.randomization_commands import _db, _principal
     from dawna.services import pet
-    from dawna.web.routes.api_pet import summary_json
+    from dawna.services.pet_summary import summary_json
 
-    db = _db()
-    typer.echo(json.dumps(summary_json(pet.get(db, _principal(db, user), pseudonym)),
+    db = database()
+    typer.echo(json.dumps(summary_json(pet.get(db, principal(db, user), pseudonym)),
                           indent=2, ensure_ascii=False))
 
 
@@ -75,11 +74,10 @@ def register(pseudonym: str, user: As, tracer: Annotated[str, typer.Option()],
              uptake_min: Annotated[float, typer.Option()]) -> None:
     """Register a scan; it waits on the readers' worklist."""
     from dawna.config import get_settings
-    from dawna.randomization_commands import _db, _principal
     from dawna.services import pet
 
-    db = _db()
-    study_id = pet.register_scan(db, get_settings(), _principal(db, user), pseudonym, {
+    db = database()
+    study_id = pet.register_scan(db, get_settings(), principal(db, user), pseudonym, {
         "tracer": tracer, "scan_date": scan_date, "injected_mbq": injected_mbq,
         "weight_kg": weight_kg, "uptake_min": uptake_min})
     console.print(_("study {id} registered, awaiting its read").format(id=study_id))
@@ -94,8 +92,6 @@ def read(pseudonym: str, study_id: int, file: Path, user: As,
     from datetime import date
 
     from dawna.config import get_settings
-    from dawna.inputs import read_json_object
-    from dawna.randomization_commands import _db, _principal
     from dawna.services import pet
 
     data = read_json_object(file, _("a PET read"))
@@ -108,8 +104,8 @@ def read(pseudonym: str, study_id: int, file: Path, user: As,
     except ValueError:
         raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=raw),
                               field="read_date") from None
-    db = _db()
-    view = pet.read(db, get_settings(), _principal(db, user), pseudonym, study_id, lesions, on,
+    db = database()
+    view = pet.read(db, get_settings(), principal(db, user), pseudonym, study_id, lesions, on,
                     reason)
     console.print(_("{read} lesions read on FES, {positive} ER-positive; heterogeneity "
                     "{kind}").format(read=view.summary.lesions_read,
@@ -120,11 +116,10 @@ def read(pseudonym: str, study_id: int, file: Path, user: As,
 @app.command()
 def worklist(user: As) -> None:
     """Studies awaiting a read at the user's sites."""
-    from dawna.randomization_commands import _db, _principal
     from dawna.services import pet
 
-    db = _db()
-    for w in pet.worklist(db, _principal(db, user)):
+    db = database()
+    for w in pet.worklist(db, principal(db, user)):
         typer.echo(f"{w.study_id}\t{w.pseudonym}\t{w.site_code}\t{w.tracer}\t"
                    f"{w.scan_date.isoformat()}")
 
@@ -135,10 +130,9 @@ def covariates(user: As) -> None:
     import csv
     import sys
 
-    from dawna.randomization_commands import _db, _principal
     from dawna.services import pet
 
-    db = _db()
+    db = database()
     writer = csv.DictWriter(sys.stdout, fieldnames=pet.COVARIATE_COLUMNS)
     writer.writeheader()
-    writer.writerows(pet.covariates(db, _principal(db, user)))
+    writer.writerows(pet.covariates(db, principal(db, user)))

@@ -3,7 +3,6 @@ protocol as one, list studies, show related trials and a protocol-file skeleton.
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -12,13 +11,11 @@ import typer
 import yaml
 from rich.console import Console
 
+from dawna.cli.common import actor, database, read_json_object
 from dawna.i18n import _
-from dawna.inputs import read_json_object
 from dawna.protocol import bundled_protocol
 from dawna.protocol.ctgov import protocol_skeleton, to_v2
-from dawna.randomization_commands import _db
 from dawna.services import registry
-from dawna.store.audit import Actor
 
 app = typer.Typer(help="Registry records (ClinicalTrials.gov API v2 JSON).", no_args_is_help=True)
 console = Console()
@@ -31,7 +28,7 @@ def import_(file: Annotated[Path, typer.Argument(help="A v2 study record, or a v
             ) -> None:
     """Import (or update) studies; a malformed record imports nothing and names the path."""
     data = read_json_object(file, _("a study record"))
-    done = registry.import_studies(_db(), Actor(None, f"cli:{getpass.getuser()}"), data, reason)
+    done = registry.import_studies(database(), actor(), data, reason)
     for row, created in done:
         console.print((_("imported {id}: {title}") if created else
                        _("updated {id}: {title}")).format(id=row.nct_id, title=row.title),
@@ -53,14 +50,14 @@ def export(out: Annotated[Path | None, typer.Option(help="Write here instead of 
 def list_(q: str = "", condition: str = "", drug: str = "", status: str = "",
           phase: str = "") -> None:
     """Imported studies, filtered like the study list page."""
-    for row in registry.list_studies(_db(), q, condition, drug, status, phase):
+    for row in registry.list_studies(database(), q, condition, drug, status, phase):
         typer.echo(f"{row.nct_id}\t{row.overall_status or ''}\t{row.phases}\t{row.title}")
 
 
 @app.command()
 def related(nct_id: str, limit: int = 5) -> None:
     """The most similar imported studies, with the reason for each match."""
-    for match in registry.related(_db(), nct_id, limit):
+    for match in registry.related(database(), nct_id, limit):
         console.print(f"{match.nct_id}  {match.score:.3f}  {match.title}", highlight=False)
         for reason in match.reasons:
             console.print(f"    {reason}", highlight=False)
@@ -69,5 +66,5 @@ def related(nct_id: str, limit: int = 5) -> None:
 @app.command()
 def skeleton(nct_id: str) -> None:
     """A protocol-file skeleton of an imported study (criteria numbered, rules not written)."""
-    _row, study = registry.get(_db(), nct_id)
+    _row, study = registry.get(database(), nct_id)
     typer.echo(yaml.safe_dump(protocol_skeleton(study), allow_unicode=True, sort_keys=False))

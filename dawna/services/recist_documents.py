@@ -18,14 +18,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
-
 from dawna.errors import ValidationError
 from dawna.i18n import gettext
-from dawna.inputs import first_error
 from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.recist import BestResponse, RecistResult, evaluate
 from dawna.rules.recist_case import Case, CaseError, limits_from, settings_from
+from dawna.validation import validate
 
 __all__ = ["case_from_data", "evaluate_case", "result_json"]
 
@@ -39,10 +37,7 @@ def case_from_data(data: dict[str, Any], protocol: Protocol | None = None,
     merged = dict(data)
     merged["settings"] = {**defaults, **given} if isinstance(given, dict) else (
         defaults if given is None else given)
-    try:
-        return Case.model_validate(merged)
-    except PydanticValidationError as exc:
-        raise first_error(exc, root="case") from None
+    return validate(Case, merged, root="case", count_more=True)
 
 
 def evaluate_case(case: Case, protocol: Protocol | None = None) -> RecistResult:

@@ -10,20 +10,16 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from dawna.cli.common import OutputFormat, database, day, principal
 from dawna.config import get_settings
 from dawna.errors import ValidationError
-from dawna.i18n import _, current_locale, format_local
-from dawna.randomization_commands import _db, _principal
-from dawna.screen_command import OutputFormat
-
-if TYPE_CHECKING:
-    from dawna.services.report import Report
+from dawna.i18n import _
 
 app = typer.Typer(help="The trial's results: survival, response, safety.", no_args_is_help=True)
 export_app = typer.Typer(help="Data exports.", no_args_is_help=True)
@@ -39,13 +35,7 @@ class Transform(StrEnum):
 
 
 def _cutoff(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value),
-                              field="cutoff") from None
+    return None if value is None else day(value, "cutoff")
 
 
 def _print_survival(data: dict[str, Any], title: str) -> None:
@@ -76,8 +66,8 @@ def _survival(param: str, user: str, fmt: OutputFormat, transform: Transform,
               cutoff: str | None) -> None:
     from dawna.services import results
 
-    db = _db()
-    data = results.time_to_event(db, get_settings(), _principal(db, user), param=param,
+    db = database()
+    data = results.time_to_event(db, get_settings(), principal(db, user), param=param,
                                  transform=transform.value,
                                  cutoff=_cutoff(cutoff))
     if fmt is OutputFormat.JSON:
@@ -112,8 +102,8 @@ def response(user: As, cutoff: Cutoff = None) -> None:
     from dawna.services import results
     from dawna.services.analysis_data import analysis_data
 
-    db = _db()
-    adam = analysis_data(db, get_settings(), _principal(db, user), cutoff=_cutoff(cutoff))
+    db = database()
+    adam = analysis_data(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
     typer.echo(json.dumps(results.response(adam), indent=2, ensure_ascii=False))
 
 
@@ -123,8 +113,8 @@ def safety(user: As, cutoff: Cutoff = None) -> None:
     from dawna.services import results
     from dawna.services.analysis_data import analysis_data
 
-    db = _db()
-    adam = analysis_data(db, get_settings(), _principal(db, user), cutoff=_cutoff(cutoff))
+    db = database()
+    adam = analysis_data(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
     typer.echo(json.dumps(results.safety_table(adam), indent=2, ensure_ascii=False))
 
 
@@ -135,20 +125,10 @@ def export_adam(directory: Annotated[Path, typer.Argument(help="Output folder.")
     from dawna.exports.adam_files import write_adam
     from dawna.services.analysis_data import analysis_data
 
-    db = _db()
-    data = analysis_data(db, get_settings(), _principal(db, user), cutoff=_cutoff(cutoff))
+    db = database()
+    data = analysis_data(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
     for path in write_adam(data, directory):
         typer.echo(str(path))
-
-
-def render_report(built: Report, demo: bool) -> str:
-    """The report as one self-contained HTML document (no request needed)."""
-    from dawna.web.templating import templates
-
-    settings = get_settings()
-    template = templates.env.get_template("analysis/report_standalone.html")
-    return template.render(r=built, demo=demo, locale=current_locale(),
-                           localtime=lambda dt: format_local(dt, settings.zone))
 
 
 def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.")]
@@ -159,11 +139,12 @@ def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.
     """The trial report: CONSORT, baseline, Kaplan–Meier, forest, waterfall, swimmer, spider,
     response and safety tables, registry results tables."""
     from dawna.services import report as report_service
+    from dawna.services.report_html import render_report
 
     settings = get_settings()
-    db = _db()
-    built = report_service.build(db, settings, _principal(db, user), cutoff=_cutoff(cutoff))
-    html = render_report(built, settings.env != "production")
+    db = database()
+    built = report_service.build(db, settings, principal(db, user), cutoff=_cutoff(cutoff))
+    html = render_report(built, settings, settings.env != "production")
     out.write_text(html, encoding="utf-8")
     typer.echo(str(out))
     if pdf is not None:

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
+from dawna.cli.common import actor, database, principal
 from dawna.config import get_settings
-from dawna.errors import NotFound, ValidationError
+from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.services import randomization, randomization_report
-from dawna.services.access import Principal
-from dawna.services.auth import principal_of
-from dawna.store.audit import Actor
-from dawna.store.db import Database
-from dawna.store.models import User
 
 app = typer.Typer(help="The allocation list: generate, go live, verify, balance.",
                   no_args_is_help=True)
 console = Console()
-
-
-def _db() -> Database:
-    return Database(get_settings().database_url)
-
-
-def _principal(db: Database, username: str) -> Principal:
-    """The named user acting from the command line (their roles and sites apply)."""
-    with db.sessions() as s:
-        user = s.scalars(select(User).where(User.username == username)).one_or_none()
-        if user is None:
-            raise NotFound(_("no user {name}").format(name=username), field="as")
-        return principal_of(user)
-
-
-def _actor() -> Actor:
-    return Actor(user_id=None, username=f"cli:{getpass.getuser()}")
 
 
 @app.command()
@@ -48,7 +25,7 @@ def generate(reason: Annotated[str, typer.Option(help="Reason (audit trail).")],
              size: Annotated[int | None, typer.Option(
                  help="Positions per stratum (default: the protocol file's).")] = None) -> None:
     """Generate the allocation list once, from a new secret seed (sealed in the database)."""
-    st = randomization.generate(_db(), get_settings(), _actor(), reason, size)
+    st = randomization.generate(database(), get_settings(), actor(), reason, size)
     console.print(_("allocation list generated: {n} positions, fingerprint {f}").format(
         n=st.capacity, f=st.fingerprint))
 
@@ -56,14 +33,14 @@ def generate(reason: Annotated[str, typer.Option(help="Reason (audit trail).")],
 @app.command("go-live")
 def go_live(reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) -> None:
     """Lock the randomization configuration; randomizing becomes possible."""
-    st = randomization.go_live(_db(), _actor(), reason)
+    st = randomization.go_live(database(), actor(), reason)
     console.print(_("randomization live since {t}").format(t=st.live_at))
 
 
 @app.command()
 def verify() -> None:
     """Recompute the list from the sealed seed and check every allocation made."""
-    report = randomization_report.verify(_db(), get_settings())
+    report = randomization_report.verify(database(), get_settings())
     console.print(_("{n} allocations checked; fingerprint {state}").format(
         n=report.checked, state=_("matches") if report.fingerprint_ok else _("does NOT match")))
     for line in report.mismatches:
@@ -76,8 +53,8 @@ def verify() -> None:
 def balance(as_user: Annotated[str, typer.Option("--as", help="Statistician's user name.")]
             ) -> None:
     """Allocations by arm within each stratum, factor level and site."""
-    db = _db()
-    report = randomization_report.balance(db, _principal(db, as_user))
+    db = database()
+    report = randomization_report.balance(db, principal(db, as_user))
     for key in ("strata", "factors", "sites"):
         table = Table(title=key)
         table.add_column("")
@@ -105,8 +82,8 @@ def randomize_command(
             out[key] = value
         return out
 
-    db = _db()
-    view = randomization.randomize(db, get_settings(), _principal(db, as_user), pseudonym,
+    db = database()
+    view = randomization.randomize(db, get_settings(), principal(db, as_user), pseudonym,
                                    pairs(factor, "factor"), pairs(choice, "choice"))
     print(json.dumps({**view.__dict__, "randomized_at": view.randomized_at.isoformat()},
                      ensure_ascii=False, indent=2))

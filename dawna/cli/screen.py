@@ -22,38 +22,29 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.table import Table
 
+from dawna.cli.common import OutputFormat, read_json_object
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
-from dawna.inputs import first_error, read_json_object
 from dawna.protocol import bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Status
 from dawna.rules.eligibility import evaluate as evaluate_record
 from dawna.rules.screening_record import ScreeningRecord
+from dawna.validation import validate
 
 __all__ = ["OutputFormat", "load_record", "result_json", "screen"]
-
-
-class OutputFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 def load_record(file: Path) -> ScreeningRecord:
     """Read and validate a screening record file; every problem is a ValidationError."""
     data = read_json_object(file, _("a screening record"))
-    try:
-        return ScreeningRecord.model_validate(data)
-    except PydanticValidationError as exc:
-        raise first_error(exc) from None
+    return validate(ScreeningRecord, data, root="record", count_more=True)
 
 
 def result_json(result: EligibilityResult) -> dict[str, Any]:

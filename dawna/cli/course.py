@@ -4,19 +4,18 @@ through the same services as the participant page (the named user's roles and si
 from __future__ import annotations
 
 import json
-from datetime import date, time
+from datetime import time
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from dawna.cli.common import OutputFormat, database, day, principal
 from dawna.config import get_settings
-from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.randomization_commands import _db, _principal
-from dawna.screen_command import OutputFormat
 from dawna.services import follow_up, lifecycle
+from dawna.validation import validate
 
 app = typer.Typer(help="A participant's course: consent, treatment, follow-up, end of study.",
                   no_args_is_help=True)
@@ -26,17 +25,9 @@ On = Annotated[str, typer.Option("--date", help="Date of the event (YYYY-MM-DD).
 Detail = Annotated[str | None, typer.Option(help="Free-text details.")]
 
 
-def _day(value: str, field: str = "date") -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value),
-                              field=field) from None
-
-
 def _show(pseudonym: str, user: str, format: OutputFormat = OutputFormat.TEXT) -> None:
-    db = _db()
-    view = follow_up.course(db, _principal(db, user), pseudonym)
+    db = database()
+    view = follow_up.course(db, principal(db, user), pseudonym)
     if format is OutputFormat.JSON:
         typer.echo(json.dumps(follow_up.as_json(view), indent=2, ensure_ascii=False))
         return
@@ -70,18 +61,18 @@ def consent(pseudonym: str, user: As, version: Annotated[str, typer.Option()], o
             at: Annotated[str | None, typer.Option("--time", help="HH:MM at the site.")] = None
             ) -> None:
     """Record a consent (first, or re-consent to a newer approved version)."""
-    db = _db()
+    db = database()
     signed_at = time.fromisoformat(at) if at else None
-    lifecycle.record_consent(db, get_settings(), _principal(db, user), pseudonym, version,
-                             _day(on), signed_at, obtained_by)
+    lifecycle.record_consent(db, get_settings(), principal(db, user), pseudonym, version,
+                             day(on), signed_at, obtained_by)
     _show(pseudonym, user)
 
 
 @app.command("start-treatment")
 def start_treatment(pseudonym: str, user: As, on: On) -> None:
     """First dose: randomized -> on treatment."""
-    db = _db()
-    lifecycle.start_treatment(db, get_settings(), _principal(db, user), pseudonym, _day(on))
+    db = database()
+    lifecycle.start_treatment(db, get_settings(), principal(db, user), pseudonym, day(on))
     _show(pseudonym, user)
 
 
@@ -92,8 +83,8 @@ def end_treatment(pseudonym: str, user: As, on: On,
                                                       "investigator_decision, death, other")],
                   detail: Detail = None) -> None:
     """End of treatment with its reason."""
-    db = _db()
-    lifecycle.end_treatment(db, get_settings(), _principal(db, user), pseudonym, _day(on),
+    db = database()
+    lifecycle.end_treatment(db, get_settings(), principal(db, user), pseudonym, day(on),
                             reason, detail)
     _show(pseudonym, user)
 
@@ -101,8 +92,8 @@ def end_treatment(pseudonym: str, user: As, on: On,
 @app.command()
 def withdraw(pseudonym: str, user: As, on: On, detail: Detail = None) -> None:
     """Withdrawal of consent: no data collected after this date."""
-    db = _db()
-    lifecycle.withdraw(db, get_settings(), _principal(db, user), pseudonym, _day(on), detail)
+    db = database()
+    lifecycle.withdraw(db, get_settings(), principal(db, user), pseudonym, day(on), detail)
     _show(pseudonym, user)
 
 
@@ -112,8 +103,8 @@ def end_study(pseudonym: str, user: As, on: On,
                                                   "study_closed")],
               detail: Detail = None) -> None:
     """End of study with its reason."""
-    db = _db()
-    lifecycle.end_study(db, get_settings(), _principal(db, user), pseudonym, _day(on), reason,
+    db = database()
+    lifecycle.end_study(db, get_settings(), principal(db, user), pseudonym, day(on), reason,
                         detail)
     _show(pseudonym, user)
 
@@ -127,20 +118,13 @@ def contact(pseudonym: str, user: As, on: On,
                 help="Subsequent anticancer therapy started.")] = None,
             therapy_start: Annotated[str | None, typer.Option()] = None) -> None:
     """A survival follow-up contact after end of treatment."""
-    from pydantic import ValidationError as PydanticValidationError
-
-    from dawna.inputs import first_error
-
     data: dict[str, object] = {"contact_date": on, "vital_status": status,
                                "death_date": death_date, "death_cause": cause}
     if therapy or therapy_start:
         data["subsequent_therapy"] = [{"name": therapy or "", "start_date": therapy_start}]
-    try:
-        entry = follow_up.ContactIn.model_validate(data)
-    except PydanticValidationError as exc:
-        raise first_error(exc, root="contact") from None
-    db = _db()
-    follow_up.record_contact(db, get_settings(), _principal(db, user), pseudonym, entry)
+    entry = validate(follow_up.ContactIn, data, root="contact", count_more=True)
+    db = database()
+    follow_up.record_contact(db, get_settings(), principal(db, user), pseudonym, entry)
     _show(pseudonym, user)
 
 
@@ -150,9 +134,9 @@ def consent_form(user: As, version: Annotated[str, typer.Option()],
                  approved_by: Annotated[str, typer.Option(help="The ethics committee.")],
                  reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) -> None:
     """Record a consent form version approved after the protocol file (administrators)."""
-    db = _db()
-    added = lifecycle.add_consent_version(db, get_settings(), _principal(db, user), version,
-                                          _day(approved, "approved"), approved_by, reason)
+    db = database()
+    added = lifecycle.add_consent_version(db, get_settings(), principal(db, user), version,
+                                          day(approved, "approved"), approved_by, reason)
     console.print(_("consent form version {version} approved {date} recorded").format(
         version=added.version, date=added.approved.isoformat()), highlight=False)
 
@@ -160,8 +144,8 @@ def consent_form(user: As, version: Annotated[str, typer.Option()],
 def dashboard(user: As,
               format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
     """Counts by state (CONSORT flow), re-consent due, follow-up contacts due."""
-    db = _db()
-    d = follow_up.dashboard(db, get_settings(), _principal(db, user))
+    db = database()
+    d = follow_up.dashboard(db, get_settings(), principal(db, user))
     if format is OutputFormat.JSON:
         typer.echo(json.dumps({"counts": d.counts, "flow": d.flow,
                                "reconsent": d.reconsent,

@@ -2,9 +2,9 @@
 
 The file holds ``{"baseline": {...}, "assessments": [...], "settings": {...}}`` (README "Tumour
 response", :class:`dawna.rules.recist_case.Case`); settings left out come from the DAWNA-FES
-protocol file. ``--format json`` prints :func:`dawna.recist_format.result_json`; the default is
-a table of the timepoints and the best overall response. A case that breaks a RECIST rule
-prints ``error: <field>: <rule>`` and exits 1.
+protocol file. ``--format json`` prints :func:`dawna.services.recist_documents.result_json`;
+the default is a table of the timepoints and the best overall response. A case that breaks a
+RECIST rule prints ``error: <field>: <rule>`` and exits 1.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dawna.cli.common import OutputFormat, read_json_object
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
-from dawna.inputs import read_json_object
-from dawna.recist_format import case_from_data, evaluate_case, result_json
 from dawna.rules.recist import RecistResult
 from dawna.rules.recist_case import Case
-from dawna.screen_command import OutputFormat
+from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
 
 __all__ = ["recist"]
 

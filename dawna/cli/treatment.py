@@ -7,26 +7,25 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.table import Table
 
+from dawna.cli.common import OutputFormat, database, day, principal, read_json_object
 from dawna.config import get_settings
 from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
-from dawna.randomization_commands import _db, _principal
 from dawna.rules import ctcae
 from dawna.rules import regimens as rx
-from dawna.screen_command import OutputFormat
 from dawna.services import dose_modification, safety, treatment
 from dawna.services.treatment import event_json, render
+from dawna.validation import validate
 
 app = typer.Typer(help="Treatment and safety: plan, cycles, labs, adverse events, doses.",
                   no_args_is_help=True)
@@ -38,14 +37,6 @@ class CalendarFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     ICS = "ics"
-
-
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(value=value),
-                              field=field) from None
 
 
 def _print_events(events: list[rx.CalendarEvent], title: str, fmt: CalendarFormat,
@@ -107,7 +98,7 @@ def calendar(
                     height_cm=height_cm, weight_kg=weight_kg, age_years=age,
                     creatinine_umol_l=creatinine),
                     gfr_cap=protocol.setting_number("carboplatin_gfr_cap"))
-            first = _day(start, "start")
+            first = day(start, "start")
             events = rx.build_calendar(
                 resolved, first, cycles, randomization_date=first, doses=doses,
                 assessment_interval_weeks=int(protocol.setting_number(
@@ -121,8 +112,8 @@ def calendar(
     if participant is None or user is None:
         raise ValidationError(_("give a participant and --as USER, or --regimen ID --start "
                               "DATE"), field="participant")
-    db = _db()
-    events = treatment.participant_calendar(db, get_settings(), _principal(db, user),
+    db = database()
+    events = treatment.participant_calendar(db, get_settings(), principal(db, user),
                                             participant, extra_cycles=cycles)
     _print_events(events, f"DAWNA-FES {participant}", format, f"{participant}-")
 
@@ -161,8 +152,8 @@ def ctcae_command(
 def show(pseudonym: str, user: As,
          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:
     """Regimen, confirmed doses, cycles, dose levels, blood counts due, ongoing AEs."""
-    db = _db()
-    view = treatment.treatment_view(db, get_settings(), _principal(db, user), pseudonym)
+    db = database()
+    view = treatment.treatment_view(db, get_settings(), principal(db, user), pseudonym)
     data = treatment.as_json(view)
     if format is OutputFormat.JSON:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
@@ -196,17 +187,12 @@ def plan(pseudonym: str, user: As,
          preview: Annotated[bool, typer.Option(help="Compute only; store nothing.")] = False
          ) -> None:
     """Confirm the regimen and doses (investigators), or --preview them."""
-    from dawna.inputs import first_error, read_json_object
-
     data = read_json_object(file, _("a treatment plan"))
-    try:
-        entry = treatment.PlanIn.model_validate(data)
-    except PydanticValidationError as exc:
-        raise first_error(exc, "plan") from None
-    db = _db()
-    principal = _principal(db, user)
-    result = (treatment.preview_plan(db, principal, pseudonym, entry) if preview else
-              treatment.confirm_plan(db, get_settings(), principal, pseudonym, entry,
+    entry = validate(treatment.PlanIn, data, root="plan", count_more=True)
+    db = database()
+    acting = principal(db, user)
+    result = (treatment.preview_plan(db, acting, pseudonym, entry) if preview else
+              treatment.confirm_plan(db, get_settings(), acting, pseudonym, entry,
                                      version=version, reason=reason))
     for d in result.doses:
         typer.echo(f"{d.drug}: {d.dose:g} {d.unit} {d.route} {d.frequency} · {d.formula}")
@@ -230,9 +216,9 @@ def cycle(pseudonym: str, user: As, number: Annotated[int, typer.Option("--cycle
         except ValueError:
             raise ValidationError(_("give DRUG=DOSE, e.g. dalpiciclib=125"),
                                   field="dose") from None
-    db = _db()
-    treatment.record_cycle(db, get_settings(), _principal(db, user), pseudonym,
-                           treatment.CycleIn(cycle=number, start_date=_day(start, "start"),
+    db = database()
+    treatment.record_cycle(db, get_settings(), principal(db, user), pseudonym,
+                           treatment.CycleIn(cycle=number, start_date=day(start, "start"),
                                              doses=doses, delay_reason=delay_reason))
     typer.echo(_("cycle {n} recorded").format(n=number))
 
@@ -244,10 +230,10 @@ def lab(pseudonym: str, user: As, test: Annotated[str, typer.Option("--test")],
         lln: Annotated[float | None, typer.Option()] = None,
         uln: Annotated[float | None, typer.Option()] = None) -> None:
     """Record a laboratory result; prints its CTCAE v5.0 grade."""
-    db = _db()
-    row = safety.record_lab(db, get_settings(), _principal(db, user), pseudonym, safety.LabIn(
+    db = database()
+    row = safety.record_lab(db, get_settings(), principal(db, user), pseudonym, safety.LabIn(
         analyte=test, value=value, unit=unit, lln=lln, uln=uln,
-        sample_date=_day(sampled, "sampled")))
+        sample_date=day(sampled, "sampled")))
     typer.echo(_("{term}: grade {grade}").format(term=row.term, grade=row.grade))
     typer.echo(row.rule)
 
@@ -259,20 +245,15 @@ def ae(pseudonym: str, user: As,
        version: Annotated[int | None, typer.Option()] = None,
        reason: Annotated[str | None, typer.Option()] = None) -> None:
     """Record an adverse event, or correct one (--number, --version, --reason)."""
-    from dawna.inputs import first_error, read_json_object
-
     data = read_json_object(file, _("an adverse event"))
-    try:
-        entry = safety.AeIn.model_validate(data)
-    except PydanticValidationError as exc:
-        raise first_error(exc, "adverse_event") from None
-    db = _db()
-    principal = _principal(db, user)
+    entry = validate(safety.AeIn, data, root="adverse_event", count_more=True)
+    db = database()
+    acting = principal(db, user)
     if number is None:
-        number = safety.record_ae(db, get_settings(), principal, pseudonym, entry)
+        number = safety.record_ae(db, get_settings(), acting, pseudonym, entry)
         typer.echo(_("adverse event {n} recorded").format(n=number))
     else:
-        safety.update_ae(db, get_settings(), principal, pseudonym, number, entry,
+        safety.update_ae(db, get_settings(), acting, pseudonym, number, entry,
                          version=version if version is not None else -1, reason=reason or "")
         typer.echo(_("adverse event {n} changed").format(n=number))
 
@@ -291,8 +272,8 @@ def sae_report(pseudonym: str, user: As, number: Annotated[int, typer.Option()],
         except ValueError:
             raise ValidationError(_("not a date and time: {value}").format(value=at),
                                   field="at") from None
-    db = _db()
-    safety.report_sae(db, settings, _principal(db, user), pseudonym, number, when)
+    db = database()
+    safety.report_sae(db, settings, principal(db, user), pseudonym, number, when)
     typer.echo(_("adverse event {n} reported").format(n=number))
 
 
@@ -307,24 +288,24 @@ def dose(pseudonym: str, user: As,
          dose_to: Annotated[float | None, typer.Option(help="Reduced chemotherapy dose.")]
          = None) -> None:
     """Show dawna's dose proposals; with --drug, --action and --reason record a decision."""
-    db = _db()
+    db = database()
     settings = get_settings()
-    principal = _principal(db, user)
+    acting = principal(db, user)
     if drug is not None:
-        dose_modification.decide(db, settings, principal, pseudonym, drug, action or "",
+        dose_modification.decide(db, settings, acting, pseudonym, drug, action or "",
                                  reason or "", dose_to=dose_to)
         typer.echo(_("decision recorded for {drug}").format(drug=drug))
         return
-    for d in dose_modification.propose(db, settings, principal, pseudonym):
+    for d in dose_modification.propose(db, settings, acting, pseudonym):
         typer.echo(f"{d.drug}: {d.proposal.action.value} · {d.rule}")
 
 
 @app.command("safety")
 def safety_command(user: As) -> None:
     """Unreported serious adverse events and what is due this week."""
-    db = _db()
+    db = database()
     settings = get_settings()
-    board = safety.board(db, settings, _principal(db, user))
+    board = safety.board(db, settings, principal(db, user))
     for r in board.sae_unreported:
         state = _("overdue") if r.overdue else _("{h:.1f} h left").format(h=r.hours_left)
         typer.echo(_("SAE {id} #{n} {term}: report by {deadline} ({state})").format(
@@ -340,8 +321,8 @@ def safety_command(user: As) -> None:
 @app.command("ae-export")
 def ae_export(user: As) -> None:
     """The adverse event listing of your sites as CSV on standard output."""
-    db = _db()
-    rows = safety.ae_listing(db, _principal(db, user))
+    db = database()
+    rows = safety.ae_listing(db, principal(db, user))
     names = safety.AE_COLUMNS
     writer = csv.DictWriter(sys.stdout, fieldnames=names, lineterminator="\n")
     writer.writeheader()

@@ -19,9 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from dawna.analysis.design_plot import curve_svg
+from dawna.cli.common import OutputFormat
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.screen_command import OutputFormat
 
 if TYPE_CHECKING:  # numpy loads only when a simulation runs (every CLI command starts faster)
     from dawna.analysis.design import Design, DesignReport
@@ -137,22 +138,6 @@ def simulate(
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         _print_table(report)
-
-
-def curve_svg(report: DesignReport) -> str:
-    """The power-against-HR curve of ``report`` as SVG, labelled in the current language."""
-    from dawna.analysis.design import power_curve_svg
-
-    design = report.design
-    return power_curve_svg(
-        report.curve, x_label=_("Hazard ratio (A vs B)"), y_label=_("Power"),
-        simulation_label=_("Simulated (95 % Monte Carlo interval)"),
-        schoenfeld_label=_("Schoenfeld"),
-        target_label=_("{power:.0%} power").format(power=report.power_target),
-        power_target=report.power_target, design_hr=report.hazard_ratio,
-        design_label=_("design HR {hr:.2f}").format(hr=report.hazard_ratio),
-        title=_("{n} patients, {months:g} months accrual").format(
-            n=design.n, months=design.accrual_months))
 
 
 def _run(design: Design, trials: int, seed: int | None, power: float) -> DesignReport:

@@ -1,0 +1,57 @@
+"""The ``dawna`` command line (Typer): one module per area, sharing :mod:`dawna.cli.common`.
+Errors print one line and exit non-zero.
+
+Entry points: the console script ``dawna`` (``dawna.cli:main``), ``python -m dawna`` and
+``python -m dawna.cli``.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from dawna.cli import (
+    admin,
+    analysis,
+    course,
+    pet,
+    protocol,
+    randomization,
+    recist,
+    registry,
+    screen,
+    simulate,
+    treatment,
+)
+from dawna.cli.common import run
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="dawna: the DAWNA-FES (NCT05861830) trial software.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+# The order here is the order of ``dawna --help``.
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.site_app, name="site")
+app.add_typer(protocol.app, name="protocol")
+app.command("screen")(screen.screen)
+app.command("recist")(recist.recist)
+app.add_typer(course.app, name="course")
+app.add_typer(pet.app, name="pet")
+app.add_typer(registry.app, name="registry")
+app.command("dashboard")(course.dashboard)
+app.command("calendar")(treatment.calendar)
+app.command("ctcae")(treatment.ctcae_command)
+app.command("simulate")(simulate.simulate)
+app.add_typer(analysis.app, name="analysis")
+app.add_typer(analysis.export_app, name="export")
+app.command("report")(analysis.report)
+app.add_typer(treatment.app, name="treatment")
+app.add_typer(randomization.app, name="randomization")
+app.command("randomize")(randomization.randomize_command)
+app.command("serve")(admin.serve)
+app.command("demo")(admin.demo)
+
+
+def main() -> None:
+    """Entry point: run the Typer app, turning dawna errors into one line and exit code 1."""
+    run(app)

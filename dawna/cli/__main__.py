@@ -1,0 +1,3 @@
+from dawna.cli import main
+
+main()
