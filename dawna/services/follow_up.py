@@ -27,8 +27,9 @@ from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import Event, State
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import Consent, FollowUpContact, Participant, StatusEvent
 from dawna.store.uow import UnitOfWork

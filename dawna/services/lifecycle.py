@@ -24,7 +24,7 @@ from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import Event, State, TransitionRefused, check_event_date, target_state
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     Consent,

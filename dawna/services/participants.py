@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dawna.clock import local_today
 from dawna.config import Settings
-from dawna.errors import ConflictError, NotFound, ValidationError
+from dawna.errors import ConflictError, ValidationError
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.services.access import Permission, Principal
@@ -29,17 +29,13 @@ from dawna.services.schemas import (
     ParticipantPublic,
     ParticipantUpdate,
 )
-from dawna.store.audit import Actor
+from dawna.services.scope import actor_of as actor_of
+from dawna.services.scope import load_visible as load_visible
 from dawna.store.db import Database
 from dawna.store.models import Participant, ParticipantIdentity, Site
-from dawna.store.repositories import ParticipantRepository
 from dawna.store.uow import UnitOfWork
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def actor_of(principal: Principal) -> Actor:
-    return Actor(user_id=principal.user_id, username=principal.username)
 
 
 def new_pseudonym() -> str:
@@ -79,19 +75,6 @@ def _check_consent_date(value: date | None, settings: Settings) -> None:
                 date=value, today=today),
             field="consent_date",
         )
-
-
-def load_visible(session: Session, principal: Principal, pseudonym: str) -> Participant:
-    """The participant ``pseudonym`` at one of the principal's sites, through the participant
-    repository; any other participant is ``NotFound`` (never "forbidden": its existence at
-    another site is not disclosed)."""
-    p = ParticipantRepository(session).visible(
-        pseudonym, principal.sites_with(Permission.PARTICIPANT_VIEW))
-    if p is None:
-        raise NotFound(
-            _("no participant {id} at your sites").format(id=pseudonym), field="participant"
-        )
-    return p
 
 
 def list_participants(db: Database, principal: Principal, search: str = "",

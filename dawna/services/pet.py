@@ -27,8 +27,9 @@ from dawna.rules.messages import Message
 from dawna.rules.pet import Lesion, PatientSummary, Study, Thresholds, flags, summarize
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import Participant, PetStudy, Site
 from dawna.store.uow import UnitOfWork

@@ -29,8 +29,9 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord, future_dates
 from dawna.services import auth, lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     EligibilitySignature,

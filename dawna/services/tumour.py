@@ -38,8 +38,9 @@ from dawna.rules.recist_case import (
 )
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Participant, TumourAssessment
 from dawna.store.uow import UnitOfWork

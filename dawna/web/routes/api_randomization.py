@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from dawna.services import randomization, randomization_report
-from dawna.services.participants import actor_of
+from dawna.services.scope import actor_of
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 
