@@ -8,8 +8,6 @@ needs another to find a participant.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from sqlalchemy.orm import Session
 
 from dawna.errors import NotFound
@@ -17,27 +15,20 @@ from dawna.i18n import _
 from dawna.services.access import Permission, Principal
 from dawna.store.audit import Actor
 from dawna.store.models import Participant
-from dawna.store.repositories import ParticipantRepository
+from dawna.store.repositories import (
+    ParticipantRepository,
+    ReadUnit,
+    SiteRepository,
+)
 
-__all__ = ["HasParticipants", "actor_of", "find_visible", "load_visible"]
-
-
-class _Visible(Protocol):
-    def visible(self, pseudonym: str, site_ids: list[int]) -> Participant | None: ...
-
-
-class HasParticipants(Protocol):
-    """A unit of work (real or fake): anything with a participant repository."""
-
-    @property
-    def participants(self) -> _Visible: ...
+__all__ = ["actor_of", "find_visible", "load_visible"]
 
 
 def actor_of(principal: Principal) -> Actor:
     return Actor(user_id=principal.user_id, username=principal.username)
 
 
-def find_visible(uow: HasParticipants, principal: Principal, pseudonym: str) -> Participant:
+def find_visible(uow: ReadUnit, principal: Principal, pseudonym: str) -> Participant:
     """The participant ``pseudonym`` at one of the principal's sites, through the unit of work's
     participant repository; any other participant is ``NotFound`` (never "forbidden": its
     existence at another site is not disclosed)."""
@@ -50,8 +41,11 @@ def find_visible(uow: HasParticipants, principal: Principal, pseudonym: str) -> 
 
 
 class _SessionUnit:
+    """The repositories over a session a service already holds."""
+
     def __init__(self, session: Session) -> None:
         self.participants = ParticipantRepository(session)
+        self.sites = SiteRepository(session)
 
 
 def load_visible(session: Session, principal: Principal, pseudonym: str) -> Participant:
