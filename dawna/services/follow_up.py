@@ -161,7 +161,8 @@ def _course(s: Session, p: Participant, principal: Principal) -> CourseView:
 
 
 def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         return _course(s, load_visible(s, principal, pseudonym), principal)
 
 
@@ -238,8 +239,9 @@ def dashboard(db: Database, settings: Settings, principal: Principal) -> Dashboa
     today = local_today(settings.zone)
     window = timedelta(days=_interval("survival_follow_up_window_days"))
     sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
-    with db.sessions() as s:
-        people = list(s.scalars(select(Participant).where(Participant.site_id.in_(sites))))
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        people = uow.participants.at_sites(sites)
         counts = Counter(State(p.status).value for p in people)
         ids = [p.id for p in people]
         events = list(s.scalars(select(StatusEvent).where(StatusEvent.participant_id.in_(ids))))

@@ -177,7 +177,8 @@ def go_live(db: Database, actor: Actor, reason: str,
 
 
 def status(db: Database) -> ListStatus:
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         lst = active_list(s)
         if lst is None:
             return ListStatus(False, None, False, None, None, None, None, 0, 0)
@@ -202,7 +203,8 @@ def _view(p: Participant, a: Allocation, protocol: Protocol) -> AllocationView:
 
 
 def allocation_of(db: Database, principal: Principal, pseudonym: str) -> AllocationView | None:
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         p = load_visible(s, principal, pseudonym)
         if arm_hidden_from(principal, p.site_id):
             return None  # the imaging reader is kept blind to the arm

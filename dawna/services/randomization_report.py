@@ -30,6 +30,7 @@ from dawna.services.randomization import (
 )
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Site, StratumCounter
+from dawna.store.uow import UnitOfWork
 
 
 @dataclass
@@ -45,7 +46,8 @@ class Verification:
 
 def verify(db: Database, settings: Settings) -> Verification:
     report = Verification()
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         lst = active_list(s)
         if lst is None:
             raise ProtocolViolation(_("no allocation list has been generated"),
@@ -102,7 +104,8 @@ def verify(db: Database, settings: Settings) -> Verification:
 def balance(db: Database, principal: Principal) -> dict[str, Any]:
     """Allocations by arm overall, within each stratum, factor level and site."""
     require_manager(principal)
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         lst = active_list(s)
         if lst is None:
             return {"arms": [], "total": {}, "strata": {}, "factors": {}, "sites": {}}

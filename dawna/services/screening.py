@@ -142,7 +142,8 @@ def _view(session: Session, p: Participant, settings: Settings) -> ScreeningView
 
 
 def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> ScreeningView:
-    with db.sessions() as session:
+    with UnitOfWork(db) as uow:
+        session = uow.session
         return _view(session, load_visible(session, principal, pseudonym), settings)
 
 
@@ -223,7 +224,8 @@ def meaning_text(pseudonym: str, outcome: Outcome, decision_date: date, protocol
 def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str, password: str,
          confirm: bool) -> ScreeningView:
     """The investigator signs the computed decision, re-entering their password."""
-    with db.sessions() as session:
+    with UnitOfWork(db) as uow:
+        session = uow.session
         p = load_visible(session, principal, pseudonym)
         site_id = p.site_id
     if not principal.can(Permission.ELIGIBILITY_SIGN, site_id):
