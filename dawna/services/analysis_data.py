@@ -58,6 +58,7 @@ from dawna.store.models import (
     TreatmentCycle,
     TreatmentPlan,
 )
+from dawna.store.uow import UnitOfWork
 
 __all__ = ["analysis_data", "schedule"]
 
@@ -116,7 +117,8 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
                    cutoff: date) -> list[SubjectRecord]:
     """Everything but the tumour and PET results, in one read of the store."""
     labels = {arm.id: arm.label for arm in bundled_protocol().arms}
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         people = [(p, a, code) for p, a, code in s.execute(
             select(Participant, Allocation, Site.code)
             .join(Allocation, Allocation.participant_id == Participant.id)

@@ -24,6 +24,7 @@ from dawna.store.models import (
     Screening,
     Site,
 )
+from dawna.store.uow import UnitOfWork
 
 IDENTITY_TABLE = "participant_identity"
 MASK = "•••"
@@ -56,7 +57,8 @@ def trail(db: Database, principal: Principal, table: str | None = None,
         raise PermissionDenied(_("your roles do not include viewing the audit trail"),
                                field="role")
     global_rows = principal.can_anywhere(Permission.USER_MANAGE)
-    with db.sessions() as session:
+    with UnitOfWork(db) as uow:
+        session = uow.session
         codes = dict(session.execute(select(Site.id, Site.code)).all())
         scope: ColumnElement[bool] = AuditRecord.site_id.in_(sites)
         if global_rows:

@@ -27,8 +27,9 @@ from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import Event, State
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import Consent, FollowUpContact, Participant, StatusEvent
 from dawna.store.uow import UnitOfWork
@@ -160,7 +161,8 @@ def _course(s: Session, p: Participant, principal: Principal) -> CourseView:
 
 
 def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         return _course(s, load_visible(s, principal, pseudonym), principal)
 
 
@@ -237,8 +239,9 @@ def dashboard(db: Database, settings: Settings, principal: Principal) -> Dashboa
     today = local_today(settings.zone)
     window = timedelta(days=_interval("survival_follow_up_window_days"))
     sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
-    with db.sessions() as s:
-        people = list(s.scalars(select(Participant).where(Participant.site_id.in_(sites))))
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        people = uow.participants.at_sites(sites)
         counts = Counter(State(p.status).value for p in people)
         ids = [p.id for p in people]
         events = list(s.scalars(select(StatusEvent).where(StatusEvent.participant_id.in_(ids))))

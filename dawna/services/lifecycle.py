@@ -24,7 +24,7 @@ from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
 from dawna.rules.lifecycle import Event, State, TransitionRefused, check_event_date, target_state
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     Consent,
@@ -39,8 +39,9 @@ from dawna.store.models import (
 from dawna.store.uow import UnitOfWork
 
 __all__ = [
-    "ConsentVersion", "add_consent_version", "apply_event", "consent_versions", "end_study",
-    "end_treatment", "latest_visit", "record_consent", "record_initial_consent",
+    "ConsentVersion", "add_consent_version", "apply_event", "approved_versions",
+    "consent_versions", "end_study", "end_treatment", "latest_visit", "record_consent",
+    "record_initial_consent",
     "require_collecting", "start_treatment", "version_in_force", "withdraw", "withdrawal_date",
 ]
 
@@ -61,6 +62,12 @@ def consent_versions(session: Session) -> list[ConsentVersion]:
         versions.setdefault(row.version, ConsentVersion(row.version, row.approved_on,
                                                         row.approved_by, "administrator"))
     return sorted(versions.values(), key=lambda v: (v.approved, v.version))
+
+
+def approved_versions(db: Database) -> list[ConsentVersion]:
+    """:func:`consent_versions` in a read of its own (for pages)."""
+    with UnitOfWork(db) as uow:
+        return consent_versions(uow.session)
 
 
 def version_in_force(session: Session, on: date) -> ConsentVersion | None:
@@ -266,7 +273,8 @@ def end_treatment(db: Database, settings: Settings, principal: Principal, pseudo
     elif reason == "withdrawal_of_consent":
         steps.append((Event.STUDY_ENDED, "withdrawal"))
     if reason == "death":
-        with db.sessions() as s:
+        with UnitOfWork(db) as uow:
+            s = uow.session
             _check_death(s, load_visible(s, principal, pseudonym), on)
     _move(db, settings, principal, pseudonym, steps, on, detail, _("End of treatment: {reason}")
           .format(reason=reason))
@@ -275,7 +283,8 @@ def end_treatment(db: Database, settings: Settings, principal: Principal, pseudo
 def end_study(db: Database, settings: Settings, principal: Principal, pseudonym: str,
               on: date, reason: str, detail: str | None = None) -> None:
     if reason == "death":
-        with db.sessions() as s:
+        with UnitOfWork(db) as uow:
+            s = uow.session
             _check_death(s, load_visible(s, principal, pseudonym), on)
     _move(db, settings, principal, pseudonym, [(Event.STUDY_ENDED, reason)], on, detail,
           _("End of study: {reason}").format(reason=reason))
@@ -285,7 +294,8 @@ def withdraw(db: Database, settings: Settings, principal: Principal, pseudonym: 
              on: date, detail: str | None = None) -> None:
     """Withdrawal of consent: ends treatment if it is running, ends the study; what was
     collected before ``on`` is kept, nothing dated later is accepted."""
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         status = State(load_visible(s, principal, pseudonym).status)
     steps: list[tuple[Event, str | None]] = []
     if status in (State.RANDOMIZED, State.ON_TREATMENT):

@@ -21,25 +21,24 @@ from dawna.config import Settings
 from dawna.errors import ConflictError, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
-from dawna.services.access import Permission, Principal
+from dawna.services.access import Permission, Principal, arm_hidden_from
 from dawna.services.schemas import (
     IdentityPublic,
     ParticipantCreate,
     ParticipantDetail,
     ParticipantPublic,
     ParticipantUpdate,
+    SitePublic,
 )
-from dawna.store.audit import Actor
+from dawna.services.scope import actor_of as actor_of
+from dawna.services.scope import find_visible
+from dawna.services.scope import load_visible as load_visible
 from dawna.store.db import Database
 from dawna.store.models import Participant, ParticipantIdentity, Site
-from dawna.store.repositories import ParticipantRepository
+from dawna.store.repositories import ReadUnit
 from dawna.store.uow import UnitOfWork
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def actor_of(principal: Principal) -> Actor:
-    return Actor(user_id=principal.user_id, username=principal.username)
 
 
 def new_pseudonym() -> str:
@@ -81,40 +80,56 @@ def _check_consent_date(value: date | None, settings: Settings) -> None:
         )
 
 
-def load_visible(session: Session, principal: Principal, pseudonym: str) -> Participant:
-    """The participant ``pseudonym`` at one of the principal's sites, through the participant
-    repository; any other participant is ``NotFound`` (never "forbidden": its existence at
-    another site is not disclosed)."""
-    p = ParticipantRepository(session).visible(
-        pseudonym, principal.sites_with(Permission.PARTICIPANT_VIEW))
-    if p is None:
-        raise NotFound(
-            _("no participant {id} at your sites").format(id=pseudonym), field="participant"
-        )
-    return p
-
-
 def list_participants(db: Database, principal: Principal, search: str = "",
                       site_code: str | None = None) -> list[ParticipantPublic]:
+    with UnitOfWork(db) as uow:
+        return listed_in(uow, principal, search, site_code)
+
+
+def listed_in(uow: ReadUnit, principal: Principal, search: str = "",
+              site_code: str | None = None) -> list[ParticipantPublic]:
+    """Participants at the principal's sites (one site by code), found by pseudonym or
+    screening number, in a read the caller holds."""
     sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
-    with db.sessions() as session:
-        query = select(Participant).join(Site).where(Participant.site_id.in_(sites))
-        if site_code:
-            query = query.where(Site.code == site_code)
-        term = search.strip()
-        if term:
-            like = f"%{term.upper()}%"
-            query = query.where(
-                func.upper(Participant.pseudonym).like(like)
-                | func.upper(Participant.screening_number).like(like)
-            )
-        rows = session.scalars(query.order_by(Site.code, Participant.screening_number)).all()
-        return [public_summary(p) for p in rows]
+    rows = uow.participants.search(sites, site_code=site_code, term=search.strip())
+    return [public_summary(p) for p in rows]
 
 
 def get_participant(db: Database, principal: Principal, pseudonym: str) -> ParticipantDetail:
-    with db.sessions() as session:
-        return _detail(load_visible(session, principal, pseudonym), principal)
+    with UnitOfWork(db) as uow:
+        return detail_in(uow, principal, pseudonym)
+
+
+def detail_in(uow: ReadUnit, principal: Principal, pseudonym: str) -> ParticipantDetail:
+    """The participant's detail (identity only for ``identity.view``) in a read the caller
+    holds; ``NotFound`` outside the principal's sites."""
+    return _detail(find_visible(uow, principal, pseudonym), principal)
+
+
+def sites_visible(db: Database, principal: Principal,
+                  permission: Permission = Permission.PARTICIPANT_VIEW) -> list[SitePublic]:
+    """The sites where the principal holds ``permission``, by code (for site pickers)."""
+    with UnitOfWork(db) as uow:
+        return sites_in(uow, principal, permission)
+
+
+def sites_in(uow: ReadUnit, principal: Principal,
+             permission: Permission = Permission.PARTICIPANT_VIEW) -> list[SitePublic]:
+    return [SitePublic(code=site.code, name=site.name)
+            for site in uow.sites.by_ids(principal.sites_with(permission))]
+
+
+def arm_blinded(db: Database, principal: Principal, site_code: str) -> bool:
+    """Whether ``principal`` is kept blind to the arm at the site (``access.arm_hidden_from``)."""
+    with UnitOfWork(db) as uow:
+        return arm_blinded_in(uow, principal, site_code)
+
+
+def arm_blinded_in(uow: ReadUnit, principal: Principal, site_code: str) -> bool:
+    site = uow.sites.by_code(site_code)
+    if site is None:
+        raise NotFound(_("unknown site {code}").format(code=site_code), field="site")
+    return arm_hidden_from(principal, site.id)
 
 
 def register(db: Database, settings: Settings, principal: Principal,

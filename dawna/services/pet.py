@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,17 +20,18 @@ from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.errors import ConflictError, NotFound, ProtocolViolation, ValidationError
 from dawna.i18n import _
-from dawna.inputs import first_error
 from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.messages import Message
 from dawna.rules.pet import Lesion, PatientSummary, Study, Thresholds, flags, summarize
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import Participant, PetStudy, Site
 from dawna.store.uow import UnitOfWork
+from dawna.validation import validate
 
 __all__ = [
     "PetView",
@@ -95,7 +95,8 @@ def _latest(views: list[StudyView], tracer: str) -> StudyView | None:
 
 def get(db: Database, principal: Principal, pseudonym: str) -> PetView:
     """The participant's studies and the summary of the latest read FES and FDG studies."""
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         p = load_visible(s, principal, pseudonym)
         views = _views(list(s.scalars(select(PetStudy).where(
             PetStudy.participant_id == p.id).order_by(PetStudy.scan_date, PetStudy.id))))
@@ -127,10 +128,8 @@ def register_scan(db: Database, settings: Settings, principal: Principal, pseudo
                   data: dict[str, Any]) -> int:
     """Register a scan (tracer, date, injected activity, weight, uptake time): it then waits on
     the readers' worklist. Returns the study id."""
-    try:
-        study = Study.model_validate({**data, "lesions": [], "read_date": None})
-    except PydanticValidationError as exc:
-        raise first_error(exc, root="study") from None
+    study = validate(Study, {**data, "lesions": [], "read_date": None}, root="study",
+                     count_more=True)
     with UnitOfWork(db, actor_of(principal), _("PET/CT scan registered")) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym)
@@ -178,17 +177,13 @@ def read(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         parsed = []
         for i, x in enumerate(lesions):
             try:
-                parsed.append(Lesion.model_validate(x))
-            except PydanticValidationError as exc:
-                error = first_error(exc)
+                parsed.append(validate(Lesion, x, root="record", count_more=True))
+            except ValidationError as error:
                 error.field = f"lesions[{i}]" + (f".{error.field}" if error.field != "record"
                                                  else "")
                 raise error from None
-        try:
-            study = Study.model_validate({**row.data, "lesions": [x.model_dump() for x in parsed],
-                                          "read_date": on})
-        except PydanticValidationError as exc:
-            raise first_error(exc, root="lesions") from None
+        study = validate(Study, {**row.data, "lesions": [x.model_dump() for x in parsed],
+                                 "read_date": on}, root="lesions", count_more=True)
         if row.status == "read":
             if not reason or len(reason.strip()) < 3:
                 raise ValidationError(_("a reason is required to change a saved read"),
@@ -223,7 +218,8 @@ class WorkItem:
 def worklist(db: Database, principal: Principal) -> list[WorkItem]:
     """Studies awaiting a read at the sites where the user reads PET (no arm is shown)."""
     sites = principal.sites_with(Permission.PET_READ)
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         rows = s.execute(select(Participant.pseudonym, Site.code, PetStudy.id, PetStudy.tracer,
                                 PetStudy.scan_date)
                          .join(Participant, Participant.id == PetStudy.participant_id)
@@ -252,7 +248,8 @@ def covariates(db: Database, principal: Principal) -> list[dict[str, Any]]:
     """Baseline PET covariates per participant at the user's sites (the latest read FES and
     FDG studies): the columns the analysis data sets take (domain.md §6 categories)."""
     sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         people = s.execute(select(Participant.pseudonym, Site.code)
                            .join(Site, Site.id == Participant.site_id)
                            .where(Participant.site_id.in_(sites))

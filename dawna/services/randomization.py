@@ -36,8 +36,8 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal, arm_hidden_from
-from dawna.services.participants import actor_of, load_visible
 from dawna.services.regimen_choice import validate_choices
+from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening import require_signed_eligible
 from dawna.store.audit import Actor
 from dawna.store.db import Database
@@ -85,7 +85,8 @@ def _config(protocol: Protocol) -> RandomizationSettings:
     return protocol.randomization
 
 
-def _key(settings: Settings) -> bytes:
+def seal_key(settings: Settings) -> bytes:
+    """The key sealing a list's seed, derived from the server's secret key."""
     return hmac.new(settings.secret_key.encode(), b"dawna-randomization-key",
                     hashlib.sha256).digest()
 
@@ -94,7 +95,8 @@ def _snapshot(cfg: RandomizationSettings) -> dict[str, Any]:
     return cfg.model_dump(mode="json")
 
 
-def _active(session: Session) -> RandomizationList | None:
+def active_list(session: Session) -> RandomizationList | None:
+    """The newest allocation list, if one was generated."""
     return session.scalars(select(RandomizationList).order_by(RandomizationList.id.desc())
                            .limit(1)).first()
 
@@ -105,14 +107,17 @@ def _stratum_list(seed: bytes, stratum: str, size: int, arms: tuple[str, ...],
     return tuple(rules.permuted_block_list(seed, stratum, size, arms, ratio, blocks))
 
 
-def _lists(seed: bytes, cfg: RandomizationSettings, size: int) -> dict[str, tuple[rules.Slot, ...]]:
+def stratum_lists(seed: bytes, cfg: RandomizationSettings,
+                  size: int) -> dict[str, tuple[rules.Slot, ...]]:
+    """The permuted-block list of every stratum, recomputed from the seed (cached)."""
     return {s: _stratum_list(seed, s, size, tuple(cfg.arms), tuple(cfg.ratio),
                              tuple(cfg.block_sizes)) for s in rules.all_strata(cfg.factors)}
 
 
-def _fingerprint(seed: bytes, cfg: RandomizationSettings, size: int) -> str:
+def fingerprint_of(seed: bytes, cfg: RandomizationSettings, size: int) -> str:
+    """The fingerprint stored with a list, to verify it later without revealing it."""
     if cfg.method == "permuted_blocks":
-        slots = [slot for lst in _lists(seed, cfg, size).values() for slot in lst]
+        slots = [slot for lst in stratum_lists(seed, cfg, size).values() for slot in lst]
         return rules.list_fingerprint(slots)
     canonical = repr(sorted(_snapshot(cfg).items())).encode()
     return hashlib.sha256(hashlib.sha256(seed).digest() + canonical).hexdigest()
@@ -132,18 +137,19 @@ def generate(db: Database, settings: Settings, actor: Actor, reason: str,
     seed = secrets.token_bytes(32)
     with UnitOfWork(db, actor, reason) as uow:
         s = uow.session
-        if _active(s) is not None:
+        if active_list(s) is not None:
             raise ConflictError(_("the allocation list has already been generated; it is "
                                   "generated once"), field="randomization")
         strata = rules.all_strata(cfg.factors) if cfg.method == "permuted_blocks" else ["all"]
         lst = RandomizationList(method=cfg.method, settings=_snapshot(cfg),
-                                seed_sealed=rules.seal(seed, _key(settings), SEAL_CONTEXT),
-                                fingerprint=_fingerprint(seed, cfg, size),
+                                seed_sealed=rules.seal(seed, seal_key(settings), SEAL_CONTEXT),
+                                fingerprint=fingerprint_of(seed, cfg, size),
                                 size_per_stratum=size, created_by=actor.username)
         s.add(lst)
         s.flush()
         for stratum in strata:
-            capacity = (len(_lists(seed, cfg, size)[stratum]) if cfg.method == "permuted_blocks"
+            capacity = (len(stratum_lists(seed, cfg, size)[stratum])
+                        if cfg.method == "permuted_blocks"
                         else size)
             s.add(StratumCounter(list_id=lst.id, stratum=stratum, used=0, capacity=capacity))
         s.flush()
@@ -156,7 +162,7 @@ def go_live(db: Database, actor: Actor, reason: str,
     """Lock the configuration: from now on the list and its settings cannot change."""
     cfg = _config(protocol or bundled_protocol())
     with UnitOfWork(db, actor, reason) as uow:
-        lst = _active(uow.session)
+        lst = active_list(uow.session)
         if lst is None:
             raise ProtocolViolation(_("generate the allocation list before going live"),
                                     field="randomization")
@@ -171,8 +177,9 @@ def go_live(db: Database, actor: Actor, reason: str,
 
 
 def status(db: Database) -> ListStatus:
-    with db.sessions() as s:
-        lst = _active(s)
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        lst = active_list(s)
         if lst is None:
             return ListStatus(False, None, False, None, None, None, None, 0, 0)
         used, capacity = s.execute(select(func.coalesce(func.sum(StratumCounter.used), 0),
@@ -196,7 +203,8 @@ def _view(p: Participant, a: Allocation, protocol: Protocol) -> AllocationView:
 
 
 def allocation_of(db: Database, principal: Principal, pseudonym: str) -> AllocationView | None:
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         p = load_visible(s, principal, pseudonym)
         if arm_hidden_from(principal, p.site_id):
             return None  # the imaging reader is kept blind to the arm
@@ -283,7 +291,7 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
             raise ProtocolViolation(_("{id} has no consent date").format(id=p.pseudonym),
                                     field="consent_date")
         require_signed_eligible(s, p)
-        lst = _active(s)
+        lst = active_list(s)
         if lst is None or lst.live_at is None:
             raise ProtocolViolation(_("randomization is not live yet"), field="randomization")
         if lst.settings != _snapshot(cfg):
@@ -293,10 +301,10 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
         screening_row = s.scalars(select(Screening).where(Screening.participant_id == p.id)).one()
         record = ScreeningRecord.model_validate(screening_row.record)
         regimen = validate_choices(protocol, choices, record.menopausal_status)
-        seed = rules.unseal(lst.seed_sealed, _key(settings), SEAL_CONTEXT)
+        seed = rules.unseal(lst.seed_sealed, seal_key(settings), SEAL_CONTEXT)
         if lst.method == "permuted_blocks":
             position = _take_position(s, lst.id, stratum)
-            arm = _lists(seed, cfg, lst.size_per_stratum)[stratum][position - 1].arm
+            arm = stratum_lists(seed, cfg, lst.size_per_stratum)[stratum][position - 1].arm
             detail: dict[str, Any] = {"method": "permuted_blocks"}
         else:
             position = _take_position(s, lst.id, "all")

@@ -22,14 +22,15 @@ from dawna.rules import randomization as rules
 from dawna.services.access import Principal
 from dawna.services.randomization import (
     SEAL_CONTEXT,
-    _active,
-    _fingerprint,
-    _key,
-    _lists,
+    active_list,
+    fingerprint_of,
     require_manager,
+    seal_key,
+    stratum_lists,
 )
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Site, StratumCounter
+from dawna.store.uow import UnitOfWork
 
 
 @dataclass
@@ -45,19 +46,20 @@ class Verification:
 
 def verify(db: Database, settings: Settings) -> Verification:
     report = Verification()
-    with db.sessions() as s:
-        lst = _active(s)
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        lst = active_list(s)
         if lst is None:
             raise ProtocolViolation(_("no allocation list has been generated"),
                                     field="randomization")
         cfg = RandomizationSettings.model_validate(lst.settings)
         try:
-            seed = rules.unseal(lst.seed_sealed, _key(settings), SEAL_CONTEXT)
+            seed = rules.unseal(lst.seed_sealed, seal_key(settings), SEAL_CONTEXT)
         except ValidationError:
             report.mismatches.append(_("the sealed seed cannot be opened with this server's "
                                        "secret key"))
             return report
-        report.fingerprint_ok = _fingerprint(seed, cfg, lst.size_per_stratum) == lst.fingerprint
+        report.fingerprint_ok = fingerprint_of(seed, cfg, lst.size_per_stratum) == lst.fingerprint
         if not report.fingerprint_ok:
             report.mismatches.append(_("the list recomputed from the seed does not match the "
                                        "fingerprint sealed at generation"))
@@ -65,7 +67,7 @@ def verify(db: Database, settings: Settings) -> Verification:
                          .order_by(Allocation.sequence)).all()
         report.checked = len(made)
         if cfg.method == "permuted_blocks":
-            expected = _lists(seed, cfg, lst.size_per_stratum)
+            expected = stratum_lists(seed, cfg, lst.size_per_stratum)
             report.mismatches += rules.verify_allocations(
                 {k: list(v) for k, v in expected.items()},
                 [(a.stratum, a.position, a.arm) for a in made])
@@ -102,8 +104,9 @@ def verify(db: Database, settings: Settings) -> Verification:
 def balance(db: Database, principal: Principal) -> dict[str, Any]:
     """Allocations by arm overall, within each stratum, factor level and site."""
     require_manager(principal)
-    with db.sessions() as s:
-        lst = _active(s)
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        lst = active_list(s)
         if lst is None:
             return {"arms": [], "total": {}, "strata": {}, "factors": {}, "sites": {}}
         arms = list(RandomizationSettings.model_validate(lst.settings).arms)

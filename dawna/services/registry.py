@@ -109,12 +109,14 @@ def list_studies(db: Database, q: str = "", condition: str = "", drug: str = "",
         term = value.strip().lower()[:200]
         if term:
             query = query.where(or_(*(c.ilike(f"%{term}%") for c in columns)))
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         return [_row(r) for r in s.scalars(query.order_by(RegistryStudy.nct_id))]
 
 
 def get(db: Database, nct_id: str) -> tuple[StudyRow, ImportedStudy]:
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         row = s.scalars(select(RegistryStudy).where(RegistryStudy.nct_id == nct_id)).first()
         if row is None:
             raise NotFound(_("no imported study {id}").format(id=nct_id), field="nct_id")
@@ -142,7 +144,8 @@ def related(db: Database, nct_id: str, limit: int = 5) -> list[Related]:
     alone carry no meaning across studies)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         studies = {r.nct_id: parse_study(r.record) for r in s.scalars(select(RegistryStudy))}
     if nct_id not in studies:
         raise NotFound(_("no imported study {id}").format(id=nct_id), field="nct_id")

@@ -7,10 +7,25 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from dawna.store.models import ParticipantStatus
+
+#: A date-time answered as ``datetime.isoformat()`` (``+00:00``, as the answers built by hand
+#: before they had a model), not pydantic's ``Z``.
+IsoDateTime = Annotated[datetime, PlainSerializer(lambda value: value.isoformat(),
+                                                  return_type=str, when_used="json")]
+#: A number answered as it was computed: a whole number stays whole (``3``, not ``3.0``).
+Number = int | float
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,22}[0-9]$")
 MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{2,31}$")
@@ -97,6 +112,11 @@ class ParticipantPublic(BaseModel):
 
 class ParticipantDetail(ParticipantPublic):
     identity: IdentityPublic | None = None
+
+
+class SitePublic(BaseModel):
+    code: str
+    name: str
 
 
 class AuditEntry(BaseModel):

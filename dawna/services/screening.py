@@ -29,8 +29,9 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord, future_dates
 from dawna.services import auth, lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     EligibilitySignature,
@@ -141,7 +142,8 @@ def _view(session: Session, p: Participant, settings: Settings) -> ScreeningView
 
 
 def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> ScreeningView:
-    with db.sessions() as session:
+    with UnitOfWork(db) as uow:
+        session = uow.session
         return _view(session, load_visible(session, principal, pseudonym), settings)
 
 
@@ -222,7 +224,8 @@ def meaning_text(pseudonym: str, outcome: Outcome, decision_date: date, protocol
 def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str, password: str,
          confirm: bool) -> ScreeningView:
     """The investigator signs the computed decision, re-entering their password."""
-    with db.sessions() as session:
+    with UnitOfWork(db) as uow:
+        session = uow.session
         p = load_visible(session, principal, pseudonym)
         site_id = p.site_id
     if not principal.can(Permission.ELIGIBILITY_SIGN, site_id):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from dawna.services.access import Permission, Principal
 from dawna.store.db import Database
 from dawna.store.models import EligibilitySignature, Participant, Screening, Site
+from dawna.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class ScreeningLog:
 def screening_log(db: Database, principal: Principal, site_code: str | None = None
                   ) -> ScreeningLog:
     sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
-    with db.sessions() as session:
+    with UnitOfWork(db) as uow:
+        session = uow.session
         query = (select(Participant, Screening).join(Site)
                  .outerjoin(Screening, Screening.participant_id == Participant.id)
                  .where(Participant.site_id.in_(sites)))

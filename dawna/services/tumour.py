@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +24,6 @@ from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.errors import ConflictError, NotFound, ProtocolViolation, ValidationError
 from dawna.i18n import _, gettext
-from dawna.inputs import first_error
 from dawna.protocol import bundled_protocol
 from dawna.rules.recist import RecistResult, evaluate
 from dawna.rules.recist_case import (
@@ -38,11 +36,13 @@ from dawna.rules.recist_case import (
 )
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible, public_summary
+from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
+from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Participant, TumourAssessment
 from dawna.store.uow import UnitOfWork
+from dawna.validation import validate
 
 __all__ = ["StoredAssessment", "TumourView", "delete_assessment", "get", "parse_assessment",
            "parse_baseline", "preview", "save_assessment", "save_baseline"]
@@ -71,17 +71,11 @@ class TumourView:
 
 
 def parse_baseline(data: dict[str, Any]) -> Baseline:
-    try:
-        return Baseline.model_validate(data)
-    except PydanticValidationError as exc:
-        raise first_error(exc, root="baseline") from None
+    return validate(Baseline, data, root="baseline", count_more=True)
 
 
 def parse_assessment(data: dict[str, Any]) -> Assessment:
-    try:
-        return Assessment.model_validate(data)
-    except PydanticValidationError as exc:
-        raise first_error(exc, root="assessment") from None
+    return validate(Assessment, data, root="assessment", count_more=True)
 
 
 def _reference_date(session: Session, p: Participant, settings: Settings) -> date | None:
@@ -139,7 +133,8 @@ def _view(session: Session, p: Participant, principal: Principal,
 
 
 def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> TumourView:
-    with db.sessions() as session:
+    with UnitOfWork(db) as uow:
+        session = uow.session
         return _view(session, load_visible(session, principal, pseudonym), principal, settings)
 
 
@@ -277,7 +272,8 @@ def preview(db: Database, settings: Settings, principal: Principal, pseudonym: s
             assessment_id: int | None = None) -> RecistResult:
     """The result the case would have with a draft baseline or follow-up (the live result on the
     forms); nothing is stored. Raises the same errors saving would."""
-    with db.sessions() as s:
+    with UnitOfWork(db) as uow:
+        s = uow.session
         p = load_visible(s, principal, pseudonym)
         base_row, rows = _rows(s, p)
         reference = _reference_date(s, p, settings)

@@ -2,18 +2,47 @@
 
 ``uow.participants.visible(pseudonym, site_ids)`` is the one place that scopes a participant to
 the sites a user may see; services turn ``None`` into their own ``NotFound``.
+``ParticipantReads``, ``SiteReads`` and ``ReadUnit`` are what a service needs of them, so an
+in-memory unit of work (``tests/fakes.py``) can stand in for the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dawna.store.models import Participant, Site
 
-__all__ = ["ParticipantRepository", "SiteRepository"]
+__all__ = ["ParticipantReads", "ParticipantRepository", "ReadUnit", "SiteReads",
+           "SiteRepository"]
+
+
+class ParticipantReads(Protocol):
+    def visible(self, pseudonym: str, site_ids: Collection[int]) -> Participant | None: ...
+
+    def search(self, site_ids: Collection[int], site_code: str | None = None,
+               term: str = "") -> list[Participant]: ...
+
+    def at_sites(self, site_ids: Collection[int]) -> list[Participant]: ...
+
+
+class SiteReads(Protocol):
+    def by_ids(self, site_ids: Collection[int]) -> list[Site]: ...
+
+    def by_code(self, code: str) -> Site | None: ...
+
+
+class ReadUnit(Protocol):
+    """What a read needs of a unit of work: its repositories."""
+
+    @property
+    def participants(self) -> ParticipantReads: ...
+
+    @property
+    def sites(self) -> SiteReads: ...
 
 
 class ParticipantRepository:
@@ -26,6 +55,22 @@ class ParticipantRepository:
             select(Participant).where(Participant.pseudonym == pseudonym,
                                       Participant.site_id.in_(list(site_ids)))
         ).one_or_none()
+
+    def search(self, site_ids: Collection[int], site_code: str | None = None,
+               term: str = "") -> list[Participant]:
+        """Participants at ``site_ids`` (one site by code if given) whose pseudonym or screening
+        number contains ``term`` (any case), by site and screening number."""
+        query = select(Participant).join(Site).where(Participant.site_id.in_(list(site_ids)))
+        if site_code:
+            query = query.where(Site.code == site_code)
+        if term:
+            like = f"%{term.upper()}%"
+            query = query.where(
+                func.upper(Participant.pseudonym).like(like)
+                | func.upper(Participant.screening_number).like(like)
+            )
+        return list(self._session.scalars(
+            query.order_by(Site.code, Participant.screening_number)).all())
 
     def at_sites(self, site_ids: Collection[int]) -> list[Participant]:
         return list(self._session.scalars(

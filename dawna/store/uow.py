@@ -63,7 +63,9 @@ class UnitOfWork:
                  tb: TracebackType | None) -> None:
         session = self.session
         try:
-            if not self._committed or exc_type is not None:
+            # a read (no actor) is only closed: closing ends its transaction without writing,
+            # and what it loaded stays readable after the block, as with a plain session
+            if self.actor is not None and (not self._committed or exc_type is not None):
                 session.rollback()
         finally:
             session.close()

@@ -70,11 +70,6 @@ def component_text(c: Any) -> str:
 
 def arm_blinded(db: Any, user: Any, site_code: str) -> bool:
     """Whether ``user`` is kept blind to the arm at the site (``access.arm_hidden_from``)."""
-    from sqlalchemy import select
+    from dawna.services.participants import arm_blinded as blinded
 
-    from dawna.services.access import arm_hidden_from
-    from dawna.store.models import Site
-
-    with db.sessions() as session:
-        site_id = session.scalars(select(Site.id).where(Site.code == site_code)).one()
-    return arm_hidden_from(user, site_id)
+    return blinded(db, user, site_code)

@@ -85,7 +85,7 @@ def test_no_future_allocation_is_readable_from_the_database(trial: Database,
                                                             settings: Settings) -> None:
     _live(trial, settings)
     from dawna.rules.randomization import unseal
-    from dawna.services.randomization import SEAL_CONTEXT, _key
+    from dawna.services.randomization import SEAL_CONTEXT, seal_key
 
     with trial.engine.connect() as conn:
         sealed = conn.execute(text("select seed_sealed from randomization_list")).scalar_one()
@@ -96,7 +96,7 @@ def test_no_future_allocation_is_readable_from_the_database(trial: Database,
             "select name from pragma_table_info('stratum_counter')" if trial.dialect == "sqlite"
             else "select column_name from information_schema.columns "
                  "where table_name = 'stratum_counter'"))}
-    seed = unseal(sealed, _key(settings), SEAL_CONTEXT)
+    seed = unseal(sealed, seal_key(settings), SEAL_CONTEXT)
     assert seed.hex() not in dump and seed.hex().upper() not in dump  # never in clear
     assert columns == {"id", "list_id", "stratum", "used", "capacity"}  # no per-slot arms
     with trial.sessions() as s:

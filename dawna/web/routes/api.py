@@ -22,6 +22,7 @@ from dawna.services.schemas import (
     ParticipantPublic,
     ParticipantUpdate,
 )
+from dawna.services.schemas_registry import ProtocolDocument
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
 from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token
 
@@ -49,7 +50,7 @@ def _info(request: Request, user: Principal) -> SessionInfo:
                        csrf_token=csrf_token(request))
 
 
-@router.get("/study")
+@router.get("/study", response_model=ProtocolDocument)
 def study() -> dict[str, Any]:
     """The protocol file: registry record, arms and regimens, criteria, site settings."""
     return bundled_protocol().model_dump(mode="json", by_alias=True)

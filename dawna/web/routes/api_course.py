@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from dawna.services import follow_up, lifecycle
+from dawna.services.schemas_course import CourseOut, DashboardOut
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 
@@ -29,12 +30,13 @@ class MoveIn(BaseModel):
     detail: str | None = Field(default=None, max_length=500)
 
 
-@router.get("/participants/{pseudonym}/course")
+@router.get("/participants/{pseudonym}/course", response_model=CourseOut)
 def get_course(pseudonym: str, db: DbDep, user: CurrentUser) -> dict[str, Any]:
     return follow_up.as_json(follow_up.course(db, user, pseudonym))
 
 
-@router.post("/participants/{pseudonym}/consents", dependencies=[Depends(csrf_protect)])
+@router.post("/participants/{pseudonym}/consents", response_model=CourseOut,
+             dependencies=[Depends(csrf_protect)])
 def post_consent(pseudonym: str, body: ConsentIn, db: DbDep, settings: SettingsDep,
                  user: CurrentUser) -> dict[str, Any]:
     """Record a consent (the first one, or a re-consent to a newer approved version)."""
@@ -43,7 +45,8 @@ def post_consent(pseudonym: str, body: ConsentIn, db: DbDep, settings: SettingsD
     return follow_up.as_json(follow_up.course(db, user, pseudonym))
 
 
-@router.post("/participants/{pseudonym}/course", dependencies=[Depends(csrf_protect)])
+@router.post("/participants/{pseudonym}/course", response_model=CourseOut,
+             dependencies=[Depends(csrf_protect)])
 def post_move(pseudonym: str, body: MoveIn, db: DbDep, settings: SettingsDep,
               user: CurrentUser) -> dict[str, Any]:
     """Start or end treatment, withdraw consent or end the study (reasons: see the README)."""
@@ -60,13 +63,14 @@ def post_move(pseudonym: str, body: MoveIn, db: DbDep, settings: SettingsDep,
     return follow_up.as_json(follow_up.course(db, user, pseudonym))
 
 
-@router.post("/participants/{pseudonym}/follow-up", dependencies=[Depends(csrf_protect)])
+@router.post("/participants/{pseudonym}/follow-up", response_model=CourseOut,
+             dependencies=[Depends(csrf_protect)])
 def post_contact(pseudonym: str, body: follow_up.ContactIn, db: DbDep, settings: SettingsDep,
                  user: CurrentUser) -> dict[str, Any]:
     return follow_up.as_json(follow_up.record_contact(db, settings, user, pseudonym, body))
 
 
-@router.get("/dashboard")
+@router.get("/dashboard", response_model=DashboardOut)
 def get_dashboard(db: DbDep, settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     d = follow_up.dashboard(db, settings, user)
     return {"counts": d.counts, "flow": d.flow,

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
-from dawna.services import pet
+from dawna.services import pet, pet_upload
 from dawna.services.pet_summary import summary_json
+from dawna.services.schemas_pet import PetSummaryOut, RegisteredScanOut, WorkItemOut
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
-from dawna.web.routes.pet import suv_of_upload
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["PET/CT"])
@@ -25,12 +25,13 @@ class ReadIn(BaseModel):
     version: int | None = None
 
 
-@router.get("/participants/{pseudonym}/pet")
+@router.get("/participants/{pseudonym}/pet", response_model=PetSummaryOut)
 def get_pet(pseudonym: str, db: DbDep, user: CurrentUser) -> dict[str, Any]:
     return summary_json(pet.get(db, user, pseudonym))
 
 
-@router.post("/participants/{pseudonym}/pet", dependencies=[Depends(csrf_protect)])
+@router.post("/participants/{pseudonym}/pet", response_model=RegisteredScanOut,
+             dependencies=[Depends(csrf_protect)])
 def post_scan(pseudonym: str, body: dict[str, Any], db: DbDep, settings: SettingsDep,
               user: CurrentUser) -> dict[str, Any]:
     """Register a scan: ``{"tracer", "scan_date", "injected_mbq", "weight_kg", "uptake_min"}``."""
@@ -38,7 +39,7 @@ def post_scan(pseudonym: str, body: dict[str, Any], db: DbDep, settings: Setting
     return {"id": study_id, **summary_json(pet.get(db, user, pseudonym))}
 
 
-@router.put("/participants/{pseudonym}/pet/{study_id}/read",
+@router.put("/participants/{pseudonym}/pet/{study_id}/read", response_model=PetSummaryOut,
             dependencies=[Depends(csrf_protect)])
 def put_read(pseudonym: str, study_id: int, body: ReadIn, db: DbDep, settings: SettingsDep,
              user: CurrentUser) -> dict[str, Any]:
@@ -46,16 +47,17 @@ def put_read(pseudonym: str, study_id: int, body: ReadIn, db: DbDep, settings: S
                                  body.read_date, body.reason, body.version))
 
 
-@router.get("/pet/worklist")
+@router.get("/pet/worklist", response_model=list[WorkItemOut])
 def get_worklist(db: DbDep, user: CurrentUser) -> list[dict[str, Any]]:
     return [{"pseudonym": w.pseudonym, "site": w.site_code, "study_id": w.study_id,
              "tracer": w.tracer, "scan_date": w.scan_date.isoformat()}
             for w in pet.worklist(db, user)]
 
 
-@router.post("/pet/suv", dependencies=[Depends(csrf_protect)])
+@router.post("/pet/suv", response_model=pet_upload.SuvOfSphere,
+             dependencies=[Depends(csrf_protect)])
 def post_suv(user: CurrentUser, files: list[UploadFile] = File(...),
              x: float = Form(...), y: float = Form(...), z: float = Form(...),
-             radius_mm: float = Form(...)) -> dict[str, Any]:
+             radius_mm: float = Form(...)) -> pet_upload.SuvOfSphere:
     """SUVmax, SUVmean and SUVpeak of a sphere in an uploaded PET series (nothing stored)."""
-    return suv_of_upload(list(files), (x, y, z), radius_mm)
+    return pet_upload.suv_of_files([f.file.read() for f in files], (x, y, z), radius_mm)

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from dawna.services import randomization, randomization_report
-from dawna.services.participants import actor_of
+from dawna.services.schemas_randomization import (
+    ListStatusOut,
+    RandomizationOut,
+    VerificationOut,
+)
+from dawna.services.scope import actor_of
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 
@@ -51,7 +56,7 @@ def randomize(pseudonym: str, body: RandomizeIn, db: DbDep, settings: SettingsDe
     return AllocationOut(**view.__dict__)
 
 
-@router.get("/randomization")
+@router.get("/randomization", response_model=RandomizationOut)
 def list_status(db: DbDep, user: CurrentUser) -> dict[str, Any]:
     """Status of the list (never its contents) and, for the statistician, the balance."""
     randomization.require_manager(user)
@@ -59,19 +64,21 @@ def list_status(db: DbDep, user: CurrentUser) -> dict[str, Any]:
             "balance": randomization_report.balance(db, user)}
 
 
-@router.post("/randomization/list", dependencies=[Depends(csrf_protect)])
+@router.post("/randomization/list", response_model=ListStatusOut,
+             dependencies=[Depends(csrf_protect)])
 def generate(body: ReasonIn, db: DbDep, settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     randomization.require_manager(user)
     return randomization.generate(db, settings, actor_of(user), body.reason).__dict__
 
 
-@router.post("/randomization/go-live", dependencies=[Depends(csrf_protect)])
+@router.post("/randomization/go-live", response_model=ListStatusOut,
+             dependencies=[Depends(csrf_protect)])
 def go_live(body: ReasonIn, db: DbDep, user: CurrentUser) -> dict[str, Any]:
     randomization.require_manager(user)
     return randomization.go_live(db, actor_of(user), body.reason).__dict__
 
 
-@router.get("/randomization/verification")
+@router.get("/randomization/verification", response_model=VerificationOut)
 def verify(request: Request, db: DbDep, user: CurrentUser) -> dict[str, Any]:
     randomization.require_manager(user)
     report = randomization_report.verify(db, request.app.state.settings)

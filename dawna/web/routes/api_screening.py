@@ -12,6 +12,7 @@ from dawna.i18n import gettext
 from dawna.rules.eligibility import EligibilityResult
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import participants, screening
+from dawna.services.schemas_screening import ScreeningLogOut
 from dawna.services.screening_log import screening_log
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
@@ -113,7 +114,7 @@ def sign_screening(pseudonym: str, body: SignIn, db: DbDep, settings: SettingsDe
     return _out(screening.sign(db, settings, user, pseudonym, body.password, body.confirm))
 
 
-@router.get("/screening-log")
+@router.get("/screening-log", response_model=ScreeningLogOut)
 def get_screening_log(db: DbDep, user: CurrentUser, site: str | None = None) -> dict[str, Any]:
     log = screening_log(db, user, site)
     c = log.counts

@@ -1,6 +1,6 @@
 """JSON API for tumour assessments (RECIST 1.1): a participant's baseline and follow-ups with
 the derived responses, their entry and correction, and a case evaluated without the database.
-Responses are shaped as ``dawna recist --format json`` (``dawna.recist_format.result_json``)."""
+Responses are shaped as ``dawna recist --format json`` (``dawna.services.recist_documents.result_json``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from dawna.rules.recist_case import Assessment, Baseline
 from dawna.services import tumour
 from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
+from dawna.services.schemas_tumour import RecistResultOut, TumourOut
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 
@@ -48,13 +49,14 @@ def _out(view: tumour.TumourView) -> dict[str, Any]:
     }
 
 
-@router.get("/participants/{pseudonym}/tumour")
+@router.get("/participants/{pseudonym}/tumour", response_model=TumourOut)
 def get_tumour(pseudonym: str, db: DbDep, settings: SettingsDep,
                user: CurrentUser) -> dict[str, Any]:
     return _out(tumour.get(db, settings, user, pseudonym))
 
 
-@router.put("/participants/{pseudonym}/tumour/baseline", dependencies=[Depends(csrf_protect)])
+@router.put("/participants/{pseudonym}/tumour/baseline", response_model=TumourOut,
+            dependencies=[Depends(csrf_protect)])
 def put_baseline(pseudonym: str, body: BaselineIn, db: DbDep, settings: SettingsDep,
                  user: CurrentUser) -> dict[str, Any]:
     """Record the baseline lesions, or correct them (reason and the version you read)."""
@@ -62,7 +64,7 @@ def put_baseline(pseudonym: str, body: BaselineIn, db: DbDep, settings: Settings
                                      body.version))
 
 
-@router.post("/participants/{pseudonym}/tumour/assessments",
+@router.post("/participants/{pseudonym}/tumour/assessments", response_model=TumourOut,
              dependencies=[Depends(csrf_protect)])
 def post_assessment(pseudonym: str, body: AssessmentIn, db: DbDep, settings: SettingsDep,
                     user: CurrentUser) -> dict[str, Any]:
@@ -71,7 +73,7 @@ def post_assessment(pseudonym: str, body: AssessmentIn, db: DbDep, settings: Set
 
 
 @router.put("/participants/{pseudonym}/tumour/assessments/{assessment_id}",
-            dependencies=[Depends(csrf_protect)])
+            response_model=TumourOut, dependencies=[Depends(csrf_protect)])
 def put_assessment(pseudonym: str, assessment_id: int, body: AssessmentIn, db: DbDep,
                    settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     return _out(tumour.save_assessment(db, settings, user, pseudonym, body.assessment,
@@ -79,14 +81,15 @@ def put_assessment(pseudonym: str, assessment_id: int, body: AssessmentIn, db: D
 
 
 @router.post("/participants/{pseudonym}/tumour/assessments/{assessment_id}/delete",
-             dependencies=[Depends(csrf_protect)])
+             response_model=TumourOut, dependencies=[Depends(csrf_protect)])
 def delete_assessment(pseudonym: str, assessment_id: int, body: DeleteIn, db: DbDep,
                       settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     return _out(tumour.delete_assessment(db, settings, user, pseudonym, assessment_id,
                                          body.reason, body.version))
 
 
-@router.post("/recist/evaluate", dependencies=[Depends(csrf_protect)])
+@router.post("/recist/evaluate", response_model=RecistResultOut,
+             dependencies=[Depends(csrf_protect)])
 def evaluate(body: dict[str, Any], user: CurrentUser) -> dict[str, Any]:
     """Evaluate a RECIST case (the ``dawna recist`` input) without storing anything."""
     return result_json(evaluate_case(case_from_data(body)))

@@ -8,14 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError as PydanticValidationError
 
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
 from dawna.services import follow_up, lifecycle, participants, randomization, safety
+from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
-from dawna.web.errors import from_pydantic
 from dawna.web.present import arm_blinded
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -45,8 +44,7 @@ def _time(value: str) -> time | None:
 def _page(request: Request, db: DbDep, user: Any, pseudonym: str,
           error: DawnaError) -> Response:
     detail = participants.get_participant(db, user, pseudonym)
-    with db.sessions() as session:
-        versions = lifecycle.consent_versions(session)
+    versions = lifecycle.approved_versions(db)
     return render(request, "participants/detail.html", {
         "p": detail, "allocation": randomization.allocation_of(db, user, pseudonym),
         "course": follow_up.course(db, user, pseudonym), "versions": versions,
@@ -103,10 +101,7 @@ def contact(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUse
     if therapy_name or therapy_start:
         data["subsequent_therapy"] = [{"name": therapy_name, "start_date": therapy_start}]
     try:
-        try:
-            entry = follow_up.ContactIn.model_validate(data)
-        except PydanticValidationError as exc:
-            raise from_pydantic(exc) from exc
+        entry = validate(follow_up.ContactIn, data, root="request", form=True)
         follow_up.record_contact(db, settings, user, pseudonym, entry)
     except DawnaError as error:
         return _page(request, db, user, pseudonym, error)
@@ -122,9 +117,7 @@ def dashboard_page(request: Request, db: DbDep, settings: SettingsDep,
 
 @router.get("/consent-forms")
 def consent_forms(request: Request, db: DbDep, user: CurrentUser) -> Response:
-    with db.sessions() as session:
-        versions = lifecycle.consent_versions(session)
-    return render(request, "consent_forms.html", {"versions": versions})
+    return render(request, "consent_forms.html", {"versions": lifecycle.approved_versions(db)})
 
 
 @router.post("/consent-forms", dependencies=[Depends(csrf_protect)])
@@ -135,8 +128,7 @@ def add_consent_form(request: Request, db: DbDep, settings: SettingsDep, user: C
         lifecycle.add_consent_version(db, settings, user, version,
                                       _date(approved_on, "approved_on"), approved_by, reason)
     except DawnaError as error:
-        with db.sessions() as session:
-            versions = lifecycle.consent_versions(session)
-        return render(request, "consent_forms.html", {"versions": versions, "error": error},
+        return render(request, "consent_forms.html",
+                      {"versions": lifecycle.approved_versions(db), "error": error},
                       status_code=error.status_code)
     return RedirectResponse("/consent-forms?saved=1", status_code=303)

@@ -6,17 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 
 from dawna.errors import DawnaError
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
 from dawna.services import follow_up, lifecycle, participants, randomization
 from dawna.services.access import Permission, Principal
-from dawna.services.schemas import ParticipantCreate, ParticipantUpdate
-from dawna.store.models import Site
+from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SitePublic
+from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
-from dawna.web.errors import from_pydantic
 from dawna.web.present import arm_blinded
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -25,10 +22,8 @@ router = APIRouter(prefix="/participants", include_in_schema=False)
 Creator = Annotated[Principal, Depends(require_anywhere(Permission.PARTICIPANT_CREATE))]
 
 
-def _sites(db: DbDep, user: Principal, permission: Permission) -> list[Site]:
-    ids = user.sites_with(permission)
-    with db.sessions() as session:
-        return list(session.scalars(select(Site).where(Site.id.in_(ids)).order_by(Site.code)))
+def _sites(db: DbDep, user: Principal, permission: Permission) -> list[SitePublic]:
+    return participants.sites_visible(db, user, permission)
 
 
 def _blank_to_none(form: dict[str, Any]) -> dict[str, Any]:
@@ -47,9 +42,8 @@ def participant_list(request: Request, db: DbDep, user: CurrentUser, q: str = ""
     return render(request, "participants/list.html", context)
 
 
-def _versions(db: DbDep) -> list[Any]:
-    with db.sessions() as session:
-        return lifecycle.consent_versions(session)
+def _versions(db: DbDep) -> list[lifecycle.ConsentVersion]:
+    return lifecycle.approved_versions(db)
 
 
 @router.get("/new")
@@ -72,14 +66,10 @@ def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
               "consent_obtained_by": consent_obtained_by, "full_name": full_name,
               "medical_record_number": medical_record_number, "phone": phone}
     try:
-        try:
-            data = ParticipantCreate.model_validate(_blank_to_none(values)
-                                                    | {"site_code": site_code,
-                                                       "full_name": full_name,
-                                                       "medical_record_number":
-                                                       medical_record_number})
-        except PydanticValidationError as exc:
-            raise from_pydantic(exc) from exc
+        data = validate(ParticipantCreate, _blank_to_none(values)
+                        | {"site_code": site_code, "full_name": full_name,
+                           "medical_record_number": medical_record_number}, root="request",
+                        form=True)
         detail = participants.register(db, settings, user, data)
     except DawnaError as error:
         return render(request, "participants/form.html",
@@ -131,10 +121,7 @@ def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, 
                         if values[k] not in (None, "")}
             if phone is not None:
                 payload["phone"] = phone or None
-        try:
-            data = ParticipantUpdate.model_validate(payload)
-        except PydanticValidationError as exc:
-            raise from_pydantic(exc) from exc
+        data = validate(ParticipantUpdate, payload, root="request", form=True)
         participants.update(db, settings, user, pseudonym, data)
     except DawnaError as error:
         return render(request, "participants/form.html",

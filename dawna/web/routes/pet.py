@@ -3,8 +3,6 @@ registration, the read form with its live lesion calls, and SUV from an uploaded
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,7 +12,8 @@ from starlette.datastructures import UploadFile
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.pet import call
-from dawna.services import pet
+from dawna.services import pet, pet_upload
+from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
@@ -102,18 +101,14 @@ async def read_check(request: Request, db: DbDep, user: CurrentUser, pseudonym: 
     calls: list[Any] = []
     error: DawnaError | None = None
     try:
-        from pydantic import ValidationError as PydanticValidationError
-
-        from dawna.inputs import first_error
         from dawna.rules.pet import Lesion
 
         for i, row in enumerate(lesions_from_form(form)):
             try:
-                lesion = Lesion.model_validate(row)
-            except PydanticValidationError as exc:
-                error = first_error(exc)
-                error.field = f"lesions[{i}].{error.field}"
-                raise error from None
+                lesion = validate(Lesion, row, root="record", count_more=True)
+            except ValidationError as bad:
+                bad.field = f"lesions[{i}].{bad.field}"
+                raise bad from None
             if stored is not None:
                 calls.append(call(stored.study.tracer, lesion, pet.thresholds()))
     except DawnaError as exc:
@@ -147,27 +142,6 @@ async def read_save(request: Request, db: DbDep, settings: SettingsDep, user: Cu
     return RedirectResponse(f"/participants/{pseudonym}/pet?saved=1", status_code=303)
 
 
-def suv_of_upload(files: list[UploadFile], center: tuple[float, float, float],
-                  radius: float) -> dict[str, Any]:
-    """SUV of a sphere in uploaded DICOM files (written to a private temporary folder)."""
-    from dawna.imaging.pet_series import load_series, sphere_stats
-    from dawna.rules.suv import SuvError
-
-    if not files:
-        raise ValidationError(_("choose the files of one PET series"), field="files")
-    with tempfile.TemporaryDirectory(prefix="dawna-suv-") as folder:
-        for i, upload in enumerate(files):
-            (Path(folder) / f"{i:05d}.dcm").write_bytes(upload.file.read())
-        try:
-            series = load_series(Path(folder))
-            stats = sphere_stats(series, center, radius)
-        except SuvError as exc:
-            raise ValidationError(exc.message, field=exc.attribute) from None
-    return {"suvmax": round(stats.suvmax, 3), "suvmean": round(stats.suvmean, 3),
-            "suvpeak": round(stats.suvpeak, 3), "voxels": stats.voxels,
-            "tracer": series.tracer, "patient_id": series.patient_id}
-
-
 @router.post("/participants/{pseudonym}/pet/{study_id}/suv", dependencies=[Depends(csrf_protect)])
 async def suv_upload(request: Request, db: DbDep, user: CurrentUser, pseudonym: str,
                      study_id: int) -> Response:
@@ -183,7 +157,8 @@ async def suv_upload(request: Request, db: DbDep, user: CurrentUser, pseudonym: 
         return render(request, "pet/read.html", {**context, "error": error}, status_code=422)
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
     try:
-        result = suv_of_upload(files, center, radius)  # type: ignore[arg-type]
+        result = pet_upload.suv_of_files([f.file.read() for f in files],
+                                         center, radius)  # type: ignore[arg-type]
     except DawnaError as error:
         return render(request, "pet/read.html", {**context, "error": error},
                       status_code=error.status_code)

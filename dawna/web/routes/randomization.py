@@ -12,8 +12,8 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.services import randomization, randomization_report, screening
 from dawna.services.access import Permission
-from dawna.services.participants import actor_of
 from dawna.services.regimen_choice import required_groups
+from dawna.services.scope import actor_of
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render

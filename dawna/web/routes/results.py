@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
 from dawna.exports.adam_files import write_adam
 from dawna.i18n import _
@@ -66,7 +67,7 @@ def adam_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in paths:
                 archive.write(path, path.name)
-    stamp = (data.cutoff or date.today()).isoformat()
+    stamp = (data.cutoff or local_today(settings.zone)).isoformat()
     return Response(buffer.getvalue(), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="dawna-adam-{stamp}.zip"'})
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from dawna.protocol.ctgov import split_eligibility
 from dawna.services import registry
+from dawna.services.schemas_registry import StudyDetailOut, StudyRowOut
 from dawna.web.deps import DbDep, OptionalUser
 from dawna.web.templating import render
 
@@ -48,14 +49,14 @@ def skeleton(db: DbDep, nct_id: str) -> Response:
         "Content-Disposition": f'attachment; filename="{nct_id}-protocol-skeleton.yaml"'})
 
 
-@router.get("/api/studies", tags=["registry"])
+@router.get("/api/studies", tags=["registry"], response_model=list[StudyRowOut])
 def api_list(db: DbDep, q: str = "", condition: str = "", drug: str = "", status: str = "",
              phase: str = "") -> list[dict[str, Any]]:
     return [row.__dict__ for row in registry.list_studies(db, q, condition, drug, status,
                                                           phase)]
 
 
-@router.get("/api/studies/{nct_id}", tags=["registry"])
+@router.get("/api/studies/{nct_id}", tags=["registry"], response_model=StudyDetailOut)
 def api_detail(db: DbDep, nct_id: str) -> dict[str, Any]:
     _row, study = registry.get(db, nct_id)
     inclusion, exclusion = split_eligibility(study.eligibility_text)
