@@ -38,6 +38,7 @@ from dawna.services.treatment.board import (
 from dawna.services.treatment.common import require_collecting, treatment_sites
 from dawna.services.treatment.labs import (
     LabIn,
+    LabValue,
     correct_lab,
     grade_preview,
     lab_of,
@@ -51,7 +52,7 @@ from dawna.services.treatment.rows import AdverseEventRow, LabRow
 
 __all__ = [
     "ACTIONS", "AE_COLUMNS", "OUTCOMES", "RELATEDNESS", "SERIOUSNESS", "AdverseEventRow", "AeIn",
-    "DueRow", "LabIn", "LabRow", "SaeRow", "SafetyBoard", "adverse_event", "ae_listing",
+    "DueRow", "LabIn", "LabRow", "LabValue", "SaeRow", "SafetyBoard", "adverse_event", "ae_listing",
     "board", "correct_lab", "csv_safe", "deadline", "event_of", "events_of", "grade_preview",
     "lab_of", "labs", "labs_due", "local_datetime", "open_events", "participant_events",
     "participant_labs", "record_ae", "record_lab", "record_labs", "report_sae",

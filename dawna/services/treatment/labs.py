@@ -35,7 +35,7 @@ from dawna.store.db import Database
 from dawna.store.models import LabResult, Participant
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["LabIn", "correct_lab", "grade_preview", "lab_of", "labs", "labs_due",
+__all__ = ["LabIn", "LabValue", "correct_lab", "grade_preview", "lab_of", "labs", "labs_due",
            "participant_labs", "record_lab", "record_labs"]
 
 
@@ -61,8 +61,21 @@ def _baseline(s: Session, p: Participant, key: str, unit: str, before: date) -> 
     return ctcae.baseline_value(key, results, unit, first_dose=first_dose(s, p), before=before)
 
 
-def grade_preview(lab: LabIn) -> ctcae.LabGrade:
-    """The grade of a result as entered (no stored baseline): for the form's live grade."""
+class LabValue(BaseModel):
+    """One laboratory value to grade, as asked (no sample date, nothing stored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    analyte: str
+    value: float
+    unit: str
+    lln: float | None = None
+    uln: float | None = None
+    baseline: float | None = None
+
+
+def grade_preview(lab: LabIn | LabValue) -> ctcae.LabGrade:
+    """The grade of a result as entered (no stored baseline): for the form's live grade and
+    the API's grade of a value."""
     try:
         return ctcae.grade_lab(ctcae.analyte_key(lab.analyte), lab.value, lab.unit,
                                lln=lab.lln, uln=lab.uln, baseline=lab.baseline)
