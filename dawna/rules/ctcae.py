@@ -353,7 +353,9 @@ def baseline_value(analyte: str, results: Sequence[StoredResult], unit: str, *,
     """The participant's baseline of ``analyte`` in ``unit``: the latest of ``results`` (that
     test's stored results in sample order) sampled on or before the first dose, or, when
     treatment has not started (``first_dose`` None), sampled before ``before`` (the new result's
-    sample date). None when there is none, or when its stored unit cannot be converted.
+    sample date; when the latest result up to that day is of that very day there is none: a
+    result of the day is not a baseline, and earlier ones are not looked at). None when there
+    is none, or when its stored unit cannot be converted.
 
     Source: CTCAE v5.0 grades ALT, AST, bilirubin and creatinine against the baseline when it
     is abnormal (module docstring); which result is the baseline is a site decision: the last
