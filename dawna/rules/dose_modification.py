@@ -285,14 +285,12 @@ def propose_chemotherapy(toxicities: Sequence[Toxicity], *, reductions_so_far: i
     for tox in toxicities:
         _check_grade(tox)
 
-    def factor(reductions: int) -> float:
-        return 1 - reduction_percent * reductions / 100
-
     def proposal(action: Action, rule: Message, *, to: int | None = None,
                  resume: int | None = None) -> Proposal:
         which = to if to is not None else resume
         return Proposal(action, reductions_so_far, to, None, rule, CHEMOTHERAPY_RULE_SOURCE,
-                        resume, None, None if which is None else factor(which))
+                        resume, None,
+                        None if which is None else chemotherapy_factor(which, reduction_percent))
 
     dead = [t for t in toxicities if t.grade >= 5]
     if dead:
