@@ -137,7 +137,7 @@ def ae_new(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser
                    None)
         if row is not None:
             form = {"term": row.term, "grade": str(row.grade),
-                        "start_date": row.sample_date.isoformat(), "lab_result_id": str(row.id)}
+                    "start_date": row.sample_date.isoformat(), "lab_result_id": str(row.id)}
     return _ae_page(request, db, settings, user, pseudonym, None, form, None)
 
 
