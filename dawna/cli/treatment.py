@@ -106,7 +106,7 @@ def calendar(
                 assessment_window_days=int(protocol.setting_number(
                     "tumour_assessment_window_days")))
         except rx.DosingError as exc:
-            raise ValidationError(render(exc.message), field=exc.field) from None
+            raise ValidationError(render(exc.reason), field=exc.field) from None
         _print_events(events, f"DAWNA-FES {resolved.id}", format, f"{resolved.id}-")
         return
     if participant is None or user is None:
@@ -137,7 +137,7 @@ def ctcae_command(
         graded = ctcae.grade_lab(ctcae.analyte_key(term), value, unit, lln=lln, uln=uln,
                                  baseline=baseline)
     except ctcae.CtcaeError as exc:
-        raise ValidationError(render(exc.message), field=exc.field) from None
+        raise ValidationError(render(exc.reason), field=exc.field) from None
     if format is OutputFormat.JSON:
         typer.echo(json.dumps({"term": graded.term, "grade": graded.grade,
                                "value": graded.value, "unit": graded.unit,

@@ -1,7 +1,7 @@
 """The treatment calendar as an iCalendar file (RFC 5545), for the participant's or the study
 nurse's calendar application.
 
-Every :class:`~dawna.rules.regimens.CalendarEvent` becomes an all-day VEVENT
+Every :class:`~dawna.rules.treatment_calendar.CalendarEvent` becomes an all-day VEVENT
 (``DTSTART;VALUE=DATE``, ``DTEND`` = the day after). Consecutive daily doses of one drug with the
 same dose in one cycle (dalpiciclib days 1–21, continuous letrozole, capecitabine days 1–14) are
 merged into one multi-day VEVENT whose ``DTEND`` is the day after the last dose; other doses
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar, Event
 
 from dawna.rules.messages import N_, Message, number
-from dawna.rules.regimens import CalendarEvent
+from dawna.rules.treatment_calendar import CalendarEvent
 
 __all__ = ["PRODID", "calendar_ics"]
 

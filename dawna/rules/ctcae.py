@@ -54,50 +54,44 @@ temperature of >38.3 degrees C (101 degrees F) or a sustained temperature of >=3
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Literal
 
+from dawna.rules.ctcae_analytes import (
+    CTCAE_VERSION,
+    LAB_ANALYTES,
+    CtcaeError,
+    LabAnalyte,
+    analyte_key,
+    canonical_unit,
+)
 from dawna.rules.ctcae_terms import TERMS, ClinicalTerm
 from dawna.rules.messages import N_, Message, number
 from dawna.rules.units import clean, convert, display_unit
 
 __all__ = [
-    "CTCAE_VERSION", "LAB_ANALYTES", "TERMS", "ClinicalTerm", "CtcaeError", "LabAnalyte",
-    "LabGrade", "analyte_key", "check_grade", "febrile_neutropenia", "grade_lab", "term",
+    "CTCAE_VERSION",
+    "LAB_ANALYTES",
+    "TERMS",
+    "ClinicalTerm",
+    "CtcaeError",
+    "LabAnalyte",
+    "LabGrade",
+    "StoredResult",
+    "analyte_key",
+    "baseline_value",
+    "canonical_unit",
+    "check_grade",
+    "febrile_neutropenia",
+    "grade_lab",
+    "graded_against_baseline",
+    "term",
 ]
 
-CTCAE_VERSION = "5.0"
-
 Basis = Literal["uln", "lln", "absolute", "baseline"]
-
-
-class CtcaeError(ValueError):
-    """Bad grading input: ``field`` names the input ("unit", "lln", "uln", "baseline", "value",
-    "term", "grade", "analyte", and for :func:`febrile_neutropenia` "anc_10e9_l" or
-    "temperature_c"); ``message`` says the rule, as a :class:`Message`."""
-
-    def __init__(self, field: str, message: Message) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-@dataclass(frozen=True)
-class LabAnalyte:
-    """One gradable laboratory test: its CTCAE term, reference and accepted units."""
-
-    key: str
-    term: str
-    label: str
-    quantity: str
-    unit: str
-    units: tuple[str, ...]
-    direction: Literal["decreased", "increased"]
-    source: str
 
 
 @dataclass(frozen=True)
@@ -113,36 +107,6 @@ class LabGrade:
     rule: Message
     basis: Basis
 
-
-_COUNT = ("10^9/L", "/mm3", "cells/uL")
-_CHEMISTRY = ("umol/L", "mg/dL")
-
-
-def _analyte(key: str, term_name: str, label: str, quantity: str, units: tuple[str, ...],
-             direction: Literal["decreased", "increased"]) -> LabAnalyte:
-    assert term_name in TERMS
-    return LabAnalyte(key, term_name, label, quantity, units[0], units, direction,
-                      f"CTCAE v{CTCAE_VERSION} (NCI 2017): {term_name}; docs/domain.md §4")
-
-
-LAB_ANALYTES: Mapping[str, LabAnalyte] = MappingProxyType({a.key: a for a in (
-    _analyte("anc", "Neutrophil count decreased", N_("Neutrophils (ANC)"), "count", _COUNT,
-             "decreased"),
-    _analyte("wbc", "White blood cell decreased", N_("White blood cells (WBC)"), "count",
-             _COUNT, "decreased"),
-    _analyte("platelets", "Platelet count decreased", N_("Platelets"), "count", _COUNT,
-             "decreased"),
-    _analyte("haemoglobin", "Anemia", N_("Haemoglobin"), "hemoglobin",
-             ("g/L", "g/dL", "mmol/L"), "decreased"),
-    _analyte("alt", "Alanine aminotransferase increased", N_("ALT"), "enzyme", ("U/L",),
-             "increased"),
-    _analyte("ast", "Aspartate aminotransferase increased", N_("AST"), "enzyme", ("U/L",),
-             "increased"),
-    _analyte("bilirubin", "Blood bilirubin increased", N_("Total bilirubin"), "bilirubin",
-             _CHEMISTRY, "increased"),
-    _analyte("creatinine", "Creatinine increased", N_("Creatinine"), "creatinine", _CHEMISTRY,
-             "increased"),
-)})
 
 _D = Decimal
 #: Decreased terms: (grade, bound) from the most severe grade; grade g is value < its bound.
@@ -172,45 +136,7 @@ _BASELINE: dict[str, tuple[_Step, ...]] = {
     "creatinine": ((3, _D("3.0"), False), (2, _D("1.5"), False)),
 }
 
-_UNIT_ALIASES = {
-    "×10⁹/L": "10^9/L", "x10^9/L": "10^9/L", "10e9/L": "10^9/L", "/mm³": "/mm3",
-    "cells/µL": "cells/uL", "cells/μL": "cells/uL", "µmol/L": "umol/L", "μmol/L": "umol/L",
-    "IU/L": "U/L",
-}
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "anc": ("neutrophils", "neutrophil", "neutrophil count", "absolute neutrophil count",
-            "neut"),
-    "wbc": ("white cells", "white blood cells", "white blood cell count", "white cell count",
-            "leukocytes", "leucocytes"),
-    "platelets": ("plt", "platelet", "platelet count"),
-    "haemoglobin": ("hb", "hgb", "hemoglobin", "anaemia"),
-    "alt": ("alanine aminotransferase", "sgpt", "gpt"),
-    "ast": ("aspartate aminotransferase", "sgot", "got"),
-    "bilirubin": ("tbil", "t-bil", "total bilirubin", "blood bilirubin", "serum bilirubin"),
-    "creatinine": ("cr", "scr", "crea", "serum creatinine"),
-}
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
-
-
-_ALIAS_INDEX = {_norm(name): key for key, names in _ALIASES.items()
-                for name in (key, LAB_ANALYTES[key].term, *names)}
 _TERM_INDEX = {" ".join(name.lower().split()): name for name in TERMS}
-
-
-def analyte_key(text: str) -> str:
-    """The :data:`LAB_ANALYTES` key of a name: the key, the CTCAE term or a common alias, case,
-    spaces and punctuation ignored ("ANC", "Neutrophil count" → ``anc``; "Hb" → ``haemoglobin``;
-    "T-BIL" → ``bilirubin``; "Cr" → ``creatinine``)."""
-    key = _ALIAS_INDEX.get(_norm(text)) if isinstance(text, str) else None
-    if key is None:
-        raise CtcaeError("analyte", Message(
-            N_("{text} is not a laboratory test dawna grades by CTCAE v{version} (known: "
-               "{known})"),
-            {"text": repr(text), "version": CTCAE_VERSION, "known": ", ".join(LAB_ANALYTES)}))
-    return key
 
 
 def term(name: str) -> ClinicalTerm:
@@ -262,18 +188,6 @@ _LIMIT_NAMES = {"lln": N_("lower limit of normal (LLN)"),
                 "uln": N_("upper limit of normal (ULN)"), "baseline": N_("baseline value")}
 
 
-def canonical_unit(analyte: str, unit: str) -> str:
-    """``unit`` spelt as dawna stores it (``µmol/L`` -> ``umol/L``, ``IU/L`` -> ``U/L``);
-    :class:`CtcaeError` on the field ``unit`` when the analyte does not have it."""
-    spec = LAB_ANALYTES[analyte_key(analyte)]
-    name = _UNIT_ALIASES.get(unit.strip(), unit.strip()) if isinstance(unit, str) else ""
-    if name not in spec.units:
-        raise CtcaeError("unit", Message(
-            N_("{unit} is not a unit dawna converts for {analyte}; use one of: {units}"),
-            {"unit": repr(unit), "analyte": Message(spec.label), "units": ", ".join(spec.units)}))
-    return name
-
-
 def grade_lab(analyte: str, value: float, unit: str, *, lln: float | None = None,
               uln: float | None = None, baseline: float | None = None) -> LabGrade:
     """The CTCAE v5.0 grade of one laboratory value (rules in the module docstring).
@@ -284,11 +198,7 @@ def grade_lab(analyte: str, value: float, unit: str, *, lln: float | None = None
     missing LLN or ULN that the grade depends on."""
     spec = LAB_ANALYTES[analyte_key(analyte)]
     label = Message(spec.label)
-    unit_name = _UNIT_ALIASES.get(unit.strip(), unit.strip()) if isinstance(unit, str) else ""
-    if unit_name not in spec.units:
-        raise CtcaeError("unit", Message(
-            N_("{unit} is not a unit dawna converts for {analyte}; use one of: {units}"),
-            {"unit": repr(unit), "analyte": label, "units": ", ".join(spec.units)}))
+    unit_name = canonical_unit(spec.key, unit)
     if not _finite(value) or value < 0:
         raise CtcaeError("value", Message(
             N_("{analyte} must be a finite number, 0 or more (got {value})"),
@@ -418,3 +328,49 @@ def _grade_high(spec: LabAnalyte, value: Decimal, uln: Decimal | None,
         "{analyte} {ratio} × ULN: grade {grade} ({range} × ULN, {note}; CTCAE v{version}, "
         "{term})"), {"analyte": label, "ratio": ratio, "note": note, "grade": str(grade_uln),
         "range": _ratio_range(_ULN[key], grade_uln, uln=True)}, "uln")
+
+
+# --- baseline ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A stored result of one laboratory test, as a baseline candidate."""
+
+    sample_date: date
+    value: float
+    unit: str
+
+
+def graded_against_baseline(analyte: str) -> bool:
+    """Whether CTCAE v5.0 grades the test against a baseline value: the increased terms (ALT,
+    AST, bilirubin, creatinine; module docstring), never the decreased ones."""
+    return LAB_ANALYTES[analyte_key(analyte)].direction == "increased"
+
+
+def baseline_value(analyte: str, results: Sequence[StoredResult], unit: str, *,
+                   first_dose: date | None, before: date) -> float | None:
+    """The participant's baseline of ``analyte`` in ``unit``: the latest of ``results`` (that
+    test's stored results in sample order) sampled on or before the first dose, or, when
+    treatment has not started (``first_dose`` None), sampled before ``before`` (the new result's
+    sample date; when the latest result up to that day is of that very day there is none: a
+    result of the day is not a baseline, and earlier ones are not looked at). None when there
+    is none, or when its stored unit cannot be converted.
+
+    Source: CTCAE v5.0 grades ALT, AST, bilirubin and creatinine against the baseline when it
+    is abnormal (module docstring); which result is the baseline is a site decision: the last
+    value before treatment, as CDISC ADaM baselines are usually derived."""
+    key = analyte_key(analyte)
+    limit = first_dose if first_dose is not None else before
+    chosen = None
+    for result in results:
+        if result.sample_date <= limit:
+            chosen = result
+    if chosen is None or (first_dose is None and chosen.sample_date >= before):
+        return None
+    spec = LAB_ANALYTES[key]
+    try:
+        return convert(chosen.value, canonical_unit(key, chosen.unit), unit, spec.quantity)
+    except ValueError:  # a stored unit dawna cannot convert (CtcaeError is a ValueError too)
+        return None
+

@@ -1,16 +1,16 @@
 """Dose modification: dawna proposes, from the worst current toxicity, the protocol's action for
-each drug (``dawna.rules.regimens``: dalpiciclib per the CDK4/6-inhibitor class rules of
-domain.md §5, chemotherapy delay or reduction); the investigator decides and says why.
+each drug (``dawna.rules.dose_modification``: dalpiciclib per the CDK4/6-inhibitor class rules
+of domain.md §5, chemotherapy delay or reduction); the investigator decides and says why.
 
-"Current" toxicity: the latest result of each laboratory test sampled since 3 days before the
-current cycle's day 1 (or the last 14 days before treatment), and every ongoing adverse event.
-Fever or infection comes from an ongoing febrile neutropenia, fever or infection event.
+Which toxicities are current (the windows, the fold, fever or infection from the CTCAE term of
+the event, the recheck after a hold) is :mod:`dawna.rules.current_toxicity`; this service loads
+the results and events, asks the rules and records the decision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,38 +20,39 @@ from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
 from dawna.i18n import _
 from dawna.rules import ctcae
+from dawna.rules import current_toxicity as tox_rules
 from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import State
 from dawna.rules.units import convert
-from dawna.services import safety
 from dawna.services.access import Permission, Principal
-from dawna.services.participants import actor_of, load_visible
-from dawna.services.treatment import (
-    _allocation,
-    _current_doses,
-    _current_levels,
-    _cycles,
-    _discontinued,
-    _held,
-    _plan,
-    plan_regimen,
-    render,
+from dawna.services.participants import actor_of
+from dawna.services.treatment import plan_regimen, render
+from dawna.services.treatment.adverse_events import events_of, open_events
+from dawna.services.treatment.common import (
+    allocation_of,
+    cycles_of,
+    load_for,
+    plan_of,
+    require_collecting,
+)
+from dawna.services.treatment.dose_history import (
+    current_doses,
+    current_levels,
+    discontinued,
+    held,
+    reductions,
 )
 from dawna.store.db import Database
-from dawna.store.models import DoseDecision, LabResult, Participant
+from dawna.store.models import AdverseEvent, DoseDecision, LabResult, Participant
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["DrugProposal", "decide", "propose"]
 
-_HAEM_TERMS = {a.term for a in ctcae.LAB_ANALYTES.values()
-               if a.key in ("anc", "wbc", "platelets", "haemoglobin")} | {"Febrile neutropenia"}
 _LEVEL_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.HOLD_RECHECK,
                                          rx.Action.RESUME_SAME, rx.Action.RESUME_LOWER,
                                          rx.Action.DISCONTINUE))
 _CHEMO_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.DELAY, rx.Action.REDUCE,
                                          rx.Action.DISCONTINUE))
-_NEUTROPENIA_TERMS = {"Neutrophil count decreased", "Febrile neutropenia"}
-_FEVER_TERMS = ("febrile neutropenia", "fever", "infection", "sepsis")
 
 
 @dataclass(frozen=True)
@@ -67,74 +68,46 @@ class DrugProposal:
     actions: tuple[str, ...] = ()  # the decisions the investigator can record for this drug
 
 
+def _lab(row: LabResult) -> tox_rules.LabObservation:
+    return tox_rules.LabObservation(analyte=row.analyte, term=row.term, grade=row.grade,
+                                    sample_date=row.sample_date)
+
+
+def _event(row: AdverseEvent) -> tox_rules.EventObservation:
+    return tox_rules.EventObservation(term=row.term, grade=row.grade, stop_date=row.stop_date,
+                                      relatedness=dict(row.relatedness))
+
+
 def _since(s: Session, p: Participant, today: date) -> date:
-    cycles = _cycles(s, p)
-    if cycles:
-        return cycles[-1].start_date - timedelta(days=3)
-    return today - timedelta(days=14)
+    return tox_rules.toxicity_window_start([c.start_date for c in cycles_of(s, p)], today)
 
 
 def current_toxicities(s: Session, p: Participant, today: date, *,
                        whole_cycle: bool = False, drug: str | None = None) -> list[rx.Toxicity]:
-    """The toxicities a proposal rests on, highest grade of each term: the latest result of
-    each laboratory test since the current cycle and the ongoing adverse events; with
-    ``whole_cycle`` (the chemotherapy day-1 rule looks back over the last cycle) the worst
-    result since the previous cycle's day 1 and every event ongoing at any time since then."""
-    cycles = _cycles(s, p)
+    """The toxicities a proposal rests on (the rule:
+    :func:`dawna.rules.current_toxicity.current_toxicities`)."""
     since = _since(s, p, today)
-    if whole_cycle and len(cycles) >= 1:
-        since = cycles[-1].start_date - timedelta(days=3)
-    latest: dict[str, LabResult] = {}
-    for lab in s.scalars(select(LabResult).where(
-            LabResult.participant_id == p.id, LabResult.sample_date >= since)
-            .order_by(LabResult.sample_date, LabResult.id)):
-        if not whole_cycle or lab.analyte not in latest or latest[lab.analyte].grade < lab.grade:
-            latest[lab.analyte] = lab
-    events = [ae for ae in safety.events_of(s, p)
-              if (ae.stop_date is None or (whole_cycle and ae.stop_date >= since))
-              and not (drug is not None and ae.relatedness.get(drug) == "not_related")]
-    fever = any(any(word in ae.term.lower() for word in _FEVER_TERMS) for ae in events)
-    worst: dict[str, rx.Toxicity] = {}
-
-    def add(term: str, grade: int) -> None:
-        if grade <= 0:
-            return
-        tox = rx.Toxicity(term=term, grade=grade, haematological=term in _HAEM_TERMS,
-                          with_fever_or_infection=fever and term in _NEUTROPENIA_TERMS)
-        if term not in worst or worst[term].grade < grade:
-            worst[term] = tox
-
-    for lab in latest.values():
-        add(lab.term, lab.grade)
-    for ae in events:
-        add(ae.term, ae.grade)
-    return sorted(worst.values(), key=lambda t: (-t.grade, t.term))
+    labs = [_lab(row) for row in s.scalars(select(LabResult).where(
+        LabResult.participant_id == p.id, LabResult.sample_date >= since)
+        .order_by(LabResult.sample_date, LabResult.id))]
+    events = [_event(ae) for ae in events_of(s, p)]
+    return tox_rules.current_toxicities(labs, events, since, whole_cycle=whole_cycle, drug=drug)
 
 
 def _hold(s: Session, p: Participant, drug: str) -> tuple[list[rx.Toxicity], int | None]:
-    """After a hold: the toxicities that caused it (from the hold decision) and the latest grade
-    of their terms from samples taken after the hold (None when not rechecked yet)."""
+    """After a hold: the toxicities that caused it and the grade they recovered to (the rule:
+    :func:`dawna.rules.current_toxicity.recheck_after_hold`)."""
     hold = s.scalars(select(DoseDecision).where(
         DoseDecision.participant_id == p.id, DoseDecision.drug == drug)
         .order_by(DoseDecision.decision_date.desc(), DoseDecision.id.desc())).first()
     if hold is None:
         return [], None
     terms = {str(t.get("term")) for t in hold.based_on}
-    recovered: int | None = None
-    for lab in s.scalars(select(LabResult).where(
-            LabResult.participant_id == p.id, LabResult.sample_date > hold.decision_date,
-            LabResult.term.in_(terms)).order_by(LabResult.sample_date, LabResult.id)):
-        recovered = lab.grade
-    lab_terms = {a.term for a in ctcae.LAB_ANALYTES.values()}
-    clinical = terms - lab_terms
-    if clinical and recovered is None:  # a clinical cause: its ongoing events say how it is
-        ongoing = [ae.grade for ae in safety.open_events(s, p) if ae.term in clinical]
-        recovered = max(ongoing) if ongoing else 0
-    causes = [rx.Toxicity(term=str(t["term"]), grade=int(t["grade"]),
-                          haematological=str(t["term"]) in _HAEM_TERMS,
-                          with_fever_or_infection=bool(t.get("fever")),
-                          recovered_to_grade=recovered) for t in hold.based_on]
-    return causes, recovered
+    after = [_lab(row) for row in s.scalars(select(LabResult).where(
+        LabResult.participant_id == p.id, LabResult.sample_date > hold.decision_date,
+        LabResult.term.in_(terms)).order_by(LabResult.sample_date, LabResult.id))]
+    ongoing = [_event(ae) for ae in open_events(s, p)]
+    return tox_rules.recheck_after_hold(hold.based_on, after, ongoing)
 
 
 def _day1_counts(s: Session, p: Participant, since: date) -> tuple[float | None, float | None]:
@@ -154,27 +127,24 @@ def _day1_counts(s: Session, p: Participant, since: date) -> tuple[float | None,
 
 def _proposals(s: Session, settings: Settings, p: Participant) -> list[DrugProposal]:
     today = local_today(settings.zone)
-    allocation = _allocation(s, p)
-    plan = _plan(s, p)
+    allocation = allocation_of(s, p)
+    plan = plan_of(s, p)
     regimen = plan_regimen(plan, allocation)
-    levels = _current_levels(s, p)
-    gone = _discontinued(s, p)
-    held = _held(s, p)
-    cycles = _cycles(s, p)
+    levels = current_levels(s, p)
+    gone = discontinued(s, p)
+    on_hold_drugs = held(s, p)
+    cycles = cycles_of(s, p)
     sampled = s.scalar(select(func.max(LabResult.sample_date)).where(
         LabResult.participant_id == p.id, LabResult.analyte == "anc"))
-    # the cycle day of the latest count (a day-15 count reviewed on day 16 is still day 15)
-    on_day = sampled if sampled is not None and cycles and sampled >= cycles[-1].start_date \
-        else today
-    cycle_day = (on_day - cycles[-1].start_date).days + 1 if cycles else None
-    reductions = _reductions(s, p)
+    cycle_day = tox_rules.count_cycle_day([c.start_date for c in cycles], sampled, today)
+    steps = reductions(s, p)
     confirmed = {d["drug"]: d for d in plan.doses}
-    current_doses = _current_doses(s, p, plan)
+    doses_now = current_doses(s, p, plan)
     out = []
     for drug in regimen.drugs:
         if drug.drug in gone:
             continue
-        on_hold = drug.drug in held
+        on_hold = drug.drug in on_hold_drugs
         tox = current_toxicities(s, p, today, drug=drug.drug)
         if on_hold and drug.dose_levels:
             causes, _recovered = _hold(s, p, drug.drug)
@@ -193,10 +163,10 @@ def _proposals(s: Session, settings: Settings, p: Participant) -> list[DrugPropo
             # carried any reduction its toxicity called for (no second reduction)
             tox = [] if on_hold else current_toxicities(s, p, today, whole_cycle=True,
                                                         drug=drug.drug)
-            proposal = rx.propose_chemotherapy(tox, reductions_so_far=reductions.get(
+            proposal = rx.propose_chemotherapy(tox, reductions_so_far=steps.get(
                 drug.drug, 0), anc=anc, platelets=platelets)
-            level = reductions.get(drug.drug, 0)
-            dose = current_doses.get(drug.drug)
+            level = steps.get(drug.drug, 0)
+            dose = doses_now.get(drug.drug)
             start = float(confirmed[drug.drug]["dose"]) if drug.drug in confirmed else None
             dose_to = (round(start * proposal.dose_factor) if start is not None
                        and proposal.dose_factor is not None else None)
@@ -210,22 +180,12 @@ def _proposals(s: Session, settings: Settings, p: Participant) -> list[DrugPropo
     return out
 
 
-def _reductions(s: Session, p: Participant) -> dict[str, int]:
-    """Chemotherapy reductions so far per drug (the highest reduction step decided)."""
-    counts: dict[str, int] = {}
-    for d in s.scalars(select(DoseDecision).where(DoseDecision.participant_id == p.id,
-                                                  DoseDecision.level_to.is_not(None))):
-        counts[d.drug] = max(counts.get(d.drug, 0), d.level_to or 0)
-    return counts
-
-
 def propose(db: Database, settings: Settings, principal: Principal,
             pseudonym: str) -> list[DrugProposal]:
     """The proposal for each drug with a protocol modification rule."""
-    with db.sessions() as s:
-        p = load_visible(s, principal, pseudonym)
-        principal.require(Permission.TREATMENT_VIEW, p.site_id)
-        return _proposals(s, settings, p)
+    with UnitOfWork(db) as uow:
+        p = load_for(uow.session, principal, pseudonym, Permission.TREATMENT_VIEW)
+        return _proposals(uow.session, settings, p)
 
 
 def decide(db: Database, settings: Settings, principal: Principal, pseudonym: str, drug: str,
@@ -246,19 +206,18 @@ def decide(db: Database, settings: Settings, principal: Principal, pseudonym: st
                               field="action") from None
     with UnitOfWork(db, actor_of(principal), reason.strip()) as uow:
         s = uow.session
-        p = load_visible(s, principal, pseudonym)
-        principal.require(Permission.DOSE_PRESCRIBE, p.site_id)
+        p = load_for(s, principal, pseudonym, Permission.DOSE_PRESCRIBE)
         if State(p.status) is not State.ON_TREATMENT:
             raise ProtocolViolation(_("dose decisions are made on treatment; {id} is {status}")
                                     .format(id=p.pseudonym, status=p.status.value),
                                     field="status")
-        safety._collecting(s, p, on, "decision_date")
+        require_collecting(s, p, on, "decision_date")
         proposals = {d.drug: d for d in _proposals(s, settings, p)}
         if drug not in proposals:
             raise ValidationError(_("{drug} has no dose modification rule in this regimen")
                                   .format(drug=drug), field="drug")
         prop = proposals[drug]
-        regimen = plan_regimen(_plan(s, p), _allocation(s, p))
+        regimen = plan_regimen(plan_of(s, p), allocation_of(s, p))
         planned = next(d for d in regimen.drugs if d.drug == drug)
         level_from = prop.level
         if planned.dose_levels:

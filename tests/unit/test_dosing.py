@@ -1,4 +1,5 @@
-"""Dose formulas, computed doses and dose modification (dawna/rules/dosing.py) against hand
+"""Dose formulas, computed doses and dose modification (dawna/rules/dose_formulas.py and
+dawna/rules/dose_modification.py) against hand
 calculations written here, and the palbociclib label's dose-modification table (docs/domain.md
 §5), quoted from the UK SmPC text of IBRANCE §4.2 / US label §2.2 Table 2:
 
@@ -21,16 +22,18 @@ import math
 import pytest
 
 from dawna.protocol import load_protocol
-from dawna.rules.dosing import (
-    Action,
+from dawna.rules.dose_formulas import (
     DosingError,
     PatientMeasures,
-    Toxicity,
     body_surface_area_m2,
     carboplatin_dose_mg,
     check_dose_on_levels,
     compute_doses,
     creatinine_clearance_ml_min,
+)
+from dawna.rules.dose_modification import (
+    Action,
+    Toxicity,
     propose_chemotherapy,
     propose_dalpiciclib,
 )

@@ -13,10 +13,25 @@ from pydantic import BaseModel, Field
 
 from dawna.errors import ValidationError
 from dawna.exports.ical import calendar_ics
-from dawna.rules import ctcae
 from dawna.services import dose_modification, safety, treatment
-from dawna.services.access import Permission
 from dawna.services.treatment import event_json, render
+from dawna.services.treatment.schemas import (
+    AdverseEventOut,
+    AdverseEventsOut,
+    AeNumberOut,
+    BasedOnOut,
+    CalendarOut,
+    DoseProposalOut,
+    DoseProposalsOut,
+    GradeOut,
+    LabCorrectedOut,
+    LabRecordedOut,
+    PlanPreviewOut,
+    SaeReportedOut,
+    SafetyBoardOut,
+    TreatmentOut,
+)
+from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 
@@ -46,66 +61,45 @@ class DecisionBody(BaseModel):
     decision_date: dt.date | None = None
 
 
-def _preview_json(p: treatment.PlanPreview) -> dict[str, Any]:
-    return {"regimen_id": p.regimen_id, "label": p.label, "arm": p.arm,
-            "cycle_length_days": p.cycle_length_days, "procedures": p.procedures,
-            "doses": [d.__dict__ for d in p.doses]}
-
-
-def _grade_json(g: ctcae.LabGrade) -> dict[str, Any]:
-    return {"analyte": g.analyte, "term": g.term, "grade": g.grade, "value": g.value,
-            "unit": g.unit, "basis": g.basis, "rule": render(g.rule),
-            "ctcae_version": ctcae.CTCAE_VERSION}
-
-
-def _ae_json(ae: Any) -> dict[str, Any]:
-    limit = safety.deadline(ae)
-    return {"number": ae.number, "term": ae.term, "grade": ae.grade,
-            "start_date": ae.start_date.isoformat(),
-            "stop_date": ae.stop_date.isoformat() if ae.stop_date else None,
-            "serious": ae.serious, "seriousness": ae.seriousness,
-            "relatedness": ae.relatedness, "action_taken": ae.action_taken,
-            "outcome": ae.outcome, "description": ae.description,
-            "lab_result_id": ae.lab_result_id,
-            "aware_at": ae.aware_at.isoformat() if ae.aware_at else None,
-            "report_due": limit.isoformat() if limit else None,
-            "reported_at": ae.reported_at.isoformat() if ae.reported_at else None,
-            "version": ae.version}
-
-
-@router.get("/participants/{pseudonym}/treatment")
+@router.get("/participants/{pseudonym}/treatment", response_model=TreatmentOut)
 def get_treatment(pseudonym: str, db: DbDep, settings: SettingsDep,
-                  user: CurrentUser) -> dict[str, Any]:
-    return treatment.as_json(treatment.treatment_view(db, settings, user, pseudonym))
+                  user: CurrentUser) -> TreatmentOut:
+    return TreatmentOut.of(treatment.treatment_view(db, settings, user, pseudonym))
 
 
-@router.post("/participants/{pseudonym}/treatment/plan/preview", dependencies=CSRF)
+@router.post("/participants/{pseudonym}/treatment/plan/preview", dependencies=CSRF,
+             response_model=PlanPreviewOut)
 def post_plan_preview(pseudonym: str, body: treatment.PlanIn, db: DbDep,
-                      user: CurrentUser) -> dict[str, Any]:
+                      user: CurrentUser) -> PlanPreviewOut:
     """The computed doses with formula and inputs; nothing is stored."""
-    return _preview_json(treatment.preview_plan(db, user, pseudonym, body))
+    return PlanPreviewOut.of(treatment.preview_plan(db, user, pseudonym, body))
 
 
-@router.post("/participants/{pseudonym}/treatment/plan", dependencies=CSRF)
+@router.post("/participants/{pseudonym}/treatment/plan", dependencies=CSRF,
+             response_model=PlanPreviewOut)
 def post_plan(pseudonym: str, body: PlanBody, db: DbDep, settings: SettingsDep,
-              user: CurrentUser) -> dict[str, Any]:
+              user: CurrentUser) -> PlanPreviewOut:
     """The prescriber confirms the regimen and doses (a change needs version and reason)."""
-    plan = treatment.PlanIn.model_validate(body.model_dump(exclude={"version", "reason"}))
-    return _preview_json(treatment.confirm_plan(db, settings, user, pseudonym, plan,
-                                                version=body.version, reason=body.reason))
+    plan = validate(treatment.PlanIn, body.model_dump(exclude={"version", "reason"}))
+    return PlanPreviewOut.of(treatment.confirm_plan(db, settings, user, pseudonym, plan,
+                                                    version=body.version, reason=body.reason))
 
 
-@router.post("/participants/{pseudonym}/treatment/cycles", dependencies=CSRF)
+@router.post("/participants/{pseudonym}/treatment/cycles", dependencies=CSRF,
+             response_model=TreatmentOut)
 def post_cycle(pseudonym: str, body: treatment.CycleIn, db: DbDep, settings: SettingsDep,
-               user: CurrentUser) -> dict[str, Any]:
+               user: CurrentUser) -> TreatmentOut:
     treatment.record_cycle(db, settings, user, pseudonym, body)
-    return treatment.as_json(treatment.treatment_view(db, settings, user, pseudonym))
+    return TreatmentOut.of(treatment.treatment_view(db, settings, user, pseudonym))
 
 
-@router.get("/participants/{pseudonym}/treatment/calendar", response_model=None)
+@router.get("/participants/{pseudonym}/treatment/calendar", response_model=CalendarOut,
+            responses={200: {"content": {"text/calendar": {}},
+                             "description": "The calendar as JSON, or iCalendar with "
+                                            "format=ics"}})
 def get_calendar(pseudonym: str, db: DbDep, settings: SettingsDep, user: CurrentUser,
                  format: str = "json", cycles: int = Query(default=3, ge=0, le=24)
-                 ) -> dict[str, Any] | Response:
+                 ) -> Any:
     events = treatment.participant_calendar(db, settings, user, pseudonym, extra_cycles=cycles)
     if format == "ics":
         return Response(calendar_ics(events, calendar_name=f"DAWNA-FES {pseudonym}",
@@ -114,15 +108,15 @@ def get_calendar(pseudonym: str, db: DbDep, settings: SettingsDep, user: Current
                         media_type="text/calendar; charset=utf-8")
     if format != "json":
         raise ValidationError("json or ics", field="format")
-    return {"participant": pseudonym, "events": [event_json(e) for e in events]}
+    return CalendarOut.model_validate({"participant": pseudonym,
+                                       "events": [event_json(e) for e in events]})
 
 
-@router.post("/participants/{pseudonym}/labs", dependencies=CSRF)
+@router.post("/participants/{pseudonym}/labs", dependencies=CSRF,
+             response_model=LabRecordedOut)
 def post_lab(pseudonym: str, body: safety.LabIn, db: DbDep, settings: SettingsDep,
-             user: CurrentUser) -> dict[str, Any]:
-    row = safety.record_lab(db, settings, user, pseudonym, body)
-    return {"id": row.id, "analyte": row.analyte, "term": row.term, "grade": row.grade,
-            "rule": row.rule, "baseline": row.baseline}
+             user: CurrentUser) -> LabRecordedOut:
+    return LabRecordedOut.of(safety.record_lab(db, settings, user, pseudonym, body))
 
 
 class LabCorrection(safety.LabIn):
@@ -130,96 +124,79 @@ class LabCorrection(safety.LabIn):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-@router.put("/participants/{pseudonym}/labs/{lab_id}", dependencies=CSRF)
+@router.put("/participants/{pseudonym}/labs/{lab_id}", dependencies=CSRF,
+            response_model=LabCorrectedOut)
 def put_lab(pseudonym: str, lab_id: int, body: LabCorrection, db: DbDep, settings: SettingsDep,
-            user: CurrentUser) -> dict[str, Any]:
+            user: CurrentUser) -> LabCorrectedOut:
     """Correct a result (version and reason required); it is graded again."""
-    lab = safety.LabIn.model_validate(body.model_dump(exclude={"version", "reason"}))
-    row = safety.correct_lab(db, settings, user, pseudonym, lab_id, lab, version=body.version,
-                             reason=body.reason)
-    return {"id": row.id, "analyte": row.analyte, "term": row.term, "grade": row.grade,
-            "rule": row.rule, "baseline": row.baseline, "version": row.version}
+    lab = validate(safety.LabIn, body.model_dump(exclude={"version", "reason"}))
+    return LabCorrectedOut.of(safety.correct_lab(db, settings, user, pseudonym, lab_id, lab,
+                                                 version=body.version, reason=body.reason))
 
 
-@router.get("/ctcae/grade")
+@router.get("/ctcae/grade", response_model=GradeOut)
 def get_grade(analyte: str, value: float, unit: str, user: CurrentUser,
               lln: float | None = None, uln: float | None = None,
-              baseline: float | None = None) -> dict[str, Any]:
+              baseline: float | None = None) -> GradeOut:
     """The CTCAE v5.0 grade of one laboratory value and the rule applied."""
-    try:
-        graded = ctcae.grade_lab(ctcae.analyte_key(analyte), value, unit, lln=lln, uln=uln,
-                                 baseline=baseline)
-    except ctcae.CtcaeError as exc:
-        raise ValidationError(render(exc.message), field=exc.field) from None
-    return _grade_json(graded)
+    return GradeOut.of(safety.grade_preview(safety.LabValue(
+        analyte=analyte, value=value, unit=unit, lln=lln, uln=uln, baseline=baseline)))
 
 
-@router.get("/participants/{pseudonym}/adverse-events")
-def get_aes(pseudonym: str, db: DbDep, user: CurrentUser) -> dict[str, Any]:
-    from dawna.services.participants import load_visible
-
-    with db.sessions() as s:
-        p = load_visible(s, user, pseudonym)
-        user.require(Permission.TREATMENT_VIEW, p.site_id)
-        return {"participant": pseudonym,
-                "adverse_events": [_ae_json(ae) for ae in safety.events_of(s, p)]}
+@router.get("/participants/{pseudonym}/adverse-events", response_model=AdverseEventsOut)
+def get_aes(pseudonym: str, db: DbDep, user: CurrentUser) -> AdverseEventsOut:
+    return AdverseEventsOut(participant=pseudonym, adverse_events=[
+        AdverseEventOut.of(ae) for ae in safety.participant_events(db, user, pseudonym)])
 
 
-@router.post("/participants/{pseudonym}/adverse-events", dependencies=CSRF)
+@router.post("/participants/{pseudonym}/adverse-events", dependencies=CSRF,
+             response_model=AeNumberOut)
 def post_ae(pseudonym: str, body: safety.AeIn, db: DbDep, settings: SettingsDep,
-            user: CurrentUser) -> dict[str, Any]:
-    return {"number": safety.record_ae(db, settings, user, pseudonym, body)}
+            user: CurrentUser) -> AeNumberOut:
+    return AeNumberOut(number=safety.record_ae(db, settings, user, pseudonym, body))
 
 
-@router.put("/participants/{pseudonym}/adverse-events/{number}", dependencies=CSRF)
+@router.put("/participants/{pseudonym}/adverse-events/{number}", dependencies=CSRF,
+            response_model=AeNumberOut)
 def put_ae(pseudonym: str, number: int, body: AeUpdate, db: DbDep, settings: SettingsDep,
-           user: CurrentUser) -> dict[str, Any]:
-    ae = safety.AeIn.model_validate(body.model_dump(exclude={"version", "reason"}))
+           user: CurrentUser) -> AeNumberOut:
+    ae = validate(safety.AeIn, body.model_dump(exclude={"version", "reason"}))
     safety.update_ae(db, settings, user, pseudonym, number, ae, version=body.version,
                      reason=body.reason)
-    return {"number": number}
+    return AeNumberOut(number=number)
 
 
-@router.post("/participants/{pseudonym}/adverse-events/{number}/report", dependencies=CSRF)
+@router.post("/participants/{pseudonym}/adverse-events/{number}/report", dependencies=CSRF,
+             response_model=SaeReportedOut)
 def post_report(pseudonym: str, number: int, body: ReportBody, db: DbDep,
-                settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
+                settings: SettingsDep, user: CurrentUser) -> SaeReportedOut:
     safety.report_sae(db, settings, user, pseudonym, number, body.reported_at)
-    return {"number": number, "reported": True}
+    return SaeReportedOut(number=number, reported=True)
 
 
-@router.get("/participants/{pseudonym}/dose-proposals")
+@router.get("/participants/{pseudonym}/dose-proposals", response_model=DoseProposalsOut)
 def get_proposals(pseudonym: str, db: DbDep, settings: SettingsDep,
-                  user: CurrentUser) -> dict[str, Any]:
+                  user: CurrentUser) -> DoseProposalsOut:
     out = []
     for d in dose_modification.propose(db, settings, user, pseudonym):
-        out.append({"drug": d.drug, "level": d.level, "dose": d.dose, "unit": d.unit,
-                    "action": d.proposal.action.value, "level_to": d.proposal.level_to,
-                    "dose_to": d.dose_to, "rule": d.rule,
-                    "source": d.proposal.source,
-                    "based_on": [{"term": t.term, "grade": t.grade} for t in d.based_on
-                                 if t.term]})
-    return {"participant": pseudonym, "proposals": out}
+        out.append(DoseProposalOut(
+            drug=d.drug, level=d.level, dose=d.dose, unit=d.unit,
+            action=d.proposal.action.value, level_to=d.proposal.level_to, dose_to=d.dose_to,
+            rule=d.rule, source=d.proposal.source,
+            based_on=[BasedOnOut(term=t.term, grade=t.grade) for t in d.based_on if t.term]))
+    return DoseProposalsOut(participant=pseudonym, proposals=out)
 
 
-@router.post("/participants/{pseudonym}/dose-decisions", dependencies=CSRF)
+@router.post("/participants/{pseudonym}/dose-decisions", dependencies=CSRF,
+             response_model=TreatmentOut)
 def post_decision(pseudonym: str, body: DecisionBody, db: DbDep, settings: SettingsDep,
-                  user: CurrentUser) -> dict[str, Any]:
+                  user: CurrentUser) -> TreatmentOut:
     dose_modification.decide(db, settings, user, pseudonym, body.drug, body.action,
                              body.reason, dose_to=body.dose_to,
                              decision_date=body.decision_date)
-    return treatment.as_json(treatment.treatment_view(db, settings, user, pseudonym))
+    return TreatmentOut.of(treatment.treatment_view(db, settings, user, pseudonym))
 
 
-@router.get("/safety")
-def get_safety(db: DbDep, settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
-    b = safety.board(db, settings, user)
-    return {
-        "today": b.today.isoformat(),
-        "sae_unreported": [{"participant": r.pseudonym, "site": r.site_code,
-                            "number": r.number, "term": r.term, "grade": r.grade,
-                            "aware_at": r.aware_at.isoformat(),
-                            "deadline": r.deadline.isoformat(), "overdue": r.overdue}
-                           for r in b.sae_unreported],
-        "due": [{"participant": r.pseudonym, "site": r.site_code, "overdue": r.overdue,
-                 **event_json(r.event)} for r in b.due],
-    }
+@router.get("/safety", response_model=SafetyBoardOut)
+def get_safety(db: DbDep, settings: SettingsDep, user: CurrentUser) -> SafetyBoardOut:
+    return SafetyBoardOut.of(safety.board(db, settings, user))

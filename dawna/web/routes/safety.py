@@ -6,23 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError as PydanticValidationError
 
-from dawna.errors import DawnaError, NotFound, ValidationError
+from dawna.clock import local_today
+from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules import ctcae
 from dawna.services import safety, treatment
-from dawna.services.participants import load_visible
 from dawna.services.treatment import render as render_message
+from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
-from dawna.web.errors import from_pydantic
 from dawna.web.forms import nest
-from dawna.web.routes.treatment import _page
+from dawna.web.routes.treatment import treatment_page
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
@@ -34,10 +33,7 @@ def _pairs(form: Any) -> list[tuple[str, str]]:
 
 
 def lab_from_form(form: Any) -> safety.LabIn:
-    try:
-        return safety.LabIn.model_validate(nest(_pairs(form)))
-    except PydanticValidationError as exc:
-        raise from_pydantic(exc) from exc
+    return validate(safety.LabIn, nest(_pairs(form)), root="request", form=True)
 
 
 def ae_from_form(form: Any, settings: Any) -> safety.AeIn:
@@ -56,22 +52,18 @@ def ae_from_form(form: Any, settings: Any) -> safety.AeIn:
         except ValueError:
             raise ValidationError(_("not a date and time: {value}").format(
                 value=f"{day} {at}"), field="aware_at") from None
-    try:
-        return safety.AeIn.model_validate(data)
-    except PydanticValidationError as exc:
-        raise from_pydantic(exc) from exc
+    return validate(safety.AeIn, data, root="request", form=True)
 
 
 @router.post("/participants/{pseudonym}/labs/grade", dependencies=[Depends(csrf_protect)])
-async def lab_grade(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
+async def lab_grade(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                    pseudonym: str) -> Response:
     form = await request.form()
     try:
         data = nest(_pairs(form))
-        data.setdefault("sample_date", date.today().isoformat())  # the grade needs no date
-        try:
-            lab = safety.LabIn.model_validate(data)
-        except PydanticValidationError as exc:
-            raise from_pydantic(exc) from exc
+        # the grade needs no date
+        data.setdefault("sample_date", local_today(settings.zone).isoformat())
+        lab = validate(safety.LabIn, data, root="request", form=True)
         graded = safety.grade_preview(lab)
     except DawnaError as error:
         return render(request, "treatment/_lab_grade.html", {"g": None, "error": error})
@@ -86,7 +78,7 @@ async def lab_save(request: Request, db: DbDep, settings: SettingsDep, user: Cur
     try:
         safety.record_lab(db, settings, user, pseudonym, lab_from_form(form))
     except DawnaError as error:
-        return _page(request, db, settings, user, pseudonym, error, lab_form=dict(form))
+        return treatment_page(request, db, settings, user, pseudonym, error, lab_form=dict(form))
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#labs",
                             status_code=303)
 
@@ -100,12 +92,7 @@ def lab_edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUs
 def _lab_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudonym: str,
               lab_id: int, error: DawnaError | None) -> Response:
     view = treatment.treatment_view(db, settings, user, pseudonym)
-    with db.sessions() as s:
-        p = load_visible(s, user, pseudonym)
-        row = next((x for x in safety.labs(s, p) if x.id == lab_id), None)
-        s.expunge_all()
-    if row is None:
-        raise NotFound(_("no such laboratory result of this participant"), field="lab")
+    row = safety.lab_of(db, user, pseudonym, lab_id)
     return render(request, "treatment/lab.html", {
         "v": view, "lab": row, "analytes": ctcae.LAB_ANALYTES, "error": error},
         status_code=error.status_code if error else 200)
@@ -131,13 +118,8 @@ def _ae_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseu
              number: int | None, form: Any,
              error: DawnaError | None) -> Response:
     view = treatment.treatment_view(db, settings, user, pseudonym)
-    stored = None
-    with db.sessions() as s:
-        p = load_visible(s, user, pseudonym)
-        if number is not None:
-            stored = safety._event(s, p, number)
-        labs = [lab for lab in safety.labs(s, p) if lab.grade > 0]
-        s.expunge_all()
+    stored = None if number is None else safety.adverse_event(db, user, pseudonym, number)
+    labs = [lab for lab in safety.participant_labs(db, user, pseudonym) if lab.grade > 0]
     drugs = [d.drug for d in view.regimen.drugs] if view.regimen else []
     return render(request, "treatment/ae.html", {
         "v": view, "stored": stored, "form": form or {}, "error": error, "drugs": drugs,
@@ -151,12 +133,11 @@ def ae_new(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser
            pseudonym: str, lab: int | None = None) -> Response:
     form: dict[str, Any] = {}
     if lab is not None:
-        with db.sessions() as s:
-            p = load_visible(s, user, pseudonym)
-            row = next((x for x in safety.labs(s, p) if x.id == lab), None)
-            if row is not None:
-                form = {"term": row.term, "grade": str(row.grade),
-                        "start_date": row.sample_date.isoformat(), "lab_result_id": str(row.id)}
+        row = next((x for x in safety.participant_labs(db, user, pseudonym) if x.id == lab),
+                   None)
+        if row is not None:
+            form = {"term": row.term, "grade": str(row.grade),
+                    "start_date": row.sample_date.isoformat(), "lab_result_id": str(row.id)}
     return _ae_page(request, db, settings, user, pseudonym, None, form, None)
 
 
@@ -223,7 +204,7 @@ async def ae_report(request: Request, db: DbDep, settings: SettingsDep, user: Cu
                     value=f"{day} {at}"), field="reported_at") from None
         safety.report_sae(db, settings, user, pseudonym, number, when)
     except DawnaError as error:
-        return _page(request, db, settings, user, pseudonym, error)
+        return treatment_page(request, db, settings, user, pseudonym, error)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#aes",
                             status_code=303)
 

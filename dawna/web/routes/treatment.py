@@ -9,18 +9,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError as PydanticValidationError
 
 from dawna.errors import DawnaError, ValidationError
 from dawna.exports.ical import calendar_ics
 from dawna.i18n import _
+from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
 from dawna.rules.ctcae import LAB_ANALYTES
 from dawna.rules.messages import N_, Message
 from dawna.services import dose_modification, safety, treatment
 from dawna.services.treatment import render as render_message
+from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
-from dawna.web.errors import from_pydantic
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -56,22 +56,17 @@ def plan_from_form(form: Any) -> treatment.PlanIn:
         except ValueError:
             raise ValidationError(_("cycle days are whole numbers separated by commas"),
                                   field="custom_drugs.days") from None
-    try:
-        return treatment.PlanIn.model_validate(data)
-    except PydanticValidationError as exc:
-        raise from_pydantic(exc) from exc
+    return validate(treatment.PlanIn, data, root="request", form=True)
 
 
-def _page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudonym: str,
-          error: DawnaError | None = None, status: int = 200, **extra: Any) -> Response:
+def treatment_page(request: Request, db: DbDep, settings: SettingsDep, user: Any,
+                   pseudonym: str, error: DawnaError | None = None, status: int = 200,
+                   **extra: Any) -> Response:
+    """The participant's treatment page (with ``error`` shown, and the form ``extra``), for the
+    treatment and safety routes."""
     view = treatment.treatment_view(db, settings, user, pseudonym)
-    with db.sessions() as s:
-        from dawna.services.participants import load_visible
-
-        p = load_visible(s, user, pseudonym)
-        labs = safety.labs(s, p)
-        events = safety.events_of(s, p)
-        s.expunge_all()
+    labs = safety.participant_labs(db, user, pseudonym)
+    events = safety.participant_events(db, user, pseudonym)
     context = {"v": view, "labs": labs, "aes": events, "error": error,
                "analytes": LAB_ANALYTES, "msg": render_message,
                "deadline": safety.deadline, "outcomes": safety.OUTCOMES,
@@ -83,7 +78,7 @@ def _page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudon
 @router.get("/participants/{pseudonym}/treatment")
 def page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
          pseudonym: str) -> Response:
-    return _page(request, db, settings, user, pseudonym)
+    return treatment_page(request, db, settings, user, pseudonym)
 
 
 @router.get("/participants/{pseudonym}/treatment/plan")
@@ -95,8 +90,6 @@ def plan_form(request: Request, db: DbDep, settings: SettingsDep, user: CurrentU
 
 
 def _plan_context(view: treatment.TreatmentView) -> dict[str, Any]:
-    from dawna.protocol import bundled_protocol
-
     arm = next((a for a in bundled_protocol().arms if a.id == view.arm), None)
     return {"arm": arm, "stored": view.plan, "custom": view.physician_entered}
 
@@ -137,13 +130,10 @@ async def cycle_save(request: Request, db: DbDep, settings: SettingsDep, user: C
     form = await request.form()
     data = nest(_pairs(form))
     try:
-        try:
-            entry = treatment.CycleIn.model_validate(data)
-        except PydanticValidationError as exc:
-            raise from_pydantic(exc) from exc
+        entry = validate(treatment.CycleIn, data, root="request", form=True)
         treatment.record_cycle(db, settings, user, pseudonym, entry)
     except DawnaError as error:
-        return _page(request, db, settings, user, pseudonym, error)
+        return treatment_page(request, db, settings, user, pseudonym, error)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#cycles",
                             status_code=303)
 

@@ -1,0 +1,52 @@
+"""Treatment and safety of a randomized participant, by subject:
+
+- :mod:`.plans`: the prescriber's regimen and confirmed doses;
+- :mod:`.cycles`: the cycles given and their doses;
+- :mod:`.dose_history`: where each drug stands after the dose decisions;
+- :mod:`.calendar`: the treatment calendar, the participant's and the site's;
+- :mod:`.labs`: laboratory results graded by CTCAE v5.0, the blood counts due;
+- :mod:`.adverse_events`: adverse events and the SAE reporting clock;
+- :mod:`.board`: the site's safety work list and the adverse event listing;
+- :mod:`.views`: the treatment page and its JSON;
+- :mod:`.rows`, :mod:`.schemas`: the plain data and JSON models handed out.
+
+This module is the public face of treatment; :mod:`dawna.services.safety` is the public face of
+safety (labs, adverse events, the work list). The rules are in ``dawna.rules`` (regimens, dose
+formulas and modification, the calendar, CTCAE; domain.md §2, §4, §5).
+"""
+
+from __future__ import annotations
+
+from dawna.services.treatment.calendar import (
+    calendar_events,
+    event_json,
+    participant_calendar,
+    site_calendar,
+)
+from dawna.services.treatment.common import render
+from dawna.services.treatment.cycles import CycleIn, record_cycle
+from dawna.services.treatment.plans import (
+    CustomDrugIn,
+    DoseRow,
+    MeasuresIn,
+    PlanIn,
+    PlanPreview,
+    confirm_plan,
+    plan_regimen,
+    preview_plan,
+)
+from dawna.services.treatment.views import (
+    CycleRow,
+    DecisionRow,
+    TreatmentView,
+    as_json,
+    treatment_view,
+    when,
+)
+
+__all__ = [
+    "CustomDrugIn", "CycleIn", "CycleRow", "DecisionRow", "DoseRow", "MeasuresIn", "PlanIn",
+    "PlanPreview", "TreatmentView", "as_json", "calendar_events", "confirm_plan", "event_json",
+    "participant_calendar", "plan_regimen", "preview_plan", "record_cycle", "render",
+    "site_calendar", "treatment_view", "when",
+]

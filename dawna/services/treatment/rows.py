@@ -1,0 +1,95 @@
+"""Plain copies of the stored treatment and safety records the services hand out (pages, API,
+CLI): the same attribute names as the store's rows, no database session behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from dawna.store.models import AdverseEvent, LabResult, TreatmentPlan
+
+__all__ = ["AdverseEventRow", "LabRow", "PlanRow", "copy_row"]
+
+R = TypeVar("R")
+
+
+def copy_row(cls: type[R], row: object) -> R:
+    """A ``cls`` dataclass with the attributes of the stored ``row`` of the same names."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    return cls(**{name: getattr(row, name) for name in names})
+
+
+@dataclass(frozen=True)
+class LabRow:
+    """A stored laboratory result with its CTCAE grade."""
+
+    id: int
+    participant_id: int
+    sample_date: date
+    analyte: str
+    value: float
+    unit: str
+    lln: float | None
+    uln: float | None
+    baseline: float | None
+    grade: int
+    term: str
+    rule: str
+    recorded_by: str
+    recorded_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, row: LabResult) -> LabRow:
+        return copy_row(cls, row)
+
+
+@dataclass(frozen=True)
+class AdverseEventRow:
+    """A stored adverse event."""
+
+    id: int
+    participant_id: int
+    number: int
+    term: str
+    grade: int
+    start_date: date
+    stop_date: date | None
+    serious: bool
+    seriousness: list[str]
+    relatedness: dict[str, str]
+    action_taken: str
+    outcome: str
+    description: str | None
+    lab_result_id: int | None
+    aware_at: datetime | None
+    reported_at: datetime | None
+    recorded_by: str
+    recorded_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, row: AdverseEvent) -> AdverseEventRow:
+        return copy_row(cls, row)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A participant's confirmed regimen and starting doses."""
+
+    id: int
+    participant_id: int
+    arm: str
+    regimen_id: str
+    variants: dict[str, str]
+    measures: dict[str, Any]
+    doses: list[dict[str, Any]] = field(hash=False)
+    custom_drugs: list[dict[str, Any]] = field(hash=False)
+    confirmed_by: str
+    confirmed_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, row: TreatmentPlan) -> PlanRow:
+        return copy_row(cls, row)

@@ -1,0 +1,170 @@
+"""The treatment page's view of a participant: the plan, the cycles given, the current cycle and
+dose levels, the dose decisions, the calendar, the blood counts due and the open adverse events;
+and the same as JSON (API and CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dawna.clock import local_today
+from dawna.config import Settings
+from dawna.errors import ValidationError
+from dawna.rules import regimens as rx
+from dawna.rules.lifecycle import State
+from dawna.services.access import Permission, Principal
+from dawna.services.treatment.adverse_events import open_events
+from dawna.services.treatment.calendar import calendar_events, event_json
+from dawna.services.treatment.common import (
+    CUSTOM,
+    cycles_of,
+    find_allocation,
+    find_plan,
+    load_for,
+    randomized_on,
+)
+from dawna.services.treatment.dose_history import current_levels, decisions_of, discontinued
+from dawna.services.treatment.labs import labs_due
+from dawna.services.treatment.rows import AdverseEventRow, PlanRow
+from dawna.store.db import Database
+from dawna.store.models import Participant
+from dawna.store.uow import UnitOfWork
+
+__all__ = ["CycleRow", "DecisionRow", "TreatmentView", "as_json", "treatment_view", "when"]
+
+
+@dataclass(frozen=True)
+class CycleRow:
+    cycle: int
+    start_date: date
+    planned_date: date
+    delay_days: int
+    delay_reason: str | None
+    doses: list[dict[str, Any]]
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    drug: str
+    decision_date: date
+    proposed_action: str
+    proposed_level: int | None
+    rule: str
+    action: str
+    level_from: int | None
+    level_to: int | None
+    dose_to: float | None
+    reason: str
+    decided_by: str
+
+
+@dataclass(frozen=True)
+class TreatmentView:
+    pseudonym: str
+    site_code: str
+    status: State
+    arm: str | None
+    randomized_on: date | None
+    plan: PlanRow | None
+    regimen: rx.Regimen | None
+    cycles: list[CycleRow]
+    current_cycle: int | None
+    current_cycle_day: int | None
+    levels: dict[str, float | None]
+    decisions: list[DecisionRow]
+    events: list[rx.CalendarEvent]
+    labs_due: list[rx.CalendarEvent]
+    open_aes: list[AdverseEventRow]
+    can_record: bool
+    can_prescribe: bool
+    today: date
+    problems: list[str] = field(default_factory=list)
+    physician_entered: bool = False
+
+
+def _view(s: Session, settings: Settings, principal: Principal,
+          p: Participant) -> TreatmentView:
+    allocation = find_allocation(s, p)
+    plan = find_plan(s, p)
+    today = local_today(settings.zone)
+    problems: list[str] = []
+    try:
+        regimen, events = calendar_events(s, settings, p)
+    except ValidationError as exc:  # a protocol change made a stored plan invalid
+        regimen, events = None, []
+        problems.append(str(exc))
+    cycles = cycles_of(s, p)
+    rows = [CycleRow(cycle=c.cycle, start_date=c.start_date, planned_date=c.planned_date,
+                     delay_days=(c.start_date - c.planned_date).days,
+                     delay_reason=c.delay_reason, doses=list(c.doses),
+                     recorded_by=c.recorded_by) for c in cycles]
+    current = cycles[-1] if cycles and State(p.status) is State.ON_TREATMENT else None
+    levels: dict[str, float | None] = {}
+    if regimen is not None:
+        now = current_levels(s, p)
+        gone = discontinued(s, p)
+        for drug in regimen.drugs:
+            if drug.dose_levels:
+                levels[drug.drug] = (None if drug.drug in gone else
+                                     drug.dose_levels[now.get(drug.drug, 0)])
+    decisions = [DecisionRow(**{n: getattr(d, n) for n in DecisionRow.__dataclass_fields__})
+                 for d in decisions_of(s, p)]
+    due = labs_due(s, p, events, today)
+    return TreatmentView(
+        pseudonym=p.pseudonym, site_code=p.site.code, status=State(p.status),
+        arm=allocation.arm if allocation else None,
+        randomized_on=randomized_on(allocation, settings) if allocation else None,
+        plan=None if plan is None else PlanRow.of(plan), regimen=regimen, cycles=rows,
+        current_cycle=current.cycle if current else None,
+        current_cycle_day=(today - current.start_date).days + 1 if current else None,
+        levels=levels, decisions=decisions, events=events, labs_due=due,
+        open_aes=[AdverseEventRow.of(ae) for ae in open_events(s, p)], today=today,
+        can_record=principal.can(Permission.TREATMENT_RECORD, p.site_id),
+        can_prescribe=principal.can(Permission.DOSE_PRESCRIBE, p.site_id),
+        problems=problems,
+        physician_entered=allocation is not None and any(
+            (choice or {}).get("option") == CUSTOM
+            for choice in (allocation.regimen or {}).values()))
+
+
+def treatment_view(db: Database, settings: Settings, principal: Principal,
+                   pseudonym: str) -> TreatmentView:
+    with UnitOfWork(db) as uow:
+        p = load_for(uow.session, principal, pseudonym, Permission.TREATMENT_VIEW)
+        return _view(uow.session, settings, principal, p)
+
+
+def when(value: datetime | None, settings: Settings) -> datetime | None:
+    return value.astimezone(settings.zone) if value is not None else None
+
+
+def as_json(view: TreatmentView) -> dict[str, Any]:
+    """The treatment page as JSON (API and CLI)."""
+    plan = view.plan
+    return {
+        "participant": view.pseudonym, "site": view.site_code, "status": view.status.value,
+        "arm": view.arm,
+        "randomized_on": view.randomized_on.isoformat() if view.randomized_on else None,
+        "regimen": None if plan is None else {
+            "id": plan.regimen_id, "label": view.regimen.label if view.regimen else None,
+            "variants": plan.variants, "measures": plan.measures, "doses": plan.doses,
+            "custom_drugs": plan.custom_drugs, "confirmed_by": plan.confirmed_by,
+            "confirmed_at": plan.confirmed_at.isoformat(), "version": plan.version},
+        "current_cycle": view.current_cycle, "current_cycle_day": view.current_cycle_day,
+        "dose_levels": view.levels,
+        "cycles": [{"cycle": c.cycle, "start_date": c.start_date.isoformat(),
+                    "planned_date": c.planned_date.isoformat(), "delay_days": c.delay_days,
+                    "delay_reason": c.delay_reason, "doses": c.doses,
+                    "recorded_by": c.recorded_by} for c in view.cycles],
+        "dose_decisions": [{**d.__dict__, "decision_date": d.decision_date.isoformat()}
+                           for d in view.decisions],
+        "labs_due": [event_json(e) for e in view.labs_due],
+        "open_adverse_events": [{"number": a.number, "term": a.term, "grade": a.grade,
+                                 "serious": a.serious} for a in view.open_aes],
+        "calendar": [event_json(e) for e in view.events],
+        "problems": view.problems,
+    }
