@@ -46,6 +46,11 @@ from dawna.analysis.adam_tte import (
     overall_survival,
     progression_free_survival,
 )
+from dawna.analysis.adam_windows import (
+    Windows,
+    responses_before_new_therapy,
+    treatment_emergent,
+)
 
 __all__ = ["AdamData", "AdverseEventRecord", "BestResponseRecord", "ContactRecord",
            "PetRecord", "ResponseRecord", "Schedule", "StatusRecord", "SubjectRecord",
@@ -54,16 +59,6 @@ __all__ = ["AdamData", "AdverseEventRecord", "BestResponseRecord", "ContactRecor
 
 STUDYID = "DAWNA-FES"
 RESPONSE_CODES = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6}
-CBR_MIN_DAYS = 168  # 24 weeks
-
-
-@dataclass(frozen=True)
-class Windows:
-    """Analysis windows from the protocol file: clinical benefit at ``cbr_min_days`` minus the
-    assessment window; adverse events treatment-emergent up to ``teae_days_after_last_dose``."""
-
-    cbr_min_days: int = CBR_MIN_DAYS
-    teae_days_after_last_dose: int = 30
 
 
 @dataclass(frozen=True)
@@ -202,32 +197,6 @@ def _cbr(s: SubjectRecord, responses: Sequence[ResponseRecord], best: str,
                 (r.adt - s.randomized).days >= threshold_days:
             return "Y"
     return "N"
-
-
-def responses_before_new_therapy(responses: Sequence[ResponseRecord],
-                                 therapy: date | None) -> tuple[ResponseRecord, ...]:
-    """The assessments that count for response endpoints: scanned before the start of a new
-    anticancer therapy (a scan on the therapy's first day is taken as before it), and none after
-    the first PD (module docstring)."""
-    kept: list[ResponseRecord] = []
-    for r in sorted(responses, key=lambda x: x.on):
-        if therapy is not None and r.on > therapy:
-            break
-        kept.append(r)
-        if r.response == "PD":
-            break
-    return tuple(kept)
-
-
-def treatment_emergent(start: date, first_dose: date | None, last_dose: date | None,
-                       new_therapy: date | None, days_after_last_dose: int) -> bool:
-    """On or after the first dose, at most ``days_after_last_dose`` after the last dose (no end
-    while treatment goes on: ``last_dose`` None), and before a new anticancer therapy."""
-    if first_dose is None or start < first_dose:
-        return False
-    if new_therapy is not None and start >= new_therapy:
-        return False
-    return last_dose is None or (start - last_dose).days <= days_after_last_dose
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,7 @@ def _close(db: Database, settings: Settings, who: Principal, pseudonym: str, num
     """Follow-up of an adverse event: resolved on ``stop_day``."""
     with db.sessions() as s:
         p = s.scalars(select(Participant).where(Participant.pseudonym == pseudonym)).one()
-        ae = safety._event(s, p, number)
+        ae = safety.event_of(s, p, number)
         s.expunge_all()
     if ae.stop_date is not None or stop_day < ae.start_date:
         return

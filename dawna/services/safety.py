@@ -61,4 +61,3 @@ __all__ = [
 
 #: The old private name, still called by ``dawna.services.demo_treatment`` (owned by another
 #: branch): use :func:`event_of`.
-_event = event_of

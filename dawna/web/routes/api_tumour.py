@@ -1,6 +1,7 @@
 """JSON API for tumour assessments (RECIST 1.1): a participant's baseline and follow-ups with
 the derived responses, their entry and correction, and a case evaluated without the database.
-Responses are shaped as ``dawna recist --format json`` (``dawna.services.recist_documents.result_json``)."""
+Responses are shaped as ``dawna recist --format json``
+(``dawna.services.recist_documents.result_json``)."""
 
 from __future__ import annotations
 
