@@ -35,6 +35,7 @@ from dawna.analysis.adam import (
     Schedule,
     StatusRecord,
     SubjectRecord,
+    Windows,
     derive,
 )
 from dawna.clock import local_today
@@ -60,7 +61,7 @@ from dawna.store.models import (
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["analysis_data", "schedule"]
+__all__ = ["analysis_data", "schedule", "windows"]
 
 
 def _sites(principal: Principal) -> list[int]:
@@ -78,6 +79,15 @@ def schedule() -> Schedule:
     return Schedule(
         interval_days=round(protocol.setting_number("tumour_assessment_interval_weeks") * 7),
         window_days=round(protocol.setting_number("tumour_assessment_window_days")))
+
+
+def windows() -> Windows:
+    """Clinical benefit and treatment-emergent windows of the protocol file."""
+    protocol = bundled_protocol()
+    return Windows(
+        cbr_min_days=round(protocol.setting_number("clinical_benefit_min_weeks") * 7),
+        teae_days_after_last_dose=round(
+            protocol.setting_number("treatment_emergent_days_after_last_dose")))
 
 
 def _date(value: Any) -> date | None:
@@ -208,4 +218,4 @@ def analysis_data(db: Database, settings: Settings, principal: Principal, *,
     for subject in _store_records(db, settings, sites, cut):
         extra = _tumour(db, settings, principal, subject, cut)
         subjects.append(replace(subject, **extra, pet=_pet(db, principal, subject)))
-    return derive(subjects, cut, schedule())
+    return derive(subjects, cut, schedule(), windows())
