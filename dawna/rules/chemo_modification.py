@@ -35,12 +35,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dawna.rules.messages import N_, Message
+from dawna.rules.rule_errors import RuleError
 
 __all__ = [
     "CAPECITABINE_TABLE",
     "GEMCITABINE_DAY8_TABLES",
     "AxisBand",
-    "ChemoError",
     "ChemoModification",
     "Day8Table",
     "capecitabine_modification",
@@ -50,11 +50,6 @@ __all__ = [
 ]
 
 
-class ChemoError(ValueError):
-    def __init__(self, field: str, message: Message) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -83,11 +78,11 @@ def capecitabine_modification(grade: int, appearance: int,
     """The Xeloda label's table for the ``appearance``-th time (1-based) this toxicity reaches
     ``grade``; never above ``current_percent`` (no re-escalation)."""
     if not 0 <= grade <= 5:
-        raise ChemoError("grade", Message(N_("a CTCAE grade is 0 to 5")))
+        raise RuleError("grade", Message(N_("a CTCAE grade is 0 to 5")))
     if appearance < 1:
-        raise ChemoError("appearance", Message(N_("the first appearance is 1")))
+        raise RuleError("appearance", Message(N_("the first appearance is 1")))
     if not 1 <= current_percent <= 100:
-        raise ChemoError("current_percent", Message(N_("a percent of the starting dose, 1 to 100")))
+        raise RuleError("current_percent", Message(N_("a percent of the starting dose, 1 to 100")))
     if grade <= 1:
         return ChemoModification("continue", current_percent, None, Message(N_(
             "grade {grade}: maintain the dose level (capecitabine label §2)"),
@@ -119,7 +114,7 @@ def oral_days_not_taken(dosing_days: range | tuple[int, ...], interrupted_from_d
     ``interrupted_from_day``; resumed on ``resumed_on_day``, None = not in this cycle). They
     are not made up and the cycle is not extended (capecitabine label §2)."""
     if resumed_on_day is not None and resumed_on_day <= interrupted_from_day:
-        raise ChemoError("resumed_on_day", Message(N_(
+        raise RuleError("resumed_on_day", Message(N_(
             "resumption must come after the interruption (cycle day {day})"),
             {"day": str(interrupted_from_day)}))
     end = resumed_on_day if resumed_on_day is not None else max(dosing_days) + 1
@@ -174,7 +169,7 @@ def day8_percent(table: Day8Table, granulocytes_10e9_l: Decimal,
     the two counts decides."""
     for name, value in (("granulocytes", granulocytes_10e9_l), ("platelets", platelets_10e9_l)):
         if value < 0:
-            raise ChemoError(name, Message(N_("a count cannot be negative")))
+            raise RuleError(name, Message(N_("a count cannot be negative")))
     percent = min(_axis(granulocytes_10e9_l, table.granulocytes),
                   _axis(platelets_10e9_l, table.platelets))
     if percent == 0:
@@ -188,7 +183,7 @@ def paclitaxel_modification(neuropathy_grade: int, *, neutrophils_below_0_5_days
     """Taxol PI §2: severe peripheral neuropathy (grade >= 3) or neutrophils < 500/mm3 for a
     week or longer -> 20 % lower for subsequent courses (of the current dose)."""
     if not 0 <= neuropathy_grade <= 5:
-        raise ChemoError("neuropathy_grade", Message(N_("a CTCAE grade is 0 to 5")))
+        raise RuleError("neuropathy_grade", Message(N_("a CTCAE grade is 0 to 5")))
     if neuropathy_grade >= 3 or neutrophils_below_0_5_days >= 7:
         reduced = current_percent * 80 // 100
         return ChemoModification("reduce", reduced, None, Message(N_(

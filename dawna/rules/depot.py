@@ -23,21 +23,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dawna.rules.messages import N_, Message
+from dawna.rules.rule_errors import RuleError
 
 __all__ = [
     "DEPOT_SCHEDULES",
-    "DepotError",
     "DepotSchedule",
     "DepotState",
     "depot_state",
 ]
 
 
-class DepotError(ValueError):
-    def __init__(self, field: str, message: Message) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -88,14 +83,14 @@ def depot_state(drug: str, doses: list[date], today: date, *, grace_days: int = 
     """
     sched = schedule or DEPOT_SCHEDULES.get(drug)
     if sched is None:
-        raise DepotError("drug", Message(N_("{drug} is not a depot drug"), {"drug": drug}))
+        raise RuleError("drug", Message(N_("{drug} is not a depot drug"), {"drug": drug}))
     if not doses:
-        raise DepotError("doses", Message(N_("no dose of {drug} recorded yet"), {"drug": drug}))
+        raise RuleError("doses", Message(N_("no dose of {drug} recorded yet"), {"drug": drug}))
     if grace_days < 0:
-        raise DepotError("grace_days", Message(N_("must be 0 or more")))
+        raise RuleError("grace_days", Message(N_("must be 0 or more")))
     for i in range(1, len(doses)):
         if doses[i] <= doses[i - 1]:
-            raise DepotError(f"doses[{i}]", Message(
+            raise RuleError(f"doses[{i}]", Message(
                 N_("a {drug} dose on {date} must come after the previous one ({previous})"),
                 {"drug": drug, "date": doses[i].isoformat(),
                  "previous": doses[i - 1].isoformat()}))

@@ -35,6 +35,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dawna.rules.messages import N_, Message
+from dawna.rules.rule_errors import RuleError
 
 __all__ = [
     "FATAL_OR_LIFE_THREATENING_DAYS",
@@ -42,7 +43,6 @@ __all__ = [
     "OTHER_SUSAR_DAYS",
     "Deadline",
     "Expectedness",
-    "ReportingError",
     "SusarClocks",
     "awareness_day",
     "is_susar",
@@ -57,13 +57,6 @@ FOLLOW_UP_DAYS = 8
 OTHER_SUSAR_DAYS = 15
 
 
-class ReportingError(ValueError):
-    """Bad reporting input: ``field`` names the input, ``message`` the rule broken."""
-
-    def __init__(self, field: str, message: Message) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class Expectedness(enum.StrEnum):
@@ -83,7 +76,7 @@ def is_susar(*, serious: bool, related: bool, expectedness: Expectedness | str |
     if not (serious and related):
         return False
     if expectedness is None or expectedness == "":
-        raise ReportingError("expectedness", Message(N_(
+        raise RuleError("expectedness", Message(N_(
             "a serious event suspected to be related to a trial drug needs its expectedness "
             "against the reference safety information (ICH E2A II.C)")))
     return Expectedness(expectedness) is Expectedness.UNEXPECTED
@@ -92,7 +85,7 @@ def is_susar(*, serious: bool, related: bool, expectedness: Expectedness | str |
 def awareness_day(aware_at: datetime, zone: ZoneInfo) -> date:
     """Day 0 of the clocks: the local calendar day at the site of first awareness."""
     if aware_at.tzinfo is None:
-        raise ReportingError("awareness_time",
+        raise RuleError("awareness_time",
                              Message(N_("the awareness time must carry its time zone")))
     return aware_at.astimezone(zone).date()
 
@@ -144,7 +137,7 @@ def susar_clocks(aware_at: datetime, *, fatal_or_life_threatening: bool, zone: Z
             Message(N_("fatal or life-threatening SUSAR: report within 7 calendar days of first "
                        "awareness (ICH E2A III.A.2.a)")))
         if initial_reported_on is not None and initial_reported_on < day0:
-            raise ReportingError("initial_reported_on", Message(
+            raise RuleError("initial_reported_on", Message(
                 N_("the initial report cannot precede first awareness of the event")))
         base = initial_reported_on if initial_reported_on is not None else initial.due_on
         follow = Deadline(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dawna.rules.messages import N_, Message
+from dawna.rules.rule_errors import RuleError
 
 __all__ = [
     "CauseState",
@@ -140,7 +141,8 @@ def haematological_resume(worst_grade_in_cycle: int, *, fever_or_infection: bool
     nadir followed by a recovered count still counts): "lower" (next lower dose level) for any
     grade 4, or grade 3 with fever >= 38.5 °C or infection; "same" otherwise."""
     if not 0 <= worst_grade_in_cycle <= 4:
-        raise ValueError("worst_grade_in_cycle: a haematological CTCAE grade is 0 to 4")
+        raise RuleError("worst_grade_in_cycle",
+                        Message(N_("a haematological CTCAE grade is 0 to 4")))
     if worst_grade_in_cycle >= 4 or (worst_grade_in_cycle == 3 and fever_or_infection):
         return "lower"
     return "same"

@@ -28,11 +28,11 @@ import enum
 from dataclasses import dataclass, field
 
 from dawna.rules.messages import N_, Message
+from dawna.rules.rule_errors import RuleError
 
 __all__ = [
     "AROMATASE_INHIBITORS",
     "MenopausalStatus",
-    "MenopauseError",
     "MenopauseEvidence",
     "StatusAssessment",
     "Suppression",
@@ -49,13 +49,6 @@ POSTMENOPAUSAL_AGE = 60
 AMENORRHOEA_MONTHS = 12
 
 
-class MenopauseError(ValueError):
-    """Bad input: ``field`` names it, ``message`` says the rule broken."""
-
-    def __init__(self, field: str, message: Message) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class MenopausalStatus(enum.StrEnum):
@@ -99,15 +92,15 @@ _CONFOUNDERS = {"chemotherapy", "tamoxifen", "toremifene", "ovarian_suppression"
 
 def _check(e: MenopauseEvidence) -> None:
     if e.sex not in ("female", "male"):
-        raise MenopauseError("sex", Message(N_("must be female or male")))
+        raise RuleError("sex", Message(N_("must be female or male")))
     if not 18 <= e.age_years <= 120:
-        raise MenopauseError("age_years", Message(N_("an adult's age in years is 18 to 120")))
+        raise RuleError("age_years", Message(N_("an adult's age in years is 18 to 120")))
     if e.months_since_last_menses is not None and not 0 <= e.months_since_last_menses <= 1200:
-        raise MenopauseError("months_since_last_menses",
+        raise RuleError("months_since_last_menses",
                              Message(N_("months since the last menses must be 0 to 1200")))
     unknown = set(e.amenorrhoea_confounders) - _CONFOUNDERS
     if unknown:
-        raise MenopauseError("amenorrhoea_confounders", Message(
+        raise RuleError("amenorrhoea_confounders", Message(
             N_("unknown cause of amenorrhoea: {causes}"), {"causes": ", ".join(sorted(unknown))}))
 
 

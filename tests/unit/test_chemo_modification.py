@@ -8,12 +8,12 @@ import pytest
 
 from dawna.rules.chemo_modification import (
     GEMCITABINE_DAY8_TABLES,
-    ChemoError,
     capecitabine_modification,
     day8_percent,
     oral_days_not_taken,
     paclitaxel_modification,
 )
+from dawna.rules.rule_errors import RuleError
 
 # Xeloda PI §2, dose modification table: (grade, appearance) -> (action, percent)
 XELODA = [
@@ -51,7 +51,7 @@ def test_capecitabine_days_not_taken_are_not_made_up() -> None:
     the cycle still ends on day 21."""
     assert oral_days_not_taken(range(1, 15), 6, 10) == [6, 7, 8, 9]
     assert oral_days_not_taken(range(1, 15), 12, None) == [12, 13, 14]
-    with pytest.raises(ChemoError) as caught:
+    with pytest.raises(RuleError) as caught:
         oral_days_not_taken(range(1, 15), 6, 6)
     assert caught.value.field == "resumed_on_day"
 
@@ -95,6 +95,6 @@ def test_paclitaxel_reduces_by_a_fifth(grade: int, days: int, action: str, perce
                           D("100")), "granulocytes"),
 ])
 def test_bad_input_names_the_field(call, field: str) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ChemoError) as caught:
+    with pytest.raises(RuleError) as caught:
         call()
     assert caught.value.field == field

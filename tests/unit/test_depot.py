@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from dawna.rules.depot import DepotError, depot_state
+from dawna.rules.depot import depot_state
+from dawna.rules.rule_errors import RuleError
 
 
 def test_goserelin_every_28_days_from_the_dose_actually_given() -> None:
@@ -43,7 +44,7 @@ def test_grace_days_are_a_site_setting() -> None:
 
 
 def test_a_depot_date_before_the_previous_one_is_refused_naming_it() -> None:
-    with pytest.raises(DepotError) as caught:
+    with pytest.raises(RuleError) as caught:
         depot_state("goserelin", [date(2026, 2, 2), date(2026, 1, 5)], date(2026, 3, 1))
     assert caught.value.field == "doses[1]"
 
@@ -53,6 +54,6 @@ def test_a_depot_date_before_the_previous_one_is_refused_naming_it() -> None:
     ("goserelin", [], "doses"),
 ])
 def test_bad_input_names_the_field(drug: str, doses: list[date], field: str) -> None:
-    with pytest.raises(DepotError) as caught:
+    with pytest.raises(RuleError) as caught:
         depot_state(drug, doses, date(2026, 3, 1))
     assert caught.value.field == field

@@ -11,10 +11,10 @@ import pytest
 
 from dawna.rules.expedited_reporting import (
     Expectedness,
-    ReportingError,
     is_susar,
     susar_clocks,
 )
+from dawna.rules.rule_errors import RuleError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # UTC+8, no daylight saving
 
@@ -33,7 +33,7 @@ def test_susar_is_serious_related_and_unexpected(serious: bool, related: bool,
 
 @pytest.mark.parametrize("missing", [None, ""])
 def test_a_serious_related_event_without_expectedness_is_refused(missing: str | None) -> None:
-    with pytest.raises(ReportingError) as caught:
+    with pytest.raises(RuleError) as caught:
         is_susar(serious=True, related=True, expectedness=missing)
     assert caught.value.field == "expectedness"
 
@@ -83,13 +83,13 @@ def test_other_susar_due_in_fifteen_days_across_the_new_year() -> None:
 
 
 def test_an_initial_report_before_awareness_is_refused() -> None:
-    with pytest.raises(ReportingError) as caught:
+    with pytest.raises(RuleError) as caught:
         susar_clocks(datetime(2026, 3, 5, 2, 0, tzinfo=UTC), fatal_or_life_threatening=True,
                      zone=SHANGHAI, initial_reported_on=date(2026, 3, 4))
     assert caught.value.field == "initial_reported_on"
 
 
 def test_a_naive_awareness_time_is_refused() -> None:
-    with pytest.raises(ReportingError) as caught:
+    with pytest.raises(RuleError) as caught:
         susar_clocks(datetime(2026, 3, 5, 2, 0), fatal_or_life_threatening=False, zone=SHANGHAI)
     assert caught.value.field == "awareness_time"

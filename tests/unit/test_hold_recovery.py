@@ -67,3 +67,11 @@ def test_no_cause_no_resume() -> None:
 ])
 def test_palbociclib_table_2_on_the_worst_grade(worst: int, fever: bool, level: str) -> None:
     assert haematological_resume(worst, fever_or_infection=fever) == level
+
+
+def test_an_impossible_haematological_grade_names_its_field() -> None:
+    from dawna.rules.rule_errors import RuleError
+
+    with pytest.raises(RuleError) as caught:
+        haematological_resume(5, fever_or_infection=False)
+    assert caught.value.field == "worst_grade_in_cycle"

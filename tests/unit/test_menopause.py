@@ -9,11 +9,11 @@ from dawna.rules.menopause import (
     MenopausalStatus as S,
 )
 from dawna.rules.menopause import (
-    MenopauseError,
     MenopauseEvidence,
     menopausal_status,
     suppression_requirement,
 )
+from dawna.rules.rule_errors import RuleError
 
 
 def woman(age: int, **kw: object) -> MenopauseEvidence:
@@ -78,6 +78,6 @@ def test_gnrh_for_men_is_a_protocol_setting() -> None:
     (woman(50, amenorrhoea_confounders=frozenset({"stress"})), "amenorrhoea_confounders"),
 ])
 def test_bad_evidence_names_its_field(evidence: MenopauseEvidence, field: str) -> None:
-    with pytest.raises(MenopauseError) as caught:
+    with pytest.raises(RuleError) as caught:
         menopausal_status(evidence)
     assert caught.value.field == field
