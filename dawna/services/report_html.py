@@ -20,7 +20,7 @@ from dawna.config import Settings
 from dawna.i18n import current_locale, format_local, gettext, ngettext
 from dawna.services.report import Report
 
-__all__ = ["TEMPLATES", "render_report"]
+__all__ = ["TEMPLATES", "iso_date", "render_report", "svg_data"]
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 """The folder of the report's templates (shared with the web pages)."""
@@ -30,19 +30,21 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.
 _env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
-def _svg_data(svg: str | bytes) -> str:
-    """An SVG as a ``data:`` URI for an ``<img>`` (as on the web pages: its inline styles stay
-    inside the image, and the ids of several figures on one page cannot collide)."""
+def svg_data(svg: str | bytes) -> str:
+    """An SVG as a ``data:`` URI for an ``<img>``: its inline styles stay inside the image, so
+    the page's Content-Security-Policy (no inline styles) holds, and the ids of several figures
+    on one page cannot collide. The ``svg_data`` filter of the report and of the web pages."""
     raw = svg.encode("utf-8") if isinstance(svg, str) else svg
     return "data:image/svg+xml;base64," + base64.b64encode(raw).decode("ascii")
 
 
-def _iso(value: date | None) -> str:
+def iso_date(value: date | None) -> str:
+    """The ``isodate`` filter of the report and of the web pages ("" for no date)."""
     return value.isoformat() if value else ""
 
 
-_env.filters["isodate"] = _iso
-_env.filters["svg_data"] = _svg_data
+_env.filters["isodate"] = iso_date
+_env.filters["svg_data"] = svg_data
 
 
 def render_report(built: Report, settings: Settings, demo: bool) -> str:

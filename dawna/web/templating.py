@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from starlette.responses import Response
 from dawna.config import Settings
 from dawna.i18n import LOCALE_NAMES, current_locale, format_local, gettext, ngettext
 from dawna.services.access import Permission, role_label
+from dawna.services.report_html import iso_date, svg_data
 from dawna.web.present import code_label, component_text, days_text, plain
 from dawna.web.security import csrf_token
 
@@ -30,20 +30,8 @@ templates.env.globals["LOCALE_NAMES"] = LOCALE_NAMES
 templates.env.globals["translate"] = gettext  # for rules.Message.render
 
 
-def _svg_data(svg: str | bytes) -> str:
-    """An SVG as a ``data:`` URI for an ``<img>``: its inline styles stay inside the image, so
-    the page's Content-Security-Policy (no inline styles) holds, and the ids of several figures
-    on one page cannot collide."""
-    raw = svg.encode("utf-8") if isinstance(svg, str) else svg
-    return "data:image/svg+xml;base64," + base64.b64encode(raw).decode("ascii")
-
-
-def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
-
-
-templates.env.filters["isodate"] = _iso
-templates.env.filters["svg_data"] = _svg_data
+templates.env.filters["isodate"] = iso_date
+templates.env.filters["svg_data"] = svg_data
 templates.env.filters["code"] = code_label
 templates.env.filters["component"] = component_text
 templates.env.filters["days"] = days_text
