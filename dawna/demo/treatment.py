@@ -167,7 +167,7 @@ def _close(db: Database, settings: Settings, who: Principal, pseudonym: str, num
             "stop_date": stop_day.isoformat(), "serious": ae.serious,
             "seriousness": ae.seriousness, "relatedness": ae.relatedness,
             "action_taken": ae.action_taken, "outcome": "recovered",
-            "lab_result_id": ae.lab_result_id,
+            "lab_result_id": ae.lab_result_id, "expectedness": ae.expectedness,
             "aware_at": ae.aware_at.isoformat() if ae.aware_at else None}
     with simulated(moment(stop_day, 18, settings.zone)):
         safety.update_ae(db, settings, who, pseudonym, number,
@@ -261,6 +261,8 @@ def continue_treatment(db: Database, settings: Settings, cfg: dict[str, Any],
                             fn = {"term": "Febrile neutropenia", "grade": 3,
                                   "start_date": aware.isoformat(), "serious": True,
                                   "seriousness": ["hospitalisation"],
+                                  # listed in the labels (reference safety information)
+                                  "expectedness": "expected",
                                   "aware_at": datetime.combine(
                                       aware, time(9), tzinfo=settings.zone).isoformat(),
                                   "action_taken": "dose_reduced", "outcome": "not_recovered"}

@@ -74,6 +74,7 @@ from dawna.protocol.registry import (
     Results,
     Sponsor,
 )
+from dawna.protocol.safety_reference import RsiDocument, check_rsi_documents, rsi_for
 
 __all__ = [
     "Arm", "ChoiceGroup", "Condition", "Contact", "Criterion", "Design", "DoseLevels", "DoseUnit",
@@ -155,6 +156,12 @@ class Protocol(StrictModel):
     site_settings: Mapping[Slug, Setting] = Field(default_factory=dict)
     randomization: RandomizationSettings | None = None
     consent_forms: tuple[ConsentForm, ...] = ()
+    rsi_documents: tuple[RsiDocument, ...] = ()
+
+    def rsi(self, drug: str) -> RsiDocument | None:
+        """The reference safety information of ``drug`` (ICH E2A II.C), if the protocol names
+        one (or one for other drugs)."""
+        return rsi_for(self.rsi_documents, drug)
 
     def arm(self, arm_id: str) -> Arm:
         for arm in self.arms:
@@ -200,6 +207,7 @@ class Protocol(StrictModel):
         for i, version in enumerate(versions):
             if version in versions[:i]:
                 fail(f"consent_forms[{i}].version", f"duplicate version {version!r}")
+        check_rsi_documents(self.rsi_documents)
         known = {criterion.id for criterion in self.eligibility.criteria}
         for name, setting in self.site_settings.items():
             for j, ref in enumerate(setting.criteria):

@@ -68,6 +68,9 @@ class AdverseEventRow:
     recorded_by: str
     recorded_at: datetime
     version: int
+    expectedness: str | None = None
+    rsi_document: str | None = None
+    rsi_version: str | None = None
 
     @classmethod
     def of(cls, row: AdverseEvent) -> AdverseEventRow:
