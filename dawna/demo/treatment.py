@@ -150,7 +150,10 @@ def _ae(db: Database, settings: Settings, who: Principal, pseudonym: str, drugs:
     start_day = date.fromisoformat(data["start_date"])
     data = {"relatedness": {d: "related" if d in related_to else "not_related" for d in drugs},
             **data}
-    with simulated(moment(start_day, 17, settings.zone)):
+    when = moment(start_day, 17, settings.zone)
+    if data.get("aware_at"):  # recorded once the site knows (aware after 17:00 at night)
+        when = max(when, datetime.fromisoformat(data["aware_at"]))
+    with simulated(when):
         return safety.record_ae(db, settings, who, pseudonym, safety.AeIn.model_validate(data))
 
 

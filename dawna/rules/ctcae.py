@@ -138,11 +138,13 @@ _BASELINE: dict[str, tuple[_Step, ...]] = {
     "creatinine": ((3, _D("3.0"), False), (2, _D("1.5"), False)),
 }
 
-_TERM_INDEX = {" ".join(name.lower().split()): name for name in TERMS}
+_TERM_INDEX = {" ".join(key.lower().split()): name
+               for name, t in TERMS.items() for key in (name, t.zh)}
 
 
 def term(name: str) -> ClinicalTerm:
-    """The CTCAE v5.0 term of that name (case and repeated spaces ignored)."""
+    """The CTCAE v5.0 term of that name, English or its Simplified Chinese name (恶心 → Nausea;
+    case and repeated spaces ignored)."""
     found = _TERM_INDEX.get(" ".join(name.lower().split())) if isinstance(name, str) else None
     if found is None:
         raise CtcaeError("term", Message(

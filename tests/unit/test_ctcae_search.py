@@ -81,3 +81,11 @@ def test_lymphocyte_aliases_and_term() -> None:
     assert analyte_key("ALC") == analyte_key("Lymphocyte count") == "lymphocytes"
     assert LAB_ANALYTES["lymphocytes"].term in TERMS
     assert TERMS["Lymphocyte count decreased"].lab_analyte == "lymphocytes"
+
+
+def test_a_term_given_by_its_chinese_name_is_the_ctcae_term() -> None:
+    """What a coordinator saves as 恶心 is stored as the CTCAE v5.0 term Nausea."""
+    from dawna.rules.ctcae import term
+
+    assert term("恶心").term == "Nausea"
+    assert term("肺炎").term == "Pneumonitis"

@@ -129,7 +129,7 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
 
 AE_COLUMNS = ["participant", "site", "arm", "number", "term", "grade", "start_date", "stop_date",
               "serious", "seriousness", "relatedness", "action_taken", "outcome", "aware_at",
-              "reported_at"]
+              "reported_at", "expectedness"]
 
 
 def csv_safe(value: object) -> object:
@@ -162,7 +162,8 @@ def ae_listing(db: Database, principal: Principal) -> list[dict[str, object]]:
                 "relatedness": ";".join(f"{k}={v}" for k, v in sorted(ae.relatedness.items())),
                 "action_taken": ae.action_taken, "outcome": ae.outcome,
                 "aware_at": ae.aware_at.isoformat() if ae.aware_at else "",
-                "reported_at": ae.reported_at.isoformat() if ae.reported_at else ""})
+                "reported_at": ae.reported_at.isoformat() if ae.reported_at else "",
+                "expectedness": ae.expectedness or ""})
     rows = [{k: csv_safe(v) for k, v in row.items()} for row in rows]
     return rows
 
