@@ -152,6 +152,14 @@ def test_susars_are_stored_listed_with_their_clocks_and_reported(
     with simulated(datetime(2024, 9, 16, 16, 0, tzinfo=UTC)):  # 00:00 on 17 September
         row = safety.participant_susars(trial, settings, coord, pid)[other]
         assert row.deadlines[0].status == "overdue" and row.overdue
+        # the clocks run from the awareness time: once reported, it cannot move
+        stored = safety.adverse_event(trial, coord, pid, fatal)
+        with pytest.raises(ProtocolViolation) as caught:
+            safety.update_ae(trial, settings, coord, pid, fatal, _sae(
+                term="Pneumonitis", grade=4, seriousness=["life_threatening", "hospitalisation"],
+                aware_at=AFTER_MIDNIGHT.isoformat(), expectedness="unexpected"),
+                version=stored.version, reason="awareness entered a day early")
+        assert caught.value.field == "aware_at"
     with trial.sessions() as s:
         audit = s.scalars(select(AuditRecord).where(
             AuditRecord.table_name == "susar_report", AuditRecord.field == "recipient")).all()

@@ -40,7 +40,7 @@ from dawna.services.treatment.common import (
 from dawna.services.treatment.expectedness import check_expectedness, related_drugs, rsi_of
 from dawna.services.treatment.rows import AdverseEventRow
 from dawna.store.db import Database
-from dawna.store.models import AdverseEvent, LabResult, Participant
+from dawna.store.models import AdverseEvent, LabResult, Participant, SusarReport
 from dawna.store.uow import UnitOfWork
 
 __all__ = [
@@ -238,7 +238,9 @@ def update_ae(db: Database, settings: Settings, principal: Principal, pseudonym:
                 == row.aware_at.replace(second=0, microsecond=0))
         if same:
             aware = row.aware_at  # the form shows minutes: keep the stored time
-        if row.reported_at is not None and not same:
+        reported = row.reported_at is not None or s.scalar(select(SusarReport.id).where(
+            SusarReport.adverse_event_id == row.id).limit(1)) is not None
+        if reported and not same:
             raise ProtocolViolation(_("the awareness time of a reported serious event cannot "
                                       "change"), field="aware_at")
         row.term, row.grade = term, ae.grade
