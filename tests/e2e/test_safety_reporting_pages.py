@@ -76,6 +76,7 @@ def test_a_susar_is_refused_without_expectedness_then_tracked_and_reported(  # t
     due = (aware.date() + timedelta(days=7)).isoformat()
     ae_page = coord.get(f"/participants/{pid}/adverse-events/1").text
     assert 'data-testid="susar-clocks"' in ae_page and due in ae_page
+    assert 'data-testid="susar-1"' in coord.get(f"/participants/{pid}/treatment").text
     board = coord.get("/safety").text
     assert 'data-testid="susar-board"' in board and "Pneumonitis" in board and due in board
 
