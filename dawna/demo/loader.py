@@ -21,6 +21,7 @@ from dawna.config import Settings
 from dawna.demo import course as demo_course
 from dawna.demo import pet as demo_pet
 from dawna.demo import randomization as demo_randomization
+from dawna.demo import safety_reporting as demo_safety_reporting
 from dawna.demo import screening as demo_screening
 from dawna.demo import treatment as demo_treatment
 from dawna.demo import tumour as demo_tumour
@@ -184,6 +185,7 @@ def load(db: Database, settings: Settings,
                                                       investigators, coordinators)
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
     demo_treatment.recent_sae(db, settings, coordinators)
+    demo_safety_reporting.recent_susar(db, settings, coordinators)
     _import_registry(db)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
                        screened=screened, randomized=randomized, tumour_assessments=assessed,
