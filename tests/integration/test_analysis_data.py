@@ -160,6 +160,9 @@ def test_data_sets_of_the_trial(trial: tuple[Database, str, str], settings: Sett
     db, p1, p2 = trial
     data = analysis_data(db, settings, principal(db, "stat_ab"))
     u1, u2 = f"DAWNA-FES-{p1}", f"DAWNA-FES-{p2}"
+    # TRTEDT: the last dose, not the end-of-treatment date (2024-09-02): cycle 2 began
+    # 2024-04-11; letrozole is taken every day of the 28-day cycle (dalpiciclib days 1-21), so
+    # the last dose is day 28 = 2024-04-11 + 27 = 2024-05-08
     adsl = data.adsl.set_index("USUBJID")
     assert sorted(adsl.index) == sorted([u1, u2])
     a, b = adsl.loc[u1], adsl.loc[u2]
@@ -167,7 +170,7 @@ def test_data_sets_of_the_trial(trial: tuple[Database, str, str], settings: Sett
         regimen = s.scalars(select(TreatmentPlan.regimen_id)).one()
     assert _pick(a, "SUBJID", "SITEID", "ARMCD", "ARM", "REGIMEN", "RANDDT", "TRTSDT",
                  "TRTEDT", "ITTFL", "SAFFL") == (
-        p1, "SITEA", "A", "Arm A", regimen, R, date(2024, 3, 14), date(2024, 9, 2), "Y", "Y")
+        p1, "SITEA", "A", "Arm A", regimen, R, date(2024, 3, 14), date(2024, 5, 8), "Y", "Y")
     # born 1961-07-15: 62 on 2024-03-12
     assert _pick(a, "STRAT1", "STRAT1V", "STRAT2", "AGE", "MENOSTAT") == (
         "yes", 1, "advanced", 62, "post")
@@ -264,3 +267,24 @@ def test_written_files_read_back(trial: tuple[Database, str, str], settings: Set
     assert meta.table_name == "ADTTE"
     row = _one(adtte, USUBJID=f"DAWNA-FES-{p1}", PARAMCD="PFS")
     assert (row["ADT"], row["AVAL"], row["CNSR"]) == (date(2024, 8, 27), 169.0, 0.0)
+
+
+def test_treatment_emergent_window_ends_30_days_after_the_real_last_dose(
+        trial: tuple[Database, str, str], settings: Settings) -> None:
+    """P1's last dose is 2024-05-08 (cycle 2 day 28); the end of treatment was declared on
+    2024-09-02. An AE starting 2024-06-07 (30 days after the last dose) is treatment-emergent;
+    one starting 2024-06-08 (31 days) is not, and is left out of the worst-grade table, although
+    both precede the end-of-treatment date (main took that date as the last dose)."""
+    db, p1, _p2 = trial
+    coord = principal(db, "coord_a")
+    for day, term in (("2024-06-07", "Nausea"), ("2024-06-08", "Diarrhea")):
+        safety.record_ae(db, settings, coord, p1, safety.AeIn.model_validate({
+            "term": term, "grade": 2, "start_date": day, "stop_date": day,
+            "outcome": "recovered", "action_taken": "not_applicable",
+            "relatedness": {"dalpiciclib": "not_related", "letrozole": "not_related"}}))
+    data = analysis_data(db, settings, principal(db, "stat_ab"))
+    flags = dict(zip(_rows(data.adae, USUBJID=f"DAWNA-FES-{p1}").AEDECOD,
+                     _rows(data.adae, USUBJID=f"DAWNA-FES-{p1}").TRTEMFL, strict=True))
+    assert flags == {"Neutrophil count decreased": "Y", "Nausea": "Y", "Diarrhea": "N"}
+    table = worst_grade_table(data.adae, data.adsl)
+    assert "Diarrhea" not in set(table.term) and "Nausea" in set(table.term)
