@@ -63,6 +63,11 @@ __all__ = ["RESPONSE_CODES", "AdamData", "AdverseEventRecord", "BestResponseReco
            "treatment_emergent", "worst_grade_table"]
 
 STUDYID = "DAWNA-FES"
+#: CDISC RACE (C74457) and ETHNIC (C66790) terms; anything else is NOT REPORTED.
+RACES = ("AMERICAN INDIAN OR ALASKA NATIVE", "ASIAN", "BLACK OR AFRICAN AMERICAN",
+         "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "WHITE", "MULTIPLE", "OTHER",
+         "NOT REPORTED", "UNKNOWN")
+ETHNICITIES = ("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED", "UNKNOWN")
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,9 @@ class SubjectRecord:
     regimen: str = ""
     date_of_birth: date | None = None
     menopausal_status: str | None = None
+    sex: str | None = None  # "female" / "male" as the screening record holds it
+    race: str | None = None  # a CDISC RACE term, when recorded
+    ethnicity: str | None = None  # a CDISC ETHNIC term, when recorded
     events: tuple[StatusRecord, ...] = ()
     cycle_starts: tuple[date, ...] = ()
     lab_dates: tuple[date, ...] = ()
@@ -222,6 +230,9 @@ def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule, windows: Window
         "STRAT1": visceral, "STRAT1V": {"yes": 1, "no": 0}.get(visceral),
         "STRAT2": s.factors.get("cdk46i_setting", ""),
         "AGE": _age(s.date_of_birth, s.randomized), "MENOSTAT": s.menopausal_status or "",
+        "SEX": {"female": "F", "male": "M"}.get(s.sex or "", "U"),
+        "RACE": s.race if s.race in RACES else "NOT REPORTED",
+        "ETHNIC": s.ethnicity if s.ethnicity in ETHNICITIES else "NOT REPORTED",
         "FESCAT": pet.category, "FESNPOS": pet.positive, "FESNNEG": pet.negative,
         "FESNNE": pet.not_evaluable, "FDGSUVMX": pet.fdg_suvmax,
         "EOTSTT": "DISCONTINUED" if ended is not None else "ONGOING",

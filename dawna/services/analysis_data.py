@@ -182,6 +182,8 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
                 regimen=plans.get(p.id, ""),
                 date_of_birth=_date(record.get("date_of_birth")),
                 menopausal_status=record.get("menopausal_status"),
+                sex=record.get("sex"), race=record.get("race"),
+                ethnicity=record.get("ethnicity"),
                 events=tuple(StatusRecord(e.event, e.event_date, e.reason)
                              for e in events[p.id]),
                 cycle_starts=tuple(c.start_date for c in cycles[p.id]),

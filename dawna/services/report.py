@@ -26,8 +26,8 @@ from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.protocol import bundled_protocol
-from dawna.services import results
+from dawna.protocol import Protocol, bundled_protocol
+from dawna.services import endpoints, results
 from dawna.services.access import Principal
 from dawna.services.analysis_data import analysis_data
 from dawna.services.screening_log import screening_log
@@ -63,6 +63,9 @@ class Report:
     serious_events: list[dict[str, Any]] = field(default_factory=list)
     other_events: list[dict[str, Any]] = field(default_factory=list)
     consort_counts: dict[str, Any] = field(default_factory=dict)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)  # services.endpoints
+    headings: dict[str, str] = field(default_factory=dict)  # section -> endpoint heading
+    primary: str = ""  # the primary endpoint's title (protocol file)
 
 
 def _labels(adam: AdamData) -> dict[str, str]:
@@ -233,17 +236,19 @@ def _registry(report: Report, adam: AdamData) -> None:
         {"label": _("Completed"), "cells": completed},
         {"label": _("Not completed"), "cells": {a: started[a] - completed[a] for a in ARMS}}]
     outcomes = []
-    if report.pfs:
-        outcomes.append({"label": _("Progression-free survival, median (95 % CI), months"),
-                         "cells": {a: _median_text(report.pfs["arms"].get(a)) for a in ARMS}})
-    if report.os:
-        outcomes.append({"label": _("Overall survival, median (95 % CI), months"),
-                         "cells": {a: _median_text(report.os["arms"].get(a)) for a in ARMS}})
-    if report.response:
-        for key, label in (("ORR", _("Objective response rate, % (95 % CI)")),
-                           ("CBR", _("Clinical benefit rate, % (95 % CI)"))):
-            outcomes.append({"label": label, "cells": {
-                a: _rate_text(report.response["arms"][a].get(key)) for a in ARMS}})
+    survival = {"PFS": report.pfs, "OS": report.os}
+    rates = {"ORRFL": "ORR", "CBRFL": "CBR"}
+    for e in report.endpoints:  # the protocol's endpoints, the primary first
+        name = f"{e['title']} ({e['role_label']})"
+        if e["kind"] == "time_to_event" and e["section"] != "fes":
+            summary = survival[e["parameter"]] or {"arms": {}}  # not analysable: "—"
+            outcomes.append({"label": _("%(endpoint)s, median (95 %% CI), months") % {
+                "endpoint": name}, "cells": {
+                a: _median_text(summary["arms"].get(a)) for a in ARMS}})
+        elif e["kind"] == "response_rate" and report.response:
+            outcomes.append({"label": _("%(endpoint)s, %% (95 %% CI)") % {"endpoint": name},
+                             "cells": {a: _rate_text(report.response["arms"][a].get(
+                                 rates[e["flag"]])) for a in ARMS}})
     report.registry_outcomes = outcomes
     safety = adam.adsl[adam.adsl["SAFFL"] == "Y"]
     at_risk = {arm: int((safety["ARMCD"] == arm).sum()) for arm in ARMS}
@@ -281,19 +286,26 @@ def _rate_text(rate: Mapping[str, Any] | None) -> str:
 
 
 def build(db: Database, settings: Settings, principal: Principal, *,
-          cutoff: date | None = None) -> Report:
-    """The report as of ``cutoff`` (default today at the site) over the user's sites."""
+          cutoff: date | None = None, protocol: Protocol | None = None) -> Report:
+    """The report as of ``cutoff`` (default today at the site) over the user's sites; its
+    endpoints (which is primary, titles, populations) from ``protocol`` (default: the
+    bundled protocol file)."""
     cut = cutoff or local_today(settings.zone)
     adam = analysis_data(db, settings, principal, cutoff=cut)
     labels = _labels(adam)
-    protocol = bundled_protocol()
+    protocol = protocol or bundled_protocol()
     report = Report(title=protocol.registry.brief_title, nct_id=protocol.registry.nct_id,
                     cutoff=cut, generated_at=utcnow(), arm_labels=labels, n=_arm_n(adam))
+    report.endpoints = endpoints.declared(adam, ARMS, protocol)
+    report.headings = endpoints.headings(report.endpoints)
+    report.primary = next((e["title"] for e in report.endpoints if e["role"] == "primary"), "")
+    titles = {e["parameter"]: e["title"] for e in report.endpoints
+              if e["kind"] == "time_to_event" and e["section"] != "fes"}
     flow, report.consort_counts = _consort(db, principal, adam, labels)
     report.figures["consort"] = figures.consort_svg(flow, texts=_consort_texts())
     report.baseline = _baseline(adam)
-    for param, attr, title in (("PFS", "pfs", _("Progression-free survival")),
-                               ("OS", "os", _("Overall survival"))):
+    for param, attr, title in (("PFS", "pfs", titles.get("PFS", _("Progression-free survival"))),
+                               ("OS", "os", titles.get("OS", _("Overall survival")))):
         try:
             setattr(report, attr, results.survival_of(adam, param, what=title))
             report.figures[f"km_{attr}"] = _km(adam, param, labels, title)

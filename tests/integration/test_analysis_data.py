@@ -288,3 +288,32 @@ def test_treatment_emergent_window_ends_30_days_after_the_real_last_dose(
     assert flags == {"Neutrophil count decreased": "Y", "Nausea": "Y", "Diarrhea": "N"}
     table = worst_grade_table(data.adae, data.adsl)
     assert "Diarrhea" not in set(table.term) and "Nausea" in set(table.term)
+
+
+def test_the_report_takes_its_primary_endpoint_from_the_protocol_file(
+        trial: tuple[Database, str, str], settings: Settings, tmp_path: Path) -> None:
+    """The bundled file makes PFS primary; a copy making OS primary (and PFS secondary) changes
+    the report's primary endpoint, its section headings and the order of the registry's
+    outcome measures."""
+    from dawna.protocol import load_protocol
+    from dawna.protocols import __file__ as protocols_init
+    from dawna.services import report
+
+    db, _p1, _p2 = trial
+    stat = principal(db, "stat_ab")
+    built = report.build(db, settings, stat, cutoff=date(2024, 12, 31))
+    assert built.primary == "Progression-free survival"
+    assert built.headings["pfs"] == "Progression-free survival (primary endpoint)"
+    assert built.registry_outcomes[0]["label"].startswith(
+        "Progression-free survival (primary endpoint)")
+    text = (Path(protocols_init).parent / "dawna_fes.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - id: PFS\n    role: primary\n", "  - id: PFS\n    role: secondary\n")
+    text = text.replace("  - id: OS\n    role: secondary\n", "  - id: OS\n    role: primary\n")
+    (tmp_path / "os_primary.yaml").write_text(text, encoding="utf-8")
+    swapped = report.build(db, settings, stat, cutoff=date(2024, 12, 31),
+                           protocol=load_protocol(tmp_path / "os_primary.yaml"))
+    assert swapped.primary == "Overall survival"
+    assert swapped.headings["os"] == "Overall survival (primary endpoint)"
+    assert swapped.headings["pfs"] == "Progression-free survival (secondary endpoint)"
+    assert swapped.registry_outcomes[0]["label"].startswith(
+        "Overall survival (primary endpoint)")
