@@ -22,6 +22,7 @@ from dawna.analysis import report_plots as figures
 from dawna.analysis.adam import AdamData
 from dawna.analysis.adam_tte import DAYS_PER_MONTH
 from dawna.analysis.plots import SpiderLine, spider_svg
+from dawna.analysis.registry_tables import registry_tables
 from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.errors import ValidationError
@@ -60,6 +61,8 @@ class Report:
     safety: list[dict[str, Any]] = field(default_factory=list)
     flow: list[dict[str, Any]] = field(default_factory=list)
     registry_outcomes: list[dict[str, Any]] = field(default_factory=list)
+    registry_baseline: list[dict[str, Any]] = field(default_factory=list)
+    mortality: list[dict[str, Any]] = field(default_factory=list)
     serious_events: list[dict[str, Any]] = field(default_factory=list)
     other_events: list[dict[str, Any]] = field(default_factory=list)
     consort_counts: dict[str, Any] = field(default_factory=dict)
@@ -225,16 +228,46 @@ def _spider(adam: AdamData) -> list[SpiderLine]:
 
 
 def _registry(report: Report, adam: AdamData) -> None:
-    """The registry's results tables: participant flow, outcome measures, adverse events
-    (serious: all; other: frequency ≥ 5 % in an arm, ClinicalTrials.gov's default threshold)."""
-    n = report.n
-    completed = {arm: int(((adam.adsl["ARMCD"] == arm) & (adam.adsl["EOSSTT"] == "COMPLETED"))
-                          .sum()) for arm in ARMS}
-    started = dict(n)
-    report.flow = [
-        {"label": _("Started"), "cells": started},
-        {"label": _("Completed"), "cells": completed},
-        {"label": _("Not completed"), "cells": {a: started[a] - completed[a] for a in ARMS}}]
+    """The registry's results tables as the report shows them, from the same builder as
+    ``/results/registry.json`` (``analysis.registry_tables``): participant flow with the reasons
+    for not completing, baseline categories, outcome measures of the declared endpoints,
+    all-cause mortality, serious adverse events (all) and other adverse events (frequency
+    >= 5 % in an arm, ClinicalTrials.gov's default threshold)."""
+    protocol = bundled_protocol()
+    tables = registry_tables(adam, ARMS, report.arm_labels,
+                             {arm.id: arm.description for arm in protocol.arms},
+                             ae_time_frame="")
+    groups = {f"{prefix}{k:03d}": arm for prefix in ("FG", "BG", "EG")
+              for k, arm in enumerate(ARMS)}
+
+    def cells(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+        return {groups[r["groupId"]]: r[key] for r in rows if r["groupId"] in groups}
+
+    period = tables["participantFlowModule"]["periods"][0]
+    names = {"STARTED": _("Started"), "COMPLETED": _("Completed"),
+             "NOT COMPLETED": _("Not completed"),
+             "Received allocated treatment": _("Received allocated treatment")}
+    report.flow = [{"label": names.get(m["type"], m["type"]),
+                    "cells": cells(m["achievements"], "numSubjects")}
+                   for m in period["milestones"]]
+    report.flow += [{"label": _("Reason not completed: %(reason)s") % {"reason": d["type"]},
+                     "cells": cells(d["reasons"], "numSubjects")}
+                    for d in period["dropWithdraws"]]
+    report.registry_baseline = [
+        {"label": f"{m['title']}: {c['title']}", "cells": cells(c["measurements"], "value")}
+        for m in tables["baselineCharacteristicsModule"]["measures"]
+        if m["paramType"] == "COUNT_OF_PARTICIPANTS"
+        for c in m["classes"][0]["categories"]]
+    ae = tables["adverseEventsModule"]
+    report.mortality = [{"label": _("All-cause mortality"), "cells": {
+        ARMS[k]: f"{g['deathsNumAffected']}/{g['deathsNumAtRisk']}"
+        for k, g in enumerate(ae["eventGroups"])}}]
+    for key, target in (("seriousEvents", report.serious_events),
+                        ("otherEvents", report.other_events)):
+        for event in ae[key]:
+            target.append({"label": event["term"], "cells": {
+                groups[x["groupId"]]: f"{x['numAffected']}/{x['numAtRisk']}"
+                for x in event["stats"]}})
     outcomes = []
     survival = {"PFS": report.pfs, "OS": report.os}
     rates = {"ORRFL": "ORR", "CBRFL": "CBR"}
@@ -250,21 +283,6 @@ def _registry(report: Report, adam: AdamData) -> None:
                              "cells": {a: _rate_text(report.response["arms"][a].get(
                                  rates[e["flag"]])) for a in ARMS}})
     report.registry_outcomes = outcomes
-    safety = adam.adsl[adam.adsl["SAFFL"] == "Y"]
-    at_risk = {arm: int((safety["ARMCD"] == arm).sum()) for arm in ARMS}
-    events = adam.adae[adam.adae["TRTEMFL"] == "Y"]
-    for serious, target in ((True, report.serious_events), (False, report.other_events)):
-        rows = events[(events["AESER"] == "Y") == serious]
-        for term in sorted(set(rows["AEDECOD"])):
-            cells = {}
-            keep = serious
-            for arm in ARMS:
-                k = int(rows[(rows["AEDECOD"] == term) & (rows["ARMCD"] == arm)]["USUBJID"]
-                        .nunique())
-                cells[arm] = f"{k}/{at_risk[arm]}"
-                keep = keep or (at_risk[arm] > 0 and k / at_risk[arm] >= 0.05)
-            if keep:
-                target.append({"label": term, "cells": cells})
 
 
 def _median_text(arm: Mapping[str, Any] | None) -> str:
