@@ -110,7 +110,11 @@ def test_registry_results_from_the_web_and_the_command_line(
         assert answer.status_code == 200, answer.text[:300]
         assert answer.headers["content-disposition"].startswith("attachment")
         web = answer.json()
-        assert 'data-testid="download-registry"' in client.get("/results").text
+        page = client.get("/results").text
+        assert 'data-testid="download-registry"' in page
+        # the endpoints the protocol file declares, the primary named in the summary
+        assert 'data-testid="endpoints"' in page and 'data-endpoint="PFS_FES"' in page
+        assert 'data-testid="primary-endpoint">Progression-free survival</strong>' in page
     with TestClient(create_app(settings, db), raise_server_exceptions=False) as client:
         _login(client, "reader")  # imaging readers are blind to the arm
         assert client.get("/results/registry.json").status_code == 403
