@@ -6,7 +6,8 @@ as of a data cut-off, so they agree with the report and ``dawna export adam``.
 Rules: the tables show the arms, so they need ``treatment.view`` like the other results
 (``services.analysis_data``); only the user's sites are counted. The tables are built by
 ``dawna.analysis.registry_tables``; their texts are the registry's own (English) vocabulary,
-as the registry takes them. The adverse-event time frame states the protocol's
+as the registry takes them; the outcome measures, one per endpoint the protocol file declares,
+by ``services.registry_outcomes``. The adverse-event time frame states the protocol's
 treatment-emergent window (``treatment_emergent_days_after_last_dose``).
 """
 
@@ -21,6 +22,7 @@ from dawna.config import Settings
 from dawna.protocol import bundled_protocol
 from dawna.services.access import Principal
 from dawna.services.analysis_data import analysis_data, windows
+from dawna.services.registry_outcomes import outcome_measures
 from dawna.store.db import Database
 
 __all__ = ["ARMS", "registry_results"]
@@ -31,8 +33,8 @@ ARMS = ("A", "B")
 def registry_results(db: Database, settings: Settings, principal: Principal, *,
                      cutoff: date | None = None) -> dict[str, Any]:
     """``{"nctId", "dataCutoff", "resultsSection": {participantFlowModule,
-    baselineCharacteristicsModule, adverseEventsModule}}`` over the user's sites as of
-    ``cutoff`` (default today at the site)."""
+    baselineCharacteristicsModule, adverseEventsModule, outcomeMeasuresModule}}`` over the
+    user's sites as of ``cutoff`` (default today at the site)."""
     cut = cutoff or local_today(settings.zone)
     adam = analysis_data(db, settings, principal, cutoff=cut)
     protocol = bundled_protocol()
@@ -42,6 +44,7 @@ def registry_results(db: Database, settings: Settings, principal: Principal, *,
     time_frame = (f"Adverse events: from the first dose to {days} days after the last dose or "
                   "the start of a new anticancer therapy, whichever came first; all-cause "
                   f"mortality: from randomization to the data cut-off ({cut.isoformat()})")
+    section = registry_tables(adam, ARMS, labels, descriptions, ae_time_frame=time_frame)
+    section["outcomeMeasuresModule"] = outcome_measures(adam, protocol, ARMS, labels)
     return {"nctId": protocol.registry.nct_id, "dataCutoff": cut.isoformat(),
-            "resultsSection": registry_tables(adam, ARMS, labels, descriptions,
-                                              ae_time_frame=time_frame)}
+            "resultsSection": section}

@@ -150,3 +150,48 @@ def test_all_cause_mortality_and_adverse_event_tables() -> None:
         (2, 3), (0, 0)]
     assert [(s["numAffected"], s["numEvents"]) for s in other["Diarrhea"]["stats"]] == [
         (0, 0), (1, 1)]
+
+
+def test_outcome_measures_one_per_declared_endpoint_the_primary_first() -> None:
+    """Four participants randomized 2024-03-12 (R), cut-off 2024-12-31. Arm A: P1 PR on
+    2024-05-07 confirmed by PR on 2024-06-04 (28 days later), P2 SD on 2024-05-07 only. Arm B:
+    P3 PD on 2024-05-07, P4 no assessment. ORR: A 1/2 = 50.0 %, Clopper-Pearson 95 % CI
+    [1 - 0.975^(1/2), 0.975^(1/2)] = [1.3 %, 98.7 %]; B 0/2 = 0.0 %, [0, 1 - 0.025^(1/2)] =
+    [0.0 %, 84.2 %]. Safety: nobody dosed, so 0 participants with an event."""
+    from dawna.analysis.adam import ResponseRecord
+    from dawna.protocol import bundled_protocol
+    from dawna.services.registry_outcomes import outcome_measures
+
+    def ovr(day: date, response: str) -> ResponseRecord:
+        return ResponseRecord(on=day, adt=day, response=response)
+
+    subjects = [
+        _s("P1", "A", date(1970, 1, 1), responses=(ovr(date(2024, 5, 7), "PR"),
+                                                   ovr(date(2024, 6, 4), "PR"))),
+        _s("P2", "A", date(1970, 1, 1), responses=(ovr(date(2024, 5, 7), "SD"),)),
+        _s("P3", "B", date(1970, 1, 1), responses=(ovr(date(2024, 5, 7), "PD"),),
+           progression_date=date(2024, 5, 7)),
+        _s("P4", "B", date(1970, 1, 1))]
+    data = adam.derive(subjects, date(2024, 12, 31))
+    measures = outcome_measures(data, bundled_protocol(), ("A", "B"),
+                                {"A": "Arm A", "B": "Arm B"})["outcomeMeasures"]
+    assert [(m["type"], m["title"]) for m in measures] == [
+        ("PRIMARY", "Progression-free survival"), ("SECONDARY", "Overall survival"),
+        ("SECONDARY", "Objective response rate"), ("SECONDARY", "Clinical benefit rate"),
+        ("SECONDARY", "Participants with treatment-emergent adverse events by worst CTCAE "
+                      "grade"),
+        ("OTHER_PRE_SPECIFIED", "Progression-free survival by baseline FES PET/CT category")]
+    orr = measures[2]
+    assert orr["reportingStatus"] == "POSTED" and orr["paramType"] == "NUMBER"
+    values = orr["classes"][0]["categories"][0]["measurements"]
+    assert [(v["value"], v["lowerLimit"], v["upperLimit"]) for v in values] == [
+        ("50.0", "1.3", "98.7"), ("0.0", "0.0", "84.2")]
+    assert [c["value"] for c in orr["denoms"][0]["counts"]] == ["2", "2"]
+    safety = measures[4]
+    assert safety["populationDescription"].startswith("Participants who received")
+    assert [c["value"] for c in safety["denoms"][0]["counts"]] == ["0", "0"]
+    # an analysis the data cannot support is listed, not posted, with the reason
+    for m in measures:
+        assert m["reportingStatus"] in ("POSTED", "NOT_POSTED")
+        if m["reportingStatus"] == "NOT_POSTED":
+            assert m["notPostedReason"]
