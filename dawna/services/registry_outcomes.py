@@ -75,7 +75,7 @@ def _values(e: Endpoint, adam: AdamData, arms: Sequence[str]) -> dict[str, Any]:
                      "categories": [{"measurements": [
                          {"groupId": _gid(k), **_median(g["arms"].get(a))}
                          for k, a in enumerate(arms)]}]}
-                    for g in results.fes_subgroups(adam)]}
+                    for g in results.fes_subgroups(adam, param=e.parameter or "PFS")]}
     if e.kind == "response_rate":
         name = {"ORRFL": "ORR", "CBRFL": "CBR"}[e.flag or "ORRFL"]
         rates = results.response(adam)["arms"]

@@ -330,8 +330,12 @@ def build(db: Database, settings: Settings, principal: Principal, *,
         except ValidationError as error:
             setattr(report, f"{attr}_error", error.message)
     report.response = results.response(adam)
-    report.fes = results.fes_subgroups(adam)
-    report.forest = results.forest(adam, _forest_label)
+    subgroup = next((e for e in report.endpoints if e["section"] == "fes"), None)
+    report.fes = results.fes_subgroups(adam, param=subgroup["parameter"] if subgroup else "PFS")
+    primary = next((e for e in report.endpoints if e["kind"] == "time_to_event"
+                    and e["section"] != "fes"), None)  # the first: primary when it is one
+    report.forest = results.forest(adam, _forest_label,
+                                   param=primary["parameter"] if primary else "PFS")
     report.figures["forest"] = figures.forest_svg(
         [figures.ForestRow(label=r["label"], n=r["n"], events=r["events"], hr=r["hr"],
                            lower=r["lower"], upper=r["upper"]) for r in report.forest],
