@@ -317,3 +317,30 @@ def test_the_report_takes_its_primary_endpoint_from_the_protocol_file(
     assert swapped.headings["pfs"] == "Progression-free survival (secondary endpoint)"
     assert swapped.registry_outcomes[0]["label"].startswith(
         "Overall survival (primary endpoint)")
+
+
+def test_response_endpoints_stop_at_new_therapy_through_the_services(
+        trial: tuple[Database, str, str], settings: Settings) -> None:
+    """A follow-up contact records a therapy started 2024-06-01, between P1's PR of 2024-05-07
+    and the PR of 2024-07-02 that confirmed it. Only the first scan counts: confirmed BOR SD
+    (the PR is unconfirmed; seen at R + 56, past the 42-day SD interval), not a responder;
+    unconfirmed BOR PR; best change -50 % (the first scan's, not -53.3 %); one OVR row; PFS
+    censored at that scan (R + 56: AVAL 57, CNSR 2). The tumour page still shows the confirmed
+    PR over every scan (main took it for the analysis too)."""
+    db, p1, _p2 = trial
+    follow_up.record_contact(db, settings, principal(db, "coord_a"), p1,
+                             follow_up.ContactIn.model_validate({
+                                 "contact_date": "2024-11-01", "vital_status": "alive",
+                                 "subsequent_therapy": [{"name": "exemestane",
+                                                         "start_date": "2024-06-01"}]}))
+    data = analysis_data(db, settings, principal(db, "stat_ab"), cutoff=date(2024, 12, 31))
+    u1 = f"DAWNA-FES-{p1}"
+    a = _one(data.adsl, USUBJID=u1)
+    assert _pick(a, "BOR", "UBOR") == ("SD", "PR")
+    assert a["BESTPCHG"] == pytest.approx(-50.0)
+    assert list(_rows(data.adrs, USUBJID=u1, PARAMCD="OVR").ADT) == [date(2024, 5, 7)]
+    assert _pick(_one(data.adrs, USUBJID=u1, PARAMCD="BOR"), "AVALC", "ORRFL") == ("SD", "N")
+    assert _pick(_one(data.adtte, USUBJID=u1, PARAMCD="PFS"), "ADT", "AVAL", "CNSR") == (
+        date(2024, 5, 7), 57, 2)
+    assert tumour.get(db, settings, principal(db, "stat_ab"),
+                      p1).result.confirmed.response == "PR"
