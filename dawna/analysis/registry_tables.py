@@ -65,8 +65,8 @@ def age_group(age: int) -> str:
 
 
 def _groups(prefix: str, arms: Sequence[str], labels: Mapping[str, str],
-            descriptions: Mapping[str, str], total: bool = False) -> list[dict[str, str]]:
-    out = [{"id": f"{prefix}{k:03d}", "title": labels.get(arm, arm),
+            descriptions: Mapping[str, str], total: bool = False) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"id": f"{prefix}{k:03d}", "title": labels.get(arm, arm),
             "description": descriptions.get(arm, "")} for k, arm in enumerate(arms)]
     if total:
         out.append({"id": f"{prefix}{len(arms):03d}", "title": "Total",
@@ -137,6 +137,10 @@ def _age(value: Any) -> int | None:
     return None if value is None or value != value else int(value)
 
 
+def _age_category(age: int | None) -> str:
+    return UNKNOWN if age is None else age_group(age)
+
+
 def _baseline(adam: AdamData, arms: Sequence[str], labels: Mapping[str, str],
               descriptions: Mapping[str, str]) -> dict[str, Any]:
     adsl = adam.adsl
@@ -159,7 +163,7 @@ def _baseline(adam: AdamData, arms: Sequence[str], labels: Mapping[str, str],
             total=True)}],
         "measures": [
             _count_measure("Age, Categorical", adam, arms, AGE_GROUPS,
-                           lambda r: UNKNOWN if _age(r.AGE) is None else age_group(_age(r.AGE))),
+                           lambda r: _age_category(_age(r.AGE))),
             {"title": "Age, Continuous", "paramType": "MEAN",
              "dispersionType": "STANDARD_DEVIATION", "unitOfMeasure": "years",
              "classes": [{"categories": [{"measurements": continuous}]}]},
