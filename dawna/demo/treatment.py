@@ -202,10 +202,13 @@ def recent_sae(db: Database, settings: Settings, coordinators: dict[int, Princip
         if view.status.value != "on_treatment" or view.plan is None:
             continue
         drugs = [d["drug"] for d in view.plan.doses]
-        aware = utcnow() - timedelta(hours=6)
+        start = min((utcnow() - timedelta(hours=6)).astimezone(settings.zone).date(), today)
+        # six hours ago, but not after the moment the event is recorded at (17:00 on its start
+        # day, or now): late in the site's evening the two fall on different days
+        aware = min(utcnow() - timedelta(hours=6), moment(start, 17, settings.zone))
         _ae(db, settings, who, person.pseudonym, drugs, {
             "term": "Lung infection", "grade": 3,
-            "start_date": min(aware.astimezone(settings.zone).date(), today).isoformat(),
+            "start_date": start.isoformat(),
             "serious": True, "seriousness": ["hospitalisation"], "aware_at": aware.isoformat(),
             "action_taken": "drug_interrupted", "outcome": "not_recovered",
             "description": "Simulated: admitted with fever and cough; chest CT shows "
