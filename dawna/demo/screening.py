@@ -61,7 +61,9 @@ def base_record(rng: random.Random, consent: date, today: date, age_range: list[
                                                          "left axillary node", "T10 soft tissue"]),
                                 "outside_skull": True, "lymph_node": False,
                                 "longest_diameter_mm": rng.randint(12, 45), "method": "CT"}],
+        "imaging_date": _d(decision - timedelta(days=rng.randint(1, 20))),
         "labs": {
+            "collection_date": _d(decision - timedelta(days=rng.randint(0, 7))),
             "anc": {"value": round(rng.uniform(1.8, 4.5), 1), "unit": "10^9/L"},
             "platelets": {"value": rng.randint(140, 320), "unit": "10^9/L"},
             "hemoglobin": {"value": rng.randint(105, 140), "unit": "g/L"},
@@ -85,6 +87,8 @@ def base_record(rng: random.Random, consent: date, today: date, age_range: list[
 def apply(scenario: str, record: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if scenario == "ineligible_all_fes_negative":
         record["fes_pet"]["er_positive_lesions"] = 0
+        for line in record["treatment_lines"]:  # no washout doubt (see demo.pet for one)
+            line["agents"] = ["letrozole" if a == "fulvestrant" else a for a in line["agents"]]
     elif scenario == "ineligible_cns_metastasis":
         record["cns_metastasis"] = True
     elif scenario == "ineligible_low_anc":

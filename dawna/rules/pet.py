@@ -229,14 +229,18 @@ class WashoutFlag:
 
 
 def washout_flags(scan_date: datetime.date,
-                  last_doses: dict[str, datetime.date]) -> list[WashoutFlag]:
+                  last_doses: dict[str, datetime.date],
+                  weeks_by_drug: dict[str, int] | None = None) -> list[WashoutFlag]:
     """One flag per ER-binding drug whose washout window (Cerianna label: tamoxifen 8 weeks,
     fulvestrant 28 weeks after the last dose) still covers ``scan_date``. ``last_doses`` maps a
-    drug name (any case) to the last day it was taken; other drugs are ignored."""
+    drug name (any case) to the last day it was taken; other drugs are ignored.
+    ``weeks_by_drug`` replaces the label's weeks (the protocol file's
+    ``fes_washout_tamoxifen_weeks`` and ``fes_washout_fulvestrant_weeks``)."""
+    table = WASHOUT_WEEKS if weeks_by_drug is None else weeks_by_drug
     out: list[WashoutFlag] = []
     for name, last in sorted(last_doses.items()):
         drug = name.strip().lower()
-        weeks = WASHOUT_WEEKS.get(drug)
+        weeks = table.get(drug)
         if weeks is None or last > scan_date:
             continue
         clear = last + datetime.timedelta(weeks=weeks)
