@@ -34,7 +34,7 @@ from dawna.rules.screening_record import ScreeningRecord
 from dawna.rules.verdict import Case, Status, Verdict, met, unknown
 
 __all__ = ["WINDOW_SETTINGS", "EvidenceKind", "Washout", "age_days", "current", "fes_washout",
-           "last_doses", "resting_on", "window_text"]
+           "last_doses", "resting_on", "washout_weeks", "window_text"]
 
 EvidenceKind = Literal["labs", "imaging", "fes", "fdg", "pathology"]
 
@@ -116,6 +116,12 @@ def last_doses(record: ScreeningRecord, scan: date) -> dict[str, date]:
     return out
 
 
+def washout_weeks(case: Case) -> dict[str, int]:
+    """The protocol's washout weeks per drug (Cerianna label: tamoxifen 8, fulvestrant 28)."""
+    return {"tamoxifen": case.whole("fes_washout_tamoxifen_weeks"),
+            "fulvestrant": case.whole("fes_washout_fulvestrant_weeks")}
+
+
 @dataclass(frozen=True)
 class Washout:
     flags: tuple[WashoutFlag, ...]
@@ -132,9 +138,8 @@ def fes_washout(case: Case) -> Washout:
     fes = case.record.fes_pet
     if fes is None or fes.scan_date is None:
         return Washout((), True)
-    weeks = {"tamoxifen": case.whole("fes_washout_tamoxifen_weeks"),
-             "fulvestrant": case.whole("fes_washout_fulvestrant_weeks")}
-    flags = tuple(washout_flags(fes.scan_date, last_doses(case.record, fes.scan_date), weeks))
+    flags = tuple(washout_flags(fes.scan_date, last_doses(case.record, fes.scan_date),
+                                washout_weeks(case)))
     return Washout(flags, er_negative_conclusive(
         inside_washout=bool(flags), investigator_confirmed=fes.washout_result_confirmed is True,
         repeat_scan_outside_window=False))

@@ -79,11 +79,17 @@ class Study(_Model):
     weight_kg: Annotated[float, Field(ge=20, le=300, allow_inf_nan=False)]
     uptake_min: Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]
     lesions: list[Lesion] = Field(default_factory=list, max_length=100)
+    #: The reader's explicit statement that the study shows no evaluable lesion: the only way
+    #: a read without lesions is a read (issue 18 item 4).
+    no_evaluable_lesion: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Study:
         if self.read_date is not None and self.scan_date > self.read_date:
             raise ValueError("scan_date cannot be after read_date")
+        if self.no_evaluable_lesion and self.lesions:
+            raise ValueError("a read with lesions cannot also state that no lesion is "
+                             "evaluable")
         seen: set[str] = set()
         for lesion in self.lesions:
             if lesion.id.upper() in seen:

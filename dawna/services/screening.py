@@ -27,11 +27,12 @@ from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Outcome, evaluate
 from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord, future_dates
-from dawna.services import auth, lifecycle
+from dawna.services import auth, deviations, lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
+from dawna.services.screening_confirmations import require_investigator
 from dawna.store.db import Database
 from dawna.store.models import (
     EligibilitySignature,
@@ -168,6 +169,9 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         result = evaluate(record, bundled_protocol(), record.decision_date or local_today(
             settings.zone))
         screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)).first()
+        require_investigator(principal, p.site_id, screening.record if screening else None,
+                             record)
+        previous = screening.outcome if screening else None
         data = record.model_dump(mode="json", exclude_none=True)
         failed = ",".join(c.id for c in result.failed)[:200]
         if screening is None:
@@ -201,6 +205,9 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
             # the signed decision no longer covers this record
             lifecycle.apply_event(s, p, Event.DECISION_VOIDED, today, principal.username, today,
                                   detail=_("screening record changed after signature"))
+        if previous is not None:  # a correction: after randomization it may open a deviation
+            deviations.after_correction(s, p, previous, result, (reason or "").strip(),
+                                        principal.username, today)
         try:
             s.flush()
         except StaleDataError as exc:

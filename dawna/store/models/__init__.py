@@ -12,11 +12,14 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 - :mod:`~dawna.store.models.imaging`: RECIST tumour assessments, PET/CT studies;
 - :mod:`~dawna.store.models.treatment`: treatment plans and cycles, laboratory results, adverse
   events, dose decisions;
+- :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
+  after randomization);
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.audit`: the audit trail.
 """
 
 from dawna.store.models.audit import AuditRecord
+from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
 from dawna.store.models.participants import (
     Consent,
@@ -60,6 +63,7 @@ __all__ = [
     "ParticipantIdentity",
     "ParticipantStatus",
     "PetStudy",
+    "ProtocolDeviation",
     "RandomizationList",
     "RegistryStudy",
     "Role",
