@@ -102,22 +102,46 @@ def apply(scenario: str, record: dict[str, Any], rng: random.Random) -> dict[str
     return record
 
 
+def washout_story(record: dict[str, Any], consent: date) -> dict[str, Any]:
+    """Issue 18 item 1: the CDK4/6 inhibitor was given with fulvestrant, stopped 70 days before
+    consent, so the FES scan (the day after consent) lies inside the 28-week fulvestrant window
+    (Cerianna label): the all-negative read is flagged and not conclusive until the
+    investigator confirms it."""
+    first = record["treatment_lines"][0]
+    first["agents"] = [first["agents"][0], "fulvestrant"]
+    first["stop_date"] = _d(consent - timedelta(days=70))
+    record["treatment_lines"] = [first]
+    return record
+
+
 def simulate(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Random,
              registered: list[tuple[Principal, Principal | None, str, date]], today: date) -> int:
     """Enter (and sign) screening records for registered demo patients; returns how many."""
     weights = cfg["scenarios"]
     names = list(weights)
-    done = 0
+    done, told = 0, False
     for coordinator, investigator, pseudonym, consent in registered:
         scenario = rng.choices(names, weights=[weights[n] for n in names])[0]
         if scenario == "not_started":
             continue
         data = apply(scenario, base_record(rng, consent, today, cfg["age_years"],
                                            cfg["fes_lesions"]), rng)
+        story = (scenario == "ineligible_all_fes_negative" and investigator is not None
+                 and not told)
+        if story:
+            data, told = washout_story(data, consent), True
         decided = date.fromisoformat(data["decision_date"])
         with simulated(moment(decided, 10, settings.zone)):
             screening.save(db, settings, coordinator, pseudonym,
                            screening.record_from_dict(data), None, None)
+        if story and investigator is not None:
+            data["fes_pet"]["washout_result_confirmed"] = True
+            with simulated(moment(decided, 14, settings.zone)):
+                screening.save(db, settings, investigator, pseudonym,
+                               screening.record_from_dict(data),
+                               "Investigator confirms the all-negative FES read inside the "
+                               "fulvestrant window: the progressing lesions were ER-negative on "
+                               "biopsy", None)
         done += 1
         signs = scenario.startswith("ineligible") or scenario == "eligible_signed"
         if signs and investigator is not None:
