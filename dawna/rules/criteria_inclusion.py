@@ -241,12 +241,15 @@ def _cdk_line(index: int, line: TreatmentLine) -> Message:
     """A CDK4/6 inhibitor line as shown with IN5: agents, setting, dates, stop reason."""
     return Message(N_("treatment_lines[{index}]: {agents} ({setting}) from {start} to {stop}, "
                       "stopped: {reason}"), {
-        "index": str(index), "agents": " + ".join(line.agents), "setting": line.setting,
+        "index": str(index), "agents": " + ".join(line.agents),
+        "setting": Message(_SETTING[line.setting]),
         "start": line.start_date.isoformat(),
         "stop": line.stop_date.isoformat() if line.stop_date else Message(N_("ongoing")),
         "reason": Message(_STOPPED[line.reason_stopped or ""])})
 
 
+_SETTING = {"neoadjuvant": N_("neoadjuvant"), "adjuvant": N_("adjuvant"),
+            "advanced": N_("advanced")}
 _STOPPED = {"progression": N_("progression"), "toxicity": N_("toxicity (intolerance)"),
             "completed": N_("completed"), "other": N_("other"), "": N_("not recorded")}
 

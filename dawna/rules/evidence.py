@@ -49,6 +49,10 @@ _WHAT: dict[EvidenceKind, str] = {
     "fes": N_("FES PET/CT"), "fdg": N_("FDG PET/CT"), "pathology": N_("Pathology report")}
 
 
+_PROVENANCE = {"site_decision": N_("site decision"), "confirmed": N_("confirmed"),
+               "to_confirm": N_("to confirm")}
+
+
 def age_days(evidence: date, on: date) -> int:
     """Days from the evidence to ``on`` (0 on the same day)."""
     return (on - evidence).days
@@ -96,9 +100,10 @@ def window_text(case: Case, kind: EvidenceKind) -> Message:
     if name not in case.protocol.site_settings:
         return Message(N_("{what}: dated; how recent is the investigator's judgment"),
                        {"what": what})
-    status = case.protocol.setting(name).status.value.replace("_", " ")
+    status = case.protocol.setting(name).status.value
     return Message(N_("{what}: at most {limit} before the decision ({status})"),
-                   {"what": what, "limit": case.shown(name), "status": status})
+                   {"what": what, "limit": case.shown(name),
+                    "status": Message(_PROVENANCE.get(status, status))})
 
 
 def last_doses(record: ScreeningRecord, scan: date) -> dict[str, date]:
