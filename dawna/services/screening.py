@@ -67,8 +67,33 @@ def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
     return validate(ScreeningRecord, data, root="record")
 
 
+#: Fields added to the record after signatures were first stored (issue 18): left out of the
+#: signed document while empty, so a record signed before they existed keeps its fingerprint.
+_LATER_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("imaging_date",), ("labs", "collection_date"), ("fes_pet", "washout_result_confirmed"),
+    ("treatment_lines", "*", "failure_confirmed"))
+
+
+def _drop_empty(node: Any, path: tuple[str, ...]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _drop_empty(item, path)
+    elif isinstance(node, dict) and path:
+        head, rest = path[0], path[1:]
+        if head == "*":
+            _drop_empty(node, rest)
+        elif not rest:
+            if head in node and node[head] is None:
+                del node[head]
+        elif head in node:
+            _drop_empty(node[head], rest[1:] if rest[0] == "*" else rest)
+
+
 def fingerprint(record: ScreeningRecord) -> str:
-    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    data = record.model_dump(mode="json")
+    for path in _LATER_FIELDS:
+        _drop_empty(data, path)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

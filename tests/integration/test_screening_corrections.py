@@ -178,3 +178,29 @@ def test_fes_scan_inside_the_fulvestrant_window_is_flagged_on_the_pet_page(trial
         "FES scan on 2024-03-04 is within 28 weeks of the last fulvestrant dose (2023-09-01): "
         "fulvestrant blocks FES uptake until 2024-03-15 (Cerianna label); an all-negative read "
         "is not conclusive"]
+
+
+def test_a_signature_made_before_the_new_fields_keeps_its_fingerprint() -> None:
+    """A record signed before issue 18 was hashed without imaging_date, labs.collection_date,
+    fes_pet.washout_result_confirmed and treatment_lines[].failure_confirmed: the same record
+    read today (those fields empty) must give the same SHA-256, computed here by hand."""
+    import hashlib
+    import json
+
+    from dawna.rules.screening_record import ScreeningRecord
+
+    data = eligible_record()
+    del data["imaging_date"], data["labs"]["collection_date"]
+    record = ScreeningRecord.model_validate(data)
+    old = record.model_dump(mode="json")
+    for key in ("imaging_date",):
+        old.pop(key)
+    old["labs"].pop("collection_date")
+    old["fes_pet"].pop("washout_result_confirmed")
+    for line in old["treatment_lines"]:
+        line.pop("failure_confirmed")
+    expected = hashlib.sha256(json.dumps(old, sort_keys=True, ensure_ascii=False)
+                              .encode()).hexdigest()
+    assert screening.fingerprint(record) == expected
+    dated = ScreeningRecord.model_validate(eligible_record())
+    assert screening.fingerprint(dated) != expected  # a filled new field is signed
