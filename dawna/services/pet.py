@@ -25,7 +25,7 @@ from dawna.config import Settings
 from dawna.errors import ConflictError, NotFound, ProtocolViolation, ValidationError
 from dawna.i18n import _
 from dawna.protocol import Protocol, bundled_protocol
-from dawna.rules.evidence import last_doses, washout_weeks
+from dawna.rules.evidence import current, last_doses, washout_weeks
 from dawna.rules.messages import Message
 from dawna.rules.pet import (
     Lesion,
@@ -93,13 +93,23 @@ class PetView:
     can_read: bool
 
 
-def _washout(study: Study, record: ScreeningRecord | None) -> list[Message]:
-    """Washout flags of an FES study from the screening record's prior lines (Cerianna label)."""
-    if study.tracer != "FES" or record is None:
+def _screening_flags(study: Study, record: ScreeningRecord | None) -> list[Message]:
+    """Against the screening record: an FES study inside a washout window of its prior lines
+    (Cerianna label), a study older than its window on the decision date (protocol settings
+    ``screening_fes_max_age_days``, ``screening_fdg_max_age_days``)."""
+    if record is None:
         return []
-    weeks = washout_weeks(Case(record, bundled_protocol(), None))
-    return [f.reason for f in washout_flags(study.scan_date,
-                                            last_doses(record, study.scan_date), weeks)]
+    case = Case(record, bundled_protocol(), record.decision_date)
+    out: list[Message] = []
+    if study.tracer == "FES":
+        out += [f.reason for f in washout_flags(study.scan_date,
+                                                last_doses(record, study.scan_date),
+                                                washout_weeks(case))]
+    if record.decision_date is not None and study.scan_date <= record.decision_date:
+        dated = current(case, "fes" if study.tracer == "FES" else "fdg", study.scan_date,
+                        "scan_date")
+        out += list(dated.reasons)
+    return out
 
 
 def _views(rows: list[PetStudy], record: ScreeningRecord | None = None) -> list[StudyView]:
@@ -109,7 +119,7 @@ def _views(rows: list[PetStudy], record: ScreeningRecord | None = None) -> list[
         out.append(StudyView(id=r.id, version=r.version, status=r.status, study=study,
                              registered_by=r.registered_by, read_by=r.read_by,
                              updated_at=r.updated_at,
-                             flags=(*flags(study), *_washout(study, record))))
+                             flags=(*flags(study), *_screening_flags(study, record))))
     return out
 
 

@@ -204,3 +204,16 @@ def test_a_signature_made_before_the_new_fields_keeps_its_fingerprint() -> None:
     assert screening.fingerprint(record) == expected
     dated = ScreeningRecord.model_validate(eligible_record())
     assert screening.fingerprint(dated) != expected  # a filled new field is signed
+
+
+def test_a_pet_study_older_than_its_window_is_flagged(trial, settings) -> None:  # type: ignore[no-untyped-def]
+    """Decision 2024-04-02, FES scan 2024-03-04: 29 days, beyond the 28-day window."""
+    pid = participants.register(trial, settings, principal(trial, "coord_a"), ParticipantCreate(
+        site_code="SITEA", consent_date=date(2024, 3, 1), full_name="王芳",
+        medical_record_number="MRN-82")).pseudonym
+    _save(trial, settings, "coord_a", pid, eligible_record(decision_date="2024-04-02"))
+    _scan(trial, settings, pid)
+    [study] = pet.get(trial, principal(trial, "inv_a"), pid).studies
+    assert [str(m) for m in study.flags] == [
+        "FES PET/CT of 2024-03-04 is 29 days old on 2024-04-02, older than its window of 28 "
+        "days (site decision): repeat it"]
