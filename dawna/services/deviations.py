@@ -33,11 +33,13 @@ from dawna.store.models import (
     Participant,
     ProtocolDeviation,
     Screening,
+    Site,
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["ELIGIBILITY_VIOLATION", "DecisionView", "DeviationView", "acknowledge",
-           "after_correction", "decisions", "is_randomized", "list_for"]
+__all__ = ["ELIGIBILITY_VIOLATION", "DecisionView", "DeviationView", "OpenDeviation",
+           "acknowledge", "after_correction", "decisions", "is_randomized", "list_for",
+           "open_list"]
 
 ELIGIBILITY_VIOLATION = "eligibility_violation"
 
@@ -132,6 +134,32 @@ def _view(row: ProtocolDeviation) -> DeviationView:
 def _rows(session: Session, participant: Participant) -> list[ProtocolDeviation]:
     return list(session.scalars(select(ProtocolDeviation).where(
         ProtocolDeviation.participant_id == participant.id).order_by(ProtocolDeviation.id)))
+
+
+@dataclass(frozen=True)
+class OpenDeviation:
+    pseudonym: str
+    site_code: str
+    id: int
+    kind: str
+    opened_on: date
+    signed_outcome: str
+    corrected_outcome: str
+
+
+def open_list(db: Database, principal: Principal) -> list[OpenDeviation]:
+    """Deviations awaiting the investigator at the sites the user can see (the dashboard)."""
+    sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
+    with UnitOfWork(db) as uow:
+        rows = uow.session.execute(
+            select(Participant.pseudonym, Site.code, ProtocolDeviation.id, ProtocolDeviation.kind,
+                   ProtocolDeviation.opened_on, ProtocolDeviation.signed_outcome,
+                   ProtocolDeviation.corrected_outcome)
+            .join(Participant, Participant.id == ProtocolDeviation.participant_id)
+            .join(Site, Site.id == Participant.site_id)
+            .where(Participant.site_id.in_(sites), ProtocolDeviation.acknowledged_at.is_(None))
+            .order_by(ProtocolDeviation.opened_on, ProtocolDeviation.id)).all()
+    return [OpenDeviation(*r) for r in rows]
 
 
 def list_for(db: Database, principal: Principal, pseudonym: str) -> list[DeviationView]:

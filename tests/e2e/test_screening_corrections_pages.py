@@ -76,6 +76,8 @@ def test_correction_after_randomization_through_the_pages(client_for, pid: str) 
     assert 'data-changed="IN3"' in panel and 'data-open="yes"' in panel
     assert 'data-testid="acknowledge"' not in panel  # the coordinator cannot acknowledge
     assert "Randomized" in coord.get(f"/participants/{pid}").text  # still randomized
+    dashboard = inv.get("/dashboard").text  # the investigator learns of it
+    assert 'data-testid="dashboard-deviations"' in dashboard and pid in dashboard
     page = inv.get(f"/participants/{pid}/eligibility-decisions")
     dev = page.text.split('data-deviation="')[1].split('"')[0]
     empty = _post(inv, f"/participants/{pid}/deviations/{dev}/acknowledge",
@@ -87,6 +89,7 @@ def test_correction_after_randomization_through_the_pages(client_for, pid: str) 
     assert done.status_code == 303
     after = inv.get(f"/participants/{pid}/eligibility-decisions").text
     assert 'data-open="no"' in after and "Participant continues; sponsor told" in after
+    assert 'data-testid="dashboard-deviations"' not in inv.get("/dashboard").text
 
 
 def test_the_checklist_shows_each_window_and_the_washout_flag(client_for) -> None:  # type: ignore[no-untyped-def]
