@@ -32,7 +32,9 @@ def eligible_record(decision_date: str = "2024-03-10", consent: str = "2024-03-0
         "measurable_lesions": [{"location": "right lower lobe lung", "outside_skull": True,
                                 "lymph_node": False, "longest_diameter_mm": 24,
                                 "method": "CT"}],
+        "imaging_date": "2024-03-02",
         "labs": {
+            "collection_date": "2024-03-04",
             "anc": {"value": 2.1, "unit": "10^9/L"},
             "platelets": {"value": 180, "unit": "10^9/L"},
             "hemoglobin": {"value": 118, "unit": "g/L"},

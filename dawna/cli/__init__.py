@@ -13,6 +13,7 @@ from dawna.cli import (
     admin,
     analysis,
     course,
+    eligibility,
     pet,
     protocol,
     randomization,
@@ -35,6 +36,7 @@ app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.site_app, name="site")
 app.add_typer(protocol.app, name="protocol")
 app.command("screen")(screen.screen)
+app.add_typer(eligibility.app, name="eligibility")
 app.command("recist")(recist.recist)
 app.add_typer(course.app, name="course")
 app.add_typer(pet.app, name="pet")

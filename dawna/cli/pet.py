@@ -88,7 +88,7 @@ def read(pseudonym: str, study_id: int, file: Path, user: As,
          reason: Annotated[str | None, typer.Option(help="Required to change a read.")] = None
          ) -> None:
     """Record a read from FILE.json: ``{"read_date", "lesions": [{"id", "organ", "suvmax",
-    ...}]}``."""
+    ...}]}``; a read without lesions needs ``"no_evaluable_lesion": true``."""
     from datetime import date
 
     from dawna.config import get_settings
@@ -106,7 +106,7 @@ def read(pseudonym: str, study_id: int, file: Path, user: As,
                               field="read_date") from None
     db = database()
     view = pet.read(db, get_settings(), principal(db, user), pseudonym, study_id, lesions, on,
-                    reason)
+                    reason, no_evaluable_lesion=data.get("no_evaluable_lesion") is True)
     console.print(_("{read} lesions read on FES, {positive} ER-positive; heterogeneity "
                     "{kind}").format(read=view.summary.lesions_read,
                                      positive=view.summary.er_positive,

@@ -168,6 +168,7 @@ def load(db: Database, settings: Settings,
                 coordinators[site_id] = holder
     start = date.fromisoformat(str(cfg["accrual_start"]))
     randomized = demo_randomization.simulate(db, settings, SYSTEM, rng, coordinators, start)
+    demo_randomization.correction_story(db, settings, coordinators, today)
     investigators = {}
     with db.sessions() as session:
         users = session.scalars(select(User)).all()

@@ -19,7 +19,7 @@ from dawna.services.access import Principal
 from dawna.services.regimen_choice import required_groups
 from dawna.store.audit import Actor
 from dawna.store.db import Database
-from dawna.store.models import Participant, ParticipantStatus
+from dawna.store.models import Allocation, Participant, ParticipantStatus
 
 
 def simulate(db: Database, settings: Settings, actor: Actor, rng: random.Random,
@@ -61,3 +61,28 @@ def simulate(db: Database, settings: Settings, actor: Actor, rng: random.Random,
                                     choices)
         done += 1
     return done
+
+
+def correction_story(db: Database, settings: Settings,
+                     coordinators: dict[int, Principal], today: date) -> str | None:
+    """Issue 18 item 3: two weeks after the first randomization, source document verification
+    finds ECOG 3 (not 1) at screening; the coordinator corrects the record with that reason, the
+    decision turns "not eligible", an eligibility violation opens for the investigator and the
+    participant stays randomized. Returns the participant's pseudonym."""
+    with db.sessions() as s:
+        first = s.execute(select(Participant.pseudonym, Participant.site_id,
+                                 Allocation.randomized_at)
+                          .join(Allocation, Allocation.participant_id == Participant.id)
+                          .order_by(Allocation.randomized_at, Allocation.id).limit(1)).first()
+    if first is None:
+        return None
+    pseudonym, site_id, at = first
+    day = min(at.date() + timedelta(days=14), today)
+    record = screening.get(db, settings, coordinators[site_id], pseudonym).record
+    data = record.model_dump(mode="json", exclude_none=True) | {"ecog": 3}
+    with simulated(moment(day, 10, settings.zone)):
+        screening.save(db, settings, coordinators[site_id], pseudonym,
+                       screening.record_from_dict(data),
+                       "Source document verification: ECOG was 3 at screening (clinic note)",
+                       None)
+    return str(pseudonym)

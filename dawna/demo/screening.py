@@ -61,7 +61,9 @@ def base_record(rng: random.Random, consent: date, today: date, age_range: list[
                                                          "left axillary node", "T10 soft tissue"]),
                                 "outside_skull": True, "lymph_node": False,
                                 "longest_diameter_mm": rng.randint(12, 45), "method": "CT"}],
+        "imaging_date": _d(decision - timedelta(days=rng.randint(1, 20))),
         "labs": {
+            "collection_date": _d(decision - timedelta(days=rng.randint(0, 7))),
             "anc": {"value": round(rng.uniform(1.8, 4.5), 1), "unit": "10^9/L"},
             "platelets": {"value": rng.randint(140, 320), "unit": "10^9/L"},
             "hemoglobin": {"value": rng.randint(105, 140), "unit": "g/L"},
@@ -85,6 +87,8 @@ def base_record(rng: random.Random, consent: date, today: date, age_range: list[
 def apply(scenario: str, record: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if scenario == "ineligible_all_fes_negative":
         record["fes_pet"]["er_positive_lesions"] = 0
+        for line in record["treatment_lines"]:  # no washout doubt (see demo.pet for one)
+            line["agents"] = ["letrozole" if a == "fulvestrant" else a for a in line["agents"]]
     elif scenario == "ineligible_cns_metastasis":
         record["cns_metastasis"] = True
     elif scenario == "ineligible_low_anc":
@@ -98,22 +102,46 @@ def apply(scenario: str, record: dict[str, Any], rng: random.Random) -> dict[str
     return record
 
 
+def washout_story(record: dict[str, Any], consent: date) -> dict[str, Any]:
+    """Issue 18 item 1: the CDK4/6 inhibitor was given with fulvestrant, stopped 70 days before
+    consent, so the FES scan (the day after consent) lies inside the 28-week fulvestrant window
+    (Cerianna label): the all-negative read is flagged and not conclusive until the
+    investigator confirms it."""
+    first = record["treatment_lines"][0]
+    first["agents"] = [first["agents"][0], "fulvestrant"]
+    first["stop_date"] = _d(consent - timedelta(days=70))
+    record["treatment_lines"] = [first]
+    return record
+
+
 def simulate(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.Random,
              registered: list[tuple[Principal, Principal | None, str, date]], today: date) -> int:
     """Enter (and sign) screening records for registered demo patients; returns how many."""
     weights = cfg["scenarios"]
     names = list(weights)
-    done = 0
+    done, told = 0, False
     for coordinator, investigator, pseudonym, consent in registered:
         scenario = rng.choices(names, weights=[weights[n] for n in names])[0]
         if scenario == "not_started":
             continue
         data = apply(scenario, base_record(rng, consent, today, cfg["age_years"],
                                            cfg["fes_lesions"]), rng)
+        story = (scenario == "ineligible_all_fes_negative" and investigator is not None
+                 and not told)
+        if story:
+            data, told = washout_story(data, consent), True
         decided = date.fromisoformat(data["decision_date"])
         with simulated(moment(decided, 10, settings.zone)):
             screening.save(db, settings, coordinator, pseudonym,
                            screening.record_from_dict(data), None, None)
+        if story and investigator is not None:
+            data["fes_pet"]["washout_result_confirmed"] = True
+            with simulated(moment(decided, 14, settings.zone)):
+                screening.save(db, settings, investigator, pseudonym,
+                               screening.record_from_dict(data),
+                               "Investigator confirms the all-negative FES read inside the "
+                               "fulvestrant window: the progressing lesions were ER-negative on "
+                               "biopsy", None)
         done += 1
         signs = scenario.startswith("ineligible") or scenario == "eligible_signed"
         if signs and investigator is not None:

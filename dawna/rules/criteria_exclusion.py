@@ -4,6 +4,7 @@ means the exclusion applies. Each docstring names its source and how the text is
 from __future__ import annotations
 
 from dawna.rules import units
+from dawna.rules.evidence import current, fes_washout, resting_on
 from dawna.rules.messages import N_, Message, number
 from dawna.rules.verdict import (
     Case,
@@ -14,24 +15,36 @@ from dawna.rules.verdict import (
     met,
     not_met,
     unknown,
+    with_notes,
 )
 
 
 def ex1(case: Case) -> Verdict:
     """EX1 "18F-FES-PET/CT shows that all lesions are ER-negative." Applies when at least one
     lesion was read and none is ER-positive (lesions not evaluable on FES, such as liver
-    lesions, are not read). No lesion read: unknown, as FES then shows nothing about ER."""
+    lesions, are not read). No lesion read: unknown, as FES then shows nothing about ER.
+    The scan rests on its date (``screening_fes_max_age_days``). A scan inside a tamoxifen or
+    fulvestrant washout window (Cerianna label) is flagged and its all-negative result is
+    unknown until the investigator confirms it (``fes_pet.washout_result_confirmed``) or a
+    repeat scan outside the window replaces it (:func:`dawna.rules.evidence.fes_washout`)."""
     fes = case.record.fes_pet
     read, positive = (fes.lesions_read, fes.er_positive_lesions) if fes else (None, None)
-    if positive:
-        return not_met()
-    if read is None or positive is None:
+    if fes is None or (not positive and (read is None or positive is None)):
         return unknown(p for p, v in (("fes_pet.lesions_read", read),
                                        ("fes_pet.er_positive_lesions", positive)) if v is None)
+    washout = fes_washout(case)
+    dated = current(case, "fes", fes.scan_date, "fes_pet.scan_date")
+    if positive:
+        return resting_on(with_notes(not_met(), washout.messages), dated)
     if read == 0:
-        return unknown([], Message(N_("no lesion could be read on FES PET/CT")))
-    return met(Message(N_("all {count} lesions read on FES PET/CT are ER-negative"),
-                        {"count": str(read)}))
+        return resting_on(unknown([], Message(N_("no lesion could be read on FES PET/CT")),
+                                  *washout.messages), dated)
+    if not washout.conclusive:
+        return resting_on(unknown(["fes_pet.washout_result_confirmed"], *washout.messages),
+                          dated)
+    return resting_on(with_notes(met(Message(N_("all {count} lesions read on FES PET/CT are "
+                                                "ER-negative"), {"count": str(read)})),
+                                 washout.messages), dated)
 
 
 def ex2(case: Case) -> Verdict:

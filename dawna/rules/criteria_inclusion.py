@@ -5,6 +5,7 @@ docstring names its source and how the criterion's text is read. Combined by
 from __future__ import annotations
 
 from dawna.rules import units
+from dawna.rules.evidence import current, fes_washout, resting_on
 from dawna.rules.messages import N_, Message, number
 from dawna.rules.screening_record import MeasurableLesion, TreatmentLine
 from dawna.rules.verdict import (
@@ -81,7 +82,8 @@ def in1(case: Case) -> Verdict:
     IHC 2+ with ISH negative, or ISH negative when IHC was not done; IHC 3+ or ISH positive is
     HER2-positive (not met); IHC 2+ without an ISH result is unknown. "Recent" needs a report
     date; how recent is the investigator's judgment, unless the protocol has the optional site
-    setting ``pathology_max_age_days`` (report at most that many days before the decision)."""
+    setting ``pathology_max_age_days``: an older report makes IN1 unknown until a recent one is
+    entered (:func:`dawna.rules.evidence.current`)."""
     p = case.record.pathology
     if p is None:
         return unknown(["pathology.report_date", "pathology.er", "pathology.her2_ihc"])
@@ -103,17 +105,8 @@ def in1(case: Case) -> Verdict:
         her2 = unknown(["pathology.her2_ish"], Message(N_("HER2 IHC 2+ needs an ISH result")))
     else:
         her2 = unknown(["pathology.her2_ihc"])
-    parts = [hr, her2]
-    if p.report_date is None:
-        parts.append(unknown(["pathology.report_date"]))
-    elif "pathology_max_age_days" in case.protocol.site_settings:
-        if case.decision_date is None:
-            parts.append(unknown(["decision_date"]))
-        else:
-            days = (case.decision_date - p.report_date).days
-            parts.append(check(case, "pathology_max_age_days", days,
-                                Message(N_("Age of the pathology report")), f"{days} days"))
-    return all_of(parts)
+    return resting_on(all_of([hr, her2]),
+                      current(case, "pathology", p.report_date, "pathology.report_date"))
 
 
 def in2(case: Case) -> Verdict:
@@ -121,16 +114,29 @@ def in2(case: Case) -> Verdict:
 
     ``fes_pet.er_positive_lesions`` against ``fes_er_positive_lesions_min`` (1). Whether a lesion
     is ER-positive (FES SUVmax ≥ ``fes_suvmax_er_positive_min``, 1.5; domain.md §6) is decided
-    when the PET is read, before it reaches this form."""
+    when the PET is read, before it reaches this form. The scan rests on its date
+    (``screening_fes_max_age_days``); a scan inside a tamoxifen or fulvestrant washout window is
+    flagged, and too few ER-positive lesions on it is unknown, not "not met", until the
+    investigator confirms the read (``fes_pet.washout_result_confirmed``) or a repeat scan
+    outside the window replaces it (Cerianna label; :func:`dawna.rules.evidence.fes_washout`)."""
     fes = case.record.fes_pet
     if fes is None or fes.er_positive_lesions is None:
         return unknown(["fes_pet.er_positive_lesions"])
+    washout = fes_washout(case)
+    dated = current(case, "fes", fes.scan_date, "fes_pet.scan_date")
     name, suv = "fes_er_positive_lesions_min", "fes_suvmax_er_positive_min"
     if case.passes(name, fes.er_positive_lesions):
-        return met()
+        return resting_on(with_notes(met(), washout.messages), dated)
+    if not washout.conclusive:
+        return resting_on(unknown(["fes_pet.washout_result_confirmed"], *washout.messages), dated)
+    return resting_on(with_notes(_in2_fails(case, fes.er_positive_lesions, name, suv),
+                                 washout.messages), dated)
+
+
+def _in2_fails(case: Case, count: int, name: str, suv: str) -> Verdict:
     return not_met(Message(N_("{count} ER-positive lesions on FES PET/CT (ER-positive: SUVmax "
                                "{suv}); at least {limit}"), {
-        "count": str(fes.er_positive_lesions), "limit": number(case.limit(name)),
+        "count": str(count), "limit": number(case.limit(name)),
         "suv": f"{SYMBOL[case.protocol.setting(suv).comparator or '>=']} "
                f"{number(case.limit(suv))}"}))
 
@@ -176,7 +182,12 @@ def in5(case: Case) -> Verdict:
     ``prior_chemotherapy_lines_max``; (4) counts advanced lines with an endocrine agent (a
     CDK4/6 inhibitor with an endocrine partner is an endocrine line; ovarian suppression alone
     is not) against ``prior_endocrine_lines_max``. Agents dawna does not recognise count as
-    neither and are listed for the investigator (:func:`dawna.rules.units.agent_class`)."""
+    neither and are listed for the investigator (:func:`dawna.rules.units.agent_class`).
+
+    Every CDK4/6 inhibitor line is shown with its dates and stop reason. The trial's title says
+    "after CDK4/6 inhibitor failure" while the text is broader: an advanced line stopped for
+    toxicity (intolerance, no progression) counts only with the investigator's explicit
+    confirmation (``failure_confirmed`` yes); unanswered, it is unknown (issue 18 item 6)."""
     lines = case.record.treatment_lines
     if lines is None:
         return unknown(["treatment_lines"])
@@ -185,15 +196,29 @@ def in5(case: Case) -> Verdict:
                      {"index": str(i), "agent": agent})
              for i, line in enumerate(lines) for agent in line.agents
              if units.agent_class(agent) == "unrecognised"]
-    qualifying, pending = False, []
+    qualifying, pending, refused = False, [], False
     for i, line in enumerate(lines):
         if not any(units.agent_name(agent) in _IN5_CDK46I for agent in line.agents):
             continue
-        if line.setting == "advanced" or line.relapse_during_or_after:
+        notes.append(_cdk_line(i, line))
+        if line.setting == "advanced" and line.reason_stopped == "toxicity":
+            if line.failure_confirmed:
+                qualifying = True
+            elif line.failure_confirmed is None:
+                pending.append(f"treatment_lines[{i}].failure_confirmed")
+                notes.append(Message(N_(
+                    "treatment_lines[{index}] stopped for toxicity without progression: the "
+                    "investigator must confirm it as CDK4/6 inhibitor failure"),
+                    {"index": str(i)}))
+            else:
+                refused = True
+        elif line.setting == "advanced" or line.relapse_during_or_after:
             qualifying = True
         elif line.relapse_during_or_after is None:
             pending.append(f"treatment_lines[{i}].relapse_during_or_after")
     parts = [met() if qualifying else unknown(pending) if pending else not_met(Message(N_(
+        "the investigator does not count the CDK4/6 inhibitor line stopped for toxicity as "
+        "CDK4/6 inhibitor failure") if refused else N_(
         "no palbociclib, abemaciclib or ribociclib: neither (neo)adjuvant followed by relapse "
         "(part 1) nor for advanced disease (part 2)")))]
     chemo_classes = {"chemotherapy", "adc"} if case.switch("adc_counts_as_chemotherapy_line") \
@@ -210,6 +235,23 @@ def in5(case: Case) -> Verdict:
         parts.append(met() if case.passes(name, count) else not_met(Message(
             template, {"count": str(count), "limit": number(case.limit(name))})))
     return with_notes(all_of(parts), notes)
+
+
+def _cdk_line(index: int, line: TreatmentLine) -> Message:
+    """A CDK4/6 inhibitor line as shown with IN5: agents, setting, dates, stop reason."""
+    return Message(N_("treatment_lines[{index}]: {agents} ({setting}) from {start} to {stop}, "
+                      "stopped: {reason}"), {
+        "index": str(index), "agents": " + ".join(line.agents),
+        "setting": Message(_SETTING[line.setting]),
+        "start": line.start_date.isoformat(),
+        "stop": line.stop_date.isoformat() if line.stop_date else Message(N_("ongoing")),
+        "reason": Message(_STOPPED[line.reason_stopped or ""])})
+
+
+_SETTING = {"neoadjuvant": N_("neoadjuvant"), "adjuvant": N_("adjuvant"),
+            "advanced": N_("advanced")}
+_STOPPED = {"progression": N_("progression"), "toxicity": N_("toxicity (intolerance)"),
+            "completed": N_("completed"), "other": N_("other"), "": N_("not recorded")}
 
 
 def in6(case: Case) -> Verdict:
@@ -251,14 +293,16 @@ def in7(case: Case) -> Verdict:
     lesions = case.record.measurable_lesions
     if lesions is None:
         return unknown(["measurable_lesions"])
+    dated = current(case, "imaging", case.record.imaging_date, "imaging_date")
     why = [_measurable(case, lesion) for lesion in lesions]
     count = sum(w is None for w in why)
     if case.passes("measurable_lesions_min", count):
-        return met()
+        return resting_on(met(), dated)
     limit = number(case.limit("measurable_lesions_min"))
-    return not_met(Message(N_("{count} measurable lesions outside the skull (RECIST 1.1); at "
-                               "least {limit}"), {"count": str(count), "limit": limit}),
-                    *(w for w in why if w is not None))
+    return resting_on(not_met(Message(N_("{count} measurable lesions outside the skull (RECIST "
+                                         "1.1); at least {limit}"),
+                                      {"count": str(count), "limit": limit}),
+                              *(w for w in why if w is not None)), dated)
 
 
 _COUNTS = (("anc", "anc_min", "count", N_("ANC")),
@@ -299,7 +343,8 @@ def in8(case: Case) -> Verdict:
     ``alt_ast_max_uln`` × ULN, or ≤ ``alt_ast_max_uln_liver_metastases`` × ULN with liver
     metastases (between the two with liver status not recorded: unknown); creatinine ≤
     ``creatinine_max_uln`` × ULN **or** creatinine clearance ≥ ``creatinine_clearance_min``;
-    QTcF ≤ ``qtcf_max``. One reason per failing value, one missing path per absent value."""
+    QTcF ≤ ``qtcf_max``. One reason per failing value, one missing path per absent value. The
+    values rest on ``labs.collection_date`` (``screening_labs_max_age_days``)."""
     labs = case.record.labs
     parts = []
     for field, name, quantity, label in _COUNTS:
@@ -324,7 +369,8 @@ def in8(case: Case) -> Verdict:
     qtcf = labs.qtcf_ms if labs else None
     parts.append(unknown(["labs.qtcf_ms"]) if qtcf is None
                  else check(case, "qtcf_max", qtcf, Message(N_("QTcF"))))
-    return all_of(parts)
+    return resting_on(all_of(parts), current(case, "labs", labs.collection_date if labs else None,
+                                             "labs.collection_date"))
 
 
 def in9(case: Case) -> Verdict:

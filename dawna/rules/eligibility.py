@@ -64,6 +64,7 @@ from dawna.rules.criteria_inclusion import (
     in9,
     sex_rule,
 )
+from dawna.rules.evidence import EvidenceKind, window_text
 from dawna.rules.messages import Message
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.rules.verdict import (
@@ -91,6 +92,7 @@ class CriterionResult:
     reasons: tuple[Message, ...]
     missing: tuple[str, ...]
     source: str
+    windows: tuple[Message, ...] = ()  # the evidence windows it rests on (issue 18 item 2)
 
     @property
     def blocks(self) -> bool:
@@ -147,6 +149,12 @@ _RULES: dict[str, tuple[_Rule, str]] = {
 
 
 
+#: The dated evidence each criterion rests on (:mod:`dawna.rules.evidence`).
+_EVIDENCE: dict[str, tuple[EvidenceKind, ...]] = {
+    "IN1": ("pathology",), "IN2": ("fes",), "IN7": ("imaging",), "IN8": ("labs",),
+    "EX1": ("fes",)}
+
+
 # --- evaluate -----------------------------------------------------------------------------------
 
 
@@ -194,7 +202,8 @@ def evaluate(record: ScreeningRecord, protocol: Protocol, decision_date: date | 
         v = rule(case)
         results.append(CriterionResult(
             id=cid, kind=kind, text=text, status=v.status, reasons=v.reasons,
-            missing=v.missing if v.status is Status.UNKNOWN else (), source=source))
+            missing=v.missing if v.status is Status.UNKNOWN else (), source=source,
+            windows=tuple(window_text(case, k) for k in _EVIDENCE.get(cid, ()))))
     if any(r.blocks for r in results):
         outcome = Outcome.INELIGIBLE
     elif all(r.status is (Status.MET if r.kind == "inclusion" else Status.NOT_MET)

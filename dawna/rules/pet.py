@@ -79,11 +79,17 @@ class Study(_Model):
     weight_kg: Annotated[float, Field(ge=20, le=300, allow_inf_nan=False)]
     uptake_min: Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]
     lesions: list[Lesion] = Field(default_factory=list, max_length=100)
+    #: The reader's explicit statement that the study shows no evaluable lesion: the only way
+    #: a read without lesions is a read (issue 18 item 4).
+    no_evaluable_lesion: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> Study:
         if self.read_date is not None and self.scan_date > self.read_date:
             raise ValueError("scan_date cannot be after read_date")
+        if self.no_evaluable_lesion and self.lesions:
+            raise ValueError("a read with lesions cannot also state that no lesion is "
+                             "evaluable")
         seen: set[str] = set()
         for lesion in self.lesions:
             if lesion.id.upper() in seen:
@@ -229,14 +235,18 @@ class WashoutFlag:
 
 
 def washout_flags(scan_date: datetime.date,
-                  last_doses: dict[str, datetime.date]) -> list[WashoutFlag]:
+                  last_doses: dict[str, datetime.date],
+                  weeks_by_drug: dict[str, int] | None = None) -> list[WashoutFlag]:
     """One flag per ER-binding drug whose washout window (Cerianna label: tamoxifen 8 weeks,
     fulvestrant 28 weeks after the last dose) still covers ``scan_date``. ``last_doses`` maps a
-    drug name (any case) to the last day it was taken; other drugs are ignored."""
+    drug name (any case) to the last day it was taken; other drugs are ignored.
+    ``weeks_by_drug`` replaces the label's weeks (the protocol file's
+    ``fes_washout_tamoxifen_weeks`` and ``fes_washout_fulvestrant_weeks``)."""
+    table = WASHOUT_WEEKS if weeks_by_drug is None else weeks_by_drug
     out: list[WashoutFlag] = []
     for name, last in sorted(last_doses.items()):
         drug = name.strip().lower()
-        weeks = WASHOUT_WEEKS.get(drug)
+        weeks = table.get(drug)
         if weeks is None or last > scan_date:
             continue
         clear = last + datetime.timedelta(weeks=weeks)

@@ -114,6 +114,9 @@ class TreatmentLine(_Form):
     relapse_during_or_after: bool | None = Field(
         None, description="For a neoadjuvant or adjuvant line: did the cancer relapse during or "
         "after it?")
+    failure_confirmed: bool | None = Field(
+        None, description="Investigator only: a CDK4/6 inhibitor line stopped for toxicity "
+        "without progression counts as CDK4/6 inhibitor failure for IN5 (yes / no).")
 
     @model_validator(mode="after")
     def _check(self) -> TreatmentLine:
@@ -133,6 +136,9 @@ class FesPet(_Form):
         "evaluable on FES and are not counted).")
     er_positive_lesions: Annotated[int, Field(ge=0)] | None = Field(
         None, description="Of the lesions read, how many are ER-positive.")
+    washout_result_confirmed: bool | None = Field(
+        None, description="Investigator only: an all-negative read of a scan inside a tamoxifen "
+        "or fulvestrant washout window is confirmed (Cerianna label).")
 
     @model_validator(mode="after")
     def _check(self) -> FesPet:
@@ -224,6 +230,7 @@ class CreatinineMeasurement(_UlnMeasurement):
 class Labs(_Form):
     """Screening laboratory values and ECG (each empty until the result is back)."""
 
+    collection_date: date | None = Field(None, description="Date the samples were taken.")
     anc: CountMeasurement | None = Field(None, description="Absolute neutrophil count.")
     platelets: CountMeasurement | None = Field(None, description="Platelet count.")
     hemoglobin: HemoglobinMeasurement | None = Field(None, description="Haemoglobin.")
@@ -292,6 +299,8 @@ class ScreeningRecord(_Form):
     fdg_pet_willing: bool | None = _flag("Willing to undergo 18F-FDG PET/CT?")
     measurable_lesions: list[MeasurableLesion] | None = Field(
         None, description="Lesions measured at baseline (RECIST 1.1); [] if none.")
+    imaging_date: date | None = Field(
+        None, description="Date of the imaging that shows the measurable lesions.")
     labs: Labs | None = Field(None, description="Screening laboratory values and ECG.")
     liver_metastases: bool | None = _flag("Liver metastases present?")
     worst_unresolved_prior_toxicity_grade: Annotated[int, Field(ge=0, le=5)] | None = Field(

@@ -2,7 +2,11 @@
 (ER status per lesion, FES/FDG concordance, heterogeneity) by ``dawna.rules.pet``.
 
 Rules here: a scan is a trial procedure, so it cannot precede consent nor follow a withdrawal
-(ICH E6(R3) 2.8); dates are not in the future; a read is dated on or after its scan; the first
+(ICH E6(R3) 2.8); dates are not in the future; a read is dated on or after its scan, and an
+empty read is not a read: it needs its read date and either lesions or the reader's explicit
+statement that no lesion is evaluable (issue 18 item 4); an FES scan inside a tamoxifen or
+fulvestrant washout window of the screening record's prior lines is flagged (Cerianna label,
+:mod:`dawna.rules.evidence`); the first
 read needs no reason, every re-read does (ICH E6(R3) 3.16.1); the thresholds come from the
 protocol file (``fes_suvmax_er_positive_min``, ``fdg_suvmax_avid_min``).
 """
@@ -21,15 +25,26 @@ from dawna.config import Settings
 from dawna.errors import ConflictError, NotFound, ProtocolViolation, ValidationError
 from dawna.i18n import _
 from dawna.protocol import Protocol, bundled_protocol
+from dawna.rules.evidence import current, last_doses, washout_weeks
 from dawna.rules.messages import Message
-from dawna.rules.pet import Lesion, PatientSummary, Study, Thresholds, flags, summarize
+from dawna.rules.pet import (
+    Lesion,
+    PatientSummary,
+    Study,
+    Thresholds,
+    flags,
+    summarize,
+    washout_flags,
+)
+from dawna.rules.screening_record import ScreeningRecord
+from dawna.rules.verdict import Case
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
-from dawna.store.models import Participant, PetStudy, Site
+from dawna.store.models import Participant, PetStudy, Screening, Site
 from dawna.store.uow import UnitOfWork
 from dawna.validation import validate
 
@@ -78,13 +93,33 @@ class PetView:
     can_read: bool
 
 
-def _views(rows: list[PetStudy]) -> list[StudyView]:
+def _screening_flags(study: Study, record: ScreeningRecord | None) -> list[Message]:
+    """Against the screening record: an FES study inside a washout window of its prior lines
+    (Cerianna label), a study older than its window on the decision date (protocol settings
+    ``screening_fes_max_age_days``, ``screening_fdg_max_age_days``)."""
+    if record is None:
+        return []
+    case = Case(record, bundled_protocol(), record.decision_date)
+    out: list[Message] = []
+    if study.tracer == "FES":
+        out += [f.reason for f in washout_flags(study.scan_date,
+                                                last_doses(record, study.scan_date),
+                                                washout_weeks(case))]
+    if record.decision_date is not None and study.scan_date <= record.decision_date:
+        dated = current(case, "fes" if study.tracer == "FES" else "fdg", study.scan_date,
+                        "scan_date")
+        out += list(dated.reasons)
+    return out
+
+
+def _views(rows: list[PetStudy], record: ScreeningRecord | None = None) -> list[StudyView]:
     out = []
     for r in rows:
         study = Study.model_validate(r.data)
         out.append(StudyView(id=r.id, version=r.version, status=r.status, study=study,
                              registered_by=r.registered_by, read_by=r.read_by,
-                             updated_at=r.updated_at, flags=tuple(flags(study))))
+                             updated_at=r.updated_at,
+                             flags=(*flags(study), *_screening_flags(study, record))))
     return out
 
 
@@ -98,8 +133,10 @@ def get(db: Database, principal: Principal, pseudonym: str) -> PetView:
     with UnitOfWork(db) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym)
+        form = s.scalars(select(Screening).where(Screening.participant_id == p.id)).first()
+        record = ScreeningRecord.model_validate(form.record) if form else None
         views = _views(list(s.scalars(select(PetStudy).where(
-            PetStudy.participant_id == p.id).order_by(PetStudy.scan_date, PetStudy.id))))
+            PetStudy.participant_id == p.id).order_by(PetStudy.scan_date, PetStudy.id))), record)
         fes, fdg = _latest(views, "FES"), _latest(views, "FDG")
         return PetView(participant=public_summary(p), studies=tuple(views),
                        summary=summarize(fes.study if fes else None,
@@ -128,7 +165,8 @@ def register_scan(db: Database, settings: Settings, principal: Principal, pseudo
                   data: dict[str, Any]) -> int:
     """Register a scan (tracer, date, injected activity, weight, uptake time): it then waits on
     the readers' worklist. Returns the study id."""
-    study = validate(Study, {**data, "lesions": [], "read_date": None}, root="study",
+    study = validate(Study, {**data, "lesions": [], "read_date": None,
+                             "no_evaluable_lesion": False}, root="study",
                      count_more=True)
     with UnitOfWork(db, actor_of(principal), _("PET/CT scan registered")) as uow:
         s = uow.session
@@ -153,10 +191,19 @@ def register_scan(db: Database, settings: Settings, principal: Principal, pseudo
 
 def read(db: Database, settings: Settings, principal: Principal, pseudonym: str, study_id: int,
          lesions: list[dict[str, Any]], read_date: date | None = None,
-         reason: str | None = None, expected_version: int | None = None) -> PetView:
+         reason: str | None = None, expected_version: int | None = None,
+         no_evaluable_lesion: bool = False) -> PetView:
     """Record (or correct, with a reason) the lesion read of a registered study."""
     today = local_today(settings.zone)
-    on = read_date or today
+    if read_date is None:
+        raise ValidationError(_("a read needs its read date"), field="read_date")
+    if not lesions and not no_evaluable_lesion:
+        raise ValidationError(_("a read needs at least one lesion, or the reader's statement "
+                                "that no lesion is evaluable"), field="lesions")
+    if lesions and no_evaluable_lesion:
+        raise ValidationError(_("a read with lesions cannot also state that no lesion is "
+                                "evaluable"), field="no_evaluable_lesion")
+    on = read_date
     if on > today:
         raise ValidationError(_("is after today at the site ({today}); dates cannot be in the "
                                 "future").format(today=today), field="read_date")
@@ -183,7 +230,8 @@ def read(db: Database, settings: Settings, principal: Principal, pseudonym: str,
                                                  else "")
                 raise error from None
         study = validate(Study, {**row.data, "lesions": [x.model_dump() for x in parsed],
-                                 "read_date": on}, root="lesions", count_more=True)
+                                 "read_date": on, "no_evaluable_lesion": no_evaluable_lesion},
+                         root="lesions", count_more=True)
         if row.status == "read":
             if not reason or len(reason.strip()) < 3:
                 raise ValidationError(_("a reason is required to change a saved read"),

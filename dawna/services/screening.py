@@ -27,11 +27,12 @@ from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Outcome, evaluate
 from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord, future_dates
-from dawna.services import auth, lifecycle
+from dawna.services import auth, deviations, lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
+from dawna.services.screening_confirmations import require_investigator
 from dawna.store.db import Database
 from dawna.store.models import (
     EligibilitySignature,
@@ -66,8 +67,33 @@ def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
     return validate(ScreeningRecord, data, root="record")
 
 
+#: Fields added to the record after signatures were first stored (issue 18): left out of the
+#: signed document while empty, so a record signed before they existed keeps its fingerprint.
+_LATER_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("imaging_date",), ("labs", "collection_date"), ("fes_pet", "washout_result_confirmed"),
+    ("treatment_lines", "*", "failure_confirmed"))
+
+
+def _drop_empty(node: Any, path: tuple[str, ...]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _drop_empty(item, path)
+    elif isinstance(node, dict) and path:
+        head, rest = path[0], path[1:]
+        if head == "*":
+            _drop_empty(node, rest)
+        elif not rest:
+            if head in node and node[head] is None:
+                del node[head]
+        elif head in node:
+            _drop_empty(node[head], rest[1:] if rest[0] == "*" else rest)
+
+
 def fingerprint(record: ScreeningRecord) -> str:
-    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    data = record.model_dump(mode="json")
+    for path in _LATER_FIELDS:
+        _drop_empty(data, path)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -168,6 +194,9 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         result = evaluate(record, bundled_protocol(), record.decision_date or local_today(
             settings.zone))
         screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)).first()
+        require_investigator(principal, p.site_id, screening.record if screening else None,
+                             record)
+        previous = screening.outcome if screening else None
         data = record.model_dump(mode="json", exclude_none=True)
         failed = ",".join(c.id for c in result.failed)[:200]
         if screening is None:
@@ -201,6 +230,9 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
             # the signed decision no longer covers this record
             lifecycle.apply_event(s, p, Event.DECISION_VOIDED, today, principal.username, today,
                                   detail=_("screening record changed after signature"))
+        if previous is not None:  # a correction: after randomization it may open a deviation
+            deviations.after_correction(s, p, previous, result, (reason or "").strip(),
+                                        principal.username, today)
         try:
             s.flush()
         except StaleDataError as exc:

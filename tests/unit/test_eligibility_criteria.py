@@ -46,7 +46,9 @@ BASE: dict[str, Any] = {
     "fdg_pet_willing": True,
     "measurable_lesions": [{"location": "lung, right lower lobe", "outside_skull": True,
                             "lymph_node": False, "longest_diameter_mm": 23, "method": "CT"}],
+    "imaging_date": "2024-05-15",
     "labs": {
+        "collection_date": "2024-05-28",
         "anc": {"value": 2.1, "unit": "10^9/L"}, "platelets": {"value": 180, "unit": "10^9/L"},
         "hemoglobin": {"value": 118, "unit": "g/L"},
         "total_bilirubin": {"value": 12, "unit": "umol/L", "uln": 21},
@@ -264,9 +266,10 @@ def test_in1_optional_pathology_age_setting() -> None:
                     comparator="<=", status="site_decision", source="test", criteria=("IN1",))
     assert judge("IN1", with_settings(pathology_max_age_days=limit)).status is MET
     shorter = with_settings(pathology_max_age_days=limit.model_copy(update={"value": 23}))
-    c = judge("IN1", shorter)
-    assert c.status is NOT_MET
-    assert texts(c) == ["Age of the pathology report 24 days is above 23 days"]
+    c = judge("IN1", shorter)  # issue 18 item 2: too old is unknown (repeat it), not "not met"
+    assert (c.status, c.missing) == (UNKNOWN, ("pathology.report_date",))
+    assert texts(c) == ["Pathology report of 2024-05-10 is 24 days old on 2024-06-03, older "
+                        "than its window of 23 days (site decision): repeat it"]
     undated = judge("IN1", shorter, decision_date=None)
     assert undated.missing == ("decision_date",)
     assert judge("IN1").status is MET  # the bundled file has no such setting
@@ -343,11 +346,15 @@ def test_in5_part_3_at_most_one_chemotherapy_line_for_advanced_disease() -> None
     spelled = [line(["Ribo-ciclib", "Fulvestrant"]), line(["Nab Paclitaxel"]),
                line(["gemcitabine", "carboplatin"])]  # case, spaces and hyphens ignored
     assert texts(judge("IN5", treatment_lines=spelled)) == [
-        "2 lines of chemotherapy for recurrent or metastatic disease; at most 1 (part 3)"]
+        "2 lines of chemotherapy for recurrent or metastatic disease; at most 1 (part 3)",
+        "treatment_lines[0]: ribo-ciclib + fulvestrant (advanced) from 2020-01-01 to ongoing, "
+        "stopped: not recorded"]
     two = [*one, line(["eribulin"], start="2023-01-01")]
     c = judge("IN5", treatment_lines=two)
     assert (c.status, texts(c)) == (NOT_MET, [
-        "2 lines of chemotherapy for recurrent or metastatic disease; at most 1 (part 3)"])
+        "2 lines of chemotherapy for recurrent or metastatic disease; at most 1 (part 3)",
+        "treatment_lines[0]: palbociclib + letrozole (advanced) from 2020-01-01 to ongoing, "
+        "stopped: not recorded"])
     adjuvant_chemo = [cdk, line(["epirubicin", "cyclophosphamide"], "adjuvant"),
                       line(["docetaxel"], "adjuvant"), line(["capecitabine"])]
     assert judge("IN5", treatment_lines=adjuvant_chemo).status is MET
@@ -370,7 +377,9 @@ def test_in5_part_4_at_most_three_endocrine_lines_for_advanced_disease() -> None
     four = [*three, line(["Tamoxifen"])]
     c = judge("IN5", treatment_lines=four)
     assert (c.status, texts(c)) == (NOT_MET, [
-        "4 lines of endocrine therapy for recurrent or metastatic disease; at most 3 (part 4)"])
+        "4 lines of endocrine therapy for recurrent or metastatic disease; at most 3 (part 4)",
+        "treatment_lines[0]: palbociclib + letrozole (advanced) from 2020-01-01 to ongoing, "
+        "stopped: not recorded"])
     assert judge("IN5", with_settings(prior_endocrine_lines_max=4),
                  treatment_lines=four).status is MET
 
@@ -379,7 +388,9 @@ def test_in5_unrecognised_agent_is_shown_not_counted() -> None:
     c = judge("IN5", treatment_lines=[line(["palbociclib", "letrozole"]), line(["drug x"])])
     assert c.status is MET
     assert texts(c) == ['treatment_lines[1]: "drug x" is not a recognised agent and is counted '
-                        "as neither chemotherapy nor endocrine therapy"]
+                        "as neither chemotherapy nor endocrine therapy",
+                        "treatment_lines[0]: palbociclib + letrozole (advanced) from 2020-01-01 "
+                        "to ongoing, stopped: not recorded"]
 
 
 # --- IN6 FDG PET willing; IN9 recovered to grade ≤ 1 ---------------------------------------------
@@ -517,7 +528,8 @@ def test_in8_qtcf_and_missing_labs() -> None:
     assert judge("IN8", labs__qtcf_ms=471).status is NOT_MET
     assert judge("IN8", labs=None).missing == (
         "labs.anc", "labs.platelets", "labs.hemoglobin", "labs.total_bilirubin", "labs.alt",
-        "labs.ast", "labs.creatinine", "labs.creatinine_clearance_ml_min", "labs.qtcf_ms")
+        "labs.ast", "labs.creatinine", "labs.creatinine_clearance_ml_min", "labs.qtcf_ms",
+        "labs.collection_date")
     assert judge("IN8", labs__platelets=None).missing == ("labs.platelets",)
 
 

@@ -19,6 +19,7 @@ from dawna.rules.eligibility import Outcome, evaluate
 from dawna.rules.screening_record import ScreeningRecord
 
 NORMAL_LABS: dict[str, Any] = {
+    "collection_date": "2024-05-28",
     "anc": {"value": 3.2, "unit": "10^9/L"}, "platelets": {"value": 210, "unit": "10^9/L"},
     "hemoglobin": {"value": 12.4, "unit": "g/dL"},
     "total_bilirubin": {"value": 0.6, "unit": "mg/dL", "uln": 1.2},
@@ -59,7 +60,7 @@ def patient(age: int, *, sex: str = "female", menopause: str = "post",
             advanced("palbociclib", "letrozole", start="2021-03-01", stop="2023-05-01")],
         "fes_pet": {"scan_date": "2024-05-28", "lesions_read": fes[0],
                     "er_positive_lesions": fes[1]},
-        "fdg_pet_willing": True,
+        "fdg_pet_willing": True, "imaging_date": "2024-05-22",
         "measurable_lesions": [{"location": "liver" if liver else "lung", "outside_skull": True,
                                 "lymph_node": False, "longest_diameter_mm": lesion_mm,
                                 "method": "CT"}],
@@ -97,7 +98,7 @@ VIGNETTES = [
              patient(66, labs={}), INCOMPLETE, (),
              ("labs.anc", "labs.platelets", "labs.hemoglobin", "labs.total_bilirubin",
               "labs.alt", "labs.ast", "labs.creatinine", "labs.creatinine_clearance_ml_min",
-              "labs.qtcf_ms")),
+              "labs.qtcf_ms", "labs.collection_date")),
     Vignette("45-year-old premenopausal woman who relapsed with bone and lung metastases a "
              "year after adjuvant abemaciclib + anastrozole with goserelin; no treatment yet "
              "for metastatic disease",

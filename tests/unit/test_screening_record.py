@@ -131,7 +131,7 @@ runner = CliRunner()
 RECORD = {
     "decision_date": "2024-06-03", "consent_date": "2024-05-20", "date_of_birth": "1962-03-14",
     "sex": "female", "ecog": 3,
-    "labs": {"anc": {"value": 1200, "unit": "/mm3"}},
+    "labs": {"collection_date": "2024-06-01", "anc": {"value": 1200, "unit": "/mm3"}},
 }
 
 

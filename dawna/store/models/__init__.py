@@ -14,11 +14,14 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   events, dose decisions;
 - :mod:`~dawna.store.models.susar`: expedited SUSAR reports to the ethics committee and the
   authority;
+- :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
+  after randomization);
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.audit`: the audit trail.
 """
 
 from dawna.store.models.audit import AuditRecord
+from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
 from dawna.store.models.participants import (
     Consent,
@@ -63,6 +66,7 @@ __all__ = [
     "ParticipantIdentity",
     "ParticipantStatus",
     "PetStudy",
+    "ProtocolDeviation",
     "RandomizationList",
     "RegistryStudy",
     "Role",

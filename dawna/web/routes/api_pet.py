@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api", tags=["PET/CT"])
 class ReadIn(BaseModel):
     lesions: list[dict[str, Any]] = Field(max_length=100)
     read_date: dt.date | None = None
+    no_evaluable_lesion: bool = False
     reason: str | None = Field(default=None, max_length=2000)
     version: int | None = None
 
@@ -44,7 +45,8 @@ def post_scan(pseudonym: str, body: dict[str, Any], db: DbDep, settings: Setting
 def put_read(pseudonym: str, study_id: int, body: ReadIn, db: DbDep, settings: SettingsDep,
              user: CurrentUser) -> dict[str, Any]:
     return summary_json(pet.read(db, settings, user, pseudonym, study_id, body.lesions,
-                                 body.read_date, body.reason, body.version))
+                                 body.read_date, body.reason, body.version,
+                                 no_evaluable_lesion=body.no_evaluable_lesion))
 
 
 @router.get("/pet/worklist", response_model=list[WorkItemOut])

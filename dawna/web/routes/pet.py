@@ -133,7 +133,7 @@ async def read_save(request: Request, db: DbDep, settings: SettingsDep, user: Cu
                                   field="read_date") from None
         pet.read(db, settings, user, pseudonym, study_id, rows, on,
                  str(form.get("reason") or ""), int(raw_version) if raw_version.isdigit()
-                 else None)
+                 else None, no_evaluable_lesion=form.get("no_evaluable_lesion") == "yes")
     except DawnaError as error:
         view = pet.get(db, user, pseudonym)
         return render(request, "pet/read.html", {**_read_context(view, study_id, rows),

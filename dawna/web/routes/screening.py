@@ -57,6 +57,7 @@ def screening_page(request: Request, db: DbDep, settings: SettingsDep, user: Cur
     filled = []
     if from_baseline and baseline is not None:
         values["measurable_lesions"] = tumour.screening_lesions(baseline)
+        values["imaging_date"] = baseline.date.isoformat()
         filled.append("baseline")
     if from_pet and fes is not None:
         values["fes_pet"] = fes
