@@ -38,6 +38,8 @@ from dawna.rules.messages import N_, Message
 from dawna.rules.rule_errors import RuleError
 
 __all__ = [
+    "CAPECITABINE_PERCENT_STEPS",
+    "CAPECITABINE_SOURCE",
     "CAPECITABINE_TABLE",
     "GEMCITABINE_DAY8_TABLES",
     "AxisBand",
@@ -48,8 +50,6 @@ __all__ = [
     "oral_days_not_taken",
     "paclitaxel_modification",
 ]
-
-
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,11 @@ class ChemoModification:
     reason: Message
     alternative: ChemoModification | None = None
 
+
+#: The doses the Xeloda table resumes at, in percent of the starting dose: a capecitabine
+#: "dose level" is the index in this ladder (no re-escalation).
+CAPECITABINE_PERCENT_STEPS = (100, 75, 50)
+CAPECITABINE_SOURCE = "Xeloda (capecitabine) prescribing information §2, dose modifications"
 
 #: Xeloda PI §2: grade -> percent of the starting dose per appearance (None = discontinue).
 CAPECITABINE_TABLE: dict[int, tuple[int | None, ...]] = {

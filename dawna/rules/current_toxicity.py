@@ -104,7 +104,8 @@ def fever_or_infection(terms: Iterable[str]) -> bool:
 
 def current_toxicities(labs: Sequence[LabObservation], events: Sequence[EventObservation],
                        since: date, *, whole_cycle: bool = False,
-                       drug: str | None = None, worst_counts: bool = False) -> list[Toxicity]:
+                       drug: str | None = None,
+                       worst_counts_since: date | None = None) -> list[Toxicity]:
     """The toxicities a proposal rests on, the highest grade of each term, worst first (then by
     term):
 
@@ -115,10 +116,12 @@ def current_toxicities(labs: Sequence[LabObservation], events: Sequence[EventObs
     - grade 0 is no toxicity; haematological per :data:`HAEMATOLOGICAL_TERMS`; a neutropenia
       term is "with fever or infection" when one of the events kept is coded fever or infection
       (:func:`fever_or_infection`);
-    - ``worst_counts`` (dalpiciclib, palbociclib label Table 2: grade 4 "at any time", or grade
-      3 with fever or infection, in the cycle): a blood count is its worst result since
-      ``since``, with the latest as ``recovered_to_grade`` when it is better; fever or infection
-      counts from any event ongoing in the window.
+    - ``worst_counts_since`` (dalpiciclib, palbociclib label Table 2: grade 4 "at any time", or
+      grade 3 with fever or infection, in the cycle): a blood count is its worst result sampled
+      on or after that day (the later of ``since`` and the day after the drug's last dose
+      decision, so a nadir already answered is not answered twice), with the latest as
+      ``recovered_to_grade`` when it is better; fever or infection counts from any event
+      ongoing in the window.
     """
     latest: dict[str, LabObservation] = {}
     nadir: dict[str, LabObservation] = {}
@@ -127,11 +130,13 @@ def current_toxicities(labs: Sequence[LabObservation], events: Sequence[EventObs
             continue
         if not whole_cycle or lab.analyte not in latest or latest[lab.analyte].grade < lab.grade:
             latest[lab.analyte] = lab
-        if lab.analyte not in nadir or nadir[lab.analyte].grade < lab.grade:
+        if worst_counts_since is not None and lab.sample_date >= worst_counts_since and (
+                lab.analyte not in nadir or nadir[lab.analyte].grade < lab.grade):
             nadir[lab.analyte] = lab
     kept = [ae for ae in events
             if (ae.stop_date is None or (whole_cycle and ae.stop_date >= since))
             and not (drug is not None and ae.relatedness.get(drug) == "not_related")]
+    worst_counts = worst_counts_since is not None
     fever = fever_or_infection(ae.term for ae in kept) or (worst_counts and fever_or_infection(
         ae.term for ae in events if ae.stop_date is None or ae.stop_date >= since))
     worst: dict[str, Toxicity] = {}
@@ -147,8 +152,8 @@ def current_toxicities(labs: Sequence[LabObservation], events: Sequence[EventObs
             worst[term] = tox
 
     for key, lab in latest.items():
-        low = nadir[key]
-        if worst_counts and lab.term in HAEMATOLOGICAL_TERMS and low.grade > lab.grade:
+        low = nadir.get(key, lab)
+        if lab.term in HAEMATOLOGICAL_TERMS and low.grade > lab.grade:
             add(lab.term, low.grade, lab.grade)
         else:
             add(lab.term, lab.grade)

@@ -197,8 +197,12 @@ def test_worst_counts_keeps_a_grade_4_nadir_of_the_cycle() -> None:
     """Issue 17 item 2: grade 4 on day 15, grade 1 on day 22: the proposal rests on grade 4
     with the recovery to grade 1 (palbociclib label Table 2, "at any time")."""
     labs = [anc(date(2026, 3, 15), 4), anc(date(2026, 3, 22), 1)]
-    (tox,) = current_toxicities(labs, [], date(2026, 2, 26), worst_counts=True)
+    (tox,) = current_toxicities(labs, [], date(2026, 2, 26), worst_counts_since=date(2026, 3, 1))
     assert (tox.grade, tox.recovered_to_grade) == (4, 1)
+    # a nadir before the drug's last decision (16 March) was already answered by it
+    (after,) = current_toxicities(labs, [], date(2026, 2, 26),
+                                  worst_counts_since=date(2026, 3, 16))
+    assert (after.grade, after.recovered_to_grade) == (1, None)
     (latest,) = current_toxicities(labs, [], date(2026, 2, 26))
     assert (latest.grade, latest.recovered_to_grade) == (1, None)
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dawna.rules import regimens as rx
+from dawna.rules.chemo_modification import CAPECITABINE_PERCENT_STEPS
 from dawna.store.models import DoseDecision, Participant, TreatmentPlan
 
 __all__ = ["adjustments", "current_doses", "current_levels", "decisions_of", "discontinued",
@@ -72,7 +73,8 @@ def adjustments(s: Session, p: Participant,
                 regimen: rx.Regimen) -> tuple[dict[str, int], dict[str, float]]:
     """The current dose level of each drug with dose levels, and the current fraction of the
     starting dose of each other drug reduced (chemotherapy: 20 % of the starting dose per
-    reduction), for re-computing the plan after a change of weight or variant."""
+    reduction; capecitabine: its label's percent steps), for re-computing the plan after a
+    change of weight or variant."""
     current = current_levels(s, p)
     levels: dict[str, int] = {}
     factors: dict[str, float] = {}
@@ -82,6 +84,9 @@ def adjustments(s: Session, p: Participant,
             continue
         if drug.dose_levels:
             levels[drug.drug] = step
+        elif step and drug.drug == "capecitabine":  # Xeloda PI §2: 100 -> 75 -> 50 %
+            steps = CAPECITABINE_PERCENT_STEPS
+            factors[drug.drug] = steps[min(step, len(steps) - 1)] / 100
         elif step:
             factors[drug.drug] = rx.chemotherapy_factor(step)
     return levels, factors
