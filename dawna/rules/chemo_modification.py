@@ -158,6 +158,14 @@ GEMCITABINE_DAY8_TABLES: dict[str, Day8Table] = {
         "gemcitabine_with_carboplatin", "Gemzar prescribing information §2, ovarian cancer",
         (AxisBand(D("1.5"), 100), AxisBand(D("1.0"), 50)),
         (AxisBand(D("100"), 100), AxisBand(D("75"), 50))),
+    # the label's table for the cisplatin combination (non-small cell lung cancer, and the
+    # single-agent table): AGC >= 1000 and platelets >= 100,000 -> 100 %; AGC 500-999 or
+    # platelets 50,000-99,999 -> 75 %; below -> hold. Not confirmed for breast cancer.
+    "gemcitabine_with_cisplatin": Day8Table(
+        "gemcitabine_with_cisplatin",
+        "Gemzar prescribing information §2, cisplatin combination (to confirm)",
+        (AxisBand(D("1.0"), 100), AxisBand(D("0.5"), 75)),
+        (AxisBand(D("100"), 100), AxisBand(D("50"), 75))),
 }
 
 

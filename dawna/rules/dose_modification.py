@@ -63,6 +63,7 @@ class Action(StrEnum):
     DISCONTINUE = "discontinue"
     DELAY = "delay"
     REDUCE = "reduce"
+    DAY_DOSE = "day_dose"  # one day-8/15 dose at a percent of the full dose (Gemzar PI §2)
 
 
 @dataclass(frozen=True)

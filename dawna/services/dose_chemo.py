@@ -1,11 +1,18 @@
-"""Chemotherapy proposals (arm B) by each drug's label: capecitabine's interruption table with
-the appearance counted from the stored decisions, and the generic day-1 rule of 21-day
+"""Chemotherapy proposals (arm B) by each drug's rule as the protocol file names it (the
+``modification`` block of the regimen entry): capecitabine's interruption table with the
+appearance counted from the stored decisions; the gemcitabine day-8 table on the days the
+rule counts; paclitaxel's neuropathy reduction; the generic day-1 rule of 21-day
 chemotherapy for the others.
 
-Sources: Xeloda (capecitabine) prescribing information §2 (dose modifications table);
-the site's day-1 rule (:func:`dawna.rules.dose_modification.propose_chemotherapy`)."""
+Sources: Xeloda (capecitabine), Gemzar (gemcitabine) and Taxol (paclitaxel) prescribing
+information §2; the site's day-1 rule
+(:func:`dawna.rules.dose_modification.propose_chemotherapy`)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -14,8 +21,11 @@ from dawna.rules import regimens as rx
 from dawna.rules.chemo_modification import (
     CAPECITABINE_PERCENT_STEPS,
     CAPECITABINE_SOURCE,
+    GEMCITABINE_DAY8_TABLES,
     ChemoModification,
     capecitabine_modification,
+    day8_percent,
+    paclitaxel_modification,
 )
 from dawna.rules.hold_recovery import resume_proposal
 from dawna.rules.messages import N_, Message
@@ -28,13 +38,18 @@ __all__ = ["CAPECITABINE_ACTIONS", "CHEMO_ACTIONS", "chemo_proposal", "counts_si
 
 CHEMO_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.DELAY, rx.Action.REDUCE,
                                         rx.Action.DISCONTINUE))
+DAY_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.DAY_DOSE, rx.Action.DELAY,
+                                      rx.Action.DISCONTINUE))
+NEUROPATHY = "Peripheral sensory neuropathy"
+#: A count-day rule applies from the day before the counted dose to 3 days after it.
+COUNT_DAY_BEFORE, COUNT_DAY_AFTER = 1, 3
 CAPECITABINE_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.HOLD_RECHECK,
                                                rx.Action.RESUME_SAME, rx.Action.RESUME_LOWER,
                                                rx.Action.DISCONTINUE))
 CAPECITABINE = "capecitabine"
 
 
-def counts_since(ctx: DoseContext, since: object) -> tuple[float | None, float | None]:
+def counts_since(ctx: DoseContext, since: date) -> tuple[float | None, float | None]:
     """The latest ANC and platelet count sampled since ``since``, in 10⁹/L."""
     out: dict[str, float] = {}
     for lab in ctx.s.scalars(select(LabResult).where(
@@ -62,6 +77,13 @@ def _generic(ctx: DoseContext, drug: rx.PlannedDrug) -> DrugProposal:
     level = ctx.steps.get(drug.drug, 0)
     proposal = rx.propose_chemotherapy(tox, reductions_so_far=level, anc=anc,
                                        platelets=platelets)
+    rule = drug.modification
+    neuropathy = max((t.grade for t in tox if t.term == NEUROPATHY), default=0)
+    if rule is not None and rule.rule == "paclitaxel_label" and neuropathy >= 3 and \
+            proposal.action is rx.Action.REDUCE:
+        # Taxol PI §2: severe peripheral neuropathy -> 20 % lower for subsequent courses
+        taxol = paclitaxel_modification(neuropathy)
+        proposal = replace(proposal, rule=taxol.reason, source=rule.source)
     start = ctx.start_dose(drug.drug)
     dose_to = (round(start * proposal.dose_factor) if start is not None
                and proposal.dose_factor is not None else None)
@@ -148,7 +170,52 @@ def _capecitabine(ctx: DoseContext, drug: rx.PlannedDrug) -> DrugProposal:
                         causes=causes, on_hold=on_hold)
 
 
+def _count_day(ctx: DoseContext, drug: rx.PlannedDrug) -> int | None:
+    """The counted dose day after day 1 (day 8, 15) that today falls on, if any."""
+    cycle = ctx.current_cycle
+    if cycle is None or drug.modification is None:
+        return None
+    today = (ctx.today - cycle.start_date).days + 1
+    return next((d for d in drug.modification.count_days
+                 if d > 1 and d - COUNT_DAY_BEFORE <= today <= d + COUNT_DAY_AFTER), None)
+
+
+def _day8(ctx: DoseContext, drug: rx.PlannedDrug, table_name: str, day: int) -> DrugProposal:
+    """Gemzar PI §2: the day-8 dose by the counts sampled from 3 days before it: full dose,
+    a percent of it (one dose), or hold."""
+    cycle = ctx.current_cycle
+    assert cycle is not None
+    anc, platelets = counts_since(ctx, cycle.start_date + timedelta(days=day - 4))
+    level = ctx.steps.get(drug.drug, 0)
+    dose = ctx.doses_now.get(drug.drug)
+    table = GEMCITABINE_DAY8_TABLES[table_name]
+    params = {"day": str(day), "source": table.source}
+    percent = 0
+    if anc is None or platelets is None:
+        rule = Message(N_("no ANC and platelet count before the day-{day} dose: count first, "
+                          "then dose by the table ({source})"), params)
+        action = rx.Action.DELAY
+    else:
+        percent, rule = day8_percent(table, Decimal(str(anc)), Decimal(str(platelets)))
+        action = (rx.Action.CONTINUE if percent == 100 else rx.Action.DELAY if percent == 0
+                  else rx.Action.DAY_DOSE)
+    made = rx.Proposal(action, level, level if action is not rx.Action.DELAY else None, None,
+                       rule, drug.modification.source if drug.modification else table.source)
+    dose_to = round(dose * percent / 100) if dose is not None and 0 < percent < 100 else None
+    return DrugProposal(drug=drug.drug, level=level, dose=dose, unit=_unit(ctx, drug),
+                        proposal=made, rule=render(rule), based_on=[], dose_to=dose_to,
+                        actions=DAY_ACTIONS, on_hold=drug.drug in ctx.on_hold)
+
+
 def chemo_proposal(ctx: DoseContext, drug: rx.PlannedDrug) -> DrugProposal:
-    if drug.drug == CAPECITABINE:
+    """The proposal by the drug's rule in the protocol file (capecitabine by its label when
+    the regimen names no rule)."""
+    rule = drug.modification
+    if (rule is not None and rule.rule == "capecitabine_label") or (
+            rule is None and drug.drug == CAPECITABINE):
         return _capecitabine(ctx, drug)
+    if rule is not None and rule.rule == "gemcitabine_day8" and rule.table:
+        day = _count_day(ctx, drug)
+        if day is not None and drug.drug not in ctx.on_hold:
+            return _day8(ctx, drug, rule.table, day)
     return _generic(ctx, drug)

@@ -152,6 +152,12 @@ def decide(db: Database, settings: Settings, principal: Principal, pseudonym: st
                 if level_from is not None and level_to < level_from:
                     raise ProtocolViolation(_("doses are not re-escalated"), field="level_to")
                 dose_to = ladder[level_to]
+        elif chosen is rx.Action.DAY_DOSE:  # one day-8/15 dose at a percent (Gemzar PI §2)
+            level_to = prop.level
+            dose_to = prop.dose_to if dose_to is None else dose_to
+            if dose_to is None or prop.dose is None or not 0 < dose_to < prop.dose:
+                raise ValidationError(_("a reduced dose must be above zero and below the "
+                                        "current dose"), field="dose_to")
         else:
             level_to = prop.level
             reduced = chosen is rx.Action.REDUCE or (

@@ -247,3 +247,70 @@ def test_capecitabine_grade_3_resumes_at_75_and_grade_4_discontinues(
         (prop,) = dose_modification.propose(trial, settings, inv, pid)
         assert prop.proposal.action.value == "discontinue"
         assert "50 %" in prop.rule  # the label's physician-judgement option is stated
+
+
+def _gem_carbo(db: Database, settings: Settings) -> str:
+    pid = randomized_to(db, settings, "B", "gemcitabine_platinum")
+    with _at(date(2024, 3, 14)):
+        treatment.confirm_plan(db, settings, principal(db, "inv_a"), pid,
+                               treatment.PlanIn.model_validate({
+                                   "variants": {"chemotherapy": "gemcitabine_carboplatin"},
+                                   "measures": {
+                                   "height_cm": 160, "weight_kg": 64, "age_years": 60,
+                                   "creatinine_umol_l": 80}}))
+        treatment.record_cycle(db, settings, principal(db, "coord_a"), pid,
+                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 14)))
+    return pid
+
+
+def test_the_gemcitabine_day_8_dose_follows_the_label_table(trial: Database,
+                                                            settings: Settings) -> None:
+    """Issue 17 item 8, Gemzar PI §2 table with carboplatin: day 8 is 21 March; granulocytes
+    1.2 ×10⁹/L (1000-1499) and platelets 150 -> 50 % of 1690 mg (1000 mg/m² × 1.69 m²) =
+    845 mg for that dose only; granulocytes 0.8 (< 1000) -> hold the day-8 dose."""
+    pid = _gem_carbo(trial, settings)
+    inv = principal(trial, "inv_a")
+    with _at(date(2024, 3, 21)):
+        _lab(trial, settings, pid, "anc", 1.2, date(2024, 3, 21))
+        _lab(trial, settings, pid, "platelets", 150, date(2024, 3, 21))
+        props = {d.drug: d for d in dose_modification.propose(trial, settings, inv, pid)}
+        gem = props["gemcitabine"]
+        assert (gem.proposal.action.value, gem.dose, gem.dose_to) == ("day_dose", 1690, 845)
+        assert "Gemzar" in gem.rule
+        dose_modification.decide(trial, settings, inv, pid, "gemcitabine", "day_dose",
+                                 "day 8 granulocytes 1.2")
+        view = treatment.treatment_view(trial, settings, inv, pid)
+        assert view.decisions[-1].dose_to == 845
+        (cycle_dose,) = [d for d in dose_modification.propose(trial, settings, inv, pid)
+                         if d.drug == "gemcitabine"]
+        assert cycle_dose.dose == 1690  # the next doses are full doses again
+        _lab(trial, settings, pid, "anc", 0.8, date(2024, 3, 21))
+        gem = next(d for d in dose_modification.propose(trial, settings, inv, pid)
+                   if d.drug == "gemcitabine")
+        assert gem.proposal.action.value == "delay" and "hold the day-8 dose" in gem.rule
+
+
+def test_severe_neuropathy_reduces_paclitaxel_by_its_label(trial: Database,
+                                                           settings: Settings) -> None:
+    """Taxol PI §2: grade 3 peripheral neuropathy -> 20 % lower for subsequent courses."""
+    pid = randomized_to(trial, settings, "B", "paclitaxel_carboplatin")
+    inv = principal(trial, "inv_a")
+    with _at(date(2024, 3, 14)):
+        treatment.confirm_plan(trial, settings, inv, pid, treatment.PlanIn.model_validate({
+            "measures": {"height_cm": 160, "weight_kg": 64, "age_years": 60,
+                         "creatinine_umol_l": 80}}))
+        treatment.record_cycle(trial, settings, principal(trial, "coord_a"), pid,
+                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 14)))
+    with _at(date(2024, 4, 3)):
+        safety.record_ae(trial, settings, principal(trial, "coord_a"), pid,
+                         safety.AeIn.model_validate({
+                             "term": "Peripheral sensory neuropathy", "grade": 3,
+                             "start_date": "2024-04-01",
+                             "relatedness": {"paclitaxel": "related",
+                                             "carboplatin": "not_related"},
+                             "action_taken": "dose_reduced", "outcome": "not_recovered"}))
+        props = {d.drug: d for d in dose_modification.propose(trial, settings, inv, pid)}
+    taxol = props["paclitaxel"]
+    assert taxol.proposal.action.value == "reduce" and "paclitaxel label" in taxol.rule
+    assert "Taxol" in taxol.proposal.source
+    assert props["carboplatin"].proposal.action.value == "continue"  # judged not related

@@ -35,11 +35,13 @@ def current_levels(s: Session, p: Participant) -> dict[str, int]:
 
 
 def current_doses(s: Session, p: Participant, plan: TreatmentPlan) -> dict[str, float]:
-    """Dose of each drug now: the confirmed dose, or the latest reduced dose decided."""
+    """Dose of each drug now: the confirmed dose, or the latest reduced dose decided (a
+    day-8/15 dose given at a percent changes only that dose)."""
     doses = {d["drug"]: float(d["dose"]) for d in plan.doses}
     for d in decisions_of(s, p):
         # a plan confirmed again after a decision already carries the reduction
-        if d.dose_to is not None and d.drug in doses and d.decided_at >= plan.confirmed_at:
+        if d.dose_to is not None and d.drug in doses and d.decided_at >= plan.confirmed_at \
+                and d.action != rx.Action.DAY_DOSE.value:  # one dose only, not the next ones
             doses[d.drug] = d.dose_to
     return doses
 
