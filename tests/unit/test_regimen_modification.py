@@ -53,7 +53,7 @@ def test_a_rule_for_a_drug_not_in_the_entry_or_a_day8_rule_without_table_is_refu
     component = {"drug": "gemcitabine", "dose": 1000, "unit": "mg/m2", "route": "IV",
                  "frequency": "ONCE", "days": [1, 8], "provenance": "site_decision",
                  "source": "x"}
-    with pytest.raises(PydanticError, match="eribulin. is not a drug of g"):
+    with pytest.raises(PydanticError, match=r"eribulin. is not a drug of g"):
         Schedule.model_validate({"id": "g", "label": "G", "components": [component],
                                  "modification": [{"drug": "eribulin", "rule": "generic_day1",
                                                    "provenance": "confirmed", "source": "x"}]})
