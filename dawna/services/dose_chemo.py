@@ -129,7 +129,7 @@ def _capecitabine(ctx: DoseContext, drug: rx.PlannedDrug) -> DrugProposal:
                            factor)
 
     if on_hold:
-        hold, held_for, states = hold_of(ctx, drug.drug, recover_to=1)
+        hold, held_for, states = hold_of(ctx, drug.drug, recover_to=1, min_grade=2)
         causes = cause_rows(held_for, states)
         resume = hold.proposed_level if hold is not None and hold.proposed_level is not None \
             else level

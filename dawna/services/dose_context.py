@@ -19,6 +19,7 @@ from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.rules import current_toxicity as tox_rules
 from dawna.rules import regimens as rx
+from dawna.rules.class_warnings import PNEUMONITIS_TERMS, not_dose_relevant
 from dawna.rules.hold_recovery import CauseState, Recovery
 from dawna.services.treatment import plan_regimen, render
 from dawna.services.treatment.adverse_events import events_of
@@ -164,17 +165,28 @@ def context_of(s: Session, settings: Settings, p: Participant) -> DoseContext:
         decisions=decisions_of(s, p))
 
 
-def hold_of(ctx: DoseContext, drug: str, *, recover_to: int | None = None
+def hold_of(ctx: DoseContext, drug: str, *, recover_to: int | None = None, min_grade: int = 3
             ) -> tuple[DoseDecision | None, list[rx.Toxicity], list[CauseState]]:
     """The latest decision for ``drug`` (the hold) and each of its causes judged on its own
-    evidence (:func:`dawna.rules.current_toxicity.hold_causes`)."""
+    evidence (:func:`dawna.rules.current_toxicity.hold_causes`). A cause is a toxicity the
+    hold answered: grade ``min_grade`` or worse (palbociclib label: grade >= 3; capecitabine
+    label: grade >= 2), or pneumonitis of grade >= 2 (class rule), not lymphopenia alone;
+    lesser grades recorded with it are not waited for."""
     hold = next((d for d in reversed(ctx.decisions) if d.drug == drug), None)
     if hold is None:
         return None, [], []
+    answered = [entry for entry in hold.based_on if _is_cause(entry, min_grade)]
     causes, states = tox_rules.hold_causes(
-        hold.based_on, hold.decision_date, ctx.labs(hold.decision_date, after=True),
+        answered, hold.decision_date, ctx.labs(hold.decision_date, after=True),
         ctx.observations(), recover_to=recover_to)
     return hold, causes, states
+
+
+def _is_cause(entry: dict[str, object], min_grade: int) -> bool:
+    term, grade = str(entry.get("term")), int(str(entry.get("grade", 0)))
+    if not_dose_relevant(term, bool(entry.get("fever"))) is not None:
+        return False
+    return grade >= min_grade or (term in PNEUMONITIS_TERMS and grade >= 2)
 
 
 def cause_rows(causes: list[rx.Toxicity], states: list[CauseState]) -> list[CauseRow]:
