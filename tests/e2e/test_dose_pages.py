@@ -77,6 +77,7 @@ def test_the_dose_page_shows_each_cause_and_refuses_a_resume_without_recheck(  #
                              "reason": "platelets 160 at the outside hospital"},
                   follow_redirects=False)
     assert ok.status_code == 303, ok.text[:600]
+    assert 'data-testid="override"' in inv.get(f"/participants/{held}/treatment").text
     with app_db.sessions() as s:
         last = s.scalars(select(DoseDecision).order_by(DoseDecision.id.desc())).first()
         assert last is not None and last.override and last.action == "resume_same"

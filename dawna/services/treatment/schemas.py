@@ -112,6 +112,9 @@ class DecisionOut(_Out):
     dose_to: Number | None
     reason: str
     decided_by: str
+    cycle: int | None = None
+    days_not_taken: list[int] | None = None
+    override: bool = False
 
 
 class OpenAdverseEventOut(_Out):
