@@ -314,3 +314,38 @@ def test_severe_neuropathy_reduces_paclitaxel_by_its_label(trial: Database,
     assert taxol.proposal.action.value == "reduce" and "paclitaxel label" in taxol.rule
     assert "Taxol" in taxol.proposal.source
     assert props["carboplatin"].proposal.action.value == "continue"  # judged not related
+
+
+def test_a_clinical_cause_is_not_recovered_by_a_blood_count(trial: Database,
+                                                            settings: Settings) -> None:
+    """Issue 17 item 1: dalpiciclib held for grade 3 diarrhoea and grade 3 neutrophils
+    (Ibrance §2.2 Table 3: withhold until grade <= 1, then the next lower dose). A normal blood
+    count afterwards recovers the neutrophils, not the diarrhoea; the event's own resolution
+    does -> 125 mg."""
+    pid = _arm_a(trial, settings)
+    inv, coord = principal(trial, "inv_a"), principal(trial, "coord_a")
+    ae: dict[str, Any] = {"term": "Diarrhea", "grade": 3, "start_date": "2024-04-08",
+                          "relatedness": {"dalpiciclib": "related",
+                                          "letrozole": "not_related"},
+                          "action_taken": "drug_interrupted", "outcome": "not_recovered"}
+    with _at(date(2024, 4, 9)):
+        number = safety.record_ae(trial, settings, coord, pid, safety.AeIn.model_validate(ae))
+        _lab(trial, settings, pid, "anc", 0.8, date(2024, 4, 9))  # grade 3 too
+        (prop,) = dose_modification.propose(trial, settings, inv, pid)
+        assert prop.proposal.action.value == "hold_recheck"
+        assert {t.term for t in prop.based_on} >= {"Diarrhea", "Neutrophil count decreased"}
+        assert prop.severe[0].in_proposal
+        dose_modification.decide(trial, settings, inv, pid, "dalpiciclib", "hold_recheck",
+                                 "grade 3 diarrhoea")
+    with _at(date(2024, 4, 12)):
+        _lab(trial, settings, pid, "anc", 2.5, date(2024, 4, 12))  # a normal count
+        (prop,) = dose_modification.propose(trial, settings, inv, pid)
+        assert prop.proposal.action.value == "hold_recheck"
+        assert {(c.term, c.state) for c in prop.causes} == {
+            ("Diarrhea", "not_recovered"), ("Neutrophil count decreased", "recovered")}
+        safety.update_ae(trial, settings, coord, pid, number, safety.AeIn.model_validate(
+            {**ae, "stop_date": "2024-04-11", "outcome": "recovered"}), version=1,
+            reason="resolved")
+        (prop,) = dose_modification.propose(trial, settings, inv, pid)
+        assert {c.state for c in prop.causes} == {"recovered"}
+        assert (prop.proposal.action.value, prop.dose_to) == ("resume_lower", 125)
