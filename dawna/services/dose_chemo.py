@@ -30,11 +30,17 @@ from dawna.rules.chemo_modification import (
 from dawna.rules.hold_recovery import resume_proposal
 from dawna.rules.messages import N_, Message
 from dawna.rules.units import convert
-from dawna.services.dose_context import DoseContext, DrugProposal, cause_rows, hold_of
+from dawna.services.dose_context import (
+    CauseRow,
+    DoseContext,
+    DrugProposal,
+    cause_rows,
+    hold_of,
+)
 from dawna.services.treatment import render
 from dawna.store.models import LabResult
 
-__all__ = ["CAPECITABINE_ACTIONS", "CHEMO_ACTIONS", "chemo_proposal", "counts_since"]
+__all__ = ["CAPECITABINE_ACTIONS", "CHEMO_ACTIONS", "DAY_ACTIONS", "chemo_proposal", "counts_since"]
 
 CHEMO_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.DELAY, rx.Action.REDUCE,
                                         rx.Action.DISCONTINUE))
@@ -119,7 +125,7 @@ def _capecitabine(ctx: DoseContext, drug: rx.PlannedDrug) -> DrugProposal:
     percent = CAPECITABINE_PERCENT_STEPS[level]
     start = ctx.start_dose(drug.drug)
     on_hold = drug.drug in ctx.on_hold
-    causes = []
+    causes: list[CauseRow] = []
 
     def proposal(action: rx.Action, rule: Message, to: int | None = None,
                  resume: int | None = None) -> rx.Proposal:
@@ -134,9 +140,18 @@ def _capecitabine(ctx: DoseContext, drug: rx.PlannedDrug) -> DrugProposal:
         resume = hold.proposed_level if hold is not None and hold.proposed_level is not None \
             else level
         resume = max(resume, level)
+        # a toxicity of grade >= 2 that appeared during the interruption counts as well
+        new = [t for t in ctx.toxicities(drug.drug)
+               if t.grade >= 2 and t.term not in {c.term for c in held_for}]
+        mod, new = _modification(ctx, drug.drug, new, CAPECITABINE_PERCENT_STEPS[resume])
+        tox = held_for + new
+        if mod is not None and mod.resume_percent is None:
+            return _done(ctx, drug, proposal(rx.Action.DISCONTINUE, mod.reason), tox, causes,
+                         level, start, on_hold)
+        if mod is not None:
+            resume = max(resume, CAPECITABINE_PERCENT_STEPS.index(mod.resume_percent or 100))
         params = {"percent": str(CAPECITABINE_PERCENT_STEPS[resume])}
-        tox = held_for
-        if resume_proposal(states) == "resume":
+        if resume_proposal(states) == "resume" and not new:
             made = proposal(rx.Action.RESUME_SAME if resume == level else rx.Action.RESUME_LOWER,
                             Message(N_("every cause of the interruption is back to grade 0-1: "
                                        "resume at {percent} % of the starting dose "
@@ -161,6 +176,12 @@ def _capecitabine(ctx: DoseContext, drug: rx.PlannedDrug) -> DrugProposal:
         else:
             made = proposal(rx.Action.HOLD_RECHECK, mod.reason,
                             resume=CAPECITABINE_PERCENT_STEPS.index(mod.resume_percent or 100))
+    return _done(ctx, drug, made, tox, causes, level, start, on_hold)
+
+
+def _done(ctx: DoseContext, drug: rx.PlannedDrug, made: rx.Proposal, tox: list[rx.Toxicity],
+          causes: list[CauseRow], level: int, start: float | None,
+          on_hold: bool) -> DrugProposal:
     target = made.level_to if made.level_to is not None else made.resume_level
     dose_to = (round(start * CAPECITABINE_PERCENT_STEPS[target] / 100)
                if start is not None and target is not None else None)

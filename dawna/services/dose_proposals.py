@@ -10,7 +10,7 @@ from dawna.i18n import _
 from dawna.rules import regimens as rx
 from dawna.rules.class_warnings import not_dose_relevant
 from dawna.rules.current_toxicity import LAB_KEY_OF_TERM
-from dawna.services.dose_chemo import chemo_proposal
+from dawna.services.dose_chemo import DAY_ACTIONS, chemo_proposal
 from dawna.services.dose_context import (
     DoseContext,
     DrugProposal,
@@ -29,7 +29,7 @@ SEVERE_GRADE = 3
 
 
 def _severe(ctx: DoseContext, drug: str, based_on: list[rx.Toxicity],
-            by_class_rule: bool) -> list[SevereRow]:
+            by_class_rule: bool, counts_only: bool = False) -> list[SevereRow]:
     """Every ongoing grade >= 3 event, and for dalpiciclib every severe count the class rule
     leaves out, with why it is in the proposal or not."""
     used = {t.term for t in based_on}
@@ -45,6 +45,9 @@ def _severe(ctx: DoseContext, drug: str, based_on: list[rx.Toxicity],
             why = render(excluded)
         elif ae.term in used:
             why = ""
+        elif counts_only:
+            why = _("the dose on a counted day (day 8 or 15) is judged on the blood counts; "
+                    "this event is judged at the next cycle")
         else:
             why = _("the recheck after a hold or delay is judged on its causes and the blood "
                     "counts; this event is not one of them")
@@ -115,8 +118,9 @@ def build(ctx: DoseContext) -> list[DrugProposal]:
             prop = _dalpiciclib(ctx, drug)
         elif ctx.regimen.arm == "B":
             prop = chemo_proposal(ctx, drug)
+            counts_only = not prop.on_hold and prop.actions == DAY_ACTIONS
             prop = DrugProposal(**{**prop.__dict__, "severe": _severe(
-                ctx, drug.drug, prop.based_on, False)})
+                ctx, drug.drug, prop.based_on, False, counts_only)})
         else:
             continue
         out.append(prop)

@@ -349,3 +349,28 @@ def test_a_clinical_cause_is_not_recovered_by_a_blood_count(trial: Database,
         (prop,) = dose_modification.propose(trial, settings, inv, pid)
         assert {c.state for c in prop.causes} == {"recovered"}
         assert (prop.proposal.action.value, prop.dose_to) == ("resume_lower", 125)
+
+
+def test_a_toxicity_new_during_a_capecitabine_interruption_is_waited_for(
+        trial: Database, settings: Settings) -> None:
+    """Interrupted for grade 2 hand-foot syndrome (resume at 100 %); grade 3 diarrhoea during
+    the interruption: when the hand-foot syndrome resolves, still interrupted, and the resume
+    dose is now 75 % (Xeloda PI §2, grade 3 first appearance): 0.75 × 1690 = 1267.5 -> 1268."""
+    pid = _capecitabine(trial, settings)
+    inv = principal(trial, "inv_a")
+    with _at(date(2024, 3, 19)):
+        first = _hfs(trial, settings, pid, 2, "2024-03-19")
+        dose_modification.decide(trial, settings, inv, pid, "capecitabine", "hold_recheck",
+                                 "grade 2 hand-foot syndrome")
+    with _at(date(2024, 3, 23)):
+        safety.record_ae(trial, settings, principal(trial, "coord_a"), pid,
+                         safety.AeIn.model_validate({
+                             "term": "Diarrhea", "grade": 3, "start_date": "2024-03-21",
+                             "relatedness": {"capecitabine": "related"},
+                             "action_taken": "drug_interrupted",
+                             "outcome": "not_recovered"}))
+        _resolve(trial, settings, pid, first, 2, "2024-03-19", "2024-03-22")
+        (prop,) = dose_modification.propose(trial, settings, inv, pid)
+    assert (prop.proposal.action.value, prop.dose_to) == ("hold_recheck", 1268)
+    assert [t.term for t in prop.based_on] == ["Palmar-plantar erythrodysesthesia syndrome",
+                                              "Diarrhea"]
