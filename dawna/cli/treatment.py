@@ -283,7 +283,7 @@ def dose(pseudonym: str, user: As,
          = None,
          action: Annotated[str | None, typer.Option(help="continue, hold_recheck, resume_same, "
                                                           "resume_lower, discontinue, delay, "
-                                                          "reduce")] = None,
+                                                          "reduce, day_dose")] = None,
          reason: Annotated[str | None, typer.Option()] = None,
          dose_to: Annotated[float | None, typer.Option(help="Reduced chemotherapy dose.")]
          = None,
