@@ -283,21 +283,36 @@ def dose(pseudonym: str, user: As,
          = None,
          action: Annotated[str | None, typer.Option(help="continue, hold_recheck, resume_same, "
                                                           "resume_lower, discontinue, delay, "
-                                                          "reduce")] = None,
+                                                          "reduce, day_dose")] = None,
          reason: Annotated[str | None, typer.Option()] = None,
          dose_to: Annotated[float | None, typer.Option(help="Reduced chemotherapy dose.")]
-         = None) -> None:
-    """Show dawna's dose proposals; with --drug, --action and --reason record a decision."""
+         = None,
+         override: Annotated[bool, typer.Option(
+             help="Resume although a cause of the hold has no recheck (say why in --reason).")]
+         = False) -> None:
+    """Show dawna's dose proposals (each cause of a hold with its state, every ongoing grade 3
+    or higher event in or out of the proposal); with --drug, --action and --reason record a
+    decision."""
     db = database()
     settings = get_settings()
     acting = principal(db, user)
     if drug is not None:
         dose_modification.decide(db, settings, acting, pseudonym, drug, action or "",
-                                 reason or "", dose_to=dose_to)
+                                 reason or "", dose_to=dose_to, override=override)
         typer.echo(_("decision recorded for {drug}").format(drug=drug))
         return
+    states = {"recovered": _("recovered"), "not_recovered": _("not recovered"),
+              "no_recheck": _("no recheck yet")}
     for d in dose_modification.propose(db, settings, acting, pseudonym):
-        typer.echo(f"{d.drug}: {d.proposal.action.value} · {d.rule}")
+        typer.echo(f"{d.drug}: {d.proposal.action.value} · {d.rule} ({d.proposal.source})")
+        for c in d.causes:
+            typer.echo("  " + _("cause %(term)s grade %(grade)s: %(state)s · %(text)s") % {
+                "term": c.term, "grade": c.grade, "state": states[c.state], "text": c.text})
+        for r in d.severe:
+            where = (_("in the proposal") if r.in_proposal
+                     else _("left out of the proposal") + ": " + r.why)
+            typer.echo("  " + _("ongoing %(term)s grade %(grade)s: %(where)s") % {
+                "term": r.term, "grade": r.grade, "where": where})
 
 
 @app.command("safety")

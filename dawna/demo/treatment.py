@@ -146,11 +146,12 @@ def _decide(db: Database, settings: Settings, doctor: Principal, pseudonym: str,
 
 
 def _ae(db: Database, settings: Settings, who: Principal, pseudonym: str, drugs: list[str],
-        data: dict[str, Any], related_to: set[str]) -> int:
+        data: dict[str, Any], related_to: set[str], at: datetime | None = None) -> int:
+    """Record an adverse event at 17:00 on its start day (or at ``at``)."""
     start_day = date.fromisoformat(data["start_date"])
     data = {"relatedness": {d: "related" if d in related_to else "not_related" for d in drugs},
             **data}
-    when = moment(start_day, 17, settings.zone)
+    when = at or moment(start_day, 17, settings.zone)
     if data.get("aware_at"):  # recorded once the site knows (aware after 17:00 at night)
         when = max(when, datetime.fromisoformat(data["aware_at"]))
     with simulated(when):
@@ -212,7 +213,7 @@ def recent_sae(db: Database, settings: Settings, coordinators: dict[int, Princip
             "serious": True, "seriousness": ["hospitalisation"], "aware_at": aware.isoformat(),
             "action_taken": "drug_interrupted", "outcome": "not_recovered",
             "description": "Simulated: admitted with fever and cough; chest CT shows "
-                           "consolidation"}, set())
+                           "consolidation"}, set(), at=utcnow())
         return
 
 

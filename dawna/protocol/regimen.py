@@ -91,6 +91,31 @@ class DrugComponent(StrictModel):
         return self
 
 
+class Modification(StrictModel):
+    """How one drug of a regimen entry is modified for toxicity, citing its label section.
+
+    ``rule``: ``capecitabine_label`` (Xeloda §2 interruption table), ``paclitaxel_label``
+    (Taxol §2: 20 % lower after severe neuropathy or neutropenia, with the day-1 counts),
+    ``gemcitabine_day8`` (Gemzar §2 day-8 table named by ``table``), ``generic_day1`` (the
+    site's day-1 counts rule). ``count_days``: cycle days with a blood count before the dose
+    (day 1 is always counted)."""
+
+    drug: Text
+    rule: Literal["capecitabine_label", "paclitaxel_label", "gemcitabine_day8",
+                  "generic_day1"]
+    table: Literal["gemcitabine_with_paclitaxel", "gemcitabine_with_carboplatin",
+                   "gemcitabine_with_cisplatin"] | None = None
+    count_days: Days = (1,)
+    provenance: Provenance
+    source: Text
+
+    @model_validator(mode="after")
+    def _check(self) -> Modification:
+        if (self.rule == "gemcitabine_day8") != (self.table is not None):
+            fail("table", "a day-8 table is named with rule gemcitabine_day8, and only then")
+        return self
+
+
 class Procedure(StrictModel):
     name: Text
     frequency: Literal[Frequency.ONCE] = Frequency.ONCE
@@ -106,11 +131,16 @@ class Schedule(StrictModel):
     components: tuple[DrugComponent, ...] = ()
     procedure: Procedure | None = None
     note: str | None = None
+    modification: tuple[Modification, ...] = ()
 
     @model_validator(mode="after")
     def _check_content(self) -> Schedule:
         if bool(self.components) == (self.procedure is not None):
             fail("components", "give either drug components or a procedure")
+        drugs = {c.drug for c in self.components}
+        for i, rule in enumerate(self.modification):
+            if rule.drug not in drugs:
+                fail(f"modification[{i}].drug", f"{rule.drug!r} is not a drug of {self.id}")
         return self
 
 

@@ -38,6 +38,8 @@ from dawna.rules.messages import N_, Message
 from dawna.rules.rule_errors import RuleError
 
 __all__ = [
+    "CAPECITABINE_PERCENT_STEPS",
+    "CAPECITABINE_SOURCE",
     "CAPECITABINE_TABLE",
     "GEMCITABINE_DAY8_TABLES",
     "AxisBand",
@@ -48,8 +50,6 @@ __all__ = [
     "oral_days_not_taken",
     "paclitaxel_modification",
 ]
-
-
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,11 @@ class ChemoModification:
     reason: Message
     alternative: ChemoModification | None = None
 
+
+#: The doses the Xeloda table resumes at, in percent of the starting dose: a capecitabine
+#: "dose level" is the index in this ladder (no re-escalation).
+CAPECITABINE_PERCENT_STEPS = (100, 75, 50)
+CAPECITABINE_SOURCE = "Xeloda (capecitabine) prescribing information §2, dose modifications"
 
 #: Xeloda PI §2: grade -> percent of the starting dose per appearance (None = discontinue).
 CAPECITABINE_TABLE: dict[int, tuple[int | None, ...]] = {
@@ -153,6 +158,14 @@ GEMCITABINE_DAY8_TABLES: dict[str, Day8Table] = {
         "gemcitabine_with_carboplatin", "Gemzar prescribing information §2, ovarian cancer",
         (AxisBand(D("1.5"), 100), AxisBand(D("1.0"), 50)),
         (AxisBand(D("100"), 100), AxisBand(D("75"), 50))),
+    # the label's table for the cisplatin combination (non-small cell lung cancer, and the
+    # single-agent table): AGC >= 1000 and platelets >= 100,000 -> 100 %; AGC 500-999 or
+    # platelets 50,000-99,999 -> 75 %; below -> hold. Not confirmed for breast cancer.
+    "gemcitabine_with_cisplatin": Day8Table(
+        "gemcitabine_with_cisplatin",
+        "Gemzar prescribing information §2, cisplatin combination (to confirm)",
+        (AxisBand(D("1.0"), 100), AxisBand(D("0.5"), 75)),
+        (AxisBand(D("100"), 100), AxisBand(D("50"), 75))),
 }
 
 

@@ -52,7 +52,7 @@ def _analyte(key: str, term_name: str, label: str, quantity: str, units: tuple[s
              direction: Literal["decreased", "increased"]) -> LabAnalyte:
     assert term_name in TERMS
     return LabAnalyte(key, term_name, label, quantity, units[0], units, direction,
-                      f"CTCAE v{CTCAE_VERSION} (NCI 2017): {term_name}; docs/domain.md §4")
+                      f"CTCAE v{CTCAE_VERSION} (NCI 2017): {term_name}")
 
 
 LAB_ANALYTES: Mapping[str, LabAnalyte] = MappingProxyType({a.key: a for a in (

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dawna.rules.class_warnings import not_dose_relevant, pneumonitis_decision
 from dawna.rules.dose_formulas import levels_text
 from dawna.rules.messages import N_, Message, number
 from dawna.rules.regimen_model import DosingError
@@ -41,10 +42,10 @@ __all__ = [
 PALBOCICLIB_LABEL = (
     "IBRANCE (palbociclib) prescribing information §2.2 Dose Modification, Table 2 "
     "(haematological toxicities) and Table 3 (non-haematological toxicities), applied to "
-    "dalpiciclib as the CDK4/6 inhibitor class standard (docs/domain.md §5)"
+    "dalpiciclib as the CDK4/6 inhibitor class standard"
 )
 CHEMOTHERAPY_RULE_SOURCE = (
-    "site decision for 21-day chemotherapy (docs/domain.md §5: NCCN / CBCSG006 practice): "
+    "site decision for 21-day chemotherapy (NCCN guidelines and CBCSG006 practice): "
     "day-1 ANC and platelet thresholds as the screening organ-function settings"
 )
 
@@ -62,6 +63,7 @@ class Action(StrEnum):
     DISCONTINUE = "discontinue"
     DELAY = "delay"
     REDUCE = "reduce"
+    DAY_DOSE = "day_dose"  # one day-8/15 dose at a percent of the full dose (Gemzar PI §2)
 
 
 @dataclass(frozen=True)
@@ -128,16 +130,24 @@ def _check_grade(tox: Toxicity) -> None:
 
 def _dalpiciclib_decision(tox: Toxicity, drug: str, cycle_day: int | None,
                           on_hold: bool) -> _Decision:
-    """One toxicity against the palbociclib label (§2.2 Tables 2 and 3)."""
+    """One toxicity against the palbociclib label (§2.2 Tables 2 and 3) and the class warnings
+    (:mod:`dawna.rules.class_warnings`). ``recovered_to_grade`` is the grade now: after a hold,
+    or, with ``grade`` the worst of the cycle, the latest count (Table 2: "at any time")."""
     p = {"drug": drug}
     if tox.grade >= 5:
         return _Decision(_STOP, False, _about(tox, Message(
             N_("grade 5: discontinue {drug}"), p)))
+    lung = pneumonitis_decision(tox.term, tox.grade, tox.recovered_to_grade, drug)
+    if lung is not None:
+        kind = {"stop": _STOP, "hold": _HOLD, "resume": _RESUME}.get(lung.kind, _CONTINUE)
+        if kind == _CONTINUE and on_hold:
+            kind = _RESUME
+        return _Decision(kind, lung.reduce, _about(tox, lung.rule))
     if tox.grade <= 2:
         # Tables 2 and 3: "Grade 1 or 2: No dose adjustment is required."
         return _Decision(_RESUME if on_hold else _CONTINUE, False, _about(tox, Message(
             N_("grade 1 or 2: no dose adjustment is required"))))
-    now = tox.recovered_to_grade if on_hold else None
+    now = tox.recovered_to_grade
     if not tox.haematological:
         # Table 3: grade ≥ 3 (if persisting despite medical treatment): withhold until ≤ grade 1
         # (≤ grade 2 if not considered a safety risk), resume at the next lower dose.
@@ -211,6 +221,8 @@ def propose_dalpiciclib(toxicities: Sequence[Toxicity], level: int, levels: Sequ
             "level": str(level), "count": str(len(levels)), "levels": levels_text(levels)}))
     for tox in toxicities:
         _check_grade(tox)
+    toxicities = [t for t in toxicities
+                  if not_dose_relevant(t.term, t.with_fever_or_infection) is None]
 
     def proposal(action: Action, rule: Message, *, to: int | None = None,
                  resume: int | None = None) -> Proposal:
@@ -241,6 +253,8 @@ def propose_dalpiciclib(toxicities: Sequence[Toxicity], level: int, levels: Sequ
     if worst.kind == _HOLD:
         return proposal(Action.HOLD_RECHECK, worst.rule, resume=target)
     if worst.kind == _RESUME:
+        if not on_hold and not reduce:  # recovered within the cycle: nothing to resume
+            return proposal(Action.CONTINUE, worst.rule, to=level)
         return proposal(Action.RESUME_LOWER if reduce else Action.RESUME_SAME, worst.rule,
                         to=target)
     return proposal(Action.CONTINUE, worst.rule, to=level)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from dawna.rules.messages import N_, Message
 from dawna.rules.rule_errors import RuleError
 
-__all__ = ["PHYSICIAN_ENTERED", "DosingError", "PlannedDrug", "Regimen"]
+__all__ = ["PHYSICIAN_ENTERED", "DosingError", "Modification", "PlannedDrug", "Regimen"]
 
 PHYSICIAN_ENTERED = "physician_entered"  # as dawna.services.regimen_choice stores it
 
@@ -20,6 +20,20 @@ PHYSICIAN_ENTERED = "physician_entered"  # as dawna.services.regimen_choice stor
 class DosingError(RuleError, ValueError):
     """Input a dosing or calendar rule cannot use: ``field`` names it, ``reason`` the rule
     (a :class:`dawna.errors.ValidationError`)."""
+
+
+@dataclass(frozen=True)
+class Modification:
+    """How a drug is modified for toxicity, from the protocol file's ``modification`` block of
+    its regimen entry: ``rule`` (capecitabine_label, paclitaxel_label, gemcitabine_day8,
+    generic_day1), the day-8 ``table``, the cycle days with a blood count before the dose, and
+    the label section cited."""
+
+    rule: str
+    table: str | None
+    count_days: tuple[int, ...]
+    source: str
+    provenance: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class PlannedDrug:
     source: str
     provenance: str = ""
     note: str | None = None
+    modification: Modification | None = None
 
     def days_in_cycle(self, cycle: int) -> tuple[int, ...] | None:
         """Cycle days of administration in ``cycle`` (1-based); None when continuous."""

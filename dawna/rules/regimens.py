@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from dawna.protocol import Protocol
 from dawna.protocol.regimen import ChoiceGroup, DrugComponent, Schedule
+from dawna.protocol.regimen import Modification as ProtocolModification
 from dawna.rules.dose_formulas import (
     ComputedDose,
     PatientMeasures,
@@ -44,7 +45,13 @@ from dawna.rules.dose_modification import (
     propose_dalpiciclib,
 )
 from dawna.rules.messages import N_, Message
-from dawna.rules.regimen_model import PHYSICIAN_ENTERED, DosingError, PlannedDrug, Regimen
+from dawna.rules.regimen_model import (
+    PHYSICIAN_ENTERED,
+    DosingError,
+    Modification,
+    PlannedDrug,
+    Regimen,
+)
 from dawna.rules.treatment_calendar import (
     CalendarEvent,
     LabRule,
@@ -85,7 +92,9 @@ __all__ = [
     "resolve_regimen",
 ]
 
-def _planned(component: DrugComponent) -> PlannedDrug:
+def _planned(component: DrugComponent, rules: Iterable[ProtocolModification] = ()
+             ) -> PlannedDrug:
+    rule = next((r for r in rules if r.drug == component.drug), None)
     return PlannedDrug(
         drug=component.drug, dose=component.dose, dose_min=component.dose_min,
         dose_max=component.dose_max, unit=component.unit.value, route=component.route.value,
@@ -93,7 +102,9 @@ def _planned(component: DrugComponent) -> PlannedDrug:
         days=None if component.continuous else tuple(component.days or ()),
         cycle_overrides={cycle: tuple(days) for cycle, days in component.cycle_overrides.items()},
         dose_levels=(tuple(component.dose_levels.levels) if component.dose_levels else None),
-        source=component.source, provenance=component.provenance.value, note=component.note)
+        source=component.source, provenance=component.provenance.value, note=component.note,
+        modification=None if rule is None else Modification(
+            rule.rule, rule.table, tuple(rule.count_days), rule.source, rule.provenance.value))
 
 
 def _schedules(group: ChoiceGroup) -> Iterable[Schedule]:
@@ -152,7 +163,7 @@ def resolve_regimen(protocol: Protocol, arm_id: str, choices: Mapping[str, str])
                  "options": ", ".join(s.id for s in _schedules(group))}))
         chosen_ids.append(schedule.id)
         labels.append(schedule.label)
-        drugs.extend(_planned(c) for c in schedule.components)
+        drugs.extend(_planned(c, schedule.modification) for c in schedule.components)
         if schedule.procedure is not None:
             procedures.append(schedule.procedure.name)
     return Regimen(id=f"{arm.id}:{'+'.join(chosen_ids)}", arm=arm.id,

@@ -68,16 +68,24 @@ class LabRule:
 
 CDK46_LAB_RULE = LabRule(days=(1,), early_days=(15,), early_cycles=2, source=(
     "palbociclib label §2.2/§5.1: complete blood count at the beginning of each cycle and on "
-    "day 15 of the first 2 cycles (dalpiciclib class standard, domain.md §5)"))
+    "day 15 of the first 2 cycles (the CDK4/6 inhibitor class standard for dalpiciclib)"))
 CHEMOTHERAPY_LAB_RULE = LabRule(days=(1,), source=(
     "site decision: complete blood count before each 21-day chemotherapy cycle (day 1)"))
 
 
 def default_lab_rule(regimen: Regimen) -> LabRule:
     """Day 1 of every cycle and day 15 of cycles 1–2 when the regimen has dalpiciclib (arm A);
-    day 1 of every cycle otherwise (arm B: a site decision)."""
+    otherwise day 1 of every cycle (arm B: a site decision) and every day a drug's
+    modification rule counts before its dose (``count_days``: day 8 of gemcitabine, days 8 and
+    15 of weekly paclitaxel)."""
     if any(drug.drug == "dalpiciclib" for drug in regimen.drugs):
         return CDK46_LAB_RULE
+    days = sorted({1} | {day for drug in regimen.drugs if drug.modification is not None
+                         for day in drug.modification.count_days})
+    if days != [1]:
+        return LabRule(days=tuple(days), source=(
+            "protocol file, the regimen's modification rules: a blood count before each dose "
+            "judged by a count (Gemzar prescribing information §2: day-8 dose by the counts)"))
     return CHEMOTHERAPY_LAB_RULE
 
 

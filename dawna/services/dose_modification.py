@@ -1,183 +1,37 @@
-"""Dose modification: dawna proposes, from the worst current toxicity, the protocol's action for
-each drug (``dawna.rules.dose_modification``: dalpiciclib per the CDK4/6-inhibitor class rules
-of domain.md §5, chemotherapy delay or reduction); the investigator decides and says why.
+"""Dose modification: dawna proposes, for each drug with a protocol modification rule, the
+action its rule asks for (:mod:`dawna.services.dose_proposals`: dalpiciclib by the CDK4/6
+class rules, chemotherapy by its label); the investigator decides and says why.
 
-Which toxicities are current (the windows, the fold, fever or infection from the CTCAE term of
-the event, the recheck after a hold) is :mod:`dawna.rules.current_toxicity`; this service loads
-the results and events, asks the rules and records the decision.
+A resume after a hold needs evidence that every cause has recovered (its own recheck, or the
+adverse event's own course): without it the decision is refused, naming the causes, unless
+the investigator overrides with a reason (recorded on the decision). A capecitabine
+interruption records the cycle days of oral dosing not taken (Xeloda PI §2: not made up).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
 from dawna.i18n import _
-from dawna.rules import ctcae
-from dawna.rules import current_toxicity as tox_rules
 from dawna.rules import regimens as rx
+from dawna.rules.chemo_modification import CAPECITABINE_PERCENT_STEPS, oral_days_not_taken
 from dawna.rules.lifecycle import State
-from dawna.rules.units import convert
 from dawna.services.access import Permission, Principal
+from dawna.services.dose_chemo import CAPECITABINE
+from dawna.services.dose_context import CauseRow, DoseContext, DrugProposal, SevereRow, context_of
+from dawna.services.dose_proposals import based_on_json, build
 from dawna.services.participants import actor_of
-from dawna.services.treatment import plan_regimen, render
-from dawna.services.treatment.adverse_events import events_of, open_events
-from dawna.services.treatment.common import (
-    allocation_of,
-    cycles_of,
-    load_for,
-    plan_of,
-    require_collecting,
-)
-from dawna.services.treatment.dose_history import (
-    current_doses,
-    current_levels,
-    discontinued,
-    held,
-    reductions,
-)
+from dawna.services.treatment.common import load_for, require_collecting
 from dawna.store.db import Database
-from dawna.store.models import AdverseEvent, DoseDecision, LabResult, Participant
+from dawna.store.models import DoseDecision
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["DrugProposal", "decide", "propose"]
+__all__ = ["CauseRow", "DrugProposal", "SevereRow", "decide", "propose"]
 
-_LEVEL_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.HOLD_RECHECK,
-                                         rx.Action.RESUME_SAME, rx.Action.RESUME_LOWER,
-                                         rx.Action.DISCONTINUE))
-_CHEMO_ACTIONS = tuple(a.value for a in (rx.Action.CONTINUE, rx.Action.DELAY, rx.Action.REDUCE,
-                                         rx.Action.DISCONTINUE))
-
-
-@dataclass(frozen=True)
-class DrugProposal:
-    drug: str
-    level: int | None
-    dose: float | None
-    unit: str
-    proposal: rx.Proposal
-    rule: str
-    based_on: list[rx.Toxicity]
-    dose_to: float | None = None  # the dose the proposal leads to (a level, or a reduction)
-    actions: tuple[str, ...] = ()  # the decisions the investigator can record for this drug
-
-
-def _lab(row: LabResult) -> tox_rules.LabObservation:
-    return tox_rules.LabObservation(analyte=row.analyte, term=row.term, grade=row.grade,
-                                    sample_date=row.sample_date)
-
-
-def _event(row: AdverseEvent) -> tox_rules.EventObservation:
-    return tox_rules.EventObservation(term=row.term, grade=row.grade, stop_date=row.stop_date,
-                                      relatedness=dict(row.relatedness))
-
-
-def _since(s: Session, p: Participant, today: date) -> date:
-    return tox_rules.toxicity_window_start([c.start_date for c in cycles_of(s, p)], today)
-
-
-def current_toxicities(s: Session, p: Participant, today: date, *,
-                       whole_cycle: bool = False, drug: str | None = None) -> list[rx.Toxicity]:
-    """The toxicities a proposal rests on (the rule:
-    :func:`dawna.rules.current_toxicity.current_toxicities`)."""
-    since = _since(s, p, today)
-    labs = [_lab(row) for row in s.scalars(select(LabResult).where(
-        LabResult.participant_id == p.id, LabResult.sample_date >= since)
-        .order_by(LabResult.sample_date, LabResult.id))]
-    events = [_event(ae) for ae in events_of(s, p)]
-    return tox_rules.current_toxicities(labs, events, since, whole_cycle=whole_cycle, drug=drug)
-
-
-def _hold(s: Session, p: Participant, drug: str) -> tuple[list[rx.Toxicity], int | None]:
-    """After a hold: the toxicities that caused it and the grade they recovered to (the rule:
-    :func:`dawna.rules.current_toxicity.recheck_after_hold`)."""
-    hold = s.scalars(select(DoseDecision).where(
-        DoseDecision.participant_id == p.id, DoseDecision.drug == drug)
-        .order_by(DoseDecision.decision_date.desc(), DoseDecision.id.desc())).first()
-    if hold is None:
-        return [], None
-    terms = {str(t.get("term")) for t in hold.based_on}
-    after = [_lab(row) for row in s.scalars(select(LabResult).where(
-        LabResult.participant_id == p.id, LabResult.sample_date > hold.decision_date,
-        LabResult.term.in_(terms)).order_by(LabResult.sample_date, LabResult.id))]
-    ongoing = [_event(ae) for ae in open_events(s, p)]
-    return tox_rules.recheck_after_hold(hold.based_on, after, ongoing)
-
-
-def _day1_counts(s: Session, p: Participant, since: date) -> tuple[float | None, float | None]:
-    """The latest ANC and platelet count since ``since``, in 10⁹/L (chemotherapy day-1 rule)."""
-    out: dict[str, float] = {}
-    for lab in s.scalars(select(LabResult).where(
-            LabResult.participant_id == p.id, LabResult.sample_date >= since,
-            LabResult.analyte.in_(("anc", "platelets"))).order_by(LabResult.sample_date,
-                                                                  LabResult.id)):
-        try:
-            out[lab.analyte] = convert(lab.value, ctcae.canonical_unit(lab.analyte, lab.unit),
-                                       "10^9/L", "count")
-        except (ValueError, ctcae.CtcaeError):
-            continue  # not convertible: the grade still counts
-    return out.get("anc"), out.get("platelets")
-
-
-def _proposals(s: Session, settings: Settings, p: Participant) -> list[DrugProposal]:
-    today = local_today(settings.zone)
-    allocation = allocation_of(s, p)
-    plan = plan_of(s, p)
-    regimen = plan_regimen(plan, allocation)
-    levels = current_levels(s, p)
-    gone = discontinued(s, p)
-    on_hold_drugs = held(s, p)
-    cycles = cycles_of(s, p)
-    sampled = s.scalar(select(func.max(LabResult.sample_date)).where(
-        LabResult.participant_id == p.id, LabResult.analyte == "anc"))
-    cycle_day = tox_rules.count_cycle_day([c.start_date for c in cycles], sampled, today)
-    steps = reductions(s, p)
-    confirmed = {d["drug"]: d for d in plan.doses}
-    doses_now = current_doses(s, p, plan)
-    out = []
-    for drug in regimen.drugs:
-        if drug.drug in gone:
-            continue
-        on_hold = drug.drug in on_hold_drugs
-        tox = current_toxicities(s, p, today, drug=drug.drug)
-        if on_hold and drug.dose_levels:
-            causes, _recovered = _hold(s, p, drug.drug)
-            tox = causes or tox
-        if drug.dose_levels:
-            level = levels.get(drug.drug, 0)
-            proposal = rx.propose_dalpiciclib(tox, level, drug.dose_levels,
-                                              cycle_day=cycle_day, on_hold=on_hold)
-            dose: float | None = drug.dose_levels[level]
-            target = proposal.level_to if proposal.level_to is not None else \
-                proposal.resume_level
-            dose_to = drug.dose_levels[target] if target is not None else None
-        elif regimen.arm == "B":
-            anc, platelets = _day1_counts(s, p, _since(s, p, today))
-            # after a delay the recheck is judged on the counts alone: the delay already
-            # carried any reduction its toxicity called for (no second reduction)
-            tox = [] if on_hold else current_toxicities(s, p, today, whole_cycle=True,
-                                                        drug=drug.drug)
-            proposal = rx.propose_chemotherapy(tox, reductions_so_far=steps.get(
-                drug.drug, 0), anc=anc, platelets=platelets)
-            level = steps.get(drug.drug, 0)
-            dose = doses_now.get(drug.drug)
-            start = float(confirmed[drug.drug]["dose"]) if drug.drug in confirmed else None
-            dose_to = (round(start * proposal.dose_factor) if start is not None
-                       and proposal.dose_factor is not None else None)
-        else:
-            continue  # endocrine therapy and OFS: no protocol modification rule
-        unit = str(confirmed.get(drug.drug, {}).get("unit", drug.unit))
-        out.append(DrugProposal(drug=drug.drug, level=level, dose=dose, unit=unit,
-                                proposal=proposal, rule=render(proposal.rule), based_on=tox,
-                                dose_to=dose_to,
-                                actions=_LEVEL_ACTIONS if drug.dose_levels else _CHEMO_ACTIONS))
-    return out
+_RESUMING = (rx.Action.RESUME_SAME, rx.Action.RESUME_LOWER, rx.Action.CONTINUE)
 
 
 def propose(db: Database, settings: Settings, principal: Principal,
@@ -185,13 +39,66 @@ def propose(db: Database, settings: Settings, principal: Principal,
     """The proposal for each drug with a protocol modification rule."""
     with UnitOfWork(db) as uow:
         p = load_for(uow.session, principal, pseudonym, Permission.TREATMENT_VIEW)
-        return _proposals(uow.session, settings, p)
+        return build(context_of(uow.session, settings, p))
+
+
+def _ladder(ctx: DoseContext, planned: rx.PlannedDrug) -> tuple[float, ...] | None:
+    """The doses of each level: dalpiciclib's dose levels, capecitabine's percent steps of the
+    confirmed starting dose (Xeloda PI §2); None for a drug without levels."""
+    if planned.dose_levels:
+        return tuple(planned.dose_levels)
+    start = ctx.start_dose(planned.drug)
+    if planned.drug == CAPECITABINE and start is not None:
+        return tuple(float(round(start * pct / 100)) for pct in CAPECITABINE_PERCENT_STEPS)
+    return None
+
+
+def _check_resume(prop: DrugProposal, chosen: rx.Action, override: bool) -> bool:
+    """A resume of a held drug with a cause not known to have recovered is refused unless
+    overridden; True when this decision is such an override."""
+    if not (prop.on_hold and chosen in _RESUMING and prop.unrecovered):
+        return False
+    if override:
+        return True
+    raise ValidationError(_("%(drug)s cannot resume yet: %(causes)s. Record the recheck of "
+                            "each cause, or override with the reason") % {
+        "drug": prop.drug, "causes": "; ".join(c.text for c in prop.unrecovered)},
+        field="recheck")
+
+
+def _cycle_day(ctx: DoseContext, on: date) -> tuple[int | None, int | None]:
+    cycle = ctx.current_cycle
+    if cycle is None or on < cycle.start_date:
+        return None, None
+    return cycle.cycle, (on - cycle.start_date).days + 1
+
+
+def _days_not_taken(ctx: DoseContext, planned: rx.PlannedDrug, chosen: rx.Action,
+                    on: date) -> list[int] | None:
+    """Capecitabine interrupted mid-cycle: its dosing days from the day of the decision on
+    (updated at a resume in the same cycle); None for other drugs and decisions."""
+    cycle, day = _cycle_day(ctx, on)
+    days = planned.days_in_cycle(cycle) if cycle is not None else None
+    if planned.drug != CAPECITABINE or day is None or not days:
+        return None
+    if chosen is rx.Action.HOLD_RECHECK:
+        return oral_days_not_taken(tuple(days), day, None)
+    hold = next((d for d in reversed(ctx.decisions) if d.drug == planned.drug), None)
+    if chosen in _RESUMING and hold is not None and hold.action == \
+            rx.Action.HOLD_RECHECK.value and hold.cycle == cycle and hold.days_not_taken:
+        held_day = (hold.decision_date - ctx.cycles[-1].start_date).days + 1
+        if day > held_day:
+            hold.days_not_taken = oral_days_not_taken(tuple(days), held_day, day)
+    return None
 
 
 def decide(db: Database, settings: Settings, principal: Principal, pseudonym: str, drug: str,
            action: str, reason: str, *, level_to: int | None = None,
-           dose_to: float | None = None, decision_date: date | None = None) -> None:
-    """Record the investigator's decision for ``drug`` with the proposal it answers."""
+           dose_to: float | None = None, decision_date: date | None = None,
+           override: bool = False) -> None:
+    """Record the investigator's decision for ``drug`` with the proposal it answers.
+    ``override``: resume although a cause of the hold has no recheck or has not recovered
+    (the reason says why; recorded on the decision)."""
     today = local_today(settings.zone)
     on = decision_date or today
     if on > today:
@@ -212,38 +119,46 @@ def decide(db: Database, settings: Settings, principal: Principal, pseudonym: st
                                     .format(id=p.pseudonym, status=p.status.value),
                                     field="status")
         require_collecting(s, p, on, "decision_date")
-        proposals = {d.drug: d for d in _proposals(s, settings, p)}
+        ctx = context_of(s, settings, p)
+        proposals = {d.drug: d for d in build(ctx)}
         if drug not in proposals:
             raise ValidationError(_("{drug} has no dose modification rule in this regimen")
                                   .format(drug=drug), field="drug")
         prop = proposals[drug]
-        regimen = plan_regimen(plan_of(s, p), allocation_of(s, p))
-        planned = next(d for d in regimen.drugs if d.drug == drug)
+        if chosen.value not in prop.actions:
+            raise ValidationError(_("{action} is not an action for {drug}").format(
+                action=chosen.value, drug=drug), field="action")
+        overridden = _check_resume(prop, chosen, override)
+        planned = ctx.regimen.drug(drug)
+        ladder = _ladder(ctx, planned)
         level_from = prop.level
-        if planned.dose_levels:
+        if ladder is not None:
+            target = (prop.proposal.level_to if prop.proposal.level_to is not None
+                      else prop.proposal.resume_level)
             if chosen in (rx.Action.RESUME_SAME, rx.Action.CONTINUE):
                 level_to = level_from
             elif chosen is rx.Action.RESUME_LOWER:
-                level_to = (level_from or 0) + 1 if level_to is None else level_to
-            elif chosen in (rx.Action.HOLD_RECHECK, rx.Action.DISCONTINUE):
-                level_to = None
+                if level_to is None:
+                    lower = (level_from or 0) + 1
+                    level_to = target if target is not None and target > lower else lower
             else:
-                raise ValidationError(_("{action} is not an action for {drug}").format(
-                    action=chosen.value, drug=drug), field="action")
+                level_to = None
+            dose_to = None
             if level_to is not None:
-                if level_to >= len(planned.dose_levels):
+                if level_to >= len(ladder):
                     raise ProtocolViolation(_("there is no dose level below {dose:g} {unit}; "
                                               "the protocol says discontinue").format(
-                        dose=planned.dose_levels[-1], unit=planned.unit), field="level_to")
+                        dose=ladder[-1], unit=prop.unit), field="level_to")
                 if level_from is not None and level_to < level_from:
                     raise ProtocolViolation(_("doses are not re-escalated"), field="level_to")
-                dose_to = planned.dose_levels[level_to]
+                dose_to = ladder[level_to]
+        elif chosen is rx.Action.DAY_DOSE:  # one day-8/15 dose at a percent (Gemzar PI §2)
+            level_to = prop.level
+            dose_to = prop.dose_to if dose_to is None else dose_to
+            if dose_to is None or prop.dose is None or not 0 < dose_to < prop.dose:
+                raise ValidationError(_("a reduced dose must be above zero and below the "
+                                        "current dose"), field="dose_to")
         else:
-            if chosen not in (rx.Action.CONTINUE, rx.Action.DELAY, rx.Action.REDUCE,
-                              rx.Action.DISCONTINUE):
-                raise ValidationError(_("{action} is not an action for {drug}").format(
-                    action=chosen.value, drug=drug), field="action")
-            level_from = prop.level
             level_to = prop.level
             reduced = chosen is rx.Action.REDUCE or (
                 chosen is rx.Action.DELAY and prop.dose_to is not None
@@ -258,12 +173,18 @@ def decide(db: Database, settings: Settings, principal: Principal, pseudonym: st
             elif dose_to is not None:
                 raise ValidationError(_("a new dose is given only with a reduction"),
                                       field="dose_to")
+        states = {c.term: c.state for c in prop.causes}
+        based_on = [{**entry, **({"state": states[str(entry["term"])]}
+                                 if str(entry["term"]) in states else {})}
+                    for entry in based_on_json(ctx, prop)]
+        cycle, _day = _cycle_day(ctx, on)
         s.add(DoseDecision(
             participant_id=p.id, drug=drug, decision_date=on,
-            proposed_action=prop.proposal.action.value, proposed_level=prop.proposal.level_to,
-            rule=str(prop.proposal.rule),
-            based_on=[{"term": t.term, "grade": t.grade, "fever": t.with_fever_or_infection}
-                      for t in prop.based_on if t.term],
+            proposed_action=prop.proposal.action.value,
+            proposed_level=(prop.proposal.level_to if prop.proposal.level_to is not None
+                            else prop.proposal.resume_level),
+            rule=str(prop.proposal.rule), based_on=based_on,
             action=chosen.value, level_from=level_from, level_to=level_to, dose_to=dose_to,
-            reason=reason.strip(), decided_by=principal.username))
+            reason=reason.strip(), decided_by=principal.username, cycle=cycle,
+            days_not_taken=_days_not_taken(ctx, planned, chosen, on), override=overridden))
         uow.commit()

@@ -17,10 +17,11 @@ from dawna.rules.current_toxicity import (
     count_cycle_day,
     current_toxicities,
     fever_or_infection,
-    recheck_after_hold,
+    hold_causes,
     toxicity_window_start,
 )
-from dawna.rules.dose_modification import Toxicity
+from dawna.rules.dose_modification import Action, Toxicity, propose_dalpiciclib
+from dawna.rules.hold_recovery import Recovery
 
 ANC = "Neutrophil count decreased"
 PLT = "Platelet count decreased"
@@ -126,27 +127,84 @@ def test_a_stopped_fever_does_not_make_the_neutropenia_febrile() -> None:
     assert tox.with_fever_or_infection is False
 
 
+HELD = date(2026, 4, 1)
+
+
 def test_recheck_after_a_hold_takes_the_latest_result_of_the_cause() -> None:
     based_on = [{"term": ANC, "grade": 4, "fever": False}]
     after = [anc(date(2026, 4, 8), 3), anc(date(2026, 4, 15), 2),
              LabObservation("alt", ALT, 3, date(2026, 4, 16))]  # not a cause
-    causes, recovered = recheck_after_hold(based_on, after, [])
-    assert recovered == 2
+    causes, states = hold_causes(based_on, HELD, after, [])
     assert causes == [Toxicity(ANC, 4, haematological=True, recovered_to_grade=2)]
+    assert [s.state for s in states] == [Recovery.RECOVERED]
 
 
 def test_recheck_without_a_new_count_is_not_rechecked() -> None:
-    causes, recovered = recheck_after_hold([{"term": ANC, "grade": 3, "fever": True}], [], [])
-    assert recovered is None
+    causes, states = hold_causes([{"term": ANC, "grade": 3, "fever": True}], HELD, [], [])
     assert causes == [Toxicity(ANC, 3, haematological=True, with_fever_or_infection=True)]
+    assert [s.state for s in states] == [Recovery.NO_RECHECK]
 
 
-def test_a_clinical_cause_recovers_to_its_ongoing_events_or_zero() -> None:
+def test_each_cause_recovers_on_its_own_test_not_on_the_last_sample() -> None:
+    """Issue 17 item 1: hold for grade 3 neutrophils and grade 3 platelets; platelets still
+    grade 3 on 8 April, neutrophils rechecked last (9 April) at grade 1: platelets have NOT
+    recovered (palbociclib label Table 2: each count to grade <= 2), so no resume."""
+    based_on = [{"term": ANC, "grade": 3, "fever": False},
+                {"term": PLT, "grade": 3, "fever": False}]
+    after = [LabObservation("platelets", PLT, 3, date(2026, 4, 8)), anc(date(2026, 4, 9), 1)]
+    causes, states = hold_causes(based_on, HELD, after, [])
+    assert [(c.term, c.recovered_to_grade) for c in causes] == [(ANC, 1), (PLT, 3)]
+    assert [s.state for s in states] == [Recovery.RECOVERED, Recovery.NOT_RECOVERED]
+    proposal = propose_dalpiciclib(causes, 0, (150, 125, 100), on_hold=True)
+    assert proposal.action is Action.HOLD_RECHECK
+
+
+def test_a_count_that_fell_further_during_the_hold_counts_at_its_worst() -> None:
+    # held at grade 3, grade 4 on 5 April, grade 2 on 12 April: grade 4 at any time -> lower
+    causes, _ = hold_causes([{"term": ANC, "grade": 3, "fever": False}], HELD,
+                            [anc(date(2026, 4, 5), 4), anc(date(2026, 4, 12), 2)], [])
+    assert causes == [Toxicity(ANC, 4, haematological=True, recovered_to_grade=2)]
+    assert propose_dalpiciclib(causes, 0, (150, 125, 100), on_hold=True).action is \
+        Action.RESUME_LOWER
+
+
+def test_a_clinical_cause_recovers_by_its_own_event_never_by_a_count() -> None:
+    based_on = [{"term": "Diarrhea", "grade": 3, "fever": False, "event": "4"},
+                {"term": ANC, "grade": 3, "fever": False}]
+    counts = [anc(date(2026, 4, 9), 0)]
+    ongoing = [EventObservation("Diarrhea", 2, number="4"), EventObservation("Nausea", 3,
+                                                                               number="5")]
+    causes, states = hold_causes(based_on, HELD, counts, ongoing)
+    assert [s.state for s in states] == [Recovery.NOT_RECOVERED, Recovery.RECOVERED]
+    assert causes[0].recovered_to_grade == 2  # Table 3: needs grade <= 1
+    resolved = [EventObservation("Diarrhea", 3, stop_date=date(2026, 4, 6), number="4")]
+    causes, states = hold_causes(based_on, HELD, counts, resolved)
+    assert [s.state for s in states] == [Recovery.RECOVERED, Recovery.RECOVERED]
+    assert causes[0].recovered_to_grade == 0
+
+
+def test_a_clinical_cause_stored_without_its_number_is_matched_by_term() -> None:
     based_on = [{"term": "Diarrhea", "grade": 3, "fever": False}]
-    ongoing = [EventObservation("Diarrhea", 2), EventObservation("Diarrhea", 1),
-               EventObservation("Nausea", 3)]
-    assert recheck_after_hold(based_on, [], ongoing)[1] == 2  # the highest Diarrhea
-    assert recheck_after_hold(based_on, [], [])[1] == 0       # none ongoing: recovered
+    ongoing = [EventObservation("Diarrhea", 2, number="1"), EventObservation("Diarrhea", 1,
+                                                                               number="2")]
+    causes, _ = hold_causes(based_on, HELD, [], ongoing)
+    assert causes[0].recovered_to_grade == 2  # the highest ongoing Diarrhea
+    _, states = hold_causes(based_on, HELD, [], [])
+    assert states[0].state is Recovery.NO_RECHECK  # no course recorded at all
+
+
+def test_worst_counts_keeps_a_grade_4_nadir_of_the_cycle() -> None:
+    """Issue 17 item 2: grade 4 on day 15, grade 1 on day 22: the proposal rests on grade 4
+    with the recovery to grade 1 (palbociclib label Table 2, "at any time")."""
+    labs = [anc(date(2026, 3, 15), 4), anc(date(2026, 3, 22), 1)]
+    (tox,) = current_toxicities(labs, [], date(2026, 2, 26), worst_counts_since=date(2026, 3, 1))
+    assert (tox.grade, tox.recovered_to_grade) == (4, 1)
+    # a nadir before the drug's last decision (16 March) was already answered by it
+    (after,) = current_toxicities(labs, [], date(2026, 2, 26),
+                                  worst_counts_since=date(2026, 3, 16))
+    assert (after.grade, after.recovered_to_grade) == (1, None)
+    (latest,) = current_toxicities(labs, [], date(2026, 2, 26))
+    assert (latest.grade, latest.recovered_to_grade) == (1, None)
 
 
 def test_cycle_day_is_the_day_of_the_latest_count_in_the_cycle() -> None:

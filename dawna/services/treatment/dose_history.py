@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dawna.rules import regimens as rx
+from dawna.rules.chemo_modification import CAPECITABINE_PERCENT_STEPS
 from dawna.store.models import DoseDecision, Participant, TreatmentPlan
 
 __all__ = ["adjustments", "current_doses", "current_levels", "decisions_of", "discontinued",
@@ -34,11 +35,13 @@ def current_levels(s: Session, p: Participant) -> dict[str, int]:
 
 
 def current_doses(s: Session, p: Participant, plan: TreatmentPlan) -> dict[str, float]:
-    """Dose of each drug now: the confirmed dose, or the latest reduced dose decided."""
+    """Dose of each drug now: the confirmed dose, or the latest reduced dose decided (a
+    day-8/15 dose given at a percent changes only that dose)."""
     doses = {d["drug"]: float(d["dose"]) for d in plan.doses}
     for d in decisions_of(s, p):
         # a plan confirmed again after a decision already carries the reduction
-        if d.dose_to is not None and d.drug in doses and d.decided_at >= plan.confirmed_at:
+        if d.dose_to is not None and d.drug in doses and d.decided_at >= plan.confirmed_at \
+                and d.action != rx.Action.DAY_DOSE.value:  # one dose only, not the next ones
             doses[d.drug] = d.dose_to
     return doses
 
@@ -72,7 +75,8 @@ def adjustments(s: Session, p: Participant,
                 regimen: rx.Regimen) -> tuple[dict[str, int], dict[str, float]]:
     """The current dose level of each drug with dose levels, and the current fraction of the
     starting dose of each other drug reduced (chemotherapy: 20 % of the starting dose per
-    reduction), for re-computing the plan after a change of weight or variant."""
+    reduction; capecitabine: its label's percent steps), for re-computing the plan after a
+    change of weight or variant."""
     current = current_levels(s, p)
     levels: dict[str, int] = {}
     factors: dict[str, float] = {}
@@ -82,6 +86,9 @@ def adjustments(s: Session, p: Participant,
             continue
         if drug.dose_levels:
             levels[drug.drug] = step
+        elif step and drug.drug == "capecitabine":  # Xeloda PI §2: 100 -> 75 -> 50 %
+            steps = CAPECITABINE_PERCENT_STEPS
+            factors[drug.drug] = steps[min(step, len(steps) - 1)] / 100
         elif step:
             factors[drug.drug] = rx.chemotherapy_factor(step)
     return levels, factors

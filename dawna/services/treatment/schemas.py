@@ -19,8 +19,9 @@ from dawna.services.treatment.views import TreatmentView, as_json
 
 __all__ = [
     "AdverseEventOut", "AdverseEventsOut", "AeNumberOut", "CalendarEventOut", "CalendarOut",
-    "DoseProposalOut", "DoseProposalsOut", "GradeOut", "LabCorrectedOut", "LabRecordedOut",
-    "PlanPreviewOut", "SaeReportedOut", "SafetyBoardOut", "TreatmentOut",
+    "DoseProposalOut", "DoseProposalsOut", "GradeOut", "HoldCauseOut", "LabCorrectedOut",
+    "LabRecordedOut", "PlanPreviewOut", "SaeReportedOut", "SafetyBoardOut", "SevereEventOut",
+    "TreatmentOut",
 ]
 
 Number = int | float
@@ -111,6 +112,9 @@ class DecisionOut(_Out):
     dose_to: Number | None
     reason: str
     decided_by: str
+    cycle: int | None = None
+    days_not_taken: list[int] | None = None
+    override: bool = False
 
 
 class OpenAdverseEventOut(_Out):
@@ -240,6 +244,26 @@ class BasedOnOut(_Out):
     grade: int
 
 
+class HoldCauseOut(_Out):
+    """A cause of a hold and its state: recovered, not_recovered or no_recheck."""
+
+    term: str
+    grade: int
+    state: str
+    text: str
+
+
+class SevereEventOut(_Out):
+    """An ongoing grade >= 3 event: in the proposal, or left out and why."""
+
+    term: str
+    grade: int
+    number: int | None
+    serious: bool
+    in_proposal: bool
+    why: str
+
+
 class DoseProposalOut(_Out):
     drug: str
     level: int | None
@@ -251,6 +275,8 @@ class DoseProposalOut(_Out):
     rule: str
     source: str
     based_on: list[BasedOnOut]
+    causes: list[HoldCauseOut] = []
+    severe_events: list[SevereEventOut] = []
 
 
 class DoseProposalsOut(_Out):

@@ -60,6 +60,9 @@ class DecisionRow:
     dose_to: float | None
     reason: str
     decided_by: str
+    cycle: int | None = None
+    days_not_taken: list[int] | None = None  # oral doses missed by an interruption
+    override: bool = False  # resumed without every cause's recheck, the reason says why
 
 
 @dataclass(frozen=True)

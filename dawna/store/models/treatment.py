@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -162,3 +163,8 @@ class DoseDecision(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the cycle it was made in; oral-dosing cycle days not taken after a mid-cycle
+    # interruption (capecitabine label §2: not made up); a resume the investigator overrode
+    cycle: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    days_not_taken: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    override: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

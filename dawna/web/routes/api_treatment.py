@@ -24,11 +24,13 @@ from dawna.services.treatment.schemas import (
     DoseProposalOut,
     DoseProposalsOut,
     GradeOut,
+    HoldCauseOut,
     LabCorrectedOut,
     LabRecordedOut,
     PlanPreviewOut,
     SaeReportedOut,
     SafetyBoardOut,
+    SevereEventOut,
     TreatmentOut,
 )
 from dawna.validation import validate
@@ -59,6 +61,7 @@ class DecisionBody(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
     dose_to: float | None = None
     decision_date: dt.date | None = None
+    override: bool = False  # resume although a cause of the hold has no recheck (say why)
 
 
 @router.get("/participants/{pseudonym}/treatment", response_model=TreatmentOut)
@@ -183,7 +186,10 @@ def get_proposals(pseudonym: str, db: DbDep, settings: SettingsDep,
             drug=d.drug, level=d.level, dose=d.dose, unit=d.unit,
             action=d.proposal.action.value, level_to=d.proposal.level_to, dose_to=d.dose_to,
             rule=d.rule, source=d.proposal.source,
-            based_on=[BasedOnOut(term=t.term, grade=t.grade) for t in d.based_on if t.term]))
+            based_on=[BasedOnOut(term=t.term, grade=t.grade) for t in d.based_on if t.term],
+            causes=[HoldCauseOut(term=c.term, grade=c.grade, state=c.state, text=c.text)
+                    for c in d.causes],
+            severe_events=[SevereEventOut(**r.__dict__) for r in d.severe]))
     return DoseProposalsOut(participant=pseudonym, proposals=out)
 
 
@@ -193,7 +199,7 @@ def post_decision(pseudonym: str, body: DecisionBody, db: DbDep, settings: Setti
                   user: CurrentUser) -> TreatmentOut:
     dose_modification.decide(db, settings, user, pseudonym, body.drug, body.action,
                              body.reason, dose_to=body.dose_to,
-                             decision_date=body.decision_date)
+                             decision_date=body.decision_date, override=body.override)
     return TreatmentOut.of(treatment.treatment_view(db, settings, user, pseudonym))
 
 

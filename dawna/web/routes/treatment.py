@@ -175,7 +175,8 @@ def dose_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentU
 @router.post("/participants/{pseudonym}/dose", dependencies=[Depends(csrf_protect)])
 def dose_decide(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
                 pseudonym: str, drug: Text = "", action: Text = "", reason: Text = "",
-                dose_to: Text = "", decision_date: Text = "") -> Response:
+                dose_to: Text = "", decision_date: Text = "",
+                override: Text = "") -> Response:
     try:
         dose = None
         if dose_to.strip():
@@ -186,7 +187,8 @@ def dose_decide(request: Request, db: DbDep, settings: SettingsDep, user: Curren
                                       field="dose_to") from None
         dose_modification.decide(
             db, settings, user, pseudonym, drug, action, reason, dose_to=dose,
-            decision_date=_date(decision_date, "decision_date") if decision_date else None)
+            decision_date=_date(decision_date, "decision_date") if decision_date else None,
+            override=override in ("1", "on", "true"))
     except DawnaError as error:
         view = treatment.treatment_view(db, settings, user, pseudonym)
         proposals = dose_modification.propose(db, settings, user, pseudonym)
