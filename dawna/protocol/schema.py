@@ -48,6 +48,7 @@ from dawna.protocol.common import (
     Text,
     fail,
 )
+from dawna.protocol.plausibility import PlausibilitySettings
 from dawna.protocol.randomization_config import RandomizationSettings
 from dawna.protocol.regimen import (
     Arm,
@@ -155,6 +156,7 @@ class Protocol(StrictModel):
     site_settings: Mapping[Slug, Setting] = Field(default_factory=dict)
     randomization: RandomizationSettings | None = None
     consent_forms: tuple[ConsentForm, ...] = ()
+    plausibility: PlausibilitySettings | None = None
 
     def arm(self, arm_id: str) -> Arm:
         for arm in self.arms:
