@@ -137,3 +137,29 @@ def test_laboratory_results_impossible_refused_implausible_confirmed(
     assert lab(value=40, confirm_implausible=True).grade == 0
     assert lab(value=5000, unit="/mm3", lln=1800).grade == 0  # 5 ×10⁹/L, plausible
     assert _count(db, LabResult) == before + 2
+
+
+def test_long_texts_of_the_screening_form_and_reasons_are_refused_with_nothing_stored(
+        trial: Database, settings: Settings, pid: str) -> None:
+    data = eligible_record()
+    data["measurable_lesions"][0]["location"] = "L" * 10_000
+    with pytest.raises(ValidationError) as caught:
+        screening.record_from_dict(data)
+    assert caught.value.field == "measurable_lesions[0].location"
+    _save(trial, settings, pid, eligible_record())
+    with simulated(NOW), pytest.raises(ValidationError) as caught:
+        # the web form passes the reason as typed: the unit of work refuses 2001 characters
+        screening.save(trial, settings, principal(trial, "coord_a"), pid,
+                       screening.record_from_dict(eligible_record() | {"ecog": 0}),
+                       "r" * 2001, 1)
+    assert caught.value.field == "reason"
+    with trial.sessions() as s:
+        assert s.scalar(select(Screening.version)) == 1
+
+
+def test_a_phone_number_is_limited_like_the_form(trial: Database) -> None:
+    data = {"site_code": "SITEA", "full_name": "x", "medical_record_number": "MRN-1",
+            "phone": "1" * 10_000}
+    with pytest.raises(ValidationError) as caught:
+        validate(ParticipantCreate, data)
+    assert caught.value.field == "phone"

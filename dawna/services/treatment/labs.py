@@ -68,9 +68,9 @@ class LabValue(BaseModel):
     """One laboratory value to grade, as asked (no sample date, nothing stored)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    analyte: str
+    analyte: str = Field(min_length=1, max_length=60)
     value: float
-    unit: str
+    unit: str = Field(min_length=1, max_length=16)
     lln: float | None = None
     uln: float | None = None
     baseline: float | None = None
