@@ -184,10 +184,14 @@ def plan(pseudonym: str, user: As,
          version: Annotated[int | None, typer.Option(help="Current version, to change.")]
          = None,
          reason: Annotated[str | None, typer.Option(help="Why the plan changes.")] = None,
-         preview: Annotated[bool, typer.Option(help="Compute only; store nothing.")] = False
-         ) -> None:
+         preview: Annotated[bool, typer.Option(help="Compute only; store nothing.")] = False,
+         confirm_implausible: Annotated[bool, typer.Option(
+             "--confirm-implausible", help="Keep a weight or height outside its usual range.")]
+         = False) -> None:
     """Confirm the regimen and doses (investigators), or --preview them."""
     data = read_json_object(file, _("a treatment plan"))
+    if confirm_implausible:
+        data["confirm_implausible"] = True
     entry = validate(treatment.PlanIn, data, root="plan", count_more=True)
     db = database()
     acting = principal(db, user)

@@ -163,3 +163,24 @@ def test_a_phone_number_is_limited_like_the_form(trial: Database) -> None:
     with pytest.raises(ValidationError) as caught:
         validate(ParticipantCreate, data)
     assert caught.value.field == "phone"
+
+
+def test_a_weight_outside_its_usual_range_needs_confirmation_in_the_plan(
+        db: Database, settings: Settings) -> None:
+    from helpers import SYSTEM
+
+    from dawna.services import treatment
+
+    two_site_trial(db)
+    randomization.generate(db, settings, SYSTEM, "list for the test")
+    randomization.go_live(db, SYSTEM, "go live for the test")
+    pid = randomized_to(db, settings, "A", "letrozole")
+    inv = principal(db, "inv_a")
+    heavy = {"measures": {"height_cm": 160, "weight_kg": 180}}  # soft maximum 150 kg
+    with simulated(NOW):
+        with pytest.raises(ImplausibleValue) as caught:
+            treatment.confirm_plan(db, settings, inv, pid, treatment.PlanIn.model_validate(heavy))
+        assert caught.value.field == "measures.weight_kg"
+        done = treatment.confirm_plan(db, settings, inv, pid, treatment.PlanIn.model_validate(
+            heavy | {"confirm_implausible": True}))
+    assert done.regimen_id
