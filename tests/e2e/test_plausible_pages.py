@@ -60,6 +60,11 @@ def test_screening_form_asks_to_confirm_an_implausible_value(client_for) -> None
     assert first.status_code == 422
     assert 'data-field="labs.anc.value"' in first.text
     assert 'name="confirm_implausible"' in first.text
+    # the live checklist posts the whole form, the confirmation box included
+    live = client.post(f"/participants/{pid}/screening/check",
+                       content=urlencode([*pairs, ("confirm_implausible", "yes")]),
+                       headers={**headers, "HX-Request": "true"})
+    assert live.status_code == 200 and "unknown field" not in live.text
     confirmed = client.post(f"/participants/{pid}/screening",
                             content=urlencode([*pairs, ("confirm_implausible", "yes")]),
                             headers=headers, follow_redirects=False)

@@ -77,7 +77,8 @@ async def live_check(request: Request, db: DbDep, settings: SettingsDep, user: C
     form = await request.form()
     detail = participants.get_participant(db, user, pseudonym)
     try:
-        record = screening.record_from_dict(nest(_pairs(form), LISTS))
+        record = screening.record_from_dict(nest(
+            [(k, v) for k, v in _pairs(form) if k != "confirm_implausible"], LISTS))
         result = screening.evaluate_draft(record, detail.consent_date, settings)
         error = None
     except DawnaError as exc:
