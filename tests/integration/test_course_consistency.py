@@ -141,3 +141,27 @@ def test_a_death_before_a_recorded_tumour_assessment_is_refused_naming_it(
         with pytest.raises(ValidationError) as caught:
             lifecycle.end_study(trial, settings, coord, pid, date(2026, 2, 20), "death")
     assert "2026-03-02" in caught.value.message
+
+
+def test_an_end_of_treatment_before_a_recorded_cycle_is_refused_naming_it(
+        trial: Database, settings: Settings) -> None:
+    from treatment_data import randomized_to
+
+    from dawna.services import treatment
+
+    pid = randomized_to(trial, settings, "A", "letrozole")
+    coord = principal(trial, "coord_a")
+    with simulated(datetime(2024, 9, 1, 4, tzinfo=UTC)):
+        treatment.confirm_plan(trial, settings, principal(trial, "inv_a"), pid,
+                               treatment.PlanIn())
+        for n, on in ((1, date(2024, 3, 14)), (2, date(2024, 4, 11))):
+            treatment.record_cycle(trial, settings, coord, pid, treatment.CycleIn(
+                cycle=n, start_date=on))
+        before = _course(trial, pid)
+        # the first dose (2024-03-14) is the last status change: only the cycles show the
+        # conflict; the first one after 2024-04-01 is cycle 2 of 2024-04-11
+        with pytest.raises(ValidationError) as caught:
+            lifecycle.end_treatment(trial, settings, coord, pid, date(2024, 4, 1), "toxicity")
+        assert "treatment cycle 2 of 2024-04-11" in caught.value.message
+        assert _course(trial, pid) == before
+        lifecycle.end_treatment(trial, settings, coord, pid, date(2024, 4, 20), "toxicity")
