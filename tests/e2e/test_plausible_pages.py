@@ -109,3 +109,25 @@ def test_cli_screen_refuses_and_confirms(tmp_path: Path) -> None:
     assert isinstance(impossible.exception, ValidationError)
     assert not isinstance(impossible.exception, ImplausibleValue)
     assert impossible.exception.field == "date_of_birth"
+
+
+def test_the_live_grade_and_the_grade_api_refuse_an_impossible_value(client_for) -> None:  # type: ignore[no-untyped-def]
+    coord = client_for("coord_a")
+    impossible = coord.get("/api/ctcae/grade", params={"analyte": "ANC", "value": "5000",
+                                                      "unit": "10^9/L", "lln": "1.8"})
+    assert impossible.status_code == 422 and impossible.json()["field"] == "value"
+    # 5000 /mm3 is 5 ×10⁹/L: graded (grade 0 with LLN 1800 /mm3)
+    fine = coord.get("/api/ctcae/grade", params={"analyte": "ANC", "value": "5000",
+                                                "unit": "/mm3", "lln": "1800"})
+    assert fine.status_code == 200 and fine.json()["grade"] == 0
+    pid = _participant(coord)
+    token = csrf_of(coord.get(f"/participants/{pid}").text)
+    form = {"analyte": "anc", "value": "40", "unit": "10^9/L", "lln": "1.8",
+            "csrf_token": token}
+    live = coord.post(f"/participants/{pid}/labs/grade", data=form,
+                      headers={"HX-Request": "true"})
+    assert "implausible" in live.text and "grade 0" not in live.text.lower()
+    confirmed = coord.post(f"/participants/{pid}/labs/grade",
+                           data=form | {"confirm_implausible": "yes"},
+                           headers={"HX-Request": "true"})
+    assert "implausible" not in confirmed.text

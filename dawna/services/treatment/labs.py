@@ -78,10 +78,17 @@ class LabValue(BaseModel):
 
 def grade_preview(lab: LabIn | LabValue) -> ctcae.LabGrade:
     """The grade of a result as entered (no stored baseline): for the form's live grade and
-    the API's grade of a value."""
+    the API's grade of a value. An impossible value is refused; an implausible one too, unless
+    confirmed, when it is a result to be saved (:class:`LabIn`)."""
     try:
-        return ctcae.grade_lab(ctcae.analyte_key(lab.analyte), lab.value, lab.unit,
-                               lln=lab.lln, uln=lab.uln, baseline=lab.baseline)
+        key = ctcae.analyte_key(lab.analyte)
+        unit = ctcae.canonical_unit(key, lab.unit)
+    except ctcae.CtcaeError as exc:
+        raise rule_error(exc) from None
+    plausibility.check_lab(key, lab.value, unit, getattr(lab, "confirm_implausible", True))
+    try:
+        return ctcae.grade_lab(key, lab.value, unit, lln=lab.lln, uln=lab.uln,
+                               baseline=lab.baseline)
     except ctcae.CtcaeError as exc:
         raise rule_error(exc) from None
 
