@@ -131,3 +131,31 @@ def test_the_live_grade_and_the_grade_api_refuse_an_impossible_value(client_for)
                            data=form | {"confirm_implausible": "yes"},
                            headers={"HX-Request": "true"})
     assert "implausible" not in confirmed.text
+
+
+def test_cli_lab_needs_confirm_implausible(app_db, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from helpers import SYSTEM
+    from treatment_data import randomized_to
+
+    from dawna.config import get_settings
+    from dawna.services import randomization, safety
+
+    randomization.generate(app_db, settings, SYSTEM, "list for the test")
+    randomization.go_live(app_db, SYSTEM, "go live for the test")
+    pid = randomized_to(app_db, settings, "A", "letrozole")
+    monkeypatch.setenv("DAWNA_DATABASE_URL", app_db.url)
+    monkeypatch.setenv("DAWNA_ENV", "test")
+    get_settings.cache_clear()
+    try:
+        args = ["treatment", "lab", pid, "--as", "coord_a", "--test", "ANC", "--value", "40",
+                "--unit", "10^9/L", "--lln", "1.8", "--sampled", "2024-03-20"]
+        refused = CliRunner().invoke(app, args)
+        assert isinstance(refused.exception, ImplausibleValue)
+        accepted = CliRunner().invoke(app, [*args, "--confirm-implausible"])
+        assert accepted.exit_code == 0, accepted.output
+    finally:
+        get_settings.cache_clear()
+    from helpers import principal
+
+    assert [r.value for r in safety.participant_labs(app_db, principal(app_db, "coord_a"),
+                                                     pid)] == [40]
