@@ -17,7 +17,15 @@ from pydantic import Field, model_validator
 from dawna.errors import NotFound
 from dawna.protocol.common import Provenance, Slug, StrictModel, Text, fail
 
-__all__ = ["PlausibilitySettings", "PlausibleRange"]
+__all__ = ["RANGE_NAMES", "PlausibilitySettings", "PlausibleRange"]
+
+#: The values a range may be given for: the graded laboratory analytes (keys of
+#: ``dawna.rules.ctcae_analytes.LAB_ANALYTES``), the screening form's other measures and the
+#: vital signs of the treatment plan. A misspelt name is refused, not silently unused.
+RANGE_NAMES = frozenset({
+    "anc", "wbc", "platelets", "haemoglobin", "alt", "ast", "bilirubin", "creatinine",
+    "creatinine_clearance", "qtcf", "expected_survival", "weight", "height",
+})
 
 
 class PlausibleRange(StrictModel):
@@ -52,6 +60,14 @@ class PlausibilitySettings(StrictModel):
     earliest_birth_date: date
     age_years: PlausibleRange
     ranges: Mapping[Slug, PlausibleRange] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known(self) -> PlausibilitySettings:
+        for name in self.ranges:
+            if name not in RANGE_NAMES:
+                fail(f"ranges.{name}", f"unknown value {name!r} (known: "
+                     f"{', '.join(sorted(RANGE_NAMES))})")
+        return self
 
     def range(self, name: str) -> PlausibleRange:
         try:

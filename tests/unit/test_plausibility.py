@@ -38,6 +38,18 @@ def test_limits_out_of_order_are_refused_by_the_protocol_model() -> None:
         parse_protocol(text)
 
 
+def test_a_misspelt_range_name_is_refused_and_every_graded_analyte_has_a_range() -> None:
+    from dawna.protocol.plausibility import RANGE_NAMES
+    from dawna.rules.ctcae_analytes import LAB_ANALYTES
+
+    assert set(LAB_ANALYTES) <= RANGE_NAMES
+    assert set(LAB_ANALYTES) <= set(LIMITS.ranges)
+    text = (Path(__file__).parents[2] / "dawna/protocols/dawna_fes.yaml").read_text(
+        encoding="utf-8").replace("    wbc: {label:", "    wbcc: {label:")
+    with pytest.raises(ValidationError, match="wbcc"):
+        parse_protocol(text)
+
+
 @pytest.mark.parametrize("value", [0, 1.5, 30])
 def test_anc_inside_the_soft_limits_passes(value: float) -> None:
     _check("value", value, "anc")
