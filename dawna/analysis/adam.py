@@ -37,6 +37,15 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from dawna.analysis import adam_meta as meta
+from dawna.analysis.adam_response import (
+    RESPONSE_CODES,
+    BestResponseRecord,
+    ResponseRecord,
+    ResponseSummary,
+    responses_before_new_therapy,
+    rs_rows,
+    summarize,
+)
 from dawna.analysis.adam_tte import (
     ADTTE_VARIABLES,
     Schedule,
@@ -46,19 +55,19 @@ from dawna.analysis.adam_tte import (
     overall_survival,
     progression_free_survival,
 )
-from dawna.analysis.adam_windows import (
-    Windows,
-    responses_before_new_therapy,
-    treatment_emergent,
-)
+from dawna.analysis.adam_windows import Windows, treatment_emergent
 
-__all__ = ["AdamData", "AdverseEventRecord", "BestResponseRecord", "ContactRecord",
-           "PetRecord", "ResponseRecord", "Schedule", "StatusRecord", "SubjectRecord",
-           "Windows", "derive", "pfs_frame", "responses_before_new_therapy",
+__all__ = ["RESPONSE_CODES", "AdamData", "AdverseEventRecord", "BestResponseRecord",
+           "ContactRecord", "PetRecord", "ResponseRecord", "Schedule", "StatusRecord",
+           "SubjectRecord", "Windows", "derive", "pfs_frame", "responses_before_new_therapy",
            "treatment_emergent", "worst_grade_table"]
 
 STUDYID = "DAWNA-FES"
-RESPONSE_CODES = {"CR": 1, "PR": 2, "SD": 3, "NON-CR/NON-PD": 4, "PD": 5, "NE": 6}
+#: CDISC RACE (C74457) and ETHNIC (C66790) terms; anything else is NOT REPORTED.
+RACES = ("AMERICAN INDIAN OR ALASKA NATIVE", "ASIAN", "BLACK OR AFRICAN AMERICAN",
+         "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "WHITE", "MULTIPLE", "OTHER",
+         "NOT REPORTED", "UNKNOWN")
+ETHNICITIES = ("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED", "UNKNOWN")
 
 
 @dataclass(frozen=True)
@@ -88,23 +97,6 @@ class ContactRecord:
     vital_status: str
     death_date: date | None = None
     therapy_starts: tuple[date, ...] = ()
-
-
-@dataclass(frozen=True)
-class ResponseRecord:
-    """One follow-up tumour assessment: its date, CDISC analysis date, overall response and
-    the % change of the target sum from baseline."""
-
-    on: date
-    adt: date
-    response: str
-    change_pct: float | None = None
-
-
-@dataclass(frozen=True)
-class BestResponseRecord:
-    response: str
-    on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -145,14 +137,17 @@ class SubjectRecord:
     regimen: str = ""
     date_of_birth: date | None = None
     menopausal_status: str | None = None
+    sex: str | None = None  # "female" / "male" as the screening record holds it
+    race: str | None = None  # a CDISC RACE term, when recorded
+    ethnicity: str | None = None  # a CDISC ETHNIC term, when recorded
     events: tuple[StatusRecord, ...] = ()
     cycle_starts: tuple[date, ...] = ()
     lab_dates: tuple[date, ...] = ()
     contacts: tuple[ContactRecord, ...] = ()
     responses: tuple[ResponseRecord, ...] = ()
     progression_date: date | None = None
-    bor: BestResponseRecord | None = None
-    ubor: BestResponseRecord | None = None
+    baseline_scan: date | None = None  # the RECIST baseline (SD interval start if scanned
+    # after an assessment dated on or before randomization)
     pet: PetRecord | None = None
     adverse_events: tuple[AdverseEventRecord, ...] = ()
     last_dose: date | None = None  # the last day a trial drug was given (None: unknown)
@@ -183,27 +178,11 @@ def _eos_status(end: StatusRecord | None) -> str:
     return "COMPLETED" if end.reason == "study_closed" else "DISCONTINUED"
 
 
-def _cbr(s: SubjectRecord, responses: Sequence[ResponseRecord], best: str,
-         threshold_days: int) -> str:
-    """Y: best response CR or PR, or an assessment with CR/PR/SD/Non-CR-Non-PD at least
-    ``threshold_days`` (168 - 7 = 161: 24 weeks less the assessment window) after
-    randomization before any PD."""
-    if best in ("CR", "PR"):
-        return "Y"
-    for r in sorted(responses, key=lambda x: x.adt):
-        if r.response == "PD":
-            break
-        if r.response in ("CR", "PR", "SD", "NON-CR/NON-PD") and \
-                (r.adt - s.randomized).days >= threshold_days:
-            return "Y"
-    return "N"
-
-
 @dataclass(frozen=True)
 class _Derived:
     subject: SubjectRecord
     adsl: dict[str, Any]
-    responses: tuple[ResponseRecord, ...]
+    response: ResponseSummary
     pfs: TimeToEvent
     os: TimeToEvent
     therapy: date | None
@@ -234,18 +213,26 @@ def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule, windows: Window
                                     _upto(s.progression_date, cutoff), death, therapy, cutoff,
                                     schedule)
     os_ = overall_survival(s.randomized, death, alive, cutoff)
-    changes = [r.change_pct for r in responses if r.change_pct is not None]
+    counted = responses_before_new_therapy(responses, therapy)
+    reference = (s.baseline_scan if counted and counted[0].on <= s.randomized else None)
+    response = summarize(responses, therapy, s.randomized, windows.recist,
+                         windows.cbr_min_days - schedule.window_days, reference)
+    last_dose = _upto(s.last_dose, cutoff)
     pet = s.pet or PetRecord("not_read")
     visceral = s.factors.get("visceral_metastasis", "")
     row = {
         "STUDYID": STUDYID, "USUBJID": f"{STUDYID}-{s.pseudonym}", "SUBJID": s.pseudonym,
         "SITEID": s.site, "ARMCD": s.arm, "ARM": s.arm_label, "REGIMEN": s.regimen,
         "RANDDT": s.randomized, "TRTSDT": started,
-        "TRTEDT": ended.on if ended is not None and started is not None else None,
+        "TRTEDT": (last_dose or ended.on) if ended is not None and started is not None
+        else None,
         "ITTFL": "Y", "SAFFL": _flag(started is not None),
         "STRAT1": visceral, "STRAT1V": {"yes": 1, "no": 0}.get(visceral),
         "STRAT2": s.factors.get("cdk46i_setting", ""),
         "AGE": _age(s.date_of_birth, s.randomized), "MENOSTAT": s.menopausal_status or "",
+        "SEX": {"female": "F", "male": "M"}.get(s.sex or "", "U"),
+        "RACE": s.race if s.race in RACES else "NOT REPORTED",
+        "ETHNIC": s.ethnicity if s.ethnicity in ETHNICITIES else "NOT REPORTED",
         "FESCAT": pet.category, "FESNPOS": pet.positive, "FESNNEG": pet.negative,
         "FESNNE": pet.not_evaluable, "FDGSUVMX": pet.fdg_suvmax,
         "EOTSTT": "DISCONTINUED" if ended is not None else "ONGOING",
@@ -256,12 +243,10 @@ def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule, windows: Window
         if study_end is not None else "",
         "EOSDT": study_end.on if study_end is not None else None,
         "DTHFL": "Y" if death is not None else "", "DTHDT": death, "LSTALVDT": alive,
-        "BESTPCHG": min(changes) if changes else None,
-        "BOR": (s.bor or BestResponseRecord("NE")).response,
-        "UBOR": (s.ubor or BestResponseRecord("NE")).response,
+        "BESTPCHG": response.best_change_pct,
+        "BOR": response.bor.response, "UBOR": response.ubor.response,
     }
-    return _Derived(s, row, responses_before_new_therapy(responses, therapy), pfs, os_, therapy,
-                    windows, schedule)
+    return _Derived(s, row, response, pfs, os_, therapy, windows, schedule)
 
 
 def _tte_rows(d: _Derived) -> list[dict[str, Any]]:
@@ -278,25 +263,8 @@ def _tte_rows(d: _Derived) -> list[dict[str, Any]]:
 
 
 def _rs_rows(d: _Derived) -> list[dict[str, Any]]:
-    s, key = d.subject, {"STUDYID": STUDYID, "USUBJID": d.adsl["USUBJID"],
-                         "ARMCD": d.adsl["ARMCD"]}
-    rows = []
-    ordered = sorted(d.responses, key=lambda r: r.on)
-    for n, r in enumerate(ordered, start=1):
-        rows.append({**key, "PARAMCD": "OVR", "PARAM": "Overall response by RECIST 1.1",
-                     "AVISITN": n, "AVALC": r.response, "AVAL": RESPONSE_CODES[r.response],
-                     "ADT": r.adt, "ADY": (r.adt - s.randomized).days + 1,
-                     "PCHG": r.change_pct, "ORRFL": "", "CBRFL": ""})
-    for code, param, best in (("BOR", "Best overall response (confirmed)", s.bor),
-                              ("UBOR", "Best overall response (unconfirmed)", s.ubor)):
-        b = best or BestResponseRecord("NE")
-        rows.append({**key, "PARAMCD": code, "PARAM": param, "AVISITN": None,
-                     "AVALC": b.response, "AVAL": RESPONSE_CODES[b.response], "ADT": b.on,
-                     "ADY": None if b.on is None else (b.on - s.randomized).days + 1,
-                     "PCHG": None, "ORRFL": _flag(b.response in ("CR", "PR")),
-                     "CBRFL": _cbr(s, ordered, b.response,
-                                   d.windows.cbr_min_days - d.schedule.window_days)})
-    return rows
+    return rs_rows(d.response, {"STUDYID": STUDYID, "USUBJID": d.adsl["USUBJID"],
+                                "ARMCD": d.adsl["ARMCD"]}, d.subject.randomized)
 
 
 def _ae_rows(d: _Derived, cutoff: date) -> list[dict[str, Any]]:

@@ -59,8 +59,10 @@ ADSL_VARIABLES: tuple[Variable, ...] = (
      f"earliest of cycle 1 day 1 and the treatment_started event, {_CUT}",
      "TreatmentCycle.start_date; StatusEvent treatment_started"),
     ("TRTEDT", "Date of Last Exposure to Treatment", "Num",
-     f"date of the treatment_ended event {_CUT}, when TRTSDT is present",
-     "StatusEvent treatment_ended"),
+     f"last dose given {_CUT} (the dose days of the cycles recorded, up to the end of "
+     "treatment) once treatment has ended, else the treatment_ended date; empty while on "
+     "treatment or without TRTSDT",
+     "TreatmentCycle; protocol regimen dose days; StatusEvent treatment_ended"),
     ("ITTFL", "Intent-To-Treat Population Flag", "Char",
      f"Y for every participant randomized {_CUT}", f"{_IG}; Allocation"),
     ("SAFFL", "Safety Population Flag", "Char", "Y if TRTSDT is present (any treatment), else N",
@@ -75,6 +77,14 @@ ADSL_VARIABLES: tuple[Variable, ...] = (
      "completed years from date of birth to RANDDT", "Screening.record date_of_birth"),
     ("MENOSTAT", "Menopausal Status at Screening", "Char", "pre / peri / post; empty if unknown",
      "Screening.record menopausal_status"),
+    ("SEX", "Sex", "Char", "F or M from the screening record; U if not recorded",
+     "Screening.record sex; CDISC SEX (C66731)"),
+    ("RACE", "Race", "Char",
+     "race as a CDISC RACE term when the screening record holds one, else NOT REPORTED",
+     "Screening.record race; CDISC RACE (C74457)"),
+    ("ETHNIC", "Ethnicity", "Char",
+     "HISPANIC OR LATINO / NOT HISPANIC OR LATINO when recorded, else NOT REPORTED",
+     "Screening.record ethnicity; CDISC ETHNIC (C66790)"),
     ("FESCAT", "FES PET patient category", "Char",
      "all_positive / mixed / all_negative over the FES-evaluable lesions of the baseline FES "
      "study; not_evaluable if it has none; not_read if no FES study was read by RANDDT", _PET),
@@ -110,14 +120,17 @@ ADSL_VARIABLES: tuple[Variable, ...] = (
      "TreatmentCycle; AdverseEvent"),
     ("BESTPCHG", "Best % Change in Target Lesion Sum", "Num",
      f"smallest % change of the target sum from baseline over the assessments {_CUT} "
-     "(waterfall plot); empty without a complete target sum", "rules.recist timepoints"),
+     "that count for response (before new anticancer therapy, up to the first PD; waterfall "
+     "plot); empty without a complete target sum", "analysis.adam_response"),
     ("BOR", "Best Overall Response (confirmed)", "Char",
      "confirmed best overall response (RECIST 1.1 Table 3, confirmation >= 28 days, SD >= 42 "
-     "days from randomization) over assessments on or before the cut-off; NE if none",
-     "rules.recist.confirmed_bor; domain.md §2"),
+     "days from randomization) over the assessments on or before the cut-off, before any new "
+     "anticancer therapy and up to the first PD; NE if none",
+     "analysis.adam_response; rules.recist.confirmed_bor; domain.md §2"),
     ("UBOR", "Best Overall Response (unconfirmed)", "Char",
-     "best timepoint response up to first PD, SD counting from 42 days; NE if none",
-     "rules.recist.unconfirmed_bor; domain.md §2"),
+     "best timepoint response up to first PD and before any new anticancer therapy, SD "
+     "counting from 42 days; NE if none",
+     "analysis.adam_response; rules.recist.unconfirmed_bor; domain.md §2"),
 )
 
 _CODES = "CR 1, PR 2, SD 3, NON-CR/NON-PD 4, PD 5, NE 6 (best to worst, as rules.recist)"
@@ -126,7 +139,8 @@ ADRS_VARIABLES: tuple[Variable, ...] = (
     ("USUBJID", "Unique Subject Identifier", "Char", "ADSL.USUBJID", "ADSL"),
     ("ARMCD", "Planned Arm Code", "Char", "ADSL.ARMCD", "ADSL"),
     ("PARAMCD", "Parameter Code", "Char",
-     "OVR: one row per follow-up assessment on or before the cut-off; BOR and UBOR: one row "
+     "OVR: one row per follow-up assessment on or before the cut-off that counts for response "
+     "(before new anticancer therapy, up to the first PD); BOR and UBOR: one row "
      "each per ADSL subject", "CDISC ADaM BDS"),
     ("PARAM", "Parameter", "Char", "description of PARAMCD", "CDISC ADaM BDS"),
     ("AVISITN", "Assessment Number", "Num", "OVR: 1, 2, ... in date order; empty otherwise",
@@ -175,7 +189,8 @@ ADAE_VARIABLES: tuple[Variable, ...] = (
      "AdverseEvent.outcome; CDISC OUT (C66768)"),
     ("TRTEMFL", "Treatment Emergent Analysis Flag", "Char",
      "Y if ASTDT is on or after ADSL.TRTSDT, at most 30 days after the last dose "
-     "(ADSL.TRTEDT when the last dose is not recorded) and before any new anticancer "
-     "therapy, else N", _IG),
+     "(the last dose date, ADSL.TRTEDT; open while on treatment) and before any new "
+     "anticancer therapy, else N",
+     f"{_IG}; ICH E9 §7.2.3"),
     ("SAFFL", "Safety Population Flag", "Char", "ADSL.SAFFL", "ADSL"),
 )

@@ -11,22 +11,14 @@ assessment window (``clinical_benefit_min_weeks``, ``tumour_assessment_window_da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol, TypeVar
 
-__all__ = ["CBR_MIN_DAYS", "Windows", "responses_before_new_therapy", "treatment_emergent"]
+from dawna.rules.recist_case import ResponseSettings
+
+__all__ = ["CBR_MIN_DAYS", "Windows", "treatment_emergent"]
 
 CBR_MIN_DAYS = 168  # 24 weeks
-
-
-class _Scan(Protocol):
-    @property
-    def on(self) -> date: ...
-
-    @property
-    def response(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -36,24 +28,8 @@ class Windows:
 
     cbr_min_days: int = CBR_MIN_DAYS
     teae_days_after_last_dose: int = 30
-
-
-
-R = TypeVar("R", bound=_Scan)
-
-
-def responses_before_new_therapy(responses: Sequence[R], therapy: date | None) -> tuple[R, ...]:
-    """The assessments that count for response endpoints: scanned before the start of a new
-    anticancer therapy (a scan on the therapy's first day is taken as before it), and none after
-    the first PD (module docstring)."""
-    kept: list[R] = []
-    for r in sorted(responses, key=lambda x: x.on):
-        if therapy is not None and r.on > therapy:
-            break
-        kept.append(r)
-        if r.response == "PD":
-            break
-    return tuple(kept)
+    #: best-overall-response settings (confirmation, SD interval) of the protocol file
+    recist: ResponseSettings = field(default_factory=ResponseSettings)
 
 
 def treatment_emergent(start: date, first_dose: date | None, last_dose: date | None,

@@ -20,6 +20,7 @@ from dawna.cli import (
     registry,
     screen,
     simulate,
+    susar,
     treatment,
 )
 from dawna.cli.common import run
@@ -45,6 +46,9 @@ app.command("simulate")(simulate.simulate)
 app.add_typer(analysis.app, name="analysis")
 app.add_typer(analysis.export_app, name="export")
 app.command("report")(analysis.report)
+treatment.app.command("susar-report")(susar.susar_report)
+treatment.app.command("susars")(susar.susars)
+treatment.app.command("terms")(susar.terms)
 app.add_typer(treatment.app, name="treatment")
 app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)

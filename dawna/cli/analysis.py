@@ -118,6 +118,25 @@ def safety(user: As, cutoff: Cutoff = None) -> None:
     typer.echo(json.dumps(results.safety_table(adam), indent=2, ensure_ascii=False))
 
 
+@app.command("registry-results")
+def registry_results(user: As, cutoff: Cutoff = None,
+                     out: Annotated[Path | None, typer.Option(
+                         help="JSON file to write (default: print).")] = None) -> None:
+    """The registry's results tables (ClinicalTrials.gov results data elements: participant
+    flow with reasons for not completing, baseline age groups, sex, race and ethnicity,
+    all-cause mortality, serious and other adverse events) as JSON."""
+    from dawna.services.registry_results import registry_results as build
+
+    db = database()
+    data = build(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(str(out))
+
+
 @export_app.command("adam")
 def export_adam(directory: Annotated[Path, typer.Argument(help="Output folder.")], user: As,
                 cutoff: Cutoff = None) -> None:

@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 
 from dawna.clock import local_today, simulated
 from dawna.config import Settings
+from dawna.demo import analysis_cases as demo_analysis_cases
 from dawna.demo import course as demo_course
 from dawna.demo import pet as demo_pet
 from dawna.demo import randomization as demo_randomization
+from dawna.demo import safety_reporting as demo_safety_reporting
 from dawna.demo import screening as demo_screening
 from dawna.demo import treatment as demo_treatment
 from dawna.demo import tumour as demo_tumour
@@ -183,7 +185,9 @@ def load(db: Database, settings: Settings,
     safety_counts = demo_treatment.continue_treatment(db, settings, cfg["treatment"], rng,
                                                       investigators, coordinators)
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
+    demo_analysis_cases.add(db, settings, coordinators, readers)
     demo_treatment.recent_sae(db, settings, coordinators)
+    demo_safety_reporting.recent_susar(db, settings, coordinators)
     _import_registry(db)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
                        screened=screened, randomized=randomized, tumour_assessments=assessed,

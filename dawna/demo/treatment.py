@@ -150,7 +150,10 @@ def _ae(db: Database, settings: Settings, who: Principal, pseudonym: str, drugs:
     start_day = date.fromisoformat(data["start_date"])
     data = {"relatedness": {d: "related" if d in related_to else "not_related" for d in drugs},
             **data}
-    with simulated(moment(start_day, 17, settings.zone)):
+    when = moment(start_day, 17, settings.zone)
+    if data.get("aware_at"):  # recorded once the site knows (aware after 17:00 at night)
+        when = max(when, datetime.fromisoformat(data["aware_at"]))
+    with simulated(when):
         return safety.record_ae(db, settings, who, pseudonym, safety.AeIn.model_validate(data))
 
 
@@ -167,7 +170,7 @@ def _close(db: Database, settings: Settings, who: Principal, pseudonym: str, num
             "stop_date": stop_day.isoformat(), "serious": ae.serious,
             "seriousness": ae.seriousness, "relatedness": ae.relatedness,
             "action_taken": ae.action_taken, "outcome": "recovered",
-            "lab_result_id": ae.lab_result_id,
+            "lab_result_id": ae.lab_result_id, "expectedness": ae.expectedness,
             "aware_at": ae.aware_at.isoformat() if ae.aware_at else None}
     with simulated(moment(stop_day, 18, settings.zone)):
         safety.update_ae(db, settings, who, pseudonym, number,
@@ -199,10 +202,13 @@ def recent_sae(db: Database, settings: Settings, coordinators: dict[int, Princip
         if view.status.value != "on_treatment" or view.plan is None:
             continue
         drugs = [d["drug"] for d in view.plan.doses]
-        aware = utcnow() - timedelta(hours=6)
+        start = min((utcnow() - timedelta(hours=6)).astimezone(settings.zone).date(), today)
+        # six hours ago, but not after the moment the event is recorded at (17:00 on its start
+        # day, or now): late in the site's evening the two fall on different days
+        aware = min(utcnow() - timedelta(hours=6), moment(start, 17, settings.zone))
         _ae(db, settings, who, person.pseudonym, drugs, {
             "term": "Lung infection", "grade": 3,
-            "start_date": min(aware.astimezone(settings.zone).date(), today).isoformat(),
+            "start_date": start.isoformat(),
             "serious": True, "seriousness": ["hospitalisation"], "aware_at": aware.isoformat(),
             "action_taken": "drug_interrupted", "outcome": "not_recovered",
             "description": "Simulated: admitted with fever and cough; chest CT shows "
@@ -261,6 +267,8 @@ def continue_treatment(db: Database, settings: Settings, cfg: dict[str, Any],
                             fn = {"term": "Febrile neutropenia", "grade": 3,
                                   "start_date": aware.isoformat(), "serious": True,
                                   "seriousness": ["hospitalisation"],
+                                  # listed in the labels (reference safety information)
+                                  "expectedness": "expected",
                                   "aware_at": datetime.combine(
                                       aware, time(9), tzinfo=settings.zone).isoformat(),
                                   "action_taken": "dose_reduced", "outcome": "not_recovered"}

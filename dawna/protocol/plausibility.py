@@ -23,7 +23,8 @@ __all__ = ["RANGE_NAMES", "PlausibilitySettings", "PlausibleRange"]
 #: ``dawna.rules.ctcae_analytes.LAB_ANALYTES``), the screening form's other measures and the
 #: vital signs of the treatment plan. A misspelt name is refused, not silently unused.
 RANGE_NAMES = frozenset({
-    "anc", "wbc", "platelets", "haemoglobin", "alt", "ast", "bilirubin", "creatinine",
+    "anc", "wbc", "platelets", "lymphocytes", "haemoglobin", "alt", "ast", "bilirubin",
+    "creatinine",
     "creatinine_clearance", "qtcf", "expected_survival", "weight", "height",
 })
 

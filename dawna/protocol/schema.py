@@ -48,6 +48,7 @@ from dawna.protocol.common import (
     Text,
     fail,
 )
+from dawna.protocol.endpoints import Endpoint, check_endpoints
 from dawna.protocol.plausibility import PlausibilitySettings
 from dawna.protocol.randomization_config import RandomizationSettings
 from dawna.protocol.regimen import (
@@ -75,12 +76,13 @@ from dawna.protocol.registry import (
     Results,
     Sponsor,
 )
+from dawna.protocol.safety_reference import RsiDocument, check_rsi_documents, rsi_for
 
 __all__ = [
     "Arm", "ChoiceGroup", "Condition", "Contact", "Criterion", "Design", "DoseLevels", "DoseUnit",
-    "DrugComponent", "Eligibility", "Enrollment", "FacilityContact", "Frequency", "Intervention",
-    "Investigator", "Location", "Option", "Procedure", "Protocol", "Provenance", "Regimen",
-    "Registry", "RelatedTrial", "Results", "Route", "Schedule", "Setting", "Sponsor",
+    "DrugComponent", "Eligibility", "Endpoint", "Enrollment", "FacilityContact", "Frequency",
+    "Intervention", "Investigator", "Location", "Option", "Procedure", "Protocol", "Provenance",
+    "Regimen", "Registry", "RelatedTrial", "Results", "Route", "Schedule", "Setting", "Sponsor",
 ]
 
 # --- eligibility and settings -------------------------------------------------------------------
@@ -156,7 +158,26 @@ class Protocol(StrictModel):
     site_settings: Mapping[Slug, Setting] = Field(default_factory=dict)
     randomization: RandomizationSettings | None = None
     consent_forms: tuple[ConsentForm, ...] = ()
+    rsi_documents: tuple[RsiDocument, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
     plausibility: PlausibilitySettings | None = None
+
+    def rsi(self, drug: str) -> RsiDocument | None:
+        """The reference safety information of ``drug`` (ICH E2A II.C), if the protocol names
+        one (or one for other drugs)."""
+        return rsi_for(self.rsi_documents, drug)
+
+    @property
+    def primary_endpoint(self) -> Endpoint | None:
+        """The primary endpoint (None when the file declares no endpoints)."""
+        return next((e for e in self.endpoints if e.role == "primary"), None)
+
+    def endpoint(self, endpoint_id: str) -> Endpoint:
+        for endpoint in self.endpoints:
+            if endpoint.id == endpoint_id:
+                return endpoint
+        raise NotFound(f"no endpoint {endpoint_id!r} in {self.registry.nct_id}",
+                       field="endpoint")
 
     def arm(self, arm_id: str) -> Arm:
         for arm in self.arms:
@@ -202,6 +223,8 @@ class Protocol(StrictModel):
         for i, version in enumerate(versions):
             if version in versions[:i]:
                 fail(f"consent_forms[{i}].version", f"duplicate version {version!r}")
+        check_rsi_documents(self.rsi_documents)
+        check_endpoints(self.endpoints)
         known = {criterion.id for criterion in self.eligibility.criteria}
         for name, setting in self.site_settings.items():
             for j, ref in enumerate(setting.criteria):

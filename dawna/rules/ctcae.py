@@ -11,6 +11,7 @@ Decreased terms (value in 10⁹/L or g/L; LLN = the laboratory's lower limit of 
 - Neutrophil count decreased: "<LLN - 1.5 x 10e9 /L", "<1.5 - 1.0", "<1.0 - 0.5", "<0.5"
 - White blood cell decreased: <LLN - 3.0, <3.0 - 2.0, <2.0 - 1.0, <1.0
 - Platelet count decreased: <LLN - 75.0, <75.0 - 50.0, <50.0 - 25.0, <25.0
+- Lymphocyte count decreased: "<LLN - 0.8 x 10e9/L", "<0.8 - 0.5", "<0.5 - 0.2", "<0.2"
 - Anemia: "Hemoglobin (Hgb) <LLN - 100 g/L", "<100 - 80g/L", "<80 g/L; transfusion indicated";
   grade 4 "Life-threatening consequences; urgent intervention indicated" is clinical: the value
   alone never gives it, so the laboratory grade stops at 3 (the rule says so).
@@ -114,6 +115,7 @@ _LOW: dict[str, tuple[tuple[int, Decimal], ...]] = {
     "anc": ((4, _D("0.5")), (3, _D("1.0")), (2, _D("1.5"))),
     "wbc": ((4, _D("1.0")), (3, _D("2.0")), (2, _D("3.0"))),
     "platelets": ((4, _D("25")), (3, _D("50")), (2, _D("75"))),
+    "lymphocytes": ((4, _D("0.2")), (3, _D("0.5")), (2, _D("0.8"))),
     "haemoglobin": ((3, _D("80")), (2, _D("100"))),
 }
 _Step = tuple[int, Decimal, bool]  # grade, multiple, whether the multiple itself belongs
@@ -136,11 +138,13 @@ _BASELINE: dict[str, tuple[_Step, ...]] = {
     "creatinine": ((3, _D("3.0"), False), (2, _D("1.5"), False)),
 }
 
-_TERM_INDEX = {" ".join(name.lower().split()): name for name in TERMS}
+_TERM_INDEX = {" ".join(key.lower().split()): name
+               for name, t in TERMS.items() for key in (name, t.zh)}
 
 
 def term(name: str) -> ClinicalTerm:
-    """The CTCAE v5.0 term of that name (case and repeated spaces ignored)."""
+    """The CTCAE v5.0 term of that name, English or its Simplified Chinese name (恶心 → Nausea;
+    case and repeated spaces ignored)."""
     found = _TERM_INDEX.get(" ".join(name.lower().split())) if isinstance(name, str) else None
     if found is None:
         raise CtcaeError("term", Message(

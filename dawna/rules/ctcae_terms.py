@@ -8,7 +8,7 @@ from them (:func:`dawna.rules.ctcae.check_grade` refuses a grade the term does n
 
 Where the wording was checked
 -----------------------------
-- The eight laboratory terms: the NCI v5.0 spreadsheet as transcribed in pharmaverse/admiral
+- The nine laboratory terms: the NCI v5.0 spreadsheet as transcribed in pharmaverse/admiral
   ``data-raw/adlb_grading/ncictcaev5.json`` (copied in ``tests/reference/ctcae/`` and compared
   by the tests), CTCAE's own typography kept (``<100 - 80g/L``, ``>3.0 baseline``).
 - Through CTCAE v6.0 and its per-term v5.0 to v6.0 change log (a grade v6.0 did not change
@@ -20,14 +20,20 @@ Where the wording was checked
   v6.0 wording changed for most of them (Vomiting 2-3, Diarrhea 1-3, the lab terms...): never
   update this table from v6.0. Terms v6.0 renamed (Platelet count decreased, Thromboembolic
   event, Lung infection) keep their v5.0 names.
+- Pneumonitis (Respiratory, thoracic and mediastinal disorders, grades 1-5): CTCAE v5.0 as
+  published (unchanged from v4.03).
+
+Every term carries its Simplified Chinese name (``zh``, from :mod:`dawna.rules.ctcae_zh`); the
+search in English or Chinese is :func:`dawna.rules.ctcae_search.search_terms`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from dawna.rules.ctcae_zh import TERM_ZH
 from dawna.rules.messages import N_
 
 __all__ = ["OTHER_SPECIFY", "TERMS", "ClinicalTerm"]
@@ -36,12 +42,14 @@ __all__ = ["OTHER_SPECIFY", "TERMS", "ClinicalTerm"]
 @dataclass(frozen=True)
 class ClinicalTerm:
     """A CTCAE v5.0 term: MedDRA system organ class, the grades it defines, the lab test
-    (key of ``dawna.rules.ctcae.LAB_ANALYTES``) whose value grades it, if any."""
+    (key of ``dawna.rules.ctcae.LAB_ANALYTES``) whose value grades it, if any, and its
+    Simplified Chinese name ``zh`` (:mod:`dawna.rules.ctcae_zh`)."""
 
     term: str
     soc: str
     grades: Mapping[int, str] = field(hash=False)
     lab_analyte: str | None = None
+    zh: str = ""
 
 
 _BLOOD = N_("Blood and lymphatic system disorders")
@@ -52,6 +60,7 @@ _INVESTIGATIONS = N_("Investigations")
 _METABOLISM = N_("Metabolism and nutrition disorders")
 _MUSCULOSKELETAL = N_("Musculoskeletal and connective tissue disorders")
 _NERVOUS = N_("Nervous system disorders")
+_RESPIRATORY = N_("Respiratory, thoracic and mediastinal disorders")
 _SKIN = N_("Skin and subcutaneous tissue disorders")
 _VASCULAR = N_("Vascular disorders")
 
@@ -98,6 +107,13 @@ _TABLE = (
         3: N_("<50,000 - 25,000/mm3; <50.0 - 25.0 x 10e9 /L"),
         4: N_("<25,000/mm3; <25.0 x 10e9 /L"),
     }, "platelets"),
+    # CTCAE v5.0 as in the NCI spreadsheet (admiral ncictcaev5.json, tests/reference/ctcae/).
+    _t(N_("Lymphocyte count decreased"), _INVESTIGATIONS, {
+        1: N_("<LLN - 800/mm3; <LLN - 0.8 x 10e9/L"),
+        2: N_("<800 - 500/mm3; <0.8 - 0.5 x 10e9 /L"),
+        3: N_("<500 - 200/mm3; <0.5 - 0.2 x 10e9 /L"),
+        4: N_("<200/mm3; <0.2 x 10e9 /L"),
+    }, "lymphocytes"),
     _t(N_("Anemia"), _BLOOD, {
         1: N_("Hemoglobin (Hgb) <LLN - 10.0 g/dL; <LLN - 6.2 mmol/L; <LLN - 100 g/L"),
         2: N_("Hgb <10.0 - 8.0 g/dL; <6.2 - 4.9 mmol/L; <100 - 80g/L"),
@@ -251,6 +267,17 @@ _TABLE = (
         4: N_("Life-threatening consequences with hemodynamic or neurologic instability"),
         5: _DEATH,
     }),
+    # CTCAE v5.0, Respiratory, thoracic and mediastinal disorders: "A disorder characterized
+    # by inflammation focally or diffusely affecting the lung parenchyma".
+    _t(N_("Pneumonitis"), _RESPIRATORY, {
+        1: N_("Asymptomatic; clinical or diagnostic observations only; intervention not "
+              "indicated"),
+        2: N_("Symptomatic; medical intervention indicated; limiting instrumental ADL"),
+        3: N_("Severe symptoms; limiting self care ADL; oxygen indicated"),
+        4: N_("Life-threatening respiratory compromise; urgent intervention indicated (e.g., "
+              "tracheotomy or intubation)"),
+        5: _DEATH,
+    }),
     _t(N_("Lung infection"), _INFECTIONS, {
         2: _INFECTION_2, 3: _INFECTION_3, 4: _LIFE_THREATENING, 5: _DEATH,
     }),
@@ -295,8 +322,7 @@ _OTHER = tuple(ClinicalTerm(term, soc, _GENERIC) for term, soc in (
     (N_("Metabolism and nutrition disorders - Other, specify"), _METABOLISM),
     (N_("Musculoskeletal and connective tissue disorder - Other, specify"), _MUSCULOSKELETAL),
     (N_("Nervous system disorders - Other, specify"), _NERVOUS),
-    (N_("Respiratory, thoracic and mediastinal disorders - Other, specify"),
-     N_("Respiratory, thoracic and mediastinal disorders")),
+    (N_("Respiratory, thoracic and mediastinal disorders - Other, specify"), _RESPIRATORY),
     (N_("Skin and subcutaneous tissue disorders - Other, specify"), _SKIN),
     (N_("Vascular disorders - Other, specify"), _VASCULAR),
     (N_("Hepatobiliary disorders - Other, specify"), N_("Hepatobiliary disorders")),
@@ -308,4 +334,6 @@ _OTHER = tuple(ClinicalTerm(term, soc, _GENERIC) for term, soc in (
 #: Terms ending in "Other, specify" need the event described in words.
 OTHER_SPECIFY = " - Other, specify"
 
-TERMS: Mapping[str, ClinicalTerm] = MappingProxyType({t.term: t for t in (*_TABLE, *_OTHER)})
+#: Each with its Simplified Chinese name (a term without one fails here, at import).
+TERMS: Mapping[str, ClinicalTerm] = MappingProxyType(
+    {t.term: replace(t, zh=TERM_ZH[t.term]) for t in (*_TABLE, *_OTHER)})

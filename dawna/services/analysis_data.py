@@ -10,9 +10,14 @@ converted to the site's zone). The cut-off defaults to today at the site; partic
 randomized after it, and every event, assessment, contact, cycle, sample or adverse event dated
 after it, are left out. RECIST responses are re-derived from the assessments on or before the
 cut-off (a later confirmation or a later confirmed equivocal lesion must not change what was
-known at the cut-off). The baseline FES/FDG covariates are those of the latest read study of
-each tracer scanned on or before randomization. Tumour assessment schedule for PFS censoring:
-the protocol file's ``tumour_assessment_interval_weeks`` and ``tumour_assessment_window_days``.
+known at the cut-off); which of them count for response (before new anticancer therapy, up to
+the first PD) and the best overall response are decided in ``dawna.analysis.adam_response``.
+The last dose date of a participant whose treatment ended by the cut-off (TRTEDT, the end of
+the treatment-emergent window) comes from the cycles recorded and the regimen's dose days
+(``services.treatment.calendar``); while on treatment the window stays open. The baseline
+FES/FDG covariates are those of the latest read study of each tracer scanned on or before
+randomization. Tumour assessment schedule for PFS censoring: the protocol file's
+``tumour_assessment_interval_weeks`` and ``tumour_assessment_window_days``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from sqlalchemy import select
 from dawna.analysis.adam import (
     AdamData,
     AdverseEventRecord,
-    BestResponseRecord,
     ContactRecord,
     PetRecord,
     ResponseRecord,
@@ -40,12 +44,14 @@ from dawna.analysis.adam import (
 )
 from dawna.clock import local_today
 from dawna.config import Settings
-from dawna.errors import PermissionDenied
+from dawna.errors import DawnaError, PermissionDenied
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules.pet import summarize
+from dawna.rules.recist_case import settings_from
 from dawna.services import pet, tumour
 from dawna.services.access import Permission, Principal
+from dawna.services.treatment.calendar import calendar_events
 from dawna.store.db import Database
 from dawna.store.models import (
     AdverseEvent,
@@ -82,12 +88,14 @@ def schedule() -> Schedule:
 
 
 def windows() -> Windows:
-    """Clinical benefit and treatment-emergent windows of the protocol file."""
+    """Clinical benefit and treatment-emergent windows and the best-overall-response settings
+    of the protocol file."""
     protocol = bundled_protocol()
     return Windows(
         cbr_min_days=round(protocol.setting_number("clinical_benefit_min_weeks") * 7),
         teae_days_after_last_dose=round(
-            protocol.setting_number("treatment_emergent_days_after_last_dose")))
+            protocol.setting_number("treatment_emergent_days_after_last_dose")),
+        recist=settings_from(protocol))
 
 
 def _date(value: Any) -> date | None:
@@ -121,6 +129,19 @@ def _contact(row: FollowUpContact) -> ContactRecord:
                    if d is not None)
     return ContactRecord(on=row.contact_date, vital_status=row.vital_status,
                          death_date=row.death_date, therapy_starts=starts)
+
+
+def _last_dose(s: Any, settings: Settings, p: Participant, cutoff: date) -> date | None:
+    """The last day a trial drug was given on or before ``cutoff``: the dose days of the cycles
+    recorded (their actual starts, the drugs given in each, the regimen's days), none after the
+    end of treatment (``services.treatment.calendar``). None without a cycle or a regimen the
+    calendar can lay out."""
+    try:
+        _regimen, events = calendar_events(s, settings, p, extra_cycles=0)
+    except DawnaError:
+        return None
+    days = [e.date for e in events if e.kind == "dose" and e.date <= cutoff]
+    return max(days) if days else None
 
 
 def _store_records(db: Database, settings: Settings, sites: list[int],
@@ -161,12 +182,17 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
                 regimen=plans.get(p.id, ""),
                 date_of_birth=_date(record.get("date_of_birth")),
                 menopausal_status=record.get("menopausal_status"),
+                sex=record.get("sex"), race=record.get("race"),
+                ethnicity=record.get("ethnicity"),
                 events=tuple(StatusRecord(e.event, e.event_date, e.reason)
                              for e in events[p.id]),
                 cycle_starts=tuple(c.start_date for c in cycles[p.id]),
                 lab_dates=tuple(x.sample_date for x in labs[p.id]),
                 contacts=tuple(_contact(c) for c in contacts[p.id]),
-                adverse_events=tuple(_ae(x) for x in aes[p.id])))
+                adverse_events=tuple(_ae(x) for x in aes[p.id]),
+                last_dose=_last_dose(s, settings, p, cutoff) if cycles[p.id] and any(
+                    e.event == "treatment_ended" and e.event_date <= cutoff
+                    for e in events[p.id]) else None))
     return out
 
 
@@ -183,8 +209,7 @@ def _tumour(db: Database, settings: Settings, principal: Principal, subject: Sub
         "responses": tuple(ResponseRecord(t.date, t.adt, t.overall, t.change_from_baseline_pct)
                            for t in result.timepoints),
         "progression_date": result.progression_date,
-        "bor": BestResponseRecord(result.confirmed.response, result.confirmed.date),
-        "ubor": BestResponseRecord(result.unconfirmed.response, result.unconfirmed.date)}
+        "baseline_scan": view.baseline.date}
 
 
 def _pet(db: Database, principal: Principal, subject: SubjectRecord) -> PetRecord:

@@ -22,12 +22,13 @@ from dawna.analysis import report_plots as figures
 from dawna.analysis.adam import AdamData
 from dawna.analysis.adam_tte import DAYS_PER_MONTH
 from dawna.analysis.plots import SpiderLine, spider_svg
+from dawna.analysis.registry_tables import registry_tables
 from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.protocol import bundled_protocol
-from dawna.services import results
+from dawna.protocol import Protocol, bundled_protocol
+from dawna.services import endpoints, results
 from dawna.services.access import Principal
 from dawna.services.analysis_data import analysis_data
 from dawna.services.screening_log import screening_log
@@ -60,9 +61,14 @@ class Report:
     safety: list[dict[str, Any]] = field(default_factory=list)
     flow: list[dict[str, Any]] = field(default_factory=list)
     registry_outcomes: list[dict[str, Any]] = field(default_factory=list)
+    registry_baseline: list[dict[str, Any]] = field(default_factory=list)
+    mortality: list[dict[str, Any]] = field(default_factory=list)
     serious_events: list[dict[str, Any]] = field(default_factory=list)
     other_events: list[dict[str, Any]] = field(default_factory=list)
     consort_counts: dict[str, Any] = field(default_factory=dict)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)  # services.endpoints
+    headings: dict[str, str] = field(default_factory=dict)  # section -> endpoint heading
+    primary: str = ""  # the primary endpoint's title (protocol file)
 
 
 def _labels(adam: AdamData) -> dict[str, str]:
@@ -222,44 +228,61 @@ def _spider(adam: AdamData) -> list[SpiderLine]:
 
 
 def _registry(report: Report, adam: AdamData) -> None:
-    """The registry's results tables: participant flow, outcome measures, adverse events
-    (serious: all; other: frequency ≥ 5 % in an arm, ClinicalTrials.gov's default threshold)."""
-    n = report.n
-    completed = {arm: int(((adam.adsl["ARMCD"] == arm) & (adam.adsl["EOSSTT"] == "COMPLETED"))
-                          .sum()) for arm in ARMS}
-    started = dict(n)
-    report.flow = [
-        {"label": _("Started"), "cells": started},
-        {"label": _("Completed"), "cells": completed},
-        {"label": _("Not completed"), "cells": {a: started[a] - completed[a] for a in ARMS}}]
+    """The registry's results tables as the report shows them, from the same builder as
+    ``/results/registry.json`` (``analysis.registry_tables``): participant flow with the reasons
+    for not completing, baseline categories, outcome measures of the declared endpoints,
+    all-cause mortality, serious adverse events (all) and other adverse events (frequency
+    >= 5 % in an arm, ClinicalTrials.gov's default threshold)."""
+    protocol = bundled_protocol()
+    tables = registry_tables(adam, ARMS, report.arm_labels,
+                             {arm.id: arm.description for arm in protocol.arms},
+                             ae_time_frame="")
+    groups = {f"{prefix}{k:03d}": arm for prefix in ("FG", "BG", "EG")
+              for k, arm in enumerate(ARMS)}
+
+    def cells(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+        return {groups[r["groupId"]]: r[key] for r in rows if r["groupId"] in groups}
+
+    period = tables["participantFlowModule"]["periods"][0]
+    names = {"STARTED": _("Started"), "COMPLETED": _("Completed"),
+             "NOT COMPLETED": _("Not completed"),
+             "Received allocated treatment": _("Received allocated treatment")}
+    report.flow = [{"label": names.get(m["type"], m["type"]),
+                    "cells": cells(m["achievements"], "numSubjects")}
+                   for m in period["milestones"]]
+    report.flow += [{"label": _("Reason not completed: %(reason)s") % {"reason": d["type"]},
+                     "cells": cells(d["reasons"], "numSubjects")}
+                    for d in period["dropWithdraws"]]
+    report.registry_baseline = [
+        {"label": f"{m['title']}: {c['title']}", "cells": cells(c["measurements"], "value")}
+        for m in tables["baselineCharacteristicsModule"]["measures"]
+        if m["paramType"] == "COUNT_OF_PARTICIPANTS"
+        for c in m["classes"][0]["categories"]]
+    ae = tables["adverseEventsModule"]
+    report.mortality = [{"label": _("All-cause mortality"), "cells": {
+        ARMS[k]: f"{g['deathsNumAffected']}/{g['deathsNumAtRisk']}"
+        for k, g in enumerate(ae["eventGroups"])}}]
+    for key, target in (("seriousEvents", report.serious_events),
+                        ("otherEvents", report.other_events)):
+        for event in ae[key]:
+            target.append({"label": event["term"], "cells": {
+                groups[x["groupId"]]: f"{x['numAffected']}/{x['numAtRisk']}"
+                for x in event["stats"]}})
     outcomes = []
-    if report.pfs:
-        outcomes.append({"label": _("Progression-free survival, median (95 % CI), months"),
-                         "cells": {a: _median_text(report.pfs["arms"].get(a)) for a in ARMS}})
-    if report.os:
-        outcomes.append({"label": _("Overall survival, median (95 % CI), months"),
-                         "cells": {a: _median_text(report.os["arms"].get(a)) for a in ARMS}})
-    if report.response:
-        for key, label in (("ORR", _("Objective response rate, % (95 % CI)")),
-                           ("CBR", _("Clinical benefit rate, % (95 % CI)"))):
-            outcomes.append({"label": label, "cells": {
-                a: _rate_text(report.response["arms"][a].get(key)) for a in ARMS}})
+    survival = {"PFS": report.pfs, "OS": report.os}
+    rates = {"ORRFL": "ORR", "CBRFL": "CBR"}
+    for e in report.endpoints:  # the protocol's endpoints, the primary first
+        name = f"{e['title']} ({e['role_label']})"
+        if e["kind"] == "time_to_event" and e["section"] != "fes":
+            summary = survival[e["parameter"]] or {"arms": {}}  # not analysable: "—"
+            outcomes.append({"label": _("%(endpoint)s, median (95 %% CI), months") % {
+                "endpoint": name}, "cells": {
+                a: _median_text(summary["arms"].get(a)) for a in ARMS}})
+        elif e["kind"] == "response_rate" and report.response:
+            outcomes.append({"label": _("%(endpoint)s, %% (95 %% CI)") % {"endpoint": name},
+                             "cells": {a: _rate_text(report.response["arms"][a].get(
+                                 rates[e["flag"]])) for a in ARMS}})
     report.registry_outcomes = outcomes
-    safety = adam.adsl[adam.adsl["SAFFL"] == "Y"]
-    at_risk = {arm: int((safety["ARMCD"] == arm).sum()) for arm in ARMS}
-    events = adam.adae[adam.adae["TRTEMFL"] == "Y"]
-    for serious, target in ((True, report.serious_events), (False, report.other_events)):
-        rows = events[(events["AESER"] == "Y") == serious]
-        for term in sorted(set(rows["AEDECOD"])):
-            cells = {}
-            keep = serious
-            for arm in ARMS:
-                k = int(rows[(rows["AEDECOD"] == term) & (rows["ARMCD"] == arm)]["USUBJID"]
-                        .nunique())
-                cells[arm] = f"{k}/{at_risk[arm]}"
-                keep = keep or (at_risk[arm] > 0 and k / at_risk[arm] >= 0.05)
-            if keep:
-                target.append({"label": term, "cells": cells})
 
 
 def _median_text(arm: Mapping[str, Any] | None) -> str:
@@ -281,27 +304,38 @@ def _rate_text(rate: Mapping[str, Any] | None) -> str:
 
 
 def build(db: Database, settings: Settings, principal: Principal, *,
-          cutoff: date | None = None) -> Report:
-    """The report as of ``cutoff`` (default today at the site) over the user's sites."""
+          cutoff: date | None = None, protocol: Protocol | None = None) -> Report:
+    """The report as of ``cutoff`` (default today at the site) over the user's sites; its
+    endpoints (which is primary, titles, populations) from ``protocol`` (default: the
+    bundled protocol file)."""
     cut = cutoff or local_today(settings.zone)
     adam = analysis_data(db, settings, principal, cutoff=cut)
     labels = _labels(adam)
-    protocol = bundled_protocol()
+    protocol = protocol or bundled_protocol()
     report = Report(title=protocol.registry.brief_title, nct_id=protocol.registry.nct_id,
                     cutoff=cut, generated_at=utcnow(), arm_labels=labels, n=_arm_n(adam))
+    report.endpoints = endpoints.declared(adam, ARMS, protocol)
+    report.headings = endpoints.headings(report.endpoints)
+    report.primary = next((e["title"] for e in report.endpoints if e["role"] == "primary"), "")
+    titles = {e["parameter"]: e["title"] for e in report.endpoints
+              if e["kind"] == "time_to_event" and e["section"] != "fes"}
     flow, report.consort_counts = _consort(db, principal, adam, labels)
     report.figures["consort"] = figures.consort_svg(flow, texts=_consort_texts())
     report.baseline = _baseline(adam)
-    for param, attr, title in (("PFS", "pfs", _("Progression-free survival")),
-                               ("OS", "os", _("Overall survival"))):
+    for param, attr, title in (("PFS", "pfs", titles.get("PFS", _("Progression-free survival"))),
+                               ("OS", "os", titles.get("OS", _("Overall survival")))):
         try:
             setattr(report, attr, results.survival_of(adam, param, what=title))
             report.figures[f"km_{attr}"] = _km(adam, param, labels, title)
         except ValidationError as error:
             setattr(report, f"{attr}_error", error.message)
     report.response = results.response(adam)
-    report.fes = results.fes_subgroups(adam)
-    report.forest = results.forest(adam, _forest_label)
+    subgroup = next((e for e in report.endpoints if e["section"] == "fes"), None)
+    report.fes = results.fes_subgroups(adam, param=subgroup["parameter"] if subgroup else "PFS")
+    primary = next((e for e in report.endpoints if e["kind"] == "time_to_event"
+                    and e["section"] != "fes"), None)  # the first: primary when it is one
+    report.forest = results.forest(adam, _forest_label,
+                                   param=primary["parameter"] if primary else "PFS")
     report.figures["forest"] = figures.forest_svg(
         [figures.ForestRow(label=r["label"], n=r["n"], events=r["events"], hr=r["hr"],
                            lower=r["lower"], upper=r["upper"]) for r in report.forest],

@@ -106,10 +106,12 @@ def safety_table(adam: AdamData) -> list[dict[str, Any]]:
             for row in table.to_dict("records")]
 
 
-def fes_subgroups(adam: AdamData, transform: Transform = "log") -> list[dict[str, Any]]:
-    """Exploratory: PFS per arm within each FES category (all FES-positive / mixed / all
-    negative / not read; domain.md §6: FES-negative lesions predicted short PFS on CDK4/6i)."""
-    frame = pfs_frame(adam.adtte)
+def fes_subgroups(adam: AdamData, transform: Transform = "log",
+                  param: str = "PFS") -> list[dict[str, Any]]:
+    """Exploratory: ``param`` (the exploratory endpoint's, PFS) per arm within each FES category
+    (all FES-positive / mixed / all negative / not read; domain.md §6: FES-negative lesions
+    predicted short PFS on CDK4/6i)."""
+    frame = pfs_frame(adam.adtte, param)
     out = []
     for category in sorted(set(frame["fescat"])):
         rows = frame[frame["fescat"] == category]
@@ -126,12 +128,14 @@ def fes_subgroups(adam: AdamData, transform: Transform = "log") -> list[dict[str
     return out
 
 
-def forest(adam: AdamData, labels: Callable[[str, str], str]) -> list[dict[str, Any]]:
-    """Cox HR (A vs B) overall and within each subgroup: the randomization strata, FES
-    category and menopausal status; a subgroup that cannot support it says so."""
-    tte = adam.adtte[adam.adtte["PARAMCD"] == "PFS"]
+def forest(adam: AdamData, labels: Callable[[str, str], str],
+           param: str = "PFS") -> list[dict[str, Any]]:
+    """Cox HR (A vs B) of ``param`` (the primary time-to-event endpoint's) overall and within
+    each subgroup: the randomization strata, FES category and menopausal status; a subgroup
+    that cannot support it says so."""
+    tte = adam.adtte[adam.adtte["PARAMCD"] == param]
     meno = dict(zip(adam.adsl["USUBJID"], adam.adsl["MENOSTAT"].astype(str), strict=True))
-    frame = pfs_frame(adam.adtte)
+    frame = pfs_frame(adam.adtte, param)
     frame["menostat"] = [meno.get(u, "") for u in tte["USUBJID"]]
     groups: list[tuple[str, Any]] = [(labels("overall", ""), frame)]
     frame = frame.assign(strat1=frame["stratum"].str.split("/").str[0],

@@ -36,6 +36,7 @@ from dawna.services.treatment.board import (
     unreported_saes,
 )
 from dawna.services.treatment.common import require_collecting, treatment_sites
+from dawna.services.treatment.expectedness import EXPECTEDNESS, rsi_of
 from dawna.services.treatment.labs import (
     LabIn,
     LabValue,
@@ -49,14 +50,27 @@ from dawna.services.treatment.labs import (
     record_labs,
 )
 from dawna.services.treatment.rows import AdverseEventRow, LabRow
+from dawna.services.treatment.susar import (
+    KINDS,
+    RECIPIENTS,
+    DeadlineState,
+    SusarReportIn,
+    SusarReportRow,
+    SusarRow,
+    participant_susars,
+    record_susar_report,
+    site_susars,
+)
 
 __all__ = [
-    "ACTIONS", "AE_COLUMNS", "OUTCOMES", "RELATEDNESS", "SERIOUSNESS", "AdverseEventRow", "AeIn",
-    "DueRow", "LabIn", "LabRow", "LabValue", "SaeRow", "SafetyBoard", "adverse_event", "ae_listing",
-    "board", "correct_lab", "csv_safe", "deadline", "event_of", "events_of", "grade_preview",
-    "lab_of", "labs", "labs_due", "local_datetime", "open_events", "participant_events",
-    "participant_labs", "record_ae", "record_lab", "record_labs", "report_sae",
-    "require_collecting", "treatment_sites", "unreported_saes", "update_ae",
+    "ACTIONS", "AE_COLUMNS", "EXPECTEDNESS", "KINDS", "OUTCOMES", "RECIPIENTS", "RELATEDNESS",
+    "SERIOUSNESS", "AdverseEventRow", "AeIn", "DeadlineState", "DueRow", "LabIn", "LabRow",
+    "LabValue", "SaeRow", "SafetyBoard", "SusarReportIn", "SusarReportRow", "SusarRow",
+    "adverse_event", "ae_listing", "board", "correct_lab", "csv_safe", "deadline", "event_of",
+    "events_of", "grade_preview", "lab_of", "labs", "labs_due", "local_datetime", "open_events",
+    "participant_events", "participant_labs", "participant_susars", "record_ae", "record_lab",
+    "record_labs", "record_susar_report", "report_sae", "require_collecting", "rsi_of",
+    "site_susars", "treatment_sites", "unreported_saes", "update_ae",
 ]
 
 #: The old private name, still called by ``dawna.services.demo_treatment`` (owned by another

@@ -26,6 +26,7 @@ from dawna.web.routes import (
     api_course,
     api_pet,
     api_randomization,
+    api_safety,
     api_screening,
     api_treatment,
     api_tumour,
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for module in (public, studies, participants, course, screening, randomization, tumour, pet,
                    treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment):
+                   api_treatment, api_safety):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -184,3 +184,26 @@ def test_lab_result_is_graded_live_and_the_results_page_draws(live_server: str, 
         expect(image).to_be_visible()
         assert image.evaluate("i => i.complete && i.naturalWidth > 0")
     assert errors == []
+
+
+# -- issue 17 item 11: the AE form's CTCAE term picker (HTMX under the site's CSP) --------------
+def test_typing_chinese_nausea_finds_and_picks_nausea(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "coordinator")
+    page.fill("input[name=password]", "dawna-demo-2026")
+    page.click("button[type=submit]:not(.link)")
+    page.wait_for_url("**/participants")
+    treated = next(p["pseudonym"] for p in page.request.get(
+        f"{live_server}/api/participants").json() if p["status"] in (
+        "on_treatment", "end_of_treatment", "follow_up", "end_of_study"))
+    page.goto(f"{live_server}/participants/{treated}/adverse-events/new")
+    expect(page.get_by_test_id("expectedness")).to_be_visible()
+    page.get_by_test_id("term-input").press_sequentially("恶心")
+    choice = page.get_by_test_id("term-choice").first
+    expect(choice).to_have_text("Nausea · 恶心")
+    choice.click()
+    expect(page.get_by_test_id("term-input")).to_have_value("Nausea")
+    expect(page.get_by_test_id("term-grades")).to_contain_text("Nausea · 恶心")
+    assert errors == []

@@ -100,6 +100,7 @@ def test_adverse_event_form_and_the_sae_clock(client_for, pid: str) -> None:  # 
     assert 'data-testid="term-grades"' in help_.text and "Grade 3" in help_.text
     base = {"term": "Febrile neutropenia", "grade": "3", "start_date": "2024-03-30",
             "relatedness.dalpiciclib": "related", "relatedness.letrozole": "not_related",
+            "expectedness": "expected",
             "action_taken": "drug_interrupted", "outcome": "not_recovered"}
     bad = _post(coord, f"/participants/{pid}/adverse-events",
                 {**base, "seriousness": "hospitalisation"}, page)

@@ -160,6 +160,9 @@ def test_data_sets_of_the_trial(trial: tuple[Database, str, str], settings: Sett
     db, p1, p2 = trial
     data = analysis_data(db, settings, principal(db, "stat_ab"))
     u1, u2 = f"DAWNA-FES-{p1}", f"DAWNA-FES-{p2}"
+    # TRTEDT: the last dose, not the end-of-treatment date (2024-09-02): cycle 2 began
+    # 2024-04-11; letrozole is taken every day of the 28-day cycle (dalpiciclib days 1-21), so
+    # the last dose is day 28 = 2024-04-11 + 27 = 2024-05-08
     adsl = data.adsl.set_index("USUBJID")
     assert sorted(adsl.index) == sorted([u1, u2])
     a, b = adsl.loc[u1], adsl.loc[u2]
@@ -167,7 +170,7 @@ def test_data_sets_of_the_trial(trial: tuple[Database, str, str], settings: Sett
         regimen = s.scalars(select(TreatmentPlan.regimen_id)).one()
     assert _pick(a, "SUBJID", "SITEID", "ARMCD", "ARM", "REGIMEN", "RANDDT", "TRTSDT",
                  "TRTEDT", "ITTFL", "SAFFL") == (
-        p1, "SITEA", "A", "Arm A", regimen, R, date(2024, 3, 14), date(2024, 9, 2), "Y", "Y")
+        p1, "SITEA", "A", "Arm A", regimen, R, date(2024, 3, 14), date(2024, 5, 8), "Y", "Y")
     # born 1961-07-15: 62 on 2024-03-12
     assert _pick(a, "STRAT1", "STRAT1V", "STRAT2", "AGE", "MENOSTAT") == (
         "yes", 1, "advanced", 62, "post")
@@ -264,3 +267,80 @@ def test_written_files_read_back(trial: tuple[Database, str, str], settings: Set
     assert meta.table_name == "ADTTE"
     row = _one(adtte, USUBJID=f"DAWNA-FES-{p1}", PARAMCD="PFS")
     assert (row["ADT"], row["AVAL"], row["CNSR"]) == (date(2024, 8, 27), 169.0, 0.0)
+
+
+def test_treatment_emergent_window_ends_30_days_after_the_real_last_dose(
+        trial: tuple[Database, str, str], settings: Settings) -> None:
+    """P1's last dose is 2024-05-08 (cycle 2 day 28); the end of treatment was declared on
+    2024-09-02. An AE starting 2024-06-07 (30 days after the last dose) is treatment-emergent;
+    one starting 2024-06-08 (31 days) is not, and is left out of the worst-grade table, although
+    both precede the end-of-treatment date (main took that date as the last dose)."""
+    db, p1, _p2 = trial
+    coord = principal(db, "coord_a")
+    for day, term in (("2024-06-07", "Nausea"), ("2024-06-08", "Diarrhea")):
+        safety.record_ae(db, settings, coord, p1, safety.AeIn.model_validate({
+            "term": term, "grade": 2, "start_date": day, "stop_date": day,
+            "outcome": "recovered", "action_taken": "not_applicable",
+            "relatedness": {"dalpiciclib": "not_related", "letrozole": "not_related"}}))
+    data = analysis_data(db, settings, principal(db, "stat_ab"))
+    flags = dict(zip(_rows(data.adae, USUBJID=f"DAWNA-FES-{p1}").AEDECOD,
+                     _rows(data.adae, USUBJID=f"DAWNA-FES-{p1}").TRTEMFL, strict=True))
+    assert flags == {"Neutrophil count decreased": "Y", "Nausea": "Y", "Diarrhea": "N"}
+    table = worst_grade_table(data.adae, data.adsl)
+    assert "Diarrhea" not in set(table.term) and "Nausea" in set(table.term)
+
+
+def test_the_report_takes_its_primary_endpoint_from_the_protocol_file(
+        trial: tuple[Database, str, str], settings: Settings, tmp_path: Path) -> None:
+    """The bundled file makes PFS primary; a copy making OS primary (and PFS secondary) changes
+    the report's primary endpoint, its section headings and the order of the registry's
+    outcome measures."""
+    from dawna.protocol import load_protocol
+    from dawna.protocols import __file__ as protocols_init
+    from dawna.services import report
+
+    db, _p1, _p2 = trial
+    stat = principal(db, "stat_ab")
+    built = report.build(db, settings, stat, cutoff=date(2024, 12, 31))
+    assert built.primary == "Progression-free survival"
+    assert built.headings["pfs"] == "Progression-free survival (primary endpoint)"
+    assert built.registry_outcomes[0]["label"].startswith(
+        "Progression-free survival (primary endpoint)")
+    text = (Path(protocols_init).parent / "dawna_fes.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - id: PFS\n    role: primary\n", "  - id: PFS\n    role: secondary\n")
+    text = text.replace("  - id: OS\n    role: secondary\n", "  - id: OS\n    role: primary\n")
+    (tmp_path / "os_primary.yaml").write_text(text, encoding="utf-8")
+    swapped = report.build(db, settings, stat, cutoff=date(2024, 12, 31),
+                           protocol=load_protocol(tmp_path / "os_primary.yaml"))
+    assert swapped.primary == "Overall survival"
+    assert swapped.headings["os"] == "Overall survival (primary endpoint)"
+    assert swapped.headings["pfs"] == "Progression-free survival (secondary endpoint)"
+    assert swapped.registry_outcomes[0]["label"].startswith(
+        "Overall survival (primary endpoint)")
+
+
+def test_response_endpoints_stop_at_new_therapy_through_the_services(
+        trial: tuple[Database, str, str], settings: Settings) -> None:
+    """A follow-up contact records a therapy started 2024-06-01, between P1's PR of 2024-05-07
+    and the PR of 2024-07-02 that confirmed it. Only the first scan counts: confirmed BOR SD
+    (the PR is unconfirmed; seen at R + 56, past the 42-day SD interval), not a responder;
+    unconfirmed BOR PR; best change -50 % (the first scan's, not -53.3 %); one OVR row; PFS
+    censored at that scan (R + 56: AVAL 57, CNSR 2). The tumour page still shows the confirmed
+    PR over every scan (main took it for the analysis too)."""
+    db, p1, _p2 = trial
+    follow_up.record_contact(db, settings, principal(db, "coord_a"), p1,
+                             follow_up.ContactIn.model_validate({
+                                 "contact_date": "2024-11-01", "vital_status": "alive",
+                                 "subsequent_therapy": [{"name": "exemestane",
+                                                         "start_date": "2024-06-01"}]}))
+    data = analysis_data(db, settings, principal(db, "stat_ab"), cutoff=date(2024, 12, 31))
+    u1 = f"DAWNA-FES-{p1}"
+    a = _one(data.adsl, USUBJID=u1)
+    assert _pick(a, "BOR", "UBOR") == ("SD", "PR")
+    assert a["BESTPCHG"] == pytest.approx(-50.0)
+    assert list(_rows(data.adrs, USUBJID=u1, PARAMCD="OVR").ADT) == [date(2024, 5, 7)]
+    assert _pick(_one(data.adrs, USUBJID=u1, PARAMCD="BOR"), "AVALC", "ORRFL") == ("SD", "N")
+    assert _pick(_one(data.adtte, USUBJID=u1, PARAMCD="PFS"), "ADT", "AVAL", "CNSR") == (
+        date(2024, 5, 7), 57, 2)
+    assert tumour.get(db, settings, principal(db, "stat_ab"),
+                      p1).result.confirmed.response == "PR"

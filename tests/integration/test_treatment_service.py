@@ -281,7 +281,8 @@ def test_adverse_events_rules_corrections_and_the_sae_clock(trial: Database,
         aware = NOW - timedelta(hours=2)
         sae = safety.record_ae(trial, settings, coord, pid, _ae(
             term="Febrile neutropenia", grade=3, start_date="2024-08-31", serious=True,
-            seriousness=["hospitalisation"], aware_at=aware.isoformat()))
+            seriousness=["hospitalisation"], aware_at=aware.isoformat(),
+            expectedness="expected"))
         (row,) = safety.board(trial, settings, coord).sae_unreported
         # reported to the sponsor within 24 hours of awareness (ICH E6; domain.md §8)
         assert (row.number, row.deadline, row.overdue) == (sae, aware + timedelta(hours=24),

@@ -18,7 +18,6 @@ import pytest
 from dawna.analysis import adam
 from dawna.analysis.adam import (
     AdverseEventRecord,
-    BestResponseRecord,
     ContactRecord,
     PetRecord,
     ResponseRecord,
@@ -201,8 +200,7 @@ def test_adsl_treatment_strata_age_and_disposition() -> None:
                 StatusRecord("study_ended", date(2024, 11, 1), "death")),
         responses=(ovr(date(2024, 5, 7), "PR", -35.0), ovr(date(2024, 7, 2), "PR", -41.5),
                    ovr(date(2024, 8, 27), "PD", 12.0)),
-        progression_date=date(2024, 8, 27), bor=BestResponseRecord("PR", date(2024, 5, 7)),
-        ubor=BestResponseRecord("PR", date(2024, 5, 7)),
+        progression_date=date(2024, 8, 27),
         pet=PetRecord("mixed", positive=3, negative=1, not_evaluable=1, fdg_suvmax=7.2))
     untreated = subject("P002", "B", factors={"visceral_metastasis": "no",
                                               "cdk46i_setting": "adjuvant"},
@@ -242,15 +240,10 @@ def test_adsl_treatment_strata_age_and_disposition() -> None:
 def test_adrs_rows_codes_and_response_flags() -> None:
     # SD at R + 168 = 2024-08-27 (24 weeks): clinical benefit; R + 167 too (window of 7 days)
     benefit = subject("P001", responses=(ovr(date(2024, 5, 7), "SD", -5.0),
-                                         ovr(date(2024, 8, 27), "SD", -8.0)),
-                      bor=BestResponseRecord("SD", date(2024, 5, 7)),
-                      ubor=BestResponseRecord("SD", date(2024, 5, 7)))
+                                         ovr(date(2024, 8, 27), "SD", -8.0)))
     short = subject("P002", responses=(ovr(date(2024, 5, 7), "SD"),
-                                       ovr(date(2024, 8, 26), "NON-CR/NON-PD")),
-                    bor=BestResponseRecord("SD", date(2024, 5, 7)))
-    responder = subject("P003", responses=(ovr(date(2024, 5, 7), "PR"),),
-                        bor=BestResponseRecord("SD", date(2024, 5, 7)),
-                        ubor=BestResponseRecord("PR", date(2024, 5, 7)))
+                                       ovr(date(2024, 8, 26), "NON-CR/NON-PD")))
+    responder = subject("P003", responses=(ovr(date(2024, 5, 7), "PR"),))
     adrs = derive(benefit, short, responder).adrs
     p1 = adrs[adrs.USUBJID == "DAWNA-FES-P001"]
     assert list(p1.PARAMCD) == ["OVR", "OVR", "BOR", "UBOR"]
@@ -261,7 +254,9 @@ def test_adrs_rows_codes_and_response_flags() -> None:
     bor = p1[p1.PARAMCD == "BOR"].iloc[0]
     assert pick(bor, "AVALC", "AVAL", "ORRFL", "CBRFL") == ("SD", 3, "N", "Y")
     p2 = adrs[adrs.USUBJID == "DAWNA-FES-P002"]
-    assert list(p2.AVAL) == [3, 4, 3, 6]  # SD, NON-CR/NON-PD, BOR SD, no UBOR: NE
+    # SD, NON-CR/NON-PD, BOR SD; UBOR: SD at R + 56 (past the 42-day SD interval) ranks above
+    # NON-CR/NON-PD, so SD
+    assert list(p2.AVAL) == [3, 4, 3, 3]
     # R + 167: 24 weeks less the 7-day assessment window is 161, so it counts
     assert list(p2[p2.PARAMCD == "BOR"].CBRFL) == ["Y"]
     p3 = adrs[adrs.USUBJID == "DAWNA-FES-P003"].set_index("PARAMCD")
@@ -390,8 +385,7 @@ def test_clinical_benefit_counts_from_24_weeks_less_the_window(day: int, flag: s
     """SD at R + 161 is the 24-week assessment in its window (168 - 7); R + 160 is not."""
     from datetime import timedelta
     when = R + timedelta(days=day)
-    data = derive(subject(responses=(ovr(date(2024, 5, 7), "SD"), ovr(when, "SD")),
-                          bor=BestResponseRecord("SD", date(2024, 5, 7))))
+    data = derive(subject(responses=(ovr(date(2024, 5, 7), "SD"), ovr(when, "SD"))))
     adrs = data.adrs
     assert list(adrs[adrs.PARAMCD == "BOR"].CBRFL) == [flag]
 
@@ -410,7 +404,6 @@ def test_response_endpoints_stop_at_new_therapy() -> None:
     no response endpoint: one OVR row, and clinical benefit is not reached by the later SD."""
     data = derive(subject(
         responses=(ovr(date(2024, 5, 7), "SD"), ovr(date(2024, 8, 27), "PR")),
-        bor=BestResponseRecord("SD", date(2024, 5, 7)),
         contacts=(ContactRecord(date(2024, 7, 25), "alive",
                                 therapy_starts=(date(2024, 7, 20),)),)))
     adrs = data.adrs
@@ -434,3 +427,51 @@ def test_treatment_emergent_window_30_days_after_the_last_dose_or_new_therapy() 
                                                   therapy_starts=(date(2024, 6, 20),)),)))
     assert list(data.adae.TRTEMFL) == ["N"]
     assert adam.treatment_emergent(date(2024, 9, 1), date(2024, 3, 14), None, None, 30)
+
+
+def test_best_response_ignores_a_confirmation_scanned_after_new_therapy() -> None:
+    """PR on 2024-05-07 (R + 56); new therapy from 2024-06-01; PR on 2024-06-04 (28 days after
+    the first, so it would confirm it). The second scan is after the therapy and counts for
+    nothing: confirmed BOR is SD (the PR stays unconfirmed, seen past the 42-day SD interval),
+    not a responder; unconfirmed BOR PR; the best change is the first scan's -35 %, not -50 %.
+    Without the window the confirmed BOR would be PR and ORR would count the participant."""
+    data = derive(subject(
+        responses=(ovr(date(2024, 5, 7), "PR", -35.0), ovr(date(2024, 6, 4), "PR", -50.0)),
+        contacts=(ContactRecord(date(2024, 6, 10), "alive",
+                                therapy_starts=(date(2024, 6, 1),)),)))
+    adrs = data.adrs.set_index("PARAMCD")
+    assert pick(adrs.loc["BOR"], "AVALC", "ORRFL", "ADT") == ("SD", "N", date(2024, 5, 7))
+    assert pick(adrs.loc["UBOR"], "AVALC", "ORRFL") == ("PR", "Y")
+    adsl = data.adsl.iloc[0]
+    assert pick(adsl, "BOR", "UBOR", "BESTPCHG") == ("SD", "PR", -35.0)
+    # the same scans without new therapy: PR confirmed 28 days later
+    data = derive(subject(
+        responses=(ovr(date(2024, 5, 7), "PR", -35.0), ovr(date(2024, 6, 4), "PR", -50.0))))
+    assert pick(data.adsl.iloc[0], "BOR", "BESTPCHG") == ("PR", -50.0)
+
+
+def test_best_response_stops_at_the_first_progression() -> None:
+    """SD (R + 56), PD (R + 112), then a PR (R + 168) and its confirmation (R + 224): nothing
+    after the first PD counts; BOR SD, one PD row last, no clinical benefit (SD at R + 56 is
+    before 161 days)."""
+    data = derive(subject(responses=(
+        ovr(date(2024, 5, 7), "SD"), ovr(date(2024, 7, 2), "PD"),
+        ovr(date(2024, 8, 27), "PR"), ovr(date(2024, 10, 22), "PR")),
+        progression_date=date(2024, 7, 2)))
+    adrs = data.adrs
+    assert list(adrs[adrs.PARAMCD == "OVR"].AVALC) == ["SD", "PD"]
+    assert pick(adrs[adrs.PARAMCD == "BOR"].iloc[0], "AVALC", "ORRFL", "CBRFL") == (
+        "SD", "N", "N")
+
+
+def test_trtedt_is_the_last_dose_and_bounds_the_treatment_emergent_window() -> None:
+    """Last dose 2024-05-08, end of treatment declared 2024-09-02: TRTEDT is the last dose; an
+    AE on 2024-06-07 (30 days after it) is treatment-emergent, one on 2024-06-08 (31) is not,
+    although both precede the end-of-treatment date."""
+    data = derive(subject(
+        cycle_starts=(date(2024, 3, 14), date(2024, 4, 11)), last_dose=date(2024, 5, 8),
+        events=(StatusRecord("treatment_ended", date(2024, 9, 2), "progression"),),
+        adverse_events=(AdverseEventRecord(1, "Nausea", 1, date(2024, 6, 7)),
+                        AdverseEventRecord(2, "Nausea", 1, date(2024, 6, 8)))))
+    assert data.adsl.iloc[0]["TRTEDT"] == date(2024, 5, 8)
+    assert list(data.adae.TRTEMFL) == ["Y", "N"]

@@ -60,7 +60,7 @@ def _model_max(model: type[BaseModel], field: str) -> int:
     ("treatment/page.html", "unit", LabIn, "unit"),
     ("treatment/lab.html", "unit", LabIn, "unit"),
     ("treatment/page.html", "delay_reason", CycleIn, "delay_reason"),
-    ("treatment/ae.html", "term", AeIn, "term"),
+    ("treatment/_term_field.html", "term", AeIn, "term"),
     ("treatment/ae.html", "description", AeIn, "description"),
     ("treatment/plan.html", "custom_drugs.{{ i }}.drug", CustomDrugIn, "drug"),
     ("tumour/baseline.html", "lesions.{{ i }}.organ", Lesion, "organ"),

@@ -4,9 +4,10 @@ Rules: terms and grades from ``dawna.rules.ctcae`` (CTCAE v5.0, NCI 2017; domain
 seriousness by the ICH E2A criteria (§II.B: death, life-threatening, hospitalisation or its
 prolongation, persistent or significant disability, congenital anomaly, important medical
 event); causality per drug as ICH E2A's "reasonable causal relationship" (related / not
-related); action taken and outcome in the CDISC SDTM AE terms (AEACN, AEOUT). A serious adverse
-event is reported to the sponsor within ``sae_report_hours`` (24) of the site's awareness
-(ICH E6; domain.md §8).
+related); expectedness against the reference safety information of the related drugs (ICH E2A
+II.C, :mod:`.expectedness`: a serious related event needs it); action taken and outcome in the
+CDISC SDTM AE terms (AEACN, AEOUT). A serious adverse event is reported to the sponsor within
+``sae_report_hours`` (24) of the site's awareness (ICH E6; domain.md §8).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ from dawna.services.treatment.common import (
     require_collecting,
     rule_error,
 )
+from dawna.services.treatment.expectedness import check_expectedness, related_drugs, rsi_of
 from dawna.services.treatment.rows import AdverseEventRow
 from dawna.store.db import Database
-from dawna.store.models import AdverseEvent, LabResult, Participant
+from dawna.store.models import AdverseEvent, LabResult, Participant, SusarReport
 from dawna.store.uow import UnitOfWork
 
 __all__ = [
@@ -99,6 +101,7 @@ class AeIn(BaseModel):
     description: str | None = Field(default=None, max_length=4000)
     lab_result_id: int | None = None
     aware_at: datetime | None = None
+    expectedness: Literal["expected", "unexpected"] | None = None
 
 
 def sae_hours() -> float:
@@ -172,7 +175,17 @@ def _check_ae(s: Session, settings: Settings, p: Participant, ae: AeIn) -> tuple
             LabResult.id == ae.lab_result_id, LabResult.participant_id == p.id)) is None:
         raise ValidationError(_("no such laboratory result of this participant"),
                               field="lab_result_id")
+    check_expectedness(serious=ae.serious, relatedness=ae.relatedness,
+                       expectedness=ae.expectedness)
     return known.term, aware
+
+
+def _set_expectedness(row: AdverseEvent, ae: AeIn) -> None:
+    """Expectedness with the RSI document and version of the related drugs it was judged on."""
+    rsi = rsi_of(related_drugs(ae.relatedness)) if ae.expectedness else None
+    row.expectedness = ae.expectedness
+    row.rsi_document = rsi.document if rsi else None
+    row.rsi_version = rsi.version if rsi else None
 
 
 def record_ae(db: Database, settings: Settings, principal: Principal, pseudonym: str,
@@ -184,12 +197,14 @@ def record_ae(db: Database, settings: Settings, principal: Principal, pseudonym:
         term, aware = _check_ae(s, settings, p, ae)
         number = (s.scalar(select(func.max(AdverseEvent.number)).where(
             AdverseEvent.participant_id == p.id)) or 0) + 1
-        s.add(AdverseEvent(participant_id=p.id, number=number, term=term, grade=ae.grade,
+        row = AdverseEvent(participant_id=p.id, number=number, term=term, grade=ae.grade,
                            start_date=ae.start_date, stop_date=ae.stop_date, serious=ae.serious,
                            seriousness=list(ae.seriousness), relatedness=dict(ae.relatedness),
                            action_taken=ae.action_taken, outcome=ae.outcome,
                            description=ae.description, lab_result_id=ae.lab_result_id,
-                           aware_at=aware, recorded_by=principal.username))
+                           aware_at=aware, recorded_by=principal.username)
+        _set_expectedness(row, ae)
+        s.add(row)
         uow.commit()
     return number
 
@@ -223,7 +238,9 @@ def update_ae(db: Database, settings: Settings, principal: Principal, pseudonym:
                 == row.aware_at.replace(second=0, microsecond=0))
         if same:
             aware = row.aware_at  # the form shows minutes: keep the stored time
-        if row.reported_at is not None and not same:
+        reported = row.reported_at is not None or s.scalar(select(SusarReport.id).where(
+            SusarReport.adverse_event_id == row.id).limit(1)) is not None
+        if reported and not same:
             raise ProtocolViolation(_("the awareness time of a reported serious event cannot "
                                       "change"), field="aware_at")
         row.term, row.grade = term, ae.grade
@@ -233,6 +250,7 @@ def update_ae(db: Database, settings: Settings, principal: Principal, pseudonym:
         row.action_taken, row.outcome = ae.action_taken, ae.outcome
         row.description, row.lab_result_id = ae.description, ae.lab_result_id
         row.aware_at = aware
+        _set_expectedness(row, ae)
         uow.commit()
 
 

@@ -1,10 +1,11 @@
 """The site's safety work list: serious adverse events not yet reported (with the time left on
-the 24-hour clock, ICH E6; domain.md §8), what falls due this week (blood counts, visits, tumour
+the 24-hour clock, ICH E6; domain.md §8), the SUSARs with their expedited-report deadlines and
+status (ICH E2A III.A.2, :mod:`.susar`), what falls due this week (blood counts, visits, tumour
 assessments) and the open grade ≥ 3 events; and the adverse event listing (CSV)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from dawna.services.treatment.calendar import calendar_events
 from dawna.services.treatment.common import treatment_sites
 from dawna.services.treatment.labs import labs_due
 from dawna.services.treatment.rows import AdverseEventRow
+from dawna.services.treatment.susar import SusarRow, site_susars
 from dawna.store.db import Database
 from dawna.store.models import AdverseEvent, Allocation, Participant, Site
 from dawna.store.uow import UnitOfWork
@@ -54,6 +56,7 @@ class SafetyBoard:
     sae_unreported: list[SaeRow]
     due: list[DueRow]
     open_grade3: list[tuple[str, AdverseEventRow]]
+    susars: list[SusarRow] = field(default_factory=list)
 
 
 def unreported_saes(db: Database, principal: Principal) -> list[SaeRow]:
@@ -120,12 +123,13 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
                     due.append(DueRow(p.pseudonym, p.site.code, e, False))
     saes.sort(key=lambda r: r.deadline)
     due.sort(key=lambda r: (not r.overdue, r.event.date, r.pseudonym))
-    return SafetyBoard(today=today, sae_unreported=saes, due=due, open_grade3=severe)
+    return SafetyBoard(today=today, sae_unreported=saes, due=due, open_grade3=severe,
+                       susars=site_susars(db, settings, principal))
 
 
 AE_COLUMNS = ["participant", "site", "arm", "number", "term", "grade", "start_date", "stop_date",
               "serious", "seriousness", "relatedness", "action_taken", "outcome", "aware_at",
-              "reported_at"]
+              "reported_at", "expectedness"]
 
 
 def csv_safe(value: object) -> object:
@@ -158,7 +162,8 @@ def ae_listing(db: Database, principal: Principal) -> list[dict[str, object]]:
                 "relatedness": ";".join(f"{k}={v}" for k, v in sorted(ae.relatedness.items())),
                 "action_taken": ae.action_taken, "outcome": ae.outcome,
                 "aware_at": ae.aware_at.isoformat() if ae.aware_at else "",
-                "reported_at": ae.reported_at.isoformat() if ae.reported_at else ""})
+                "reported_at": ae.reported_at.isoformat() if ae.reported_at else "",
+                "expectedness": ae.expectedness or ""})
     rows = [{k: csv_safe(v) for k, v in row.items()} for row in rows]
     return rows
 

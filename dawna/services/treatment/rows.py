@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from dawna.rules.expedited_reporting import is_susar
 from dawna.store.models import AdverseEvent, LabResult, TreatmentPlan
 
 __all__ = ["AdverseEventRow", "LabRow", "PlanRow", "copy_row"]
@@ -68,6 +69,17 @@ class AdverseEventRow:
     recorded_by: str
     recorded_at: datetime
     version: int
+    expectedness: str | None = None
+    rsi_document: str | None = None
+    rsi_version: str | None = None
+
+    @property
+    def susar(self) -> bool:
+        """Serious, related and unexpected (ICH E2A III.A.2); False while expectedness is
+        unknown."""
+        return self.expectedness is not None and is_susar(
+            serious=self.serious, related="related" in self.relatedness.values(),
+            expectedness=self.expectedness)
 
     @classmethod
     def of(cls, row: AdverseEvent) -> AdverseEventRow:

@@ -200,6 +200,9 @@ class AdverseEventOut(_Out):
     report_due: str | None
     reported_at: str | None
     version: int
+    expectedness: str | None = None
+    rsi_document: str | None = None
+    rsi_version: str | None = None
 
     @classmethod
     def of(cls, ae: AdverseEventRow) -> AdverseEventOut:
@@ -214,7 +217,8 @@ class AdverseEventOut(_Out):
             aware_at=ae.aware_at.isoformat() if ae.aware_at else None,
             report_due=limit.isoformat() if limit else None,
             reported_at=ae.reported_at.isoformat() if ae.reported_at else None,
-            version=ae.version)
+            version=ae.version, expectedness=ae.expectedness, rsi_document=ae.rsi_document,
+            rsi_version=ae.rsi_version)
 
 
 class AdverseEventsOut(_Out):

@@ -12,6 +12,8 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 - :mod:`~dawna.store.models.imaging`: RECIST tumour assessments, PET/CT studies;
 - :mod:`~dawna.store.models.treatment`: treatment plans and cycles, laboratory results, adverse
   events, dose decisions;
+- :mod:`~dawna.store.models.susar`: expedited SUSAR reports to the ethics committee and the
+  authority;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.audit`: the audit trail.
 """
@@ -36,6 +38,7 @@ from dawna.store.models.screening import (
     Screening,
     StratumCounter,
 )
+from dawna.store.models.susar import SusarReport
 from dawna.store.models.treatment import (
     AdverseEvent,
     DoseDecision,
@@ -67,6 +70,7 @@ __all__ = [
     "Site",
     "StatusEvent",
     "StratumCounter",
+    "SusarReport",
     "TreatmentCycle",
     "TreatmentPlan",
     "TumourAssessment",

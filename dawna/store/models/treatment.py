@@ -103,7 +103,9 @@ class AdverseEvent(Base):
     """An adverse event: CTCAE v5.0 term and grade, dates, seriousness by the ICH E2A criteria,
     relatedness to each drug, action taken and outcome (CDISC AEACN / AEOUT terms). A serious
     event starts the 24-hour reporting clock at ``aware_at`` (ICH E6; domain.md §8) until
-    ``reported_at``."""
+    ``reported_at``. ``expectedness`` (expected / unexpected, ICH E2A II.C) is judged against
+    the reference safety information named in ``rsi_document`` and ``rsi_version``; a serious,
+    related and unexpected event is a SUSAR (its reports: ``SusarReport``)."""
 
     __tablename__ = "adverse_event"
     __audit_flatten__ = frozenset({"seriousness", "relatedness"})
@@ -127,6 +129,9 @@ class AdverseEvent(Base):
         ForeignKey("lab_result.id", ondelete="SET NULL"), nullable=True)
     aware_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expectedness: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    rsi_document: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rsi_version: Mapped[str | None] = mapped_column(String(200), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,9 +1,11 @@
 """The Results page (the trial report in the application), the report as one self-contained
-HTML file, and the analysis data sets as a zip of CSV and SAS transport files."""
+HTML file, the analysis data sets as a zip of CSV and SAS transport files, and the registry's
+results tables as JSON (ClinicalTrials.gov results data elements)."""
 
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import zipfile
 from datetime import date
@@ -19,6 +21,7 @@ from dawna.i18n import _
 from dawna.services import report as report_service
 from dawna.services import results
 from dawna.services.analysis_data import analysis_data
+from dawna.services.registry_results import registry_results
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.templating import render
 
@@ -70,6 +73,17 @@ def adam_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
     stamp = (data.cutoff or local_today(settings.zone)).isoformat()
     return Response(buffer.getvalue(), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="dawna-adam-{stamp}.zip"'})
+
+
+@router.get("/results/registry.json")
+def registry_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
+                      cutoff: str | None = None) -> Response:
+    """The registry's results tables as a JSON file (``treatment.view``, as the other results)."""
+    data = registry_results(db, settings, user, cutoff=_cutoff(cutoff))
+    body = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+    name = f"dawna-registry-results-{data['dataCutoff']}.json"
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/api/results/pfs", include_in_schema=True)

@@ -1,6 +1,8 @@
-"""Safety pages: laboratory results with their live CTCAE grade, the adverse event form (live
-grade descriptions of the chosen term, the grade of a linked laboratory result), corrections,
-SAE reports, the site's safety work list and the adverse event listing (CSV)."""
+"""Safety pages: laboratory results with their live CTCAE grade, the adverse event form (the
+CTCAE term found in English or Chinese, live grade descriptions of the chosen term, the grade of
+a linked laboratory result, expectedness against the reference safety information), corrections,
+SAE reports, SUSAR reports to the ethics committee and the authority, the site's safety work list
+and the adverse event listing (CSV)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from fastapi.responses import RedirectResponse, Response
 from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
+from dawna.protocol import bundled_protocol
 from dawna.rules import ctcae
+from dawna.rules.ctcae_search import search_terms
 from dawna.services import safety, treatment
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
@@ -121,11 +125,17 @@ def _ae_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseu
     stored = None if number is None else safety.adverse_event(db, user, pseudonym, number)
     labs = [lab for lab in safety.participant_labs(db, user, pseudonym) if lab.grade > 0]
     drugs = [d.drug for d in view.regimen.drugs] if view.regimen else []
+    protocol = bundled_protocol()
+    rsi = [(d, doc) for d in drugs if (doc := protocol.rsi(d)) is not None]
+    susar = None if number is None else safety.participant_susars(
+        db, settings, user, pseudonym).get(number)
     return render(request, "treatment/ae.html", {
         "v": view, "stored": stored, "form": form or {}, "error": error, "drugs": drugs,
-        "labs": labs, "terms": sorted(ctcae.TERMS), "seriousness": safety.SERIOUSNESS,
+        "labs": labs, "seriousness": safety.SERIOUSNESS,
         "actions": safety.ACTIONS, "outcomes": safety.OUTCOMES,
-        "relatedness": safety.RELATEDNESS}, status_code=error.status_code if error else 200)
+        "relatedness": safety.RELATEDNESS, "expectedness": safety.EXPECTEDNESS, "rsi": rsi,
+        "susar": susar, "recipients": safety.RECIPIENTS},
+        status_code=error.status_code if error else 200)
 
 
 @router.get("/participants/{pseudonym}/adverse-events/new")
@@ -151,6 +161,20 @@ async def ae_term_help(request: Request, user: CurrentUser) -> Response:
         found = None
     return render(request, "treatment/_term.html", {"t": found,
                                                     "grade": str(form.get("grade") or "")})
+
+
+@router.get("/adverse-events/terms")
+def ae_term_search(request: Request, user: CurrentUser, term: str = "") -> Response:
+    """The CTCAE v5.0 terms matching what is typed, in English or Chinese (HTMX; the same
+    search as ``/api/ctcae/terms``)."""
+    return render(request, "treatment/_term_choices.html", {
+        "found": search_terms(term, limit=12), "query": term.strip()})
+
+
+@router.get("/adverse-events/term-field")
+def ae_term_field(request: Request, user: CurrentUser, term: str = "") -> Response:
+    """The term field holding the chosen term (HTMX; it then shows the term's grades)."""
+    return render(request, "treatment/_term_field.html", {"value": term, "oob": True})
 
 
 @router.post("/participants/{pseudonym}/adverse-events", dependencies=[Depends(csrf_protect)])
@@ -206,6 +230,20 @@ async def ae_report(request: Request, db: DbDep, settings: SettingsDep, user: Cu
     except DawnaError as error:
         return treatment_page(request, db, settings, user, pseudonym, error)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#aes",
+                            status_code=303)
+
+
+@router.post("/participants/{pseudonym}/adverse-events/{number}/susar-reports",
+             dependencies=[Depends(csrf_protect)])
+async def susar_report(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                       pseudonym: str, number: int) -> Response:
+    form = await request.form()
+    try:
+        report = validate(safety.SusarReportIn, nest(_pairs(form)), root="request", form=True)
+        safety.record_susar_report(db, settings, user, pseudonym, number, report)
+    except DawnaError as error:
+        return _ae_page(request, db, settings, user, pseudonym, number, None, error)
+    return RedirectResponse(f"/participants/{pseudonym}/adverse-events/{number}?saved=1",
                             status_code=303)
 
 
