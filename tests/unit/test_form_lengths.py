@@ -19,6 +19,7 @@ from dawna.services.treatment.adverse_events import AeIn
 from dawna.services.treatment.cycles import CycleIn
 from dawna.services.treatment.labs import LabIn
 from dawna.services.treatment.plans import CustomDrugIn
+from dawna.services.treatment.susar import SusarReportIn
 from dawna.store.uow import REASON_MAX_LENGTH
 
 TEMPLATES = Path(__file__).parents[2] / "dawna" / "web" / "templates"
@@ -65,6 +66,8 @@ def _model_max(model: type[BaseModel], field: str) -> int:
     ("treatment/plan.html", "custom_drugs.{{ i }}.drug", CustomDrugIn, "drug"),
     ("tumour/baseline.html", "lesions.{{ i }}.organ", Lesion, "organ"),
     ("pet/read.html", "lesions.{{ i }}.organ", PetLesion, "organ"),
+    ("treatment/_susar.html", "sent_by", SusarReportIn, "sent_by"),
+    ("treatment/_susar.html", "reference", SusarReportIn, "reference"),
 ])
 def test_form_maxlength_matches_the_model(template: str, name: str, model: type[BaseModel],
                                           field: str) -> None:
