@@ -10,6 +10,7 @@ __all__ = [
     "AuthenticationFailed",
     "ConflictError",
     "DawnaError",
+    "ImplausibleValue",
     "NotFound",
     "PermissionDenied",
     "ProtocolViolation",
@@ -21,6 +22,8 @@ class DawnaError(Exception):
     """Base of all dawna errors. ``field`` names the offending input where there is one."""
 
     status_code = 400
+    #: A machine-readable kind of error for the clients that act on it (None: just the message).
+    code: str | None = None
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -37,6 +40,13 @@ class ValidationError(DawnaError):
     """Bad input: the message names the field and the rule broken."""
 
     status_code = 422
+
+
+class ImplausibleValue(ValidationError):
+    """A value inside its hard limits but outside its soft ones: saved only when the user
+    confirms it (``confirm_implausible``); the answer carries ``code`` for the client."""
+
+    code = "implausible_value"
 
 
 class ProtocolViolation(DawnaError):

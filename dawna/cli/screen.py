@@ -30,12 +30,15 @@ from rich.console import Console
 from rich.table import Table
 
 from dawna.cli.common import OutputFormat, read_json_object
+from dawna.clock import local_today
+from dawna.config import get_settings
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Status
 from dawna.rules.eligibility import evaluate as evaluate_record
 from dawna.rules.screening_record import ScreeningRecord
+from dawna.services.plausibility import check_screening
 from dawna.validation import validate
 
 __all__ = ["OutputFormat", "load_record", "result_json", "screen"]
@@ -101,6 +104,9 @@ def screen(
     decision_date: str | None = typer.Option(
         None, "--decision-date", help="Judge on this date (YYYY-MM-DD) instead of the "
         "record's decision_date.", show_default=False),
+    confirm_implausible: bool = typer.Option(
+        False, "--confirm-implausible", help="Accept values outside their usual range (the "
+        "protocol file's plausibility block); impossible values are refused regardless."),
 ) -> None:
     """Judge a screening record against the DAWNA-FES eligibility criteria (no database)."""
     if schema:
@@ -116,6 +122,8 @@ def screen(
             raise ValidationError(_("not a date (YYYY-MM-DD): {value}").format(
                 value=decision_date), field="decision_date") from None
     record = load_record(file)
+    check_screening(record, on or record.decision_date or local_today(get_settings().zone),
+                    confirm_implausible)
     result = evaluate_record(record, bundled_protocol(), on)
     if format is OutputFormat.JSON:
         typer.echo(json.dumps(result_json(result), indent=2, ensure_ascii=False))

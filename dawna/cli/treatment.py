@@ -184,10 +184,14 @@ def plan(pseudonym: str, user: As,
          version: Annotated[int | None, typer.Option(help="Current version, to change.")]
          = None,
          reason: Annotated[str | None, typer.Option(help="Why the plan changes.")] = None,
-         preview: Annotated[bool, typer.Option(help="Compute only; store nothing.")] = False
-         ) -> None:
+         preview: Annotated[bool, typer.Option(help="Compute only; store nothing.")] = False,
+         confirm_implausible: Annotated[bool, typer.Option(
+             "--confirm-implausible", help="Keep a weight or height outside its usual range.")]
+         = False) -> None:
     """Confirm the regimen and doses (investigators), or --preview them."""
     data = read_json_object(file, _("a treatment plan"))
+    if confirm_implausible:
+        data["confirm_implausible"] = True
     entry = validate(treatment.PlanIn, data, root="plan", count_more=True)
     db = database()
     acting = principal(db, user)
@@ -228,12 +232,15 @@ def lab(pseudonym: str, user: As, test: Annotated[str, typer.Option("--test")],
         value: Annotated[float, typer.Option()], unit: Annotated[str, typer.Option()],
         sampled: Annotated[str, typer.Option(help="Sample date (YYYY-MM-DD).")],
         lln: Annotated[float | None, typer.Option()] = None,
-        uln: Annotated[float | None, typer.Option()] = None) -> None:
+        uln: Annotated[float | None, typer.Option()] = None,
+        confirm_implausible: Annotated[bool, typer.Option(
+            "--confirm-implausible", help="Keep a value outside its usual range (the protocol "
+            "file's plausibility block).")] = False) -> None:
     """Record a laboratory result; prints its CTCAE v5.0 grade."""
     db = database()
     row = safety.record_lab(db, get_settings(), principal(db, user), pseudonym, safety.LabIn(
         analyte=test, value=value, unit=unit, lln=lln, uln=uln,
-        sample_date=day(sampled, "sampled")))
+        sample_date=day(sampled, "sampled"), confirm_implausible=confirm_implausible))
     typer.echo(_("{term}: grade {grade}").format(term=row.term, grade=row.grade))
     typer.echo(row.rule)
 

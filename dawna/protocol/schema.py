@@ -49,6 +49,7 @@ from dawna.protocol.common import (
     fail,
 )
 from dawna.protocol.endpoints import Endpoint, check_endpoints
+from dawna.protocol.plausibility import PlausibilitySettings
 from dawna.protocol.randomization_config import RandomizationSettings
 from dawna.protocol.regimen import (
     Arm,
@@ -159,6 +160,7 @@ class Protocol(StrictModel):
     consent_forms: tuple[ConsentForm, ...] = ()
     rsi_documents: tuple[RsiDocument, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    plausibility: PlausibilitySettings | None = None
 
     def rsi(self, drug: str) -> RsiDocument | None:
         """The reference safety information of ``drug`` (ICH E2A II.C), if the protocol names

@@ -75,7 +75,7 @@ def _her2_score(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-Agent = Annotated[str, BeforeValidator(_normalise_agent), Field(min_length=1)]
+Agent = Annotated[str, BeforeValidator(_normalise_agent), Field(min_length=1, max_length=100)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Receptor = Literal["positive", "negative"]
 Diameter = Annotated[float, Field(gt=0)]
@@ -101,7 +101,8 @@ class TreatmentLine(_Form):
     """One line of previous anticancer treatment (one regimen given together)."""
 
     agents: list[Agent] = Field(
-        min_length=1, description="Drug names (generic, any case), e.g. [\"palbociclib\", "
+        min_length=1, max_length=10,
+        description="Drug names (generic, any case), e.g. [\"palbociclib\", "
         "\"letrozole\"]. Ovarian suppression (goserelin, leuprorelin) may be listed with the "
         "endocrine drug it accompanies.")
     setting: Literal["neoadjuvant", "adjuvant", "advanced"] = Field(
@@ -152,7 +153,8 @@ class FesPet(_Form):
 class MeasurableLesion(_Form):
     """A lesion measured at baseline (RECIST 1.1 §3.1)."""
 
-    location: str = Field(min_length=1, description="Organ and site, e.g. \"liver segment 6\".")
+    location: str = Field(min_length=1, max_length=200,
+                          description="Organ and site, e.g. \"liver segment 6\".")
     outside_skull: bool = Field(description="False for a lesion inside the skull (brain, skull "
                                 "base); only lesions outside the skull count for eligibility.")
     lymph_node: bool = Field(description="True for a lymph node (measured on its short axis).")
@@ -247,7 +249,8 @@ class Labs(_Form):
 class OtherMalignancy(_Form):
     """A cancer other than the breast cancer of this study, ever diagnosed."""
 
-    type: str = Field(min_length=1, description="Diagnosis as written in the history.")
+    type: str = Field(min_length=1, max_length=200,
+                      description="Diagnosis as written in the history.")
     category: Literal[
         "non_melanoma_skin", "basal_cell_skin", "squamous_cell_skin",
         "cervical_intraepithelial_neoplasia", "papillary_thyroid", "other",
@@ -264,7 +267,7 @@ class SurgeryOrInjury(_Form):
     """A major surgery or major injury that already happened."""
 
     kind: Literal["surgery", "injury"] = Field(description="surgery or injury.")
-    description: str = Field(min_length=1, description="What it was.")
+    description: str = Field(min_length=1, max_length=500, description="What it was.")
     date: datetime.date = Field(description="Date of the surgery or injury.")
 
 

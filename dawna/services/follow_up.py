@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
-from dawna.i18n import _
+from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
-from dawna.rules.lifecycle import Event, State
-from dawna.services import lifecycle
+from dawna.rules.lifecycle import Event, State, TransitionRefused, check_record_in_study
+from dawna.rules.messages import N_, Message
+from dawna.services import course_records, lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
@@ -178,13 +179,23 @@ def record_contact(db: Database, settings: Settings, principal: Principal, pseud
         p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         status = State(p.status)
-        if status not in (State.END_OF_TREATMENT, State.FOLLOW_UP):
-            raise ProtocolViolation(_("survival follow-up starts after the end of treatment; "
-                                      "{id} is not there").format(id=p.pseudonym),
-                                    field="status")
         eot = s.scalar(select(StatusEvent.event_date).where(
             StatusEvent.participant_id == p.id,
             StatusEvent.event == Event.TREATMENT_ENDED.value))
+        if status is State.END_OF_STUDY:  # a contact after the end of study names it
+            try:
+                check_record_in_study(contact.contact_date,
+                                      study_ended=course_records.study_end(s, p),
+                                      what=Message(N_("a survival contact")))
+            except TransitionRefused as exc:
+                raise ValidationError(exc.message.render(gettext),
+                                      field="contact_date") from None
+        # a contact held before the end of study may be entered late (no change of state)
+        late = status is State.END_OF_STUDY and eot is not None and contact.death_date is None
+        if status not in (State.END_OF_TREATMENT, State.FOLLOW_UP) and not late:
+            raise ProtocolViolation(_("survival follow-up starts after the end of treatment; "
+                                      "{id} is not there").format(id=p.pseudonym),
+                                    field="status")
         if eot is not None and contact.contact_date < eot:
             raise ValidationError(_("{date} is before the end of treatment ({eot})").format(
                 date=contact.contact_date.isoformat(), eot=eot.isoformat()),

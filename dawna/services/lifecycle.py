@@ -22,7 +22,17 @@ from dawna.config import Settings
 from dawna.errors import PermissionDenied, ProtocolViolation, ValidationError
 from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
-from dawna.rules.lifecycle import Event, State, TransitionRefused, check_event_date, target_state
+from dawna.rules.lifecycle import (
+    Event,
+    State,
+    TransitionRefused,
+    check_against_records,
+    check_event_date,
+    check_record_in_study,
+    target_state,
+)
+from dawna.rules.messages import N_, Message
+from dawna.services import course_records
 from dawna.services.access import Permission, Principal
 from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
@@ -107,11 +117,18 @@ def latest_visit(session: Session, p: Participant) -> date | None:
 def apply_event(session: Session, p: Participant, event: Event, on: date, recorded_by: str,
                 today: date, reason: str | None = None, detail: str | None = None) -> State:
     """Move ``p`` by ``event`` dated ``on`` in the caller's transaction; refused (nothing
-    changed) when the state machine or the dates forbid it."""
+    changed) when the state machine or the dates forbid it, or when an end of treatment or of
+    study would precede a record of the participant (:mod:`dawna.services.course_records`)."""
     try:
         target = target_state(State(p.status), event, reason)
         check_event_date(on, consent=p.consent_date, previous=_last_event_date(session, p),
                          today=today, event=event)
+        if event in (Event.STUDY_ENDED, Event.TREATMENT_ENDED):
+            # every dated record, not only the last status change (issue 18 item 7); the
+            # contact that reported a death may be dated after it
+            records = [r for r in course_records.dated_records(session, p)
+                       if not (reason == "death" and r.kind == course_records.DEATH_REPORT)]
+            check_against_records(event, on, records, reason=reason)
     except TransitionRefused as exc:
         raise _refuse(exc) from None
     session.add(StatusEvent(participant_id=p.id, event=event.value, from_status=p.status.value,
@@ -135,12 +152,19 @@ def withdrawal_date(session: Session, p: Participant) -> date | None:
 
 
 def require_collecting(session: Session, p: Participant, on: date, field: str) -> None:
-    """Refuse data dated after a withdrawal of consent (what was collected before is kept)."""
+    """Refuse data dated after a withdrawal of consent (what was collected before is kept) or
+    after any other end of study, naming the end of study
+    (:func:`dawna.rules.lifecycle.check_record_in_study`)."""
     withdrawn = withdrawal_date(session, p)
     if withdrawn is not None and on > withdrawn:
         raise ProtocolViolation(_("{id} withdrew consent on {date}; no data is collected after "
                                   "that date").format(id=p.pseudonym, date=withdrawn.isoformat()),
                                 field=field)
+    try:
+        check_record_in_study(on, study_ended=course_records.study_end(session, p),
+                              what=Message(N_("a record")))
+    except TransitionRefused as exc:
+        raise ProtocolViolation(exc.message.render(gettext), field=field) from None
 
 
 # --- consent -------------------------------------------------------------------------------

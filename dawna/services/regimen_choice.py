@@ -17,6 +17,8 @@ from dawna.i18n import _
 from dawna.protocol import Protocol
 
 PHYSICIAN_ENTERED = "physician_entered"
+#: Longest physician-entered regimen text (the form field has the same maxlength).
+PHYSICIAN_TEXT_MAX_LENGTH = 500
 
 
 def required_groups(protocol: Protocol, menopausal_status: str | None) -> list[tuple[str, Any]]:
@@ -52,6 +54,9 @@ def validate_choices(protocol: Protocol, choices: dict[str, str],
             if len(text) < 3:
                 raise ValidationError(_("describe the physician-entered regimen"),
                                       field=f"{group.id}_text")
+            if len(text) > PHYSICIAN_TEXT_MAX_LENGTH:
+                raise ValidationError(_("at most {count} characters").format(
+                    count=PHYSICIAN_TEXT_MAX_LENGTH), field=f"{group.id}_text")
             out[group.id] = {"arm": arm_id, "option": PHYSICIAN_ENTERED, "text": text}
             continue
         try:

@@ -55,7 +55,7 @@ class ParticipantCreate(_Command):
     consent_obtained_by: str | None = Field(default=None, min_length=1, max_length=200)
     full_name: str = Field(min_length=1, max_length=200)
     medical_record_number: str = Field(min_length=3, max_length=32)
-    phone: str | None = None
+    phone: str | None = Field(default=None, max_length=24)
 
     @field_validator("medical_record_number")
     @classmethod
@@ -81,7 +81,7 @@ class ParticipantUpdate(_Command):
     consent_date: date | None = None
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     medical_record_number: str | None = Field(default=None, min_length=3, max_length=32)
-    phone: str | None = None
+    phone: str | None = Field(default=None, max_length=24)
     reason: str = Field(min_length=3, max_length=2000)
 
     @field_validator("medical_record_number")

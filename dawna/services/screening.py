@@ -27,7 +27,7 @@ from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Outcome, evaluate
 from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord, future_dates
-from dawna.services import auth, deviations, lifecycle
+from dawna.services import auth, deviations, lifecycle, plausibility
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
@@ -174,12 +174,14 @@ def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) 
 
 
 def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-         record: ScreeningRecord, reason: str | None, expected_version: int | None
-         ) -> ScreeningView:
+         record: ScreeningRecord, reason: str | None, expected_version: int | None,
+         confirm_implausible: bool = False) -> ScreeningView:
     """Store the screening record and its computed outcome.
 
     The first entry needs no reason; every later change does (ICH E6(R3) 3.16.1). A record saved
-    by someone else since the form was opened is a conflict, not an overwrite.
+    by someone else since the form was opened is a conflict, not an overwrite. Impossible
+    values are refused, implausible ones kept only with ``confirm_implausible``
+    (:mod:`dawna.services.plausibility`).
     """
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
@@ -191,6 +193,8 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
                   "(ICH E6(R3) 2.8)") if p.status is ParticipantStatus.PRE_SCREENING
                 else _("{id} has ended the study").format(id=p.pseudonym), field="status")
         record = _with_defaults(record, p, settings)
+        plausibility.check_screening(record, record.decision_date or local_today(settings.zone),
+                                     confirm_implausible)
         result = evaluate(record, bundled_protocol(), record.decision_date or local_today(
             settings.zone))
         screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)).first()

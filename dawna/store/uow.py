@@ -13,14 +13,26 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session
 
+from dawna.errors import ValidationError
+from dawna.i18n import _
 from dawna.store.audit import Actor
 from dawna.store.db import Database
 from dawna.store.repositories import ParticipantRepository, SiteRepository
+
+#: Longest reason kept in the audit trail (the forms' reason fields have the same maxlength).
+REASON_MAX_LENGTH = 2000
+
+
+def _check_reason(reason: str | None) -> None:
+    if reason is not None and len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(_("at most {count} characters").format(count=REASON_MAX_LENGTH),
+                              field="reason")
 
 
 class UnitOfWork:
     def __init__(self, db: Database, actor: Actor | None = None, reason: str | None = None,
                  now: datetime | None = None) -> None:
+        _check_reason(reason)
         self._db = db
         self.actor = actor
         self._reason = reason
@@ -51,6 +63,7 @@ class UnitOfWork:
         return self
 
     def set_reason(self, reason: str) -> None:
+        _check_reason(reason)
         self.session.info["reason"] = reason
 
     def commit(self) -> None:

@@ -29,8 +29,10 @@ def wants_json(request: Request) -> bool:
 
 def render_error(request: Request, error: DawnaError) -> Response:
     if wants_json(request):
-        return JSONResponse({"detail": str(error), "field": error.field},
-                            status_code=error.status_code)
+        body: dict[str, str | None] = {"detail": str(error), "field": error.field}
+        if error.code is not None:
+            body["code"] = error.code
+        return JSONResponse(body, status_code=error.status_code)
     from dawna.web.templating import render
 
     return render(request, "error.html", {"error": error}, status_code=error.status_code)

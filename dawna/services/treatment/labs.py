@@ -21,6 +21,7 @@ from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import State
 from dawna.rules.treatment_calendar import BLOOD_COUNT_ANALYTES
 from dawna.rules.treatment_calendar import labs_due as due_counts
+from dawna.services import plausibility
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import actor_of
 from dawna.services.treatment.common import (
@@ -50,6 +51,8 @@ class LabIn(BaseModel):
     uln: float | None = None
     baseline: float | None = None
     sample_date: date
+    #: keep a value outside its usual range (``dawna.services.plausibility``; issue 18 item 5)
+    confirm_implausible: bool = False
 
 
 def _baseline(s: Session, p: Participant, key: str, unit: str, before: date) -> float | None:
@@ -65,9 +68,9 @@ class LabValue(BaseModel):
     """One laboratory value to grade, as asked (no sample date, nothing stored)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    analyte: str
+    analyte: str = Field(min_length=1, max_length=60)
     value: float
-    unit: str
+    unit: str = Field(min_length=1, max_length=16)
     lln: float | None = None
     uln: float | None = None
     baseline: float | None = None
@@ -75,10 +78,17 @@ class LabValue(BaseModel):
 
 def grade_preview(lab: LabIn | LabValue) -> ctcae.LabGrade:
     """The grade of a result as entered (no stored baseline): for the form's live grade and
-    the API's grade of a value."""
+    the API's grade of a value. An impossible value is refused; an implausible one too, unless
+    confirmed, when it is a result to be saved (:class:`LabIn`)."""
     try:
-        return ctcae.grade_lab(ctcae.analyte_key(lab.analyte), lab.value, lab.unit,
-                               lln=lab.lln, uln=lab.uln, baseline=lab.baseline)
+        key = ctcae.analyte_key(lab.analyte)
+        unit = ctcae.canonical_unit(key, lab.unit)
+    except ctcae.CtcaeError as exc:
+        raise rule_error(exc) from None
+    plausibility.check_lab(key, lab.value, unit, getattr(lab, "confirm_implausible", True))
+    try:
+        return ctcae.grade_lab(key, lab.value, unit, lln=lab.lln, uln=lab.uln,
+                               baseline=lab.baseline)
     except ctcae.CtcaeError as exc:
         raise rule_error(exc) from None
 
@@ -111,6 +121,7 @@ def record_labs(db: Database, settings: Settings, principal: Principal, pseudony
                 unit = ctcae.canonical_unit(key, lab.unit)
             except ctcae.CtcaeError as exc:
                 raise rule_error(exc, prefix) from None
+            plausibility.check_lab(key, lab.value, unit, lab.confirm_implausible, prefix)
             baseline = None
             if lab.baseline is None and ctcae.graded_against_baseline(key):
                 baseline = _baseline(s, p, key, unit, lab.sample_date)
@@ -157,6 +168,7 @@ def correct_lab(db: Database, settings: Settings, principal: Principal, pseudony
             unit = ctcae.canonical_unit(key, lab.unit)
         except ctcae.CtcaeError as exc:
             raise rule_error(exc) from None
+        plausibility.check_lab(key, lab.value, unit, lab.confirm_implausible)
         baseline = lab.baseline
         first = first_dose(s, p)
         after_first_dose = first is not None and lab.sample_date > first

@@ -23,6 +23,7 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import State
+from dawna.services import plausibility
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import actor_of
 from dawna.services.treatment.common import (
@@ -75,6 +76,8 @@ class PlanIn(BaseModel):
     variants: dict[str, str] = Field(default_factory=dict)
     chosen: dict[str, float] = Field(default_factory=dict)
     custom_drugs: list[CustomDrugIn] = Field(default_factory=list, max_length=6)
+    #: keep a weight or height outside its usual range (``dawna.services.plausibility``)
+    confirm_implausible: bool = False
 
 
 # --- regimen of a participant ------------------------------------------------------------------
@@ -225,6 +228,9 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
     if plan.measures.measured_on is not None and plan.measures.measured_on > today:
         raise ValidationError(_("is after today at the site ({today}); dates cannot be in the "
                                 "future").format(today=today), field="measures.measured_on")
+    plausibility.check_measures({"weight": ("measures.weight_kg", plan.measures.weight_kg),
+                                 "height": ("measures.height_cm", plan.measures.height_cm)},
+                                plan.confirm_implausible)
     with UnitOfWork(db, actor_of(principal), _("Treatment plan confirmed")) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.DOSE_PRESCRIBE)

@@ -58,6 +58,9 @@ class ScreeningIn(BaseModel):
     record: ScreeningRecord
     reason: str | None = Field(default=None, max_length=2000)
     version: int | None = None
+    confirm_implausible: bool = Field(
+        default=False, description="Keep values outside their usual range (the answer 422 with "
+        "code implausible_value lists them).")
 
 
 class SignIn(BaseModel):
@@ -95,7 +98,7 @@ def put_screening(pseudonym: str, body: ScreeningIn, db: DbDep, settings: Settin
                   user: CurrentUser) -> ScreeningOut:
     """Save the record (a reason is required once a record exists; send the version you read)."""
     return _out(screening.save(db, settings, user, pseudonym, body.record, body.reason,
-                               body.version))
+                               body.version, body.confirm_implausible))
 
 
 @router.post("/participants/{pseudonym}/screening/evaluate", response_model=EligibilityOut,

@@ -78,7 +78,8 @@ async def live_check(request: Request, db: DbDep, settings: SettingsDep, user: C
     form = await request.form()
     detail = participants.get_participant(db, user, pseudonym)
     try:
-        record = screening.record_from_dict(nest(_pairs(form), LISTS))
+        record = screening.record_from_dict(nest(
+            [(k, v) for k, v in _pairs(form) if k != "confirm_implausible"], LISTS))
         result = screening.evaluate_draft(record, detail.consent_date, settings)
         error = None
     except DawnaError as exc:
@@ -90,13 +91,14 @@ async def live_check(request: Request, db: DbDep, settings: SettingsDep, user: C
 async def save_screening(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
                          pseudonym: str) -> Response:
     form = await request.form()
-    values = nest(_pairs(form), LISTS)
+    confirm = form.get("confirm_implausible") == "yes"
+    values = nest([(k, v) for k, v in _pairs(form) if k != "confirm_implausible"], LISTS)
     reason = str(form.get("reason") or "")
     version_raw = str(form.get("version") or "")
     try:
         record = screening.record_from_dict(values)
         screening.save(db, settings, user, pseudonym, record, reason,
-                       int(version_raw) if version_raw.isdigit() else None)
+                       int(version_raw) if version_raw.isdigit() else None, confirm)
     except DawnaError as error:
         view = screening.get(db, settings, user, pseudonym)
         return _page(request, view, values, error=error, status_code=error.status_code)

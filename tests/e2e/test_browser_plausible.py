@@ -1,0 +1,104 @@
+"""Issue 18 item 5 in Debian's Chromium (Playwright): an implausible value on the screening form
+shows the warning and a confirmation box; ticked, the record is saved."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect
+
+from dawna.config import Settings
+from dawna.store.db import Database
+from dawna.web.app import create_app
+
+CHROMIUM = os.environ.get("DAWNA_CHROMIUM", "/usr/bin/chromium")
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    from helpers import two_site_trial
+
+    target = tmp_path / "browser.sqlite3"
+    shutil.copy(sqlite_template, target)
+    settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
+    db = Database(settings.database_url)
+    two_site_trial(db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    db.dispose()
+
+
+@pytest.fixture
+def page(live_server: str):  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} missing under CI=true")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        context = browser.new_context(locale="en-US")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_an_implausible_survival_is_confirmed_on_the_screening_form(live_server: str,
+                                                                     page) -> None:  # type: ignore[no-untyped-def]
+    from helpers import PASSWORD
+
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "coord_a")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:not(.link)")
+    page.wait_for_url("**/participants")
+    page.goto(f"{live_server}/participants/new")
+    page.fill("input[name=consent_date]", "2024-03-01")
+    page.fill("input[name=full_name]", "周燕")
+    page.fill("input[name=medical_record_number]", "MRN-501")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/participants/DF-*")
+    page.goto(page.url + "/screening")
+    # the form's laboratory unit selects always post a unit: their values are filled too
+    for name, value, uln in (("anc", "2.1", None), ("platelets", "180", None),
+                             ("hemoglobin", "118", None), ("total_bilirubin", "12", "21"),
+                             ("alt", "30", "40"), ("ast", "28", "40"),
+                             ("creatinine", "70", "97")):
+        page.fill(f"input[name='labs.{name}.value']", value)
+        if uln:
+            page.fill(f"input[name='labs.{name}.uln']", uln)
+    page.fill("input[name=expected_survival_months]", "200")
+    page.click("text=Save screening record")
+    alert = page.locator("div.error[data-field=expected_survival_months]").first
+    expect(alert).to_contain_text("implausible")
+    page.fill("input[name=expected_survival_months]", "200")
+    page.check("input[name=confirm_implausible]")
+    page.click("text=Save screening record")
+    page.wait_for_url("**/screening?saved=1")
+    expect(page.locator("input[name=expected_survival_months]")).to_have_value(
+        re.compile(r"^200(\.0)?$"))
