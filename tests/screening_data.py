@@ -54,4 +54,5 @@ def eligible_record(decision_date: str = "2024-03-10", consent: str = "2024-03-0
         "major_surgery_planned": False,
         "other_malignancies": [],
         "major_surgery_or_injury": [],
+        "menopause": {"bilateral_oophorectomy": False, "months_since_last_menses": 144},
     }

@@ -39,7 +39,8 @@ from dawna.rules.units import (
 
 __all__ = [
     "BilirubinMeasurement", "CountMeasurement", "CreatinineMeasurement", "EnzymeMeasurement",
-    "FesPet", "HemoglobinMeasurement", "Labs", "MeasurableLesion", "OtherMalignancy", "Pathology",
+    "FesPet", "HemoglobinMeasurement", "Labs", "MeasurableLesion", "Menopause", "OtherMalignancy",
+    "Pathology",
     "ScreeningRecord", "SurgeryOrInjury", "TreatmentLine", "dotted", "future_dates",
 ]
 
@@ -261,6 +262,31 @@ class SurgeryOrInjury(_Form):
     date: datetime.date = Field(description="Date of the surgery or injury.")
 
 
+class Menopause(_Form):
+    """The criteria of menopausal status (NCCN Breast Cancer, "Definition of Menopause",
+    MENO-1); with the record's sex and age they decide the status
+    (:func:`dawna.rules.menopause.menopausal_status`). Not asked for a man."""
+
+    bilateral_oophorectomy: bool | None = Field(
+        None, description="Prior bilateral oophorectomy?")
+    months_since_last_menses: Annotated[int, Field(ge=0, le=1200)] | None = Field(
+        None, description="Months since the last menstrual period; empty while she still "
+        "menstruates.")
+    menses_regular: bool | None = Field(
+        None, description="While she still menstruates: are the menses regular?")
+    amenorrhoea_confounders: list[Literal["chemotherapy", "tamoxifen", "toremifene",
+                                          "ovarian_suppression"]] = Field(
+        default_factory=list, description="Treatments during the amenorrhoea that make it an "
+        "unreliable sign: chemotherapy, tamoxifen, toremifene, ovarian_suppression.")
+    fsh_estradiol_postmenopausal: bool | None = Field(
+        None, description="FSH and estradiol both in the laboratory's postmenopausal range? "
+        "Empty if not measured.")
+    on_tamoxifen_or_toremifene: bool | None = Field(
+        None, description="Currently taking tamoxifen or toremifene?")
+    on_gnrh_agonist: bool | None = Field(
+        None, description="Currently receiving an LHRH (GnRH) agonist or antagonist?")
+
+
 _FLAG = "Yes / no; empty while not yet assessed."
 
 
@@ -321,6 +347,9 @@ class ScreeningRecord(_Form):
     major_surgery_or_injury: list[SurgeryOrInjury] | None = Field(
         None, description="Major surgeries and major injuries in the past 3 months; [] if "
         "none.")
+    menopause: Menopause | None = Field(
+        None, description="The criteria of menopausal status (NCCN MENO-1), required for a "
+        "woman before an arm A endocrine therapy is chosen.")
 
     @model_validator(mode="after")
     def _check_dates(self) -> ScreeningRecord:

@@ -26,6 +26,8 @@ from dawna.i18n import _, gettext
 from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Outcome, evaluate
 from dawna.rules.lifecycle import Event
+from dawna.rules.menopause_record import assess, form_code
+from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord, future_dates
 from dawna.services import auth, lifecycle
 from dawna.services.access import Permission, Principal
@@ -67,7 +69,10 @@ def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
 
 
 def fingerprint(record: ScreeningRecord) -> str:
-    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    data = record.model_dump(mode="json")
+    if data.get("menopause") is None:
+        data.pop("menopause", None)  # records signed before the block existed keep their hash
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -103,6 +108,21 @@ def _with_defaults(record: ScreeningRecord, participant: Participant,
         raise ValidationError(
             _("is after today at the site ({today}); dates cannot be in the future").format(
                 today=today), field=future[0])
+    return _with_menopausal_status(record)
+
+
+def _with_menopausal_status(record: ScreeningRecord) -> ScreeningRecord:
+    """With the menopause criteria entered, the status they give (NCCN MENO-1) fills a blank
+    ``menopausal_status``; a typed status they contradict is refused on that field."""
+    if (record.menopause is None or record.sex != "female" or record.date_of_birth is None
+            or record.decision_date is None):
+        return record
+    try:
+        code = form_code(assess(record, record.decision_date).status)
+    except RuleError as exc:
+        raise exc.translated(gettext) from None
+    if record.menopausal_status is None and code is not None:
+        return record.model_copy(update={"menopausal_status": code})
     return record
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dawna.clock import local_today, utcnow
 from dawna.config import Settings
-from dawna.errors import ConflictError, ProtocolViolation, ValidationError
+from dawna.errors import ConflictError, NotFound, ProtocolViolation, ValidationError
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
@@ -34,6 +34,7 @@ from dawna.services.treatment.common import (
     rule_error,
 )
 from dawna.services.treatment.dose_history import adjustments
+from dawna.services.treatment.suppression import require_suppression
 from dawna.store.db import Database
 from dawna.store.models import Allocation, TreatmentPlan
 from dawna.store.uow import UnitOfWork
@@ -88,13 +89,19 @@ def _choices(allocation: Allocation, variants: Mapping[str, str]) -> tuple[dict[
     custom = False
     for group in arm.regimen.choices:
         chosen = (allocation.regimen or {}).get(group.id)
+        if not chosen and group.required_when is not None and group.id in variants:
+            chosen = {"option": variants[group.id]}  # suppression added by the prescriber
         if not chosen:
             continue
         option_id = chosen.get("option")
         if option_id == CUSTOM:
             custom = True
             continue
-        option = group.option(str(option_id))
+        try:
+            option = group.option(str(option_id))
+        except NotFound:
+            raise ValidationError(_("{value} is not an option of {group}").format(
+                value=option_id, group=group.label), field=f"variants.{group.id}") from None
         allowed = {option.id} | {alt.id for alt in option.alternatives}
         variant = variants.get(group.id, option.id)
         if variant not in allowed:
@@ -210,6 +217,7 @@ def preview_plan(db: Database, principal: Principal, pseudonym: str,
         allocation = allocation_of(s, p)
         regimen = _regimen(allocation, plan.variants,
                            [d.model_dump() for d in plan.custom_drugs])
+        require_suppression(s, p, allocation, regimen)
         doses = _compute(regimen, plan)
     return PlanPreview(regimen_id=regimen.id, label=regimen.label, arm=regimen.arm,
                        cycle_length_days=regimen.cycle_length_days,
@@ -235,6 +243,7 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
         allocation = allocation_of(s, p)
         custom = [d.model_dump() for d in plan.custom_drugs]
         regimen = _regimen(allocation, plan.variants, custom)
+        require_suppression(s, p, allocation, regimen)
         current = find_plan(s, p)
         levels, factors = adjustments(s, p, regimen) if current is not None else ({}, {})
         doses = _compute(regimen, plan, levels, factors)
