@@ -5,12 +5,12 @@ randomization and on the treatment plan; pre/perimenopausal women get suppressio
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from helpers import SYSTEM, principal, two_site_trial
 from randomization_data import STRATA, _signed_eligible
 from screening_data import eligible_record
+from screening_data import premenopausal_record as premenopausal
 from sqlalchemy import func, select
 from treatment_data import randomized_to
 
@@ -23,14 +23,6 @@ from dawna.store.models import Allocation, TreatmentPlan
 
 NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
-
-
-def premenopausal() -> dict[str, Any]:
-    """A 44-year-old woman with regular menses: premenopausal by NCCN MENO-1."""
-    data = eligible_record()
-    data.update(date_of_birth="1980-01-01", menopausal_status="pre",
-                menopause={"bilateral_oophorectomy": False, "menses_regular": True})
-    return data
 
 
 @pytest.fixture

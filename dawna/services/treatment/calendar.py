@@ -14,6 +14,7 @@ from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
+from dawna.rules.depot import DEPOT_SCHEDULES
 from dawna.rules.lifecycle import Event, State
 from dawna.rules.messages import Message
 from dawna.services import lifecycle
@@ -28,10 +29,11 @@ from dawna.services.treatment.common import (
     rule_error,
     treatment_sites,
 )
+from dawna.services.treatment.depots import depot_events
 from dawna.services.treatment.dose_history import current_doses, current_levels, discontinued
 from dawna.services.treatment.plans import plan_regimen
 from dawna.store.db import Database
-from dawna.store.models import Participant, StatusEvent
+from dawna.store.models import Participant, StatusEvent, TreatmentPlan
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["calendar_events", "event_json", "participant_calendar", "site_calendar"]
@@ -78,6 +80,7 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
             assessments_until=_assessments_until(s, settings, p, on_treatment))
     except rx.DosingError as exc:
         raise rule_error(exc) from None
+    events = _on_their_own_clock(s, settings, p, regimen, plan, events, first)
     given = {c.cycle: {d["drug"]: d for d in c.doses} for c in cycles}
     out = []
     for e in events:
@@ -94,6 +97,24 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
             continue
         out.append(e)
     return regimen, out
+
+
+_ORDER = {"procedure": 0, "visit": 1, "lab": 2, "dose": 3, "tumour_assessment": 4}
+
+
+def _on_their_own_clock(s: Session, settings: Settings, p: Participant, regimen: rx.Regimen,
+                        plan: TreatmentPlan, events: list[rx.CalendarEvent],
+                        first: date) -> list[rx.CalendarEvent]:
+    """Depot injections (goserelin, leuprorelin, fulvestrant) taken off the cycle grid and put
+    on their own 28-day clock from the dose actually given (``rules.depot``): a cycle delay
+    or a dalpiciclib hold does not move them."""
+    depots = {d.drug for d in regimen.drugs if d.drug in DEPOT_SCHEDULES}
+    if not depots or not events:
+        return events
+    until = max(e.date for e in events)
+    kept = [e for e in events if not (e.kind == "dose" and e.drug in depots)]
+    own = depot_events(s, p, regimen, plan, local_today(settings.zone), first, until)
+    return sorted(kept + own, key=lambda e: (e.date, _ORDER.get(e.kind, 9), e.drug or ""))
 
 
 def _with_dose(e: rx.CalendarEvent, dose: float) -> rx.CalendarEvent:

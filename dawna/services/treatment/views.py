@@ -26,6 +26,7 @@ from dawna.services.treatment.common import (
     load_for,
     randomized_on,
 )
+from dawna.services.treatment.depots import DepotClock, depot_clocks
 from dawna.services.treatment.dose_history import current_levels, decisions_of, discontinued
 from dawna.services.treatment.labs import labs_due
 from dawna.services.treatment.rows import AdverseEventRow, PlanRow
@@ -84,6 +85,7 @@ class TreatmentView:
     today: date
     problems: list[str] = field(default_factory=list)
     physician_entered: bool = False
+    depots: list[DepotClock] = field(default_factory=list)
 
 
 def _view(s: Session, settings: Settings, principal: Principal,
@@ -114,6 +116,11 @@ def _view(s: Session, settings: Settings, principal: Principal,
     decisions = [DecisionRow(**{n: getattr(d, n) for n in DecisionRow.__dataclass_fields__})
                  for d in decisions_of(s, p)]
     due = labs_due(s, p, events, today)
+    depots: list[DepotClock] = []
+    if regimen is not None and plan is not None and allocation is not None:
+        first = cycles[0].start_date if cycles else max(randomized_on(allocation, settings),
+                                                        today)
+        depots = depot_clocks(s, p, regimen, today, first)
     return TreatmentView(
         pseudonym=p.pseudonym, site_code=p.site.code, status=State(p.status),
         arm=allocation.arm if allocation else None,
@@ -125,7 +132,7 @@ def _view(s: Session, settings: Settings, principal: Principal,
         open_aes=[AdverseEventRow.of(ae) for ae in open_events(s, p)], today=today,
         can_record=principal.can(Permission.TREATMENT_RECORD, p.site_id),
         can_prescribe=principal.can(Permission.DOSE_PRESCRIBE, p.site_id),
-        problems=problems,
+        problems=problems, depots=depots,
         physician_entered=allocation is not None and any(
             (choice or {}).get("option") == CUSTOM
             for choice in (allocation.regimen or {}).values()))

@@ -12,11 +12,13 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 - :mod:`~dawna.store.models.imaging`: RECIST tumour assessments, PET/CT studies;
 - :mod:`~dawna.store.models.treatment`: treatment plans and cycles, laboratory results, adverse
   events, dose decisions;
+- :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.audit`: the audit trail.
 """
 
 from dawna.store.models.audit import AuditRecord
+from dawna.store.models.depots import DepotDose
 from dawna.store.models.imaging import PetStudy, TumourAssessment
 from dawna.store.models.participants import (
     Consent,
@@ -50,6 +52,7 @@ __all__ = [
     "AuditRecord",
     "Consent",
     "ConsentFormVersion",
+    "DepotDose",
     "DoseDecision",
     "EligibilitySignature",
     "FollowUpContact",
