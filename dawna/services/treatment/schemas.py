@@ -87,6 +87,9 @@ class RegimenOut(_Out):
     confirmed_by: str
     confirmed_at: str
     version: int
+    cycle_length_days: int | None = None
+    schedule_confirmed_by: str | None = None
+    schedule_confirmed_at: str | None = None
 
 
 class CycleOut(_Out):

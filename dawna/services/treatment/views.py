@@ -159,7 +159,11 @@ def as_json(view: TreatmentView) -> dict[str, Any]:
         "regimen": None if plan is None else {
             "id": plan.regimen_id, "label": view.regimen.label if view.regimen else None,
             "variants": plan.variants, "measures": plan.measures, "doses": plan.doses,
-            "custom_drugs": plan.custom_drugs, "confirmed_by": plan.confirmed_by,
+            "custom_drugs": plan.custom_drugs, "cycle_length_days": plan.cycle_length_days,
+            "schedule_confirmed_by": plan.schedule_confirmed_by,
+            "schedule_confirmed_at": (plan.schedule_confirmed_at.isoformat()
+                                      if plan.schedule_confirmed_at else None),
+            "confirmed_by": plan.confirmed_by,
             "confirmed_at": plan.confirmed_at.isoformat(), "version": plan.version},
         "current_cycle": view.current_cycle, "current_cycle_day": view.current_cycle_day,
         "dose_levels": view.levels,
