@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from dawna.clock import local_today, simulated
 from dawna.config import Settings
 from dawna.demo import course as demo_course
+from dawna.demo import depots as demo_depots
 from dawna.demo import pet as demo_pet
 from dawna.demo import randomization as demo_randomization
 from dawna.demo import screening as demo_screening
@@ -182,6 +183,7 @@ def load(db: Database, settings: Settings,
     assessed = demo_tumour.simulate(db, settings, cfg["tumour"], rng, readers)
     safety_counts = demo_treatment.continue_treatment(db, settings, cfg["treatment"], rng,
                                                       investigators, coordinators)
+    demo_depots.give(db, settings, coordinators)  # own clock, own random stream
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
     demo_treatment.recent_sae(db, settings, coordinators)
     _import_registry(db)
