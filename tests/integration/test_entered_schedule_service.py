@@ -14,7 +14,7 @@ from treatment_data import randomized_to
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
-from dawna.services import randomization, treatment
+from dawna.services import dose_modification, randomization, safety, treatment
 from dawna.store.db import Database
 from dawna.store.models import TreatmentCycle
 
@@ -72,5 +72,12 @@ def test_no_cycle_starts_before_the_prescriber_confirms_the_schedule(
         eribulin = sorted({e.date for e in events if e.drug == "eribulin"})
         assert eribulin[:4] == [date(2024, 3, 15), date(2024, 3, 22), date(2024, 4, 5),
                                 date(2024, 4, 12)]
+    # the generic chemotherapy rule applies to the entered drug: ANC 0.4 ×10⁹/L (grade 4) on
+    # the day before cycle 2 -> not "continue"
+    with simulated(datetime(2024, 4, 4, 4, tzinfo=UTC)):
+        safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="anc", value=0.4, unit="10^9/L", lln=1.8, sample_date=date(2024, 4, 4)))
+        (proposal,) = dose_modification.propose(trial, settings, inv, pid)
+        assert proposal.drug == "eribulin" and proposal.proposal.action.value != "continue"
     with trial.sessions() as s:
         assert s.query(TreatmentCycle).count() == 1
