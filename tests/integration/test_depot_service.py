@@ -17,7 +17,7 @@ from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.exports.ical import calendar_ics
-from dawna.services import randomization, treatment
+from dawna.services import lifecycle, randomization, treatment
 from dawna.services.treatment import render
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, DepotDose
@@ -77,12 +77,23 @@ def test_goserelin_keeps_its_28_day_clock_through_a_cycle_delay(trial: Database,
         ics = calendar_ics(events, calendar_name="t", uid_prefix="t-", render=render,
                            tz=settings.site_timezone).decode()
         assert "DTSTART;VALUE=DATE:20240412" in ics
+        # the site's calendar lists the injection too (given at the site, on its own clock)
+        site = treatment.site_calendar(trial, settings, coord)
+        assert (pid, date(2024, 4, 12)) in {(who, e.date) for who, e in site
+                                            if e.drug == "goserelin"}
         # given late on 19 Apr: the next is due 28 days after the dose given, 17 May
         treatment.record_depot(trial, settings, coord, pid, treatment.DepotDoseIn(
             drug="goserelin", given_on=date(2024, 4, 19)))
         (clock,) = treatment.depot_view(trial, settings, coord, pid)
         assert clock.next_due == date(2024, 5, 17) and not clock.late
         assert clock.late_doses == [date(2024, 4, 19)]
+    # after the end of treatment nothing is due or late
+    with simulated(at(date(2024, 6, 1))):
+        lifecycle.end_treatment(trial, settings, coord, pid, date(2024, 5, 10), "progression")
+        (clock,) = treatment.depot_view(trial, settings, coord, pid)
+        assert not clock.late
+        assert not [e for e in treatment.participant_calendar(trial, settings, coord, pid)
+                    if e.drug == "goserelin" and e.date > date(2024, 5, 10)]
     with trial.sessions() as s:
         audited = s.scalars(select(AuditRecord).where(AuditRecord.table_name == "depot_dose"))
         assert {a.field for a in audited} >= {"drug", "given_on"}

@@ -153,8 +153,9 @@ def participant_calendar(db: Database, settings: Settings, principal: Principal,
 
 def site_calendar(db: Database, settings: Settings,
                   principal: Principal) -> list[tuple[str, rx.CalendarEvent]]:
-    """Every visit, blood count and tumour assessment of the participants on treatment at the
-    user's sites (dose days stay on the participants' own calendars)."""
+    """Every visit, blood count, tumour assessment and depot injection (given at the site, on
+    its own clock) of the participants on treatment at the user's sites (the other dose days
+    stay on the participants' own calendars)."""
     sites = treatment_sites(principal)
     out: list[tuple[str, rx.CalendarEvent]] = []
     with UnitOfWork(db) as uow:
@@ -165,7 +166,7 @@ def site_calendar(db: Database, settings: Settings,
             .order_by(Participant.screening_number))
         for p in people:
             for e in calendar_events(s, settings, p)[1]:
-                if e.kind != "dose":
+                if e.kind != "dose" or (e.cycle is None and e.drug in DEPOT_SCHEDULES):
                     out.append((p.pseudonym, e))
     return out
 

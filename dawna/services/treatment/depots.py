@@ -39,6 +39,7 @@ from dawna.services.treatment.common import (
     require_collecting,
     rule_error,
 )
+from dawna.services.treatment.dose_history import discontinued
 from dawna.services.treatment.plans import plan_regimen
 from dawna.store.db import Database
 from dawna.store.models import DepotDose, Participant, TreatmentPlan
@@ -117,12 +118,22 @@ def _depot_drugs(regimen: rx.Regimen) -> list[rx.PlannedDrug]:
 def depot_clocks(s: Session, p: Participant, regimen: rx.Regimen, today: date,
                  first_planned: date) -> list[DepotClock]:
     """Each depot drug of the regimen: the doses given and its next due day (the first is due
-    on ``first_planned``, cycle 1 day 1, while none is given)."""
+    on ``first_planned``, cycle 1 day 1, while none is given). Nothing is late once treatment
+    has ended or the drug was discontinued."""
     grace = grace_days()
     given = _given(s, p)
+    active = State(p.status) in (State.RANDOMIZED, State.ON_TREATMENT)
+    gone = discontinued(s, p)
     out = []
     for planned in _depot_drugs(regimen):
         doses = given.get(planned.drug, [])
+        if not active or planned.drug in gone:
+            last = doses[-1].isoformat() if doses else "-"
+            out.append(DepotClock(planned.drug, doses, doses[-1] if doses else first_planned,
+                                  False, 0, _("not due: treatment ended or {drug} was "
+                                              "discontinued (last dose {date})").format(
+                                      drug=planned.drug, date=last), [], grace))
+            continue
         if doses:
             try:
                 state = depot_state(planned.drug, doses, today, grace_days=grace)
