@@ -172,6 +172,11 @@ def show(pseudonym: str, user: As,
             n=c.cycle, date=c.start_date.isoformat(), doses=doses), highlight=False)
     for e in view.labs_due:
         console.print(_("blood count due {date}").format(date=e.date.isoformat()))
+    for d in view.depots:
+        flag = _("LATE by {n} days").format(n=d.days_late) if d.late else ""
+        console.print(_("{drug}: given {given}; next due {due} {flag}").format(
+            drug=d.drug, given=", ".join(g.isoformat() for g in d.given) or "-",
+            due=d.next_due.isoformat(), flag=flag).rstrip(), highlight=False)
     for ae in view.open_aes:
         console.print(_("ongoing AE {n}: {term} grade {grade}").format(
             n=ae.number, term=ae.term, grade=ae.grade), highlight=False)

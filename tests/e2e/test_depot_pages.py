@@ -62,6 +62,8 @@ def test_suppression_on_the_plan_then_goserelin_on_its_own_clock(client_for,  # 
     assert (clock["drug"], clock["given"], clock["next_due"]) == (
         "goserelin", ["2024-03-14"], "2024-04-11")
     assert clock["late"] and clock["grace_days"] == 3
+    whole = coord.get(f"/api/participants/{pid}/treatment").json()
+    assert whole["depots"][0]["next_due"] == "2024-04-11"
     assert 'data-testid="depot-late"' in coord.get(page).text
     ics = Calendar.from_ical(coord.get(f"{page}/calendar.ics").content)
     goserelin = sorted(e.decoded("dtstart").isoformat() for e in ics.walk("VEVENT")

@@ -141,6 +141,7 @@ class TreatmentOut(_Out):
     open_adverse_events: list[OpenAdverseEventOut]
     calendar: list[CalendarEventOut]
     problems: list[str]
+    depots: list[dict[str, Any]] = []
 
     @classmethod
     def of(cls, view: TreatmentView) -> TreatmentOut:

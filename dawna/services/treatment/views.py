@@ -178,4 +178,7 @@ def as_json(view: TreatmentView) -> dict[str, Any]:
                                  "serious": a.serious} for a in view.open_aes],
         "calendar": [event_json(e) for e in view.events],
         "problems": view.problems,
+        "depots": [{"drug": d.drug, "given": [g.isoformat() for g in d.given],
+                    "next_due": d.next_due.isoformat(), "late": d.late,
+                    "days_late": d.days_late, "reason": d.reason} for d in view.depots],
     }
