@@ -72,6 +72,9 @@ def test_no_cycle_starts_before_the_prescriber_confirms_the_schedule(
         eribulin = sorted({e.date for e in events if e.drug == "eribulin"})
         assert eribulin[:4] == [date(2024, 3, 15), date(2024, 3, 22), date(2024, 4, 5),
                                 date(2024, 4, 12)]
+        # a blood count before each dose (days 1 and 8), not only on day 1
+        counts = sorted(e.date for e in events if e.kind == "lab")
+        assert counts[:4] == eribulin[:4]
     # the generic chemotherapy rule applies to the entered drug: ANC 0.4 ×10⁹/L (grade 4) on
     # the day before cycle 2 -> not "continue"
     with simulated(datetime(2024, 4, 4, 4, tzinfo=UTC)):

@@ -31,7 +31,7 @@ from dawna.services.treatment.common import (
 )
 from dawna.services.treatment.depots import depot_events
 from dawna.services.treatment.dose_history import current_doses, current_levels, discontinued
-from dawna.services.treatment.plans import plan_regimen
+from dawna.services.treatment.plans import entered_lab_rule, plan_regimen
 from dawna.store.db import Database
 from dawna.store.models import Participant, StatusEvent, TreatmentPlan
 from dawna.store.uow import UnitOfWork
@@ -77,7 +77,8 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
             assessment_interval_weeks=int(protocol.setting_number(
                 "tumour_assessment_interval_weeks")),
             assessment_window_days=int(protocol.setting_number("tumour_assessment_window_days")),
-            assessments_until=_assessments_until(s, settings, p, on_treatment))
+            assessments_until=_assessments_until(s, settings, p, on_treatment),
+            lab_rule=entered_lab_rule(regimen))
     except rx.DosingError as exc:
         raise rule_error(exc) from None
     events = _on_their_own_clock(s, settings, p, regimen, plan, events, first)

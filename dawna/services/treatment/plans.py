@@ -40,7 +40,7 @@ from dawna.store.models import Allocation, TreatmentPlan
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["CustomDrugIn", "DoseRow", "MeasuresIn", "PlanIn", "PlanPreview", "confirm_plan",
-           "plan_regimen", "preview_plan"]
+           "entered_lab_rule", "plan_regimen", "preview_plan"]
 
 
 class MeasuresIn(BaseModel):
@@ -135,6 +135,19 @@ def _custom_regimen(base: rx.Regimen, drugs: Sequence[Mapping[str, Any]],
                       cycle_length_days=cycle_length_days,
                       drugs=tuple(base.drugs) + planned, procedures=base.procedures,
                       label=_("Physician-entered regimen"))
+
+
+def entered_lab_rule(regimen: rx.Regimen) -> rx.LabRule | None:
+    """Blood counts of a physician-entered regimen: before each dosing day of its parenteral
+    drugs (the generic chemotherapy rule, as the labels of eribulin, vinorelbine and
+    nab-paclitaxel ask for a blood count before each dose); None for a protocol regimen."""
+    entered = [d for d in regimen.drugs if d.source == "physician-entered regimen"]
+    if not entered:
+        return None
+    days = {1} | {day for d in entered if d.route != "PO" for day in d.days_in_cycle(1) or ()}
+    return rx.LabRule(days=tuple(sorted(days)), source=(
+        "generic chemotherapy rule: complete blood count before each dose of a "
+        "physician-entered regimen"))
 
 
 def _regimen(allocation: Allocation, variants: Mapping[str, str],
