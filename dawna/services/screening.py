@@ -126,6 +126,18 @@ def _with_menopausal_status(record: ScreeningRecord) -> ScreeningRecord:
     return record
 
 
+def menopause_summary(record: ScreeningRecord) -> str | None:
+    """The menopausal status the record's criteria give (NCCN MENO-1) and why, or what is
+    missing, for the screening form; None before sex, date of birth and decision date."""
+    if record.sex is None or record.date_of_birth is None or record.decision_date is None:
+        return None
+    try:
+        result = assess(record, record.decision_date)
+    except RuleError as exc:
+        return f"{exc.field}: {exc.reason.render(gettext)}"
+    return f"{result.status.value}: {result.reason.render(gettext)}"
+
+
 def evaluate_draft(record: ScreeningRecord, participant_consent: date | None, settings: Settings,
                    protocol: Protocol | None = None) -> EligibilityResult:
     """Evaluate without saving (the live checklist on the form)."""

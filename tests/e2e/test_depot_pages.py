@@ -105,3 +105,5 @@ def test_the_screening_form_carries_the_menopause_criteria(client_for, app_db: D
     assert page.status_code == 200 and 'data-testid="menopause"' in page.text
     assert 'name="menopause.bilateral_oophorectomy"' in page.text
     assert 'name="menopause.amenorrhoea_confounders.0"' in page.text
+    # the status the saved criteria give: 44 with regular menses
+    assert "premenopausal: under 60 with regular menses" in page.text
