@@ -135,7 +135,7 @@ def menopause_summary(record: ScreeningRecord) -> str | None:
         result = assess(record, record.decision_date)
     except RuleError as exc:
         return f"{exc.field}: {exc.reason.render(gettext)}"
-    return f"{result.status.value}: {result.reason.render(gettext)}"
+    return f"{gettext(result.status.value)}: {result.reason.render(gettext)}"
 
 
 def evaluate_draft(record: ScreeningRecord, participant_consent: date | None, settings: Settings,
