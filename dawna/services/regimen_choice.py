@@ -68,8 +68,7 @@ def required_groups(protocol: Protocol, menopausal_status: str | None) -> list[t
     return out
 
 
-def _men_on_ai(protocol: Protocol, groups: list[tuple[str, Any]], choices: dict[str, str],
-               out: dict[str, Any]) -> None:
+def _men_on_ai(protocol: Protocol, groups: list[tuple[str, Any]], out: dict[str, Any]) -> None:
     """A man: the suppression group is answered only with a GnRH agonist, and must be when the
     arm's endocrine choice is an aromatase inhibitor (protocol setting)."""
     for arm_id, group in groups:
@@ -126,5 +125,5 @@ def validate_choices(protocol: Protocol, choices: dict[str, str],
                 value=value, group=group.label), field=group.id) from None
         out[group.id] = {"arm": arm_id, "option": option.id, "label": option.label}
     if menopausal_status == MALE:
-        _men_on_ai(protocol, groups, choices, out)
+        _men_on_ai(protocol, groups, out)
     return out
