@@ -113,11 +113,12 @@ def depot_state(drug: str, doses: list[date], today: date, *, grace_days: int = 
 
 
 def due_dates(drug: str, doses: list[date], first_planned: date, until: date, *,
-              schedule: DepotSchedule | None = None) -> list[date]:
+              today: date | None = None, schedule: DepotSchedule | None = None) -> list[date]:
     """The due days of ``drug`` after the doses given, up to ``until``: the next one on its own
     clock (:func:`depot_state`), then each later one counted as if the previous were given on
-    its due day. With no dose given yet the first is due on ``first_planned`` (cycle 1 day 1),
-    then fulvestrant's loading days 15 and 29 and every 28 days."""
+    its due day, or on ``today`` when that due day is already past (an overdue dose is given
+    today at the earliest). With no dose given yet the first is due on ``first_planned``
+    (cycle 1 day 1), then fulvestrant's loading days 15 and 29 and every 28 days."""
     sched = schedule or DEPOT_SCHEDULES.get(drug)
     if sched is None:
         raise RuleError("drug", Message(N_("{drug} is not a depot drug"), {"drug": drug}))
@@ -133,5 +134,5 @@ def due_dates(drug: str, doses: list[date], first_planned: date, until: date, *,
         if due > until:
             break
         out.append(due)
-        given.append(due)
+        given.append(max(due, today) if today is not None else due)
     return out

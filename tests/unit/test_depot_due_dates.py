@@ -25,6 +25,14 @@ def test_goserelin_counts_from_the_implant_actually_given() -> None:
                      date(2024, 6, 1)) == [date(2024, 5, 3), date(2024, 5, 31)]
 
 
+def test_after_an_overdue_dose_the_clock_restarts_from_today() -> None:
+    # given 1 Mar; due 29 Mar; on 5 Apr it is still not given: the one after is due 28 days
+    # after the earliest day it can be given (5 Apr + 28 = 3 May), not 26 Apr
+    assert due_dates("goserelin", [date(2024, 3, 1)], date(2024, 3, 1), date(2024, 5, 31),
+                     today=date(2024, 4, 5)) == [date(2024, 3, 29), date(2024, 5, 3),
+                                                 date(2024, 5, 31)]
+
+
 def test_a_drug_without_a_depot_schedule_is_refused() -> None:
     with pytest.raises(RuleError) as err:
         due_dates("letrozole", [], date(2024, 3, 1), date(2024, 4, 1))

@@ -171,7 +171,7 @@ def depot_events(s: Session, p: Participant, regimen: rx.Regimen, plan: Treatmen
                                         unit=unit, route=planned.route, frequency="ONCE",
                                         label=Message(N_("{drug} {amount} {route} given (own "
                                                          "28-day clock)"), params)))
-        for due in due_dates(planned.drug, doses, first_planned, until):
+        for due in due_dates(planned.drug, doses, first_planned, until, today=today):
             overdue = (today - due).days
             label = (Message(N_("{drug} {amount} {route} LATE: due {due}, {days} days ago (own "
                                 "28-day clock)"),
