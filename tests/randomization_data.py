@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
+from typing import Any
 
 from helpers import SYSTEM
 from screening_data import eligible_record
@@ -26,10 +27,11 @@ STRATA = [{"visceral_metastasis": v, "cdk46i_setting": c}
           for v, c in itertools.product(["yes", "no"], ["adjuvant", "advanced"])]
 
 
-def _signed_eligible(db: Database, n: int, status: ParticipantStatus = ParticipantStatus.ELIGIBLE
-                     ) -> list[str]:
-    """n participants at SITEA whose eligibility the investigator signed (built directly)."""
-    record = ScreeningRecord.model_validate(eligible_record())
+def _signed_eligible(db: Database, n: int, status: ParticipantStatus = ParticipantStatus.ELIGIBLE,
+                     record_data: dict[str, Any] | None = None, prefix: str = "T") -> list[str]:
+    """n participants at SITEA whose eligibility the investigator signed (built directly), by
+    default with the eligible record of ``screening_data`` (a postmenopausal woman of 62)."""
+    record = ScreeningRecord.model_validate(record_data or eligible_record())
     data = record.model_dump(mode="json", exclude_none=True)
     with UnitOfWork(db, SYSTEM, "test set-up") as uow:
         s = uow.session
@@ -37,8 +39,8 @@ def _signed_eligible(db: Database, n: int, status: ParticipantStatus = Participa
         site_id = inv.memberships[0].site_id
         ids = []
         for i in range(n):
-            p = Participant(site_id=site_id, screening_number=f"SITEA-T{i:04d}",
-                            pseudonym=f"DF-T{i:04d}", consent_date=date(2024, 3, 1),
+            p = Participant(site_id=site_id, screening_number=f"SITEA-{prefix}{i:04d}",
+                            pseudonym=f"DF-{prefix}{i:04d}", consent_date=date(2024, 3, 1),
                             status=status)
             s.add(p)
             s.flush()

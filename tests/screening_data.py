@@ -56,4 +56,14 @@ def eligible_record(decision_date: str = "2024-03-10", consent: str = "2024-03-0
         "major_surgery_planned": False,
         "other_malignancies": [],
         "major_surgery_or_injury": [],
+        "menopause": {"bilateral_oophorectomy": False, "months_since_last_menses": 144},
     }
+
+
+def premenopausal_record() -> dict[str, Any]:
+    """The eligible record of a 44-year-old woman with regular menses: premenopausal by NCCN
+    MENO-1 (under 60, menstruating, no oophorectomy)."""
+    data = eligible_record()
+    data.update(date_of_birth="1980-01-01", menopausal_status="pre",
+                menopause={"bilateral_oophorectomy": False, "menses_regular": True})
+    return data

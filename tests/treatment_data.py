@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from helpers import PASSWORD, SYSTEM, principal
 from screening_data import eligible_record
@@ -20,20 +21,23 @@ FACTORS = {"visceral_metastasis": "yes", "cdk46i_setting": "advanced"}
 CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
 
 
-def randomized_to(db: Database, settings: Settings, arm: str, option: str) -> str:
+def randomized_to(db: Database, settings: Settings, arm: str, option: str,
+                  record: dict[str, Any] | None = None,
+                  choices: dict[str, str] | None = None) -> str:
     """A participant randomized on 2024-03-12, then set to ``arm`` with the regimen ``option``
-    (the allocation list is random; the test needs a known arm)."""
+    (the allocation list is random; the test needs a known arm). ``record``: the screening
+    record (default: the eligible postmenopausal woman of 62)."""
     pid = participants.register(db, settings, principal(db, "coord_a"), ParticipantCreate(
         site_code="SITEA", full_name="吴霞", medical_record_number="MRN-4242",
         consent_date=date(2024, 3, 1), consent_time=time(9, 30),
         consent_obtained_by="Dr Sun")).pseudonym
     coord, inv = principal(db, "coord_a"), principal(db, "inv_a")
     with simulated(datetime(2024, 3, 10, 8, tzinfo=UTC)):
-        screening.save(db, settings, coord, pid, screening.record_from_dict(eligible_record()),
-                       None, None)
+        screening.save(db, settings, coord, pid,
+                       screening.record_from_dict(record or eligible_record()), None, None)
         screening.sign(db, settings, inv, pid, PASSWORD, True)
     with simulated(datetime(2024, 3, 12, 3, tzinfo=UTC)):
-        randomization.randomize(db, settings, coord, pid, FACTORS, CHOICES)
+        randomization.randomize(db, settings, coord, pid, FACTORS, choices or CHOICES)
     group = "endocrine_therapy" if arm == "A" else "chemotherapy"
     with UnitOfWork(db, SYSTEM, "test set-up: a known arm") as uow:
         allocation = uow.session.scalars(select(Allocation)).all()[-1]

@@ -172,6 +172,11 @@ def show(pseudonym: str, user: As,
             n=c.cycle, date=c.start_date.isoformat(), doses=doses), highlight=False)
     for e in view.labs_due:
         console.print(_("blood count due {date}").format(date=e.date.isoformat()))
+    for d in view.depots:
+        flag = _("LATE by {n} days").format(n=d.days_late) if d.late else ""
+        console.print(_("{drug}: given {given}; next due {due} {flag}").format(
+            drug=d.drug, given=", ".join(g.isoformat() for g in d.given) or "-",
+            due=d.next_due.isoformat(), flag=flag).rstrip(), highlight=False)
     for ae in view.open_aes:
         console.print(_("ongoing AE {n}: {term} grade {grade}").format(
             n=ae.number, term=ae.term, grade=ae.grade), highlight=False)
@@ -225,6 +230,36 @@ def cycle(pseudonym: str, user: As, number: Annotated[int, typer.Option("--cycle
                            treatment.CycleIn(cycle=number, start_date=day(start, "start"),
                                              doses=doses, delay_reason=delay_reason))
     typer.echo(_("cycle {n} recorded").format(n=number))
+
+
+@app.command()
+def depot(pseudonym: str, user: As,
+          drug: Annotated[str | None, typer.Option(
+              help="goserelin, leuprorelin or fulvestrant, to record a dose given.")] = None,
+          given_on: Annotated[str | None, typer.Option(help="Day given (YYYY-MM-DD).")] = None,
+          note: Annotated[str | None, typer.Option()] = None,
+          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT
+          ) -> None:
+    """Record a depot dose given (--drug, --given-on), then show each depot's own 28-day
+    clock: doses given, next due, late."""
+    db = database()
+    settings, acting = get_settings(), principal(db, user)
+    if drug is not None or given_on is not None:
+        if drug is None or given_on is None:
+            raise ValidationError(_("give both --drug and --given-on"),
+                                  field="drug" if drug is None else "given_on")
+        treatment.record_depot(db, settings, acting, pseudonym, treatment.DepotDoseIn(
+            drug=drug, given_on=day(given_on, "given_on"), note=note))
+        typer.echo(_("{drug} recorded on {date}").format(drug=drug, date=given_on))
+    clocks = treatment.depot_view(db, settings, acting, pseudonym)
+    if format is OutputFormat.JSON:
+        typer.echo(treatment.DepotsOut.of(pseudonym, clocks).model_dump_json(indent=2))
+        return
+    for c in clocks:
+        given = ", ".join(d.isoformat() for d in c.given) or "-"
+        flag = _("LATE by {n} days").format(n=c.days_late) if c.late else ""
+        typer.echo(_("{drug}: given {given}; next due {due} {flag}").format(
+            drug=c.drug, given=given, due=c.next_due.isoformat(), flag=flag).rstrip())
 
 
 @app.command()

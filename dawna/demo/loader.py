@@ -20,6 +20,7 @@ from dawna.clock import local_today, simulated
 from dawna.config import Settings
 from dawna.demo import analysis_cases as demo_analysis_cases
 from dawna.demo import course as demo_course
+from dawna.demo import depots as demo_depots
 from dawna.demo import pet as demo_pet
 from dawna.demo import randomization as demo_randomization
 from dawna.demo import safety_reporting as demo_safety_reporting
@@ -185,6 +186,7 @@ def load(db: Database, settings: Settings,
     assessed = demo_tumour.simulate(db, settings, cfg["tumour"], rng, readers)
     safety_counts = demo_treatment.continue_treatment(db, settings, cfg["treatment"], rng,
                                                       investigators, coordinators)
+    demo_depots.give(db, settings, coordinators)  # own clock, own random stream
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
     demo_analysis_cases.add(db, settings, coordinators, readers)
     demo_treatment.recent_sae(db, settings, coordinators)

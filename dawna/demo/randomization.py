@@ -16,7 +16,7 @@ from dawna.demo.clock import moment
 from dawna.protocol import bundled_protocol
 from dawna.services import randomization, screening
 from dawna.services.access import Principal
-from dawna.services.regimen_choice import required_groups
+from dawna.services.regimen_choice import required_groups, status_key
 from dawna.store.audit import Actor
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Participant, ParticipantStatus
@@ -54,8 +54,12 @@ def simulate(db: Database, settings: Settings, actor: Actor, rng: random.Random,
         for f in cfg.factors:
             factors[f.name] = suggested.get(f"factor.{f.name}") or rng.choice(list(f.levels))
         choices: dict[str, Any] = {}
-        for _arm, group in required_groups(protocol, record.menopausal_status):
-            choices[group.id] = rng.choice([o.id for o in group.options])
+        key = status_key(record, record.decision_date or when.date())
+        for _arm, group in required_groups(protocol, key):
+            if group.required_when is not None:  # suppression: a monthly depot for the demo
+                choices[group.id] = rng.choice(["goserelin", "leuprorelin"])
+            else:
+                choices[group.id] = rng.choice([o.id for o in group.options])
         with simulated(when):
             randomization.randomize(db, settings, coordinators[site_id], pseudonym, factors,
                                     choices)

@@ -43,9 +43,10 @@ def base_record(rng: random.Random, consent: date, today: date, age_range: list[
                       "start_date": _d(cdk_stop + timedelta(days=14)),
                       "stop_date": _d(consent - timedelta(days=30)),
                       "reason_stopped": "progression"})
+    status = "post" if age >= 55 else rng.choice(["pre", "peri"])
     return {
         "decision_date": _d(decision), "consent_date": _d(consent), "date_of_birth": _d(birth),
-        "sex": "female", "menopausal_status": "post" if age >= 55 else rng.choice(["pre", "peri"]),
+        "sex": "female", "menopausal_status": status,
         "pathology": {"report_date": _d(consent - timedelta(days=rng.randint(10, 60))),
                       "er": "positive", "er_percent": rng.choice([60, 70, 80, 90, 95]),
                       "pr": rng.choice(["positive", "negative"]),
@@ -81,7 +82,21 @@ def base_record(rng: random.Random, consent: date, today: date, age_range: list[
         "swallowing_or_absorption_problem": False, "known_allergy_to_regimen": False,
         "prior_dalpiciclib": False, "major_surgery_planned": False,
         "other_malignancies": [], "major_surgery_or_injury": [],
+        "menopause": menopause_criteria(status, age, chemotherapy=len(lines) > 1),
     }
+
+
+def menopause_criteria(status: str, age: int, *, chemotherapy: bool) -> dict[str, Any]:
+    """The NCCN MENO-1 criteria behind ``status``: from 60 by age; 55-59 by 12 months or more
+    of amenorrhoea with FSH and estradiol in the postmenopausal range (a reliable sign even
+    after chemotherapy); pre = regular menses; peri = amenorrhoea under 12 months."""
+    if status == "post":
+        return {"bilateral_oophorectomy": False, "months_since_last_menses": 12 * (age - 51),
+                "amenorrhoea_confounders": ["chemotherapy"] if chemotherapy else [],
+                "fsh_estradiol_postmenopausal": True}
+    if status == "pre":
+        return {"bilateral_oophorectomy": False, "menses_regular": True}
+    return {"bilateral_oophorectomy": False, "months_since_last_menses": 5}
 
 
 def apply(scenario: str, record: dict[str, Any], rng: random.Random) -> dict[str, Any]:

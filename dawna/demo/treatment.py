@@ -22,6 +22,7 @@ from dawna.clock import local_today, simulated, utcnow
 from dawna.config import Settings
 from dawna.demo.clock import moment
 from dawna.errors import DawnaError
+from dawna.rules.depot import DEPOT_SCHEDULES
 from dawna.services import dose_modification, safety, treatment, tumour
 from dawna.services.access import Principal
 from dawna.store.db import Database
@@ -224,6 +225,7 @@ def continue_treatment(db: Database, settings: Settings, cfg: dict[str, Any],
     counts, chemistry, adverse events and dose decisions; returns counts for the summary."""
     today = local_today(settings.zone)
     counts = {"cycles": 0, "labs": 0, "adverse_events": 0, "dose_decisions": 0}
+    held_over_day_1 = False  # one hold (with a depot drug) still grade 3 on day 1: delayed
     for person in _people(db, settings):
         doctor = investigators[person.site_id]
         who = coordinators[person.site_id]
@@ -291,10 +293,13 @@ def continue_treatment(db: Database, settings: Settings, cfg: dict[str, Any],
                 break
             # day-1 count; after severe neutropenia a recheck a week later
             grade = 0 if open_neutropenia is None else rng.choice([0, 1, 2])
+            if (open_neutropenia is not None and not held_over_day_1
+                    and set(drugs) & set(DEPOT_SCHEDULES)):
+                grade, held_over_day_1 = 4, True  # (its depot keeps its own date: demo/depots)
             _count(db, settings, cfg, rng, who, person.pseudonym, nxt - timedelta(days=1),
                    grade, chemistry=True)
             counts["labs"] += 8
-            if open_neutropenia is not None:
+            if open_neutropenia is not None and grade < 3:
                 _close(db, settings, who, person.pseudonym, open_neutropenia,
                        nxt - timedelta(days=1), "Simulated: neutrophils recovered on the "
                                                 "day-1 count")

@@ -14,7 +14,8 @@ Sources (summarised in ``docs/endocrine-therapy.md``):
 - ``docs/domain.md`` §5 (the same schedules as used for DAWNA-FES).
 
 The grace a site allows before a depot counts as late is a protocol setting
-(``depot_grace_days``, a site decision; default 0 days: due on the day the interval ends).
+(``depot_grace_days``, a site decision; 3 days in the protocol file; 0 here when not given:
+due on the day the interval ends).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "DepotSchedule",
     "DepotState",
     "depot_state",
+    "due_dates",
 ]
 
 
@@ -108,3 +110,29 @@ def depot_state(drug: str, doses: list[date], today: date, *, grace_days: int = 
         reason = Message(N_("{drug} next due on {due} (own clock from the last dose)"),
                          {"drug": drug, "due": due.isoformat()})
     return DepotState(drug, due, late, max(overdue_by, 0) if late else 0, reason, late_doses)
+
+
+def due_dates(drug: str, doses: list[date], first_planned: date, until: date, *,
+              today: date | None = None, schedule: DepotSchedule | None = None) -> list[date]:
+    """The due days of ``drug`` after the doses given, up to ``until``: the next one on its own
+    clock (:func:`depot_state`), then each later one counted as if the previous were given on
+    its due day, or on ``today`` when that due day is already past (an overdue dose is given
+    today at the earliest). With no dose given yet the first is due on ``first_planned``
+    (cycle 1 day 1), then fulvestrant's loading days 15 and 29 and every 28 days."""
+    sched = schedule or DEPOT_SCHEDULES.get(drug)
+    if sched is None:
+        raise RuleError("drug", Message(N_("{drug} is not a depot drug"), {"drug": drug}))
+    given = list(doses)
+    out: list[date] = []
+    if not given:
+        if first_planned > until:
+            return []
+        out.append(first_planned)
+        given.append(first_planned)
+    while len(out) < 1000:
+        due = _due_after(sched, given[0], given, len(given))
+        if due > until:
+            break
+        out.append(due)
+        given.append(max(due, today) if today is not None else due)
+    return out

@@ -26,46 +26,27 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
-from dawna.rules.units import (
-    BilirubinUnit,
-    CountUnit,
-    CreatinineUnit,
-    EnzymeUnit,
-    HemoglobinUnit,
+from dawna.rules.screening_form import (
+    BilirubinMeasurement,
+    CountMeasurement,
+    CreatinineMeasurement,
+    EnzymeMeasurement,
+    Form,
+    HemoglobinMeasurement,
+    Labs,
+    Loc,
+    dotted,
+    refuse,
 )
 
 __all__ = [
     "BilirubinMeasurement", "CountMeasurement", "CreatinineMeasurement", "EnzymeMeasurement",
-    "FesPet", "HemoglobinMeasurement", "Labs", "MeasurableLesion", "OtherMalignancy", "Pathology",
+    "FesPet", "HemoglobinMeasurement", "Labs", "MeasurableLesion", "Menopause", "OtherMalignancy",
+    "Pathology",
     "ScreeningRecord", "SurgeryOrInjury", "TreatmentLine", "dotted", "future_dates",
 ]
-
-Loc = tuple[str | int, ...]
-
-
-def dotted(loc: Loc) -> str:
-    """``("treatment_lines", 1, "stop_date")`` -> ``treatment_lines[1].stop_date``."""
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
-
-
-def _refuse(model: str, errors: list[tuple[Loc, str, Any]]) -> None:
-    """Raise one pydantic error per (location, message, input), located at the named field."""
-    if errors:
-        raise ValidationError.from_exception_data(model, [
-            InitErrorDetails(type=PydanticCustomError("screening_rule", message), loc=loc,
-                             input=value)
-            for loc, message, value in errors])
-
-
-class _Form(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
 
 def _normalise_agent(value: Any) -> Any:
     return " ".join(value.split()).lower() if isinstance(value, str) else value
@@ -81,7 +62,7 @@ Receptor = Literal["positive", "negative"]
 Diameter = Annotated[float, Field(gt=0)]
 
 
-class Pathology(_Form):
+class Pathology(Form):
     """The most recent pathology report of the breast cancer (primary tumour or metastasis)."""
 
     report_date: date | None = Field(None, description="Date of the pathology report.")
@@ -97,7 +78,7 @@ class Pathology(_Form):
         None, description="HER2 in situ hybridisation (needed when IHC is 2+).")
 
 
-class TreatmentLine(_Form):
+class TreatmentLine(Form):
     """One line of previous anticancer treatment (one regimen given together)."""
 
     agents: list[Agent] = Field(
@@ -122,12 +103,12 @@ class TreatmentLine(_Form):
     @model_validator(mode="after")
     def _check(self) -> TreatmentLine:
         if self.stop_date is not None and self.stop_date < self.start_date:
-            _refuse("TreatmentLine", [(("stop_date",), "must not be before start_date "
+            refuse("TreatmentLine", [(("stop_date",), "must not be before start_date "
                                        f"{self.start_date.isoformat()}", self.stop_date)])
         return self
 
 
-class FesPet(_Form):
+class FesPet(Form):
     """The read of the screening 18F-FES PET/CT (lesion positivity is decided in the read:
     FES SUVmax at least the protocol threshold, site setting fes_suvmax_er_positive_min)."""
 
@@ -145,12 +126,12 @@ class FesPet(_Form):
     def _check(self) -> FesPet:
         if (self.lesions_read is not None and self.er_positive_lesions is not None
                 and self.er_positive_lesions > self.lesions_read):
-            _refuse("FesPet", [(("er_positive_lesions",), "must not exceed lesions_read "
+            refuse("FesPet", [(("er_positive_lesions",), "must not exceed lesions_read "
                                 f"({self.lesions_read})", self.er_positive_lesions)])
         return self
 
 
-class MeasurableLesion(_Form):
+class MeasurableLesion(Form):
     """A lesion measured at baseline (RECIST 1.1 §3.1)."""
 
     location: str = Field(min_length=1, max_length=200,
@@ -168,85 +149,16 @@ class MeasurableLesion(_Form):
     @model_validator(mode="after")
     def _check(self) -> MeasurableLesion:
         if self.lymph_node and self.short_axis_mm is None:
-            _refuse("MeasurableLesion", [(("short_axis_mm",), "is required for a lymph node",
+            refuse("MeasurableLesion", [(("short_axis_mm",), "is required for a lymph node",
                                           None)])
         if not self.lymph_node and self.longest_diameter_mm is None:
-            _refuse("MeasurableLesion", [(("longest_diameter_mm",),
+            refuse("MeasurableLesion", [(("longest_diameter_mm",),
                                           "is required for a lesion that is not a lymph node",
                                           None)])
         return self
 
 
-_VALUE = "Result in the unit given."
-_ULN = "Upper limit of normal of the reporting laboratory, in the same unit as the value."
-_LLN = "Lower limit of normal, in the same unit as the value (optional)."
-
-
-class _Measurement(_Form):
-    value: float = Field(ge=0, description=_VALUE)
-    uln: float | None = Field(None, gt=0, description=_ULN)
-    lln: float | None = Field(None, gt=0, description=_LLN)
-
-    @model_validator(mode="after")
-    def _check_limits(self) -> _Measurement:
-        if self.lln is not None and self.uln is not None and self.lln >= self.uln:
-            _refuse(type(self).__name__, [(("lln",), f"must be below uln ({self.uln:g})",
-                                           self.lln)])
-        return self
-
-
-class CountMeasurement(_Measurement):
-    """A blood cell count."""
-
-    unit: CountUnit = Field(description="10^9/L, /mm3 or cells/uL (1000 /mm3 = 1 ×10⁹/L).")
-
-
-class HemoglobinMeasurement(_Measurement):
-    """Haemoglobin."""
-
-    unit: HemoglobinUnit = Field(description="g/L, g/dL or mmol/L.")
-
-
-class _UlnMeasurement(_Measurement):
-    uln: float = Field(gt=0, description=_ULN)
-
-
-class BilirubinMeasurement(_UlnMeasurement):
-    """Total bilirubin, with the laboratory's ULN."""
-
-    unit: BilirubinUnit = Field(description="umol/L or mg/dL (1 mg/dL = 17.1 µmol/L).")
-
-
-class EnzymeMeasurement(_UlnMeasurement):
-    """ALT or AST, with the laboratory's ULN."""
-
-    unit: EnzymeUnit = Field(description="U/L.")
-
-
-class CreatinineMeasurement(_UlnMeasurement):
-    """Serum creatinine, with the laboratory's ULN."""
-
-    unit: CreatinineUnit = Field(description="umol/L or mg/dL (1 mg/dL = 88.4 µmol/L).")
-
-
-class Labs(_Form):
-    """Screening laboratory values and ECG (each empty until the result is back)."""
-
-    collection_date: date | None = Field(None, description="Date the samples were taken.")
-    anc: CountMeasurement | None = Field(None, description="Absolute neutrophil count.")
-    platelets: CountMeasurement | None = Field(None, description="Platelet count.")
-    hemoglobin: HemoglobinMeasurement | None = Field(None, description="Haemoglobin.")
-    total_bilirubin: BilirubinMeasurement | None = Field(None, description="Total bilirubin.")
-    alt: EnzymeMeasurement | None = Field(None, description="Alanine aminotransferase.")
-    ast: EnzymeMeasurement | None = Field(None, description="Aspartate aminotransferase.")
-    creatinine: CreatinineMeasurement | None = Field(None, description="Serum creatinine.")
-    creatinine_clearance_ml_min: Annotated[float, Field(ge=0)] | None = Field(
-        None, description="Creatinine clearance in mL/min (measured or Cockcroft-Gault).")
-    qtcf_ms: Annotated[float, Field(gt=0)] | None = Field(
-        None, description="QT interval corrected by Fridericia's formula, in ms.")
-
-
-class OtherMalignancy(_Form):
+class OtherMalignancy(Form):
     """A cancer other than the breast cancer of this study, ever diagnosed."""
 
     type: str = Field(min_length=1, max_length=200,
@@ -263,12 +175,37 @@ class OtherMalignancy(_Form):
         "cancer).")
 
 
-class SurgeryOrInjury(_Form):
+class SurgeryOrInjury(Form):
     """A major surgery or major injury that already happened."""
 
     kind: Literal["surgery", "injury"] = Field(description="surgery or injury.")
     description: str = Field(min_length=1, max_length=500, description="What it was.")
     date: datetime.date = Field(description="Date of the surgery or injury.")
+
+
+class Menopause(Form):
+    """The criteria of menopausal status (NCCN Breast Cancer, "Definition of Menopause",
+    MENO-1); with the record's sex and age they decide the status
+    (:func:`dawna.rules.menopause.menopausal_status`). Not asked for a man."""
+
+    bilateral_oophorectomy: bool | None = Field(
+        None, description="Prior bilateral oophorectomy?")
+    months_since_last_menses: Annotated[int, Field(ge=0, le=1200)] | None = Field(
+        None, description="Months since the last menstrual period; empty while she still "
+        "menstruates.")
+    menses_regular: bool | None = Field(
+        None, description="While she still menstruates: are the menses regular?")
+    amenorrhoea_confounders: list[Literal["chemotherapy", "tamoxifen", "toremifene",
+                                          "ovarian_suppression"]] = Field(
+        default_factory=list, description="Treatments during the amenorrhoea that make it an "
+        "unreliable sign: chemotherapy, tamoxifen, toremifene, ovarian_suppression.")
+    fsh_estradiol_postmenopausal: bool | None = Field(
+        None, description="FSH and estradiol both in the laboratory's postmenopausal range? "
+        "Empty if not measured.")
+    on_tamoxifen_or_toremifene: bool | None = Field(
+        None, description="Currently taking tamoxifen or toremifene?")
+    on_gnrh_agonist: bool | None = Field(
+        None, description="Currently receiving an LHRH (GnRH) agonist or antagonist?")
 
 
 _FLAG = "Yes / no; empty while not yet assessed."
@@ -278,7 +215,7 @@ def _flag(text: str) -> Any:
     return Field(None, description=f"{text} {_FLAG}")
 
 
-class ScreeningRecord(_Form):
+class ScreeningRecord(Form):
     """Screening case report form of DAWNA-FES (NCT05861830). Leave a field out (or null) while
     it is not yet known; give an empty list when the answer is "none"."""
 
@@ -333,6 +270,9 @@ class ScreeningRecord(_Form):
     major_surgery_or_injury: list[SurgeryOrInjury] | None = Field(
         None, description="Major surgeries and major injuries in the past 3 months; [] if "
         "none.")
+    menopause: Menopause | None = Field(
+        None, description="The criteria of menopausal status (NCCN MENO-1), required for a "
+        "woman before an arm A endocrine therapy is chosen.")
 
     @model_validator(mode="after")
     def _check_dates(self) -> ScreeningRecord:
@@ -354,7 +294,7 @@ class ScreeningRecord(_Form):
             elif decision is not None and value > decision:
                 errors.append((loc, f"must not be after decision_date {decision.isoformat()}",
                                value))
-        _refuse("ScreeningRecord", errors)
+        refuse("ScreeningRecord", errors)
         return self
 
 

@@ -36,7 +36,7 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal, arm_hidden_from
-from dawna.services.regimen_choice import validate_choices
+from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening import require_signed_eligible
 from dawna.store.audit import Actor
@@ -300,7 +300,8 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
         stratum = rules.stratum_key(factors, cfg.factors)
         screening_row = s.scalars(select(Screening).where(Screening.participant_id == p.id)).one()
         record = ScreeningRecord.model_validate(screening_row.record)
-        regimen = validate_choices(protocol, choices, record.menopausal_status)
+        regimen = validate_choices(protocol, choices, status_key(
+            record, record.decision_date or screening_row.decision_date))
         seed = rules.unseal(lst.seed_sealed, seal_key(settings), SEAL_CONTEXT)
         if lst.method == "permuted_blocks":
             position = _take_position(s, lst.id, stratum)

@@ -26,6 +26,8 @@ from dawna.i18n import _, gettext
 from dawna.protocol import Protocol, bundled_protocol
 from dawna.rules.eligibility import EligibilityResult, Outcome, evaluate
 from dawna.rules.lifecycle import Event
+from dawna.rules.menopause_record import assess, form_code
+from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord, future_dates
 from dawna.services import auth, deviations, lifecycle, plausibility
 from dawna.services.access import Permission, Principal
@@ -71,7 +73,7 @@ def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
 #: signed document while empty, so a record signed before they existed keeps its fingerprint.
 _LATER_FIELDS: tuple[tuple[str, ...], ...] = (
     ("imaging_date",), ("labs", "collection_date"), ("fes_pet", "washout_result_confirmed"),
-    ("treatment_lines", "*", "failure_confirmed"))
+    ("treatment_lines", "*", "failure_confirmed"), ("menopause",))
 
 
 def _drop_empty(node: Any, path: tuple[str, ...]) -> None:
@@ -129,7 +131,34 @@ def _with_defaults(record: ScreeningRecord, participant: Participant,
         raise ValidationError(
             _("is after today at the site ({today}); dates cannot be in the future").format(
                 today=today), field=future[0])
+    return _with_menopausal_status(record)
+
+
+def _with_menopausal_status(record: ScreeningRecord) -> ScreeningRecord:
+    """With the menopause criteria entered, the status they give (NCCN MENO-1) fills a blank
+    ``menopausal_status``; a typed status they contradict is refused on that field."""
+    if (record.menopause is None or record.sex != "female" or record.date_of_birth is None
+            or record.decision_date is None):
+        return record
+    try:
+        code = form_code(assess(record, record.decision_date).status)
+    except RuleError as exc:
+        raise exc.translated(gettext) from None
+    if record.menopausal_status is None and code is not None:
+        return record.model_copy(update={"menopausal_status": code})
     return record
+
+
+def menopause_summary(record: ScreeningRecord) -> str | None:
+    """The menopausal status the record's criteria give (NCCN MENO-1) and why, or what is
+    missing, for the screening form; None before sex, date of birth and decision date."""
+    if record.sex is None or record.date_of_birth is None or record.decision_date is None:
+        return None
+    try:
+        result = assess(record, record.decision_date)
+    except RuleError as exc:
+        return f"{exc.field}: {exc.reason.render(gettext)}"
+    return f"{gettext(result.status.value)}: {result.reason.render(gettext)}"
 
 
 def evaluate_draft(record: ScreeningRecord, participant_consent: date | None, settings: Settings,

@@ -4,6 +4,8 @@
 - :mod:`.cycles`: the cycles given and their doses;
 - :mod:`.dose_history`: where each drug stands after the dose decisions;
 - :mod:`.calendar`: the treatment calendar, the participant's and the site's;
+- :mod:`.depots`: depot injections given and due on their own 28-day clock;
+- :mod:`.suppression`: ovarian suppression required on the plan by menopausal status;
 - :mod:`.labs`: laboratory results graded by CTCAE v5.0, the blood counts due;
 - :mod:`.adverse_events`: adverse events and the SAE reporting clock;
 - :mod:`.board`: the site's safety work list and the adverse event listing;
@@ -25,6 +27,13 @@ from dawna.services.treatment.calendar import (
 )
 from dawna.services.treatment.common import render
 from dawna.services.treatment.cycles import CycleIn, record_cycle
+from dawna.services.treatment.depots import (
+    DepotClock,
+    DepotDoseIn,
+    DepotsOut,
+    depot_view,
+    record_depot,
+)
 from dawna.services.treatment.plans import (
     CustomDrugIn,
     DoseRow,
@@ -45,8 +54,30 @@ from dawna.services.treatment.views import (
 )
 
 __all__ = [
-    "CustomDrugIn", "CycleIn", "CycleRow", "DecisionRow", "DoseRow", "MeasuresIn", "PlanIn",
-    "PlanPreview", "TreatmentView", "as_json", "calendar_events", "confirm_plan", "event_json",
-    "participant_calendar", "plan_regimen", "preview_plan", "record_cycle", "render",
-    "site_calendar", "treatment_view", "when",
+    "CustomDrugIn",
+    "CycleIn",
+    "CycleRow",
+    "DecisionRow",
+    "DepotClock",
+    "DepotDoseIn",
+    "DepotsOut",
+    "DoseRow",
+    "MeasuresIn",
+    "PlanIn",
+    "PlanPreview",
+    "TreatmentView",
+    "as_json",
+    "calendar_events",
+    "confirm_plan",
+    "depot_view",
+    "event_json",
+    "participant_calendar",
+    "plan_regimen",
+    "preview_plan",
+    "record_cycle",
+    "record_depot",
+    "render",
+    "site_calendar",
+    "treatment_view",
+    "when",
 ]

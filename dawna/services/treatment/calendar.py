@@ -14,6 +14,7 @@ from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
+from dawna.rules.depot import DEPOT_SCHEDULES
 from dawna.rules.lifecycle import Event, State
 from dawna.rules.messages import Message
 from dawna.services import lifecycle
@@ -28,10 +29,11 @@ from dawna.services.treatment.common import (
     rule_error,
     treatment_sites,
 )
+from dawna.services.treatment.depots import depot_events
 from dawna.services.treatment.dose_history import current_doses, current_levels, discontinued
-from dawna.services.treatment.plans import plan_regimen
+from dawna.services.treatment.plans import entered_lab_rule, plan_regimen
 from dawna.store.db import Database
-from dawna.store.models import Participant, StatusEvent
+from dawna.store.models import Participant, StatusEvent, TreatmentPlan
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["calendar_events", "event_json", "participant_calendar", "site_calendar"]
@@ -75,9 +77,11 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
             assessment_interval_weeks=int(protocol.setting_number(
                 "tumour_assessment_interval_weeks")),
             assessment_window_days=int(protocol.setting_number("tumour_assessment_window_days")),
-            assessments_until=_assessments_until(s, settings, p, on_treatment))
+            assessments_until=_assessments_until(s, settings, p, on_treatment),
+            lab_rule=entered_lab_rule(regimen))
     except rx.DosingError as exc:
         raise rule_error(exc) from None
+    events = _on_their_own_clock(s, settings, p, regimen, plan, events, first)
     given = {c.cycle: {d["drug"]: d for d in c.doses} for c in cycles}
     out = []
     for e in events:
@@ -94,6 +98,24 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
             continue
         out.append(e)
     return regimen, out
+
+
+_ORDER = {"procedure": 0, "visit": 1, "lab": 2, "dose": 3, "tumour_assessment": 4}
+
+
+def _on_their_own_clock(s: Session, settings: Settings, p: Participant, regimen: rx.Regimen,
+                        plan: TreatmentPlan, events: list[rx.CalendarEvent],
+                        first: date) -> list[rx.CalendarEvent]:
+    """Depot injections (goserelin, leuprorelin, fulvestrant) taken off the cycle grid and put
+    on their own 28-day clock from the dose actually given (``rules.depot``): a cycle delay
+    or a dalpiciclib hold does not move them."""
+    depots = {d.drug for d in regimen.drugs if d.drug in DEPOT_SCHEDULES}
+    if not depots or not events:
+        return events
+    until = max(e.date for e in events)
+    kept = [e for e in events if not (e.kind == "dose" and e.drug in depots)]
+    own = depot_events(s, p, regimen, plan, local_today(settings.zone), first, until)
+    return sorted(kept + own, key=lambda e: (e.date, _ORDER.get(e.kind, 9), e.drug or ""))
 
 
 def _with_dose(e: rx.CalendarEvent, dose: float) -> rx.CalendarEvent:
@@ -132,8 +154,9 @@ def participant_calendar(db: Database, settings: Settings, principal: Principal,
 
 def site_calendar(db: Database, settings: Settings,
                   principal: Principal) -> list[tuple[str, rx.CalendarEvent]]:
-    """Every visit, blood count and tumour assessment of the participants on treatment at the
-    user's sites (dose days stay on the participants' own calendars)."""
+    """Every visit, blood count, tumour assessment and depot injection (given at the site, on
+    its own clock) of the participants on treatment at the user's sites (the other dose days
+    stay on the participants' own calendars)."""
     sites = treatment_sites(principal)
     out: list[tuple[str, rx.CalendarEvent]] = []
     with UnitOfWork(db) as uow:
@@ -144,7 +167,7 @@ def site_calendar(db: Database, settings: Settings,
             .order_by(Participant.screening_number))
         for p in people:
             for e in calendar_events(s, settings, p)[1]:
-                if e.kind != "dose":
+                if e.kind != "dose" or (e.cycle is None and e.drug in DEPOT_SCHEDULES):
                     out.append((p.pseudonym, e))
     return out
 

@@ -77,6 +77,11 @@ def record_cycle(db: Database, settings: Settings, principal: Principal, pseudon
                                     field="status")
         allocation = allocation_of(s, p)
         plan = plan_of(s, p)
+        if plan.custom_drugs and plan.schedule_confirmed_at is None:
+            raise ProtocolViolation(_("the prescriber has not confirmed the schedule of the "
+                                      "physician-entered regimen (cycle length and dosing "
+                                      "days); no cycle can start until it is confirmed"),
+                                    field="schedule_confirmed")
         regimen = plan_regimen(plan, allocation)
         cycles = cycles_of(s, p)
         expected = len(cycles) + 1

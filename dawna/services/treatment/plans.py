@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dawna.clock import local_today, utcnow
 from dawna.config import Settings
-from dawna.errors import ConflictError, ProtocolViolation, ValidationError
+from dawna.errors import ConflictError, NotFound, ProtocolViolation, ValidationError
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
@@ -35,12 +35,13 @@ from dawna.services.treatment.common import (
     rule_error,
 )
 from dawna.services.treatment.dose_history import adjustments
+from dawna.services.treatment.suppression import require_suppression
 from dawna.store.db import Database
 from dawna.store.models import Allocation, TreatmentPlan
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["CustomDrugIn", "DoseRow", "MeasuresIn", "PlanIn", "PlanPreview", "confirm_plan",
-           "plan_regimen", "preview_plan"]
+           "entered_lab_rule", "plan_regimen", "preview_plan"]
 
 
 class MeasuresIn(BaseModel):
@@ -78,6 +79,10 @@ class PlanIn(BaseModel):
     custom_drugs: list[CustomDrugIn] = Field(default_factory=list, max_length=6)
     #: keep a weight or height outside its usual range (``dawna.services.plausibility``)
     confirm_implausible: bool = False
+    # a physician-entered regimen's schedule: its cycle length (the drugs' days are within it)
+    # and the prescriber's explicit confirmation of it (no cycle starts without it)
+    cycle_length_days: int | None = Field(default=None, ge=7, le=42)
+    schedule_confirmed: bool = False
 
 
 # --- regimen of a participant ------------------------------------------------------------------
@@ -91,13 +96,20 @@ def _choices(allocation: Allocation, variants: Mapping[str, str]) -> tuple[dict[
     custom = False
     for group in arm.regimen.choices:
         chosen = (allocation.regimen or {}).get(group.id)
+        if not chosen and group.required_when is not None and group.id in variants:
+            chosen = {"option": variants[group.id]}  # suppression added by the prescriber
         if not chosen:
             continue
         option_id = chosen.get("option")
         if option_id == CUSTOM:
             custom = True
+            out[group.id] = CUSTOM  # resolved as "physician-entered" (its drugs are entered)
             continue
-        option = group.option(str(option_id))
+        try:
+            option = group.option(str(option_id))
+        except NotFound:
+            raise ValidationError(_("{value} is not an option of {group}").format(
+                value=option_id, group=group.label), field=f"variants.{group.id}") from None
         allowed = {option.id} | {alt.id for alt in option.alternatives}
         variant = variants.get(group.id, option.id)
         if variant not in allowed:
@@ -114,7 +126,8 @@ def _choices(allocation: Allocation, variants: Mapping[str, str]) -> tuple[dict[
     return out, custom
 
 
-def _custom_regimen(base: rx.Regimen, drugs: Sequence[Mapping[str, Any]]) -> rx.Regimen:
+def _custom_regimen(base: rx.Regimen, drugs: Sequence[Mapping[str, Any]],
+                    cycle_length_days: int) -> rx.Regimen:
     planned = tuple(rx.PlannedDrug(
         drug=str(d["drug"]).strip().lower(), dose=float(d["dose"]), dose_min=None,
         dose_max=None, unit=str(d["unit"]), route=str(d["route"]),
@@ -122,13 +135,27 @@ def _custom_regimen(base: rx.Regimen, drugs: Sequence[Mapping[str, Any]]) -> rx.
         cycle_overrides={}, dose_levels=None, source="physician-entered regimen")
         for d in drugs)
     return rx.Regimen(id=f"{base.arm}:{CUSTOM}", arm=base.arm,
-                      cycle_length_days=base.cycle_length_days,
+                      cycle_length_days=cycle_length_days,
                       drugs=tuple(base.drugs) + planned, procedures=base.procedures,
                       label=_("Physician-entered regimen"))
 
 
+def entered_lab_rule(regimen: rx.Regimen) -> rx.LabRule | None:
+    """Blood counts of a physician-entered regimen: before each dosing day of its parenteral
+    drugs (the generic chemotherapy rule, as the labels of eribulin, vinorelbine and
+    nab-paclitaxel ask for a blood count before each dose); None for a protocol regimen."""
+    entered = [d for d in regimen.drugs if d.source == "physician-entered regimen"]
+    if not entered:
+        return None
+    days = {1} | {day for d in entered if d.route != "PO" for day in d.days_in_cycle(1) or ()}
+    return rx.LabRule(days=tuple(sorted(days)), source=(
+        "generic chemotherapy rule: complete blood count before each dose of a "
+        "physician-entered regimen"))
+
+
 def _regimen(allocation: Allocation, variants: Mapping[str, str],
-             custom_drugs: Sequence[Mapping[str, Any]]) -> rx.Regimen:
+             custom_drugs: Sequence[Mapping[str, Any]],
+             cycle_length_days: int | None = None) -> rx.Regimen:
     choices, custom = _choices(allocation, variants)
     try:
         base = rx.resolve_regimen(bundled_protocol(), allocation.arm, choices)
@@ -138,22 +165,27 @@ def _regimen(allocation: Allocation, variants: Mapping[str, str],
         if not custom_drugs:
             raise ValidationError(_("a physician-entered regimen needs its drugs (drug, dose, "
                                     "unit, route, cycle days)"), field="custom_drugs")
+        length = cycle_length_days or base.cycle_length_days
         for i, d in enumerate(custom_drugs):
             for day in d["days"]:
-                if not 1 <= int(day) <= base.cycle_length_days:
+                if not 1 <= int(day) <= length:
                     raise ValidationError(
                         _("day {day} is outside the {n}-day cycle").format(
-                            day=day, n=base.cycle_length_days),
+                            day=day, n=length),
                         field=f"custom_drugs.{i}.days")
-        return _custom_regimen(base, custom_drugs)
+        return _custom_regimen(base, custom_drugs, length)
     if custom_drugs:
         raise ValidationError(_("drugs are entered only for a physician-entered regimen"),
                               field="custom_drugs")
+    if cycle_length_days is not None and cycle_length_days != base.cycle_length_days:
+        raise ValidationError(_("the cycle length is set by the protocol ({n} days); it is "
+                                "entered only for a physician-entered regimen").format(
+            n=base.cycle_length_days), field="cycle_length_days")
     return base
 
 
 def plan_regimen(plan: TreatmentPlan, allocation: Allocation) -> rx.Regimen:
-    return _regimen(allocation, plan.variants, plan.custom_drugs)
+    return _regimen(allocation, plan.variants, plan.custom_drugs, plan.cycle_length_days)
 
 
 def _measures(m: MeasuresIn) -> rx.PatientMeasures:
@@ -212,7 +244,8 @@ def preview_plan(db: Database, principal: Principal, pseudonym: str,
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_VIEW)
         allocation = allocation_of(s, p)
         regimen = _regimen(allocation, plan.variants,
-                           [d.model_dump() for d in plan.custom_drugs])
+                           [d.model_dump() for d in plan.custom_drugs], plan.cycle_length_days)
+        require_suppression(s, p, allocation, regimen)
         doses = _compute(regimen, plan)
     return PlanPreview(regimen_id=regimen.id, label=regimen.label, arm=regimen.arm,
                        cycle_length_days=regimen.cycle_length_days,
@@ -240,7 +273,14 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
                 id=p.pseudonym, status=p.status.value), field="status")
         allocation = allocation_of(s, p)
         custom = [d.model_dump() for d in plan.custom_drugs]
-        regimen = _regimen(allocation, plan.variants, custom)
+        regimen = _regimen(allocation, plan.variants, custom, plan.cycle_length_days)
+        require_suppression(s, p, allocation, regimen)
+        length = plan.cycle_length_days if custom else None
+        if custom and length is None:
+            raise ValidationError(_("a physician-entered regimen needs its cycle length in days "
+                                    "(with each drug's dosing days)"), field="cycle_length_days")
+        schedule_by = principal.username if custom and plan.schedule_confirmed else None
+        schedule_at = utcnow() if schedule_by else None
         current = find_plan(s, p)
         levels, factors = adjustments(s, p, regimen) if current is not None else ({}, {})
         doses = _compute(regimen, plan, levels, factors)
@@ -252,7 +292,9 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
         if current is None:
             s.add(TreatmentPlan(participant_id=p.id, arm=allocation.arm, regimen_id=regimen.id,
                                 variants=dict(plan.variants), measures=measures, doses=stored,
-                                custom_drugs=custom, confirmed_by=principal.username))
+                                custom_drugs=custom, confirmed_by=principal.username,
+                                cycle_length_days=length, schedule_confirmed_by=schedule_by,
+                                schedule_confirmed_at=schedule_at))
         else:
             if version is None or version != current.version:
                 raise ConflictError(_("the plan was changed by someone else (version {v}); "
@@ -267,6 +309,9 @@ def confirm_plan(db: Database, settings: Settings, principal: Principal, pseudon
             current.measures = measures
             current.doses = stored
             current.custom_drugs = custom
+            current.cycle_length_days = length
+            current.schedule_confirmed_by = schedule_by  # a changed plan is confirmed again
+            current.schedule_confirmed_at = schedule_at
             current.confirmed_by = principal.username
             current.confirmed_at = utcnow()
         uow.commit()

@@ -101,6 +101,9 @@ class PlanRow:
     confirmed_by: str
     confirmed_at: datetime
     version: int
+    cycle_length_days: int | None = None
+    schedule_confirmed_by: str | None = None
+    schedule_confirmed_at: datetime | None = None
 
     @classmethod
     def of(cls, row: TreatmentPlan) -> PlanRow:

@@ -88,6 +88,9 @@ class RegimenOut(_Out):
     confirmed_by: str
     confirmed_at: str
     version: int
+    cycle_length_days: int | None = None
+    schedule_confirmed_by: str | None = None
+    schedule_confirmed_at: str | None = None
 
 
 class CycleOut(_Out):
@@ -142,6 +145,7 @@ class TreatmentOut(_Out):
     open_adverse_events: list[OpenAdverseEventOut]
     calendar: list[CalendarEventOut]
     problems: list[str]
+    depots: list[dict[str, Any]] = []
 
     @classmethod
     def of(cls, view: TreatmentView) -> TreatmentOut:

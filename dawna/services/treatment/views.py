@@ -26,6 +26,7 @@ from dawna.services.treatment.common import (
     load_for,
     randomized_on,
 )
+from dawna.services.treatment.depots import DepotClock, depot_clocks
 from dawna.services.treatment.dose_history import current_levels, decisions_of, discontinued
 from dawna.services.treatment.labs import labs_due
 from dawna.services.treatment.rows import AdverseEventRow, PlanRow
@@ -87,6 +88,7 @@ class TreatmentView:
     today: date
     problems: list[str] = field(default_factory=list)
     physician_entered: bool = False
+    depots: list[DepotClock] = field(default_factory=list)
 
 
 def _view(s: Session, settings: Settings, principal: Principal,
@@ -117,6 +119,11 @@ def _view(s: Session, settings: Settings, principal: Principal,
     decisions = [DecisionRow(**{n: getattr(d, n) for n in DecisionRow.__dataclass_fields__})
                  for d in decisions_of(s, p)]
     due = labs_due(s, p, events, today)
+    depots: list[DepotClock] = []
+    if regimen is not None and plan is not None and allocation is not None:
+        first = cycles[0].start_date if cycles else max(randomized_on(allocation, settings),
+                                                        today)
+        depots = depot_clocks(s, p, regimen, today, first)
     return TreatmentView(
         pseudonym=p.pseudonym, site_code=p.site.code, status=State(p.status),
         arm=allocation.arm if allocation else None,
@@ -128,7 +135,7 @@ def _view(s: Session, settings: Settings, principal: Principal,
         open_aes=[AdverseEventRow.of(ae) for ae in open_events(s, p)], today=today,
         can_record=principal.can(Permission.TREATMENT_RECORD, p.site_id),
         can_prescribe=principal.can(Permission.DOSE_PRESCRIBE, p.site_id),
-        problems=problems,
+        problems=problems, depots=depots,
         physician_entered=allocation is not None and any(
             (choice or {}).get("option") == CUSTOM
             for choice in (allocation.regimen or {}).values()))
@@ -155,7 +162,11 @@ def as_json(view: TreatmentView) -> dict[str, Any]:
         "regimen": None if plan is None else {
             "id": plan.regimen_id, "label": view.regimen.label if view.regimen else None,
             "variants": plan.variants, "measures": plan.measures, "doses": plan.doses,
-            "custom_drugs": plan.custom_drugs, "confirmed_by": plan.confirmed_by,
+            "custom_drugs": plan.custom_drugs, "cycle_length_days": plan.cycle_length_days,
+            "schedule_confirmed_by": plan.schedule_confirmed_by,
+            "schedule_confirmed_at": (plan.schedule_confirmed_at.isoformat()
+                                      if plan.schedule_confirmed_at else None),
+            "confirmed_by": plan.confirmed_by,
             "confirmed_at": plan.confirmed_at.isoformat(), "version": plan.version},
         "current_cycle": view.current_cycle, "current_cycle_day": view.current_cycle_day,
         "dose_levels": view.levels,
@@ -170,4 +181,7 @@ def as_json(view: TreatmentView) -> dict[str, Any]:
                                  "serious": a.serious} for a in view.open_aes],
         "calendar": [event_json(e) for e in view.events],
         "problems": view.problems,
+        "depots": [{"drug": d.drug, "given": [g.isoformat() for g in d.given],
+                    "next_due": d.next_due.isoformat(), "late": d.late,
+                    "days_late": d.days_late, "reason": d.reason} for d in view.depots],
     }

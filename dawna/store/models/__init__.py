@@ -16,11 +16,13 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   authority;
 - :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
   after randomization);
+- :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.audit`: the audit trail.
 """
 
 from dawna.store.models.audit import AuditRecord
+from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
 from dawna.store.models.participants import (
@@ -56,6 +58,7 @@ __all__ = [
     "AuditRecord",
     "Consent",
     "ConsentFormVersion",
+    "DepotDose",
     "DoseDecision",
     "EligibilitySignature",
     "FollowUpContact",

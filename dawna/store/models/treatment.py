@@ -46,6 +46,10 @@ class TreatmentPlan(Base):
     custom_drugs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     confirmed_by: Mapped[str] = mapped_column(String(64))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # a physician-entered regimen's own schedule and the prescriber's explicit confirmation of it
+    cycle_length_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    schedule_confirmed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    schedule_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

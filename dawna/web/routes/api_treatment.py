@@ -206,3 +206,22 @@ def post_decision(pseudonym: str, body: DecisionBody, db: DbDep, settings: Setti
 @router.get("/safety", response_model=SafetyBoardOut)
 def get_safety(db: DbDep, settings: SettingsDep, user: CurrentUser) -> SafetyBoardOut:
     return SafetyBoardOut.of(safety.board(db, settings, user))
+
+
+@router.get("/participants/{pseudonym}/depots", response_model=treatment.DepotsOut)
+def get_depots(pseudonym: str, db: DbDep, settings: SettingsDep,
+               user: CurrentUser) -> treatment.DepotsOut:
+    """Each depot injection on its own 28-day clock: doses given, next due, late."""
+    return treatment.DepotsOut.of(pseudonym,
+                                  treatment.depot_view(db, settings, user, pseudonym))
+
+
+@router.post("/participants/{pseudonym}/depots", dependencies=CSRF,
+             response_model=treatment.DepotsOut)
+def post_depot(pseudonym: str, body: treatment.DepotDoseIn, db: DbDep, settings: SettingsDep,
+               user: CurrentUser) -> treatment.DepotsOut:
+    """Record a depot dose given (a date in the future or before the previous dose is
+    refused, naming given_on)."""
+    treatment.record_depot(db, settings, user, pseudonym, body)
+    return treatment.DepotsOut.of(pseudonym,
+                                  treatment.depot_view(db, settings, user, pseudonym))

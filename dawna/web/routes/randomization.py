@@ -12,7 +12,7 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.services import randomization, randomization_report, screening
 from dawna.services.access import Permission
-from dawna.services.regimen_choice import required_groups
+from dawna.services.regimen_choice import required_groups, status_key
 from dawna.services.scope import actor_of
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
@@ -25,9 +25,16 @@ def _form(request: Request, view: screening.ScreeningView, values: dict[str, str
           error: DawnaError | None = None, status_code: int = 200) -> Response:
     protocol = bundled_protocol()
     cfg = protocol.randomization
-    groups = required_groups(protocol, view.record.menopausal_status)
+    key, problem = view.record.menopausal_status, None
+    if view.record.decision_date is not None:
+        try:
+            key = status_key(view.record, view.record.decision_date)
+        except ValidationError as exc:  # shown above the form; randomizing refuses it too
+            problem = exc
+    groups = required_groups(protocol, key)
     return render(request, "randomization/form.html", {
-        "p": view.participant, "cfg": cfg, "groups": groups, "values": values, "error": error,
+        "p": view.participant, "cfg": cfg, "groups": groups, "values": values,
+        "error": error or problem,
         "signature": view.signature, "status": randomization.status(request.app.state.db),
     }, status_code=status_code)
 

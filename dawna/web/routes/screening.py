@@ -40,6 +40,7 @@ def _page(request: Request, view: screening.ScreeningView, values: dict[str, Any
         "can_sign": bool(site_ok), "p": view.participant, "tumour_baseline": baseline,
         "filled_from_baseline": "baseline" in (filled or []),
         "filled_from_pet": "pet" in (filled or []), "fes_read": fes,
+        "menopause_summary": screening.menopause_summary(view.record),
     }, status_code=status_code)
 
 

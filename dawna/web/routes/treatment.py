@@ -138,6 +138,19 @@ async def cycle_save(request: Request, db: DbDep, settings: SettingsDep, user: C
                             status_code=303)
 
 
+@router.post("/participants/{pseudonym}/treatment/depots", dependencies=[Depends(csrf_protect)])
+async def depot_save(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                     pseudonym: str) -> Response:
+    form = await request.form()
+    try:
+        entry = validate(treatment.DepotDoseIn, nest(_pairs(form)), root="request", form=True)
+        treatment.record_depot(db, settings, user, pseudonym, entry)
+    except DawnaError as error:
+        return treatment_page(request, db, settings, user, pseudonym, error)
+    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#depots",
+                            status_code=303)
+
+
 @router.get("/participants/{pseudonym}/treatment/calendar.ics")
 def calendar_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
                       pseudonym: str, cycles: int = 6) -> Response:

@@ -3,7 +3,7 @@ version), and the SUSAR reports sent to the ethics committee and the authority (
 10; ICH E2A II.C and III.A.2).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06 18:00:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from dawna.store.base import UTCDateTime
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

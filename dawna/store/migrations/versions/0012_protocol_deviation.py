@@ -1,7 +1,7 @@
 """Protocol deviations: eligibility violations found after randomization (issue 18 item 3).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-06 18:00:00
 """
 from __future__ import annotations

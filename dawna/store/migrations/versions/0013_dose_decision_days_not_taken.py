@@ -3,7 +3,7 @@ a mid-cycle interruption (capecitabine label §2), and whether the investigator 
 resume refused for a cause without a recheck.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-06 17:45:00
 """
 from __future__ import annotations
