@@ -182,8 +182,13 @@ def test_screening_form_can_be_filled_from_the_tumour_baseline(client_for) -> No
     assert 'data-testid="fill-from-baseline"' in page.text
     filled = client.get(f"/participants/{pid}/screening?from_baseline=1")
     assert 'data-testid="filled-from-baseline"' in filled.text
-    # the liver lesion (40 mm, CT) and the node (20 mm short axis) are measurable: IN7 is met
+    # the liver lesion (40 mm, CT) and the node (20 mm short axis) are measurable, and the
+    # imaging date comes with them; but a baseline of 2024-03-04 is far older than the 28-day
+    # imaging window (RECIST 1.1 §3.2, a site setting; issue 18 item 2), so IN7 is "unknown"
+    # with the reason, not "met"
     assert 'value="T1 liver"' in filled.text and 'value="N1 axillary node"' in filled.text
-    assert 'data-criterion="IN7" data-status="met"' in filled.text
+    assert 'name="imaging_date"' in filled.text and 'value="2024-03-04"' in filled.text
+    assert 'data-criterion="IN7" data-status="unknown"' in filled.text
+    assert "older than its window of 28 days" in filled.text
     # nothing was saved by filling
     assert client.get(f"/api/participants/{pid}/screening").json()["version"] is None
