@@ -131,7 +131,7 @@ def _with_defaults(record: ScreeningRecord, participant: Participant,
         raise ValidationError(
             _("is after today at the site ({today}); dates cannot be in the future").format(
                 today=today), field=future[0])
-    return _with_menopausal_status(record)
+    return record
 
 
 def _with_menopausal_status(record: ScreeningRecord) -> ScreeningRecord:
@@ -143,6 +143,8 @@ def _with_menopausal_status(record: ScreeningRecord) -> ScreeningRecord:
     try:
         code = form_code(assess(record, record.decision_date).status)
     except RuleError as exc:
+        if exc.field == "age_years":  # not an adult: the age criterion answers, not MENO-1
+            return record
         raise exc.translated(gettext) from None
     if record.menopausal_status is None and code is not None:
         return record.model_copy(update={"menopausal_status": code})
@@ -224,6 +226,7 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         record = _with_defaults(record, p, settings)
         plausibility.check_screening(record, record.decision_date or local_today(settings.zone),
                                      confirm_implausible)
+        record = _with_menopausal_status(record)
         result = evaluate(record, bundled_protocol(), record.decision_date or local_today(
             settings.zone))
         screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)).first()
