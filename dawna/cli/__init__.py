@@ -12,6 +12,7 @@ import typer
 from dawna.cli import (
     admin,
     analysis,
+    audit,
     course,
     eligibility,
     pet,
@@ -56,6 +57,7 @@ app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)
 app.command("serve")(admin.serve)
 app.command("demo")(admin.demo)
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

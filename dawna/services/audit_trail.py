@@ -6,56 +6,82 @@ trail never becomes a back door to names and record numbers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
 
-from dawna.errors import NotFound, PermissionDenied
+from dawna.errors import NotFound, PermissionDenied, ValidationError
 from dawna.i18n import _
 from dawna.services.access import Permission, Principal
 from dawna.services.schemas import AuditEntry
 from dawna.store.db import Database
-from dawna.store.models import (
-    Allocation,
-    AuditRecord,
-    EligibilitySignature,
-    Participant,
-    Screening,
-    Site,
-)
+from dawna.store.models import AuditRecord, Participant, Site
 from dawna.store.uow import UnitOfWork
 
 IDENTITY_TABLE = "participant_identity"
 MASK = "•••"
 
 
-def _participant_rows(session: Session, pid: int) -> dict[str, list[str]]:
-    """Every audited row that belongs to one participant, by table."""
-    def ids(model: Any) -> list[str]:
-        return [str(i) for i in session.scalars(select(model.id).where(
-            model.participant_id == pid))]
+#: Tables whose rows carry ``participant_id``: the participant's trail includes every row ever
+#: created for them (deleted ones too, found from their insert's audit record).
+PARTICIPANT_TABLES = ("screening", "eligibility_signature", "allocation", "tumour_assessment",
+                      "pet_study", "consent", "status_event", "follow_up_contact",
+                      "treatment_plan", "treatment_cycle", "lab_result", "adverse_event",
+                      "dose_decision", "depot_dose", "protocol_deviation")
+PAGE_SIZE = 500
 
-    def ever(table: str) -> list[str]:
-        """Rows ever created for the participant, deleted ones included (from their insert)."""
-        return list(session.scalars(select(AuditRecord.row_id).distinct().where(
-            AuditRecord.table_name == table, AuditRecord.field == "participant_id",
-            AuditRecord.new_value == str(pid))))
 
-    return {"participant": [str(pid)], IDENTITY_TABLE: [str(pid)],
-            "screening": ids(Screening), "eligibility_signature": ids(EligibilitySignature),
-            "allocation": ids(Allocation), "tumour_assessment": ever("tumour_assessment"),
-            "pet_study": ever("pet_study"), "consent": ever("consent"),
-            "status_event": ever("status_event"), "follow_up_contact": ever("follow_up_contact")}
+@dataclass(frozen=True)
+class TrailPage:
+    entries: list[AuditEntry]
+    next_after: int | None  # the ``after`` of the next (older) page; None on the last page
+
+
+def _created_rows(table: str, field: str, values: Any) -> Any:
+    """Row ids of ``table`` whose insert wrote ``field`` among ``values`` (a subquery)."""
+    cond = AuditRecord.new_value.in_(values) if not isinstance(values, str) else (
+        AuditRecord.new_value == values)
+    return select(AuditRecord.row_id).where(
+        AuditRecord.table_name == table, AuditRecord.field == field, cond).distinct()
+
+
+def _participant_scope(pid: int) -> ColumnElement[bool]:
+    """Every audit record of one participant: their own rows, their identity, every row that
+    belongs to them, and the SUSAR reports of their adverse events."""
+    key = str(pid)
+    parts: list[ColumnElement[bool]] = [
+        (AuditRecord.table_name == "participant") & (AuditRecord.row_id == key),
+        (AuditRecord.table_name == IDENTITY_TABLE) & (AuditRecord.row_id == key)]
+    parts.extend((AuditRecord.table_name == table)
+                 & AuditRecord.row_id.in_(_created_rows(table, "participant_id", key))
+                 for table in PARTICIPANT_TABLES)
+    events = _created_rows("adverse_event", "participant_id", key)
+    parts.append((AuditRecord.table_name == "susar_report") & AuditRecord.row_id.in_(
+        _created_rows("susar_report", "adverse_event_id", events)))
+    return or_(*parts)
 
 
 def trail(db: Database, principal: Principal, table: str | None = None,
           row_id: str | None = None, participant: str | None = None,
-          limit: int = 500) -> list[AuditEntry]:
+          limit: int = PAGE_SIZE, after: int | None = None, page: int | None = None
+          ) -> list[AuditEntry]:
+    return trail_page(db, principal, table, row_id, participant, limit, after, page).entries
+
+
+def trail_page(db: Database, principal: Principal, table: str | None = None,
+               row_id: str | None = None, participant: str | None = None,
+               limit: int = PAGE_SIZE, after: int | None = None, page: int | None = None
+               ) -> TrailPage:
+    """Newest first, ``limit`` records a page: ``after`` (the last id seen) or ``page``
+    (1-based)."""
     sites = principal.sites_with(Permission.AUDIT_VIEW)
     if not sites:
         raise PermissionDenied(_("your roles do not include viewing the audit trail"),
                                field="role")
+    if page is not None and page < 1:
+        raise ValidationError(_("the first page is 1"), field="page")
+    limit = max(1, min(limit, PAGE_SIZE))
     global_rows = principal.can_anywhere(Permission.USER_MANAGE)
     with UnitOfWork(db) as uow:
         session = uow.session
@@ -74,10 +100,15 @@ def trail(db: Database, principal: Principal, table: str | None = None,
             if pid is None:
                 raise NotFound(_("no participant {id} at your sites").format(id=participant),
                                field="participant")
-            query = query.where(or_(*[
-                (AuditRecord.table_name == table) & AuditRecord.row_id.in_(ids)
-                for table, ids in _participant_rows(session, pid).items() if ids]))
-        rows = session.scalars(query.order_by(AuditRecord.id.desc()).limit(limit)).all()
+            query = query.where(_participant_scope(pid))
+        if after is not None:
+            query = query.where(AuditRecord.id < after)
+        query = query.order_by(AuditRecord.id.desc())
+        if page is not None and after is None:
+            query = query.offset((page - 1) * limit)
+        rows = session.scalars(query.limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
         out = []
         for r in rows:
             masked = r.table_name == IDENTITY_TABLE and not (
@@ -90,4 +121,4 @@ def trail(db: Database, principal: Principal, table: str | None = None,
                 new_value=MASK if masked and r.new_value is not None else r.new_value,
                 reason=r.reason,
             ))
-        return out
+        return TrailPage(entries=out, next_after=out[-1].id if more and out else None)

@@ -3,7 +3,9 @@
 Written by a ``after_flush`` listener in the same transaction as the change, so a change and its
 audit record commit or roll back together (21 CFR 11.10(e); ICH E6(R3) 4.2 / 3.16.1: who, when,
 what, old and new value, why). Audit rows themselves are append-only: the migration installs
-database triggers that refuse UPDATE and DELETE on ``audit_record``.
+database triggers that refuse UPDATE and DELETE on ``audit_record``, and every record is chained
+to the one before it by hash (``store/audit_chain.py``, ``docs/audit-trail.md``), so a trigger
+switched off does not hide a change from ``dawna audit verify``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from dawna.clock import utcnow
 from dawna.errors import ValidationError
+from dawna.store import audit_chain
 from dawna.store.base import Base
-from dawna.store.models import AuditRecord
 
 #: Columns whose values never enter the audit trail in clear.
 REDACTED = {("app_user", "password_hash")}
@@ -157,11 +159,16 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
                         "old_value": old, "new_value": new, "reason": reason,
                     }
                 )
-    if rows:
-        session.connection().execute(insert(AuditRecord), rows)
+    audit_chain.append(session.connection(), rows)
 
 
 def install(session_class: type[Session] = Session) -> None:
     """Attach the audit listener (idempotent)."""
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "after_flush", _after_flush)
+
+
+#: The audit trail's own text forms, public for the verifier (``store/audit_verify.py``).
+value_text = _text
+flatten = _flatten
+row_id_of = _row_id

@@ -23,6 +23,7 @@ from dawna.web.errors import (
 )
 from dawna.web.routes import (
     api,
+    api_audit,
     api_course,
     api_pet,
     api_randomization,
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    tumour, pet,
                    treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety):
+                   api_treatment, api_safety, api_audit):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

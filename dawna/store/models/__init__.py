@@ -18,10 +18,10 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   after randomization);
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
-- :mod:`~dawna.store.models.audit`: the audit trail.
+- :mod:`~dawna.store.models.audit`: the audit trail, its chain head and login events.
 """
 
-from dawna.store.models.audit import AuditRecord
+from dawna.store.models.audit import AuditChainHead, AuditRecord, LoginEvent
 from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
@@ -55,6 +55,7 @@ from dawna.store.models.treatment import (
 __all__ = [
     "AdverseEvent",
     "Allocation",
+    "AuditChainHead",
     "AuditRecord",
     "Consent",
     "ConsentFormVersion",
@@ -63,6 +64,7 @@ __all__ = [
     "EligibilitySignature",
     "FollowUpContact",
     "LabResult",
+    "LoginEvent",
     "LoginThrottle",
     "Membership",
     "Participant",

@@ -1,4 +1,4 @@
-"""The audit trail: one row per changed field."""
+"""The audit trail: one row per changed field, chained by hash; the chain head; login events."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from dawna.store.base import Base, UTCDateTime
 
 
 class AuditRecord(Base):
-    """One changed field of one row: append-only (database triggers refuse UPDATE and DELETE)."""
+    """One changed field of one row: append-only (database triggers refuse UPDATE and DELETE),
+    and chained: ``hash`` is SHA-256 of the previous record's hash and this record's canonical
+    serialization (``docs/audit-trail.md``), so an altered, deleted or forged row breaks the chain.
+    """
 
     __tablename__ = "audit_record"
     __audited__ = False
@@ -28,3 +31,34 @@ class AuditRecord(Base):
     old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row (id 1): the last record of the chain. Writers lock it to append, so two
+    transactions never chain to the same predecessor; a site copies it elsewhere as an anchor."""
+
+    __tablename__ = "audit_chain_head"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class LoginEvent(Base):
+    """A login, failed login, logout, lockout or password change: append-only like the audit
+    trail. ``username`` is what was typed (an unknown name creates no user row)."""
+
+    __tablename__ = "login_event"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    event: Mapped[str] = mapped_column(String(24))
+    outcome: Mapped[str] = mapped_column(String(24))
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from dawna.protocol import bundled_protocol
@@ -97,6 +97,15 @@ def update_participant(pseudonym: str, body: ParticipantUpdate, db: DbDep,
 
 
 @router.get("/audit", response_model=list[AuditEntry])
-def audit(db: DbDep, user: Auditor, table: str | None = None,
-          row: str | None = None, participant: str | None = None) -> list[AuditEntry]:
-    return audit_trail.trail(db, user, table=table, row_id=row, participant=participant)
+def audit(request: Request, response: Response, db: DbDep, user: Auditor,
+          table: str | None = None, row: str | None = None, participant: str | None = None,
+          after: int | None = None, page: int | None = None) -> list[AuditEntry]:
+    """Newest first, 500 a page; the next page's address is in the ``Link`` header
+    (``rel="next"``, by ``after=``, the last id seen)."""
+    result = audit_trail.trail_page(db, user, table=table, row_id=row,
+                                    participant=participant, after=after, page=page)
+    if result.next_after is not None:
+        nxt = request.url.remove_query_params(["page", "after"]).include_query_params(
+            after=result.next_after)
+        response.headers["Link"] = f'<{nxt}>; rel="next"'
+    return result.entries

@@ -1,0 +1,66 @@
+"""``dawna audit verify``, ``dawna audit head`` and ``dawna audit logins``: is the audit trail
+intact, the chain head to anchor elsewhere, and the login events (docs/audit-trail.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dawna.cli.common import OutputFormat, database
+from dawna.i18n import _
+from dawna.services import audit_integrity, login_events
+
+__all__ = ["app"]
+
+app = typer.Typer(help="The audit trail: verify its hash chain and rows, print its head.",
+                  no_args_is_help=True)
+console = Console(highlight=False, soft_wrap=True)
+
+
+@app.command("verify")
+def verify(anchor: Annotated[str | None, typer.Option(
+               help="A head hash printed earlier by 'dawna audit head': it must still be in "
+                    "the chain.")] = None,
+           output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:
+    """Check the hash chain and every trial row against its audit records; exit 1 naming each
+    broken link or unexplained row."""
+    result = audit_integrity.check(database(), anchor=anchor)
+    if output is OutputFormat.JSON:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        for p in result.problems:
+            console.print(f"{p.table} {p.row_id}: {p.detail}")
+        if result.anchor_found is False:
+            console.print(_("anchor %(hash)s is no longer in the chain") % {"hash": anchor})
+        if result.ok:
+            console.print(_("audit trail intact: %(n)s records, head %(hash)s") % {
+                "n": result.head.records, "hash": result.head.hash})
+        else:
+            console.print(_("audit trail NOT intact: %(n)s problems") % {
+                "n": len(result.problems) + (result.anchor_found is False)})
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("head")
+def head() -> None:
+    """Print the chain head (record id, hash, time) for a site to keep in a second place."""
+    h = audit_integrity.chain_head(database())
+    typer.echo(f"{h.last_id if h.last_id is not None else '-'} {h.hash} "
+               f"{h.at.isoformat() if h.at else '-'}")
+
+
+@app.command("logins")
+def logins(user: Annotated[str | None, typer.Option(help="Only this user name.")] = None,
+           limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100
+           ) -> None:
+    """Logins, failed logins, logouts, lockouts and password changes."""
+    table = Table()
+    for column in (_("When"), _("User name"), _("Event"), _("Outcome"), _("Client address")):
+        table.add_column(column)
+    for e in login_events.recent(database(), username=user, limit=limit):
+        table.add_row(e.at.isoformat(), e.username, e.event, e.outcome, e.client or "")
+    console.print(table)

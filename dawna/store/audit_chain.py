@@ -1,0 +1,90 @@
+"""The audit trail's hash chain (21 CFR 11.10(e): audit trails shall not obscure what was recorded).
+
+Every audit record carries ``prev_hash`` (the hash of the record before it, in id order; 64 zeros
+for the first) and ``hash`` = SHA-256 of ``prev_hash`` followed by the record's canonical
+serialization. The serialization is written down in ``docs/audit-trail.md`` so that anyone can
+recompute the chain without this code:
+
+- the UTF-8 bytes of a JSON array, no spaces (separators ``,`` and ``:``), non-ASCII characters
+  written as themselves (not ``\\u`` escapes);
+- the array is ``[prev_hash, at, actor_id, actor, action, table_name, row_id, site_id, field,
+  old_value, new_value, reason]`` in that order;
+- ``at`` in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (always six fraction digits);
+- ``actor_id`` and ``site_id`` as JSON numbers, every other field as a JSON string, and a NULL as
+  JSON ``null``.
+
+The hash is the lowercase hexadecimal SHA-256 digest of those bytes. Appending locks the one row
+of ``audit_chain_head`` first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite already holds the
+database's write lock when the audit listener runs), so two writers never chain to the same
+predecessor, and moves the head to the last record in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from dawna.store.models import AuditChainHead, AuditRecord
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+#: The hashed fields, in the order they are serialized (after ``prev_hash``).
+FIELDS = ("at", "actor_id", "actor", "action", "table_name", "row_id", "site_id", "field",
+          "old_value", "new_value", "reason")
+
+
+def time_text(at: datetime) -> str:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(prev_hash: str, record: dict[str, Any]) -> bytes:
+    """The bytes hashed for one record (``docs/audit-trail.md``)."""
+    values: list[Any] = [prev_hash]
+    for name in FIELDS:
+        value = record.get(name)
+        if name == "at":
+            value = time_text(value)
+        elif name in ("actor_id", "site_id"):
+            value = None if value is None else int(value)
+        elif value is not None:
+            value = str(value)
+        values.append(value)
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(prev_hash, record)).hexdigest()
+
+
+def row_dict(record: AuditRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in FIELDS}
+
+
+def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Chain ``rows`` after the current head, insert them and move the head, holding the head's
+    row lock until the transaction ends."""
+    if not rows:
+        return
+    head = conn.execute(select(AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
+                        .with_for_update()).scalar_one_or_none()
+    if head is None:  # a database made before the chain's migration row existed
+        last = conn.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc())
+                            .limit(1)).scalar_one_or_none()
+        head = last or GENESIS
+        conn.execute(insert(AuditChainHead).values(id=HEAD_ID, hash=head, last_id=None))
+    prev = head
+    for row in rows:
+        row["prev_hash"] = prev
+        row["hash"] = prev = record_hash(prev, row)
+    ids = conn.execute(insert(AuditRecord).returning(AuditRecord.id,
+                                                     sort_by_parameter_order=True), rows).scalars()
+    last_id = list(ids)[-1]
+    conn.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                 .values(hash=prev, last_id=last_id, at=rows[-1]["at"]))

@@ -1,0 +1,76 @@
+"""`dawna audit verify` / `dawna audit head` and the monitor's audit page (issue 19 item 1).
+
+The demo database, written only through the application, verifies clean; one direct UPDATE
+(the probe's `UPDATE adverse_event SET grade=5`) makes verify exit 1 naming the row and field,
+on the command line and on the monitor's page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from dawna.store.db import Database
+
+DAWNA = [sys.executable, "-m", "dawna"]
+
+
+def run(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
+                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+    return subprocess.run(DAWNA + args, capture_output=True, text=True, env=env, timeout=300,
+                          check=False)
+
+
+def test_the_demo_verifies_clean_and_a_direct_update_is_named(tmp_path: Path,
+                                                              demo_template: Path) -> None:
+    db = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_template, db)
+    clean = run(["audit", "verify"], db)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "audit trail intact" in clean.stdout
+    head = run(["audit", "head"], db)
+    last_id, digest, _at = head.stdout.split()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT id, hash FROM audit_record ORDER BY id DESC LIMIT 1"
+                            ).fetchone() == (int(last_id), digest)
+        ae_id, grade = conn.execute("SELECT id, grade FROM adverse_event ORDER BY id LIMIT 1"
+                                    ).fetchone()
+        conn.execute("UPDATE adverse_event SET grade = 5 WHERE id = ?", (ae_id,))
+    broken = run(["audit", "verify", "--anchor", digest], db)
+    assert broken.returncode == 1
+    assert (f"adverse_event {ae_id}: field grade is '5' but its last audit record says "
+            f"'{grade}'") in broken.stdout
+    assert "NOT intact: 1 problems" in broken.stdout
+    gone = run(["audit", "verify", "--anchor", "f" * 64], db)
+    assert gone.returncode == 1 and "is no longer in the chain" in gone.stdout
+
+
+def test_the_monitor_sees_the_head_and_the_verification(client_for, app_db: Database) -> None:  # type: ignore[no-untyped-def]
+    monitor = client_for("monitor_a")
+    page = monitor.get("/audit")
+    assert page.status_code == 200
+    head = monitor.get("/api/audit/head").json()
+    assert head["hash"] in page.text and 'hx-get="/audit/integrity"' in page.text
+    fragment = monitor.get("/audit/integrity")
+    assert fragment.status_code == 200 and "Audit trail intact" in fragment.text
+    with app_db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE app_user SET display_name = 'Mallory' "
+                             "WHERE username = 'coord_b'")
+        user_id = conn.exec_driver_sql("SELECT id FROM app_user WHERE username = 'coord_b'"
+                                       ).scalar_one()
+    fragment = monitor.get("/audit/integrity")
+    assert "NOT intact" in fragment.text
+    # the monitor of site A is told which row and field, without the other site's values
+    assert f"app_user {user_id}: field display_name differs from its last audit record" \
+        in fragment.text and "Mallory" not in fragment.text
+    check = client_for("admin_ab").get("/api/audit/verify").json()
+    assert check["ok"] is False
+    assert check["problems"] == [{
+        "kind": "row", "table": "app_user", "row_id": str(user_id),
+        "detail": "field display_name is 'Mallory' but its last audit record says 'coord_b'"}]
+    assert client_for("coord_a").get("/api/audit/verify").status_code == 403

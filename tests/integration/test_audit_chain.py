@@ -1,0 +1,188 @@
+"""The audit trail is tamper-evident (issue 19 item 1; 21 CFR 11.10(e)).
+
+Every tampering is done the way the probe did it: with the append-only guard switched off
+(SQLite: the trigger dropped; PostgreSQL: ``ALTER TABLE ... DISABLE TRIGGER``), then plain SQL.
+Each must be found and named by ``audit_verify.verify``. The hash of a record is recomputed here
+by hand from the serialization written in docs/audit-trail.md, independently of the code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import threading
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, text
+
+from dawna.store.audit import Actor
+from dawna.store.audit_chain import GENESIS
+from dawna.store.audit_verify import head, verify
+from dawna.store.db import Database
+from dawna.store.models import AdverseEvent, AuditChainHead, AuditRecord, Participant, Site
+from dawna.store.uow import UnitOfWork
+
+ALICE = Actor(user_id=7, username="alice")
+T0 = datetime(2026, 3, 1, 2, 30, 0, 5, tzinfo=UTC)
+
+
+def _trial(db: Database) -> tuple[int, int]:
+    """A site, a participant and one grade 2 adverse event, written through the application."""
+    with UnitOfWork(db, ALICE, "set-up", now=T0) as uow:
+        site = Site(code="S1", name="Site one", city="Beijing")
+        uow.session.add(site)
+        uow.session.flush()
+        p = Participant(site_id=site.id, screening_number="S1-S001", pseudonym="DF-AAAAAA")
+        uow.session.add(p)
+        uow.session.flush()
+        ae = AdverseEvent(participant_id=p.id, number=1, term="Nausea", grade=2,
+                          start_date=date(2026, 3, 1), action_taken="DOSE NOT CHANGED",
+                          outcome="RECOVERING/RESOLVING", recorded_by="alice",
+                          relatedness={"dalpiciclib": "related"})
+        uow.session.add(ae)
+        uow.commit()
+        return p.id, ae.id
+
+
+def _raw(db: Database, *statements: str) -> None:
+    """Run SQL with the audit table's append-only guard off, as a tamperer would."""
+    with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            conn.execute(text("ALTER TABLE audit_record DISABLE TRIGGER audit_record_no_change"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_record_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_record_no_delete"))
+        for sql in statements:
+            conn.execute(text(sql))
+
+
+def _problems(db: Database) -> list[str]:
+    with db.sessions() as s:
+        return [str(p) for p in verify(s)]
+
+
+def test_records_are_chained_by_the_documented_serialization(db: Database) -> None:
+    _trial(db)
+    with db.sessions() as s:
+        records = list(s.scalars(select(AuditRecord).order_by(AuditRecord.id)))
+        anchor = s.get(AuditChainHead, 1)
+    assert records[0].prev_hash == GENESIS
+    first = records[0]
+    # by hand, as docs/audit-trail.md says: JSON array, UTF-8, no spaces, UTC time with 6 digits
+    payload = json.dumps([GENESIS, "2026-03-01T02:30:00.000005Z", 7, "alice", "create", "site",
+                          first.row_id, None, first.field, None, first.new_value, "set-up"],
+                         ensure_ascii=False, separators=(",", ":"))
+    assert first.hash == hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    for before, after in itertools.pairwise(records):
+        assert after.prev_hash == before.hash
+    assert anchor is not None
+    assert (anchor.last_id, anchor.hash) == (records[-1].id, records[-1].hash)
+    assert _problems(db) == []
+
+
+def test_an_altered_audit_record_is_named(db: Database) -> None:
+    _trial(db)
+    with db.sessions() as s:
+        rid = s.scalar(select(AuditRecord.id).where(AuditRecord.table_name == "adverse_event",
+                                                    AuditRecord.field == "grade"))
+    _raw(db, f"UPDATE audit_record SET new_value = '1' WHERE id = {rid}")
+    problems = _problems(db)
+    assert f"audit_record {rid}: content altered: the record no longer matches its hash" in problems
+
+
+def test_a_deleted_audit_record_is_named(db: Database) -> None:
+    _trial(db)
+    with db.sessions() as s:
+        ids = list(s.scalars(select(AuditRecord.id).order_by(AuditRecord.id)))
+    _raw(db, f"DELETE FROM audit_record WHERE id = {ids[3]}")
+    problems = _problems(db)
+    assert any(p.startswith(f"audit_record {ids[4]}: broken link: does not follow record "
+                            f"{ids[2]}") for p in problems), problems
+
+
+def test_the_last_audit_record_deleted_is_named_by_the_chain_head(db: Database) -> None:
+    _trial(db)
+    with db.sessions() as s:
+        last = s.scalar(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1))
+    _raw(db, f"DELETE FROM audit_record WHERE id = {last}")
+    assert any(p.startswith(f"audit_chain_head 1: the chain head names record {last}")
+               for p in _problems(db))
+
+
+def test_a_forged_audit_record_is_named(db: Database) -> None:
+    _pid, ae_id = _trial(db)
+    with db.sessions() as s:
+        last = s.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)).one()
+    # a forger who knows the algorithm chains the record correctly, but not the head
+    from dawna.store.audit_chain import record_hash
+    forged = {"at": T0, "actor_id": 7, "actor": "alice", "action": "update",
+              "table_name": "adverse_event", "row_id": str(ae_id), "site_id": None,
+              "field": "term", "old_value": "Nausea", "new_value": "Vomiting", "reason": "x"}
+    digest = record_hash(last.hash, forged)
+    at = "2026-03-01 02:30:00.000005" + ("+00" if db.dialect == "postgresql" else "")
+    _raw(db, "INSERT INTO audit_record (at, actor_id, actor, action, table_name, row_id, field, "
+             f"old_value, new_value, reason, prev_hash, hash) VALUES ('{at}', 7, 'alice', "
+             f"'update', 'adverse_event', '{ae_id}', 'term', 'Nausea', 'Vomiting', 'x', "
+             f"'{last.hash}', '{digest}')")
+    problems = _problems(db)
+    assert any(p.startswith(f"audit_chain_head 1: the chain head names record {last.id}")
+               for p in problems), problems
+    # and the row it claims to explain does not say Vomiting
+    assert (f"adverse_event {ae_id}: field term is 'Nausea' but its last audit record says "
+            "'Vomiting'") in problems
+
+
+def test_a_direct_update_of_a_trial_row_is_named(db: Database) -> None:
+    _, ae_id = _trial(db)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"UPDATE adverse_event SET grade = 5 WHERE id = {ae_id}"))
+    assert _problems(db) == [
+        f"adverse_event {ae_id}: field grade is '5' but its last audit record says '2'"]
+
+
+def test_a_direct_insert_of_a_trial_row_is_named(db: Database) -> None:
+    pid, _ = _trial(db)
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO adverse_event (participant_id, number, term, grade, start_date, serious, "
+            "seriousness, relatedness, action_taken, outcome, recorded_by, recorded_at, version) "
+            f"VALUES ({pid}, 2, 'Fatigue', 1, '2026-03-02', false, '[]', '{{}}', 'NONE', "
+            "'RECOVERED', 'mallory', '2026-03-02 00:00:00', 1)"))
+        new_id = conn.execute(text("SELECT max(id) FROM adverse_event")).scalar_one()
+    assert _problems(db) == [
+        f"adverse_event {new_id}: unexplained row: no audit record creates it"]
+
+
+def test_a_direct_delete_of_a_trial_row_is_named(db: Database) -> None:
+    _, ae_id = _trial(db)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM adverse_event WHERE id = {ae_id}"))
+    assert _problems(db) == [f"adverse_event {ae_id}: row deleted without an audit record"]
+
+
+def test_two_writers_at_once_do_not_fork_the_chain(db: Database) -> None:
+    _trial(db)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(5):
+                with UnitOfWork(db, ALICE, f"writer {n}") as uow:
+                    uow.session.add(Site(code=f"W{n}-{i}", name="w", city="c"))
+                    uow.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with db.sessions() as s:
+        prevs = list(s.scalars(select(AuditRecord.prev_hash)))
+        assert len(prevs) == len(set(prevs))  # no two records share a predecessor
+        assert head(s).last_id == s.scalar(select(AuditRecord.id).order_by(
+            AuditRecord.id.desc()).limit(1))
+    assert _problems(db) == []
