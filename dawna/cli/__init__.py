@@ -15,6 +15,7 @@ from dawna.cli import (
     audit,
     course,
     eligibility,
+    passwords,
     pet,
     protocol,
     randomization,
@@ -33,6 +34,7 @@ app = typer.Typer(help="dawna: the DAWNA-FES (NCT05861830) trial software.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 # The order here is the order of ``dawna --help``.
 app.add_typer(admin.db_app, name="db")
+admin.user_app.command("password")(passwords.password)
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.site_app, name="site")
 app.add_typer(protocol.app, name="protocol")

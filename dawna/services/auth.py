@@ -21,6 +21,7 @@ from dawna.clock import utcnow
 from dawna.config import Settings
 from dawna.errors import AuthenticationFailed, NotFound, ValidationError
 from dawna.i18n import _
+from dawna.services import login_events as events
 from dawna.services.access import Principal
 from dawna.store.db import Database
 from dawna.store.models import LoginThrottle, Role, User, UserSession
@@ -70,7 +71,7 @@ def principal_named(db: Database, username: str, field: str = "username") -> Pri
 
 
 def _count_failure(session: Session, throttle: LoginThrottle | None, username: str,
-                   settings: Settings, now: datetime) -> None:
+                   settings: Settings, now: datetime) -> bool:
     """One more consecutive failure; the n-th locks the account for the lockout period."""
     if throttle is None:
         throttle = LoginThrottle(username=username, failures=0)
@@ -79,42 +80,51 @@ def _count_failure(session: Session, throttle: LoginThrottle | None, username: s
     if throttle.failures >= settings.lockout_failures:
         throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
         throttle.failures = 0
+        return True
+    return False
 
 
 def login(db: Database, settings: Settings, username: str, password: str,
-          now: datetime | None = None) -> tuple[str, Principal]:
-    """Check credentials; on success return a new session token and the principal."""
+          now: datetime | None = None, client: str | None = None) -> tuple[str, Principal]:
+    """Check credentials; on success return a new session token and the principal. Every
+    attempt is recorded with the client address (``login_events``)."""
     now = now or utcnow()
     username = (username or "").strip()
     if not username:
         raise ValidationError(_("enter your user name"), field="username")
     if not password:
         raise ValidationError(_("enter your password"), field="password")
-    with db.sessions() as session, session.begin():
-        throttle = session.get(LoginThrottle, username, with_for_update=True)
-        if throttle and throttle.locked_until and throttle.locked_until > now:
-            minutes = int((throttle.locked_until - now).total_seconds() // 60) + 1
-            raise AuthenticationFailed(
-                _("too many failed attempts: this account is locked for {m} more minutes").format(
-                    m=minutes
-                ),
-                field="username",
-            )
-        user = session.scalars(select(User).where(User.username == username)).one_or_none()
-        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-        if not ok or user is None or not user.is_active:
-            _count_failure(session, throttle, username, settings, now)
-            failed = True
-        else:
-            if throttle is not None:
-                session.delete(throttle)
-            token = secrets.token_urlsafe(32)
-            session.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
-                                    expires_at=now + timedelta(hours=settings.session_hours)))
-            principal = principal_of(user)
-            failed = False
+    try:
+        with db.sessions() as session, session.begin():
+            throttle = session.get(LoginThrottle, username, with_for_update=True)
+            if throttle and throttle.locked_until and throttle.locked_until > now:
+                minutes = int((throttle.locked_until - now).total_seconds() // 60) + 1
+                raise AuthenticationFailed(
+                    _("too many failed attempts: this account is locked for {m} more "
+                      "minutes").format(m=minutes), field="username")
+            user = session.scalars(select(User).where(User.username == username)).one_or_none()
+            ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+            if not ok or user is None or not user.is_active:
+                locked = _count_failure(session, throttle, username, settings, now)
+                failed = True
+            else:
+                if throttle is not None:
+                    session.delete(throttle)
+                token = secrets.token_urlsafe(32)
+                session.add(UserSession(token_hash=_token_hash(token), user_id=user.id,
+                                        created_at=now, expires_at=now + timedelta(
+                                            hours=settings.session_hours)))
+                principal = principal_of(user)
+                failed = False
+    except AuthenticationFailed:
+        events.record(db, username, events.LOGIN, events.LOCKED, client, at=now)
+        raise
     if failed:
+        events.record(db, username, events.LOGIN, events.FAILURE, client, at=now)
+        if locked:
+            events.record(db, username, events.LOCKOUT, events.LOCKED, client, at=now)
         raise AuthenticationFailed(_("wrong user name or password"), field="password")
+    events.record(db, username, events.LOGIN, events.SUCCESS, client, principal.user_id, now)
     return token, principal
 
 
@@ -132,7 +142,7 @@ def reauthenticate(db: Database, settings: Settings, user_id: int, password: str
             raise AuthenticationFailed(_("too many failed attempts: this account is locked"),
                                        field="password")
         if not password or not verify_password(user.password_hash, password):
-            _count_failure(session, throttle, user.username, settings, now)
+            locked = _count_failure(session, throttle, user.username, settings, now)
             failed = True
         else:
             if throttle is not None:
@@ -140,6 +150,9 @@ def reauthenticate(db: Database, settings: Settings, user_id: int, password: str
             failed = False
         session.expunge(user)
     if failed:
+        events.record(db, user.username, events.REAUTHENTICATE, events.FAILURE, None, user.id, now)
+        if locked:
+            events.record(db, user.username, events.LOCKOUT, events.LOCKED, None, user.id, now)
         raise AuthenticationFailed(_("the password is not correct; nothing was signed"),
                                    field="password")
     return user
@@ -159,8 +172,13 @@ def resolve(db: Database, token: str | None, now: datetime | None = None) -> Pri
         return principal_of(row.user)
 
 
-def logout(db: Database, token: str | None) -> None:
+def logout(db: Database, token: str | None, client: str | None = None) -> None:
     if not token:
         return
     with db.sessions() as session, session.begin():
-        session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+        ended = session.execute(delete(UserSession).where(
+            UserSession.token_hash == _token_hash(token)).returning(UserSession.user_id)
+        ).scalar_one_or_none()
+        name = session.scalar(select(User.username).where(User.id == ended)) if ended else None
+    if name is not None:
+        events.record(db, name, events.LOGOUT, events.SUCCESS, client, ended)

@@ -22,6 +22,7 @@ from dawna.web.errors import (
     wants_json,
 )
 from dawna.web.routes import (
+    account,
     api,
     api_audit,
     api_course,
@@ -74,8 +75,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, studies, participants, course, screening, deviations, randomization,
-                   tumour, pet,
+    for module in (public, account, studies, participants, course, screening, deviations,
+                   randomization, tumour, pet,
                    treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit):

@@ -23,6 +23,7 @@ from dawna.services.schemas import (
     ParticipantUpdate,
 )
 from dawna.services.schemas_registry import ProtocolDocument
+from dawna.web.client import client_address
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
 from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token
 
@@ -59,7 +60,8 @@ def study() -> dict[str, Any]:
 @router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)])
 def api_login(request: Request, body: Credentials, db: DbDep,
               settings: SettingsDep) -> JSONResponse:
-    token, user = auth.login(db, settings, body.username, body.password)
+    token, user = auth.login(db, settings, body.username, body.password,
+                             client=client_address(request))
     response = JSONResponse(_info(request, user).model_dump())
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, max_age=settings.session_hours * 3600)
