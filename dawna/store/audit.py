@@ -57,6 +57,12 @@ def _site_id(session: Session, obj: Base) -> int | None:
     if site_id is not None:
         return int(site_id)
     participant_id = getattr(obj, "participant_id", None)
+    adverse_event_id = getattr(obj, "adverse_event_id", None)
+    if participant_id is None and adverse_event_id is not None:  # a SUSAR report
+        from dawna.store.models import AdverseEvent
+
+        event = session.get(AdverseEvent, adverse_event_id)
+        participant_id = event.participant_id if event else None
     if participant_id is not None:
         from dawna.store.models import Participant
 
