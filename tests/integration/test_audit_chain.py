@@ -14,7 +14,9 @@ import json
 import threading
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from dawna.store.audit import Actor
 from dawna.store.audit_chain import GENESIS
@@ -186,3 +188,41 @@ def test_two_writers_at_once_do_not_fork_the_chain(db: Database) -> None:
         assert head(s).last_id == s.scalar(select(AuditRecord.id).order_by(
             AuditRecord.id.desc()).limit(1))
     assert _problems(db) == []
+
+
+def test_the_migration_hashes_existing_records_in_id_order(db_url: str) -> None:
+    """Records written before the chain existed are hashed by migration 0014, oldest first."""
+    from dawna.store.migrate import downgrade, upgrade
+
+    downgrade(db_url, "0013")
+    old = Database(db_url)
+    try:
+        with old.engine.begin() as conn:
+            for i, (actor_id, value) in enumerate([(7, "王秀英"), (None, None), (8, "2")]):
+                conn.execute(text(
+                    "INSERT INTO audit_record (at, actor_id, actor, action, table_name, row_id, "
+                    "site_id, field, old_value, new_value, reason) VALUES (:at, :a, 'alice', "
+                    "'create', 'site', '1', NULL, :f, NULL, :v, 'before the chain')"),
+                    {"at": datetime(2026, 1, 1, 0, 0, i, tzinfo=UTC)
+                     if db_url.startswith("postgresql") else f"2026-01-01 00:00:0{i}.000000",
+                     "a": actor_id, "f": f"f{i}", "v": value})
+    finally:
+        old.dispose()
+    upgrade(db_url)
+    new = Database(db_url)
+    try:
+        with new.sessions() as s:
+            records = list(s.scalars(select(AuditRecord).order_by(AuditRecord.id)))
+            assert records[0].prev_hash == GENESIS
+            payload = json.dumps([GENESIS, "2026-01-01T00:00:00.000000Z", 7, "alice", "create",
+                                  "site", "1", None, "f0", None, "王秀英", "before the chain"],
+                                 ensure_ascii=False, separators=(",", ":"))
+            assert records[0].hash == hashlib.sha256(payload.encode()).hexdigest()
+            assert [r.prev_hash for r in records[1:]] == [r.hash for r in records[:-1]]
+            assert head(s).last_id == records[-1].id and head(s).hash == records[-1].hash
+        # the chain is whole; the made-up records describe a site that was never written
+        assert _problems(new) == ["site 1: row deleted without an audit record"]
+        with pytest.raises(DBAPIError), new.engine.begin() as conn:  # the guard is back
+            conn.execute(text("UPDATE audit_record SET reason = 'x'"))
+    finally:
+        new.dispose()
