@@ -58,7 +58,8 @@ def check(db: Database, anchor: str | None = None, with_values: bool = True) -> 
         for p in audit_verify.verify(uow.session):
             detail = p.detail
             if p.field is not None and not with_values:
-                detail = f"field {p.field} differs from its last audit record"
+                detail = _("field %(field)s differs from its last audit record") % {
+                    "field": p.field}
             problems.append(AuditProblem(kind=p.kind, table=p.table, row_id=p.row_id,
                                          detail=detail))
         head = _head(audit_verify.head(uow.session))

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from dawna.i18n import _
 from dawna.store.audit import REDACTED, flatten, row_id_of, value_text
 from dawna.store.audit_chain import GENESIS, HEAD_ID, record_hash, row_dict
 from dawna.store.base import Base
@@ -63,19 +64,23 @@ def check_chain(session: Session) -> list[Problem]:
                              .execution_options(yield_per=2000)):
         rid = str(r.id)
         if r.prev_hash != prev_hash:
-            after = f"record {prev_id}" if prev_id is not None else "the start of the chain"
-            problems.append(Problem("record", "audit_record", rid, (
-                f"broken link: does not follow {after} (a record between them was deleted or "
-                "inserted, or the previous one was altered)")))
+            detail = (_("broken link: does not follow record %(id)s (a record between them was "
+                        "deleted or inserted, or the previous one was altered)") % {"id": prev_id}
+                      if prev_id is not None else
+                      _("broken link: does not follow the start of the chain (a record before it "
+                        "was deleted or altered)"))
+            problems.append(Problem("record", "audit_record", rid, detail))
         if record_hash(r.prev_hash or "", row_dict(r)) != r.hash:
             problems.append(Problem("record", "audit_record", rid,
-                                    "content altered: the record no longer matches its hash"))
+                                    _("content altered: the record no longer matches its hash")))
         prev_hash, prev_id = r.hash, r.id
     anchor = session.get(AuditChainHead, HEAD_ID)
     if anchor is not None and (anchor.hash != prev_hash or anchor.last_id != prev_id):
-        problems.append(Problem("record", "audit_chain_head", str(HEAD_ID), (
-            f"the chain head names record {anchor.last_id} ({anchor.hash[:12]}…) but the last "
-            f"record is {prev_id} ({prev_hash[:12]}…): records were added or removed at the end")))
+        problems.append(Problem("record", "audit_chain_head", str(HEAD_ID), _(
+            "the chain head names record %(head)s (%(head_hash)s…) but the last record is "
+            "%(last)s (%(last_hash)s…): records were added or removed at the end") % {
+                "head": anchor.last_id, "head_hash": anchor.hash[:12], "last": prev_id,
+                "last_hash": prev_hash[:12]}))
     return problems
 
 
@@ -154,20 +159,21 @@ def check_rows(session: Session) -> list[Problem]:
             expected = recorded.get(rid)
             if expected is None:
                 problems.append(Problem("row", table, rid,
-                                        "unexplained row: no audit record creates it"))
+                                        _("unexplained row: no audit record creates it")))
                 continue
             current = _current(obj, skip)
             expected = {k: v for k, v in expected.items() if k.split(".")[0] not in skip}
             for field in sorted(current.keys() | expected.keys()):
                 have, want = current.get(field), expected.get(field)
                 if have is None or not _same(have, want):
-                    problems.append(Problem("row", table, rid, (
-                        f"field {field} is {have!r} but its last audit record says {want!r}"),
+                    problems.append(Problem("row", table, rid, _(
+                        "field %(field)s is %(have)s but its last audit record says %(want)s") % {
+                            "field": field, "have": repr(have), "want": repr(want)},
                         field=field))
         for rid, fields in recorded.items():
             if fields is not None and rid not in seen:
                 problems.append(Problem("row", table, rid,
-                                        "row deleted without an audit record"))
+                                        _("row deleted without an audit record")))
         session.expunge_all()
     return problems
 
