@@ -3,6 +3,7 @@ intact, the chain head to anchor elsewhere, and the login events (docs/audit-tra
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,9 +25,16 @@ console = Console(highlight=False, soft_wrap=True)
 def verify(anchor: Annotated[str | None, typer.Option(
                help="A head hash printed earlier by 'dawna audit head': it must still be in "
                     "the chain.")] = None,
+           anchors: Annotated[Path | None, typer.Option(
+               "--anchors", help="A file written by 'dawna audit head --to': its last head "
+                                 "must still be in the chain.")] = None,
            output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:
     """Check the hash chain and every trial row against its audit records; exit 1 naming each
     broken link or unexplained row."""
+    if anchor is None and anchors is not None:
+        lines = [ln.split() for ln in anchors.read_text(encoding="utf-8").splitlines()
+                 if ln.strip()]
+        anchor = lines[-1][1] if lines and len(lines[-1]) > 1 else None
     result = audit_integrity.check(database(), anchor=anchor)
     if output is OutputFormat.JSON:
         typer.echo(result.model_dump_json(indent=2))
@@ -46,11 +54,17 @@ def verify(anchor: Annotated[str | None, typer.Option(
 
 
 @app.command("head")
-def head() -> None:
+def head(to: Annotated[Path | None, typer.Option(
+        "--to", help="Also append the line to this file (a second place: another disk, a "
+                     "write-once share).")] = None) -> None:
     """Print the chain head (record id, hash, time) for a site to keep in a second place."""
     h = audit_integrity.chain_head(database())
-    typer.echo(f"{h.last_id if h.last_id is not None else '-'} {h.hash} "
-               f"{h.at.isoformat() if h.at else '-'}")
+    line = (f"{h.last_id if h.last_id is not None else '-'} {h.hash} "
+            f"{h.at.isoformat() if h.at else '-'}")
+    typer.echo(line)
+    if to is not None:
+        with to.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
 
 
 @app.command("logins")

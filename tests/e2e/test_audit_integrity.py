@@ -33,19 +33,21 @@ def test_the_demo_verifies_clean_and_a_direct_update_is_named(tmp_path: Path,
     clean = run(["audit", "verify"], db)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "audit trail intact" in clean.stdout
-    head = run(["audit", "head"], db)
+    anchors = tmp_path / "anchors.txt"
+    head = run(["audit", "head", "--to", str(anchors)], db)
     last_id, digest, _at = head.stdout.split()
+    assert anchors.read_text().split() == head.stdout.split()  # kept in a second place
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT id, hash FROM audit_record ORDER BY id DESC LIMIT 1"
                             ).fetchone() == (int(last_id), digest)
         ae_id, grade = conn.execute("SELECT id, grade FROM adverse_event ORDER BY id LIMIT 1"
                                     ).fetchone()
         conn.execute("UPDATE adverse_event SET grade = 5 WHERE id = ?", (ae_id,))
-    broken = run(["audit", "verify", "--anchor", digest], db)
+    broken = run(["audit", "verify", "--anchors", str(anchors)], db)
     assert broken.returncode == 1
     assert (f"adverse_event {ae_id}: field grade is '5' but its last audit record says "
             f"'{grade}'") in broken.stdout
-    assert "NOT intact: 1 problems" in broken.stdout
+    assert "NOT intact: 1 problems" in broken.stdout  # the anchored head is still there
     gone = run(["audit", "verify", "--anchor", "f" * 64], db)
     assert gone.returncode == 1 and "is no longer in the chain" in gone.stdout
 
