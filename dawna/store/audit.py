@@ -1,11 +1,12 @@
 """The audit trail: every create, change or delete of an audited row writes one record per field.
 
-Written by a ``after_flush`` listener in the same transaction as the change, so a change and its
-audit record commit or roll back together (21 CFR 11.10(e); ICH E6(R3) 4.2 / 3.16.1: who, when,
-what, old and new value, why). Audit rows themselves are append-only: the migration installs
-database triggers that refuse UPDATE and DELETE on ``audit_record``, and every record is chained
-to the one before it by hash (``store/audit_chain.py``, ``docs/audit-trail.md``), so a trigger
-switched off does not hide a change from ``dawna audit verify``.
+Gathered by an ``after_flush`` listener and written by a ``before_commit`` listener in the same
+transaction as the change, so a change and its audit record commit or roll back together
+(21 CFR 11.10(e); ICH E6(R3) 4.2 / 3.16.1: who, when, what, old and new value, why). Audit rows
+are append-only (the migrations install triggers refusing UPDATE and DELETE on
+``audit_record``) and every record is chained to the one before it by hash
+(``store/audit_chain.py``, ``docs/audit-trail.md``), so a trigger switched off does not hide a
+change from ``dawna audit verify``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from dawna.clock import utcnow
 from dawna.errors import ValidationError
@@ -28,6 +29,8 @@ from dawna.store.base import Base
 REDACTED = {("app_user", "password_hash")}
 REDACTED_TEXT = "[redacted]"
 MAX_REASON = 2000
+#: Audit rows of the open transaction, written (chained) at commit: ``session.info[PENDING]``.
+PENDING = "audit_pending"
 
 
 @dataclass(frozen=True)
@@ -165,13 +168,29 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
                         "old_value": old, "new_value": new, "reason": reason,
                     }
                 )
-    audit_chain.append(session.connection(), rows)
+    session.info.setdefault(PENDING, []).extend(rows)
+
+
+def _before_commit(session: Session) -> None:
+    """Chain and write the transaction's audit records last, just before it commits: the chain
+    head's row lock is then held only while appending, and its holder waits on no other lock,
+    so it cannot deadlock with a transaction holding a row lock (randomization's stratum
+    counter, a participant's row) that this one would wait for."""
+    session.flush()
+    audit_chain.append(session.connection(), session.info.pop(PENDING, []))
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back (or committed): nothing left pending
+        session.info.pop(PENDING, None)
 
 
 def install(session_class: type[Session] = Session) -> None:
-    """Attach the audit listener (idempotent)."""
-    if not event.contains(session_class, "after_flush", _after_flush):
-        event.listen(session_class, "after_flush", _after_flush)
+    """Attach the audit listeners (idempotent)."""
+    for name, listener in (("after_flush", _after_flush), ("before_commit", _before_commit),
+                           ("after_transaction_end", _after_transaction_end)):
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)
 
 
 #: The audit trail's own text forms, public for the verifier (``store/audit_verify.py``).

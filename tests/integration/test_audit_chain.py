@@ -226,3 +226,50 @@ def test_the_migration_hashes_existing_records_in_id_order(db_url: str) -> None:
             conn.execute(text("UPDATE audit_record SET reason = 'x'"))
     finally:
         new.dispose()
+
+
+def test_the_chain_head_lock_cannot_deadlock_with_a_row_lock(db: Database) -> None:
+    """T1 writes (flushes) an audited change, then waits for a row T2 has locked; T2 then writes
+    and commits. Had T1's flush taken the chain head's lock, T2 would wait for T1 and T1 for T2
+    (a deadlock, a 500 on PostgreSQL); the head is taken only at commit, so both commit."""
+    pid, _ = _trial(db)
+    t2_locked, t1_flushed = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def t1() -> None:
+        try:
+            with UnitOfWork(db, ALICE, "t1") as uow:
+                uow.session.add(Site(code="T1", name="t1", city="c"))
+                uow.session.flush()
+                t1_flushed.set()
+                t2_locked.wait(10)
+                uow.session.scalars(select(Participant.id).where(Participant.id == pid)
+                                    .with_for_update()).one()
+                uow.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def t2() -> None:
+        try:
+            with UnitOfWork(db, ALICE, "t2") as uow:
+                uow.session.scalars(select(Participant.id).where(Participant.id == pid)
+                                    .with_for_update()).one()
+                p = uow.session.get_one(Participant, pid)
+                t2_locked.set()
+                t1_flushed.wait(10)
+                p.screening_number = "S1-S002"
+                uow.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    if db.dialect == "sqlite":  # one writer at a time: T2 must lock first, then T1 flushes
+        threads = [threading.Thread(target=t2)]
+        t1_flushed.set()
+    else:
+        threads = [threading.Thread(target=t1), threading.Thread(target=t2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert _problems(db) == []
