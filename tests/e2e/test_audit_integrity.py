@@ -19,17 +19,23 @@ from dawna.store.db import Database
 DAWNA = [sys.executable, "-m", "dawna"]
 
 
-def run(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
                         "LANG": "C.UTF-8", "COLUMNS": "200"}
     return subprocess.run(DAWNA + args, capture_output=True, text=True, env=env, timeout=300,
-                          check=False)
+                          check=False, input=stdin)
 
 
 def test_the_demo_verifies_clean_and_a_direct_update_is_named(tmp_path: Path,
                                                               demo_template: Path) -> None:
     db = tmp_path / "demo.sqlite3"
     shutil.copy(demo_template, db)
+    changed = run(["user", "password", "coordinator", "--password-stdin"], db,
+                  stdin="a-new-long-password\n")
+    assert changed.returncode == 0, changed.stderr
+    logins = run(["audit", "logins", "--user", "coordinator"], db)
+    assert logins.returncode == 0 and "password_change" in logins.stdout
+    assert "success" in logins.stdout and "cli" in logins.stdout
     clean = run(["audit", "verify"], db)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "audit trail intact" in clean.stdout
