@@ -150,3 +150,14 @@ def user_grant(username: Annotated[str, typer.Argument(help="Login name.")],
     console.print(_("{role} granted to {name} at {site}").format(
         name=username, role=role.value, site=site))
 
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: Annotated[str, typer.Argument(help="Login name.")],
+                    reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) -> None:
+    """Deactivate a user: no more logins or signatures, and their open sessions end at once."""
+    from dawna.services import admin
+
+    ended = admin.deactivate_user(database(), actor(), username, reason)
+    console.print(_("user %(name)s deactivated; %(n)s open sessions ended")
+                  % {"name": username, "n": ended})
