@@ -59,6 +59,29 @@ def db_current() -> None:
     console.print(f"{rev or '-'} (head: {head_revision()})")
 
 
+@db_app.command("roles")
+def db_roles(owner: Annotated[str, typer.Option(
+                 help="Role that owns the schema and runs the migrations.")] = "dawna_owner",
+             app: Annotated[str, typer.Option(
+                 help="Role the application connects as (INSERT and SELECT only on the audit "
+                      "trail).")] = "dawna_app") -> None:
+    """PostgreSQL: create the owner and application roles, migrate as the owner and grant the
+    application its rights. Run as a superuser (DAWNA_DATABASE_URL); passwords from
+    DAWNA_DB_OWNER_PASSWORD and DAWNA_DB_APP_PASSWORD when set. Idempotent: run it again after
+    every upgrade."""
+    import os
+
+    from dawna.store.pg_roles import create_roles
+
+    result = create_roles(get_settings().database_url, owner, app,
+                          owner_password=os.environ.get("DAWNA_DB_OWNER_PASSWORD"),
+                          app_password=os.environ.get("DAWNA_DB_APP_PASSWORD"))
+    console.print(_("database %(db)s: %(n)s tables owned by %(owner)s; %(app)s may read and "
+                    "write trial data and only add to the audit trail") % {
+        "db": result.database, "n": result.tables, "owner": result.owner, "app": result.app},
+        highlight=False)
+
+
 def demo(if_empty: Annotated[bool, typer.Option(
         "--if-empty", help="Do nothing (and succeed) when the database already holds data.")]
          = False,
