@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -80,6 +81,32 @@ def db_roles(owner: Annotated[str, typer.Option(
                     "write trial data and only add to the audit trail") % {
         "db": result.database, "n": result.tables, "owner": result.owner, "app": result.app},
         highlight=False)
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="Backup file to write (new).")]) -> None:
+    """Back up the whole database to FILE: pg_dump (custom format) on PostgreSQL, the SQLite
+    backup API on SQLite. Safe while the application runs."""
+    from dawna.store.backup import backup
+
+    result = backup(get_settings().database_url, file)
+    console.print(_("%(kind)s backup written to %(file)s (%(size)s bytes)") % {
+        "kind": result.kind, "file": result.file, "size": result.size_bytes}, highlight=False)
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="Backup file made by dawna db backup.")],
+               yes: Annotated[bool, typer.Option(
+                   "--yes", help="Replace the database without asking.")] = False) -> None:
+    """Replace the whole database, audit trail included, with the backup in FILE (pg_restore on
+    PostgreSQL, the SQLite backup API on SQLite). Stop the application servers first."""
+    from dawna.store.backup import restore
+
+    if not yes and not typer.confirm(_("Replace every record in the database with the backup?")):
+        raise typer.Abort()
+    result = restore(get_settings().database_url, file)
+    console.print(_("%(kind)s database restored from %(file)s") % {
+        "kind": result.kind, "file": result.file}, highlight=False)
 
 
 def demo(if_empty: Annotated[bool, typer.Option(
