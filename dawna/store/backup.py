@@ -61,7 +61,8 @@ def _tool(name: str) -> str:
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, capture_output=True, text=True,  # noqa: S603
+                          check=False)  # the tool path from shutil.which, arguments as a list
     if done.returncode != 0:
         raise ValidationError(_("%(tool)s failed: %(message)s") % {
             "tool": Path(command[0]).name, "message": done.stderr.strip()[-500:]}, field="file")

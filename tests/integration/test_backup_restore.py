@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import two_site_trial
 from helpers import principal as principal_of
+from helpers import two_site_trial
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
