@@ -93,6 +93,8 @@ def login(db: Database, settings: Settings, username: str, password: str,
         user = session.scalars(select(User).where(User.username == username)).one_or_none()
         if user is not None:
             login_throttle.check(session, username, address, now)
+        else:
+            login_throttle.check_unknown(username, address, now)
         user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
     ok = _check_password(settings, password_hash, password)
     with db.sessions() as session, session.begin():
@@ -100,6 +102,8 @@ def login(db: Database, settings: Settings, username: str, password: str,
         if user is None or not ok or not user.is_active:
             if user is not None:
                 login_throttle.record_failure(session, settings, username, user.id, address, now)
+            else:
+                login_throttle.record_unknown_failure(settings, username, address, now)
             failed = True
         else:
             login_throttle.check(session, username, address, now)

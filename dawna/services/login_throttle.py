@@ -15,15 +15,19 @@ limiting).
 - Many addresses: when the failures of the last ``lockout_minutes`` come from at least
   ``lockout_addresses`` addresses and number at least ``lockout_failures``, the account is
   locked for ``lockout_minutes`` and its open sessions end.
-- Unknown usernames create no row (nothing to fill the table with).
+- Unknown usernames create no row (nothing to fill the table with); their per-address delay is
+  kept in this process's memory (a bounded table of hashes), so that the delay does not tell
+  which names exist. (The lockout from many addresses is not imitated for them.)
 - Argon2id checks (64 MiB each) run at most ``login_concurrency`` at a time per process; an
   attempt that cannot start within ``login_wait_seconds`` gets 429 at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -36,8 +40,8 @@ from dawna.errors import AuthenticationFailed
 from dawna.i18n import _
 from dawna.store.models import LoginThrottle, UserSession
 
-__all__ = ["Throttled", "check", "clear", "delay_seconds", "password_check_slot",
-           "record_failure"]
+__all__ = ["Throttled", "check", "check_unknown", "clear", "delay_seconds",
+           "forget_unknown", "password_check_slot", "record_failure", "record_unknown_failure"]
 
 ACCOUNT = LoginThrottle.ACCOUNT
 
@@ -69,10 +73,50 @@ def check(session: Session, username: str, address: str, now: datetime) -> None:
             _("too many failed attempts: this account is locked for %(m)s more minutes")
             % {"m": minutes}, field="username")
     pair = rows.get(address)
-    if pair and pair.blocked_until and pair.blocked_until > now:
-        seconds = math.ceil((pair.blocked_until - now).total_seconds())
+    _refuse_early(pair.blocked_until if pair else None, now)
+
+
+def _refuse_early(blocked_until: datetime | None, now: datetime) -> None:
+    if blocked_until and blocked_until > now:
+        seconds = math.ceil((blocked_until - now).total_seconds())
         raise Throttled(_("too many failed attempts from this address: try again in %(s)s "
                           "seconds") % {"s": seconds}, field="password")
+
+
+_UNKNOWN_SIZE = 10_000
+_unknown: OrderedDict[str, tuple[int, datetime, datetime]] = OrderedDict()
+_unknown_lock = threading.Lock()
+
+
+def _unknown_key(username: str, address: str) -> str:
+    return hashlib.sha256(f"{username}\0{address}".encode()).hexdigest()
+
+
+def check_unknown(username: str, address: str, now: datetime) -> None:
+    """An unknown username gets the same delay as a known one (from memory, no row)."""
+    with _unknown_lock:
+        entry = _unknown.get(_unknown_key(username, address))
+    _refuse_early(entry[2] if entry else None, now)
+
+
+def record_unknown_failure(settings: Settings, username: str, address: str,
+                           now: datetime) -> None:
+    key = _unknown_key(username, address)
+    with _unknown_lock:
+        failures, last, _until = _unknown.pop(key, (0, now, now))
+        if now - last > timedelta(hours=settings.login_forget_hours):
+            failures = 0
+        failures += 1
+        _unknown[key] = (failures, now, now + timedelta(seconds=delay_seconds(failures,
+                                                                              settings)))
+        while len(_unknown) > _UNKNOWN_SIZE:
+            _unknown.popitem(last=False)
+
+
+def forget_unknown() -> None:
+    """Empty the in-memory delays of unknown usernames (tests; a restart does the same)."""
+    with _unknown_lock:
+        _unknown.clear()
 
 
 def _row(session: Session, username: str, address: str) -> LoginThrottle:

@@ -35,6 +35,11 @@ def tight(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
                     lockout_minutes=15, login_concurrency=2, login_wait_seconds=0)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memory() -> None:
+    login_throttle.forget_unknown()
+
+
 def _rows(db: Database, model: type) -> int:
     with db.sessions() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
@@ -131,6 +136,21 @@ def test_unknown_usernames_create_no_rows_and_still_check_a_hash(
     assert check.calls == 30 and all(h.startswith("$argon2id$") for h in check.hashes)
     _fail(trial, tight, NOW, "10.0.0.1")
     assert check.calls == 31 and _rows(trial, LoginThrottle) == 2  # the account and the pair
+
+
+def test_an_unknown_username_is_delayed_like_a_known_one(trial: Database,
+                                                         tight: Settings) -> None:
+    answers = {}
+    for username in ("coord_a", "nobody"):
+        for _ in range(3):
+            _fail(trial, tight, NOW, "10.0.0.7", username=username)
+        with pytest.raises(Throttled) as early:
+            auth.login(trial, tight, username, "bad", now=NOW, address="10.0.0.7")
+        answers[username] = (early.value.status_code, str(early.value))
+    assert answers["coord_a"] == answers["nobody"] == (
+        429, "password: too many failed attempts from this address: try again in 1 seconds")
+    assert _rows(trial, LoginThrottle) == 2  # coord_a's; none for nobody
+    _fail(trial, tight, NOW + timedelta(seconds=1), "10.0.0.7", username="nobody")
 
 
 def test_password_checks_beyond_the_limit_get_429_at_once(
