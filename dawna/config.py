@@ -25,8 +25,21 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     cookie_secure: bool | None = None
     session_hours: int = Field(default=8, ge=1, le=24)
-    lockout_failures: int = Field(default=5, ge=1)
+    # Failed logins (services/login_throttle.py): from one address a growing delay, never a
+    # lockout; the account locks when failures come from many addresses within the window.
+    login_free_failures: int = Field(default=3, ge=1)
+    login_delay_seconds: int = Field(default=1, ge=1)
+    login_delay_max_seconds: int = Field(default=900, ge=1)
+    login_forget_hours: int = Field(default=24, ge=1)
+    lockout_failures: int = Field(default=10, ge=1)
+    lockout_addresses: int = Field(default=3, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    # Password checks (Argon2id, 64 MiB each) running at once in one process; more wait at most
+    # login_wait_seconds, then get 429.
+    login_concurrency: int = Field(default=2, ge=1, le=64)
+    login_wait_seconds: float = Field(default=0.5, ge=0, le=10)
+    # A new login ends the user's other sessions.
+    single_session: bool = False
     site_timezone: str = "Asia/Shanghai"
     default_locale: Literal["en", "zh_CN"] = "zh_CN"
 

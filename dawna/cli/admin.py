@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,6 +58,55 @@ def db_current() -> None:
 
     rev = current_revision(database())
     console.print(f"{rev or '-'} (head: {head_revision()})")
+
+
+@db_app.command("roles")
+def db_roles(owner: Annotated[str, typer.Option(
+                 help="Role that owns the schema and runs the migrations.")] = "dawna_owner",
+             app: Annotated[str, typer.Option(
+                 help="Role the application connects as (INSERT and SELECT only on the audit "
+                      "trail).")] = "dawna_app") -> None:
+    """PostgreSQL: create the owner and application roles, migrate as the owner and grant the
+    application its rights. Run as a superuser (DAWNA_DATABASE_URL); passwords from
+    DAWNA_DB_OWNER_PASSWORD and DAWNA_DB_APP_PASSWORD when set. Idempotent: run it again after
+    every upgrade."""
+    import os
+
+    from dawna.store.pg_roles import create_roles
+
+    result = create_roles(get_settings().database_url, owner, app,
+                          owner_password=os.environ.get("DAWNA_DB_OWNER_PASSWORD"),
+                          app_password=os.environ.get("DAWNA_DB_APP_PASSWORD"))
+    console.print(_("database %(db)s: %(n)s tables owned by %(owner)s; %(app)s may read and "
+                    "write trial data and only add to the audit trail") % {
+        "db": result.database, "n": result.tables, "owner": result.owner, "app": result.app},
+        highlight=False)
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="Backup file to write (new).")]) -> None:
+    """Back up the whole database to FILE: pg_dump (custom format) on PostgreSQL, the SQLite
+    backup API on SQLite. Safe while the application runs."""
+    from dawna.store.backup import backup
+
+    result = backup(get_settings().database_url, file)
+    console.print(_("%(kind)s backup written to %(file)s (%(size)s bytes)") % {
+        "kind": result.kind, "file": result.file, "size": result.size_bytes}, highlight=False)
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="Backup file made by dawna db backup.")],
+               yes: Annotated[bool, typer.Option(
+                   "--yes", help="Replace the database without asking.")] = False) -> None:
+    """Replace the whole database, audit trail included, with the backup in FILE (pg_restore on
+    PostgreSQL, the SQLite backup API on SQLite). Stop the application servers first."""
+    from dawna.store.backup import restore
+
+    if not yes and not typer.confirm(_("Replace every record in the database with the backup?")):
+        raise typer.Abort()
+    result = restore(get_settings().database_url, file)
+    console.print(_("%(kind)s database restored from %(file)s") % {
+        "kind": result.kind, "file": result.file}, highlight=False)
 
 
 def demo(if_empty: Annotated[bool, typer.Option(
@@ -150,3 +200,14 @@ def user_grant(username: Annotated[str, typer.Argument(help="Login name.")],
     console.print(_("{role} granted to {name} at {site}").format(
         name=username, role=role.value, site=site))
 
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: Annotated[str, typer.Argument(help="Login name.")],
+                    reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) -> None:
+    """Deactivate a user: no more logins or signatures, and their open sessions end at once."""
+    from dawna.services import admin
+
+    ended = admin.deactivate_user(database(), actor(), username, reason)
+    console.print(_("user %(name)s deactivated; %(n)s open sessions ended")
+                  % {"name": username, "n": ended})

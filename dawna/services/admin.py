@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from dawna.errors import ConflictError, NotFound
@@ -11,11 +11,11 @@ from dawna.services.auth import hash_password
 from dawna.services.schemas import SiteCreate, UserCreate
 from dawna.store.audit import Actor
 from dawna.store.db import Database
-from dawna.store.models import Membership, Role, Site, User
+from dawna.store.models import Membership, Role, Site, User, UserSession
 from dawna.store.uow import UnitOfWork
 
 #: ``Actor`` and ``Role`` are named here for the command line, which imports no store model.
-__all__ = ["Actor", "Role", "create_site", "create_user", "grant_role"]
+__all__ = ["Actor", "Role", "create_site", "create_user", "deactivate_user", "grant_role"]
 
 
 def create_site(db: Database, actor: Actor, data: SiteCreate, reason: str) -> int:
@@ -61,3 +61,17 @@ def grant_role(db: Database, actor: Actor, username: str, site_code: str, role: 
             raise ConflictError(_("{name} already holds this role at {site}").format(
                 name=username, site=site_code), field="role") from exc
         uow.commit()
+
+
+def deactivate_user(db: Database, actor: Actor, username: str, reason: str) -> int:
+    """Deactivate a user: they can no longer log in or sign, and every open session of theirs
+    ends in the same transaction (issue 19 item 6). Returns the number of sessions ended."""
+    with UnitOfWork(db, actor, reason) as uow:
+        s = uow.session
+        user = s.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None:
+            raise NotFound(_("no user {name}").format(name=username), field="username")
+        user.is_active = False
+        ended = s.execute(delete(UserSession).where(UserSession.user_id == user.id))
+        uow.commit()
+        return int(getattr(ended, "rowcount", 0) or 0)

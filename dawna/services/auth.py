@@ -1,9 +1,11 @@
-"""Log in and out, sessions and lockout.
+"""Log in and out, sessions, throttling and lockout.
 
-Passwords are hashed with Argon2id (argon2-cffi defaults, RFC 9106). After ``lockout_failures``
-consecutive failures a username is locked for ``lockout_minutes`` (OWASP ASVS 4.0 section 2.2.1);
-the answer for an unknown username is the same as for a wrong password, and takes as long.
-Session cookies carry a random token; only its SHA-256 is stored.
+Passwords are hashed with Argon2id (argon2-cffi defaults, RFC 9106). Failed logins slow down per
+account and client address and lock the account only when they come from many addresses
+(:mod:`dawna.services.login_throttle`, OWASP ASVS 4.0 section 2.2.1); the answer for an unknown
+username is the same as for a wrong password, takes as long (a dummy hash is checked) and leaves
+no row. Session cookies carry a random token; only its SHA-256 is stored. A locked or
+deactivated account's sessions are deleted; ``single_session`` makes a login end the others.
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from dawna.clock import utcnow
 from dawna.config import Settings
 from dawna.errors import AuthenticationFailed, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.services import login_events as events
+from dawna.services import login_throttle
 from dawna.services.access import Principal
 from dawna.store.db import Database
-from dawna.store.models import LoginThrottle, Role, User, UserSession
+from dawna.store.models import Role, User, UserSession
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
@@ -70,89 +72,95 @@ def principal_named(db: Database, username: str, field: str = "username") -> Pri
         return principal_of(user)
 
 
-def _count_failure(session: Session, throttle: LoginThrottle | None, username: str,
-                   settings: Settings, now: datetime) -> bool:
-    """One more consecutive failure; the n-th locks the account for the lockout period."""
-    if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0)
-        session.add(throttle)
-    throttle.failures += 1
-    if throttle.failures >= settings.lockout_failures:
-        throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-        throttle.failures = 0
-        return True
-    return False
+def _check_password(settings: Settings, password_hash: str | None, password: str) -> bool:
+    """Argon2 check within the concurrency bound; an unknown user is checked against a dummy
+    hash so that the answer takes as long."""
+    with login_throttle.password_check_slot(settings):
+        return verify_password(password_hash or _DUMMY_HASH, password)
 
 
 def login(db: Database, settings: Settings, username: str, password: str,
-          now: datetime | None = None, client: str | None = None) -> tuple[str, Principal]:
-    """Check credentials; on success return a new session token and the principal. Every
-    attempt is recorded with the client address (``login_events``)."""
+          now: datetime | None = None, address: str = "") -> tuple[str, Principal]:
+    """Check credentials from client ``address``; on success return a new session token and the
+    principal. Throttling and lockout: :mod:`dawna.services.login_throttle`."""
     now = now or utcnow()
     username = (username or "").strip()
+    address = (address or "")[:64]
     if not username:
         raise ValidationError(_("enter your user name"), field="username")
     if not password:
         raise ValidationError(_("enter your password"), field="password")
+    locked = False
     try:
-        with db.sessions() as session, session.begin():
-            throttle = session.get(LoginThrottle, username, with_for_update=True)
-            if throttle and throttle.locked_until and throttle.locked_until > now:
-                minutes = int((throttle.locked_until - now).total_seconds() // 60) + 1
-                raise AuthenticationFailed(
-                    _("too many failed attempts: this account is locked for {m} more "
-                      "minutes").format(m=minutes), field="username")
+        with db.sessions() as session:
             user = session.scalars(select(User).where(User.username == username)).one_or_none()
-            ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-            if not ok or user is None or not user.is_active:
-                locked = _count_failure(session, throttle, username, settings, now)
+            if user is not None:
+                login_throttle.check(session, username, address, now)
+            else:
+                login_throttle.check_unknown(username, address, now)
+            user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+        ok = _check_password(settings, password_hash, password)
+        with db.sessions() as session, session.begin():
+            user = session.get(User, user_id) if user_id is not None else None
+            if user is None or not ok or not user.is_active:
+                if user is not None:
+                    locked = login_throttle.record_failure(session, settings, username, user.id,
+                                                           address, now)
+                else:
+                    login_throttle.record_unknown_failure(settings, username, address, now)
                 failed = True
             else:
-                if throttle is not None:
-                    session.delete(throttle)
+                login_throttle.check(session, username, address, now)
+                login_throttle.clear(session, username, address)
+                if settings.single_session:
+                    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
                 token = secrets.token_urlsafe(32)
                 session.add(UserSession(token_hash=_token_hash(token), user_id=user.id,
                                         created_at=now, expires_at=now + timedelta(
                                             hours=settings.session_hours)))
                 principal = principal_of(user)
                 failed = False
-    except AuthenticationFailed:
-        events.record(db, username, events.LOGIN, events.LOCKED, client, at=now)
+    except AuthenticationFailed:  # throttled or locked: refused before the password check
+        events.record(db, username, events.LOGIN, events.REFUSED, address, at=now)
         raise
     if failed:
-        events.record(db, username, events.LOGIN, events.FAILURE, client, at=now)
+        events.record(db, username, events.LOGIN, events.FAILURE, address, at=now)
         if locked:
-            events.record(db, username, events.LOCKOUT, events.LOCKED, client, at=now)
+            events.record(db, username, events.LOCKOUT, events.LOCKED, address, at=now)
         raise AuthenticationFailed(_("wrong user name or password"), field="password")
-    events.record(db, username, events.LOGIN, events.SUCCESS, client, principal.user_id, now)
+    events.record(db, username, events.LOGIN, events.SUCCESS, address, principal.user_id, now)
     return token, principal
 
 
 def reauthenticate(db: Database, settings: Settings, user_id: int, password: str,
-                   now: datetime | None = None) -> User:
-    """Password re-entry for an electronic signature (21 CFR 11.200(a)(1)(i)): the same lockout
-    applies as at login, so a signature page cannot be used to guess passwords."""
+                   now: datetime | None = None, address: str = "") -> User:
+    """Password re-entry for an electronic signature (21 CFR 11.200(a)(1)(i)): the same
+    throttle and lockout apply as at login, so a signature page cannot be used to guess
+    passwords."""
     now = now or utcnow()
-    with db.sessions() as session, session.begin():
+    with db.sessions() as session:
         user = session.get(User, user_id)
         if user is None or not user.is_active:
             raise AuthenticationFailed(_("this account cannot sign"), field="password")
-        throttle = session.get(LoginThrottle, user.username, with_for_update=True)
-        if throttle and throttle.locked_until and throttle.locked_until > now:
-            raise AuthenticationFailed(_("too many failed attempts: this account is locked"),
-                                       field="password")
-        if not password or not verify_password(user.password_hash, password):
-            locked = _count_failure(session, throttle, user.username, settings, now)
-            failed = True
+        login_throttle.check(session, user.username, address, now)
+        password_hash = user.password_hash
+    ok = bool(password) and _check_password(settings, password_hash, password)
+    with db.sessions() as session, session.begin():
+        user = session.get(User, user_id)
+        assert user is not None
+        locked = False
+        if not ok:
+            locked = login_throttle.record_failure(session, settings, user.username, user.id,
+                                                   address, now)
         else:
-            if throttle is not None:
-                session.delete(throttle)
-            failed = False
+            login_throttle.clear(session, user.username, address)
         session.expunge(user)
-    if failed:
-        events.record(db, user.username, events.REAUTHENTICATE, events.FAILURE, None, user.id, now)
+    if not ok:
+        events.record(db, user.username, events.REAUTHENTICATE, events.FAILURE, address,
+                      user.id, now)
         if locked:
-            events.record(db, user.username, events.LOCKOUT, events.LOCKED, None, user.id, now)
+            events.record(db, user.username, events.LOCKOUT, events.LOCKED, address, user.id,
+                          now)
         raise AuthenticationFailed(_("the password is not correct; nothing was signed"),
                                    field="password")
     return user
@@ -172,13 +180,15 @@ def resolve(db: Database, token: str | None, now: datetime | None = None) -> Pri
         return principal_of(row.user)
 
 
-def logout(db: Database, token: str | None, client: str | None = None) -> None:
+def logout(db: Database, token: str | None, address: str = "") -> bool:
+    """End the session of ``token``; True when there was one (recorded as a logout)."""
     if not token:
-        return
+        return False
     with db.sessions() as session, session.begin():
         ended = session.execute(delete(UserSession).where(
             UserSession.token_hash == _token_hash(token)).returning(UserSession.user_id)
         ).scalar_one_or_none()
         name = session.scalar(select(User.username).where(User.id == ended)) if ended else None
     if name is not None:
-        events.record(db, name, events.LOGOUT, events.SUCCESS, client, ended)
+        events.record(db, name, events.LOGOUT, events.SUCCESS, address, ended)
+    return ended is not None

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 LOGIN, LOGOUT, LOCKOUT, PASSWORD_CHANGE, REAUTHENTICATE = (
     "login", "logout", "lockout", "password_change", "reauthenticate")
-SUCCESS, FAILURE, LOCKED, INACTIVE = "success", "failure", "locked", "inactive"
+SUCCESS, FAILURE, LOCKED, REFUSED = "success", "failure", "locked", "refused"
 
 
 class LoginEventView(BaseModel):

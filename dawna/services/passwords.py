@@ -36,13 +36,13 @@ def _set(db: Database, actor: Actor, username: str, password: str, reason: str) 
 
 
 def change_own(db: Database, principal: Principal, data: PasswordChange,
-               client: str | None = None) -> None:
+               address: str | None = None) -> None:
     """The logged-in user changes their password; the current one must be right."""
     with UnitOfWork(db) as uow:
         user = uow.session.get(User, principal.user_id)
         current_hash = user.password_hash if user else None
     if current_hash is None or not verify_password(current_hash, data.current_password):
-        events.record(db, principal.username, events.PASSWORD_CHANGE, events.FAILURE, client,
+        events.record(db, principal.username, events.PASSWORD_CHANGE, events.FAILURE, address,
                       principal.user_id)
         raise AuthenticationFailed(_("the current password is not correct"),
                                    field="current_password")
@@ -51,7 +51,7 @@ def change_own(db: Database, principal: Principal, data: PasswordChange,
                               field="new_password")
     _set(db, Actor(principal.user_id, principal.username), principal.username,
          data.new_password, "password changed by the user")
-    events.record(db, principal.username, events.PASSWORD_CHANGE, events.SUCCESS, client,
+    events.record(db, principal.username, events.PASSWORD_CHANGE, events.SUCCESS, address,
                   principal.user_id)
 
 

@@ -21,8 +21,13 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", role: str | None = None) -> None:
+    """Migrate to ``revision``; with ``role`` (PostgreSQL) the migrations run after
+    ``SET ROLE``, so what they create belongs to that role (``dawna db roles``)."""
+    cfg = alembic_config(url)
+    if role:
+        cfg.attributes["role"] = role
+    command.upgrade(cfg, revision)
 
 
 def downgrade(url: str, revision: str) -> None:

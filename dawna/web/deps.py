@@ -29,6 +29,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: run uvicorn with
+    ``--proxy-headers --forwarded-allow-ips`` so that this is the user's, not the proxy's)."""
+    return request.client.host if request.client else ""
+
+
 class LoginRequired(AuthenticationFailed):
     """Raised for pages: the HTML handler turns it into a redirect to the login page."""
 

@@ -3,6 +3,9 @@
 CSRF: double-submit token (OWASP CSRF Prevention Cheat Sheet, "Signed double-submit cookie"):
 a random token in the ``dawna_csrf`` cookie, HMAC-signed with the secret key, must come back in
 the ``csrf_token`` form field or the ``X-CSRF-Token`` header of every unsafe request.
+The signature covers the session (the SHA-256 of the session cookie, empty before login), so a
+token issued to another session, or before this login, is refused ("bound to the session",
+OWASP CSRF cheat sheet, "Signed double-submit cookie (recommended)"); a login issues a new one.
 """
 
 from __future__ import annotations
@@ -28,27 +31,45 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
-def sign(settings: Settings, nonce: str) -> str:
-    mac = hmac.new(settings.secret_key.encode(), nonce.encode(), hashlib.sha256).hexdigest()[:32]
+def sign(settings: Settings, nonce: str, session: str = "") -> str:
+    bound = hashlib.sha256(session.encode()).hexdigest()
+    message = f"{nonce}|{bound}".encode()
+    mac = hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
     return f"{nonce}.{mac}"
 
 
-def valid_token(settings: Settings, token: str | None) -> bool:
+def valid_token(settings: Settings, token: str | None, session: str = "") -> bool:
     if not token or "." not in token:
         return False
     nonce = token.split(".", 1)[0]
-    return hmac.compare_digest(sign(settings, nonce), token)
+    return hmac.compare_digest(sign(settings, nonce, session), token)
+
+
+def session_of(request: Request) -> str:
+    """The session the request acts in: one just opened by this request, else its cookie's."""
+    opened = getattr(request.state, "opened_session", None)
+    if opened is not None:
+        return str(opened)
+    return request.cookies.get(SESSION_COOKIE) or ""
 
 
 def csrf_token(request: Request) -> str:
     token = request.cookies.get(CSRF_COOKIE)
     settings: Settings = request.app.state.settings
-    if not valid_token(settings, token):
+    session = session_of(request)
+    if not valid_token(settings, token, session):
         token = getattr(request.state, "new_csrf", None)
-        if token is None:
-            token = sign(settings, secrets.token_urlsafe(16))
+        if token is None or not valid_token(settings, token, session):
+            token = sign(settings, secrets.token_urlsafe(16), session)
             request.state.new_csrf = token
     return str(token)
+
+
+def open_session(request: Request, token: str) -> str:
+    """After a login: the request now acts in session ``token``; the CSRF token of the answer
+    (cookie and body) is issued for it."""
+    request.state.opened_session = token
+    return csrf_token(request)
 
 
 async def csrf_protect(request: Request) -> None:
@@ -62,7 +83,8 @@ async def csrf_protect(request: Request) -> None:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
-    if not (valid_token(settings, cookie) and sent and hmac.compare_digest(cookie or "", sent)):
+    if not (valid_token(settings, cookie, request.cookies.get(SESSION_COOKIE) or "") and sent
+            and hmac.compare_digest(cookie or "", sent)):
         raise PermissionDenied(_("the form's security token is missing or expired; reload the "
                                  "page and submit again"), field="csrf_token")
 

@@ -1,4 +1,4 @@
-"""Login, sessions and lockout (OWASP ASVS 2.2.1: 5 failures lock the account for 15 minutes)."""
+"""Login and sessions; throttling and lockout in test_login_throttle.py."""
 
 from __future__ import annotations
 
@@ -43,24 +43,14 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(trial: Database,
         auth.login(trial, settings, "coord_a", "", now=NOW)
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(trial: Database,
-                                                            settings: Settings) -> None:
-    for i in range(5):
-        with pytest.raises(AuthenticationFailed, match="wrong user name or password"):
-            auth.login(trial, settings, "coord_a", "bad", now=NOW + timedelta(seconds=i))
-    # even the right password is refused while locked
-    with pytest.raises(AuthenticationFailed, match="locked"):
-        auth.login(trial, settings, "coord_a", PASSWORD, now=NOW + timedelta(minutes=14))
-    token, _ = auth.login(trial, settings, "coord_a", PASSWORD, now=NOW + timedelta(minutes=16))
-    assert token
-
-
-def test_success_resets_the_failure_count(trial: Database, settings: Settings) -> None:
-    for _ in range(4):
-        with pytest.raises(AuthenticationFailed):
-            auth.login(trial, settings, "coord_a", "bad", now=NOW)
-    auth.login(trial, settings, "coord_a", PASSWORD, now=NOW)
-    for _ in range(4):
+def test_success_from_an_address_clears_its_failures(trial: Database,
+                                                     settings: Settings) -> None:
+    # two failures are free (login_free_failures = 3): no delay, and a success forgets them
+    for _ in range(2):
         with pytest.raises(AuthenticationFailed, match="wrong"):
-            auth.login(trial, settings, "coord_a", "bad", now=NOW)
-    assert auth.login(trial, settings, "coord_a", PASSWORD, now=NOW)[0]
+            auth.login(trial, settings, "coord_a", "bad", now=NOW, address="10.0.0.1")
+    auth.login(trial, settings, "coord_a", PASSWORD, now=NOW, address="10.0.0.1")
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed, match="wrong"):
+            auth.login(trial, settings, "coord_a", "bad", now=NOW, address="10.0.0.1")
+    assert auth.login(trial, settings, "coord_a", PASSWORD, now=NOW, address="10.0.0.1")[0]

@@ -39,12 +39,12 @@ def test_success_failure_unknown_user_and_logout_are_recorded(trial: Database,
     coord = principal(trial, "coord_a")
     with trial.sessions() as s:
         users = s.scalar(select(func.count()).select_from(User))
-    token, _ = auth.login(trial, settings, "coord_a", PASSWORD, now=NOW, client=CLIENT)
+    token, _ = auth.login(trial, settings, "coord_a", PASSWORD, now=NOW, address=CLIENT)
     with pytest.raises(AuthenticationFailed):
-        auth.login(trial, settings, "coord_a", "wrong-password", now=NOW, client=CLIENT)
+        auth.login(trial, settings, "coord_a", "wrong-password", now=NOW, address=CLIENT)
     with pytest.raises(AuthenticationFailed):
-        auth.login(trial, settings, "no.such.user", "whatever-pw", now=NOW, client="198.51.100.2")
-    auth.logout(trial, token, client=CLIENT)
+        auth.login(trial, settings, "no.such.user", "whatever-pw", now=NOW, address="198.51.100.2")
+    auth.logout(trial, token, address=CLIENT)
     assert _events(trial) == [
         ("coord_a", coord.user_id, "login", "success", CLIENT),
         ("coord_a", coord.user_id, "login", "failure", CLIENT),
@@ -58,15 +58,18 @@ def test_success_failure_unknown_user_and_logout_are_recorded(trial: Database,
 
 def test_the_lockout_and_attempts_while_locked_are_recorded(trial: Database,
                                                             settings: Settings) -> None:
-    for _i in range(settings.lockout_failures):
+    # failures from three addresses lock the account (services/login_throttle.py)
+    addresses = ["10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.3"]
+    assert len(addresses) >= settings.lockout_failures
+    for ip in addresses[:settings.lockout_failures]:
         with pytest.raises(AuthenticationFailed):
-            auth.login(trial, settings, "coord_b", "wrong-password", now=NOW, client=CLIENT)
+            auth.login(trial, settings, "coord_b", "wrong-password", now=NOW, address=ip)
     with pytest.raises(AuthenticationFailed):
         auth.login(trial, settings, "coord_b", PASSWORD, now=NOW + timedelta(minutes=1),
-                   client=CLIENT)
-    kinds = [(e[2], e[3]) for e in _events(trial)]
-    assert kinds == [("login", "failure")] * settings.lockout_failures + [
-        ("lockout", "locked"), ("login", "locked")]
+                   address="10.0.0.4")
+    kinds = [(e[2], e[3], e[4]) for e in _events(trial)]
+    assert kinds == [("login", "failure", ip) for ip in addresses[:settings.lockout_failures]
+                     ] + [("lockout", "locked", "10.0.0.3"), ("login", "refused", "10.0.0.4")]
 
 
 def test_password_changes_are_recorded_and_take_effect(trial: Database,
@@ -74,9 +77,9 @@ def test_password_changes_are_recorded_and_take_effect(trial: Database,
     inv = principal(trial, "inv_a")
     with pytest.raises(AuthenticationFailed):
         passwords.change_own(trial, inv, passwords.PasswordChange(
-            current_password="not-it-at-all", new_password="a-new-long-password"), client=CLIENT)
+            current_password="not-it-at-all", new_password="a-new-long-password"), address=CLIENT)
     passwords.change_own(trial, inv, passwords.PasswordChange(
-        current_password=PASSWORD, new_password="a-new-long-password"), client=CLIENT)
+        current_password=PASSWORD, new_password="a-new-long-password"), address=CLIENT)
     passwords.set_password(trial, Actor(None, "cli:admin"), "coord_b", "another-long-password",
                            "forgotten password")
     with pytest.raises(AuthenticationFailed):
@@ -91,7 +94,7 @@ def test_password_changes_are_recorded_and_take_effect(trial: Database,
 
 def test_login_events_are_append_only(trial: Database, settings: Settings) -> None:
     with pytest.raises(AuthenticationFailed):
-        auth.login(trial, settings, "coord_a", "wrong-password", now=NOW, client=CLIENT)
+        auth.login(trial, settings, "coord_a", "wrong-password", now=NOW, address=CLIENT)
     for sql in ("UPDATE login_event SET outcome = 'success'", "DELETE FROM login_event"):
         with pytest.raises(DBAPIError), trial.engine.begin() as conn:
             conn.execute(text(sql))

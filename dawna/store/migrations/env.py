@@ -16,7 +16,12 @@ def run() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url is not None
     engine = make_engine(url)
+    role = config.attributes.get("role")
     with engine.connect() as connection:
+        if role and connection.dialect.name == "postgresql":
+            quoted = connection.dialect.identifier_preparer.quote(role)
+            connection.exec_driver_sql(f"SET ROLE {quoted}")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite",
                           compare_type=True)

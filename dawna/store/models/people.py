@@ -83,11 +83,18 @@ class UserSession(Base):
 
 
 class LoginThrottle(Base):
-    """Consecutive failed logins per username, for lockout (OWASP ASVS 2.2.1)."""
+    """Failed logins of one known account (OWASP ASVS 4.0 section 2.2.1): one row per client
+    address (``failures`` in a row, ``blocked_until`` the end of the growing delay) and one row
+    whose address is ``ACCOUNT`` (``blocked_until`` the end of the account's lockout).
+    Unknown usernames get no row. Rules in ``dawna.services.login_throttle``."""
 
     __tablename__ = "login_throttle"
     __audited__ = False
 
+    ACCOUNT = "*"
+
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

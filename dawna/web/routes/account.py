@@ -10,8 +10,7 @@ from fastapi.responses import Response
 from dawna.errors import DawnaError
 from dawna.services import passwords
 from dawna.validation import validate
-from dawna.web.client import client_address
-from dawna.web.deps import CurrentUser, DbDep
+from dawna.web.deps import CurrentUser, DbDep, client_address
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
@@ -30,7 +29,7 @@ def password_submit(request: Request, db: DbDep, user: CurrentUser,
     try:
         data = validate(passwords.PasswordChange, {"current_password": current_password,
                                                    "new_password": new_password}, form=True)
-        passwords.change_own(db, user, data, client=client_address(request))
+        passwords.change_own(db, user, data, address=client_address(request))
     except DawnaError as error:
         return render(request, "account_password.html", {"error": error},
                       status_code=error.status_code)

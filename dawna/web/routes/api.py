@@ -23,9 +23,8 @@ from dawna.services.schemas import (
     ParticipantUpdate,
 )
 from dawna.services.schemas_registry import ProtocolDocument
-from dawna.web.client import client_address
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
-from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep, client_address, require_anywhere
+from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token, open_session
 
 router = APIRouter(prefix="/api", tags=["api"])
 Creator = Annotated[Principal, Depends(require_anywhere(Permission.PARTICIPANT_CREATE))]
@@ -42,6 +41,12 @@ class SessionInfo(BaseModel):
     display_name: str
     roles: dict[str, list[str]]
     csrf_token: str
+
+
+class LogoutInfo(BaseModel):
+    """``DELETE /api/session``: whether a session was open and is now ended."""
+
+    logged_out: bool
 
 
 def _info(request: Request, user: Principal) -> SessionInfo:
@@ -61,10 +66,20 @@ def study() -> dict[str, Any]:
 def api_login(request: Request, body: Credentials, db: DbDep,
               settings: SettingsDep) -> JSONResponse:
     token, user = auth.login(db, settings, body.username, body.password,
-                             client=client_address(request))
+                             address=client_address(request))
+    open_session(request, token)
     response = JSONResponse(_info(request, user).model_dump())
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, max_age=settings.session_hours * 3600)
+    return response
+
+
+@router.delete("/session", response_model=LogoutInfo, dependencies=[Depends(csrf_protect)])
+def api_logout(request: Request, db: DbDep) -> JSONResponse:
+    """Log out: the session ends on the server and its cookie is removed."""
+    ended = auth.logout(db, request.cookies.get(SESSION_COOKIE), address=client_address(request))
+    response = JSONResponse(LogoutInfo(logged_out=ended).model_dump())
+    response.delete_cookie(SESSION_COOKIE)
     return response
 
 

@@ -12,9 +12,8 @@ from dawna.errors import DawnaError, NotFound
 from dawna.i18n import LOCALES
 from dawna.protocol import bundled_protocol
 from dawna.services import auth, registry
-from dawna.web.client import client_address
-from dawna.web.deps import DbDep, OptionalUser, SettingsDep
-from dawna.web.security import LANG_COOKIE, SESSION_COOKIE, csrf_protect
+from dawna.web.deps import DbDep, OptionalUser, SettingsDep, client_address
+from dawna.web.security import LANG_COOKIE, SESSION_COOKIE, csrf_protect, open_session
 from dawna.web.templating import render
 
 router = APIRouter()
@@ -54,11 +53,12 @@ def login_submit(request: Request, db: DbDep, settings: SettingsDep,
                  next: Annotated[str, Form()] = "/participants") -> Response:
     try:
         token, principal = auth.login(db, settings, username, password,
-                                      client=client_address(request))
+                                      address=client_address(request))
     except DawnaError as error:
         return render(request, "login.html",
                       {"error": error, "username": username, "next": _safe_next(next)},
                       status_code=error.status_code)
+    open_session(request, token)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, max_age=settings.session_hours * 3600,
@@ -71,7 +71,7 @@ def login_submit(request: Request, db: DbDep, settings: SettingsDep,
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def logout(request: Request, db: DbDep) -> Response:
-    auth.logout(db, request.cookies.get(SESSION_COOKIE), client=client_address(request))
+    auth.logout(db, request.cookies.get(SESSION_COOKIE), address=client_address(request))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
