@@ -101,3 +101,44 @@ def test_a_burst_with_duplicates_allocates_each_once_with_sequence_1_to_n(
     assert all(sorted(p) == list(range(1, 13)) for p in by_stratum.values())
     report = randomization_report.verify(trial, settings)
     assert report.ok and report.checked == 48, report.mismatches
+
+
+def test_migration_0016_renumbers_repeated_sequences_by_time_then_id(db_url: str) -> None:
+    """A database holding main's repeated sequence numbers (1, 1, 2 for three allocations made
+    in that order) upgrades to 1, 2, 3 in randomization order, ties broken by row id."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from dawna.store.db import normalise_url
+    from dawna.store.migrate import downgrade, upgrade
+    from dawna.store.models import Participant, RandomizationList, Site
+
+    downgrade(db_url, "0013")
+    engine = create_engine(normalise_url(db_url))
+    t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
+    with Session(engine) as s, s.begin():
+        site = Site(code="SITEA", name="Hospital A")
+        lst = RandomizationList(method="permuted_blocks", settings={}, seed_sealed="x",
+                                fingerprint="f" * 64, size_per_stratum=10, created_by="t")
+        s.add_all([site, lst])
+        s.flush()
+        people = [Participant(site_id=site.id, screening_number=f"S-{i}", pseudonym=f"DF-{i}")
+                  for i in range(3)]
+        s.add_all(people)
+        s.flush()
+        for i, (person, sequence) in enumerate(zip(people, [1, 1, 2], strict=True)):
+            s.execute(text(
+                "INSERT INTO allocation (list_id, participant_id, site_id, stratum, position, "
+                "sequence, arm, factors, regimen, detail, randomized_at, randomized_by) VALUES "
+                "(:l, :p, :s, 'all', :pos, :seq, 'A', '{}', '{}', '{}', :at, 't')"),
+                {"l": lst.id, "p": person.id, "s": site.id, "pos": i + 1, "seq": sequence,
+                 "at": t0 + timedelta(minutes=i)})
+    engine.dispose()
+    upgrade(db_url)
+    engine = create_engine(normalise_url(db_url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT position, sequence FROM allocation ORDER BY position"))
+        assert [tuple(r) for r in rows] == [(1, 1), (2, 2), (3, 3)]
+    engine.dispose()
