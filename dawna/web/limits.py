@@ -111,6 +111,10 @@ class RequestLimitsMiddleware:
         if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             await self.app(scope, receive, send)
             return
+        content_type = request.headers.get("content-type", "")
+        if "json" not in content_type and "x-www-form-urlencoded" not in content_type:
+            await self._stream(request, limit, scope, receive, send)
+            return
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -126,7 +130,6 @@ class RequestLimitsMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        content_type = request.headers.get("content-type", "")
         field = control_field(_body_pairs(content_type, body))
         if field is not None:
             await self._refuse(request, _bad_bytes(field), scope, send)
@@ -141,6 +144,35 @@ class RequestLimitsMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _stream(self, request: Request, limit: int, scope: Scope, receive: Receive,
+                      send: Send) -> None:
+        """Files (multipart) pass through unbuffered, their bytes counted: past the limit the
+        app is told the client left, and whatever it answers is replaced by the 413."""
+        size = 0
+        exceeded = False
+        answered = False
+
+        async def counting() -> Message:
+            nonlocal size, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > limit:
+                    exceeded = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded(message: Message) -> None:
+            nonlocal answered
+            if exceeded:
+                if not answered:
+                    answered = True
+                    await self._refuse(request, self._too_large(limit), scope, send)
+                return
+            await send(message)
+
+        await self.app(scope, counting, guarded)
 
     @staticmethod
     def _too_large(limit: int) -> TooLarge:

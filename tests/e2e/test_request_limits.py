@@ -161,6 +161,24 @@ def test_a_streamed_body_without_length_is_cut_off_at_the_limit(
     assert answer.status_code == 413
 
 
+def test_a_streamed_upload_without_length_is_cut_off_at_the_limit(
+        client_on: Callable[..., TestClient]) -> None:
+    client = client_on("coord_a", max_body_mb=1, max_upload_mb=1)
+    token = client.get("/api/me").json()["csrf_token"]
+    boundary = "b0undary"
+
+    def stream() -> Iterator[bytes]:  # a multipart DICOM upload of 2.5 MB, chunked
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+               f"filename=\"a.dcm\"\r\nContent-Type: application/dicom\r\n\r\n").encode()
+        for _ in range(40):
+            yield b"\x00" * 65536
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    answer = client.post("/api/pet/suv", content=stream(), headers={
+        "X-CSRF-Token": token, "content-type": f"multipart/form-data; boundary={boundary}"})
+    assert answer.status_code == 413, answer.text[:200]
+
+
 def test_a_dicom_upload_has_its_own_larger_limit(client_on: Callable[..., TestClient]) -> None:
     client = client_on("coord_a", max_body_mb=1, max_upload_mb=3)
     token = client.get("/api/me").json()["csrf_token"]
