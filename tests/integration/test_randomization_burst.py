@@ -115,7 +115,7 @@ def test_migration_0016_renumbers_repeated_sequences_by_time_then_id(db_url: str
     from dawna.store.migrate import downgrade, upgrade
     from dawna.store.models import Participant, RandomizationList, Site
 
-    downgrade(db_url, "0013")
+    downgrade(db_url, "0015")  # the revision before 0016
     engine = create_engine(normalise_url(db_url))
     t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
     with Session(engine) as s, s.begin():

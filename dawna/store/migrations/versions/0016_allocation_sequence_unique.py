@@ -6,7 +6,7 @@ deterministically before the constraint is added: within each list, by randomiza
 by row id, 1, 2, 3, … (the order ``dawna randomization verify`` reads them in).
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 19:00:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
