@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     single_session: bool = False
     site_timezone: str = "Asia/Shanghai"
     default_locale: Literal["en", "zh_CN"] = "zh_CN"
+    #: largest request body accepted, in MB (413 above it; issue 19 item 10)
+    max_body_mb: int = Field(default=10, ge=1, le=1024)
+    #: largest DICOM upload (a PET series), in MB
+    max_upload_mb: int = Field(default=500, ge=1, le=4096)
+    #: send Strict-Transport-Security (set it in production behind HTTPS)
+    hsts: bool = False
 
     @field_validator("site_timezone")
     @classmethod

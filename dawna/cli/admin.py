@@ -38,7 +38,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
                                               db=Database(settings.database_url).engine.url
                                               .render_as_string(hide_password=True)))
     uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
-                log_level="info")
+                log_level="info", server_header=False)  # no Server header (issue 19 item 11)
 
 
 @db_app.command("upgrade")

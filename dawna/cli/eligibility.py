@@ -25,7 +25,8 @@ As = Annotated[str, typer.Option("--as", help="User name acting (their roles app
 def save(pseudonym: str, file: Path, user: As,
          reason: Annotated[str | None, typer.Option(help="Required to change a saved record.")]
          = None,
-         version: Annotated[int | None, typer.Option(help="The version you corrected.")] = None
+         version: Annotated[int | None, typer.Option(
+             help="The version you corrected (required to change a saved record).")] = None
          ) -> None:
     """Save the screening record in FILE.json (the format of docs/screening-record.md)."""
     from dawna.config import get_settings

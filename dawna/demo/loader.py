@@ -147,8 +147,9 @@ def load(db: Database, settings: Settings,
     for writer, pseudonym, consent in rng.sample(registered,
                                                  k=min(cfg["corrections"], len(registered))):
         with simulated(moment(consent + timedelta(days=3), 15, settings.zone)):
+            version = participants.get_participant(db, writer, pseudonym).version or 1
             participants.update(db, settings, writer, pseudonym, ParticipantUpdate(
-                phone=_phone(rng),
+                phone=_phone(rng), version=version,
                 reason="Phone number corrected after call-back (source: clinic record)"))
     screened = demo_screening.simulate(db, settings, cfg["screening"] | {
         "password": cfg["password"]}, rng, to_screen, today)

@@ -82,11 +82,12 @@ def correction_story(db: Database, settings: Settings,
         return None
     pseudonym, site_id, at = first
     day = min(at.date() + timedelta(days=14), today)
-    record = screening.get(db, settings, coordinators[site_id], pseudonym).record
+    current = screening.get(db, settings, coordinators[site_id], pseudonym)
+    record = current.record
     data = record.model_dump(mode="json", exclude_none=True) | {"ecog": 3}
     with simulated(moment(day, 10, settings.zone)):
         screening.save(db, settings, coordinators[site_id], pseudonym,
                        screening.record_from_dict(data),
                        "Source document verification: ECOG was 3 at screening (clinic note)",
-                       None)
+                       current.version)
     return str(pseudonym)

@@ -147,8 +147,8 @@ def simulate(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.
             data, told = washout_story(data, consent), True
         decided = date.fromisoformat(data["decision_date"])
         with simulated(moment(decided, 10, settings.zone)):
-            screening.save(db, settings, coordinator, pseudonym,
-                           screening.record_from_dict(data), None, None)
+            first = screening.save(db, settings, coordinator, pseudonym,
+                                   screening.record_from_dict(data), None, None)
         if story and investigator is not None:
             data["fes_pet"]["washout_result_confirmed"] = True
             with simulated(moment(decided, 14, settings.zone)):
@@ -156,7 +156,7 @@ def simulate(db: Database, settings: Settings, cfg: dict[str, Any], rng: random.
                                screening.record_from_dict(data),
                                "Investigator confirms the all-negative FES read inside the "
                                "fulvestrant window: the progressing lesions were ER-negative on "
-                               "biopsy", None)
+                               "biopsy", first.version)
         done += 1
         signs = scenario.startswith("ineligible") or scenario == "eligible_signed"
         if signs and investigator is not None:

@@ -59,7 +59,8 @@ def _detail(p: Participant, principal: Principal) -> ParticipantDetail:
         identity = IdentityPublic(full_name=p.identity.full_name,
                                   medical_record_number=p.identity.medical_record_number,
                                   phone=p.identity.phone)
-    return ParticipantDetail(**public_summary(p).model_dump(), identity=identity)
+    return ParticipantDetail(**public_summary(p).model_dump(), identity=identity,
+                             version=p.identity.version if p.identity is not None else None)
 
 
 def _check_consent_date(value: date | None, settings: Settings) -> None:
@@ -231,7 +232,12 @@ def update(db: Database, settings: Settings, principal: Principal, pseudonym: st
     with UnitOfWork(db, actor_of(principal), data.reason) as uow:
         p = load_visible(uow.session, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
-        changes = data.model_dump(exclude={"reason"}, exclude_none=True)
+        current = p.identity.version if p.identity is not None else None
+        if current is not None and data.version != current:
+            raise ConflictError(_("the participant's record was changed by someone else (it is "
+                                  "now at version %(version)s); reload and enter your change "
+                                  "again") % {"version": current}, field="version")
+        changes = data.model_dump(exclude={"reason", "version"}, exclude_none=True)
         if not changes:
             raise ValidationError(_("nothing to change"), field="reason")
         if "consent_date" in changes:

@@ -233,6 +233,17 @@ def _take_position(s: Session, list_id: int, stratum: str) -> int:
     return int(taken)
 
 
+def _next_sequence(s: Session, list_id: int) -> int:
+    """The list's next sequence number, unique and gap-free: taken under the list row's lock
+    (``SELECT ... FOR UPDATE`` on PostgreSQL, always after the stratum's lock so the order of
+    locks is the same for everyone; SQLite already holds its one write lock), backed by the
+    ``uq_allocation_sequence`` constraint. A rollback frees the number with the lock."""
+    s.execute(select(RandomizationList.id).where(RandomizationList.id == list_id)
+              .with_for_update()).one()
+    last = s.scalar(select(func.max(Allocation.sequence)).where(Allocation.list_id == list_id))
+    return int(last or 0) + 1
+
+
 def _minimization_arm(s: Session, seed: bytes, cfg: RandomizationSettings, list_id: int,
                       levels: dict[str, str], n: int) -> tuple[str, dict[str, Any]]:
     counts: dict[str, dict[str, dict[str, int]]] = {
@@ -311,21 +322,22 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
             position = _take_position(s, lst.id, "all")
             arm, detail = _minimization_arm(s, seed, cfg, lst.id, dict(factors), position)
             detail["method"] = "minimization"
-        sequence = (s.scalar(select(func.count()).select_from(Allocation)
-                             .where(Allocation.list_id == lst.id)) or 0) + 1
+        sequence = _next_sequence(s, lst.id)
         a = Allocation(list_id=lst.id, participant_id=p.id, site_id=p.site_id,
                        stratum=stratum if lst.method == "permuted_blocks" else "all",
                        position=position, sequence=sequence, arm=arm, factors=dict(factors),
                        regimen=regimen, detail=detail, randomized_at=utcnow(),
                        randomized_by=principal.username)
         s.add(a)
-        today = local_today(settings.zone)
-        lifecycle.apply_event(s, p, Event.RANDOMIZED, today, principal.username, today)
-        try:
+        pseudonym = p.pseudonym
+        try:  # the allocation first: a duplicate request fails here, before any other write
             s.flush()
         except IntegrityError as exc:
             raise ConflictError(_("{id} was randomized at the same moment by someone else").format(
-                id=p.pseudonym), field="participant") from exc
+                id=pseudonym), field="participant") from exc
+        today = local_today(settings.zone)
+        lifecycle.apply_event(s, p, Event.RANDOMIZED, today, principal.username, today)
+        s.flush()
         view = _view(p, a, protocol)
         uow.commit()
     return view

@@ -108,7 +108,8 @@ def list_studies(db: Database, q: str = "", condition: str = "", drug: str = "",
                            (phase, (RegistryStudy.phases,))):
         term = value.strip().lower()[:200]
         if term:
-            query = query.where(or_(*(c.ilike(f"%{term}%") for c in columns)))
+            # % and _ are the user's characters, not wildcards (escaped; issue 19 item 9)
+            query = query.where(or_(*(c.icontains(term, autoescape=True) for c in columns)))
     with UnitOfWork(db) as uow:
         s = uow.session
         return [_row(r) for r in s.scalars(query.order_by(RegistryStudy.nct_id))]

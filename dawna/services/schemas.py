@@ -83,6 +83,8 @@ class ParticipantUpdate(_Command):
     medical_record_number: str | None = Field(default=None, min_length=3, max_length=32)
     phone: str | None = Field(default=None, max_length=24)
     reason: str = Field(min_length=3, max_length=2000)
+    #: the version of the record the change was made on (``ParticipantDetail.version``)
+    version: int = Field(ge=1)
 
     @field_validator("medical_record_number")
     @classmethod
@@ -112,6 +114,8 @@ class ParticipantPublic(BaseModel):
 
 class ParticipantDetail(ParticipantPublic):
     identity: IdentityPublic | None = None
+    #: send it back with a correction (optimistic locking; None: no identity record)
+    version: int | None = None
 
 
 class SitePublic(BaseModel):

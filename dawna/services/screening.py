@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from dawna.clock import local_today, utcnow
 from dawna.config import Settings
@@ -244,10 +243,15 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
             if not reason or len(reason.strip()) < 3:
                 raise ValidationError(_("a reason is required to change a saved screening "
                                         "record"), field="reason")
-            if expected_version is not None and expected_version != screening.version:
+            if expected_version is None:
+                raise ValidationError(_("the version of the record you read is required to "
+                                        "change it (it is now %(version)s)")
+                                      % {"version": screening.version}, field="version")
+            if expected_version != screening.version:
                 raise ConflictError(_("this screening record was changed by someone else since "
-                                      "you opened it; reload and enter your change again"),
-                                    field="version")
+                                      "you opened it (it is now at version %(version)s); reload "
+                                      "and enter your change again")
+                                    % {"version": screening.version}, field="version")
             uow.set_reason(reason.strip())
             if screening.record != data:
                 screening.record = data
@@ -269,12 +273,7 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         if previous is not None:  # a correction: after randomization it may open a deviation
             deviations.after_correction(s, p, previous, result, (reason or "").strip(),
                                         principal.username, today)
-        try:
-            s.flush()
-        except StaleDataError as exc:
-            raise ConflictError(_("this screening record was changed by someone else at the "
-                                  "same moment; reload and enter your change again"),
-                                field="version") from exc
+        s.flush()  # a concurrent save: StaleDataError, a 409 with the version (the unit of work)
         view = _view(s, p, settings)
         uow.commit()
     return view

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from dawna.clock import local_today, utcnow
 from dawna.config import Settings
@@ -153,9 +152,14 @@ def _change_reason(reason: str | None) -> str:
 
 
 def _check_version(row: TumourAssessment, expected: int | None) -> None:
-    if expected is not None and expected != row.version:
-        raise ConflictError(_("this assessment was changed by someone else since you opened "
-                              "it; reload and enter your change again"), field="version")
+    if expected is None:
+        raise ValidationError(_("the version of the record you read is required to change it "
+                                "(it is now %(version)s)") % {"version": row.version},
+                              field="version")
+    if expected != row.version:
+        raise ConflictError(_("this assessment was changed by someone else since you opened it "
+                              "(it is now at version %(version)s); reload and enter your change "
+                              "again") % {"version": row.version}, field="version")
 
 
 def _locked(uow: UnitOfWork, principal: Principal, pseudonym: str, on: date) -> Participant:
@@ -169,12 +173,7 @@ def _locked(uow: UnitOfWork, principal: Principal, pseudonym: str, on: date) -> 
 
 def _finish(uow: UnitOfWork, p: Participant, principal: Principal,
             settings: Settings) -> TumourView:
-    try:
-        uow.session.flush()
-    except StaleDataError as exc:
-        raise ConflictError(_("this assessment was changed by someone else at the same "
-                              "moment; reload and enter your change again"),
-                            field="version") from exc
+    uow.session.flush()  # a concurrent save: StaleDataError, a 409 with the version (the uow)
     view = _view(uow.session, p, principal, settings)
     uow.commit()
     return view

@@ -64,10 +64,11 @@ class ParticipantRepository:
         if site_code:
             query = query.where(Site.code == site_code)
         if term:
-            like = f"%{term.upper()}%"
+            # % and _ are the user's characters, not wildcards (escaped; issue 19 item 9)
+            like = term.upper()
             query = query.where(
-                func.upper(Participant.pseudonym).like(like)
-                | func.upper(Participant.screening_number).like(like)
+                func.upper(Participant.pseudonym).contains(like, autoescape=True)
+                | func.upper(Participant.screening_number).contains(like, autoescape=True)
             )
         return list(self._session.scalars(
             query.order_by(Site.code, Participant.screening_number)).all())

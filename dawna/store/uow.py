@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.store.audit import Actor
+from dawna.store.conflicts import CONFLICTS, conflict_error, versioned_pending, watch
 from dawna.store.db import Database
 from dawna.store.repositories import ParticipantRepository, SiteRepository
 
@@ -56,6 +57,8 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._db.sessions()
+        if self.actor is not None:
+            watch(self._session)
         self._session.info["actor"] = self.actor
         self._session.info["reason"] = self._reason
         if self._now is not None:
@@ -69,12 +72,19 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.actor is None:
             raise RuntimeError("a read-only unit of work (no actor) cannot commit")
-        self.session.commit()
+        session = self.session
+        refs = versioned_pending(session)
+        try:
+            session.commit()
+        except CONFLICTS as exc:
+            session.rollback()
+            raise conflict_error(exc, self._db.sessions, refs) from exc
         self._committed = True
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         session = self.session
+        refs = versioned_pending(session) if isinstance(exc, CONFLICTS) else []
         try:
             # a read (no actor) is only closed: closing ends its transaction without writing,
             # and what it loaded stays readable after the block, as with a plain session
@@ -83,3 +93,6 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+        if isinstance(exc, CONFLICTS):
+            # a concurrent write surfaced inside the use case (a flush by a query): a 409
+            raise conflict_error(exc, self._db.sessions, refs) from exc

@@ -21,6 +21,7 @@ from dawna.web.errors import (
     unexpected_handler,
     wants_json,
 )
+from dawna.web.limits import RequestLimitsMiddleware
 from dawna.web.routes import (
     account,
     api,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
+    app.add_middleware(RequestLimitsMiddleware)  # inside: its refusals get the headers too
     app.add_middleware(RequestContextMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     handlers: dict[Any, Any] = {

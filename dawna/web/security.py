@@ -27,6 +27,11 @@ CSRF_COOKIE = "dawna_csrf"
 LANG_COOKIE = "dawna_lang"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
+#: Paths holding no trial data, which browsers may cache (Cache-Control: no-store elsewhere).
+PUBLIC_ASSETS = ("/static/",)
+#: RFC 6797; one year, as the OWASP HTTP Headers Cheat Sheet recommends.
+HSTS = "max-age=31536000; includeSubDomains"
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -106,6 +111,11 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.url.path.startswith(("/participants", "/audit", "/api")):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if not request.url.path.startswith(PUBLIC_ASSETS):
+            # every page, JSON answer and download may hold trial data: never kept in a cache
+            response.headers["Cache-Control"] = "no-store"
+        if "server" in response.headers:
+            del response.headers["server"]
+        if settings.hsts:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

@@ -126,8 +126,11 @@ def test_correction_and_acknowledgement_from_the_command_line(app_db: Database, 
     path.write_text(json.dumps(eligible_record() | {"ecog": 3}))
     refused = _cli(["eligibility", "save", pid, str(path), "--as", "coord_a"], app_db)
     assert refused.returncode == 1 and refused.stderr.startswith("error: reason:")
+    unversioned = _cli(["eligibility", "save", pid, str(path), "--as", "coord_a", "--reason",
+                        "ECOG was 3 per the clinic note"], app_db)
+    assert unversioned.returncode == 1 and unversioned.stderr.startswith("error: version:")
     saved = _cli(["eligibility", "save", pid, str(path), "--as", "coord_a", "--reason",
-                  "ECOG was 3 per the clinic note"], app_db)
+                  "ECOG was 3 per the clinic note", "--version", "1"], app_db)
     assert saved.returncode == 0, saved.stderr
     assert "protocol deviation 1 opened: eligible -> ineligible" in saved.stdout
     shown = json.loads(_cli(["eligibility", "decisions", pid, "--as", "inv_a", "--format",

@@ -125,7 +125,8 @@ def test_correction_needs_a_reason_and_delete_keeps_the_audit(client_for) -> Non
     assert client.get(f"/api/participants/{pid}/tumour").json()["assessments"][0]["target"] == {
         "T1": 22.0, "N1": 9.0}
     gone = _post(client, f"/participants/{pid}/tumour/follow-up/{stored['id']}/delete",
-                 [("reason", "wrong patient"), ("csrf_token", token)])
+                 [("reason", "wrong patient"), ("version", str(stored["version"] + 1)),
+                  ("csrf_token", token)])
     assert gone.status_code == 303
     audit = client.get(f"/audit?participant={pid}")
     assert "tumour_assessment" in audit.text and "wrong patient" in audit.text

@@ -114,7 +114,7 @@ def test_register_open_and_correct_a_participant(client_for, app_db) -> None:  #
     saved = client.post(f"/participants/{pseudonym}/edit", data={
         "consent_date": "2024-03-01", "full_name": "张桂兰", "medical_record_number": "MRN-100",
         "phone": "+86-10-6915-6114", "reason": "phone added from the clinic record",
-        "csrf_token": csrf_of(edit.text)}, follow_redirects=False)
+        "version": "1", "csrf_token": csrf_of(edit.text)}, follow_redirects=False)
     assert saved.status_code == 303
     with app_db.sessions() as s:
         row = s.scalars(select(AuditRecord).where(AuditRecord.field == "phone",
@@ -129,7 +129,7 @@ def test_a_correction_without_reason_is_refused_and_nothing_changes(client_for, 
     edit = client.get(f"/participants/{pseudonym}/edit")
     answer = client.post(f"/participants/{pseudonym}/edit", data={
         "consent_date": "2024-03-05", "full_name": "张桂兰", "medical_record_number": "MRN-100",
-        "phone": "", "reason": "", "csrf_token": csrf_of(edit.text)})
+        "phone": "", "reason": "", "version": "1", "csrf_token": csrf_of(edit.text)})
     assert answer.status_code == 422 and 'data-field="reason"' in answer.text
     with app_db.sessions() as s:
         assert s.scalars(select(Participant.consent_date)).one().isoformat() == "2024-03-01"

@@ -97,7 +97,7 @@ def test_correction_needs_a_reason_and_is_audited_field_by_field(trial: Database
     with pytest.raises(Exception):  # pydantic: reason is required
         ParticipantUpdate(phone="+86-10-6915-6114")  # type: ignore[call-arg]
     participants.update(trial, settings, principal(trial, "inv_a"), p.pseudonym,
-                        ParticipantUpdate(phone="+86-10-6915-6114",
+                        ParticipantUpdate(phone="+86-10-6915-6114", version=1,
                                           consent_date=date(2024, 3, 2),
                                           reason="transcription error, checked against ICF"))
     with trial.sessions() as s:
@@ -117,7 +117,8 @@ def test_reader_cannot_correct_and_nothing_changes(trial: Database, settings: Se
     p = participants.register(trial, settings, principal(trial, "coord_a"), _new())
     with pytest.raises(PermissionDenied):
         participants.update(trial, settings, principal(trial, "reader_a"), p.pseudonym,
-                            ParticipantUpdate(phone="+86-10-1234-5678", reason="try"))
+                            ParticipantUpdate(phone="+86-10-1234-5678", reason="try",
+                                              version=1))
     again = participants.get_participant(trial, principal(trial, "coord_a"), p.pseudonym)
     assert again.identity is not None and again.identity.phone == "+86-133-6617-1269"
 

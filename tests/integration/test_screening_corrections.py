@@ -55,7 +55,7 @@ def test_ecog_corrected_after_randomization_opens_a_deviation_and_keeps_randomiz
     assert deviations.list_for(trial, principal(trial, "coord_a"), pid) == []
 
     view = _save(trial, settings, "coord_a", pid, corrected,
-                 reason="ECOG was 3 per the clinic note")
+                 reason="ECOG was 3 per the clinic note", version=1)
     assert view.result.outcome.value == "ineligible"
     [dev] = deviations.list_for(trial, principal(trial, "coord_a"), pid)
     assert (dev.kind, dev.signed_outcome, dev.corrected_outcome, dev.open) == (
@@ -77,13 +77,14 @@ def test_ecog_corrected_after_randomization_opens_a_deviation_and_keeps_randomiz
 
     # a second correction that keeps the decision opens no second deviation
     _save(trial, settings, "coord_a", pid, corrected | {"expected_survival_months": 10},
-          reason="survival estimate revised")
+          reason="survival estimate revised", version=view.version)
     assert len(deviations.list_for(trial, principal(trial, "coord_a"), pid)) == 1
 
 
 def test_only_the_investigator_acknowledges_with_a_comment(trial, settings) -> None:  # type: ignore[no-untyped-def]
     pid = randomized_to(trial, settings, "A", "letrozole")
-    _save(trial, settings, "coord_a", pid, eligible_record() | {"ecog": 3}, reason="clinic note")
+    _save(trial, settings, "coord_a", pid, eligible_record() | {"ecog": 3}, reason="clinic note",
+          version=1)
     [dev] = deviations.list_for(trial, principal(trial, "coord_a"), pid)
     with pytest.raises(PermissionDenied):
         deviations.acknowledge(trial, settings, principal(trial, "coord_a"), pid, dev.id, "ok")

@@ -96,7 +96,7 @@ def test_every_field_is_audited_with_its_reason(trial: Database, settings: Setti
                for c in changes)
     # the participant's own audit trail shows them, a deleted follow-up included
     tumour.delete_assessment(trial, settings, coord, pid, stored.id, "entered for the wrong "
-                             "participant")
+                             "participant", stored.version + 1)
     entries = audit_trail.trail(trial, principal(trial, "inv_a"), participant=pid)
     tumour_entries = [e for e in entries if e.table_name == "tumour_assessment"]
     assert any(e.action == "delete" for e in tumour_entries)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dawna.clock import local_today, utcnow
@@ -195,6 +195,11 @@ def record_ae(db: Database, settings: Settings, principal: Principal, pseudonym:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_RECORD)
         term, aware = _check_ae(s, settings, p, ae)
+        # the participant's row is the lock numbering their events: a no-op UPDATE takes the
+        # row lock (PostgreSQL) or the write lock (SQLite) until commit, so two events recorded
+        # at the same moment get the next numbers in turn (the unique constraint backs it up)
+        s.execute(update(Participant).where(Participant.id == p.id)
+                  .values(id=Participant.id).execution_options(synchronize_session=False))
         number = (s.scalar(select(func.max(AdverseEvent.number)).where(
             AdverseEvent.participant_id == p.id)) or 0) + 1
         row = AdverseEvent(participant_id=p.id, number=number, term=term, grade=ae.grade,

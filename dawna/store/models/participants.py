@@ -56,8 +56,11 @@ class ParticipantIdentity(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     medical_record_number: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: optimistic locking: a correction sends the version it read (issue 19 item 7)
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     participant: Mapped[Participant] = relationship(back_populates="identity")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class ConsentFormVersion(Base):

@@ -94,11 +94,14 @@ class StratumCounter(Base):
 
 
 class Allocation(Base):
-    """A participant's randomized arm: final once made (one per participant)."""
+    """A participant's randomized arm: final once made (one per participant). ``sequence``
+    numbers the list's allocations 1, 2, 3, … without gaps or repeats (taken under the list's
+    row lock)."""
 
     __tablename__ = "allocation"
     __table_args__ = (
         UniqueConstraint("list_id", "stratum", "position", name="uq_allocation_slot"),
+        UniqueConstraint("list_id", "sequence", name="uq_allocation_sequence"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

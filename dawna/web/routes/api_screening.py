@@ -57,7 +57,8 @@ class ScreeningOut(BaseModel):
 class ScreeningIn(BaseModel):
     record: ScreeningRecord
     reason: str | None = Field(default=None, max_length=2000)
-    version: int | None = None
+    version: int | None = Field(default=None, description="The version read (GET): required to "
+                                "change a saved record (422 without it, 409 if it is stale).")
     confirm_implausible: bool = Field(
         default=False, description="Keep values outside their usual range (the answer 422 with "
         "code implausible_value lists them).")

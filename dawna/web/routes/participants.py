@@ -107,13 +107,14 @@ def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, 
          consent_date: Annotated[str, Form()] = "", full_name: Annotated[str | None, Form()] = None,
          medical_record_number: Annotated[str | None, Form()] = None,
          phone: Annotated[str | None, Form()] = None,
-         reason: Annotated[str, Form()] = "") -> Response:
+         reason: Annotated[str, Form()] = "",
+         version: Annotated[str, Form()] = "") -> Response:
     detail = participants.get_participant(db, user, pseudonym)
     values: dict[str, Any] = {"consent_date": consent_date, "full_name": full_name,
                               "medical_record_number": medical_record_number, "phone": phone,
-                              "reason": reason}
+                              "reason": reason, "version": version}
     try:
-        payload: dict[str, Any] = {"reason": reason}
+        payload: dict[str, Any] = {"reason": reason, "version": version or None}
         if consent_date:
             payload["consent_date"] = consent_date
         if detail.identity is not None:

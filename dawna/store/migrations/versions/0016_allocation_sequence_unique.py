@@ -1,0 +1,47 @@
+"""Allocation sequence numbers unique per list (issue 19 item 8), and a version on the
+participant's identity record for optimistic locking of its corrections (issue 19 item 7).
+
+Existing duplicates of ``allocation.sequence`` (taken as count + 1 without a lock) are renumbered
+deterministically before the constraint is added: within each list, by randomization time, then
+by row id, 1, 2, 3, … (the order ``dawna randomization verify`` reads them in).
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-06 19:00:00
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def _renumber() -> None:
+    conn = op.get_bind()
+    rows = conn.execute(sa.text(
+        "SELECT id, list_id FROM allocation ORDER BY list_id, randomized_at, id")).all()
+    counters: dict[int, int] = {}
+    for row_id, list_id in rows:
+        counters[list_id] = counters.get(list_id, 0) + 1
+        conn.execute(sa.text("UPDATE allocation SET sequence = :n WHERE id = :id"),
+                     {"n": counters[list_id], "id": row_id})
+
+
+def upgrade() -> None:
+    _renumber()
+    with op.batch_alter_table('allocation', schema=None) as batch_op:
+        batch_op.create_unique_constraint('uq_allocation_sequence', ['list_id', 'sequence'])
+    with op.batch_alter_table('participant_identity', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False,
+                                      server_default='1'))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('participant_identity', schema=None) as batch_op:
+        batch_op.drop_column('version')
+    with op.batch_alter_table('allocation', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_allocation_sequence', type_='unique')

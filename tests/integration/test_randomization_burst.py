@@ -1,0 +1,144 @@
+"""Randomization under a burst, on SQLite and PostgreSQL (issue 19 item 8): every participant is
+allocated once, no slot is used twice, ``allocation.sequence`` runs 1..n per list with no gap or
+repeat, and a participant sent twice at the same moment gets one allocation and one 409.
+
+On main the sequence was ``count + 1`` read without a lock (52-75 repeats in 200 allocations on
+PostgreSQL) and a duplicate's IntegrityError surfaced from a flush inside the lifecycle step,
+outside the handler (a 500).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from helpers import SYSTEM, principal, two_site_trial
+from randomization_data import CHOICES, STRATA, _signed_eligible
+from sqlalchemy import select
+
+from dawna.config import Settings
+from dawna.errors import ConflictError
+from dawna.services import randomization, randomization_report
+from dawna.store.db import Database
+from dawna.store.models import Allocation
+
+
+@pytest.fixture
+def trial(db: Database, settings: Settings) -> Database:
+    two_site_trial(db)
+    randomization.generate(db, settings, SYSTEM, "list for the trial", 60)
+    randomization.go_live(db, SYSTEM, "go-live approved")
+    return db
+
+
+def _attempt(db: Database, settings: Settings, pid: str, factors: dict[str, str]) -> Any:
+    try:
+        return randomization.randomize(db, settings, principal(db, "coord_a"), pid, factors,
+                                       CHOICES)
+    except Exception as exc:  # the test inspects what each request got
+        return exc
+
+
+def test_a_participant_sent_twice_after_both_checks_gets_one_allocation_and_one_409(
+        trial: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deterministic: both requests pass the "not yet randomized" check before either writes
+    (a barrier right after it), and they ask for different strata so they do not queue on
+    one stratum's lock: the second's allocation meets the unique participant constraint."""
+    [pid] = _signed_eligible(trial, 1)
+    barrier = threading.Barrier(2)
+    checked = randomization.require_signed_eligible
+
+    def check_then_wait(*args: Any) -> Any:
+        out = checked(*args)
+        barrier.wait(timeout=20)
+        return out
+
+    monkeypatch.setattr(randomization, "require_signed_eligible", check_then_wait)
+    # SQLite: as two server processes would (the in-process lock serialises one process only)
+    monkeypatch.setattr(randomization, "_SQLITE_WRITER", contextlib.nullcontext())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda f: _attempt(trial, settings, pid, f),
+                                [STRATA[0], STRATA[3]]))
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], ConflictError), results
+    assert errors[0].status_code == 409 and errors[0].field == "participant"
+    with trial.sessions() as s:
+        rows = s.scalars(select(Allocation)).all()
+    assert [(a.sequence, a.position) for a in rows] == [(1, 1)]
+    assert randomization.status(trial).used == 1  # the loser's position was given back
+
+
+def test_a_burst_with_duplicates_allocates_each_once_with_sequence_1_to_n(
+        trial: Database, settings: Settings) -> None:
+    ids = _signed_eligible(trial, 48)
+    requests = [(pid, STRATA[i % 4]) for i, pid in enumerate(ids)]
+    # 12 participants sent a second time, right next to their first request
+    for i in range(0, 48, 4):
+        requests.insert(requests.index((ids[i], STRATA[i % 4])) + 1, (ids[i], STRATA[i % 4]))
+    start = threading.Barrier(12)
+
+    def go(req: tuple[str, dict[str, str]]) -> Any:
+        # the first 12 start together; the rest follow in twelves as threads free up
+        with contextlib.suppress(threading.BrokenBarrierError):
+            start.wait(timeout=5)
+        return _attempt(trial, settings, *req)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(go, requests))
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(e, ConflictError) and e.status_code == 409 for e in errors), errors
+    assert len(errors) == 12
+    with trial.sessions() as s:
+        made = s.scalars(select(Allocation).order_by(Allocation.sequence)).all()
+    assert len(made) == 48 and len({a.participant_id for a in made}) == 48
+    assert [a.sequence for a in made] == list(range(1, 49))  # unique and gap-free
+    by_stratum: dict[str, list[int]] = {}
+    for a in made:
+        by_stratum.setdefault(a.stratum, []).append(a.position)
+    assert all(sorted(p) == list(range(1, 13)) for p in by_stratum.values())
+    report = randomization_report.verify(trial, settings)
+    assert report.ok and report.checked == 48, report.mismatches
+
+
+def test_migration_0016_renumbers_repeated_sequences_by_time_then_id(db_url: str) -> None:
+    """A database holding main's repeated sequence numbers (1, 1, 2 for three allocations made
+    in that order) upgrades to 1, 2, 3 in randomization order, ties broken by row id."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from dawna.store.db import normalise_url
+    from dawna.store.migrate import downgrade, upgrade
+    from dawna.store.models import Participant, RandomizationList, Site
+
+    downgrade(db_url, "0015")  # the revision before 0016
+    engine = create_engine(normalise_url(db_url))
+    t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
+    with Session(engine) as s, s.begin():
+        site = Site(code="SITEA", name="Hospital A")
+        lst = RandomizationList(method="permuted_blocks", settings={}, seed_sealed="x",
+                                fingerprint="f" * 64, size_per_stratum=10, created_by="t")
+        s.add_all([site, lst])
+        s.flush()
+        people = [Participant(site_id=site.id, screening_number=f"S-{i}", pseudonym=f"DF-{i}")
+                  for i in range(3)]
+        s.add_all(people)
+        s.flush()
+        for i, (person, sequence) in enumerate(zip(people, [1, 1, 2], strict=True)):
+            s.execute(text(
+                "INSERT INTO allocation (list_id, participant_id, site_id, stratum, position, "
+                "sequence, arm, factors, regimen, detail, randomized_at, randomized_by) VALUES "
+                "(:l, :p, :s, 'all', :pos, :seq, 'A', '{}', '{}', '{}', :at, 't')"),
+                {"l": lst.id, "p": person.id, "s": site.id, "pos": i + 1, "seq": sequence,
+                 "at": t0 + timedelta(minutes=i)})
+    engine.dispose()
+    upgrade(db_url)
+    engine = create_engine(normalise_url(db_url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT position, sequence FROM allocation ORDER BY position"))
+        assert [tuple(r) for r in rows] == [(1, 1), (2, 2), (3, 3)]
+    engine.dispose()
