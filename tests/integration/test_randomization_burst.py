@@ -118,7 +118,11 @@ def test_migration_0016_renumbers_repeated_sequences_by_time_then_id(db_url: str
     downgrade(db_url, "0015")  # the revision before 0016
     engine = create_engine(normalise_url(db_url))
     t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
-    with Session(engine) as s, s.begin():
+    # the audit listener (installed once any Database exists) needs an actor and a reason
+    from dawna.store.audit import Actor
+
+    with Session(engine, info={"actor": Actor(None, "test"), "reason": "old data"}) as s, \
+            s.begin():
         site = Site(code="SITEA", name="Hospital A")
         lst = RandomizationList(method="permuted_blocks", settings={}, seed_sealed="x",
                                 fingerprint="f" * 64, size_per_stratum=10, created_by="t")
