@@ -218,8 +218,6 @@ def _flat(routes: list[Any]) -> Iterator[Any]:
 
 def test_every_get_route_answers_with_no_store_and_no_server_header(
         client_on: Callable[..., TestClient], trial: Database) -> None:
-    if trial.dialect != "sqlite":
-        pytest.skip("headers do not depend on the database")
     client = client_on("monitor_a")
     app = client.app
     paths = sorted({_fill(r.path) for r in _flat(app.routes)  # type: ignore[attr-defined]
@@ -238,8 +236,6 @@ def test_every_get_route_answers_with_no_store_and_no_server_header(
 
 def test_hsts_when_the_production_setting_says_so(client_on: Callable[..., TestClient],
                                                   trial: Database) -> None:
-    if trial.dialect != "sqlite":
-        pytest.skip("headers do not depend on the database")
     answer = client_on(None, hsts=True).get("/login")
     assert answer.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
 
