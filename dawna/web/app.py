@@ -16,6 +16,7 @@ from dawna.errors import DawnaError
 from dawna.store.db import Database
 from dawna.web.deps import LoginRequired
 from dawna.web.errors import (
+    ERROR_RESPONSES,
     dawna_error_handler,
     request_validation_handler,
     unexpected_handler,
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -7,6 +7,7 @@ import logging
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from dawna.errors import DawnaError, ValidationError
@@ -14,6 +15,34 @@ from dawna.i18n import _
 from dawna.validation import from_pydantic as convert
 
 log = logging.getLogger("dawna.web")
+
+
+class ErrorOut(BaseModel):
+    """The body of every refusal under ``/api`` (:func:`render_error`): the message names the
+    field and the rule broken; ``code`` is set for the errors a client acts on
+    (``implausible_value``: resend with ``confirm_implausible``)."""
+
+    detail: str
+    field: str | None = None
+    code: str | None = None
+
+
+#: The refusals every ``/api`` operation may answer, documented in the OpenAPI document with the
+#: one error body (issue 19 item 12). 422 replaces FastAPI's own ``HTTPValidationError``, which
+#: this application never sends.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "The request cannot be carried out."),
+        (401, "Not logged in, or the session has ended."),
+        (403, "The user's role or site does not allow this, or the CSRF token is missing."),
+        (404, "Not found, or not visible to this user."),
+        (409, "A conflict: the record changed since it was read (send the current version), "
+              "a duplicate, or a step the protocol forbids."),
+        (413, "The request body is over the configured size."),
+        (422, "Bad input: the field and the rule broken are named."),
+    )
+}
 
 
 def from_pydantic(exc: PydanticValidationError | RequestValidationError) -> ValidationError:
