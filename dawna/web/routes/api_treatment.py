@@ -142,8 +142,9 @@ def get_grade(analyte: str, value: float, unit: str, user: CurrentUser,
               lln: float | None = None, uln: float | None = None,
               baseline: float | None = None) -> GradeOut:
     """The CTCAE v5.0 grade of one laboratory value and the rule applied."""
-    return GradeOut.of(safety.grade_preview(safety.LabValue(
-        analyte=analyte, value=value, unit=unit, lln=lln, uln=uln, baseline=baseline)))
+    lab = validate(safety.LabValue, {"analyte": analyte, "value": value, "unit": unit,
+                                     "lln": lln, "uln": uln, "baseline": baseline}, root="query")
+    return GradeOut.of(safety.grade_preview(lab))
 
 
 @router.get("/participants/{pseudonym}/adverse-events", response_model=AdverseEventsOut)
