@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import requests
 import schemathesis
 from fastapi.testclient import TestClient
+from helpers import PASSWORD, csrf_of, two_site_trial
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from dawna.config import Settings
+from dawna.store.db import Database
 from dawna.web.app import create_app
 from dawna.web.security import CSRF_COOKIE
 
@@ -50,10 +54,21 @@ def _report() -> Iterator[None]:
             json.dump({"cases": sum(SENT.values()), "per_operation": SENT}, out, indent=1)
 
 
-@pytest.fixture
-def logged_in(
-        client_for: Callable[..., TestClient]) -> Iterator[tuple[TestClient, requests.Session]]:
-    client = client_for("coord_a")
+@pytest.fixture(scope="module")
+def logged_in(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[tuple[TestClient, requests.Session]]:
+    """One app for the whole run (its database fills up as the run goes), logged in as a
+    coordinator of site SITEA of the two-site trial."""
+    target = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite3"
+    shutil.copy(sqlite_template, target)
+    db = Database(f"sqlite:///{target}")
+    two_site_trial(db)
+    settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="f" * 40)
+    client = TestClient(create_app(settings, db), raise_server_exceptions=False)
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"username": "coord_a", "password": PASSWORD,
+                                         "csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
     session = requests.Session()
     for name, value in client.cookies.items():
         session.cookies.set(name, value)
@@ -61,12 +76,19 @@ def logged_in(
     session.headers["accept-language"] = "en"
     yield client, session
     session.close()
+    client.close()
+    db.dispose()
 
 
 #: The document only: each test sends its requests to its own app on a fresh database.
+#: In ``make test``: the examples and fuzzing phases (positive and negative data, ``EXAMPLES``
+#: per operation); ``DAWNA_FUZZ_COVERAGE=1`` adds schemathesis' coverage phase (boundary values
+#: of every parameter: about 5,000 requests, 3 minutes).
 schema = schemathesis.openapi.from_asgi(
     "/api/openapi.json",
-    create_app(Settings(env="test", database_url="sqlite://", secret_key="s" * 40)))
+    create_app(Settings(env="test", database_url="sqlite://", secret_key="s" * 40)),
+    config=schemathesis.config.SchemathesisConfig.from_dict({"phases": {"coverage": {
+        "enabled": os.environ.get("DAWNA_FUZZ_COVERAGE") == "1"}}}))
 
 
 @schema.exclude(method=LOGS_OUT[0], path=LOGS_OUT[1]).parametrize()
