@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dawna import __version__
 from dawna.config import Settings, get_settings
@@ -18,6 +19,7 @@ from dawna.web.deps import LoginRequired
 from dawna.web.errors import (
     ERROR_RESPONSES,
     dawna_error_handler,
+    http_error_handler,
     request_validation_handler,
     unexpected_handler,
     wants_json,
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         LoginRequired: _login_required,
         DawnaError: dawna_error_handler,
         RequestValidationError: request_validation_handler,
+        StarletteHTTPException: http_error_handler,
         Exception: unexpected_handler,
     }
     for exc_class, handler in handlers.items():

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
@@ -83,3 +86,23 @@ async def unexpected_handler(request: Request, exc: Exception) -> Response:
                          "logged for the administrator."))
     error.status_code = 500
     return render_error(request, error)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at this path (Starlette names only those of the
+    first route that matches the path, e.g. ``GET`` alone for ``/api/participants``)."""
+    methods: set[str] = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return sorted(methods)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (404 of an unknown path, 405): FastAPI's body, and for a 405 an
+    ``Allow`` header naming every method the path serves (RFC 9110 section 15.5.6)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return await http_exception_handler(request, exc)
