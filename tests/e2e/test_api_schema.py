@@ -59,7 +59,8 @@ def _report() -> Iterator[None]:
     yield
     if target := os.environ.get("DAWNA_FUZZ_REPORT"):
         with open(target, "w", encoding="utf-8") as out:
-            json.dump({"cases": sum(SENT.values()), "statuses": STATUSES, "per_operation": SENT}, out, indent=1)
+            json.dump({"cases": sum(SENT.values()), "statuses": STATUSES,
+                       "per_operation": SENT}, out, indent=1)
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +151,27 @@ def test_a_method_the_document_does_not_list_is_405_allowing_exactly_the_documen
             if answer.status_code != 405 or allow != documented:
                 wrong.append((method, path, answer.status_code, sorted(allow)))
     assert wrong == []
+
+
+# --- not logged in, and logging out -----------------------------------------------------------
+
+@schema.exclude(method=LOGS_OUT[0], path=LOGS_OUT[1]).parametrize()
+@settings(max_examples=2, derandomize=True, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_without_a_session_every_answer_is_documented_too(
+        case: schemathesis.Case, logged_in: tuple[TestClient, requests.Session]) -> None:
+    """No cookie: reads are 401 and writes 403 (no CSRF token) with the documented error body."""
+    client, _ = logged_in
+    answer = case.call_and_validate(checks=CHECKS, app=client.app)
+    assert answer.status_code < 500
+
+
+def test_logging_out_answers_as_documented(client_for: Callable[..., TestClient]) -> None:
+    client = client_for("coord_a")
+    document = client.get("/api/openapi.json").json()
+    assert {"200", "401", "403"} <= set(document["paths"]["/api/session"]["delete"]["responses"])
+    token = client.cookies[CSRF_COOKIE]
+    answer = client.delete("/api/session", headers={"X-CSRF-Token": token})
+    assert answer.status_code == 200 and answer.json() == {"logged_out": True}
+    refused = client.get("/api/me")
+    assert refused.status_code == 401 and set(refused.json()) <= {"detail", "field", "code"}
