@@ -175,3 +175,26 @@ def test_logging_out_answers_as_documented(client_for: Callable[..., TestClient]
     assert answer.status_code == 200 and answer.json() == {"logged_out": True}
     refused = client.get("/api/me")
     assert refused.status_code == 401 and set(refused.json()) <= {"detail", "field", "code"}
+
+
+@pytest.mark.parametrize(("method", "path", "field"), [
+    ("PUT", "/api/participants/P/pet/{n}/read", "study_id"),
+    ("POST", "/api/participants/P/adverse-events/{n}/susar-reports", "number"),
+    ("PUT", "/api/participants/P/labs/{n}", "lab_id"),
+    ("PUT", "/api/participants/P/adverse-events/{n}", "number"),
+    ("POST", "/api/participants/P/adverse-events/{n}/report", "number"),
+    ("PUT", "/api/participants/P/tumour/assessments/{n}", "assessment_id"),
+    ("POST", "/api/participants/P/tumour/assessments/{n}/delete", "assessment_id"),
+])
+@pytest.mark.parametrize("number", [10064752064131465082, 2_147_483_648, 0])
+def test_a_record_number_in_a_path_beyond_an_integer_column_is_422_not_500(
+        client_for: Callable[..., TestClient], method: str, path: str, field: str,
+        number: int) -> None:
+    """Found by schemathesis: ``POST .../adverse-events/10064752064131465082/susar-reports``
+    gave 500 (OverflowError: Python int too large to convert to SQLite INTEGER). Ids are
+    PostgreSQL ``integer``: 1 to 2,147,483,647."""
+    client = client_for("coord_a")
+    answer = client.request(method, path.format(n=number), json={},
+                            headers={"X-CSRF-Token": client.cookies[CSRF_COOKIE]})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == field
