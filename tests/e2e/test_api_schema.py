@@ -6,8 +6,16 @@ Checks per answer: no server error (5xx), the status code is one the document li
 operation, the content type and the body match the documented schema. Bounded and deterministic
 (hypothesis derandomized, a few examples per operation) so it runs in ``make test``.
 
-Measure the whole API by hand with more examples: ``DAWNA_FUZZ_EXAMPLES=50 .venv/bin/pytest -q
--p no:randomly tests/e2e/test_api_schema.py``.
+Measure the whole API by hand (coverage phase, more examples, counts written to a file)::
+
+    DAWNA_FUZZ_COVERAGE=1 DAWNA_FUZZ_EXAMPLES=25 DAWNA_FUZZ_REPORT=/tmp/fuzz.json \
+        .venv/bin/pytest -q -p no:randomly tests/e2e/test_api_schema.py -k test_every_answer
+
+Figures (December 2026, SQLite): before the fixes of issue 19 item 12, 54 of the 60 operations
+failed (18 undocumented status codes, 36 error bodies not matching FastAPI's documented
+``HTTPValidationError``) within 303 cases, hiding two server errors found once the document was
+right (an empty analyte for ``GET /api/ctcae/grade``; record ids beyond a 32-bit integer); after,
+0 failures in 6,010 cases (425-442 answers 200, no 5xx).
 """
 
 from __future__ import annotations
@@ -123,10 +131,10 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
 @pytest.mark.parametrize("params", [{"analyte": "", "value": "1", "unit": "g/L"},
                                     {"analyte": "ANC", "value": "1", "unit": ""}])
 def test_grading_a_lab_value_with_an_empty_analyte_or_unit_is_422_naming_it_not_500(
-        client_for: Callable[..., TestClient], params: dict[str, str]) -> None:
+        logged_in: tuple[TestClient, requests.Session], params: dict[str, str]) -> None:
     """Found by schemathesis: ``LabValue`` was built outside validation, so its min_length rule
     raised an unhandled pydantic error (500)."""
-    answer = client_for("coord_a").get("/api/ctcae/grade", params=params)
+    answer = logged_in[0].get("/api/ctcae/grade", params=params)
     assert answer.status_code == 422, answer.text
     empty = next(name for name, value in params.items() if value == "")
     assert answer.json()["field"] == empty
@@ -188,12 +196,12 @@ def test_logging_out_answers_as_documented(client_for: Callable[..., TestClient]
 ])
 @pytest.mark.parametrize("number", [10064752064131465082, 2_147_483_648, 0])
 def test_a_record_number_in_a_path_beyond_an_integer_column_is_422_not_500(
-        client_for: Callable[..., TestClient], method: str, path: str, field: str,
+        logged_in: tuple[TestClient, requests.Session], method: str, path: str, field: str,
         number: int) -> None:
     """Found by schemathesis: ``POST .../adverse-events/10064752064131465082/susar-reports``
     gave 500 (OverflowError: Python int too large to convert to SQLite INTEGER). Ids are
     PostgreSQL ``integer``: 1 to 2,147,483,647."""
-    client = client_for("coord_a")
+    client, _ = logged_in
     answer = client.request(method, path.format(n=number), json={},
                             headers={"X-CSRF-Token": client.cookies[CSRF_COOKIE]})
     assert answer.status_code == 422, answer.text
