@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dawna import __version__
 from dawna.config import Settings, get_settings
@@ -16,7 +17,9 @@ from dawna.errors import DawnaError
 from dawna.store.db import Database
 from dawna.web.deps import LoginRequired
 from dawna.web.errors import (
+    ERROR_RESPONSES,
     dawna_error_handler,
+    http_error_handler,
     request_validation_handler,
     unexpected_handler,
     wants_json,
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         LoginRequired: _login_required,
         DawnaError: dawna_error_handler,
         RequestValidationError: request_validation_handler,
+        StarletteHTTPException: http_error_handler,
         Exception: unexpected_handler,
     }
     for exc_class, handler in handlers.items():
@@ -82,7 +86,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from dawna.config import Settings
 from dawna.errors import AuthenticationFailed, PermissionDenied
@@ -27,6 +27,9 @@ def get_db(request: Request) -> Database:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
+#: A record's number or id in a path: 1 to the largest PostgreSQL ``integer`` (a larger one gave
+#: 500, "Python int too large to convert to SQLite INTEGER"; found by schemathesis, issue 19).
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def client_address(request: Request) -> str:

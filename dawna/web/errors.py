@@ -5,15 +5,47 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.validation import from_pydantic as convert
 
 log = logging.getLogger("dawna.web")
+
+
+class ErrorOut(BaseModel):
+    """The body of every refusal under ``/api`` (:func:`render_error`): the message names the
+    field and the rule broken; ``code`` is set for the errors a client acts on
+    (``implausible_value``: resend with ``confirm_implausible``)."""
+
+    detail: str
+    field: str | None = None
+    code: str | None = None
+
+
+#: The refusals every ``/api`` operation may answer, documented in the OpenAPI document with the
+#: one error body (issue 19 item 12). 422 replaces FastAPI's own ``HTTPValidationError``, which
+#: this application never sends.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "The request cannot be carried out."),
+        (401, "Not logged in, or the session has ended."),
+        (403, "The user's role or site does not allow this, or the CSRF token is missing."),
+        (404, "Not found, or not visible to this user."),
+        (409, "A conflict: the record changed since it was read (send the current version), "
+              "a duplicate, or a step the protocol forbids."),
+        (413, "The request body is over the configured size."),
+        (422, "Bad input: the field and the rule broken are named."),
+    )
+}
 
 
 def from_pydantic(exc: PydanticValidationError | RequestValidationError) -> ValidationError:
@@ -54,3 +86,23 @@ async def unexpected_handler(request: Request, exc: Exception) -> Response:
                          "logged for the administrator."))
     error.status_code = 500
     return render_error(request, error)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at this path (Starlette names only those of the
+    first route that matches the path, e.g. ``GET`` alone for ``/api/participants``)."""
+    methods: set[str] = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return sorted(methods)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (404 of an unknown path, 405): FastAPI's body, and for a 405 an
+    ``Allow`` header naming every method the path serves (RFC 9110 section 15.5.6)."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return await http_exception_handler(request, exc)

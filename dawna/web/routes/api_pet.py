@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from dawna.services import pet, pet_upload
 from dawna.services.pet_summary import summary_json
 from dawna.services.schemas_pet import PetSummaryOut, RegisteredScanOut, WorkItemOut
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["PET/CT"])
@@ -42,7 +42,7 @@ def post_scan(pseudonym: str, body: dict[str, Any], db: DbDep, settings: Setting
 
 @router.put("/participants/{pseudonym}/pet/{study_id}/read", response_model=PetSummaryOut,
             dependencies=[Depends(csrf_protect)])
-def put_read(pseudonym: str, study_id: int, body: ReadIn, db: DbDep, settings: SettingsDep,
+def put_read(pseudonym: str, study_id: RecordId, body: ReadIn, db: DbDep, settings: SettingsDep,
              user: CurrentUser) -> dict[str, Any]:
     return summary_json(pet.read(db, settings, user, pseudonym, study_id, body.lesions,
                                  body.read_date, body.reason, body.version,

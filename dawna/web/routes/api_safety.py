@@ -17,7 +17,7 @@ from dawna.services.treatment.schemas_safety import (
     SusarReportRecordedOut,
     SusarsOut,
 )
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["safety reporting"])
@@ -42,7 +42,7 @@ def get_susars(db: DbDep, settings: SettingsDep, user: CurrentUser) -> SusarsOut
 @router.post("/participants/{pseudonym}/adverse-events/{number}/susar-reports",
              dependencies=[Depends(csrf_protect)], response_model=SusarReportRecordedOut,
              status_code=201)
-def post_susar_report(pseudonym: str, number: int, body: safety.SusarReportIn, db: DbDep,
+def post_susar_report(pseudonym: str, number: RecordId, body: safety.SusarReportIn, db: DbDep,
                       settings: SettingsDep, user: CurrentUser) -> SusarReportRecordedOut:
     """Record a report of the SUSAR sent (initial or follow-up, to whom, when, by whom)."""
     return SusarReportRecordedOut(id=safety.record_susar_report(db, settings, user, pseudonym,

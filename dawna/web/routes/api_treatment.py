@@ -34,7 +34,7 @@ from dawna.services.treatment.schemas import (
     TreatmentOut,
 )
 from dawna.validation import validate
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["treatment and safety"])
@@ -129,7 +129,7 @@ class LabCorrection(safety.LabIn):
 
 @router.put("/participants/{pseudonym}/labs/{lab_id}", dependencies=CSRF,
             response_model=LabCorrectedOut)
-def put_lab(pseudonym: str, lab_id: int, body: LabCorrection, db: DbDep, settings: SettingsDep,
+def put_lab(pseudonym: str, lab_id: RecordId, body: LabCorrection, db: DbDep, settings: SettingsDep,
             user: CurrentUser) -> LabCorrectedOut:
     """Correct a result (version and reason required); it is graded again."""
     lab = validate(safety.LabIn, body.model_dump(exclude={"version", "reason"}))
@@ -142,8 +142,9 @@ def get_grade(analyte: str, value: float, unit: str, user: CurrentUser,
               lln: float | None = None, uln: float | None = None,
               baseline: float | None = None) -> GradeOut:
     """The CTCAE v5.0 grade of one laboratory value and the rule applied."""
-    return GradeOut.of(safety.grade_preview(safety.LabValue(
-        analyte=analyte, value=value, unit=unit, lln=lln, uln=uln, baseline=baseline)))
+    lab = validate(safety.LabValue, {"analyte": analyte, "value": value, "unit": unit,
+                                     "lln": lln, "uln": uln, "baseline": baseline}, root="query")
+    return GradeOut.of(safety.grade_preview(lab))
 
 
 @router.get("/participants/{pseudonym}/adverse-events", response_model=AdverseEventsOut)
@@ -161,7 +162,7 @@ def post_ae(pseudonym: str, body: safety.AeIn, db: DbDep, settings: SettingsDep,
 
 @router.put("/participants/{pseudonym}/adverse-events/{number}", dependencies=CSRF,
             response_model=AeNumberOut)
-def put_ae(pseudonym: str, number: int, body: AeUpdate, db: DbDep, settings: SettingsDep,
+def put_ae(pseudonym: str, number: RecordId, body: AeUpdate, db: DbDep, settings: SettingsDep,
            user: CurrentUser) -> AeNumberOut:
     ae = validate(safety.AeIn, body.model_dump(exclude={"version", "reason"}))
     safety.update_ae(db, settings, user, pseudonym, number, ae, version=body.version,
@@ -171,7 +172,7 @@ def put_ae(pseudonym: str, number: int, body: AeUpdate, db: DbDep, settings: Set
 
 @router.post("/participants/{pseudonym}/adverse-events/{number}/report", dependencies=CSRF,
              response_model=SaeReportedOut)
-def post_report(pseudonym: str, number: int, body: ReportBody, db: DbDep,
+def post_report(pseudonym: str, number: RecordId, body: ReportBody, db: DbDep,
                 settings: SettingsDep, user: CurrentUser) -> SaeReportedOut:
     safety.report_sae(db, settings, user, pseudonym, number, body.reported_at)
     return SaeReportedOut(number=number, reported=True)

@@ -14,7 +14,7 @@ from dawna.rules.recist_case import Assessment, Baseline
 from dawna.services import tumour
 from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
 from dawna.services.schemas_tumour import RecistResultOut, TumourOut
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["tumour response"])
@@ -75,7 +75,7 @@ def post_assessment(pseudonym: str, body: AssessmentIn, db: DbDep, settings: Set
 
 @router.put("/participants/{pseudonym}/tumour/assessments/{assessment_id}",
             response_model=TumourOut, dependencies=[Depends(csrf_protect)])
-def put_assessment(pseudonym: str, assessment_id: int, body: AssessmentIn, db: DbDep,
+def put_assessment(pseudonym: str, assessment_id: RecordId, body: AssessmentIn, db: DbDep,
                    settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     return _out(tumour.save_assessment(db, settings, user, pseudonym, body.assessment,
                                        body.reason, assessment_id, body.version))
@@ -83,7 +83,7 @@ def put_assessment(pseudonym: str, assessment_id: int, body: AssessmentIn, db: D
 
 @router.post("/participants/{pseudonym}/tumour/assessments/{assessment_id}/delete",
              response_model=TumourOut, dependencies=[Depends(csrf_protect)])
-def delete_assessment(pseudonym: str, assessment_id: int, body: DeleteIn, db: DbDep,
+def delete_assessment(pseudonym: str, assessment_id: RecordId, body: DeleteIn, db: DbDep,
                       settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     return _out(tumour.delete_assessment(db, settings, user, pseudonym, assessment_id,
                                          body.reason, body.version))
