@@ -68,6 +68,19 @@ def _run(command: list[str], env: dict[str, str]) -> None:
             "tool": Path(command[0]).name, "message": done.stderr.strip()[-500:]}, field="file")
 
 
+def _sqlite_copy(source_uri: str, target: Path) -> None:
+    """Copy a whole SQLite database with its online backup API (``source_uri`` a path or a
+    ``file:`` URI)."""
+    source = sqlite3.connect(source_uri, uri=source_uri.startswith("file:"))
+    destination = sqlite3.connect(target)
+    try:
+        with destination:
+            source.backup(destination)
+    finally:
+        destination.close()
+        source.close()
+
+
 def backup(url: str, file: Path) -> BackupResult:
     """Write a backup of the database of ``url`` to ``file`` (which must not exist yet)."""
     if file.exists():
@@ -75,14 +88,7 @@ def backup(url: str, file: Path) -> BackupResult:
                               % {"file": file}, field="file")
     parsed = _url(url)
     if parsed.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(parsed))
-        target = sqlite3.connect(file)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(str(_sqlite_path(parsed)), file)
         kind = "sqlite"
     else:
         uri, env = _libpq(parsed)
@@ -112,14 +118,7 @@ def restore(url: str, file: Path) -> BackupResult:
         _check_sqlite_backup(file)
         path = _sqlite_path(parsed)
         path.parent.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
-        target = sqlite3.connect(path)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(f"file:{file}?mode=ro", path)
         kind = "sqlite"
     else:
         uri, env = _libpq(parsed)
