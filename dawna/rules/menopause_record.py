@@ -27,17 +27,13 @@ from dawna.rules.menopause import (
 from dawna.rules.messages import N_, Message
 from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord
+from dawna.rules.verdict import completed_years
 
-__all__ = ["FORM_CODES", "age_on", "assess", "form_code"]
+__all__ = ["FORM_CODES", "assess", "form_code"]
 
 #: The screening form's short codes of a status (``ScreeningRecord.menopausal_status``).
 FORM_CODES = {MenopausalStatus.PREMENOPAUSAL: "pre", MenopausalStatus.PERIMENOPAUSAL: "peri",
               MenopausalStatus.POSTMENOPAUSAL: "post"}
-
-
-def age_on(birth: date, on: date) -> int:
-    """Age in completed years on ``on``."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def form_code(status: MenopausalStatus) -> str | None:
@@ -52,7 +48,7 @@ def _evidence(record: ScreeningRecord, on: date) -> MenopauseEvidence:
     if record.date_of_birth is None:
         raise RuleError("date_of_birth", Message(N_(
             "is required: menopausal status depends on age (NCCN MENO-1)")))
-    age = age_on(record.date_of_birth, on)
+    age = completed_years(record.date_of_birth, on)
     if record.sex == "male":
         return MenopauseEvidence(sex="male", age_years=age)
     m = record.menopause

@@ -27,8 +27,9 @@ from dawna.rules.messages import N_, Message, number
 from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.rules.units import convert, display_unit
+from dawna.rules.verdict import completed_years
 
-__all__ = ["Check", "ImplausibleRefused", "age_on", "check_birth_date", "check_values",
+__all__ = ["Check", "ImplausibleRefused", "check_birth_date", "check_values",
            "lab_check", "screening_checks"]
 
 
@@ -77,11 +78,6 @@ def check_values(checks: Iterable[Check], *, confirmed: bool) -> None:
             "confirm the implausible value and save again"), {"values": listed}))
 
 
-def age_on(birth: date, on: date) -> int:
-    """Completed years of age on ``on``."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 def check_birth_date(field: str, birth: date, on: date, settings: PlausibilitySettings) -> Check:
     """A date of birth before the earliest one is refused; otherwise the age on ``on`` as a
     :class:`Check` against ``age_years`` (an age above 120 is impossible)."""
@@ -89,7 +85,7 @@ def check_birth_date(field: str, birth: date, on: date, settings: PlausibilitySe
         raise RuleError(field, Message(N_(
             "{date} is not a possible date of birth: it must not be before {earliest}"),
             {"date": birth.isoformat(), "earliest": settings.earliest_birth_date.isoformat()}))
-    return Check(field, float(age_on(birth, on)), settings.age_years)
+    return Check(field, float(completed_years(birth, on)), settings.age_years)
 
 
 def lab_check(field: str, analyte: str, value: float, unit: str,

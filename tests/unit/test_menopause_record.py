@@ -13,9 +13,10 @@ from screening_data import eligible_record
 from dawna.errors import ValidationError
 from dawna.protocol import bundled_protocol
 from dawna.rules.menopause import MenopausalStatus
-from dawna.rules.menopause_record import age_on, assess
+from dawna.rules.menopause_record import assess
 from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord
+from dawna.rules.verdict import completed_years
 from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.screening import fingerprint
 
@@ -34,8 +35,8 @@ def record(**changes: Any) -> ScreeningRecord:
 
 def test_age_in_completed_years() -> None:
     # born 1961-07-15: 62 the day before her 63rd birthday, 63 on it
-    assert age_on(date(1961, 7, 15), date(2024, 7, 14)) == 62
-    assert age_on(date(1961, 7, 15), date(2024, 7, 15)) == 63
+    assert completed_years(date(1961, 7, 15), date(2024, 7, 14)) == 62
+    assert completed_years(date(1961, 7, 15), date(2024, 7, 15)) == 63
 
 
 def test_blank_menopause_block_is_refused_naming_it() -> None:

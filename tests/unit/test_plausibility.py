@@ -15,6 +15,7 @@ from dawna.protocol.loader import parse_protocol
 from dawna.rules import plausibility as pl
 from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord
+from dawna.rules.verdict import completed_years
 
 LIMITS = bundled_protocol().plausibility
 assert LIMITS is not None
@@ -114,11 +115,13 @@ def test_haemoglobin_in_g_dl_typed_as_g_l_is_impossible() -> None:
         pl.check_values([check], confirmed=True)
 
 
-def test_age_on_counts_completed_years() -> None:
-    assert pl.age_on(date(1961, 7, 15), date(2024, 7, 14)) == 62
-    assert pl.age_on(date(1961, 7, 15), date(2024, 7, 15)) == 63
-    assert pl.age_on(date(2000, 2, 29), date(2018, 2, 28)) == 17
-    assert pl.age_on(date(2000, 2, 29), date(2018, 3, 1)) == 18
+def test_age_counts_completed_years() -> None:
+    assert completed_years(date(1961, 7, 15), date(2024, 7, 14)) == 62
+    assert completed_years(date(1961, 7, 15), date(2024, 7, 15)) == 63
+    # the eligibility age criterion's convention (rules.verdict.completed_years): a 29 February
+    # birthday counts on 28 February in a common year, so the two checks agree on who is 18
+    assert completed_years(date(2000, 2, 29), date(2018, 2, 27)) == 17
+    assert completed_years(date(2000, 2, 29), date(2018, 2, 28)) == 18
 
 
 def test_birth_date_in_1800_is_impossible() -> None:
