@@ -24,7 +24,8 @@ run: install
 	@echo ""
 	@echo "  dawna: open http://$(HOST):$(PORT)/study"
 	@echo "  demo logins, password dawna-demo-2026: admin, investigator, coordinator, reader,"
-	@echo "  statistician, monitor (site PUMCH; admin, statistician, monitor also SIM2),"
+	@echo "  statistician, monitor, datamanager (site PUMCH; admin, statistician, monitor and"
+	@echo "  datamanager also SIM2),"
 	@echo "  coordinator2 and investigator2 (site SIM2)"
 	@echo ""
 	$(BIN)/dawna serve --host $(HOST) --port $(PORT)

@@ -33,22 +33,42 @@ class Permission(enum.StrEnum):
     TREATMENT_VIEW = "treatment.view"
     TREATMENT_RECORD = "treatment.record"
     DOSE_PRESCRIBE = "dose.prescribe"
+    # Data management (issue 20): queries, source data verification, signatures, locks.
+    QUERY_RAISE = "query.raise"
+    QUERY_ANSWER = "query.answer"
+    SDV_MARK = "sdv.mark"
+    FORM_SIGN = "form.sign"
+    FORM_LOCK = "form.lock"
+    DATA_FREEZE = "data.freeze"
+    DATA_EXPORT = "data.export"
+    DEVIATION_ACKNOWLEDGE = "deviation.acknowledge"
+    PROTOCOL_AMEND = "protocol.amend"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMINISTRATOR: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.USER_MANAGE}),
+    Role.ADMINISTRATOR: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.USER_MANAGE,
+                                   P.PROTOCOL_AMEND}),
     Role.INVESTIGATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
                                   P.IDENTITY_VIEW, P.AUDIT_VIEW, P.ELIGIBILITY_SIGN,
                                   P.RANDOMIZE, P.TUMOUR_ASSESS, P.PET_READ,
-                                  P.TREATMENT_VIEW, P.TREATMENT_RECORD, P.DOSE_PRESCRIBE}),
+                                  P.TREATMENT_VIEW, P.TREATMENT_RECORD, P.DOSE_PRESCRIBE,
+                                  P.QUERY_ANSWER, P.FORM_SIGN, P.DATA_EXPORT,
+                                  P.DEVIATION_ACKNOWLEDGE}),
     Role.COORDINATOR: frozenset({P.PARTICIPANT_VIEW, P.PARTICIPANT_CREATE, P.PARTICIPANT_EDIT,
                                  P.IDENTITY_VIEW, P.RANDOMIZE, P.TUMOUR_ASSESS,
-                                 P.TREATMENT_VIEW, P.TREATMENT_RECORD}),
+                                 P.TREATMENT_VIEW, P.TREATMENT_RECORD, P.QUERY_ANSWER,
+                                 P.DATA_EXPORT}),
     Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW, P.TUMOUR_ASSESS, P.PET_READ}),
     Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE, P.TREATMENT_VIEW}),
     Role.MONITOR: frozenset({P.PARTICIPANT_VIEW, P.IDENTITY_VIEW, P.AUDIT_VIEW,
-                             P.TREATMENT_VIEW}),
+                             P.TREATMENT_VIEW, P.QUERY_RAISE, P.SDV_MARK}),
+    # The data manager reviews data without meeting patients: no identifiers (PIPL minimum
+    # necessary), no prescribing; raises queries, locks forms, freezes the data for a cut and
+    # exports the whole trial (ICH E6(R3) 4.2, data management).
+    Role.DATA_MANAGER: frozenset({P.PARTICIPANT_VIEW, P.AUDIT_VIEW, P.TREATMENT_VIEW,
+                                  P.QUERY_RAISE, P.FORM_LOCK, P.DATA_FREEZE,
+                                  P.DATA_EXPORT}),
 }
 
 
@@ -60,6 +80,7 @@ def role_label(role: Role) -> str:
         Role.IMAGING_READER: _("Imaging reader"),
         Role.STATISTICIAN: _("Statistician"),
         Role.MONITOR: _("Monitor"),
+        Role.DATA_MANAGER: _("Data manager"),
     }
     return labels[role]
 

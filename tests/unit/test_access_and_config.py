@@ -36,6 +36,7 @@ def test_permissions_hold_only_at_the_site_of_the_role() -> None:
     (Role.IMAGING_READER, False, False, False),
     (Role.STATISTICIAN, False, False, False),
     (Role.MONITOR, True, True, False),
+    (Role.DATA_MANAGER, False, True, False),
 ])
 def test_role_matrix(role: Role, identity: bool, audit: bool, create: bool) -> None:
     p = _who(s1=[role])
@@ -64,3 +65,24 @@ def test_unknown_time_zone_is_refused() -> None:
 ])
 def test_day_lists_read_as_a_coordinator_writes_them(days: tuple[int, ...], text: str) -> None:
     assert days_text(days) == text
+
+
+@pytest.mark.parametrize(("role", "raise_", "answer", "sdv", "sign", "lock"), [
+    (Role.ADMINISTRATOR, False, False, False, False, False),
+    (Role.INVESTIGATOR, False, True, False, True, False),
+    (Role.COORDINATOR, False, True, False, False, False),
+    (Role.IMAGING_READER, False, False, False, False, False),
+    (Role.STATISTICIAN, False, False, False, False, False),
+    (Role.MONITOR, True, False, True, False, False),
+    (Role.DATA_MANAGER, True, False, False, False, True),
+])
+def test_data_management_matrix(role: Role, raise_: bool, answer: bool, sdv: bool, sign: bool,
+                                lock: bool) -> None:
+    """Who raises and answers queries, verifies source, signs and locks (ICH E6(R3): the monitor
+    verifies, the investigator signs, the site answers, the data manager locks)."""
+    p = _who(s1=[role])
+    assert p.can(Permission.QUERY_RAISE, 1) is raise_
+    assert p.can(Permission.QUERY_ANSWER, 1) is answer
+    assert p.can(Permission.SDV_MARK, 1) is sdv
+    assert p.can(Permission.FORM_SIGN, 1) is sign
+    assert p.can(Permission.FORM_LOCK, 1) is lock

@@ -22,6 +22,7 @@ class Role(enum.StrEnum):
     IMAGING_READER = "imaging_reader"
     STATISTICIAN = "statistician"
     MONITOR = "monitor"
+    DATA_MANAGER = "data_manager"
 
 
 class Site(Base):
