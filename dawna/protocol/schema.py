@@ -77,6 +77,7 @@ from dawna.protocol.registry import (
     Sponsor,
 )
 from dawna.protocol.safety_reference import RsiDocument, check_rsi_documents, rsi_for
+from dawna.protocol.schedule import ScheduleOfActivities, check_schedule
 
 __all__ = [
     "Arm", "ChoiceGroup", "Condition", "Contact", "Criterion", "Design", "DoseLevels", "DoseUnit",
@@ -161,6 +162,7 @@ class Protocol(StrictModel):
     rsi_documents: tuple[RsiDocument, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
     plausibility: PlausibilitySettings | None = None
+    schedule: ScheduleOfActivities | None = None
 
     def rsi(self, drug: str) -> RsiDocument | None:
         """The reference safety information of ``drug`` (ICH E2A II.C), if the protocol names
@@ -225,6 +227,9 @@ class Protocol(StrictModel):
                 fail(f"consent_forms[{i}].version", f"duplicate version {version!r}")
         check_rsi_documents(self.rsi_documents)
         check_endpoints(self.endpoints)
+        if self.schedule is not None:
+            check_schedule(self.schedule, {k: v.unit for k, v in self.site_settings.items()},
+                           {arm.id: arm.regimen.cycle_length_days for arm in self.arms})
         known = {criterion.id for criterion in self.eligibility.criteria}
         for name, setting in self.site_settings.items():
             for j, ref in enumerate(setting.criteria):

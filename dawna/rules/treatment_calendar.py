@@ -31,6 +31,7 @@ __all__ = [
     "build_calendar",
     "cycle_starts",
     "default_lab_rule",
+    "interval_dates",
     "labs_due",
 ]
 
@@ -120,6 +121,21 @@ def cycle_starts(first_day: datetime.date, cycle_length_days: int, cycles: int,
     return starts
 
 
+def interval_dates(anchor: datetime.date, interval_weeks: int,
+                   until: datetime.date) -> list[datetime.date]:
+    """Every ``interval_weeks`` weeks after ``anchor`` up to ``until`` (the tumour assessment
+    grid: on the calendar from randomization, not moved by cycle delays; domain.md §2)."""
+    if interval_weeks < 1:
+        raise DosingError("interval_weeks", Message(N_("must be at least 1 week")))
+    out: list[datetime.date] = []
+    for n in itertools.count(1):
+        when = anchor + datetime.timedelta(weeks=interval_weeks * n)
+        if when > until:
+            return out
+        out.append(when)
+    return out  # pragma: no cover - itertools.count never ends
+
+
 def _amount(dose: float | None, low: float | None, high: float | None, unit: str) -> str:
     value = number(dose) if dose is not None else f"{number(low or 0)}–{number(high or 0)}"
     if unit == "AUC mg/mL·min":
@@ -207,10 +223,7 @@ def build_calendar(regimen: Regimen, first_day: datetime.date, cycles: int, *,
 
     until = assessments_until or (starts[-1] + (length - 1) * one_day)
     window = datetime.timedelta(days=assessment_window_days)
-    for n in itertools.count(1):
-        when = anchor + datetime.timedelta(weeks=assessment_interval_weeks * n)
-        if when > until:
-            break
+    for n, when in enumerate(interval_dates(anchor, assessment_interval_weeks, until), 1):
         events.append(CalendarEvent(
             when, "tumour_assessment", None, None, window_start=when - window,
             window_end=when + window, label=Message(
