@@ -24,6 +24,7 @@ from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
 from dawna.i18n import _, gettext
 from dawna.protocol import bundled_protocol
+from dawna.rules.form_status import next_after_previous
 from dawna.rules.lifecycle import Event, State, TransitionRefused, check_record_in_study
 from dawna.rules.messages import N_, Message
 from dawna.services import course_records, lifecycle
@@ -134,8 +135,8 @@ def _eot_date(events: list[EventRow]) -> date | None:
 def _due(status: State, eot: date | None, contacts: list[ContactRow]) -> date | None:
     if status not in (State.END_OF_TREATMENT, State.FOLLOW_UP) or eot is None:
         return None
-    last = max([eot, *(c.contact_date for c in contacts)])
-    return last + timedelta(weeks=_interval("survival_follow_up_interval_weeks"))
+    return next_after_previous(eot, (c.contact_date for c in contacts),
+                               _interval("survival_follow_up_interval_weeks"))
 
 
 def _course(s: Session, p: Participant, principal: Principal) -> CourseView:

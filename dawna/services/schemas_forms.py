@@ -1,0 +1,92 @@
+"""What the form status grid returns (web page, ``/api/form-status``, ``dawna forms status``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["FormCellOut", "FormColumnOut", "FormStatusOut", "OccurrenceOut",
+           "ParticipantFormsOut", "ParticipantRowOut", "VisitColumnOut"]
+
+#: The states a cell shows, in the legend's order (REDCap record status dashboard precedent).
+STATES = ("not_due", "due", "overdue", "entered", "queried", "verified", "signed", "locked",
+          "not_expected")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class FormColumnOut(_Out):
+    form: str
+    label: str
+
+
+class VisitColumnOut(_Out):
+    """A visit of the schedule (or ``unscheduled``) and its forms, as grid columns."""
+
+    visit: str
+    label: str
+    forms: list[FormColumnOut]
+
+
+class FormCellOut(_Out):
+    """One visit × form of one participant over its occurrences: the state shown (the most
+    urgent), entered / expected so far (expected: not counting those not due yet), the count
+    per state, whether one was entered out of its window; for an unscheduled form the
+    number entered and its marks."""
+
+    state: str | None
+    entered: int
+    expected: int
+    counts: dict[str, int] = Field(default_factory=dict)
+    out_of_window: bool = False
+    next_due: date | None = None
+
+
+class ParticipantRowOut(_Out):
+    pseudonym: str
+    site_code: str
+    status: str
+    cells: dict[str, FormCellOut]  # "visit/form" -> cell; absent: not shown to this user
+
+
+class FormStatusOut(_Out):
+    today: date
+    zone: str
+    columns: list[VisitColumnOut]
+    rows: list[ParticipantRowOut]
+    states: list[str]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    site: str | None
+    state: str | None
+    sites: list[str]
+
+
+class OccurrenceOut(_Out):
+    visit: str
+    visit_label: str
+    number: int
+    form: str
+    form_label: str
+    due: date
+    opens: date
+    closes: date | None
+    state: str
+    rows: list[int]
+    marks: list[str]
+    out_of_window: bool
+    detail: str | None
+
+
+class ParticipantFormsOut(_Out):
+    pseudonym: str
+    site_code: str
+    status: str
+    today: date
+    occurrences: list[OccurrenceOut]
+    unscheduled: dict[str, int]

@@ -1,0 +1,158 @@
+"""The form status grid from the store: states against the hand-worked dates of
+``tests/form_status_data.py`` (2026-03-10 at the site), a fixed number of statements whatever
+the number of participants (counted with a SQLAlchemy event), site scoping, the blind reader,
+and the mark providers (the screening signature, and a provider handed in)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from form_status_data import TODAY, grid_trial, more_arm_a
+from helpers import principal
+from sqlalchemy import event, select
+
+from dawna.clock import simulated
+from dawna.config import Settings
+from dawna.errors import NotFound, ValidationError
+from dawna.rules.form_status import Mark
+from dawna.services import form_status
+from dawna.services.access import Principal, Role
+from dawna.store.models import Site
+from dawna.store.db import Database
+
+
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Database]:
+    path = tmp_path_factory.mktemp("forms") / "forms.sqlite3"
+    shutil.copy(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    grid_trial(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def conf(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(env="test", database_url="sqlite:///unused", secret_key="t" * 40)
+
+
+def _grid(db: Database, conf: Settings, user: str, **kw: object):  # type: ignore[no-untyped-def]
+    with simulated(TODAY):
+        return form_status.grid(db, conf, principal(db, user), **kw)  # type: ignore[arg-type]
+
+
+def test_states_on_the_hand_worked_day(trial: Database, conf: Settings) -> None:
+    out = _grid(trial, conf, "coord_a")
+    rows = {r.pseudonym: r.cells for r in out.rows}
+    assert out.today.isoformat() == "2026-03-10" and out.sites == ["SITEA"]
+    assert set(rows) == {"F001", "F002", "F003"}  # SITEB's F100 is not coord_a's
+    # F001: consent 2026-01-02 + 14 days closed on 2026-01-16
+    assert rows["F001"]["screening/screening"].state == "overdue"
+    assert rows["F001"]["screening/consent"].state == "entered"
+    assert rows["F002"]["screening/pet_study"].state == "not_expected"
+    f3 = rows["F003"]
+    assert f3["randomization/allocation"].state == "entered"
+    assert f3["treatment_start/treatment_plan"].state == "entered"
+    assert f3["screening/tumour_assessment"].state == "entered"  # the baseline
+    # 28-day cycles: cycle 2 planned 2026-02-09 ± 3 days, nothing entered: overdue
+    cycle = f3["cycle_day_1/treatment_cycle"]
+    assert (cycle.state, cycle.entered, cycle.expected) == ("overdue", 1, 2)
+    # goserelin 2026-01-12: next on 2026-02-09, 3 days' grace: overdue
+    assert f3["depot/depot_dose"].state == "overdue"
+    # week 8 (2026-03-02) entered; week 16 (2026-04-27) not due
+    tumour = f3["tumour_assessment/tumour_assessment"]
+    assert (tumour.state, tumour.entered, tumour.next_due.isoformat()) == (
+        "entered", 1, "2026-04-27")
+    assert f3["unscheduled/adverse_event"].entered == 1
+    assert "survival_follow_up/follow_up_contact" in f3
+    assert f3["survival_follow_up/follow_up_contact"].state is None  # still on treatment
+
+
+def test_follow_up_after_end_of_treatment_and_site_filter(trial: Database, conf: Settings
+                                                          ) -> None:
+    out = _grid(trial, conf, "stat_ab", site="SITEB")
+    (row,) = out.rows
+    assert row.pseudonym == "F100"
+    # ended 2026-02-01: the first contact is due 12 weeks later, 2026-04-26 (window from 04-12)
+    contact = row.cells["survival_follow_up/follow_up_contact"]
+    assert (contact.state, contact.next_due.isoformat()) == ("not_due", "2026-04-26")
+    assert row.cells["end_of_treatment/status_event"].state == "entered"
+    assert row.cells["cycle_day_1/treatment_cycle"].expected == 1  # no cycle after the end
+    with pytest.raises(ValidationError) as error:
+        _grid(trial, conf, "coord_a", site="SITEB")
+    assert error.value.field == "site"
+
+
+def test_state_filter_and_paging(trial: Database, conf: Settings) -> None:
+    overdue = _grid(trial, conf, "coord_a", state="overdue")
+    assert [r.pseudonym for r in overdue.rows] == ["F001", "F003"]
+    paged = _grid(trial, conf, "coord_a", per_page=2, page=2)
+    assert (paged.total, paged.pages, [r.pseudonym for r in paged.rows]) == (3, 2, ["F003"])
+    with pytest.raises(ValidationError) as error:
+        _grid(trial, conf, "coord_a", state="late")
+    assert error.value.field == "state"
+
+
+def test_blind_reader_gets_no_treatment_column(trial: Database, conf: Settings) -> None:
+    out = _grid(trial, conf, "reader_a")
+    forms = {f.form for c in out.columns for f in c.forms}
+    assert forms.isdisjoint(form_status.TREATMENT_FORMS)
+    assert "cycle_day_1" not in {c.visit for c in out.columns}
+    cells = {r.pseudonym: r.cells for r in out.rows}["F003"]
+    assert not any(key.split("/")[1] in form_status.TREATMENT_FORMS for key in cells)
+    assert cells["tumour_assessment/tumour_assessment"].state == "entered"
+
+
+def test_participant_forms_and_a_provider(trial: Database, conf: Settings) -> None:
+    def verified(session, ids):  # type: ignore[no-untyped-def]
+        from sqlalchemy import select
+
+        from dawna.store.models import TumourAssessment
+        rows = session.scalars(select(TumourAssessment.id).where(
+            TumourAssessment.participant_id.in_(ids)))
+        return {("tumour_assessment", r): {Mark.VERIFIED} for r in rows}
+
+    with simulated(TODAY):
+        out = form_status.participant_forms(trial, conf, principal(trial, "monitor_a"), "F003",
+                                            providers=(verified,))
+        with pytest.raises(NotFound):
+            form_status.participant_forms(trial, conf, principal(trial, "monitor_a"), "F100")
+    week8 = [o for o in out.occurrences if o.visit == "tumour_assessment"][0]
+    assert (week8.state, week8.marks, week8.due.isoformat()) == (
+        "verified", ["verified"], "2026-03-02")
+    depot = [o for o in out.occurrences if o.visit == "depot"]
+    assert [(o.detail, o.state) for o in depot] == [("goserelin", "entered"),
+                                                   ("goserelin", "overdue")]
+
+
+def _statements(db: Database, conf: Settings) -> tuple[int, int]:
+    count = 0
+    with db.sessions() as session:
+        sites = {s.id: frozenset({Role.STATISTICIAN}) for s in session.scalars(select(Site))}
+    who = Principal(user_id=1, username="stat", display_name="stat", roles=sites)
+
+    def counter(*_args: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        with simulated(TODAY):
+            rows = form_status.grid(db, conf, who, per_page=100).rows
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count, len(rows)
+
+
+def test_statement_count_does_not_grow_with_participants(db: Database, conf: Settings) -> None:
+    """On SQLite and PostgreSQL: 4 participants and 14 take the same number of statements."""
+    grid_trial(db, users=False)
+    small, four = _statements(db, conf)
+    more_arm_a(db, 10)
+    big, fourteen = _statements(db, conf)
+    assert (four, fourteen) == (4, 14)
+    assert small == big, (small, big)
+    assert big <= 25, big
