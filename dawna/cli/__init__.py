@@ -15,6 +15,7 @@ from dawna.cli import (
     audit,
     course,
     eligibility,
+    forms,
     passwords,
     pet,
     protocol,
@@ -60,6 +61,7 @@ app.command("randomize")(randomization.randomize_command)
 app.command("serve")(admin.serve)
 app.command("demo")(admin.demo)
 app.add_typer(audit.app, name="audit")
+app.add_typer(forms.app, name="forms")
 
 
 def main() -> None:

@@ -6,12 +6,20 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FormCellOut", "FormColumnOut", "FormStatusOut", "OccurrenceOut",
+from dawna.rules.messages import N_
+
+__all__ = ["STATES", "STATE_LABELS", "STATE_SYMBOLS", "FormCellOut", "FormColumnOut", "FormStatusOut", "OccurrenceOut",
            "ParticipantFormsOut", "ParticipantRowOut", "VisitColumnOut"]
 
-#: The states a cell shows, in the legend's order (REDCap record status dashboard precedent).
-STATES = ("not_due", "due", "overdue", "entered", "queried", "verified", "signed", "locked",
-          "not_expected")
+#: The states a cell shows, in the legend's order (REDCap record status dashboard precedent),
+#: with their names (message ids) and a symbol each, so that the grid reads without colour.
+STATE_LABELS = {"not_due": N_("not due"), "due": N_("due"), "overdue": N_("overdue"),
+                "entered": N_("entered"), "queried": N_("queried"), "verified": N_("verified"),
+                "signed": N_("signed"), "locked": N_("locked"),
+                "not_expected": N_("not expected")}
+STATE_SYMBOLS = {"not_due": "○", "due": "◔", "overdue": "!", "entered": "✓", "queried": "?",
+                 "verified": "V", "signed": "S", "locked": "L", "not_expected": "—"}
+STATES = tuple(STATE_LABELS)
 
 
 class _Out(BaseModel):

@@ -30,6 +30,7 @@ from dawna.web.routes import (
     api,
     api_audit,
     api_course,
+    api_form_status,
     api_pet,
     api_randomization,
     api_safety,
@@ -40,6 +41,7 @@ from dawna.web.routes import (
     course,
     design,
     deviations,
+    form_status,
     participants,
     pet,
     public,
@@ -83,9 +85,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.add_exception_handler(exc_class, handler)
     for module in (public, account, studies, participants, course, screening, deviations,
                    randomization, tumour, pet,
-                   treatment, safety, design, results, audit, api,
+                   treatment, safety, design, results, audit, form_status, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit):
+                   api_treatment, api_safety, api_audit, api_form_status):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,0 +1,65 @@
+"""The form status grid (issue 20 item 3): participants × the visits and forms of the protocol's
+schedule of activities, colour-coded like the REDCap record status dashboard, each cell a link
+to the page where the form is entered; and one participant's forms, occurrence by occurrence."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from dawna.errors import DawnaError
+from dawna.services import form_status
+from dawna.i18n import _
+from dawna.services.form_catalogue import form_label
+from dawna.services.schemas_forms import STATE_LABELS, STATE_SYMBOLS
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: Where each form is entered or read (``{p}``: the participant's pseudonym).
+FORM_PAGES = {
+    "consent": "/participants/{p}#course", "screening": "/participants/{p}/screening",
+    "eligibility_signature": "/participants/{p}/screening", "pet_study": "/participants/{p}/pet",
+    "tumour_assessment": "/participants/{p}/tumour", "allocation": "/participants/{p}/randomize",
+    "treatment_plan": "/participants/{p}/treatment#plan",
+    "treatment_cycle": "/participants/{p}/treatment#cycles",
+    "lab_result": "/participants/{p}/treatment#due", "depot_dose": "/participants/{p}/treatment#depots",
+    "adverse_event": "/participants/{p}/treatment#aes", "dose_decision": "/participants/{p}/dose",
+    "status_event": "/participants/{p}#course", "follow_up_contact": "/participants/{p}#course",
+    "protocol_deviation": "/participants/{p}/eligibility-decisions",
+    "susar_report": "/participants/{p}/treatment#aes",
+}
+
+
+def form_page(form: str, pseudonym: str) -> str:
+    return FORM_PAGES.get(form, "/participants/{p}").format(p=pseudonym)
+
+
+def _states() -> dict[str, object]:
+    return {"state_labels": {k: _(v) for k, v in STATE_LABELS.items()},
+            "state_symbols": STATE_SYMBOLS, "form_page": form_page, "form_label": form_label}
+
+
+def _number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 1
+
+
+@router.get("/forms")
+def grid_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+              site: str = "", state: str = "", page: str = "1") -> Response:
+    try:
+        out = form_status.grid(db, settings, user, site=site or None, state=state or None,
+                               page=_number(page))
+    except DawnaError as error:
+        out = form_status.grid(db, settings, user)
+        return render(request, "forms/grid.html", {"g": out, "error": error, **_states()},
+                      status_code=error.status_code)
+    return render(request, "forms/grid.html", {"g": out, **_states()})
+
+
+@router.get("/forms/{pseudonym}")
+def participant_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                     pseudonym: str) -> Response:
+    out = form_status.participant_forms(db, settings, user, pseudonym)
+    return render(request, "forms/participant.html", {"v": out, **_states()})
