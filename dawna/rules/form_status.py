@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dawna.protocol.schedule import ScheduleOfActivities, Visit
@@ -48,6 +48,7 @@ __all__ = [
     "FormState",
     "Mark",
     "Occurrence",
+    "Summary",
     "display_state",
     "form_status",
     "next_after_previous",
@@ -291,11 +292,12 @@ def form_status(schedule: ScheduleOfActivities, course: Course, entered: Iterabl
         mine = [e for e in rows if e.form in visit.forms and _belongs(e, visit, owners)]
         held = [e for e in mine if e.form == visit.forms[0]]
         slots = _slots(course, visit, held)
-        for form in visit.forms:
-            every = int(course.settings[visit.every]) if visit.every else 0
-            filled = _match(visit, slots, [e for e in mine if e.form == form], every)
-            for slot in slots:
-                hit, late = filled.get(slot.number, ([], False))
+        every = int(course.settings[visit.every]) if visit.every else 0
+        filled = {form: _match(visit, slots, [e for e in mine if e.form == form], every)
+                  for form in visit.forms}
+        for slot in slots:
+            for form in visit.forms:
+                hit, late = filled[form].get(slot.number, ([], False))
                 state = FormState.ENTERED if hit else _state(slot, course.today)
                 if (not hit and visit.anchor == "consent"
                         and course.screen_failed is not None):
@@ -339,11 +341,3 @@ def summarize(occurrences: Sequence[Occurrence]) -> Summary | None:
     expected = sum(1 for o in occurrences if o.state is not FormState.NOT_EXPECTED
                    and o.state is not FormState.NOT_DUE)
     return Summary(state, entered, expected, counts)
-
-
-def with_marks(occurrences: Sequence[Occurrence],
-               marks: Mapping[tuple[str, int], Iterable[Mark]]) -> list[Occurrence]:
-    """``occurrences`` with more marks merged in (from another provider)."""
-    return [replace(o, marks=o.marks | frozenset(m for r in o.rows
-                                                 for m in marks.get((o.form, r), ())))
-            for o in occurrences]

@@ -131,7 +131,8 @@ def _treatment(s: Session, ids: Sequence[int], out: dict[int, CourseRows], proto
     for pid, row_id, drug, given in s.execute(
             select(DepotDose.participant_id, DepotDose.id, DepotDose.drug, DepotDose.given_on)
             .where(DepotDose.participant_id.in_(ids)).order_by(DepotDose.given_on)):
-        out[pid].course.setdefault("depots", {}).setdefault(drug, []).append(given)
+        if drug in depot_drugs:
+            out[pid].course.setdefault("depots", {}).setdefault(drug, []).append(given)
         out[pid].entered.append(Entered("depot_dose", row_id, given, detail=drug))
 
 
