@@ -189,3 +189,11 @@ def test_schedule_refuses_a_setting_in_the_wrong_unit() -> None:
     with pytest.raises(ValueError, match="in days, not weeks") as error:
         check_schedule(bad, units, arms)
     assert error.value.context == {"path": "schedule.visits[5].every"}  # type: ignore[attr-defined]
+
+
+def test_visit_labels_are_the_protocol_file_labels() -> None:
+    """The grid translates the schedule's visit labels through message ids kept in the
+    service; they must say what the protocol file says."""
+    from dawna.services.form_status import VISIT_LABELS
+
+    assert {v.id: v.label for v in SCHEDULE.visits} == VISIT_LABELS
