@@ -11,7 +11,10 @@ enter each form are tested elsewhere): on 2026-03-10 at the site,
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from helpers import SYSTEM, two_site_trial
 
@@ -109,6 +112,17 @@ def grid_trial(db: Database, users: bool = True) -> None:
         s.add(_event(ended.id, "treatment_ended", "on_treatment", "end_of_treatment",
                      date(2026, 2, 1), "toxicity"))
         uow.commit()
+
+
+def grid_database(folder: Path, template: Path) -> Iterator[Database]:
+    """A copy of the migrated ``template`` in ``folder`` holding :func:`grid_trial` (for a
+    module-scoped fixture: ``yield from grid_database(...)``)."""
+    path = folder / "forms.sqlite3"
+    shutil.copy(template, path)
+    db = Database(f"sqlite:///{path}")
+    grid_trial(db)
+    yield db
+    db.dispose()
 
 
 def more_arm_a(db: Database, n: int) -> None:

@@ -83,8 +83,8 @@ def screening_signed(session: Session, ids: Sequence[int]) -> dict[FormKey, set[
         latest[sig.participant_id] = sig
     out: dict[FormKey, set[rule.Mark]] = {}
     for row in session.scalars(select(Screening).where(Screening.participant_id.in_(ids))):
-        sig = latest.get(row.participant_id)
-        if sig is not None and sig.record_sha256 == fingerprint(
+        signed = latest.get(row.participant_id)
+        if signed is not None and signed.record_sha256 == fingerprint(
                 ScreeningRecord.model_validate(row.record)):
             out[("screening", row.id)] = {rule.Mark.SIGNED}
     return out

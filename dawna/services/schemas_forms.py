@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dawna.rules.messages import N_
 
-__all__ = ["STATES", "STATE_LABELS", "STATE_SYMBOLS", "FormCellOut", "FormColumnOut", "FormStatusOut", "OccurrenceOut",
-           "ParticipantFormsOut", "ParticipantRowOut", "VisitColumnOut"]
+__all__ = ["STATES", "STATE_LABELS", "STATE_SYMBOLS", "FormCellOut", "FormColumnOut",
+           "FormStatusOut", "OccurrenceOut", "ParticipantFormsOut", "ParticipantRowOut",
+           "VisitColumnOut"]
 
 #: The states a cell shows, in the legend's order (REDCap record status dashboard precedent),
 #: with their names (message ids) and a symbol each, so that the grid reads without colour.

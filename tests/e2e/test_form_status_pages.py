@@ -5,13 +5,12 @@ and the reader blind to the arm, in English and Chinese."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from form_status_data import TODAY, grid_trial
+from form_status_data import TODAY, grid_database
 from helpers import PASSWORD, csrf_of
 
 from dawna.clock import simulated
@@ -23,12 +22,7 @@ from dawna.web.app import create_app
 @pytest.fixture(scope="module")
 def forms_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
              ) -> Iterator[Database]:
-    path = tmp_path_factory.mktemp("forms_web") / "web.sqlite3"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
-    grid_trial(db)
-    yield db
-    db.dispose()
+    yield from grid_database(tmp_path_factory.mktemp("forms_web"), sqlite_template)
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,11 @@ and the mark providers (the screening signature, and a provider handed in)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from form_status_data import TODAY, grid_trial, more_arm_a
+from form_status_data import TODAY, grid_database, grid_trial, more_arm_a
 from helpers import principal
 from sqlalchemy import event, select
 
@@ -20,18 +19,13 @@ from dawna.errors import NotFound, ValidationError
 from dawna.rules.form_status import Mark
 from dawna.services import form_status
 from dawna.services.access import Principal, Role
-from dawna.store.models import Site
 from dawna.store.db import Database
+from dawna.store.models import Site
 
 
 @pytest.fixture(scope="module")
 def trial(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Database]:
-    path = tmp_path_factory.mktemp("forms") / "forms.sqlite3"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite:///{path}")
-    grid_trial(db)
-    yield db
-    db.dispose()
+    yield from grid_database(tmp_path_factory.mktemp("forms"), sqlite_template)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +114,7 @@ def test_participant_forms_and_a_provider(trial: Database, conf: Settings) -> No
                                             providers=(verified,))
         with pytest.raises(NotFound):
             form_status.participant_forms(trial, conf, principal(trial, "monitor_a"), "F100")
-    week8 = [o for o in out.occurrences if o.visit == "tumour_assessment"][0]
+    week8 = next(o for o in out.occurrences if o.visit == "tumour_assessment")
     assert (week8.state, week8.marks, week8.due.isoformat()) == (
         "verified", ["verified"], "2026-03-02")
     depot = [o for o in out.occurrences if o.visit == "depot"]

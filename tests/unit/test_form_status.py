@@ -39,8 +39,8 @@ def of(rows: list[Occurrence], visit: str, form: str) -> list[Occurrence]:
     return [o for o in rows if o.visit == visit and o.form == form]
 
 
-RANDOMIZED = dict(consent=date(2025, 12, 20), eligible=date(2026, 1, 2),
-                  randomization=date(2026, 1, 5), arm="A", cycle_length_days=28)
+RANDOMIZED = {"consent": date(2025, 12, 20), "eligible": date(2026, 1, 2),
+                  "randomization": date(2026, 1, 5), "arm": "A", "cycle_length_days": 28}
 
 
 def test_protocol_settings_are_what_the_hand_calculations_assume() -> None:

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dawna.errors import DawnaError
-from dawna.services import form_status
 from dawna.i18n import _
+from dawna.services import form_status
 from dawna.services.form_catalogue import form_label
 from dawna.services.schemas_forms import STATE_LABELS, STATE_SYMBOLS
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -24,7 +24,8 @@ FORM_PAGES = {
     "tumour_assessment": "/participants/{p}/tumour", "allocation": "/participants/{p}/randomize",
     "treatment_plan": "/participants/{p}/treatment#plan",
     "treatment_cycle": "/participants/{p}/treatment#cycles",
-    "lab_result": "/participants/{p}/treatment#due", "depot_dose": "/participants/{p}/treatment#depots",
+    "lab_result": "/participants/{p}/treatment#due",
+    "depot_dose": "/participants/{p}/treatment#depots",
     "adverse_event": "/participants/{p}/treatment#aes", "dose_decision": "/participants/{p}/dose",
     "status_event": "/participants/{p}#course", "follow_up_contact": "/participants/{p}#course",
     "protocol_deviation": "/participants/{p}/eligibility-decisions",
