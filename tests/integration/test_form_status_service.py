@@ -18,9 +18,9 @@ from dawna.config import Settings
 from dawna.errors import NotFound, ValidationError
 from dawna.rules.form_status import Mark
 from dawna.services import form_status
-from dawna.services.access import Principal, Role
+from dawna.services.access import Principal
 from dawna.store.db import Database
-from dawna.store.models import Site
+from dawna.store.models import Role, Site
 
 
 @pytest.fixture(scope="module")

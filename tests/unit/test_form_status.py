@@ -25,8 +25,8 @@ from dawna.rules.form_status import (
 from dawna.services.form_catalogue import FORMS
 
 PROTOCOL = bundled_protocol()
-SCHEDULE = PROTOCOL.schedule
-assert SCHEDULE is not None
+assert PROTOCOL.schedule is not None
+SCHEDULE: ScheduleOfActivities = PROTOCOL.schedule
 NAMES = {n for v in SCHEDULE.visits for n in (v.every, v.window_before, v.window_after) if n}
 SETTINGS = {name: int(PROTOCOL.setting_number(name)) for name in NAMES}
 
