@@ -43,6 +43,7 @@ from dawna.rules.treatment_calendar import cycle_starts, interval_dates
 
 __all__ = [
     "MARK_PRECEDENCE",
+    "UNSCHEDULED",
     "Course",
     "Entered",
     "FormState",
@@ -53,6 +54,7 @@ __all__ = [
     "form_status",
     "next_after_previous",
     "summarize",
+    "unscheduled",
 ]
 
 
@@ -71,6 +73,8 @@ class Mark(enum.StrEnum):
     LOCKED = "locked"
 
 
+#: The pseudo-visit of the event-driven forms.
+UNSCHEDULED = "unscheduled"
 #: Which mark an entered form shows when it carries several (first wins).
 MARK_PRECEDENCE: tuple[Mark, ...] = (Mark.QUERIED, Mark.LOCKED, Mark.SIGNED, Mark.VERIFIED)
 #: How urgent a state is when occurrences are summed up in one cell (first wins): something to
@@ -277,11 +281,13 @@ def _belongs(e: Entered, visit: Visit, owners: Mapping[str, list[str]]) -> bool:
 
 
 def form_status(schedule: ScheduleOfActivities, course: Course, entered: Iterable[Entered],
-                marks: Mapping[tuple[str, int], Iterable[Mark]] | None = None
-                ) -> list[Occurrence]:
+                marks: Mapping[tuple[str, int], Iterable[Mark]] | None = None,
+                casebook: Iterable[Mark] = ()) -> list[Occurrence]:
     """Every expected form of the participant with its state on ``course.today``, in schedule
-    order (visit, occurrence, form). ``marks``: (form, row id) -> marks of the entered forms."""
+    order (visit, occurrence, form). ``marks``: (form, row id) -> marks of the entered forms;
+    ``casebook``: marks of the whole casebook (signed, locked), on every entered form."""
     marks = marks or {}
+    whole = frozenset(casebook)
     owners: dict[str, list[str]] = {}
     for visit in sorted(schedule.visits, key=lambda v: v.repeat is None):
         for form in visit.forms:  # a kind in several visits, without its visit: a repeated one
@@ -303,8 +309,25 @@ def form_status(schedule: ScheduleOfActivities, course: Course, entered: Iterabl
                         and course.screen_failed is not None):
                     state = FormState.NOT_EXPECTED
                 got = frozenset(m for r in hit for m in marks.get((form, r), ()))
+                got = got | whole if hit else got
                 out.append(Occurrence(visit.id, slot.number, form, slot.due, slot.opens,
                                       slot.closes, state, tuple(hit), got, late, slot.detail))
+    return out
+
+
+def unscheduled(entered: Iterable[Entered],
+                marks: Mapping[tuple[str, int], Iterable[Mark]] | None = None,
+                casebook: Iterable[Mark] = ()) -> list[Occurrence]:
+    """Event-driven forms (adverse events, dose decisions, deviations, SUSAR reports): each
+    entered, with its marks, never due; numbered by date within its kind."""
+    marks, whole = marks or {}, frozenset(casebook)
+    out: list[Occurrence] = []
+    number: dict[str, int] = {}
+    for e in sorted(entered, key=lambda e: (e.form, e.on, e.row_id)):
+        number[e.form] = number.get(e.form, 0) + 1
+        out.append(Occurrence(UNSCHEDULED, number[e.form], e.form, e.on, e.on, e.on,
+                              FormState.ENTERED, (e.row_id,),
+                              frozenset(marks.get((e.form, e.row_id), ())) | whole))
     return out
 
 

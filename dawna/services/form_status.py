@@ -8,14 +8,16 @@ site, get no treatment cells for its participants (``access.arm_hidden_from``,
 
 Marks (queried, verified, signed, locked) come from *form state providers*: functions
 ``(session, participant ids) -> {(table_name, row_id): marks}``, listed in :data:`PROVIDERS`.
-The one here marks the screening form signed while the investigator's eligibility signature
-still matches the record (21 CFR 11.70: a change voids it); the data-management services add
-theirs to the tuple.
+A key ``(CASEBOOK, participant id)`` marks the whole casebook (sign-off, lock). The provider
+here marks the screening form signed while the investigator's eligibility signature still
+matches the record (21 CFR 11.70: a change voids it); the data-management services add theirs
+to the tuple. Event-driven forms carry their marks too (a queried adverse event).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import TypeAlias
@@ -53,7 +55,7 @@ from dawna.store.db import Database
 from dawna.store.models import EligibilitySignature, Participant, Screening
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["PROVIDERS", "TREATMENT_FORMS", "UNSCHEDULED", "VISIT_LABELS", "FormKey",
+__all__ = ["CASEBOOK", "PROVIDERS", "TREATMENT_FORMS", "UNSCHEDULED", "VISIT_LABELS", "FormKey",
            "FormStateProvider", "grid", "participant_forms", "screening_signed"]
 
 FormKey: TypeAlias = tuple[str, int]
@@ -70,7 +72,10 @@ VISIT_LABELS = {"screening": N_("Screening"), "randomization": N_("Randomization
                 "depot": N_("Depot injection"), "tumour_assessment": N_("Tumour assessment"),
                 "end_of_treatment": N_("End of treatment"),
                 "survival_follow_up": N_("Survival follow-up")}
-UNSCHEDULED = "unscheduled"
+UNSCHEDULED = rule.UNSCHEDULED
+#: A provider's key for a whole casebook: (CASEBOOK, participant id); its marks (signed,
+#: locked) go on every form of that participant entered.
+CASEBOOK = "casebook"
 PER_PAGE = 25
 
 
@@ -150,8 +155,7 @@ def _cell(occurrences: Sequence[rule.Occurrence], today: date) -> FormCellOut:
 def _evaluate(db: Database, settings: Settings, principal: Principal,
               people: Callable[[UnitOfWork], list[Participant]],
               providers: Iterable[FormStateProvider]
-              ) -> tuple[date, list[tuple[Participant, list[rule.Occurrence], dict[str, int],
-                                          bool]]]:
+              ) -> tuple[date, list[tuple[Participant, list[rule.Occurrence], bool]]]:
     schedule = _schedule()
     today = local_today(settings.zone)
     values = _settings_of(schedule)
@@ -167,12 +171,13 @@ def _evaluate(db: Database, settings: Settings, principal: Principal,
             rows = data[p.id]
             dates = {"consent": p.consent_date, **rows.course}
             course = rule.Course(today=today, settings=values, **dates)
-            occurrences = rule.form_status(schedule, course, rows.entered, marks)
+            casebook = marks.get((CASEBOOK, p.id), set())
+            occurrences = [*rule.form_status(schedule, course, rows.entered, marks, casebook),
+                           *rule.unscheduled(rows.unscheduled, marks, casebook)]
             shown = _treatment_visible(principal, p.site_id)
             if not shown:
                 occurrences = [o for o in occurrences if o.form not in TREATMENT_FORMS]
-            counts = dict(rows.unscheduled)
-            out.append((p, occurrences, counts, shown))
+            out.append((p, occurrences, shown))
     return today, out
 
 
@@ -202,20 +207,15 @@ def grid(db: Database, settings: Settings, principal: Principal, *, site: str | 
 
     today, evaluated = _evaluate(db, settings, principal, people, providers)
     schedule = _schedule()
-    treatment = any(shown for _p, _o, _c, shown in evaluated) or any(
+    treatment = any(shown for _p, _o, shown in evaluated) or any(
         _treatment_visible(principal, s) for s in sites)
     columns = _columns(schedule, treatment)
     rows: list[ParticipantRowOut] = []
-    for p, occurrences, counts, shown in evaluated:
+    for p, occurrences, shown in evaluated:
         cells: dict[str, FormCellOut] = {}
         for column in columns:
             for f in column.forms:
                 if not shown and f.form in TREATMENT_FORMS:
-                    continue
-                if column.visit == UNSCHEDULED:
-                    n = counts.get(f.form, 0)
-                    cells[f"{UNSCHEDULED}/{f.form}"] = FormCellOut(
-                        state="entered" if n else None, entered=n, expected=n)
                     continue
                 mine = [o for o in occurrences if o.visit == column.visit and o.form == f.form]
                 cells[f"{column.visit}/{f.form}"] = _cell(mine, today)
@@ -236,7 +236,7 @@ def participant_forms(db: Database, settings: Settings, principal: Principal, ps
     """Every expected form of one participant, occurrence by occurrence."""
     today, evaluated = _evaluate(db, settings, principal,
                                  lambda uow: [find_visible(uow, principal, pseudonym)], providers)
-    p, occurrences, counts, shown = evaluated[0]
+    p, occurrences, _shown = evaluated[0]
     labels = {v.id: _(VISIT_LABELS.get(v.id, v.label)) for v in _schedule().visits}
     return ParticipantFormsOut(
         pseudonym=p.pseudonym, site_code=p.site.code, status=State(p.status).value, today=today,
@@ -245,6 +245,6 @@ def participant_forms(db: Database, settings: Settings, principal: Principal, ps
             form_label=form_label(o.form), due=o.due, opens=o.opens, closes=o.closes,
             state=rule.display_state(o), rows=list(o.rows),
             marks=sorted(m.value for m in o.marks), out_of_window=o.out_of_window,
-            detail=o.detail) for o in occurrences],
-        unscheduled={f: n for f, n in counts.items() if shown or f not in TREATMENT_FORMS})
+            detail=o.detail) for o in occurrences if o.visit != UNSCHEDULED],
+        unscheduled=dict(Counter(o.form for o in occurrences if o.visit == UNSCHEDULED)))
 

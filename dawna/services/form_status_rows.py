@@ -5,13 +5,12 @@ in the site's zone)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dawna.config import Settings
@@ -42,12 +41,12 @@ __all__ = ["CourseRows", "load_course_rows"]
 
 @dataclass
 class CourseRows:
-    """One participant's key dates (keyword arguments of ``rules.form_status.Course``), forms
-    entered, and the number of each unscheduled form."""
+    """One participant's key dates (keyword arguments of ``rules.form_status.Course``), the
+    scheduled forms entered, and the unscheduled (event-driven) ones."""
 
     course: dict[str, Any] = field(default_factory=dict)
     entered: list[Entered] = field(default_factory=list)
-    unscheduled: Counter[str] = field(default_factory=Counter)
+    unscheduled: list[Entered] = field(default_factory=list)
 
 
 def _day(value: datetime | date, settings: Settings) -> date:
@@ -137,17 +136,19 @@ def _treatment(s: Session, ids: Sequence[int], out: dict[int, CourseRows], proto
 
 
 def _unscheduled(s: Session, ids: Sequence[int], out: dict[int, CourseRows]) -> None:
-    for form, model in (("adverse_event", AdverseEvent), ("dose_decision", DoseDecision),
-                        ("protocol_deviation", ProtocolDeviation)):
-        for pid, n in s.execute(select(model.participant_id, func.count())
-                                .where(model.participant_id.in_(ids))
-                                .group_by(model.participant_id)):
-            out[pid].unscheduled[form] = n
-    for pid, n in s.execute(select(AdverseEvent.participant_id, func.count())
-                            .join(SusarReport, SusarReport.adverse_event_id == AdverseEvent.id)
-                            .where(AdverseEvent.participant_id.in_(ids))
-                            .group_by(AdverseEvent.participant_id)):
-        out[pid].unscheduled["susar_report"] = n
+    dated: list[tuple[str, Any, Any]] = [
+        ("adverse_event", AdverseEvent, AdverseEvent.start_date),
+        ("dose_decision", DoseDecision, DoseDecision.decision_date),
+        ("protocol_deviation", ProtocolDeviation, ProtocolDeviation.opened_on)]
+    for form, model, when in dated:
+        for pid, row_id, on in s.execute(select(model.participant_id, model.id, when)
+                                          .where(model.participant_id.in_(ids))):
+            out[pid].unscheduled.append(Entered(form, row_id, on))
+    for pid, row_id, on in s.execute(
+            select(AdverseEvent.participant_id, SusarReport.id, SusarReport.sent_on)
+            .join(SusarReport, SusarReport.adverse_event_id == AdverseEvent.id)
+            .where(AdverseEvent.participant_id.in_(ids))):
+        out[pid].unscheduled.append(Entered("susar_report", row_id, on))
 
 
 def load_course_rows(s: Session, settings: Settings, ids: Sequence[int], protocol: Protocol,

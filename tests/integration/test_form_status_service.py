@@ -150,3 +150,21 @@ def test_statement_count_does_not_grow_with_participants(db: Database, conf: Set
     assert (four, fourteen) == (4, 14)
     assert small == big, (small, big)
     assert big <= 25, big
+
+
+def test_casebook_marks_and_marks_on_unscheduled_forms(trial: Database, conf: Settings) -> None:
+    def monitor(session, ids):  # type: ignore[no-untyped-def]
+        from sqlalchemy import select as sel
+
+        from dawna.store.models import AdverseEvent, Participant
+        f3 = session.scalar(sel(Participant.id).where(Participant.pseudonym == "F003"))
+        ae = session.scalar(sel(AdverseEvent.id).where(AdverseEvent.participant_id == f3))
+        return {(form_status.CASEBOOK, f3): {Mark.LOCKED}, ("adverse_event", ae): {Mark.QUERIED}}
+
+    out = _grid(trial, conf, "coord_a", providers=(monitor,))
+    f3 = {r.pseudonym: r.cells for r in out.rows}["F003"]
+    assert f3["randomization/allocation"].state == "locked"  # the casebook's lock
+    assert f3["cycle_day_1/treatment_cycle"].state == "overdue"  # still missing: overdue
+    assert f3["unscheduled/adverse_event"].state == "queried"  # an open query comes first
+    assert {r.pseudonym for r in _grid(trial, conf, "coord_a", providers=(monitor,),
+                                       state="queried").rows} == {"F003"}

@@ -197,3 +197,19 @@ def test_visit_labels_are_the_protocol_file_labels() -> None:
     from dawna.services.form_status import VISIT_LABELS
 
     assert {v.id: v.label for v in SCHEDULE.visits} == VISIT_LABELS
+
+
+def test_casebook_marks_every_entered_form_and_unscheduled_forms_are_never_due() -> None:
+    from dawna.rules.form_status import unscheduled
+
+    rows = form_status(SCHEDULE, course(date(2026, 1, 4), consent=date(2025, 12, 20)),
+                       [Entered("consent", 1, date(2025, 12, 20))], casebook={Mark.SIGNED})
+    assert display_state(of(rows, "screening", "consent")[0]) == "signed"
+    assert display_state(of(rows, "screening", "pet_study")[0]) == "overdue"  # not entered
+    events = unscheduled([Entered("adverse_event", 4, date(2026, 2, 1)),
+                          Entered("adverse_event", 3, date(2026, 1, 20))],
+                         {("adverse_event", 4): {Mark.QUERIED}})
+    assert [(o.number, o.rows, o.state, display_state(o)) for o in events] == [
+        (1, (3,), FormState.ENTERED, "entered"), (2, (4,), FormState.ENTERED, "queried")]
+    summary = summarize(events)
+    assert summary is not None and (summary.state, summary.entered) == ("queried", 2)
