@@ -154,7 +154,7 @@ def _cell(occurrences: Sequence[rule.Occurrence], today: date) -> FormCellOut:
 
 def _evaluate(db: Database, settings: Settings, principal: Principal,
               people: Callable[[UnitOfWork], list[Participant]],
-              providers: Iterable[FormStateProvider]
+              providers: Iterable[FormStateProvider] | None
               ) -> tuple[date, list[tuple[Participant, list[rule.Occurrence], bool]]]:
     schedule = _schedule()
     today = local_today(settings.zone)
@@ -166,7 +166,7 @@ def _evaluate(db: Database, settings: Settings, principal: Principal,
         ids = [p.id for p in found]
         data = load_course_rows(s, settings, ids, bundled_protocol(),
                                 depot_drugs=frozenset(DEPOT_SCHEDULES))
-        marks = _marks(s, ids, providers) if ids else {}
+        marks = _marks(s, ids, PROVIDERS if providers is None else providers) if ids else {}
         for p in found:
             rows = data[p.id]
             dates = {"consent": p.consent_date, **rows.course}
@@ -183,7 +183,7 @@ def _evaluate(db: Database, settings: Settings, principal: Principal,
 
 def grid(db: Database, settings: Settings, principal: Principal, *, site: str | None = None,
          state: str | None = None, page: int = 1, per_page: int = PER_PAGE,
-         providers: Iterable[FormStateProvider] = PROVIDERS) -> FormStatusOut:
+         providers: Iterable[FormStateProvider] | None = None) -> FormStatusOut:
     """The grid for the user's sites (``site``: one of them by code), participants with a cell
     in ``state`` only when given, ``per_page`` rows of page ``page``."""
     if state is not None and state not in STATES:
@@ -231,7 +231,7 @@ def grid(db: Database, settings: Settings, principal: Principal, *, site: str | 
 
 
 def participant_forms(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-                      providers: Iterable[FormStateProvider] = PROVIDERS
+                      providers: Iterable[FormStateProvider] | None = None
                       ) -> ParticipantFormsOut:
     """Every expected form of one participant, occurrence by occurrence."""
     today, evaluated = _evaluate(db, settings, principal,
