@@ -14,6 +14,7 @@ an amendment that changes them afterwards is refused. A refused amendment stores
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from dawna.validation import validate
 
 __all__ = ["ReconsentDue", "amend", "diff", "reconsent_due"]
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: States in which a participant is still followed and re-consents (as ``follow_up`` does).
 _ACTIVE = frozenset(State) - {State.END_OF_STUDY, State.SCREEN_FAILED, State.PRE_SCREENING}
 
@@ -92,6 +94,20 @@ def _consent_form(session: Any, cmd: AmendmentIn, new: Protocol, latest: pv.Vers
                               approved_by=form.approved_by, entered_by="")
 
 
+def _parse(text: str) -> Protocol:
+    """The amendment file validated by the protocol models; an unreadable file names ``file``,
+    a schema error the field of the file."""
+    if CONTROL.search(text):
+        raise ValidationError(_("contains a control character (such as NUL); a protocol file is "
+                                "UTF-8 text"), field="file")
+    try:
+        return parse_protocol(text, source=_("the amendment file"))
+    except ValidationError as exc:
+        if exc.field is None:
+            raise ValidationError(exc.message, field="file") from None
+        raise
+
+
 def amend(db: Database, settings: Settings, principal: Principal, text: str,
           data: AmendmentIn | dict[str, Any]) -> pv.VersionInfo:
     """Validate and store an amendment (its file ``text``); refused with the field named and
@@ -101,7 +117,7 @@ def amend(db: Database, settings: Settings, principal: Principal, text: str,
         raise PermissionDenied(_("only an administrator loads protocol amendments"),
                                field="role")
     cmd = data if isinstance(data, AmendmentIn) else validate(AmendmentIn, data)
-    new = parse_protocol(text, source=_("the amendment file"))
+    new = _parse(text)
     _check_dates(cmd, settings)
     sha = pv.sha256_of(text)
     reason = _("Protocol amendment {label} loaded, effective {date}: {summary}").format(

@@ -35,9 +35,9 @@ from dawna.store.db import Database
 from dawna.store.models import ProtocolVersion
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["BUNDLED_LABEL", "VersionInfo", "bundled_sha256", "bundled_text", "by_label", "in_force",
-           "label_on", "protocol_of", "protocol_on", "sha256_of", "stored_rows", "versions",
-           "versions_of"]
+__all__ = ["BUNDLED_LABEL", "VersionInfo", "bundled_sha256", "bundled_text", "by_label",
+           "in_force", "in_force_on", "label_on", "overview", "protocol_of", "protocol_on",
+           "sha256_of", "stored_rows", "versions", "versions_of"]
 
 BUNDLED_LABEL = "1"
 
@@ -136,6 +136,20 @@ def in_force(session: Session, on: date) -> VersionInfo:
         if info.effective_on <= on:
             current = info
     return current
+
+
+def overview(db: Database, on: date) -> tuple[list[VersionInfo], str, Protocol]:
+    """Every version, the label of the one in force on ``on`` and its parsed file (pages)."""
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        label, protocol = protocol_on(s, on)
+        return versions_of(s), label, protocol
+
+
+def in_force_on(db: Database, on: date) -> VersionInfo:
+    """:func:`in_force` in a read of its own."""
+    with UnitOfWork(db) as uow:
+        return in_force(uow.session, on)
 
 
 def label_on(session: Session, on: date) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AmendmentIn", "ChangeOut", "DiffOut", "ReconsentDueOut", "VersionOut",
-           "VersionsOut"]
+__all__ = ["AmendmentFileIn", "AmendmentIn", "ChangeOut", "DiffOut", "ReconsentDueOut",
+           "ReconsentListOut", "VersionOut", "VersionsOut"]
 
 
 class AmendmentIn(BaseModel):
@@ -24,6 +24,13 @@ class AmendmentIn(BaseModel):
     effective_on: date
     summary: str = Field(min_length=3, max_length=4000)
     consent_version: str = Field(min_length=1, max_length=20)
+
+
+class AmendmentFileIn(AmendmentIn):
+    """``POST /api/protocol/versions``: the amendment and the text of its protocol file."""
+
+    yaml_text: str = Field(min_length=1, max_length=2_000_000,
+                           description="The whole protocol file (YAML), UTF-8 text.")
 
 
 class VersionOut(BaseModel):
@@ -67,3 +74,11 @@ class ReconsentDueOut(BaseModel):
     version_signed: str
     version_required: str
     protocol_version: str
+
+
+class ReconsentListOut(BaseModel):
+    """Participants to re-consent under the protocol version in force today."""
+
+    protocol_version: str
+    consent_version: str | None
+    participants: list[ReconsentDueOut]

@@ -31,6 +31,7 @@ from dawna.web.routes import (
     api_audit,
     api_course,
     api_pet,
+    api_protocol,
     api_randomization,
     api_safety,
     api_screening,
@@ -42,6 +43,7 @@ from dawna.web.routes import (
     deviations,
     participants,
     pet,
+    protocol_versions,
     public,
     randomization,
     results,
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    randomization, tumour, pet,
                    treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit):
+                   api_treatment, api_safety, api_audit, protocol_versions, api_protocol):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

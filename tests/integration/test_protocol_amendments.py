@@ -102,6 +102,7 @@ def test_eligibility_is_judged_under_the_version_in_force_at_the_decision_date(
         assert sorted(r.new_value for r in audited) == ["1", "2"]
         assert all(r.actor == "admin_ab" and "IN8" in (r.reason or "") for r in audited)
     old, new, diff = amendments.diff(trial, "1", "2")
+    assert (old.label, new.label, new.consent_version) == ("1", "2", "1.0")
     assert [(c.section, c.path, c.old, c.new) for c in diff.changes] == [
         ("settings", "site_settings.anc_min.value", 1.5, 2.5)]
 

@@ -1,0 +1,72 @@
+"""Protocol amendments through the web pages and the JSON API (issue 20 item 8): the
+administrator's upload form, refusals naming the field, the diff page, the study page's version
+history, roles, and the re-consent banner fragment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from helpers import csrf_of
+
+from dawna.clock import local_today
+from dawna.config import Settings
+from dawna.services import protocol_versions as pv
+
+ANC = "  anc_min:\n    label: Absolute neutrophil count\n    group: organ_function\n    value: 1.5\n"
+
+
+def _v2() -> bytes:
+    return pv.bundled_text().replace(ANC, ANC.replace("1.5", "2.0")).encode()
+
+
+def _fields(settings: Settings) -> dict[str, str]:
+    today = local_today(settings.zone)
+    return {"version": "2", "approved_on": today.isoformat(),
+            "effective_on": (today + timedelta(days=10)).isoformat(),
+            "summary": "IN8 threshold raised", "consent_version": "1.1"}
+
+
+def test_an_administrator_loads_an_amendment_and_sees_its_diff(client_for, settings) -> None:  # type: ignore[no-untyped-def]
+    admin = client_for("admin_ab")
+    page = admin.get("/protocol-versions")
+    assert page.status_code == 200 and 'data-testid="amend-form"' in page.text
+    token = csrf_of(page.text)
+    bad = admin.post("/protocol-versions", data=_fields(settings) | {"csrf_token": token},
+                     files={"file": ("v2.yaml", b"schema_version: 1\nregistry: {}\n",
+                                     "text/yaml")}, follow_redirects=False)
+    assert bad.status_code == 422 and 'data-field="registry.nct_id"' in bad.text
+    assert 'value="IN8 threshold raised"' not in bad.text  # a textarea keeps the summary
+    assert "IN8 threshold raised" in bad.text
+    assert admin.get("/api/protocol/versions").json()["in_force"] == "1"
+    ok = admin.post("/protocol-versions", data=_fields(settings) | {"csrf_token": token},
+                    files={"file": ("v2.yaml", _v2(), "text/yaml")}, follow_redirects=False)
+    assert ok.status_code == 303, ok.text[:800]
+    assert ok.headers["location"] == "/protocol-versions/diff?old=1&new=2&saved=1"
+    diff = admin.get(ok.headers["location"])
+    assert 'data-testid="amend-saved"' in diff.text
+    assert 'data-testid="diff-section-settings"' in diff.text
+    assert 'data-path="site_settings.anc_min.value"' in diff.text
+    data = admin.get("/api/protocol/diff", params={"old": "1", "new": "2"}).json()
+    assert data["changes"] == [{"section": "settings", "kind": "changed",
+                                "path": "site_settings.anc_min.value", "old": 1.5, "new": 2.0}]
+    versions = admin.get("/api/protocol/versions").json()
+    assert [(v["label"], v["stored"], v["in_force"]) for v in versions["versions"]] == [
+        ("1", True, True), ("2", True, False)]
+
+
+def test_other_roles_read_the_history_but_cannot_amend(client_for, settings) -> None:  # type: ignore[no-untyped-def]
+    coord = client_for("coord_a")
+    page = coord.get("/protocol-versions")
+    assert page.status_code == 200 and 'data-testid="amend-form"' not in page.text
+    study = client_for(None).get("/study")
+    assert 'data-testid="protocol-versions"' in study.text and 'data-version="1"' in study.text
+    token = csrf_of(page.text)
+    refused = coord.post("/api/protocol/versions", json=_fields(settings) | {
+        "yaml_text": _v2().decode()}, headers={"X-CSRF-Token": token})
+    assert refused.status_code == 403
+    bad_date = coord.post("/api/protocol/versions", json=_fields(settings) | {
+        "approved_on": "2025-02-30", "yaml_text": "x"}, headers={"X-CSRF-Token": token})
+    assert bad_date.status_code == 422
+    assert coord.get("/api/protocol/reconsent").json() == {
+        "protocol_version": "1", "consent_version": "1.0", "participants": []}
+    assert coord.get("/participants/NOPE/protocol-reconsent").status_code == 200
