@@ -4,19 +4,25 @@ history, roles, and the re-consent banner fragment."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from helpers import csrf_of
+from protocol_data import v2_text
+from typer.testing import CliRunner
 
+from dawna.cli import app
 from dawna.clock import local_today
-from dawna.config import Settings
-from dawna.services import protocol_versions as pv
-
-ANC = "  anc_min:\n    label: Absolute neutrophil count\n    group: organ_function\n    value: 1.5\n"
+from dawna.config import Settings, get_settings
+from dawna.errors import PermissionDenied, ValidationError
+from dawna.store.db import Database
 
 
 def _v2() -> bytes:
-    return pv.bundled_text().replace(ANC, ANC.replace("1.5", "2.0")).encode()
+    return v2_text("2.0").encode()
 
 
 def _fields(settings: Settings) -> dict[str, str]:
@@ -70,3 +76,36 @@ def test_other_roles_read_the_history_but_cannot_amend(client_for, settings) -> 
     assert coord.get("/api/protocol/reconsent").json() == {
         "protocol_version": "1", "consent_version": "1.0", "participants": []}
     assert coord.get("/participants/NOPE/protocol-reconsent").status_code == 200
+
+
+@pytest.fixture
+def cli_env(app_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DAWNA_DATABASE_URL", app_db.url)
+    monkeypatch.setenv("DAWNA_ENV", "test")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_the_command_line_amends_lists_and_diffs(cli_env: None, tmp_path: Path) -> None:
+    settings = get_settings()
+    f = _fields(settings)
+    file = tmp_path / "v2.yaml"
+    file.write_bytes(_v2())
+    args = ["protocol", "amend", str(file), "--version", "2", "--approved", f["approved_on"],
+            "--effective", f["effective_on"], "--summary", f["summary"],
+            "--consent-version", "1.1"]
+    refused = CliRunner().invoke(app, [*args, "--as", "coord_a"])
+    assert isinstance(refused.exception, PermissionDenied)
+    wrong = CliRunner().invoke(app, [*args[:-1], "9.9", "--as", "admin_ab"])
+    assert isinstance(wrong.exception, ValidationError)
+    assert wrong.exception.field == "consent_version"
+    done = CliRunner().invoke(app, [*args, "--as", "admin_ab"])
+    assert done.exit_code == 0, done.output
+    assert "site_settings.anc_min.value" in done.output
+    listed = CliRunner().invoke(app, ["protocol", "versions", "--format", "json"])
+    data = json.loads(listed.output)
+    assert data["in_force"] == "1" and [v["label"] for v in data["versions"]] == ["1", "2"]
+    diff = json.loads(CliRunner().invoke(app, ["protocol", "diff", "1", "2", "--format",
+                                                "json"]).output)
+    assert diff["counts"] == {"settings": 1}

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from helpers import PASSWORD, SYSTEM, principal, two_site_trial
+from protocol_data import v2_text
 from screening_data import eligible_record
 from sqlalchemy import func, select
 
@@ -32,20 +33,6 @@ from dawna.store.models import (
     ProtocolVersion,
     Screening,
 )
-
-ANC_V1 = "  anc_min:\n    label: Absolute neutrophil count\n    group: organ_function\n" \
-         "    value: 1.5\n"
-
-
-def v2_text(anc: str = "2.5", extra: tuple[tuple[str, str], ...] = ()) -> str:
-    """The bundled file with the ANC threshold of IN8 raised (and any other replacement)."""
-    text = pv.bundled_text()
-    assert ANC_V1 in text
-    text = text.replace(ANC_V1, ANC_V1.replace("1.5", anc))
-    for old, new in extra:
-        assert old in text
-        text = text.replace(old, new)
-    return text
 
 
 def amendment(version: str = "2", approved: str = "2024-03-01", effective: str = "2024-03-08",
