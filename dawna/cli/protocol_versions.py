@@ -11,10 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, principal
+from dawna.cli.common import OutputFormat, database, principal, read_text
 from dawna.clock import local_today
 from dawna.config import get_settings
-from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.services import protocol_amendments, protocol_versions
 from dawna.services.protocol_versions import VersionInfo
@@ -33,17 +32,6 @@ def _version_json(v: VersionInfo, in_force: str) -> dict[str, Any]:
             "stored": v.stored, "in_force": v.label == in_force}
 
 
-def _read(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(_("file not found: {file}").format(file=file),
-                              field="file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(_("cannot read {file}: {error}").format(file=file, error=exc),
-                              field="file") from None
-
-
 def amend(
     file: Annotated[Path, typer.Argument(help=_("The amended protocol file (YAML)."))],
     version: Annotated[str, typer.Option("--version", help=_("Version label, e.g. 2."))],
@@ -60,7 +48,7 @@ def amend(
     """Load a protocol amendment (administrator) and show what it changes."""
     db = database()
     settings = get_settings()
-    text = _read(file)
+    text = read_text(file)
     previous = protocol_versions.versions(db)[-1].label
     info = protocol_amendments.amend(db, settings, principal(db, user), text, {
         "version": version, "approved_on": approved, "effective_on": effective,

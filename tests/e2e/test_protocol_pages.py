@@ -5,11 +5,9 @@ history, roles, and the re-consent banner fragment."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from helpers import csrf_of
 from protocol_data import v2_text
 from typer.testing import CliRunner
@@ -18,7 +16,6 @@ from dawna.cli import app
 from dawna.clock import local_today
 from dawna.config import Settings, get_settings
 from dawna.errors import PermissionDenied, ValidationError
-from dawna.store.db import Database
 
 
 def _v2() -> bytes:
@@ -76,15 +73,6 @@ def test_other_roles_read_the_history_but_cannot_amend(client_for, settings) -> 
     assert coord.get("/api/protocol/reconsent").json() == {
         "protocol_version": "1", "consent_version": "1.0", "participants": []}
     assert coord.get("/participants/NOPE/protocol-reconsent").status_code == 200
-
-
-@pytest.fixture
-def cli_env(app_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DAWNA_DATABASE_URL", app_db.url)
-    monkeypatch.setenv("DAWNA_ENV", "test")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_the_command_line_amends_lists_and_diffs(cli_env: None, tmp_path: Path) -> None:
