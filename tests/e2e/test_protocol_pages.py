@@ -5,17 +5,21 @@ history, roles, and the re-consent banner fragment."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from helpers import csrf_of
+from helpers import csrf_of, principal
 from protocol_data import v2_text
 from typer.testing import CliRunner
 
 from dawna.cli import app
-from dawna.clock import local_today
+from dawna.clock import local_today, simulated
 from dawna.config import Settings, get_settings
 from dawna.errors import PermissionDenied, ValidationError
+from dawna.services import participants
+from dawna.services import protocol_amendments as amendments
+from dawna.services.schemas import ParticipantCreate
+from dawna.store.db import Database
 
 
 def _v2() -> bytes:
@@ -97,3 +101,23 @@ def test_the_command_line_amends_lists_and_diffs(cli_env: None, tmp_path: Path) 
     diff = json.loads(CliRunner().invoke(app, ["protocol", "diff", "1", "2", "--format",
                                                 "json"]).output)
     assert diff["counts"] == {"settings": 1}
+
+
+def test_the_participant_page_prompts_the_re_consent_the_version_in_force_requires(
+        client_for, app_db: Database, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    with simulated(datetime(2025, 3, 10, 2, tzinfo=UTC)):
+        amendments.amend(app_db, settings, principal(app_db, "admin_ab"), v2_text(), {
+            "version": "2", "approved_on": "2025-03-03", "effective_on": "2025-03-15",
+            "summary": "IN8 threshold raised", "consent_version": "1.1"})
+    pid = participants.register(app_db, settings, principal(app_db, "coord_a"), ParticipantCreate(
+        site_code="SITEA", consent_date=date(2024, 6, 1), full_name="赵丽",
+        medical_record_number="MRN-90")).pseudonym  # signs 1.0, in force then
+    coord = client_for("coord_a")
+    assert f'hx-get="/participants/{pid}/protocol-reconsent"' in coord.get(
+        f"/participants/{pid}").text
+    banner = coord.get(f"/participants/{pid}/protocol-reconsent").text
+    assert 'data-testid="protocol-reconsent-due"' in banner and "1.1" in banner
+    listed = coord.get("/protocol-versions").text
+    assert 'data-testid="protocol-reconsent"' in listed and pid in listed
+    other_site = client_for("coord_b").get(f"/participants/{pid}/protocol-reconsent").text
+    assert "protocol-reconsent-due" not in other_site
