@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime
 import pytest
 from helpers import PASSWORD, SYSTEM, principal, two_site_trial
 from protocol_data import v2_text
+from randomization_data import CHOICES, STRATA, _signed_eligible
 from screening_data import eligible_record
 from sqlalchemy import func, select
 
-from dawna.clock import simulated
+from dawna.clock import local_today, simulated
 from dawna.config import Settings
 from dawna.errors import PermissionDenied, ProtocolViolation, ValidationError
 from dawna.services import lifecycle, participants, randomization, screening
@@ -27,6 +28,7 @@ from dawna.services import protocol_versions as pv
 from dawna.services.schemas import ParticipantCreate
 from dawna.store.db import Database
 from dawna.store.models import (
+    Allocation,
     AuditRecord,
     ConsentFormVersion,
     EligibilitySignature,
@@ -136,12 +138,18 @@ def test_a_change_of_the_randomization_settings_after_go_live_is_refused(
     blocks = v2_text(extra=(("  block_sizes: [2, 4]", "  block_sizes: [4]   "),))
     with pytest.raises(ProtocolViolation, match="after go-live") as info:
         amendments.amend(trial, settings, admin, blocks, amendment(
-            approved=date.today().isoformat(), effective="2999-01-01"))
+            approved=local_today(settings.zone).isoformat(), effective="2999-01-01"))
     assert info.value.field == "randomization"
     _nothing_stored(trial)
+    today = local_today(settings.zone).isoformat()
     kept = amendments.amend(trial, settings, admin, v2_text(), amendment(
-        approved=date.today().isoformat(), effective="2999-01-01"))
+        approved=today, effective=today))  # in force from today
     assert kept.label == "2"
+    [pid] = _signed_eligible(trial, 1)
+    randomization.randomize(trial, settings, principal(trial, "coord_a"), pid, STRATA[0],
+                            CHOICES)
+    with trial.sessions() as s:
+        assert s.scalars(select(Allocation.protocol_version)).one() == "2"
 
 
 def test_re_consent_is_due_under_the_consent_version_the_version_in_force_requires(
