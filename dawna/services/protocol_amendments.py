@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dawna.clock import local_today
 from dawna.config import Settings
@@ -63,8 +65,8 @@ def _check_dates(cmd: AmendmentIn, settings: Settings) -> None:
             date=cmd.effective_on.isoformat(), today=today.isoformat()), field="effective_on")
 
 
-def _consent_form(session: Any, cmd: AmendmentIn, new: Protocol, latest: pv.VersionInfo,
-                  settings: Settings) -> ConsentFormVersion | None:
+def _consent_form(session: Session, cmd: AmendmentIn, new: Protocol, latest: pv.VersionInfo,
+                  today: date, entered_by: str) -> ConsentFormVersion | None:
     """The required consent version must be approved (recorded, or in the new file) by the
     effective date, and not older than the one required now; a version the new file brings is
     recorded (returned, to be added)."""
@@ -78,7 +80,7 @@ def _consent_form(session: Any, cmd: AmendmentIn, new: Protocol, latest: pv.Vers
                               field="consent_version")
     approved = known[cmd.consent_version].approved if cmd.consent_version in known else (
         form.approved if form else cmd.effective_on)
-    if approved > cmd.effective_on or approved > local_today(settings.zone):
+    if approved > cmd.effective_on or approved > today:
         raise ValidationError(_("consent form version {version} is approved on {approved}, "
                                 "after the effective date or today").format(
             version=cmd.consent_version, approved=approved.isoformat()), field="consent_version")
@@ -91,7 +93,7 @@ def _consent_form(session: Any, cmd: AmendmentIn, new: Protocol, latest: pv.Vers
     if cmd.consent_version in known or form is None:
         return None
     return ConsentFormVersion(version=form.version, approved_on=form.approved,
-                              approved_by=form.approved_by, entered_by="")
+                              approved_by=form.approved_by, entered_by=entered_by)
 
 
 def _parse(text: str) -> Protocol:
@@ -139,9 +141,9 @@ def amend(db: Database, settings: Settings, principal: Principal, text: str,
                 date=cmd.effective_on.isoformat(), label=latest.label,
                 effective=latest.effective_on.isoformat()), field="effective_on")
         require_settings_unchanged(s, new.randomization)
-        consent = _consent_form(s, cmd, new, latest, settings)
+        consent = _consent_form(s, cmd, new, latest, local_today(settings.zone),
+                                principal.username)
         if consent is not None:
-            consent.entered_by = principal.username
             s.add(consent)
         if not known[0].stored:  # version 1 is written the first time a version follows it
             first = known[0]
