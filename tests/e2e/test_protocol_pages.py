@@ -121,3 +121,6 @@ def test_the_participant_page_prompts_the_re_consent_the_version_in_force_requir
     assert 'data-testid="protocol-reconsent"' in listed and pid in listed
     other_site = client_for("coord_b").get(f"/participants/{pid}/protocol-reconsent").text
     assert "protocol-reconsent-due" not in other_site
+    # the study page and /api/study give the version in force
+    assert coord.get("/api/study").json()["site_settings"]["anc_min"]["value"] == 2.5
+    assert 'data-version="2"' in coord.get("/study").text
