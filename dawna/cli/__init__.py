@@ -19,6 +19,7 @@ from dawna.cli import (
     passwords,
     pet,
     protocol,
+    protocol_versions,
     randomization,
     recist,
     registry,
@@ -38,6 +39,9 @@ app.add_typer(admin.db_app, name="db")
 admin.user_app.command("password")(passwords.password)
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.site_app, name="site")
+protocol.app.command("amend")(protocol_versions.amend)
+protocol.app.command("versions")(protocol_versions.versions)
+protocol.app.command("diff")(protocol_versions.diff)
 app.add_typer(protocol.app, name="protocol")
 app.command("screen")(screen.screen)
 app.add_typer(eligibility.app, name="eligibility")

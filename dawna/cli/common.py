@@ -28,7 +28,8 @@ from dawna.services.admin import Actor
 from dawna.services.auth import principal_named
 from dawna.store.db import Database
 
-__all__ = ["OutputFormat", "actor", "database", "day", "principal", "read_json_object", "run"]
+__all__ = ["OutputFormat", "actor", "database", "day", "principal", "read_json_object",
+           "read_text", "run"]
 
 
 class OutputFormat(StrEnum):
@@ -61,17 +62,23 @@ def day(value: str, field: str = "date") -> date:
                               field=field) from None
 
 
-def read_json_object(file: Path, what: str) -> dict[str, Any]:
-    """The JSON object in ``file``; a missing, unreadable or invalid file is a ValidationError
-    on the field ``file``. ``what`` names the document in the message (already translated)."""
+def read_text(file: Path) -> str:
+    """The UTF-8 text of ``file``; a missing or unreadable file is a ValidationError on the
+    field ``file``."""
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ValidationError(_("file not found: {file}").format(file=file),
                               field="file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError(_("cannot read {file}: {error}").format(file=file, error=exc),
                               field="file") from None
+
+
+def read_json_object(file: Path, what: str) -> dict[str, Any]:
+    """The JSON object in ``file``; a missing, unreadable or invalid file is a ValidationError
+    on the field ``file``. ``what`` names the document in the message (already translated)."""
+    text = read_text(file)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

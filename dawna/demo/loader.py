@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from dawna.clock import local_today, simulated
 from dawna.config import Settings
+from dawna.demo import amendment as demo_amendment
 from dawna.demo import analysis_cases as demo_analysis_cases
 from dawna.demo import course as demo_course
 from dawna.demo import depots as demo_depots
@@ -114,6 +115,11 @@ def load(db: Database, settings: Settings,
                              reason)
         logins.append((u["username"], cfg["password"],
                        ", ".join(f"{g['role']}@{g['site']}" for g in u["roles"])))
+    with db.sessions() as session:
+        users = session.scalars(select(User)).all()
+        first_site = session.scalars(select(Site.id).order_by(Site.id)).first()
+        administrator = _holder(users, first_site, Role.ADMINISTRATOR) if first_site else None
+    demo_amendment.load(db, settings, cfg.get("amendment"), administrator)
     today = local_today(settings.zone)
     total = 0
     registered: list[tuple[Any, str, date]] = []

@@ -24,6 +24,7 @@ from dawna.services.dose_chemo import CAPECITABINE
 from dawna.services.dose_context import CauseRow, DoseContext, DrugProposal, SevereRow, context_of
 from dawna.services.dose_proposals import based_on_json, build
 from dawna.services.participants import actor_of
+from dawna.services.protocol_versions import label_on
 from dawna.services.treatment.common import load_for, require_collecting
 from dawna.store.db import Database
 from dawna.store.models import DoseDecision
@@ -186,5 +187,6 @@ def decide(db: Database, settings: Settings, principal: Principal, pseudonym: st
             rule=str(prop.proposal.rule), based_on=based_on,
             action=chosen.value, level_from=level_from, level_to=level_to, dose_to=dose_to,
             reason=reason.strip(), decided_by=principal.username, cycle=cycle,
-            days_not_taken=_days_not_taken(ctx, planned, chosen, on), override=overridden))
+            days_not_taken=_days_not_taken(ctx, planned, chosen, on), override=overridden,
+            protocol_version=label_on(s, on)))
         uow.commit()

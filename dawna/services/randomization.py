@@ -34,7 +34,7 @@ from dawna.rules import randomization as rules
 from dawna.rules import units
 from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
-from dawna.services import lifecycle
+from dawna.services import lifecycle, protocol_versions
 from dawna.services.access import Permission, Principal, arm_hidden_from
 from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.scope import actor_of, load_visible
@@ -121,6 +121,16 @@ def fingerprint_of(seed: bytes, cfg: RandomizationSettings, size: int) -> str:
         return rules.list_fingerprint(slots)
     canonical = repr(sorted(_snapshot(cfg).items())).encode()
     return hashlib.sha256(hashlib.sha256(seed).digest() + canonical).hexdigest()
+
+
+def require_settings_unchanged(session: Session, cfg: RandomizationSettings | None) -> None:
+    """Refuse settings that differ from those of the list taken live: go-live locks them (a
+    randomization, or a protocol amendment, meets the same refusal)."""
+    lst = active_list(session)
+    if lst is not None and lst.live_at is not None and (
+            cfg is None or lst.settings != _snapshot(cfg)):
+        raise ProtocolViolation(_("the protocol file's randomization settings changed after "
+                                  "go-live; changes are refused"), field="randomization")
 
 
 def require_manager(principal: Principal) -> None:
@@ -275,7 +285,6 @@ def randomize(db: Database, settings: Settings, principal: Principal, pseudonym:
     so a reader upgraded to writer never meets a busy database; correctness across processes
     rests on the atomic counter update and the unique constraints on both databases.
     """
-    protocol = protocol or bundled_protocol()
     if db.dialect == "sqlite":
         with _SQLITE_WRITER:
             return _randomize(db, settings, principal, pseudonym, factors, choices, protocol)
@@ -284,10 +293,13 @@ def randomize(db: Database, settings: Settings, principal: Principal, pseudonym:
 
 def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym: str,
                factors: dict[str, str], choices: dict[str, str],
-               protocol: Protocol) -> AllocationView:
-    cfg = _config(protocol)
+               protocol: Protocol | None) -> AllocationView:
     with UnitOfWork(db, actor_of(principal), _("Randomized")) as uow:
         s = uow.session
+        # the version in force today (its randomization block cannot differ after go-live)
+        label, in_force = protocol_versions.protocol_on(s, local_today(settings.zone))
+        protocol = protocol or in_force
+        cfg = _config(protocol)
         p = load_visible(s, principal, pseudonym)
         if not principal.can(Permission.RANDOMIZE, p.site_id):
             raise PermissionDenied(_("your roles at this site do not allow randomizing"),
@@ -305,9 +317,7 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
         lst = active_list(s)
         if lst is None or lst.live_at is None:
             raise ProtocolViolation(_("randomization is not live yet"), field="randomization")
-        if lst.settings != _snapshot(cfg):
-            raise ProtocolViolation(_("the protocol file's randomization settings changed after "
-                                      "go-live; changes are refused"), field="randomization")
+        require_settings_unchanged(s, cfg)
         stratum = rules.stratum_key(factors, cfg.factors)
         screening_row = s.scalars(select(Screening).where(Screening.participant_id == p.id)).one()
         record = ScreeningRecord.model_validate(screening_row.record)
@@ -327,7 +337,7 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
                        stratum=stratum if lst.method == "permuted_blocks" else "all",
                        position=position, sequence=sequence, arm=arm, factors=dict(factors),
                        regimen=regimen, detail=detail, randomized_at=utcnow(),
-                       randomized_by=principal.username)
+                       randomized_by=principal.username, protocol_version=label)
         s.add(a)
         pseudonym = p.pseudonym
         try:  # the allocation first: a duplicate request fails here, before any other write

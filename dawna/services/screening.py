@@ -28,7 +28,7 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.menopause_record import assess, form_code
 from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord, future_dates
-from dawna.services import auth, deviations, lifecycle, plausibility
+from dawna.services import auth, deviations, lifecycle, plausibility, protocol_versions
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
@@ -61,6 +61,7 @@ class ScreeningView:
     result: EligibilityResult
     version: int | None
     signature: SignatureView | None
+    protocol_version: str = protocol_versions.BUNDLED_LABEL  # judged under (issue 20 item 8)
 
 
 def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
@@ -163,11 +164,16 @@ def menopause_summary(record: ScreeningRecord) -> str | None:
 
 
 def evaluate_draft(record: ScreeningRecord, participant_consent: date | None, settings: Settings,
-                   protocol: Protocol | None = None) -> EligibilityResult:
-    """Evaluate without saving (the live checklist on the form)."""
+                   protocol: Protocol | None = None,
+                   db: Database | None = None) -> EligibilityResult:
+    """Evaluate without saving (the live checklist on the form), under ``protocol``, else the
+    version in force at the decision date (read from ``db``), else the bundled file."""
     if record.consent_date is None and participant_consent is not None:
         record = record.model_copy(update={"consent_date": participant_consent})
     decision = record.decision_date or local_today(settings.zone)
+    if protocol is None and db is not None:
+        with UnitOfWork(db) as uow:
+            protocol = protocol_versions.protocol_on(uow.session, decision)[1]
     return evaluate(record, protocol or bundled_protocol(), decision)
 
 
@@ -191,10 +197,12 @@ def _view(session: Session, p: Participant, settings: Settings) -> ScreeningView
     record = (ScreeningRecord.model_validate(screening.record) if screening
               else ScreeningRecord(consent_date=p.consent_date))
     decision = record.decision_date or local_today(settings.zone)
-    result = evaluate(record, bundled_protocol(), decision)
+    label, protocol = protocol_versions.protocol_on(session, decision)
+    result = evaluate(record, protocol, decision)
     sig = _signature_view(_latest_signature(session, p.id), screening, record)
     return ScreeningView(participant=public_summary(p), record=record, result=result,
-                         version=screening.version if screening else None, signature=sig)
+                         version=screening.version if screening else None, signature=sig,
+                         protocol_version=label)
 
 
 def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> ScreeningView:
@@ -226,8 +234,9 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         plausibility.check_screening(record, record.decision_date or local_today(settings.zone),
                                      confirm_implausible)
         record = _with_menopausal_status(record)
-        result = evaluate(record, bundled_protocol(), record.decision_date or local_today(
-            settings.zone))
+        label, protocol = protocol_versions.protocol_on(
+            s, record.decision_date or local_today(settings.zone))
+        result = evaluate(record, protocol, record.decision_date or local_today(settings.zone))
         screening = s.scalars(select(Screening).where(Screening.participant_id == p.id)).first()
         require_investigator(principal, p.site_id, screening.record if screening else None,
                              record)
@@ -237,7 +246,8 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         if screening is None:
             uow.set_reason((reason or "").strip() or _("Screening data entered"))
             screening = Screening(participant_id=p.id, record=data, outcome=result.outcome.value,
-                                  decision_date=record.decision_date, failed_criteria=failed)
+                                  decision_date=record.decision_date, failed_criteria=failed,
+                                  protocol_version=label)
             s.add(screening)
         else:
             if not reason or len(reason.strip()) < 3:
@@ -259,6 +269,7 @@ def save(db: Database, settings: Settings, principal: Principal, pseudonym: str,
             screening.outcome = result.outcome.value
             screening.decision_date = record.decision_date
             screening.failed_criteria = failed
+            screening.protocol_version = label
         today = local_today(settings.zone)
         if p.status is ParticipantStatus.CONSENTED:
             lifecycle.apply_event(s, p, Event.SCREENING_STARTED,
@@ -302,7 +313,6 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         raise ValidationError(_("tick the box to confirm the meaning of your signature"),
                               field="confirm")
     signer = auth.reauthenticate(db, settings, principal.user_id, password)
-    protocol = bundled_protocol()
     with UnitOfWork(db, actor_of(principal)) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym)
@@ -312,6 +322,7 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
             raise ProtocolViolation(_("no screening record has been saved yet"), field="record")
         record = ScreeningRecord.model_validate(screening.record)
         decision = record.decision_date or local_today(settings.zone)
+        label, protocol = protocol_versions.protocol_on(s, decision)
         result = evaluate(record, protocol, decision)
         if result.outcome is Outcome.INCOMPLETE:
             raise ProtocolViolation(
@@ -322,7 +333,7 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
         s.add(EligibilitySignature(
             participant_id=p.id, signer_id=signer.id, signer_name=signer.display_name,
             signed_at=utcnow(), outcome=result.outcome.value, meaning=meaning,
-            record_sha256=fingerprint(record),
+            record_sha256=fingerprint(record), protocol_version=label,
             result={"decision_date": decision.isoformat(),
                     "criteria": [{"id": c.id, "status": c.status.value} for c in result.criteria]}))
         target = (ParticipantStatus.ELIGIBLE if result.outcome is Outcome.ELIGIBLE

@@ -32,6 +32,7 @@ from dawna.web.routes import (
     api_course,
     api_form_status,
     api_pet,
+    api_protocol,
     api_randomization,
     api_safety,
     api_screening,
@@ -44,6 +45,7 @@ from dawna.web.routes import (
     form_status,
     participants,
     pet,
+    protocol_versions,
     public,
     randomization,
     results,
@@ -87,7 +89,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    randomization, tumour, pet,
                    treatment, safety, design, results, audit, form_status, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit, api_form_status):
+                   api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
+                   api_protocol):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from helpers import PASSWORD, csrf_of, two_site_trial
 
-from dawna.config import Settings
+from dawna.config import Settings, get_settings
 from dawna.store.db import Database
 from dawna.web.app import create_app
 
@@ -39,3 +39,13 @@ def client_for(app_db: Database,
     yield make
     for c in clients:
         c.close()
+
+
+@pytest.fixture
+def cli_env(app_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The settings of the command line point at the web application's database."""
+    monkeypatch.setenv("DAWNA_DATABASE_URL", app_db.url)
+    monkeypatch.setenv("DAWNA_ENV", "test")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

@@ -4,17 +4,15 @@ contact; nothing changes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 
-import pytest
 from helpers import PASSWORD, SYSTEM, csrf_of, principal
 from screening_data import eligible_record
 from typer.testing import CliRunner
 
 from dawna.cli import app
 from dawna.clock import simulated
-from dawna.config import Settings, get_settings
+from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.services import follow_up, lifecycle, participants, randomization, screening
 from dawna.services.schemas import ParticipantCreate
@@ -46,15 +44,6 @@ def _in_follow_up(db: Database, settings: Settings) -> str:
         follow_up.record_contact(db, settings, coord, pid, follow_up.ContactIn(
             contact_date=on, vital_status="alive"))
     return pid
-
-
-@pytest.fixture
-def cli_env(app_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DAWNA_DATABASE_URL", app_db.url)
-    monkeypatch.setenv("DAWNA_ENV", "test")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_withdrawal_before_later_contacts_refused_on_the_page_and_the_cli(

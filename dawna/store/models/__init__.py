@@ -18,6 +18,7 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   after randomization);
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
+- :mod:`~dawna.store.models.protocol`: versions of the protocol file (amendments);
 - :mod:`~dawna.store.models.audit`: the audit trail, its chain head and login events.
 """
 
@@ -35,6 +36,7 @@ from dawna.store.models.participants import (
     StatusEvent,
 )
 from dawna.store.models.people import LoginThrottle, Membership, Role, Site, User, UserSession
+from dawna.store.models.protocol import ProtocolVersion
 from dawna.store.models.registry import RegistryStudy
 from dawna.store.models.screening import (
     Allocation,
@@ -72,6 +74,7 @@ __all__ = [
     "ParticipantStatus",
     "PetStudy",
     "ProtocolDeviation",
+    "ProtocolVersion",
     "RandomizationList",
     "RegistryStudy",
     "Role",

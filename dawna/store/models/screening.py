@@ -33,6 +33,8 @@ class Screening(Base):
     failed_criteria: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the protocol version the decision was made under (issue 20 item 8)
+    protocol_version: Mapped[str] = mapped_column(String(20), default="1", server_default="1")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -54,6 +56,8 @@ class EligibilitySignature(Base):
     meaning: Mapped[str] = mapped_column(Text)
     record_sha256: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the protocol version the decision was made under (issue 20 item 8)
+    protocol_version: Mapped[str] = mapped_column(String(20), default="1", server_default="1")
 
 
 class RandomizationList(Base):
@@ -117,3 +121,5 @@ class Allocation(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     randomized_at: Mapped[datetime] = mapped_column(UTCDateTime())
     randomized_by: Mapped[str] = mapped_column(String(64))
+    # the protocol version the decision was made under (issue 20 item 8)
+    protocol_version: Mapped[str] = mapped_column(String(20), default="1", server_default="1")

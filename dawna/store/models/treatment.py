@@ -172,3 +172,5 @@ class DoseDecision(Base):
     cycle: Mapped[int | None] = mapped_column(Integer, nullable=True)
     days_not_taken: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     override: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the protocol version the decision was made under (issue 20 item 8)
+    protocol_version: Mapped[str] = mapped_column(String(20), default="1", server_default="1")

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from dawna.protocol import bundled_protocol
-from dawna.services import audit_trail, auth, participants
+from dawna.clock import local_today
+from dawna.services import audit_trail, auth, participants, protocol_versions
 from dawna.services.access import Permission, Principal
 from dawna.services.schemas import (
     AuditEntry,
@@ -57,9 +57,11 @@ def _info(request: Request, user: Principal) -> SessionInfo:
 
 
 @router.get("/study", response_model=ProtocolDocument)
-def study() -> dict[str, Any]:
-    """The protocol file: registry record, arms and regimens, criteria, site settings."""
-    return bundled_protocol().model_dump(mode="json", by_alias=True)
+def study(db: DbDep, settings: SettingsDep) -> dict[str, Any]:
+    """The protocol file in force today: registry record, arms and regimens, criteria, site
+    settings (its version and the others: ``/api/protocol/versions``)."""
+    protocol = protocol_versions.overview(db, local_today(settings.zone))[2]
+    return protocol.model_dump(mode="json", by_alias=True)
 
 
 @router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)])

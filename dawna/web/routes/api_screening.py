@@ -52,6 +52,8 @@ class ScreeningOut(BaseModel):
     record: dict[str, Any]
     eligibility: EligibilityOut
     signature: SignatureOut | None
+    protocol_version: str = Field(description="The protocol version in force at the decision "
+                                  "date, under which eligibility is judged.")
 
 
 class ScreeningIn(BaseModel):
@@ -84,7 +86,8 @@ def _out(view: screening.ScreeningView) -> ScreeningOut:
         pseudonym=view.participant.pseudonym, status=view.participant.status.value,
         version=view.version, record=view.record.model_dump(mode="json", exclude_none=True),
         eligibility=eligibility_out(view.result),
-        signature=SignatureOut(**sig.__dict__) if sig else None)
+        signature=SignatureOut(**sig.__dict__) if sig else None,
+        protocol_version=view.protocol_version)
 
 
 @router.get("/participants/{pseudonym}/screening", response_model=ScreeningOut)
@@ -108,7 +111,8 @@ def evaluate_screening(pseudonym: str, record: ScreeningRecord, db: DbDep,
                        settings: SettingsDep, user: CurrentUser) -> EligibilityOut:
     """Evaluate a draft record against the protocol without saving it."""
     detail = participants.get_participant(db, user, pseudonym)
-    return eligibility_out(screening.evaluate_draft(record, detail.consent_date, settings))
+    return eligibility_out(screening.evaluate_draft(record, detail.consent_date, settings,
+                                                        db=db))
 
 
 @router.post("/participants/{pseudonym}/screening/signature", response_model=ScreeningOut,

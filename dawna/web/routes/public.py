@@ -8,10 +8,10 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dawna.clock import local_today
 from dawna.errors import DawnaError, NotFound
 from dawna.i18n import LOCALES
-from dawna.protocol import bundled_protocol
-from dawna.services import auth, registry
+from dawna.services import auth, protocol_versions, registry
 from dawna.web.deps import DbDep, OptionalUser, SettingsDep, client_address
 from dawna.web.security import LANG_COOKIE, SESSION_COOKIE, csrf_protect, open_session
 from dawna.web.templating import render
@@ -33,13 +33,16 @@ def home() -> Response:
 
 
 @router.get("/study", include_in_schema=False)
-def study_page(request: Request, db: DbDep, user: OptionalUser) -> Response:
-    protocol = bundled_protocol()
+def study_page(request: Request, db: DbDep, settings: SettingsDep,
+               user: OptionalUser) -> Response:
+    """The registry record of the protocol version in force today, and the version history."""
+    versions, in_force, protocol = protocol_versions.overview(db, local_today(settings.zone))
     try:
         similar = registry.related(db, protocol.registry.nct_id)
     except NotFound:
         similar = []  # the study's own record is not imported: nothing to compare
-    return render(request, "study.html", {"protocol": protocol, "similar": similar})
+    return render(request, "study.html", {"protocol": protocol, "similar": similar,
+                                          "versions": versions, "in_force": in_force})
 
 
 @router.get("/login", include_in_schema=False)

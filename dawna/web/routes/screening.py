@@ -67,7 +67,7 @@ def screening_page(request: Request, db: DbDep, settings: SettingsDep, user: Cur
     if filled:
         result = screening.evaluate_draft(screening.record_from_dict(
             {k: v for k, v in values.items() if v is not None}), view.participant.consent_date,
-            settings)
+            settings, db=db)
     return _page(request, view, values, result=result, baseline=baseline, filled=filled,
                  fes=fes)
 
@@ -81,7 +81,7 @@ async def live_check(request: Request, db: DbDep, settings: SettingsDep, user: C
     try:
         record = screening.record_from_dict(nest(
             [(k, v) for k, v in _pairs(form) if k != "confirm_implausible"], LISTS))
-        result = screening.evaluate_draft(record, detail.consent_date, settings)
+        result = screening.evaluate_draft(record, detail.consent_date, settings, db=db)
         error = None
     except DawnaError as exc:
         result, error = None, exc
