@@ -20,7 +20,7 @@ from dawna.errors import ConflictError, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.services.access import Permission, Principal
-from dawna.services.casebook import forms_of, form_row
+from dawna.services.casebook import form_row, forms_of
 from dawna.services.form_catalogue import form_label
 from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database

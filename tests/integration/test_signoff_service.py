@@ -230,3 +230,48 @@ def test_one_signature_in_force_per_form_at_the_storage_level(
         uow.session.add(FormSignature(**copy))
         uow.commit()
     assert _count(trial, FormSignature) == 1
+
+
+def test_freeze_reads_its_cut_and_refuses_when_frozen_data_changed(
+        trial: Database, settings: Settings) -> None:
+    """The freeze of 2024-04-30: a result dated after the cut-off (2024-05-02) leaves the
+    frozen analysis as it was; a correction of one dated before (2024-03-13) does not."""
+    from dawna.services import freezes
+    from dawna.services.schemas_signoff import FreezeIn
+
+    pid = randomized_to(trial, settings, "A", "letrozole")
+    row = _lab(trial, settings, pid)
+    dm, coord = principal(trial, "dm_a"), principal(trial, "coord_a")
+    command = FreezeIn(name="interim-1", cut_off=date(2024, 4, 30), description="interim cut")
+    with simulated(NOW):
+        with pytest.raises(PermissionDenied):
+            freezes.freeze(trial, settings, coord, command)
+        with pytest.raises(ValidationError) as caught:
+            freezes.freeze(trial, settings, dm, command.model_copy(
+                update={"cut_off": date(2024, 9, 30)}))
+        assert caught.value.field == "cut_off"
+        made = freezes.freeze(trial, settings, dm, command)
+        with pytest.raises(ConflictError):
+            freezes.freeze(trial, settings, dm, command)
+    with trial.sessions() as s:
+        assert made.chain_last_id == s.scalar(select(func.max(AuditRecord.id))) - len(
+            list(s.scalars(select(AuditRecord.id).where(AuditRecord.table_name == "data_freeze"))))
+    assert freezes.analysis_cut(trial, dm, "interim-1") == date(2024, 4, 30)
+    with simulated(NOW):
+        safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="anc", value=2.0, unit="10^9/L", lln=1.8, sample_date=date(2024, 5, 2)))
+    assert freezes.check(trial, dm, "interim-1").unchanged
+    _correct(trial, settings, pid, row.id, 2.2, 1)
+    result = freezes.check(trial, dm, "interim-1")
+    assert not result.unchanged
+    assert {(c.table_name, c.row_id, c.data_date) for c in result.changes} == {
+        ("lab_result", str(row.id), date(2024, 3, 13))}
+    with pytest.raises(ConflictError) as caught:
+        freezes.analysis_cut(trial, dm, "interim-1")
+    assert caught.value.field == "freeze" and "lab_result" in caught.value.message
+    with pytest.raises(ValidationError):
+        freezes.unfreeze(trial, dm, "interim-1", "")
+    lifted = freezes.unfreeze(trial, dm, "interim-1", "lab corrected; new freeze follows")
+    assert not lifted.active and lifted.unfreeze_reason
+    with pytest.raises(ConflictError):
+        freezes.analysis_cut(trial, dm, "interim-1")
