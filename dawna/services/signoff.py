@@ -47,7 +47,7 @@ from dawna.store.models import FormLock, FormSignature, Participant
 from dawna.store.signoff_guard import CASEBOOK, FORM, active_key
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["MEANINGS", "SignoffState", "casebook", "meaning_text", "sign", "signoff_states"]
+__all__ = ["MEANINGS", "SignoffState", "casebook", "form_signoff", "meaning_text", "sign", "signoff_states"]
 
 #: The meanings a signer may give (21 CFR 11.50(a)(3)).
 MEANINGS = {"review": N_("Review"), "approval": N_("Approval"), "authorship": N_("Authorship")}
@@ -211,6 +211,17 @@ def casebook(db: Database, principal: Principal, pseudonym: str) -> CasebookSign
         forms = forms_of(s, [p.id])[p.id]
         signatures, held = _signatures_and_locks(s, [p.id])
         return _casebook_view(p, forms, signatures, held)
+
+
+def form_signoff(db: Database, principal: Principal, pseudonym: str, table_name: str,
+                 row_id: str) -> FormSignoff:
+    """One form's signature and lock (the panel on the form's own page)."""
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        p = load_visible(s, principal, pseudonym)
+        ref = ref_of(form_row(s, p.id, table_name, row_id))
+        signatures, held = _signatures_and_locks(s, [p.id])
+        return _casebook_view(p, [ref], signatures, held).forms[0]
 
 
 @dataclass(frozen=True)

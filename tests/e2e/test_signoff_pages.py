@@ -78,6 +78,11 @@ def test_sign_lock_unlock_void_through_pages_api_and_cli(
     assert entry["signature"]["signer_name"] == "inv_a" and entry["signature"]["valid"]
     assert entry["signature"]["meaning"].startswith("Review:") and entry["locked"]
     assert 'data-testid="signature-valid"' in inv.get(url).text
+    # the lab's own page loads the same panel (HTMX), sign buttons sending back to it
+    assert f"/forms/lab_result/{lab_id}/signoff" in inv.get(f"/participants/{pid}/labs/{lab_id}").text
+    panel = inv.get(f"/participants/{pid}/forms/lab_result/{lab_id}/signoff",
+                    headers={"hx-current-url": f"http://x/participants/{pid}/labs/{lab_id}"})
+    assert 'data-testid="signature-valid"' in panel.text and 'data-testid="lock"' in panel.text
     # the coordinator's correction through the API: 409 naming the lock, nothing stored
     token = csrf_of(coord.get(url).text)
     refused = coord.put(f"/api/participants/{pid}/labs/{lab_id}", json={

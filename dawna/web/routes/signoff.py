@@ -35,20 +35,39 @@ def casebook_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str
     return _casebook_page(request, db, user, pseudonym)
 
 
+@router.get("/participants/{pseudonym}/forms/{table_name}/{row_id}/signoff")
+def form_panel(request: Request, db: DbDep, user: CurrentUser, pseudonym: str, table_name: str,
+               row_id: str) -> Response:
+    """The signature and lock of one form, with its sign and lock buttons (HTMX, loaded by the
+    form's own page)."""
+    form = signoff.form_signoff(db, user, pseudonym, table_name, row_id)
+    return render(request, "signoff/_form_panel.html", {
+        "f": form, "pseudonym": pseudonym, "meanings": signoff.MEANINGS,
+        "back": str(request.headers.get("hx-current-url") or ""),
+        "can_sign": user.can_anywhere(Permission.FORM_SIGN),
+        "can_lock": user.can_anywhere(Permission.FORM_LOCK)})
+
+
 def _address(table_name: str, row_id: str) -> tuple[str | None, str | None]:
     return (table_name or None, row_id or None)
 
 
-def _back(pseudonym: str, done: str, table_name: str) -> RedirectResponse:
-    anchor = f"#{table_name}" if table_name else ""
-    return RedirectResponse(f"/participants/{pseudonym}/casebook?{done}=1{anchor}",
-                            status_code=303)
+def _back(pseudonym: str, done: str, back: str) -> RedirectResponse:
+    """Back to the form's page it came from (a path of this participant only), or the
+    casebook."""
+    path = back.split("://", 1)[-1]
+    path = "/" + path.split("/", 1)[1] if "://" in back and "/" in path else back
+    if not path.startswith(f"/participants/{pseudonym}/") or "//" in path:
+        path = f"/participants/{pseudonym}/casebook"
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}{done}=1", status_code=303)
 
 
 @router.post("/participants/{pseudonym}/casebook/sign", dependencies=[Depends(csrf_protect)])
 def sign(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, pseudonym: str,
          password: Text = "", meaning: Text = "review", confirm: Text = "",
-         content_sha256: Text = "", table_name: Text = "", row_id: Text = "") -> Response:
+         content_sha256: Text = "", table_name: Text = "", row_id: Text = "",
+         back: Text = "") -> Response:
     table, row = _address(table_name, row_id)
     try:
         command = validate(SignIn, {"password": password, "meaning": meaning,
@@ -58,12 +77,13 @@ def sign(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, 
                      address=client_address(request))
     except DawnaError as error:
         return _casebook_page(request, db, user, pseudonym, error, error.status_code)
-    return _back(pseudonym, "signed", table_name)
+    return _back(pseudonym, "signed", back)
 
 
 @router.post("/participants/{pseudonym}/casebook/lock", dependencies=[Depends(csrf_protect)])
 def lock(request: Request, db: DbDep, user: CurrentUser, pseudonym: str, reason: Text = "",
-         table_name: Text = "", row_id: Text = "", action: Text = "lock") -> Response:
+         table_name: Text = "", row_id: Text = "", action: Text = "lock",
+         back: Text = "") -> Response:
     table, row = _address(table_name, row_id)
     try:
         if action == "unlock":
@@ -72,7 +92,7 @@ def lock(request: Request, db: DbDep, user: CurrentUser, pseudonym: str, reason:
             locks.lock(db, user, pseudonym, table, row, reason)
     except DawnaError as error:
         return _casebook_page(request, db, user, pseudonym, error, error.status_code)
-    return _back(pseudonym, "unlocked" if action == "unlock" else "locked", table_name)
+    return _back(pseudonym, "unlocked" if action == "unlock" else "locked", back)
 
 
 def _freezes_page(request: Request, db: DbDep, user: Principal, values: dict[str, Any],
