@@ -47,7 +47,8 @@ from dawna.store.models import FormLock, FormSignature, Participant
 from dawna.store.signoff_guard import CASEBOOK, FORM, active_key
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["MEANINGS", "SignoffState", "casebook", "form_signoff", "meaning_text", "sign", "signoff_states"]
+__all__ = ["MEANINGS", "SignoffState", "casebook", "form_signoff", "meaning_text", "sign",
+           "signoff_states"]
 
 #: The meanings a signer may give (21 CFR 11.50(a)(3)).
 MEANINGS = {"review": N_("Review"), "approval": N_("Approval"), "authorship": N_("Authorship")}

@@ -79,7 +79,8 @@ def test_sign_lock_unlock_void_through_pages_api_and_cli(
     assert entry["signature"]["meaning"].startswith("Review:") and entry["locked"]
     assert 'data-testid="signature-valid"' in inv.get(url).text
     # the lab's own page loads the same panel (HTMX), sign buttons sending back to it
-    assert f"/forms/lab_result/{lab_id}/signoff" in inv.get(f"/participants/{pid}/labs/{lab_id}").text
+    lab_page = inv.get(f"/participants/{pid}/labs/{lab_id}").text
+    assert f"/forms/lab_result/{lab_id}/signoff" in lab_page
     panel = inv.get(f"/participants/{pid}/forms/lab_result/{lab_id}/signoff",
                     headers={"hx-current-url": f"http://x/participants/{pid}/labs/{lab_id}"})
     assert 'data-testid="signature-valid"' in panel.text and 'data-testid="lock"' in panel.text

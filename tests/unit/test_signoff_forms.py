@@ -12,7 +12,7 @@ from dawna.store.signoff_guard import FORM_OWNERS, row_sha256
 
 
 def test_the_guard_covers_every_form_of_the_catalogue_with_its_owner() -> None:
-    assert FORM_OWNERS == {key: spec.owner for key, spec in FORMS.items()}
+    assert {key: spec.owner for key, spec in FORMS.items()} == FORM_OWNERS
     assert set(DATA_DATES) <= set(FORMS)
 
 
