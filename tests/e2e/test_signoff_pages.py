@@ -137,3 +137,32 @@ def test_sign_lock_unlock_void_through_pages_api_and_cli(
     assert result.exit_code == 1 and "lab_result" in result.output
     answer = dm.get("/api/results/pfs?freeze=interim")
     assert answer.status_code == 409 and answer.json()["field"] == "freeze"
+
+
+def test_the_demo_trial_has_signatures_locks_and_a_clean_freeze(
+        tmp_path, demo_template) -> None:  # type: ignore[no-untyped-def]
+    """The scaled demo (32 participants): signed casebooks and forms, locks, and one freeze
+    whose window no later change touched."""
+    import shutil
+
+    from sqlalchemy import func, select
+
+    from dawna.demo.signoff import FREEZE_NAME
+    from dawna.services import freezes
+    from dawna.store.models import DataFreeze, FormLock, FormSignature
+
+    target = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_template, target)
+    db = Database(f"sqlite:///{target}")
+    try:
+        with db.sessions() as s:
+            scopes = dict(s.execute(select(FormSignature.scope, func.count()).where(
+                FormSignature.active_key.is_not(None)).group_by(FormSignature.scope)).all())
+            sources = dict(s.execute(select(FormLock.source, func.count()).where(
+                FormLock.active_key.is_not(None)).group_by(FormLock.source)).all())
+            assert s.scalar(select(func.count()).select_from(DataFreeze)) == 1
+        assert scopes.get("casebook", 0) >= 1 and sources.get("signature", 0) >= 1
+        assert sources.get("data_manager", 0) >= 1
+        assert freezes.check(db, principal(db, "datamanager"), FREEZE_NAME).unchanged
+    finally:
+        db.dispose()
