@@ -22,7 +22,15 @@ from dawna.i18n import _
 from dawna.services.form_catalogue import FORMS, form_label
 from dawna.store.base import Base
 from dawna.store.models import AdverseEvent
-from dawna.store.signoff_guard import FORM_OWNERS, owner_of, row_id_of, row_sha256
+from dawna.store.signoff_guard import (
+    FORM_OWNERS,
+    owner_of,
+    row_id_of,
+    row_sha256,
+    set_form_label,
+)
+
+set_form_label(form_label)  # refusals of locked forms name them as the site team does
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dawna.errors import ConflictError, NotFound, PermissionDenied, ValidationEr
 from dawna.i18n import _
 from dawna.services.access import Permission, Principal
 from dawna.services.casebook import model_of
+from dawna.services.form_catalogue import form_label
 from dawna.services.locks import checked_reason
 from dawna.services.schemas_signoff import FreezeChange, FreezeCheck, FreezeIn, FreezeOut
 from dawna.services.scope import actor_of
@@ -194,7 +195,7 @@ def analysis_cut(db: Database, principal: Principal, name: str) -> date:
               "{n} audited changes, the first {form} {row} by {user} at {at}; the analysis "
               "would not read the frozen data (lift the freeze and make a new one)").format(
                 cut=result.freeze.cut_off.isoformat(), name=name, n=len(result.changes),
-                form=first.table_name, row=first.row_id, user=first.actor,
+                form=form_label(first.table_name), row=first.row_id, user=first.actor,
                 at=_at(first.at)), field="freeze")
     return result.freeze.cut_off
 

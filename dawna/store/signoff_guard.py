@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -51,6 +51,14 @@ FORM_OWNERS: dict[str, str] = {
 #: Columns left out of a form's fingerprint: the optimistic-lock counter is not data.
 UNSIGNED_COLUMNS = frozenset({"version"})
 FORM, CASEBOOK = "form", "casebook"
+#: How a refusal names a form: the table name, until the services register the catalogue's
+#: labels in the user's language (``set_form_label``; the store cannot import the services).
+_label: list[Callable[[str], str]] = [lambda table: table]
+
+
+def set_form_label(label: Callable[[str], str]) -> None:
+    """Name forms in messages with ``label(table_name)`` (``form_catalogue.form_label``)."""
+    _label[0] = label
 
 
 def _plain(value: Any, is_float: bool) -> Any:
@@ -154,7 +162,8 @@ def _void_signatures(session: Session, flush_context: UOWTransaction,
                     continue
                 sig.voided_at = now
                 sig.void_reason = _("data changed after signing: {action} of {table} {row}"
-                                    ).format(action=action, table=table, row=row or "").strip()
+                                    ).format(action=_(action), table=_label[0](table),
+                                             row=row or "").strip()
                 sig.active_key = None
                 break
 
@@ -184,7 +193,7 @@ def _refuse_locked(session: Session, flush_context: UOWTransaction) -> None:
                 _("{form} {row} of {participant} is locked ({scope}, by {user} on {when}): "
                   "nothing was saved; a data manager must unlock it, with a reason, before it "
                   "can be changed").format(
-                    form=table, row=row_id_of(obj) if action != "create" else "",
+                    form=_label[0](table), row=row_id_of(obj) if action != "create" else "",
                     participant=participant.pseudonym if participant else pid,
                     scope=_("whole casebook") if lock.scope == CASEBOOK else _("this form"),
                     user=lock.locked_by, when=lock.locked_at.date().isoformat()),

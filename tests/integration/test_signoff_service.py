@@ -115,7 +115,7 @@ def test_sign_lock_refuse_unlock_and_void(trial: Database, settings: Settings) -
     assert _count(trial, FormLock, FormLock.active_key.is_not(None)) == 1
     with pytest.raises(ConflictError) as caught:
         _correct(trial, settings, pid, row.id, 2.2, 1)
-    assert caught.value.field == "lock" and "lab_result" in caught.value.message
+    assert caught.value.field == "lock" and "Laboratory result" in caught.value.message
     with trial.sessions() as s:
         assert s.get(LabResult, row.id).value == 2.6  # nothing stored
         assert s.scalar(select(func.count()).select_from(AuditRecord).where(
@@ -268,7 +268,7 @@ def test_freeze_reads_its_cut_and_refuses_when_frozen_data_changed(
         ("lab_result", str(row.id), date(2024, 3, 13))}
     with pytest.raises(ConflictError) as caught:
         freezes.analysis_cut(trial, dm, "interim-1")
-    assert caught.value.field == "freeze" and "lab_result" in caught.value.message
+    assert caught.value.field == "freeze" and "Laboratory result" in caught.value.message
     with pytest.raises(ValidationError):
         freezes.unfreeze(trial, dm, "interim-1", "")
     lifted = freezes.unfreeze(trial, dm, "interim-1", "lab corrected; new freeze follows")
