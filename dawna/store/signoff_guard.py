@@ -162,7 +162,10 @@ def _void_signatures(session: Session, flush_context: UOWTransaction,
                     continue
                 sig.voided_at = now
                 sig.void_reason = _("data changed after signing: {action} of {table} {row}"
-                                    ).format(action=_(action), table=_label[0](table),
+                                    ).format(action={"create": _("new record"),
+                                                     "update": _("change"),
+                                                     "delete": _("deletion")}[action],
+                                             table=_label[0](table),
                                              row=row or "").strip()
                 sig.active_key = None
                 break
