@@ -26,6 +26,8 @@ export_app = typer.Typer(help="Data exports.", no_args_is_help=True)
 console = Console()
 As = Annotated[str, typer.Option("--as", help="User name acting (their sites apply).")]
 Cutoff = Annotated[str | None, typer.Option(help="Data cut-off (YYYY-MM-DD); default today.")]
+Freeze = Annotated[str | None, typer.Option(
+    help="A data freeze: its cut-off, refused if data in its window changed after it.")]
 
 
 class Transform(StrEnum):
@@ -63,13 +65,14 @@ def _print_survival(data: dict[str, Any], title: str) -> None:
 
 
 def _survival(param: str, user: str, fmt: OutputFormat, transform: Transform,
-              cutoff: str | None) -> None:
-    from dawna.services import results
+              cutoff: str | None, freeze: str | None = None) -> None:
+    from dawna.services import freezes, results
 
     db = database()
-    data = results.time_to_event(db, get_settings(), principal(db, user), param=param,
+    who = principal(db, user)
+    data = results.time_to_event(db, get_settings(), who, param=param,
                                  transform=transform.value,
-                                 cutoff=_cutoff(cutoff))
+                                 cutoff=freezes.cut_for(db, who, _cutoff(cutoff), freeze))
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
@@ -80,19 +83,19 @@ def _survival(param: str, user: str, fmt: OutputFormat, transform: Transform,
 def pfs(user: As, format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
         transform: Annotated[Transform, typer.Option(
             help="Confidence interval transform of the median (R survfit conf.type).")]
-        = Transform.LOG, cutoff: Cutoff = None) -> None:
+        = Transform.LOG, cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """Progression-free survival: per arm n, events, median and 95 % CI; log-rank,
     stratified log-rank, Cox hazard ratio (Efron ties) unstratified and stratified."""
-    _survival("PFS", user, format, transform, cutoff)
+    _survival("PFS", user, format, transform, cutoff, freeze)
 
 
 @app.command("os")
 def overall(user: As,
             format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
             transform: Annotated[Transform, typer.Option()] = Transform.LOG,
-            cutoff: Cutoff = None) -> None:
+            cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """Overall survival, as for PFS."""
-    _survival("OS", user, format, transform, cutoff)
+    _survival("OS", user, format, transform, cutoff, freeze)
 
 
 @app.command()

@@ -30,6 +30,7 @@ from dawna.store.signoff_guard import (
     set_form_label,
 )
 
+MAX_ROW_ID = 2_147_483_647  # the largest PostgreSQL integer: a larger id names no row
 set_form_label(form_label)  # refusals of locked forms name them as the site team does
 
 
@@ -101,8 +102,9 @@ def form_row(session: Session, participant_id: int, table_name: str, row_id: str
              for_update: bool = False) -> Any:
     """The form ``table_name`` ``row_id`` of the participant (NotFound on ``form`` otherwise)."""
     model = model_of(table_name)
-    row = session.get(model, int(row_id), with_for_update=for_update) if row_id.isdigit() \
-        else None
+    number = int(row_id) if row_id.isdigit() and len(row_id) <= 10 else 0
+    row = session.get(model, number, with_for_update=for_update) \
+        if 0 < number <= MAX_ROW_ID else None
     if row is None or owner_of(session, row) != participant_id:
         raise NotFound(_("no form {form} {row} of this participant").format(
             form=table_name, row=row_id), field="form")

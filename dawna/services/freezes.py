@@ -36,7 +36,7 @@ from dawna.store.models import AuditChainHead, AuditRecord, DataFreeze
 from dawna.store.signoff_guard import FORM_OWNERS
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["DATA_DATES", "analysis_cut", "check", "freeze", "list_freezes", "unfreeze"]
+__all__ = ["DATA_DATES", "analysis_cut", "check", "cut_for", "freeze", "list_freezes", "unfreeze"]
 
 #: The date a form's data belong to, per table (a form not named here has no date of its own
 #: and counts as dated before any cut-off).
@@ -198,6 +198,19 @@ def analysis_cut(db: Database, principal: Principal, name: str) -> date:
                 form=form_label(first.table_name), row=first.row_id, user=first.actor,
                 at=_at(first.at)), field="freeze")
     return result.freeze.cut_off
+
+
+def cut_for(db: Database, principal: Principal, cutoff: date | None, freeze: str | None
+            ) -> date | None:
+    """The data cut-off an analysis reads: ``cutoff`` as given, or a freeze's
+    (:func:`analysis_cut`); both given must agree (ValidationError on ``cutoff``)."""
+    if not freeze:
+        return cutoff
+    cut = analysis_cut(db, principal, freeze)
+    if cutoff is not None and cutoff != cut:
+        raise ValidationError(_("data freeze {name} has the cut-off {cut}").format(
+            name=freeze, cut=cut.isoformat()), field="cutoff")
+    return cut
 
 
 def _at(when: datetime) -> str:

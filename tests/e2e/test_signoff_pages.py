@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from dawna.cli import app
 from dawna.clock import simulated
 from dawna.config import Settings, get_settings
-from dawna.errors import PermissionDenied
+from dawna.errors import ConflictError, PermissionDenied
 from dawna.services import admin, randomization, safety, treatment
 from dawna.services.schemas import UserCreate
 from dawna.store.db import Database
@@ -137,6 +137,8 @@ def test_sign_lock_unlock_void_through_pages_api_and_cli(
     assert result.exit_code == 1 and "lab_result" in result.output
     answer = dm.get("/api/results/pfs?freeze=interim")
     assert answer.status_code == 409 and answer.json()["field"] == "freeze"
+    result = runner.invoke(app, ["analysis", "pfs", "--as", "dm_a", "--freeze", "interim"])
+    assert isinstance(result.exception, ConflictError) and result.exception.field == "freeze"
 
 
 def test_the_demo_trial_has_signatures_locks_and_a_clean_freeze(

@@ -42,13 +42,7 @@ def _cutoff(value: str | None) -> date | None:
 def _cut(db: DbDep, user: Principal, cutoff: str | None, freeze: str | None) -> date | None:
     """The data cut-off asked for, or a data freeze's (refused when data in its window changed
     after the freeze: ``services/freezes.analysis_cut``)."""
-    if not freeze:
-        return _cutoff(cutoff)
-    cut = freezes.analysis_cut(db, user, freeze)
-    if cutoff and _cutoff(cutoff) != cut:
-        raise ValidationError(_("data freeze {name} has the cut-off {cut}").format(
-            name=freeze, cut=cut.isoformat()), field="cutoff")
-    return cut
+    return freezes.cut_for(db, user, _cutoff(cutoff), freeze)
 
 
 @router.get("/results")
