@@ -139,17 +139,23 @@ def _owned(session: Session, changes: Iterable[tuple[str, Base]]
     return out
 
 
+def _in_force(session: Session, model: Any) -> tuple[list[tuple[str, Base, int]], list[Any]]:
+    """The forms this flush changes (with their participants), and the signatures or locks
+    (``model``) in force for those participants."""
+    owned = _owned(session, _changes(session))
+    if not owned:
+        return owned, []
+    pids = {pid for _, _, pid in owned}
+    return owned, list(session.scalars(select(model).where(
+        model.participant_id.in_(pids), model.active_key.is_not(None))))
+
+
 def _void_signatures(session: Session, flush_context: UOWTransaction,
                      instances: Any = None) -> None:
     from dawna.store.models import FormSignature
 
     with session.no_autoflush:
-        owned = _owned(session, _changes(session))
-        if not owned:
-            return
-        pids = {pid for _, _, pid in owned}
-        signatures = session.scalars(select(FormSignature).where(
-            FormSignature.participant_id.in_(pids), FormSignature.active_key.is_not(None))).all()
+        owned, signatures = _in_force(session, FormSignature)
         now = session.info.get("now") or utcnow()
         for sig in signatures:
             for action, obj, pid in owned:
@@ -175,12 +181,7 @@ def _refuse_locked(session: Session, flush_context: UOWTransaction) -> None:
     from dawna.store.models import FormLock, Participant
 
     with session.no_autoflush:
-        owned = _owned(session, _changes(session))
-        if not owned:
-            return
-        pids = {pid for _, _, pid in owned}
-        locks = session.scalars(select(FormLock).where(
-            FormLock.participant_id.in_(pids), FormLock.active_key.is_not(None))).all()
+        owned, locks = _in_force(session, FormLock)
         if not locks:
             return
         keys = {lock.active_key: lock for lock in locks}
