@@ -100,8 +100,12 @@ def forms_of(session: Session, participant_ids: Iterable[int], for_update: bool 
 
 def form_row(session: Session, participant_id: int, table_name: str, row_id: str,
              for_update: bool = False) -> Any:
-    """The form ``table_name`` ``row_id`` of the participant (NotFound on ``form`` otherwise)."""
+    """The form ``table_name`` ``row_id`` of the participant (NotFound on ``form`` otherwise);
+    ``row_id`` ``-`` names the participant's one form of that kind (screening, plan, …)."""
     model = model_of(table_name)
+    if row_id == "-":
+        only = [row for _pid, row in _rows(session, table_name, [participant_id], False)]
+        row_id = row_id_of(only[0]) if len(only) == 1 else ""
     number = int(row_id) if row_id.isdigit() and len(row_id) <= 10 else 0
     row = session.get(model, number, with_for_update=for_update) \
         if 0 < number <= MAX_ROW_ID else None

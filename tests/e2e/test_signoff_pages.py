@@ -84,6 +84,10 @@ def test_sign_lock_unlock_void_through_pages_api_and_cli(
     panel = inv.get(f"/participants/{pid}/forms/lab_result/{lab_id}/signoff",
                     headers={"hx-current-url": f"http://x/participants/{pid}/labs/{lab_id}"})
     assert 'data-testid="signature-valid"' in panel.text and 'data-testid="lock"' in panel.text
+    assert "/forms/screening/-/signoff" in inv.get(f"/participants/{pid}/screening").text
+    one = inv.get(f"/participants/{pid}/forms/treatment_plan/-/signoff")  # the one plan
+    assert one.status_code == 200 and 'name="table_name" value="treatment_plan"' in one.text
+    assert inv.get(f"/participants/{pid}/forms/lab_result/99999999999/signoff").status_code == 404
     # the coordinator's correction through the API: 409 naming the lock, nothing stored
     token = csrf_of(coord.get(url).text)
     refused = coord.put(f"/api/participants/{pid}/labs/{lab_id}", json={
