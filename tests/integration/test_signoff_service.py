@@ -275,3 +275,34 @@ def test_freeze_reads_its_cut_and_refuses_when_frozen_data_changed(
     assert not lifted.active and lifted.unfreeze_reason
     with pytest.raises(ConflictError):
         freezes.analysis_cut(trial, dm, "interim-1")
+
+
+def test_two_simultaneous_signatures_of_one_form_give_one_signature_and_one_409(
+        trial: Database, settings: Settings) -> None:
+    """Whatever the interleaving (one after the other: "already signed"; at once: the second
+    waits for the form's row lock on PostgreSQL, or meets the unique key in force), one
+    signature is stored and the other request is a ConflictError, never a server error."""
+    import threading
+
+    pid = randomized_to(trial, settings, "A", "letrozole")
+    row = _lab(trial, settings, pid)
+    inv = principal(trial, "inv_a")
+    results: list[Any] = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            results[i] = signoff.sign(trial, settings, inv, pid, "lab_result", str(row.id),
+                                      _sign(version=1))
+        except Exception as exc:  # the test inspects what each request got
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    conflicts = [r for r in results if isinstance(r, ConflictError)]
+    assert len(conflicts) == 1 and conflicts[0].status_code == 409, results
+    assert sum(1 for r in results if not isinstance(r, Exception)) == 1, results
+    assert _count(trial, FormSignature) == 1
+    assert _count(trial, FormLock) == 1
