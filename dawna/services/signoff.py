@@ -52,6 +52,9 @@ __all__ = ["MEANINGS", "SignoffState", "casebook", "form_signoff", "meaning_text
 
 #: The meanings a signer may give (21 CFR 11.50(a)(3)).
 MEANINGS = {"review": N_("Review"), "approval": N_("Approval"), "authorship": N_("Authorship")}
+#: Forms that show the allocated arm: listed only to roles that see treatment data.
+TREATMENT_FORMS = frozenset({"allocation", "treatment_plan", "treatment_cycle", "lab_result",
+                             "adverse_event", "dose_decision", "depot_dose", "susar_report"})
 VOID_TEXT = N_("signature void: data changed after signing")
 
 
@@ -211,7 +214,10 @@ def casebook(db: Database, principal: Principal, pseudonym: str) -> CasebookSign
         p = load_visible(s, principal, pseudonym)
         forms = forms_of(s, [p.id])[p.id]
         signatures, held = _signatures_and_locks(s, [p.id])
-        return _casebook_view(p, forms, signatures, held)
+        view = _casebook_view(p, forms, signatures, held)
+    if not principal.can(Permission.TREATMENT_VIEW, p.site_id):  # kept blind to the arm
+        view.forms = [f for f in view.forms if f.table_name not in TREATMENT_FORMS]
+    return view
 
 
 def form_signoff(db: Database, principal: Principal, pseudonym: str, table_name: str,

@@ -193,6 +193,10 @@ def test_casebook_signature_voids_on_any_new_form_and_bulk_states(
     row = _lab(trial, settings, pid)
     inv, coord = principal(trial, "inv_a"), principal(trial, "coord_a")
     book = signoff.casebook(trial, inv, pid)
+    # an imaging reader, kept blind to the arm, is not listed the treatment forms
+    blind = signoff.casebook(trial, principal(trial, "reader_a"), pid)
+    assert {f.table_name for f in blind.forms} & {"lab_result", "allocation"} == set()
+    assert {"lab_result", "allocation"} <= {f.table_name for f in book.forms}
     with pytest.raises(ConflictError):  # the page shown is not the data signed
         signoff.sign(trial, settings, inv, pid, None, None, _sign(content_sha256="0" * 64))
     signed = signoff.sign(trial, settings, inv, pid, None, None,
