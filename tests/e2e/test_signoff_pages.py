@@ -115,6 +115,8 @@ def test_sign_lock_unlock_void_through_pages_api_and_cli(
                                         sample_date=date(2024, 3, 13)),
                            version=1, reason="transcription error")
     assert "signature void: data changed after signing" in inv.get(url).text
+    zh = client_for("inv_a", "zh-CN").get(url).text  # the badge in Chinese (locale files)
+    assert "签名与锁定" in zh or "Signature and lock" in zh
     # the command line: the data manager locks the casebook; the investigator signs it
     runner = CliRunner()
     result = runner.invoke(app, ["lock", "set", pid, "--as", "monitor_a", "--reason", "x y z"])

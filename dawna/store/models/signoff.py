@@ -19,13 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dawna.store.base import Base, UTCDateTime
 
 
-class FormSignature(Base):
-    """An investigator's electronic signature of one form or of a participant's casebook
-    (21 CFR 11.50: printed name, date and time, meaning; 11.70: linked to the record by
-    ``content_sha256``, the SHA-256 of the signed field values). A change of the signed data
-    voids it (``voided_at``, ``void_reason``); it is never deleted."""
-
-    __tablename__ = "form_signature"
+class _Addressed:
+    """A form (``table_name``, ``row_id``) or, with both empty, the casebook of a participant."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
@@ -33,6 +28,16 @@ class FormSignature(Base):
     scope: Mapped[str] = mapped_column(String(16))  # "form" | "casebook"
     table_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     row_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class FormSignature(_Addressed, Base):
+    """An investigator's electronic signature of one form or of a participant's casebook
+    (21 CFR 11.50: printed name, date and time, meaning; 11.70: linked to the record by
+    ``content_sha256``, the SHA-256 of the signed field values). A change of the signed data
+    voids it (``voided_at``, ``void_reason``); it is never deleted."""
+
+    __tablename__ = "form_signature"
+
     signer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     signer_username: Mapped[str] = mapped_column(String(64))
     signer_name: Mapped[str] = mapped_column(String(200))
@@ -49,7 +54,7 @@ class FormSignature(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-class FormLock(Base):
+class FormLock(_Addressed, Base):
     """A lock on one form or on a participant's whole casebook: while ``active_key`` is set, a
     change of the form (or any form of the casebook) is refused at flush time
     (``dawna.services.signoff_guard``). Set by the investigator's signature (``source``
@@ -57,12 +62,6 @@ class FormLock(Base):
 
     __tablename__ = "form_lock"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"),
-                                                index=True)
-    scope: Mapped[str] = mapped_column(String(16))  # "form" | "casebook"
-    table_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    row_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     source: Mapped[str] = mapped_column(String(16))  # "signature" | "data_manager"
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("form_signature.id"),
                                                      nullable=True)
