@@ -24,6 +24,7 @@ from dawna.cli import (
     recist,
     registry,
     screen,
+    signoff,
     simulate,
     susar,
     treatment,
@@ -62,6 +63,9 @@ treatment.app.command("terms")(susar.terms)
 app.add_typer(treatment.app, name="treatment")
 app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)
+app.add_typer(signoff.sign_app, name="sign")
+app.add_typer(signoff.lock_app, name="lock")
+app.add_typer(signoff.freeze_app, name="freeze")
 app.command("serve")(admin.serve)
 app.command("demo")(admin.demo)
 app.add_typer(audit.app, name="audit")

@@ -20,12 +20,15 @@ from dawna.cli.common import OutputFormat, database, day, principal
 from dawna.config import get_settings
 from dawna.errors import ValidationError
 from dawna.i18n import _
+from dawna.store.db import Database
 
 app = typer.Typer(help="The trial's results: survival, response, safety.", no_args_is_help=True)
 export_app = typer.Typer(help="Data exports.", no_args_is_help=True)
 console = Console()
 As = Annotated[str, typer.Option("--as", help="User name acting (their sites apply).")]
 Cutoff = Annotated[str | None, typer.Option(help="Data cut-off (YYYY-MM-DD); default today.")]
+Freeze = Annotated[str | None, typer.Option(
+    help="A data freeze: its cut-off, refused if data in its window changed after it.")]
 
 
 class Transform(StrEnum):
@@ -36,6 +39,13 @@ class Transform(StrEnum):
 
 def _cutoff(value: str | None) -> date | None:
     return None if value is None else day(value, "cutoff")
+
+
+def _cut(db: Database, user: str, cutoff: str | None, freeze: str | None) -> date | None:
+    """``--cutoff`` or the cut-off of ``--freeze`` (refused if data in its window changed)."""
+    from dawna.services import freezes
+
+    return freezes.cut_for(db, principal(db, user), _cutoff(cutoff), freeze)
 
 
 def _print_survival(data: dict[str, Any], title: str) -> None:
@@ -63,13 +73,13 @@ def _print_survival(data: dict[str, Any], title: str) -> None:
 
 
 def _survival(param: str, user: str, fmt: OutputFormat, transform: Transform,
-              cutoff: str | None) -> None:
+              cutoff: str | None, freeze: str | None = None) -> None:
     from dawna.services import results
 
     db = database()
     data = results.time_to_event(db, get_settings(), principal(db, user), param=param,
                                  transform=transform.value,
-                                 cutoff=_cutoff(cutoff))
+                                 cutoff=_cut(db, user, cutoff, freeze))
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
@@ -80,46 +90,48 @@ def _survival(param: str, user: str, fmt: OutputFormat, transform: Transform,
 def pfs(user: As, format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
         transform: Annotated[Transform, typer.Option(
             help="Confidence interval transform of the median (R survfit conf.type).")]
-        = Transform.LOG, cutoff: Cutoff = None) -> None:
+        = Transform.LOG, cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """Progression-free survival: per arm n, events, median and 95 % CI; log-rank,
     stratified log-rank, Cox hazard ratio (Efron ties) unstratified and stratified."""
-    _survival("PFS", user, format, transform, cutoff)
+    _survival("PFS", user, format, transform, cutoff, freeze)
 
 
 @app.command("os")
 def overall(user: As,
             format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
             transform: Annotated[Transform, typer.Option()] = Transform.LOG,
-            cutoff: Cutoff = None) -> None:
+            cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """Overall survival, as for PFS."""
-    _survival("OS", user, format, transform, cutoff)
+    _survival("OS", user, format, transform, cutoff, freeze)
 
 
 @app.command()
-def response(user: As, cutoff: Cutoff = None) -> None:
+def response(user: As, cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """Objective response and clinical benefit rates per arm (Clopper–Pearson) and the
     difference A − B (Newcombe), as JSON."""
     from dawna.services import results
     from dawna.services.analysis_data import analysis_data
 
     db = database()
-    adam = analysis_data(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
+    adam = analysis_data(db, get_settings(), principal(db, user),
+                         cutoff=_cut(db, user, cutoff, freeze))
     typer.echo(json.dumps(results.response(adam), indent=2, ensure_ascii=False))
 
 
 @app.command()
-def safety(user: As, cutoff: Cutoff = None) -> None:
+def safety(user: As, cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """Participants by worst CTCAE grade per arm and term, as JSON rows."""
     from dawna.services import results
     from dawna.services.analysis_data import analysis_data
 
     db = database()
-    adam = analysis_data(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
+    adam = analysis_data(db, get_settings(), principal(db, user),
+                         cutoff=_cut(db, user, cutoff, freeze))
     typer.echo(json.dumps(results.safety_table(adam), indent=2, ensure_ascii=False))
 
 
 @app.command("registry-results")
-def registry_results(user: As, cutoff: Cutoff = None,
+def registry_results(user: As, cutoff: Cutoff = None, freeze: Freeze = None,
                      out: Annotated[Path | None, typer.Option(
                          help="JSON file to write (default: print).")] = None) -> None:
     """The registry's results tables (ClinicalTrials.gov results data elements: participant
@@ -128,7 +140,8 @@ def registry_results(user: As, cutoff: Cutoff = None,
     from dawna.services.registry_results import registry_results as build
 
     db = database()
-    data = build(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
+    data = build(db, get_settings(), principal(db, user),
+                 cutoff=_cut(db, user, cutoff, freeze))
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if out is None:
         typer.echo(text)
@@ -139,13 +152,14 @@ def registry_results(user: As, cutoff: Cutoff = None,
 
 @export_app.command("adam")
 def export_adam(directory: Annotated[Path, typer.Argument(help="Output folder.")], user: As,
-                cutoff: Cutoff = None) -> None:
+                cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """ADSL, ADTTE, ADRS, ADAE as CSV and SAS transport v5, and the definitions table."""
     from dawna.exports.adam_files import write_adam
     from dawna.services.analysis_data import analysis_data
 
     db = database()
-    data = analysis_data(db, get_settings(), principal(db, user), cutoff=_cutoff(cutoff))
+    data = analysis_data(db, get_settings(), principal(db, user),
+                         cutoff=_cut(db, user, cutoff, freeze))
     for path in write_adam(data, directory):
         typer.echo(str(path))
 
@@ -154,7 +168,7 @@ def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.
            = Path("dawna-report.html"),
            pdf: Annotated[Path | None, typer.Option(
                help="Also write a PDF (needs WeasyPrint installed).")] = None,
-           cutoff: Cutoff = None) -> None:
+           cutoff: Cutoff = None, freeze: Freeze = None) -> None:
     """The trial report: CONSORT, baseline, Kaplan–Meier, forest, waterfall, swimmer, spider,
     response and safety tables, registry results tables."""
     from dawna.services import report as report_service
@@ -162,7 +176,8 @@ def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.
 
     settings = get_settings()
     db = database()
-    built = report_service.build(db, settings, principal(db, user), cutoff=_cutoff(cutoff))
+    built = report_service.build(db, settings, principal(db, user),
+                                 cutoff=_cut(db, user, cutoff, freeze))
     html = render_report(built, settings, settings.env != "production")
     out.write_text(html, encoding="utf-8")
     typer.echo(str(out))

@@ -199,6 +199,7 @@ def load(db: Database, settings: Settings,
     demo_treatment.recent_sae(db, settings, coordinators)
     demo_safety_reporting.recent_susar(db, settings, coordinators)
     _import_registry(db)
+    _sign_off(db, settings, cfg["password"])
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
                        screened=screened, randomized=randomized, tumour_assessments=assessed,
                        follow_up_contacts=contacts, treated=treated,
@@ -223,6 +224,20 @@ def _import_registry(db: Database) -> None:
             records.append(json.loads(item.read_text(encoding="utf-8")))
     registry.import_studies(db, SYSTEM, {"studies": records},
                             "Simulated demo trial: registry records")
+
+
+def _sign_off(db: Database, settings: Settings, password: str) -> None:
+    """Signatures, locks and a data freeze (``dawna/demo/signoff.py``), at the first site."""
+    from dawna.demo import signoff as demo_signoff
+
+    with db.sessions() as session:
+        users = session.scalars(select(User)).all()
+        site_id = session.scalars(select(Site.id).order_by(Site.id)).first()
+        if site_id is None:
+            return
+        investigator = _holder(users, site_id, Role.INVESTIGATOR)
+        data_manager = _holder(users, site_id, Role.DATA_MANAGER)
+    demo_signoff.sign_and_lock(db, settings, investigator, data_manager, site_id, password)
 
 
 def _holder(users: Any, site_id: int, role: Role) -> Principal | None:

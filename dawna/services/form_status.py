@@ -51,12 +51,14 @@ from dawna.services.schemas_forms import (
 )
 from dawna.services.scope import find_visible
 from dawna.services.screening import fingerprint
+from dawna.services.signoff import signoff_states_in
 from dawna.store.db import Database
 from dawna.store.models import EligibilitySignature, Participant, Screening
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["CASEBOOK", "PROVIDERS", "TREATMENT_FORMS", "UNSCHEDULED", "VISIT_LABELS", "FormKey",
-           "FormStateProvider", "grid", "participant_forms", "screening_signed"]
+           "FormStateProvider", "grid", "participant_forms", "screening_signed",
+           "signed_and_locked"]
 
 FormKey: TypeAlias = tuple[str, int]
 #: A source of later marks: (session, participant ids) -> (table_name, row_id) -> marks.
@@ -95,8 +97,23 @@ def screening_signed(session: Session, ids: Sequence[int]) -> dict[FormKey, set[
     return out
 
 
+def signed_and_locked(session: Session, ids: Sequence[int]) -> dict[FormKey, set[rule.Mark]]:
+    """Forms and casebooks under an investigator's signature still in force, and locked ones
+    (``services/signoff.py``: a change after signing voids the signature, 21 CFR 11.70)."""
+    out: dict[FormKey, set[rule.Mark]] = {}
+    for pid, state in signoff_states_in(session, ids).items():
+        for mark, keys in ((rule.Mark.SIGNED, state.signed), (rule.Mark.LOCKED, state.locked)):
+            for table, row_id in keys:
+                out.setdefault((table, int(row_id)), set()).add(mark)
+        if state.casebook_signed:
+            out.setdefault((CASEBOOK, pid), set()).add(rule.Mark.SIGNED)
+        if state.casebook_locked:
+            out.setdefault((CASEBOOK, pid), set()).add(rule.Mark.LOCKED)
+    return out
+
+
 #: The mark providers, asked once per grid for all its participants.
-PROVIDERS: tuple[FormStateProvider, ...] = (screening_signed,)
+PROVIDERS: tuple[FormStateProvider, ...] = (screening_signed, signed_and_locked)
 
 
 def _schedule() -> ScheduleOfActivities:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from dawna.clock import utcnow
 from dawna.errors import ValidationError
-from dawna.store import audit_chain
+from dawna.store import audit_chain, signoff_guard
 from dawna.store.base import Base
 
 #: Columns whose values never enter the audit trail in clear.
@@ -191,6 +191,7 @@ def install(session_class: type[Session] = Session) -> None:
                            ("after_transaction_end", _after_transaction_end)):
         if not event.contains(session_class, name, listener):
             event.listen(session_class, name, listener)
+    signoff_guard.install(session_class)  # locked forms refused, signatures voided on change
 
 
 #: The audit trail's own text forms, public for the verifier (``store/audit_verify.py``).

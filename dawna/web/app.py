@@ -36,6 +36,7 @@ from dawna.web.routes import (
     api_randomization,
     api_safety,
     api_screening,
+    api_signoff,
     api_treatment,
     api_tumour,
     audit,
@@ -51,6 +52,7 @@ from dawna.web.routes import (
     results,
     safety,
     screening,
+    signoff,
     studies,
     treatment,
     tumour,
@@ -87,10 +89,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.add_exception_handler(exc_class, handler)
     for module in (public, account, studies, participants, course, screening, deviations,
                    randomization, tumour, pet,
-                   treatment, safety, design, results, audit, form_status, api,
+                   treatment, safety, design, results, audit, form_status, signoff, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol):
+                   api_protocol, api_signoff):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

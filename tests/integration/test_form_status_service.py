@@ -21,6 +21,7 @@ from dawna.services import form_status
 from dawna.services.access import Principal
 from dawna.store.db import Database
 from dawna.store.models import Role, Site
+from dawna.store.uow import UnitOfWork
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +169,33 @@ def test_casebook_marks_and_marks_on_unscheduled_forms(trial: Database, conf: Se
     assert f3["unscheduled/adverse_event"].state == "queried"  # an open query comes first
     assert {r.pseudonym for r in _grid(trial, conf, "coord_a", providers=(monitor,),
                                        state="queried").rows} == {"F003"}
+
+
+def test_a_data_managers_lock_shows_on_the_grid_until_unlocked(trial: Database, conf: Settings
+                                                               ) -> None:
+    """The default providers read the sign-off tables: a casebook locked by the data manager
+    marks a randomized participant's entered forms locked; unlocked, they are entered again
+    (missing forms stay overdue either way)."""
+    from dawna.services import locks
+
+    with UnitOfWork(trial) as uow:
+        site = uow.session.scalar(select(Site.id).where(Site.code == "SITEA"))
+    dm = Principal(user_id=999, username="dm_test", display_name="DM",
+                   roles={site: frozenset({Role.DATA_MANAGER})})
+
+    def states() -> dict[str, dict[str, str | None]]:
+        return {r.pseudonym: {k: c.state for k, c in r.cells.items()}
+                for r in _grid(trial, conf, "coord_a").rows}
+
+    before = states()
+    who = next(p for p, cells in sorted(before.items())
+               if cells["randomization/allocation"] == "entered")
+    locks.lock(trial, dm, who, None, None, reason="interim cleaning")
+    try:
+        during = states()[who]
+        assert during["randomization/allocation"] == "locked"
+        assert all(during[k] == v for k, v in before[who].items() if v != "entered")
+        assert "overdue" in during.values()  # a lock does not fill a missing form
+    finally:
+        locks.unlock(trial, dm, who, None, None, reason="reopened for the test")
+    assert states() == before

@@ -17,6 +17,7 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 - :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
   after randomization);
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
+- :mod:`~dawna.store.models.signoff`: signatures of forms and casebooks, locks, data freezes;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.protocol`: versions of the protocol file (amendments);
 - :mod:`~dawna.store.models.audit`: the audit trail, its chain head and login events.
@@ -45,6 +46,7 @@ from dawna.store.models.screening import (
     Screening,
     StratumCounter,
 )
+from dawna.store.models.signoff import DataFreeze, FormLock, FormSignature
 from dawna.store.models.susar import SusarReport
 from dawna.store.models.treatment import (
     AdverseEvent,
@@ -61,10 +63,13 @@ __all__ = [
     "AuditRecord",
     "Consent",
     "ConsentFormVersion",
+    "DataFreeze",
     "DepotDose",
     "DoseDecision",
     "EligibilitySignature",
     "FollowUpContact",
+    "FormLock",
+    "FormSignature",
     "LabResult",
     "LoginEvent",
     "LoginThrottle",

@@ -18,8 +18,9 @@ from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
 from dawna.exports.adam_files import write_adam
 from dawna.i18n import _
+from dawna.services import freezes, results
 from dawna.services import report as report_service
-from dawna.services import results
+from dawna.services.access import Principal
 from dawna.services.analysis_data import analysis_data
 from dawna.services.registry_results import registry_results
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -38,21 +39,29 @@ def _cutoff(value: str | None) -> date | None:
                               field="cutoff") from None
 
 
+def _cut(db: DbDep, user: Principal, cutoff: str | None, freeze: str | None) -> date | None:
+    """The data cut-off asked for, or a data freeze's (refused when data in its window changed
+    after the freeze: ``services/freezes.analysis_cut``)."""
+    return freezes.cut_for(db, user, _cutoff(cutoff), freeze)
+
+
 @router.get("/results")
 def results_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                 cutoff: str | None = None) -> Response:
+                 cutoff: str | None = None, freeze: str | None = None) -> Response:
     try:
-        built = report_service.build(db, settings, user, cutoff=_cutoff(cutoff))
+        built = report_service.build(db, settings, user, cutoff=_cut(db, user, cutoff, freeze))
     except DawnaError as error:
-        return render(request, "analysis/results.html", {"r": None, "error": error},
+        return render(request, "analysis/results.html", {"r": None, "error": error,
+                                                         "freeze": freeze},
                       status_code=error.status_code)
-    return render(request, "analysis/results.html", {"r": built, "error": None})
+    return render(request, "analysis/results.html", {"r": built, "error": None,
+                                                     "freeze": freeze})
 
 
 @router.get("/results/report.html")
 def report_download(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                    cutoff: str | None = None) -> Response:
-    built = report_service.build(db, settings, user, cutoff=_cutoff(cutoff))
+                    cutoff: str | None = None, freeze: str | None = None) -> Response:
+    built = report_service.build(db, settings, user, cutoff=_cut(db, user, cutoff, freeze))
     page = render(request, "analysis/report_standalone.html",
                   {"r": built, "demo": settings.env != "production"})
     name = f"dawna-report-{built.cutoff.isoformat()}.html"
@@ -62,8 +71,8 @@ def report_download(request: Request, db: DbDep, settings: SettingsDep, user: Cu
 
 @router.get("/results/adam.zip")
 def adam_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
-                  cutoff: str | None = None) -> Response:
-    data = analysis_data(db, settings, user, cutoff=_cutoff(cutoff))
+                  cutoff: str | None = None, freeze: str | None = None) -> Response:
+    data = analysis_data(db, settings, user, cutoff=_cut(db, user, cutoff, freeze))
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_adam(data, Path(tmp) / "adam")
@@ -77,9 +86,9 @@ def adam_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
 
 @router.get("/results/registry.json")
 def registry_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
-                      cutoff: str | None = None) -> Response:
+                      cutoff: str | None = None, freeze: str | None = None) -> Response:
     """The registry's results tables as a JSON file (``treatment.view``, as the other results)."""
-    data = registry_results(db, settings, user, cutoff=_cutoff(cutoff))
+    data = registry_results(db, settings, user, cutoff=_cut(db, user, cutoff, freeze))
     body = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
     name = f"dawna-registry-results-{data['dataCutoff']}.json"
     return Response(body, media_type="application/json", headers={
@@ -88,7 +97,8 @@ def registry_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
 
 @router.get("/api/results/pfs", include_in_schema=True)
 def api_pfs(db: DbDep, settings: SettingsDep, user: CurrentUser, cutoff: str | None = None,
-            transform: str = "log", parameter: str = "PFS") -> dict[str, object]:
+            freeze: str | None = None, transform: str = "log",
+            parameter: str = "PFS") -> dict[str, object]:
     """PFS (or OS with parameter=OS): per arm n, events, median and CI; log-rank, stratified
     log-rank, Cox HR unstratified and stratified."""
     if transform not in ("log", "log-log", "plain"):
@@ -97,5 +107,5 @@ def api_pfs(db: DbDep, settings: SettingsDep, user: CurrentUser, cutoff: str | N
         raise ValidationError(_("PFS or OS"), field="parameter")
     return results.time_to_event(db, settings, user, param=parameter,
                                  transform=transform,  # type: ignore[arg-type]
-                                 cutoff=_cutoff(cutoff))
+                                 cutoff=_cut(db, user, cutoff, freeze))
 
