@@ -16,12 +16,15 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   authority;
 - :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
   after randomization);
+- :mod:`~dawna.store.models.data_queries`: data queries and their threads, source data
+  verification marks;
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.audit`: the audit trail, its chain head and login events.
 """
 
 from dawna.store.models.audit import AuditChainHead, AuditRecord, LoginEvent
+from dawna.store.models.data_queries import DataQuery, QueryMessage, SourceVerification
 from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
@@ -59,6 +62,7 @@ __all__ = [
     "AuditRecord",
     "Consent",
     "ConsentFormVersion",
+    "DataQuery",
     "DepotDose",
     "DoseDecision",
     "EligibilitySignature",
@@ -72,11 +76,13 @@ __all__ = [
     "ParticipantStatus",
     "PetStudy",
     "ProtocolDeviation",
+    "QueryMessage",
     "RandomizationList",
     "RegistryStudy",
     "Role",
     "Screening",
     "Site",
+    "SourceVerification",
     "StatusEvent",
     "StratumCounter",
     "SusarReport",
