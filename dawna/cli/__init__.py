@@ -18,6 +18,7 @@ from dawna.cli import (
     passwords,
     pet,
     protocol,
+    queries,
     randomization,
     recist,
     registry,
@@ -60,6 +61,8 @@ app.command("randomize")(randomization.randomize_command)
 app.command("serve")(admin.serve)
 app.command("demo")(admin.demo)
 app.add_typer(audit.app, name="audit")
+app.add_typer(queries.app, name="queries")
+app.add_typer(queries.sdv_app, name="sdv")
 
 
 def main() -> None:

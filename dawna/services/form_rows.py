@@ -24,7 +24,8 @@ from dawna.services.form_catalogue import FORMS, FormSpec
 from dawna.store.base import Base
 from dawna.store.models import AdverseEvent, Participant
 
-__all__ = ["FormRef", "check_field", "form_counts", "form_url", "model_of", "resolve"]
+__all__ = ["FormRef", "check_field", "fields_of", "form_counts", "form_url", "model_of", "resolve",
+           "rows_of"]
 
 #: Columns that are bookkeeping, not data a query or a verification is about.
 _NOT_FIELDS = {"id", "version"}
@@ -140,3 +141,27 @@ def form_url(table: str, pseudonym: str, row_id: str, number: int | None = None)
             "treatment_plan", "treatment_cycle", "dose_decision", "depot_dose", "lab_result",
             "adverse_event", "susar_report"} else f"/participants/{pseudonym}"
     return page.format(p=pseudonym, row=row_id, number=number)
+
+
+def fields_of(table: str) -> list[str]:
+    """The data columns of a form (what a query or a mark may name; JSON documents by their
+    column, a leaf by its dotted path)."""
+    return sorted({c.key for c in inspect(model_of(table)).column_attrs} - _NOT_FIELDS)
+
+
+def rows_of(session: Session, participant_id: int) -> list[tuple[str, str]]:
+    """(table, row_id) of every form of one participant, in the catalogue's order."""
+    out: list[tuple[str, str]] = []
+    for table, spec in FORMS.items():
+        model = model_of(table)
+        if spec.owner == "id":
+            out.append((table, str(participant_id)))
+            continue
+        pk = model.id  # type: ignore[attr-defined]
+        if spec.owner == "adverse_event_id":
+            query = select(pk).join(AdverseEvent, AdverseEvent.id == model.adverse_event_id  # type: ignore[attr-defined]
+                                    ).where(AdverseEvent.participant_id == participant_id)
+        else:
+            query = select(pk).where(getattr(model, spec.owner) == participant_id)
+        out.extend((table, str(i)) for i in session.scalars(query.order_by(pk)))
+    return out

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from dawna.config import Settings
 from dawna.protocol import bundled_protocol
 from dawna.rules import edit_checks as rule
+from dawna.services.access import Permission, Principal
 from dawna.services.form_rows import FormRef
 from dawna.services.queries import CLOSED, SYSTEM_ACTOR, add_query
 from dawna.store.db import Database
@@ -36,7 +37,7 @@ from dawna.store.models import (
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["CheckRun", "findings_of", "run_checks"]
+__all__ = ["CheckRun", "findings_of", "run_checks", "run_for"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,11 @@ def run_checks(db: Database, settings: Settings,
         if raised:
             uow.commit()
     return CheckRun(len(ids), found, raised, already)
+
+
+def run_for(db: Database, settings: Settings, principal: Principal) -> CheckRun:
+    """The edit checks over the participants of the sites where the user raises queries."""
+    with UnitOfWork(db) as uow:
+        ids = list(uow.session.scalars(select(Participant.id).where(
+            Participant.site_id.in_(principal.sites_with(Permission.QUERY_RAISE)))))
+    return run_checks(db, settings, ids)

@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["FormAddress", "QueriesOut", "QueryAnswerIn", "QueryCountOut", "QueryCountsOut",
-           "QueryMessageOut", "QueryOut", "QueryRaiseIn", "QueryStepIn", "SdvMarkIn",
-           "SdvMarkOut", "SdvMarksOut", "SdvProgressOut", "SdvProgressRowOut"]
+__all__ = ["CheckRunOut", "FormAddress", "QueriesOut", "QueryAnswerIn", "QueryCountOut",
+           "QueryCountsOut", "QueryMessageOut", "QueryOut", "QueryRaiseIn", "QueryStepIn",
+           "SdvMarkIn", "SdvMarkOut", "SdvMarksOut", "SdvProgressOut", "SdvProgressRowOut"]
 
 _TEXT = 4000
 
@@ -128,3 +128,14 @@ class SdvProgressRowOut(BaseModel):
 class SdvProgressOut(BaseModel):
     by: Literal["participant", "form", "site"]
     rows: list[SdvProgressRowOut]
+
+
+class CheckRunOut(BaseModel):
+    """An edit-check run: participants checked, findings, queries raised, findings already
+    queried."""
+
+    participants: int
+    findings: int
+    raised: int
+    already: int
+

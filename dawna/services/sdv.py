@@ -22,15 +22,16 @@ from dawna.errors import ConflictError, PermissionDenied
 from dawna.i18n import _
 from dawna.services.access import Permission, Principal
 from dawna.services.form_catalogue import FORMS, form_label
-from dawna.services.form_rows import form_counts, resolve
+from dawna.services.form_rows import form_counts, form_url, resolve, rows_of
+from dawna.services.query_lists import query_counts
 from dawna.services.schemas_queries import SdvMarkIn
 from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
-from dawna.store.models import Participant, Site, SourceVerification
+from dawna.store.models import AdverseEvent, Participant, Site, SourceVerification
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["FormVerification", "MarkView", "ProgressRow", "mark", "marks_of", "progress",
-           "verification_state"]
+__all__ = ["FormRow", "FormVerification", "MarkView", "ProgressRow", "mark", "marks_of",
+           "participant_forms", "progress", "verification_state"]
 
 
 @dataclass(frozen=True)
@@ -168,3 +169,36 @@ def progress(db: Database, principal: Principal, by: str = "participant",
             row[2] += partly
     order = list(FORMS) if by == "form" else list(totals)
     return [ProgressRow(k, labels[k], *totals[k]) for k in order if k in totals]
+
+
+@dataclass(frozen=True)
+class FormRow:
+    """One form of a participant on the monitor's page: its marks and unresolved queries."""
+
+    table: str
+    row_id: str
+    label: str
+    url: str
+    verified: FormVerification
+    queries: int
+
+
+def participant_forms(db: Database, principal: Principal, pseudonym: str) -> list[FormRow]:
+    """Every form of the participant with its verification and unresolved queries."""
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        p = load_visible(s, principal, pseudonym)
+        rows = rows_of(s, p.id)
+        state = verification_state(s, [p.id])[p.id]
+        counts = query_counts(s, [p.id])[p.id]
+        numbers = dict(s.execute(select(AdverseEvent.id, AdverseEvent.number).where(
+            AdverseEvent.participant_id == p.id)).all())
+    out = []
+    for table, row_id in rows:
+        q = counts.get((table, row_id))
+        number = numbers.get(int(row_id)) if table == "adverse_event" else None
+        out.append(FormRow(table, row_id, form_label(table),
+                           form_url(table, p.pseudonym, row_id, number),
+                           state.get((table, row_id), FormVerification()),
+                           (q.open + q.answered) if q else 0))
+    return out

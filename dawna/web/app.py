@@ -31,6 +31,7 @@ from dawna.web.routes import (
     api_audit,
     api_course,
     api_pet,
+    api_queries,
     api_randomization,
     api_safety,
     api_screening,
@@ -43,6 +44,7 @@ from dawna.web.routes import (
     participants,
     pet,
     public,
+    queries,
     randomization,
     results,
     safety,
@@ -83,9 +85,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.add_exception_handler(exc_class, handler)
     for module in (public, account, studies, participants, course, screening, deviations,
                    randomization, tumour, pet,
-                   treatment, safety, design, results, audit, api,
+                   treatment, safety, design, results, audit, queries, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit):
+                   api_treatment, api_safety, api_audit, api_queries):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
