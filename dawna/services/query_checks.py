@@ -10,6 +10,7 @@ finding a monitor already closed with the same facts (the value was confirmed).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dawna.config import Settings
+from dawna.errors import ConflictError
 from dawna.protocol import bundled_protocol
 from dawna.rules import edit_checks as rule
 from dawna.services.access import Permission, Principal
@@ -37,7 +39,7 @@ from dawna.store.models import (
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["CheckRun", "findings_of", "run_checks", "run_for"]
+__all__ = ["CheckRun", "after_save", "findings_of", "run_checks", "run_for"]
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,15 @@ def run_for(db: Database, settings: Settings, principal: Principal) -> CheckRun:
         ids = list(uow.session.scalars(select(Participant.id).where(
             Participant.site_id.in_(principal.sites_with(Permission.QUERY_RAISE)))))
     return run_checks(db, settings, ids)
+
+
+def after_save(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> None:
+    """The edit checks over one participant after one of their forms was saved (laboratory
+    results, adverse events); a concurrent run that raised the same query first is no error."""
+    with UnitOfWork(db) as uow:
+        ids = list(uow.session.scalars(select(Participant.id).where(
+            Participant.pseudonym == pseudonym,
+            Participant.site_id.in_(principal.sites_with(Permission.PARTICIPANT_VIEW)))))
+    if ids:
+        with contextlib.suppress(ConflictError):
+            run_checks(db, settings, ids)
