@@ -157,7 +157,7 @@ def rows_of(session: Session, participant_id: int) -> list[tuple[str, str]]:
         if spec.owner == "id":
             out.append((table, str(participant_id)))
             continue
-        pk = model.id  # type: ignore[attr-defined]
+        pk = inspect(model).primary_key[0]
         if spec.owner == "adverse_event_id":
             query = select(pk).join(AdverseEvent, AdverseEvent.id == model.adverse_event_id  # type: ignore[attr-defined]
                                     ).where(AdverseEvent.participant_id == participant_id)
