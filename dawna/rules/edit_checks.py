@@ -29,7 +29,8 @@ translated when shown (:data:`MESSAGES`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 
 from dawna.protocol.plausibility import PlausibilitySettings
@@ -63,7 +64,7 @@ class Finding:
     table: str
     row_id: str
     field: str
-    params: dict[str, str] = field(default_factory=dict, hash=False)
+    params: dict[str, str] = dataclasses.field(default_factory=dict, hash=False)
 
     @property
     def message(self) -> Message:

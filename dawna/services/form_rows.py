@@ -48,7 +48,7 @@ def model_of(table: str) -> type[Base]:
     if table in FORMS:
         for mapper in Base.registry.mappers:
             if getattr(mapper.class_, "__tablename__", None) == table:
-                return mapper.class_  # type: ignore[no-any-return]
+                return mapper.class_
     raise ValidationError(_("not a form dawna keeps: {table}").format(table=table),
                           field="table_name")
 

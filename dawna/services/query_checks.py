@@ -65,7 +65,8 @@ def _anchors(s: Session, settings: Settings, ids: list[int]) -> dict[int, rule.A
                    FollowUpContact.death_date.is_not(None)))) + list(s.execute(
             select(StatusEvent.participant_id, StatusEvent.event_date)
             .where(StatusEvent.participant_id.in_(ids), StatusEvent.reason == "death"))):
-        deaths[pid] = min(day, deaths.get(pid, day))
+        if day is not None:
+            deaths[pid] = min(day, deaths.get(pid, day))
     return {pid: rule.Anchors(consent.get(pid), randomized.get(pid), deaths.get(pid))
             for pid in ids}
 

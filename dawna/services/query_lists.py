@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -60,7 +61,7 @@ class QueryView:
     age_days: int
     version: int
     url: str
-    messages: tuple[MessageView, ...] = field(default=())
+    messages: tuple[MessageView, ...] = dataclasses.field(default=())
 
     @property
     def form(self) -> str:

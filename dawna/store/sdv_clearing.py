@@ -75,7 +75,7 @@ def _clears(mark: SourceVerification, plain: set[str],
         return True
     if head in documents:
         old, new = documents[head]
-        return _at_path(old, rest) != _at_path(new, rest)
+        return bool(_at_path(old, rest) != _at_path(new, rest))
     return False
 
 
@@ -100,8 +100,8 @@ def clear_changed_marks(session: Session, *_: Any) -> None:
                   for t, r in touched)))).all()
         actor = session.info.get("actor")
         for mark in marks:
-            plain, documents = touched[(mark.table_name, mark.row_id)]
-            if _clears(mark, plain, documents):
+            changed, docs = touched[(mark.table_name, mark.row_id)]
+            if _clears(mark, changed, docs):
                 mark.cleared_at = session.info.get("now") or utcnow()
                 mark.cleared_by = getattr(actor, "username", None)
                 mark.cleared_reason = (session.info.get("reason") or "")[:2000] or None

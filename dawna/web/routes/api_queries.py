@@ -86,28 +86,28 @@ def post_run_checks(db: DbDep, settings: SettingsDep, user: CurrentUser) -> Chec
                        already=run.already)
 
 
-@router.get("/queries/{query_id}", response_model=QueryOut)
+@router.get("/queries/{query_id:int}", response_model=QueryOut)
 def get_query(query_id: RecordId, db: DbDep, settings: SettingsDep,
               user: CurrentUser) -> QueryOut:
     """One query with its thread and the corrections its answers link."""
     return query_out(query_lists.get(db, settings, user, query_id))
 
 
-@router.post("/queries/{query_id}/answer", response_model=QueryOut, dependencies=Csrf)
+@router.post("/queries/{query_id:int}/answer", response_model=QueryOut, dependencies=Csrf)
 def post_answer(query_id: RecordId, body: QueryAnswerIn, db: DbDep, settings: SettingsDep,
                 user: CurrentUser) -> QueryOut:
     queries.answer(db, user, query_id, body)
     return query_out(query_lists.get(db, settings, user, query_id))
 
 
-@router.post("/queries/{query_id}/close", response_model=QueryOut, dependencies=Csrf)
+@router.post("/queries/{query_id:int}/close", response_model=QueryOut, dependencies=Csrf)
 def post_close(query_id: RecordId, body: QueryStepIn, db: DbDep, settings: SettingsDep,
                user: CurrentUser) -> QueryOut:
     queries.close(db, user, query_id, body)
     return query_out(query_lists.get(db, settings, user, query_id))
 
 
-@router.post("/queries/{query_id}/reopen", response_model=QueryOut, dependencies=Csrf)
+@router.post("/queries/{query_id:int}/reopen", response_model=QueryOut, dependencies=Csrf)
 def post_reopen(query_id: RecordId, body: QueryStepIn, db: DbDep, settings: SettingsDep,
                 user: CurrentUser) -> QueryOut:
     queries.reopen(db, user, query_id, body)
