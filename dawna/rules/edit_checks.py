@@ -28,8 +28,8 @@ translated when shown (:data:`MESSAGES`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 

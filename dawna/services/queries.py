@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from dawna.clock import utcnow
 from dawna.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from dawna.i18n import _
+from dawna.rules.messages import N_
 from dawna.services.access import Permission, Principal
 from dawna.services.form_rows import FormRef, resolve
 from dawna.services.schemas_queries import QueryAnswerIn, QueryRaiseIn, QueryStepIn
@@ -34,11 +35,13 @@ from dawna.store.db import Database
 from dawna.store.models import AuditRecord, DataQuery, Participant, QueryMessage
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["OPEN", "STATUSES", "SYSTEM_ACTOR", "add_query", "answer", "close", "load_query",
-           "raise_query", "reopen"]
+__all__ = ["OPEN", "STATUSES", "STATUS_LABELS", "SYSTEM_ACTOR", "add_query", "answer", "close",
+           "load_query", "raise_query", "reopen"]
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 STATUSES = (OPEN, ANSWERED, CLOSED)
+#: Status names as shown (``N_``: translated when shown).
+STATUS_LABELS = {OPEN: N_("open"), ANSWERED: N_("answered"), CLOSED: N_("closed")}
 #: The actor of the queries the edit checks raise.
 SYSTEM_ACTOR = Actor(user_id=None, username="system:edit-check")
 
@@ -86,13 +89,13 @@ def _check_version(row: DataQuery, version: int) -> None:
     if row.version != version:
         raise ConflictError(_("this query was changed by someone else: it is now at version "
                               "{version} ({status}); reload it").format(
-            version=row.version, status=row.status), field="version")
+            version=row.version, status=_(STATUS_LABELS[row.status])), field="version")
 
 
-def _require_status(row: DataQuery, allowed: tuple[str, ...], action: str) -> None:
+def _require_status(row: DataQuery, allowed: tuple[str, ...]) -> None:
     if row.status not in allowed:
-        raise ConflictError(_("this query is {status}: it cannot be {action}").format(
-            status=row.status, action=action), field="status")
+        raise ConflictError(_("this query is {status}: this step is not possible now").format(
+            status=_(STATUS_LABELS[row.status])), field="status")
 
 
 def _opened_at(s: Session, row: DataQuery) -> datetime:
@@ -128,7 +131,7 @@ def answer(db: Database, principal: Principal, query_id: int, command: QueryAnsw
             raise PermissionDenied(_("only an investigator or a coordinator of this site can "
                                      "answer a query"), field="role")
         _check_version(row, command.version)
-        _require_status(row, (OPEN,), _("answered"))
+        _require_status(row, (OPEN,))
         audit_ids = _corrections(s, row) if command.answer_kind == "corrected" else None
         if command.answer_kind == "corrected" and not audit_ids:
             raise ValidationError(_("no correction of this field was saved since the query was "
@@ -156,7 +159,7 @@ def _raiser_step(db: Database, principal: Principal, query_id: int, command: Que
                                      "another of this site, can close or re-open it"),
                                    field="role")
         _check_version(row, command.version)
-        _require_status(row, allowed, _("closed") if kind == "close" else _("re-opened"))
+        _require_status(row, allowed)
         if kind == "reopen" and not command.text:
             raise ValidationError(_("say why the query is re-opened"), field="text")
         message = QueryMessage(query_id=row.id, participant_id=p.id, kind=kind,

@@ -10,9 +10,9 @@ A query raised by an edit check is shown in the reader's language from its check
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Collection
-import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 
