@@ -16,17 +16,35 @@ from typing import Any
 import pytest
 from helpers import SYSTEM, principal, two_site_trial
 from races import race
+from screening_data import eligible_record
 from sqlalchemy import func, select
 from treatment_data import randomized_to
 
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from dawna.services import admin, queries, query_checks, query_lists, randomization, safety, sdv
+from dawna.services import (
+    admin,
+    queries,
+    query_checks,
+    query_lists,
+    randomization,
+    safety,
+    screening,
+    sdv,
+)
 from dawna.services.schemas import UserCreate
 from dawna.services.schemas_queries import QueryAnswerIn, QueryRaiseIn, QueryStepIn, SdvMarkIn
 from dawna.store.db import Database
-from dawna.store.models import AuditRecord, DataQuery, QueryMessage, Role, SourceVerification
+from dawna.store.models import (
+    AuditRecord,
+    DataQuery,
+    Participant,
+    QueryMessage,
+    Role,
+    Screening,
+    SourceVerification,
+)
 from dawna.validation import validate
 
 NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)  # 12:00 on 1 September at the site
@@ -235,8 +253,6 @@ def test_a_change_clears_the_verification_of_the_changed_field_and_the_form(
 
 
 def _participant_id(db: Database, pseudonym: str) -> int:
-    from dawna.store.models import Participant
-
     with db.sessions() as s:
         return int(s.scalar(select(Participant.id).where(Participant.pseudonym == pseudonym)))
 
@@ -274,3 +290,21 @@ def test_query_counts_per_form_for_many_participants(
     assert ("lab_result", str(anc)) not in counts[ident]
     by_site = query_lists.counts_by_site(db, principal(db, "monitor_a"))
     assert by_site == {"SITEA": {"open": 2, "answered": 0, "closed": 1}}
+
+
+def test_a_mark_inside_a_json_document_is_cleared_only_when_its_leaf_changes(
+        trial: tuple[Database, str, int, int], settings: Settings) -> None:
+    db, pid, _alt, _anc = trial
+    monitor, coord = principal(db, "monitor_a"), principal(db, "coord_a")
+    with db.sessions() as s:
+        row_id = str(s.scalar(select(Screening.id)))
+    with simulated(NOW):
+        for leaf in ("record.labs.anc.value", "record.labs.platelets.value"):
+            sdv.mark(db, monitor, SdvMarkIn(table_name="screening", row_id=row_id, field=leaf))
+        record = eligible_record()
+        record["labs"]["anc"]["value"] = 2.2  # was 2.1; platelets unchanged
+        view = screening.get(db, settings, coord, pid)
+        screening.save(db, settings, coord, pid, screening.record_from_dict(record),
+                       "ANC re-read from the laboratory report", view.version)
+    current = {m.field for m in sdv.marks_of(db, monitor, pid)}
+    assert current == {"record.labs.platelets.value"}

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dawna.errors import DawnaError
+from dawna.errors import DawnaError, NotFound
+from dawna.i18n import _
 from dawna.services import queries, query_checks, query_lists, sdv
 from dawna.services.access import Permission, Principal
 from dawna.services.form_catalogue import FORMS, form_label
@@ -112,7 +113,7 @@ def step(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
             command = validate(QueryStepIn, {"text": text, "version": version}, form=True)
             (queries.close if step == "close" else queries.reopen)(db, user, query_id, command)
         else:
-            return _detail(request, db, settings, user, query_id)
+            raise NotFound(_("no such step of a query: {step}").format(step=step), field="step")
     except DawnaError as error:
         return _detail(request, db, settings, user, query_id, error, form)
     return RedirectResponse(f"/queries/{query_id}?done={step}", status_code=303)
