@@ -8,7 +8,8 @@ data and why). The clearing is itself a change of the mark's row, so the audit t
 in the same transaction, with the change's reason.
 
 A field of a JSON document is marked by its dotted path (``doses.0.dose_mg``); the mark is
-cleared when the value at that path differs before and after the change.
+cleared when the value at that path differs before and after the change. Bookkeeping columns
+(``version``, ``updated_at``, the participant's ``status``) clear nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ __all__ = ["clear_changed_marks", "install"]
 #: Changes of these rows never clear a mark (the marks and the queries themselves).
 _OWN = {SourceVerification.__tablename__, DataQuery.__tablename__, QueryMessage.__tablename__}
 _ABSENT = object()
+#: Bookkeeping, not data entered from a source: a change of these alone clears no mark (the
+#: participant's ``status`` moves with the status events, which are forms of their own).
+_NOT_DATA = {"version", "updated_at", ("participant", "status")}
 
 
 def _at_path(value: Any, parts: list[str]) -> Any:
@@ -50,7 +54,7 @@ def _changed(obj: Base, deleted: bool) -> tuple[str, set[str], dict[str, tuple[A
         return row_id, plain, documents
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key == "version":
+        if key in _NOT_DATA or (obj.__tablename__, key) in _NOT_DATA:
             continue
         hist = state.attrs[key].history
         if not hist.has_changes():

@@ -124,7 +124,7 @@ def _participant(request: Request, db: DbDep, settings: SettingsDep, user: Princ
     context = {
         "pseudonym": pseudonym, "error": error,
         "rows": query_lists.participant_queries(db, settings, user, pseudonym),
-        "forms": sdv.participant_forms(db, user, pseudonym),
+        "forms": [] if panel else sdv.participant_forms(db, user, pseudonym),
         "can_raise": user.can_anywhere(Permission.QUERY_RAISE),
         "can_verify": user.can_anywhere(Permission.SDV_MARK)}
     name = "queries/_participant.html" if panel else "queries/participant.html"
