@@ -162,3 +162,17 @@ def test_the_cli_runs_the_workflow_and_the_edit_checks(
     assert marked.exit_code == 0, marked.output
     shown = runner.invoke(app, ["sdv", "progress", "--as", "monitor_a", "--by", "form"])
     assert "lab_result: 1/1 100.0 %" in shown.output
+
+
+def test_saving_an_implausible_lab_on_the_web_raises_an_edit_check_query(
+        client_for: Callable[..., TestClient], trial: tuple[Database, str, int]) -> None:
+    _db, pid, _lab = trial
+    coord, monitor = client_for("coord_a"), client_for("monitor_a")
+    saved = _post(coord, f"/participants/{pid}/treatment", f"/participants/{pid}/labs", {
+        "analyte": "anc", "value": "35", "unit": "10^9/L", "lln": "1.8",
+        "sample_date": "2024-03-20", "confirm_implausible": "yes"})
+    assert saved.status_code == 303, saved.text
+    found = monitor.get("/api/queries?status=open").json()["queries"]
+    # ANC 35 ×10⁹/L is above the protocol file's soft maximum of 30 ×10⁹/L
+    assert [(q["check_id"], q["raised_by"], q["field"]) for q in found] == [
+        ("lab_implausible", "system:edit-check", "value")]

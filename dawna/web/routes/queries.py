@@ -126,7 +126,7 @@ def _participant(request: Request, db: DbDep, settings: SettingsDep, user: Princ
         "rows": query_lists.participant_queries(db, settings, user, pseudonym),
         "forms": [] if panel else sdv.participant_forms(db, user, pseudonym),
         "can_raise": user.can_anywhere(Permission.QUERY_RAISE),
-        "can_verify": user.can_anywhere(Permission.SDV_MARK)}
+        "can_verify": user.can_anywhere(Permission.SDV_MARK), "fields_of": fields_of}
     name = "queries/_participant.html" if panel else "queries/participant.html"
     return render(request, name, context, status_code=error.status_code if error else 200)
 
@@ -140,9 +140,14 @@ def participant_page(request: Request, db: DbDep, settings: SettingsDep, user: C
 
 @router.post("/participants/{pseudonym}/sdv", dependencies=Csrf)
 def verify(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-           pseudonym: str, table_name: Annotated[str, Form(max_length=64)] = "",
+           pseudonym: str, target: Annotated[str, Form(max_length=140)] = "",
+           table_name: Annotated[str, Form(max_length=64)] = "",
            row_id: Annotated[str, Form(max_length=64)] = "",
            field: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Mark a form verified (``target`` ``table:row_id`` from the forms list, or
+    ``table_name`` and ``row_id``), or one of its fields."""
+    if target:
+        table_name, _sep, row_id = target.partition(":")
     try:
         sdv.mark(db, user, validate(SdvMarkIn, {"table_name": table_name, "row_id": row_id,
                                                 "field": field or None}, form=True))
