@@ -126,6 +126,13 @@ def test_the_json_api_raises_answers_and_refuses(
     labs = next(r for r in by_form if r["key"] == "lab_result")
     assert (labs["forms"], labs["verified"], labs["percent"]) == (1, 1, 100.0)
     assert monitor.get(f"/api/participants/{pid}/queries").json()["queries"][0]["id"] == q["id"]
+    # a lab saved through the API runs the edit checks: ANC 35 > soft maximum 30 ×10⁹/L
+    saved = post(coord, f"/api/participants/{pid}/labs", {
+        "analyte": "ANC", "value": 35, "unit": "10^9/L", "lln": 1.8,
+        "sample_date": "2024-03-20", "confirm_implausible": True})
+    assert saved.status_code == 200, saved.text
+    opened = monitor.get("/api/queries?status=open").json()["queries"]
+    assert [q["check_id"] for q in opened] == ["lab_implausible"]
 
 
 @pytest.fixture
