@@ -17,6 +17,9 @@ bulk look-ups are in :mod:`dawna.services.query_lists`.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,8 +38,8 @@ from dawna.store.db import Database
 from dawna.store.models import AuditRecord, DataQuery, Participant, QueryMessage
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["OPEN", "STATUSES", "STATUS_LABELS", "SYSTEM_ACTOR", "add_query", "answer", "close",
-           "load_query", "raise_query", "reopen"]
+__all__ = ["OPEN", "STATUSES", "STATUS_LABELS", "SYSTEM_ACTOR", "FormQueries", "add_query",
+           "answer", "close", "load_query", "query_counts", "raise_query", "reopen"]
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 STATUSES = (OPEN, ANSWERED, CLOSED)
@@ -183,3 +186,36 @@ def reopen(db: Database, principal: Principal, query_id: int, command: QueryStep
     """Re-open an answered or closed query, saying why; returns the new version."""
     return _raiser_step(db, principal, query_id, command, "reopen", (ANSWERED, CLOSED), OPEN,
                         _("Query re-opened"))
+
+
+@dataclass(frozen=True)
+class FormQueries:
+    """Unresolved queries on one form: open and answered, and the fields they are on."""
+
+    open: int = 0
+    answered: int = 0
+    fields: frozenset[str] = frozenset()
+
+
+def query_counts(session: Session, participant_ids: Collection[int]
+                 ) -> dict[int, dict[tuple[str, str], FormQueries]]:
+    """Participant id -> (table_name, row_id) -> open and answered queries of that form, for
+    many participants in one statement (the form status grid, the participant page)."""
+    ids = list(participant_ids)
+    counts: dict[tuple[int, str, str], Counter[str]] = {}
+    fields: dict[tuple[int, str, str], set[str]] = {}
+    if ids:
+        for pid, table, row_id, fld, status in session.execute(
+                select(DataQuery.participant_id, DataQuery.table_name, DataQuery.row_id,
+                       DataQuery.field, DataQuery.status)
+                .where(DataQuery.participant_id.in_(ids),
+                       DataQuery.status.in_((OPEN, ANSWERED)))):
+            key = (int(pid), table, row_id)
+            counts.setdefault(key, Counter())[status] += 1
+            if fld:
+                fields.setdefault(key, set()).add(fld)
+    out: dict[int, dict[tuple[str, str], FormQueries]] = {pid: {} for pid in ids}
+    for (pid, table, row_id), c in counts.items():
+        out[pid][(table, row_id)] = FormQueries(c[OPEN], c[ANSWERED],
+                                                frozenset(fields.get((pid, table, row_id), ())))
+    return out

@@ -1,8 +1,8 @@
 """Queries as the pages, the API and the CLI show them (issue 20 item 1): one query with its
 thread, the site list with each query's age (site calendar days since it was raised) and its
-filters, a participant's queries, the counts by site and status for the dashboard, and the bulk
-look-up the form status grid uses (:func:`query_counts`: open and answered queries per form of
-many participants in one statement).
+filters, a participant's queries, the counts by site and status for the dashboard and the
+markers next to fields (the bulk look-up per form of many participants, :func:`query_counts`,
+is in :mod:`dawna.services.queries`).
 
 A query raised by an edit check is shown in the reader's language from its check and facts
 (:data:`dawna.rules.edit_checks.MESSAGES`); any other in the words of its author.
@@ -11,8 +11,6 @@ A query raised by an edit check is shown in the reader's language from its check
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -31,8 +29,8 @@ from dawna.store.db import Database
 from dawna.store.models import AdverseEvent, AuditRecord, DataQuery, Participant, QueryMessage, Site
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["FormQueries", "MessageView", "QueryFilter", "QueryView", "counts_by_site",
-           "field_markers", "get", "participant_queries", "query_counts", "site_list"]
+__all__ = ["MessageView", "QueryFilter", "QueryView", "counts_by_site",
+           "field_markers", "get", "participant_queries", "site_list"]
 
 
 @dataclass(frozen=True)
@@ -186,39 +184,6 @@ def counts_by_site(db: Database, principal: Principal) -> dict[str, dict[str, in
                 .where(Participant.site_id.in_(sites))
                 .group_by(Site.code, DataQuery.status)):
             out[code][status] = int(n)
-    return out
-
-
-@dataclass(frozen=True)
-class FormQueries:
-    """Unresolved queries on one form: open and answered, and the fields they are on."""
-
-    open: int = 0
-    answered: int = 0
-    fields: frozenset[str] = frozenset()
-
-
-def query_counts(session: Session, participant_ids: Collection[int]
-                 ) -> dict[int, dict[tuple[str, str], FormQueries]]:
-    """Participant id -> (table_name, row_id) -> open and answered queries of that form, for
-    many participants in one statement (the form status grid, the participant page)."""
-    ids = list(participant_ids)
-    counts: dict[tuple[int, str, str], Counter[str]] = {}
-    fields: dict[tuple[int, str, str], set[str]] = {}
-    if ids:
-        for pid, table, row_id, fld, status in session.execute(
-                select(DataQuery.participant_id, DataQuery.table_name, DataQuery.row_id,
-                       DataQuery.field, DataQuery.status)
-                .where(DataQuery.participant_id.in_(ids),
-                       DataQuery.status.in_((OPEN, ANSWERED)))):
-            key = (int(pid), table, row_id)
-            counts.setdefault(key, Counter())[status] += 1
-            if fld:
-                fields.setdefault(key, set()).add(fld)
-    out: dict[int, dict[tuple[str, str], FormQueries]] = {pid: {} for pid in ids}
-    for (pid, table, row_id), c in counts.items():
-        out[pid][(table, row_id)] = FormQueries(c[OPEN], c[ANSWERED],
-                                                frozenset(fields.get((pid, table, row_id), ())))
     return out
 
 

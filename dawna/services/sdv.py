@@ -23,7 +23,7 @@ from dawna.i18n import _
 from dawna.services.access import Permission, Principal
 from dawna.services.form_catalogue import FORMS, form_label
 from dawna.services.form_rows import form_counts, form_url, resolve, rows_of
-from dawna.services.query_lists import query_counts
+from dawna.services.queries import query_counts
 from dawna.services.schemas_queries import SdvMarkIn
 from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database

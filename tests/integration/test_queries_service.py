@@ -283,7 +283,7 @@ def test_query_counts_per_form_for_many_participants(
         queries.close(db, principal(db, "monitor_a"), closed, QueryStepIn(version=1))
     ident = _participant_id(db, pid)
     with db.sessions() as s:
-        counts = query_lists.query_counts(s, [ident, 424242])
+        counts = queries.query_counts(s, [ident, 424242])
     assert counts[424242] == {}
     form = counts[ident][("lab_result", str(alt))]
     assert (form.open, form.answered, form.fields) == (2, 0, frozenset({"value"}))
