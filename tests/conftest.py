@@ -19,6 +19,9 @@ from dawna.config import Settings
 from dawna.store.db import Database
 from dawna.store.migrate import upgrade
 
+#: ``flush_barrier`` (two requests at the same moment) for the concurrency tests.
+pytest_plugins = ["races"]
+
 PG_ADMIN = os.environ.get("DAWNA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -20,6 +20,7 @@ from dawna.cli import (
     pet,
     protocol,
     protocol_versions,
+    queries,
     randomization,
     recist,
     registry,
@@ -70,6 +71,8 @@ app.command("serve")(admin.serve)
 app.command("demo")(admin.demo)
 app.add_typer(audit.app, name="audit")
 app.add_typer(forms.app, name="forms")
+app.add_typer(queries.app, name="queries")
+app.add_typer(queries.sdv_app, name="sdv")
 
 
 def main() -> None:

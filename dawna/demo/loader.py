@@ -23,6 +23,7 @@ from dawna.demo import analysis_cases as demo_analysis_cases
 from dawna.demo import course as demo_course
 from dawna.demo import depots as demo_depots
 from dawna.demo import pet as demo_pet
+from dawna.demo import queries as demo_queries
 from dawna.demo import randomization as demo_randomization
 from dawna.demo import safety_reporting as demo_safety_reporting
 from dawna.demo import screening as demo_screening
@@ -198,6 +199,11 @@ def load(db: Database, settings: Settings,
     demo_analysis_cases.add(db, settings, coordinators, readers)
     demo_treatment.recent_sae(db, settings, coordinators)
     demo_safety_reporting.recent_susar(db, settings, coordinators)
+    with db.sessions() as session:
+        users = session.scalars(select(User)).all()
+        monitors = {site_id: m for site_id in coordinators
+                    if (m := _holder(users, site_id, Role.MONITOR)) is not None}
+    demo_queries.simulate(db, settings, monitors, coordinators)
     _import_registry(db)
     _sign_off(db, settings, cfg["password"])
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,

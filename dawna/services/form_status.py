@@ -39,6 +39,7 @@ from dawna.rules.screening_record import ScreeningRecord
 from dawna.services.access import Permission, Principal, arm_hidden_from
 from dawna.services.form_catalogue import form_label
 from dawna.services.form_status_rows import load_course_rows
+from dawna.services.queries import query_counts
 from dawna.services.schemas_forms import (
     STATES,
     FormCellOut,
@@ -51,14 +52,15 @@ from dawna.services.schemas_forms import (
 )
 from dawna.services.scope import find_visible
 from dawna.services.screening import fingerprint
+from dawna.services.sdv import verification_state
 from dawna.services.signoff import signoff_states_in
 from dawna.store.db import Database
 from dawna.store.models import EligibilitySignature, Participant, Screening
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["CASEBOOK", "PROVIDERS", "TREATMENT_FORMS", "UNSCHEDULED", "VISIT_LABELS", "FormKey",
-           "FormStateProvider", "grid", "participant_forms", "screening_signed",
-           "signed_and_locked"]
+           "FormStateProvider", "grid", "participant_forms", "queried", "screening_signed",
+           "signed_and_locked", "verified"]
 
 FormKey: TypeAlias = tuple[str, int]
 #: A source of later marks: (session, participant ids) -> (table_name, row_id) -> marks.
@@ -112,8 +114,25 @@ def signed_and_locked(session: Session, ids: Sequence[int]) -> dict[FormKey, set
     return out
 
 
+def queried(session: Session, ids: Sequence[int]) -> dict[FormKey, set[rule.Mark]]:
+    """Forms with a query still open or answered but not closed (``services/queries.py``): the
+    site or the monitor has work to do on them."""
+    return {(table, int(row_id)): {rule.Mark.QUERIED}
+            for forms in query_counts(session, ids).values()
+            for (table, row_id), q in forms.items() if q.open or q.answered}
+
+
+def verified(session: Session, ids: Sequence[int]) -> dict[FormKey, set[rule.Mark]]:
+    """Forms a monitor verified whole against source, the mark still in force (a later change
+    clears it: ``store/sdv_clearing.py``); a form with only some fields verified is not."""
+    return {(table, int(row_id)): {rule.Mark.VERIFIED}
+            for forms in verification_state(session, ids).values()
+            for (table, row_id), v in forms.items() if v.whole}
+
+
 #: The mark providers, asked once per grid for all its participants.
-PROVIDERS: tuple[FormStateProvider, ...] = (screening_signed, signed_and_locked)
+PROVIDERS: tuple[FormStateProvider, ...] = (screening_signed, signed_and_locked, queried,
+                                            verified)
 
 
 def _schedule() -> ScheduleOfActivities:

@@ -192,6 +192,8 @@ def install(session_class: type[Session] = Session) -> None:
         if not event.contains(session_class, name, listener):
             event.listen(session_class, name, listener)
     signoff_guard.install(session_class)  # locked forms refused, signatures voided on change
+    from dawna.store import sdv_clearing  # issue 20: a change clears its verification mark
+    sdv_clearing.install(session_class)
 
 
 #: The audit trail's own text forms, public for the verifier (``store/audit_verify.py``).

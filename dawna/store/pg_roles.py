@@ -24,7 +24,7 @@ from dawna.store.db import make_engine, normalise_url
 __all__ = ["APPEND_ONLY", "READ_ONLY", "RolesResult", "create_roles"]
 
 #: Tables the application may only INSERT into and SELECT from.
-APPEND_ONLY = ("audit_record", "login_event", "protocol_version")
+APPEND_ONLY = ("audit_record", "login_event", "protocol_version", "query_message")
 #: Tables the application may only read (the migration state belongs to the owner).
 READ_ONLY = ("alembic_version",)
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

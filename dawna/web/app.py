@@ -33,6 +33,7 @@ from dawna.web.routes import (
     api_form_status,
     api_pet,
     api_protocol,
+    api_queries,
     api_randomization,
     api_safety,
     api_screening,
@@ -48,6 +49,7 @@ from dawna.web.routes import (
     pet,
     protocol_versions,
     public,
+    queries,
     randomization,
     results,
     safety,
@@ -89,10 +91,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.add_exception_handler(exc_class, handler)
     for module in (public, account, studies, participants, course, screening, deviations,
                    randomization, tumour, pet,
-                   treatment, safety, design, results, audit, form_status, signoff, api,
+                   treatment, safety, design, results, audit, form_status, signoff, queries, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol, api_signoff):
+                   api_protocol, api_signoff, api_queries):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

@@ -16,6 +16,7 @@ from dawna.i18n import LOCALE_NAMES, current_locale, format_local, gettext, nget
 from dawna.services.access import Permission, role_label
 from dawna.services.report_html import iso_date, svg_data
 from dawna.web.present import code_label, component_text, days_text, plain
+from dawna.web.query_marks import query_markers
 from dawna.web.security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -28,6 +29,7 @@ templates.env.globals["Permission"] = Permission
 templates.env.globals["role_label"] = role_label
 templates.env.globals["LOCALE_NAMES"] = LOCALE_NAMES
 templates.env.globals["translate"] = gettext  # for rules.Message.render
+templates.env.globals["query_markers"] = query_markers  # queries next to fields (issue 20)
 
 
 templates.env.filters["isodate"] = iso_date

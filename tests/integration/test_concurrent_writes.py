@@ -11,17 +11,16 @@ lock), which is exactly the race that gave 500 in 7 of 13 tries on main.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from helpers import SYSTEM, principal, two_site_trial
+from races import race
 from screening_data import eligible_record
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 from treatment_data import randomized_to
 
 from dawna.clock import simulated
@@ -41,47 +40,6 @@ def trial(db: Database, settings: Settings) -> Database:
     randomization.generate(db, settings, SYSTEM, "list for the test")
     randomization.go_live(db, SYSTEM, "go live for the test")
     return db
-
-
-@pytest.fixture
-def flush_barrier() -> Iterator[Callable[[int], None]]:
-    """``arm(n)``: the next first flush of each of n threads waits for the other threads."""
-    state: dict[str, Any] = {"barrier": None}
-    seen = threading.local()
-
-    def before_flush(session: Session, *_: Any) -> None:
-        barrier = state["barrier"]
-        if barrier is None or getattr(seen, "done", False):
-            return
-        seen.done = True
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=20)  # a safety net only: both threads always get here
-
-    def arm(n: int) -> None:
-        state["barrier"] = threading.Barrier(n)
-
-    event.listen(Session, "before_flush", before_flush)
-    yield arm
-    event.remove(Session, "before_flush", before_flush)
-
-
-def _race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads at once; each result is its return value or its exception."""
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            with simulated(NOW):
-                results[i] = calls[i]()
-        except Exception as exc:  # the test inspects what each request got
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def _one_wins(results: list[Any], current_version: int) -> ConflictError:
@@ -134,7 +92,7 @@ def test_two_corrections_of_one_lab_result_give_one_save_and_one_409(
                                          version=1, reason="transcription error")
 
     flush_barrier(2)
-    results = _race(correct(0.9), correct(1.1))
+    results = race(correct(0.9), correct(1.1))
     _one_wins(results, 2)
     with trial.sessions() as s:
         row = s.scalars(select(LabResult).where(LabResult.id == lab.id)).one()
@@ -155,7 +113,7 @@ def test_two_corrections_of_one_adverse_event_give_one_save_and_one_409(
             term="Nausea", grade=grade, start_date="2024-04-02"), version=1, reason="re-graded")
 
     flush_barrier(2)
-    _one_wins(_race(correct(2), correct(3)), 2)
+    _one_wins(race(correct(2), correct(3)), 2)
 
 
 def test_two_screening_saves_of_one_version_give_one_save_and_one_409(
@@ -174,7 +132,7 @@ def test_two_screening_saves_of_one_version_give_one_save_and_one_409(
             eligible_record() | {"ecog": ecog}), "ECOG re-assessed", 1)
 
     flush_barrier(2)
-    _one_wins(_race(correct(0), correct(0)), 2)
+    _one_wins(race(correct(0), correct(0)), 2)
 
 
 def test_two_identity_corrections_of_one_version_give_one_save_and_one_409(
@@ -191,7 +149,7 @@ def test_two_identity_corrections_of_one_version_give_one_save_and_one_409(
                                                              reason="call-back"))
 
     flush_barrier(2)
-    _one_wins(_race(correct("+86-10-6915-6114"), correct("+86-10-6915-6115")), 2)
+    _one_wins(race(correct("+86-10-6915-6114"), correct("+86-10-6915-6115")), 2)
 
 
 def test_simultaneous_new_adverse_events_of_one_participant_get_numbers_1_to_n(
@@ -207,7 +165,7 @@ def test_simultaneous_new_adverse_events_of_one_participant_get_numbers_1_to_n(
                 term="Nausea", grade=1, start_date=f"2024-04-{i + 2:02d}"))
         return go
 
-    results = _race(*(record(i) for i in range(6)))
+    results = race(*(record(i) for i in range(6)))
     assert sorted(results) == [1, 2, 3, 4, 5, 6], results  # no UniqueViolation, no gap
     with trial.sessions() as s:
         numbers = s.scalars(select(AdverseEvent.number).order_by(AdverseEvent.number)).all()

@@ -199,3 +199,42 @@ def test_a_data_managers_lock_shows_on_the_grid_until_unlocked(trial: Database, 
     finally:
         locks.unlock(trial, dm, who, None, None, reason="reopened for the test")
     assert states() == before
+
+
+def test_queries_and_verification_show_on_the_grid(tmp_path: Path, sqlite_template: Path,
+                                                   conf: Settings) -> None:
+    """The default providers read the query and verification tables (a fresh copy: the marks
+    stay). An open query marks the form queried until it is closed; a form the monitor
+    verified whole is verified; a query outranks a verification (docs/form-status.md)."""
+    from dawna.services import queries, sdv
+    from dawna.services.schemas_queries import QueryRaiseIn, QueryStepIn, SdvMarkIn
+    from dawna.store.models import Allocation, Consent, Participant
+
+    for db in grid_database(tmp_path, sqlite_template):
+        with UnitOfWork(db) as uow:
+            s = uow.session
+            site = s.scalar(select(Site.id).where(Site.code == "SITEA"))
+            pid, who = s.execute(select(Participant.id, Participant.pseudonym)
+                                 .join(Allocation, Allocation.participant_id == Participant.id)
+                                 .where(Participant.site_id == site)
+                                 .order_by(Participant.pseudonym)).first()
+            allocation = str(s.scalar(select(Allocation.id)
+                                      .where(Allocation.participant_id == pid)))
+            consent = str(s.scalar(select(Consent.id).where(Consent.participant_id == pid)))
+        monitor = Principal(user_id=998, username="monitor_test", display_name="Monitor",
+                            roles={site: frozenset({Role.MONITOR})})
+
+        def cells() -> dict[str, str | None]:
+            row = {r.pseudonym: r for r in _grid(db, conf, "coord_a").rows}[who]
+            return {k: c.state for k, c in row.cells.items()}
+
+        assert cells()["randomization/allocation"] == "entered"
+        qid = queries.raise_query(db, monitor, QueryRaiseIn(
+            table_name="allocation", row_id=allocation, text="Stratum against source?"))
+        sdv.mark(db, monitor, SdvMarkIn(table_name="allocation", row_id=allocation))
+        sdv.mark(db, monitor, SdvMarkIn(table_name="consent", row_id=consent))
+        now = cells()
+        assert now["randomization/allocation"] == "queried"
+        assert now["screening/consent"] == "verified"
+        queries.close(db, monitor, qid, QueryStepIn(version=1, text="checked"))
+        assert cells()["randomization/allocation"] == "verified"

@@ -16,6 +16,8 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   authority;
 - :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
   after randomization);
+- :mod:`~dawna.store.models.data_queries`: data queries and their threads, source data
+  verification marks;
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.signoff`: signatures of forms and casebooks, locks, data freezes;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
@@ -24,6 +26,7 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 """
 
 from dawna.store.models.audit import AuditChainHead, AuditRecord, LoginEvent
+from dawna.store.models.data_queries import DataQuery, QueryMessage, SourceVerification
 from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
@@ -64,6 +67,7 @@ __all__ = [
     "Consent",
     "ConsentFormVersion",
     "DataFreeze",
+    "DataQuery",
     "DepotDose",
     "DoseDecision",
     "EligibilitySignature",
@@ -80,11 +84,13 @@ __all__ = [
     "PetStudy",
     "ProtocolDeviation",
     "ProtocolVersion",
+    "QueryMessage",
     "RandomizationList",
     "RegistryStudy",
     "Role",
     "Screening",
     "Site",
+    "SourceVerification",
     "StatusEvent",
     "StratumCounter",
     "SusarReport",

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from dawna.errors import ValidationError
 from dawna.exports.ical import calendar_ics
-from dawna.services import dose_modification, safety, treatment
+from dawna.services import dose_modification, query_checks, safety, treatment
 from dawna.services.treatment import event_json, render
 from dawna.services.treatment.schemas import (
     AdverseEventOut,
@@ -119,7 +119,9 @@ def get_calendar(pseudonym: str, db: DbDep, settings: SettingsDep, user: Current
              response_model=LabRecordedOut)
 def post_lab(pseudonym: str, body: safety.LabIn, db: DbDep, settings: SettingsDep,
              user: CurrentUser) -> LabRecordedOut:
-    return LabRecordedOut.of(safety.record_lab(db, settings, user, pseudonym, body))
+    out = LabRecordedOut.of(safety.record_lab(db, settings, user, pseudonym, body))
+    query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
+    return out
 
 
 class LabCorrection(safety.LabIn):
@@ -133,8 +135,10 @@ def put_lab(pseudonym: str, lab_id: RecordId, body: LabCorrection, db: DbDep, se
             user: CurrentUser) -> LabCorrectedOut:
     """Correct a result (version and reason required); it is graded again."""
     lab = validate(safety.LabIn, body.model_dump(exclude={"version", "reason"}))
-    return LabCorrectedOut.of(safety.correct_lab(db, settings, user, pseudonym, lab_id, lab,
-                                                 version=body.version, reason=body.reason))
+    out = LabCorrectedOut.of(safety.correct_lab(db, settings, user, pseudonym, lab_id, lab,
+                                                version=body.version, reason=body.reason))
+    query_checks.after_save(db, settings, user, pseudonym)
+    return out
 
 
 @router.get("/ctcae/grade", response_model=GradeOut)
@@ -157,7 +161,9 @@ def get_aes(pseudonym: str, db: DbDep, user: CurrentUser) -> AdverseEventsOut:
              response_model=AeNumberOut)
 def post_ae(pseudonym: str, body: safety.AeIn, db: DbDep, settings: SettingsDep,
             user: CurrentUser) -> AeNumberOut:
-    return AeNumberOut(number=safety.record_ae(db, settings, user, pseudonym, body))
+    out = AeNumberOut(number=safety.record_ae(db, settings, user, pseudonym, body))
+    query_checks.after_save(db, settings, user, pseudonym)
+    return out
 
 
 @router.put("/participants/{pseudonym}/adverse-events/{number}", dependencies=CSRF,
@@ -167,6 +173,7 @@ def put_ae(pseudonym: str, number: RecordId, body: AeUpdate, db: DbDep, settings
     ae = validate(safety.AeIn, body.model_dump(exclude={"version", "reason"}))
     safety.update_ae(db, settings, user, pseudonym, number, ae, version=body.version,
                      reason=body.reason)
+    query_checks.after_save(db, settings, user, pseudonym)
     return AeNumberOut(number=number)
 
 

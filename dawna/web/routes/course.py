@@ -12,7 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
-from dawna.services import deviations, follow_up, lifecycle, participants, randomization, safety
+from dawna.services import (
+    deviations,
+    follow_up,
+    lifecycle,
+    participants,
+    query_lists,
+    randomization,
+    safety,
+)
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.present import arm_blinded
@@ -113,7 +121,8 @@ def dashboard_page(request: Request, db: DbDep, settings: SettingsDep,
                    user: CurrentUser) -> Response:
     return render(request, "dashboard.html", {"d": follow_up.dashboard(db, settings, user),
                                               "saes": safety.unreported_saes(db, user),
-                                              "deviations": deviations.open_list(db, user)})
+                                              "deviations": deviations.open_list(db, user),
+                                              "query_counts": query_lists.counts_by_site(db, user)})
 
 
 @router.get("/consent-forms")

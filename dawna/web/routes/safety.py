@@ -20,7 +20,7 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import ctcae
 from dawna.rules.ctcae_search import search_terms
-from dawna.services import safety, treatment
+from dawna.services import query_checks, safety, treatment
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -83,6 +83,7 @@ async def lab_save(request: Request, db: DbDep, settings: SettingsDep, user: Cur
         safety.record_lab(db, settings, user, pseudonym, lab_from_form(form))
     except DawnaError as error:
         return treatment_page(request, db, settings, user, pseudonym, error, lab_form=dict(form))
+    query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#labs",
                             status_code=303)
 
@@ -114,6 +115,7 @@ async def lab_correct(request: Request, db: DbDep, settings: SettingsDep, user: 
                            reason=str(form.get("reason") or ""))
     except DawnaError as error:
         return _lab_page(request, db, settings, user, pseudonym, lab_id, error)
+    query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#labs",
                             status_code=303)
 
@@ -185,6 +187,7 @@ async def ae_create(request: Request, db: DbDep, settings: SettingsDep, user: Cu
         number = safety.record_ae(db, settings, user, pseudonym, ae_from_form(form, settings))
     except DawnaError as error:
         return _ae_page(request, db, settings, user, pseudonym, None, form, error)
+    query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved={number}#aes",
                             status_code=303)
 
@@ -207,6 +210,7 @@ async def ae_update(request: Request, db: DbDep, settings: SettingsDep, user: Cu
                          reason=str(form.get("reason") or ""))
     except DawnaError as error:
         return _ae_page(request, db, settings, user, pseudonym, number, form, error)
+    query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#aes",
                             status_code=303)
 
