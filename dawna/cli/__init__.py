@@ -14,6 +14,7 @@ from dawna.cli import (
     analysis,
     audit,
     course,
+    deviations,
     eligibility,
     passwords,
     pet,
@@ -40,6 +41,7 @@ app.add_typer(admin.site_app, name="site")
 app.add_typer(protocol.app, name="protocol")
 app.command("screen")(screen.screen)
 app.add_typer(eligibility.app, name="eligibility")
+app.add_typer(deviations.app, name="deviations")
 app.command("recist")(recist.recist)
 app.add_typer(course.app, name="course")
 app.add_typer(pet.app, name="pet")

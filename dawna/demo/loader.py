@@ -21,6 +21,7 @@ from dawna.config import Settings
 from dawna.demo import analysis_cases as demo_analysis_cases
 from dawna.demo import course as demo_course
 from dawna.demo import depots as demo_depots
+from dawna.demo import deviations as demo_deviations
 from dawna.demo import pet as demo_pet
 from dawna.demo import randomization as demo_randomization
 from dawna.demo import safety_reporting as demo_safety_reporting
@@ -192,6 +193,7 @@ def load(db: Database, settings: Settings,
     demo_analysis_cases.add(db, settings, coordinators, readers)
     demo_treatment.recent_sae(db, settings, coordinators)
     demo_safety_reporting.recent_susar(db, settings, coordinators)
+    demo_deviations.log(db, settings, coordinators, investigators)
     _import_registry(db)
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,
                        screened=screened, randomized=randomized, tumour_assessments=assessed,
