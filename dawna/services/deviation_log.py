@@ -37,7 +37,7 @@ from dawna.store.uow import UnitOfWork
 
 __all__ = ["CSV_COLUMNS", "AcknowledgeIn", "DeviationIn", "DeviationRow", "LogFilter", "acknowledge",
            "category_label", "importance_label", "kind_label", "listing", "record",
-           "to_csv"]
+           "report_tables", "to_csv"]
 
 
 class DeviationIn(BaseModel):
@@ -272,3 +272,26 @@ def to_csv(rows: list[DeviationRow]) -> str:
             r.acknowledged_at.isoformat() if r.acknowledged_at else "", r.acknowledged_by,
             r.acknowledgement)])
     return out.getvalue()
+
+
+def report_tables(rows: list[DeviationRow]) -> tuple[list[dict[str, object]],
+                                                      list[dict[str, object]]]:
+    """The report's deviation tables (ICH E3 §10.2: summarised by centre and category;
+    appendix 16.2.2: the participants listed by centre): counts per site and category (all,
+    important), and the important deviations one per line, labels in the reader's language."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        cell = counts.setdefault((r.site_code, r.category), [0, 0])
+        cell[0] += 1
+        cell[1] += r.importance == Importance.IMPORTANT.value
+    summary: list[dict[str, object]] = [
+        {"site": site, "category": category_label(category), "total": total,
+         "important": important}
+        for (site, category), (total, important) in sorted(counts.items())]
+    listing_rows: list[dict[str, object]] = [
+        {"site": r.site_code, "participant": r.pseudonym, "date": r.occurred_on,
+         "category": category_label(r.category), "description": r.description,
+         "action_taken": r.action_taken or "",
+         "acknowledged": r.acknowledged_by or _("awaiting the investigator")}
+        for r in rows if r.importance == Importance.IMPORTANT.value]
+    return summary, listing_rows
