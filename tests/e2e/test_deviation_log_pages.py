@@ -141,3 +141,25 @@ def test_detect_and_list_from_the_command_line(app_db: Database, pid: str) -> No
     listed = cli("list", "--as", "inv_a", "--csv", "--category", "dose")
     rows = list(csv.DictReader(io.StringIO(listed.stdout)))
     assert [(r["participant"], r["kind"]) for r in rows] == [(pid, "dose_off_level")]
+
+
+def test_the_safety_work_list_flags_open_events_of_a_participant_who_ended_the_study(
+        client_for, app_db: Database, settings: Settings, pid: str) -> None:  # type: ignore[no-untyped-def]
+    from dawna.services import lifecycle, safety
+
+    coord = principal(app_db, "coord_a")
+    with simulated(NOW):
+        safety.record_ae(app_db, settings, coord, pid, safety.AeIn.model_validate({
+            "term": "Neutrophil count decreased", "grade": 3, "start_date": "2024-04-01",
+            "relatedness": {"dalpiciclib": "related", "letrozole": "not_related"},
+            "action_taken": "drug_interrupted", "outcome": "not_recovered"}))
+        page = client_for("coord_a").get("/safety").text
+        assert 'data-testid="ended-study"' not in page  # still on study: not flagged
+        lifecycle.end_treatment(app_db, settings, coord, pid, date(2024, 5, 1), "toxicity")
+        lifecycle.end_study(app_db, settings, coord, pid, date(2024, 6, 1),
+                            "lost_to_follow_up")
+        board = safety.board(app_db, settings, coord)
+    assert board.ended == {pid: date(2024, 6, 1)}
+    assert [p for p, _ae in board.open_grade3] == [pid]  # kept on the list, flagged
+    page = client_for("coord_a").get("/safety").text
+    assert ("participant ended study on 2024-06-01: close or update this event" in page)
