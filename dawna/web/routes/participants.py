@@ -117,17 +117,16 @@ def _refuse_cleared(values: dict[str, Any], identity: bool) -> None:
 
 
 @router.post("/{pseudonym}/edit", dependencies=[Depends(csrf_protect)])
-def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, pseudonym: str,
-         consent_date: Annotated[str | None, Form()] = None,
-         full_name: Annotated[str | None, Form()] = None,
-         medical_record_number: Annotated[str | None, Form()] = None,
-         phone: Annotated[str | None, Form()] = None,
-         reason: Annotated[str, Form()] = "",
-         version: Annotated[str, Form()] = "") -> Response:
+async def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+               pseudonym: str) -> Response:
+    # the raw form: an input sent empty is "" here (FastAPI's Form() would make it None, the
+    # same as an input not sent, and a cleared field would silently keep its old value)
+    form = await request.form()
+    values: dict[str, Any] = {name: (str(form[name]) if name in form else None) for name in (
+        "consent_date", "full_name", "medical_record_number", "phone", "reason", "version")}
+    consent_date, phone = values["consent_date"], values["phone"]
+    reason, version = values["reason"] or "", values["version"] or ""
     detail = participants.get_participant(db, user, pseudonym)
-    values: dict[str, Any] = {"consent_date": consent_date, "full_name": full_name,
-                              "medical_record_number": medical_record_number, "phone": phone,
-                              "reason": reason, "version": version}
     try:
         _refuse_cleared(values, detail.identity is not None)
         payload: dict[str, Any] = {"reason": reason, "version": version or None}
