@@ -35,8 +35,8 @@ from dawna.store.db import Database
 from dawna.store.models import Participant, ProtocolDeviation, Site
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["CSV_COLUMNS", "AcknowledgeIn", "DeviationIn", "DeviationRow", "LogFilter", "acknowledge",
-           "category_label", "importance_label", "kind_label", "listing", "record",
+__all__ = ["CSV_COLUMNS", "AcknowledgeIn", "DeviationIn", "DeviationRow", "LogFilter",
+           "acknowledge", "category_label", "importance_label", "kind_label", "listing", "record",
            "report_tables", "to_csv"]
 
 
@@ -98,10 +98,11 @@ class DeviationRow:
 
 
 def category_label(value: str) -> str:
-    return {Category.ELIGIBILITY: _("Eligibility"), Category.VISIT_WINDOW:
-            _("Visit or assessment out of window"), Category.DOSE: _("Missed or wrong dose"),
-            Category.CONSENT: _("Consent"), Category.OTHER: _("Other")}.get(
-        Category(value) if value in Category.__members__.values() else value, value)
+    labels = {Category.ELIGIBILITY.value: _("Eligibility"),
+              Category.VISIT_WINDOW.value: _("Visit or assessment out of window"),
+              Category.DOSE.value: _("Missed or wrong dose"), Category.CONSENT.value: _("Consent"),
+              Category.OTHER.value: _("Other")}
+    return labels.get(value, value)
 
 
 def importance_label(value: str | None) -> str:

@@ -17,17 +17,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from dawna.clock import utcnow
-from dawna.config import Settings
-from dawna.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from dawna.i18n import _
-from dawna.rules.eligibility import EligibilityResult
 from dawna.rules.deviation_rules import IMPORTANCE_OF, Category, Kind
+from dawna.rules.eligibility import EligibilityResult
 from dawna.services import deviation_log
 from dawna.services.access import Permission, Principal
-from dawna.services.scope import actor_of, load_visible
+from dawna.services.scope import load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     Allocation,
