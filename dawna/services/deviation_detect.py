@@ -3,7 +3,8 @@ blood counts outside their windows, doses off their level (the rules of
 :mod:`dawna.rules.deviation_rules`). Detection is idempotent: a finding already in the log
 (same ``detection_key``) is not opened again, and one the data no longer show stays in the log
 for the investigator to close with a comment. ``dawna deviations detect`` and the deviation log
-page run it for the user's sites; saving a cycle runs it for its participant.
+page run it for the user's sites; saving a cycle or a tumour assessment runs it for its
+participant (:func:`after_save`, called by the web pages and the API after the save).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from dawna.store.models import (
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["DETECTING", "DetectSummary", "detect", "detect_for", "findings_for"]
+__all__ = ["DETECTING", "DetectSummary", "after_save", "detect", "detect_for", "findings_for"]
 
 #: Who may run detection at a site: those who record treatment and those who review it.
 DETECTING = (Permission.TREATMENT_RECORD, Permission.QUERY_RAISE)
@@ -166,3 +167,15 @@ def detect(db: Database, settings: Settings, principal: Principal,
                 summary.opened[row.kind] += 1
         uow.commit()
     return summary
+
+
+def after_save(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> int:
+    """Detection for one participant right after a save that may have made a deviation (a
+    cycle's doses, a tumour assessment's date), when the user may run it; returns how many
+    deviations it opened. The save is already committed: a refusal here leaves it as it is."""
+    if not any(principal.can_anywhere(p) for p in DETECTING):
+        return 0
+    try:
+        return detect(db, settings, principal, pseudonym).total
+    except DawnaError:
+        return 0

@@ -163,3 +163,17 @@ def test_the_safety_work_list_flags_open_events_of_a_participant_who_ended_the_s
     assert [p for p, _ae in board.open_grade3] == [pid]  # kept on the list, flagged
     page = client_for("coord_a").get("/safety").text
     assert ("participant ended study on 2024-06-01: close or update this event" in page)
+
+
+def test_saving_a_cycle_off_its_level_opens_the_deviation_at_once(client_for,  # type: ignore[no-untyped-def]
+                                                                 app_db: Database,
+                                                                 pid: str) -> None:
+    coord = client_for("coord_a")
+    token = csrf_of(coord.get(f"/participants/{pid}/treatment").text)
+    # cycle 1 day 1 2024-03-14 + 28 days = 2024-04-11, dalpiciclib 125 mg where 150 mg is due
+    saved = coord.post(f"/participants/{pid}/treatment/cycles", data={
+        "csrf_token": token, "cycle": "2", "start_date": "2024-04-11",
+        "doses.dalpiciclib": "125"}, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    keys = {r.detection_key for r in _rows(app_db)}
+    assert {"dose:1:dalpiciclib", "dose:2:dalpiciclib"} <= keys
