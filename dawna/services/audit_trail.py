@@ -199,13 +199,14 @@ def _entry(principal: Principal, r: AuditRecord, codes: dict[int, str],
         r.site_id is not None and principal.can(Permission.IDENTITY_VIEW, r.site_id))
     old = MASK if masked and r.old_value is not None else r.old_value
     new = MASK if masked and r.new_value is not None else r.new_value
+    readable = audit_readable.value_text
     return AuditEntry(
         id=r.id, at=r.at, actor=r.actor, action=r.action, table_name=r.table_name,
         row_id=r.row_id, site_code=codes.get(r.site_id) if r.site_id else None, field=r.field,
         old_value=old, new_value=new, reason=r.reason,
         form=form_label(r.table_name), field_label=field_label(r.table_name, r.field),
-        old_text=old if masked else audit_readable.value_text(r.table_name, r.field, old, zone),
-        new_text=new if masked else audit_readable.value_text(r.table_name, r.field, new, zone),
+        old_text=(old or "") if masked else readable(r.table_name, r.field, old, zone),
+        new_text=(new or "") if masked else readable(r.table_name, r.field, new, zone),
         participant=pseudonym,
         link=audit_readable.form_link(principal, r.table_name, pseudonym, r.site_id))
 
