@@ -32,7 +32,7 @@ from dawna.store.uow import UnitOfWork
 
 IDENTITY_TABLE = "participant_identity"
 MASK = "•••"
-ACTIONS = ("create", "update", "delete")
+ACTIONS = ("create", "update", "delete", "export")
 
 
 #: Tables whose rows carry ``participant_id``: the participant's trail includes every row ever
@@ -124,7 +124,8 @@ def _utc_start(day: date, zone: ZoneInfo) -> datetime:
 def _query(session: Any, principal: Principal, f: TrailFilter, zone: ZoneInfo,
            sites: list[int]) -> Select[Any]:
     if f.action and f.action not in ACTIONS:
-        raise ValidationError(_("the action is one of create, update, delete"), field="action")
+        raise ValidationError(_("the action is one of create, update, delete, export"),
+                              field="action")
     if f.date_from and f.date_to and f.date_to < f.date_from:
         raise ValidationError(_("the end date is before the start date"), field="date_to")
     scope: ColumnElement[bool] = AuditRecord.site_id.in_(sites)
@@ -212,7 +213,8 @@ def _entry(principal: Principal, r: AuditRecord, codes: dict[int, str],
 
 
 def action_label(action: str) -> str:
-    return {"create": _("created"), "update": _("changed"), "delete": _("deleted")}.get(
+    return {"create": _("created"), "update": _("changed"), "delete": _("deleted"),
+            "export": _("exported")}.get(
         action, action)
 
 

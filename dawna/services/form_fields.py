@@ -139,7 +139,7 @@ _MEASURES = {"height_cm": N_("Height (cm)"), "weight_kg": N_("Weight (kg)"),
 
 _FORMS: dict[str, dict[str, str]] = {
     "participant": {
-        "id": N_("Participant"), "screening_number": N_("Screening number"),
+        "screening_number": N_("Screening number"),
         "pseudonym": N_("Participant"), "status": N_("Status"),
         "consent_date": N_("Consent date"), "created_at": N_("Registered")},
     "participant_identity": {
@@ -259,6 +259,9 @@ _FORMS: dict[str, dict[str, str]] = {
         "method": N_("Method"), "settings": N_("Settings"), "seed_sealed": N_("Sealed seed"),
         "fingerprint": N_("Fingerprint"), "size_per_stratum": N_("Size per stratum"),
         "created_by": N_("Created by"), "live_at": N_("Live since")},
+    "data_export": {
+        "scope": N_("Sites exported"), "identifiers": N_("Identifiers included"),
+        "format": N_("Format"), "forms": N_("Forms")},
     "registry_study": {
         "nct_id": N_("NCT number"), "title": N_("Title"), "overall_status": N_("Status"),
         "phases": N_("Phases"), "conditions": N_("Conditions"),
@@ -276,4 +279,5 @@ ADMIN_FORM_LABELS: dict[str, str] = {
     "app_user": N_("User account"), "membership": N_("Role at a site"), "site": N_("Site"),
     "consent_form_version": N_("Consent form version"),
     "randomization_list": N_("Randomization list"), "registry_study": N_("Registry record"),
+    "data_export": N_("Data export"),
 }

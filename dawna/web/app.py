@@ -30,6 +30,7 @@ from dawna.web.routes import (
     api,
     api_audit,
     api_course,
+    api_exports,
     api_pet,
     api_randomization,
     api_safety,
@@ -40,6 +41,7 @@ from dawna.web.routes import (
     course,
     design,
     deviations,
+    exports,
     participants,
     pet,
     public,
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    randomization, tumour, pet,
                    treatment, safety, design, results, audit, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit):
+                   api_treatment, api_safety, api_audit, exports, api_exports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
