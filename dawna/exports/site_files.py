@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 DICTIONARY = "data_dictionary"
+_FORMULA = ("=", "+", "-", "@")
 
 
 def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
@@ -28,7 +29,7 @@ def _sheet(book: Workbook, title: str, frame: pd.DataFrame) -> None:
         for value in row:
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 cells.append(None)
-            elif isinstance(value, str):
+            elif isinstance(value, str) and value.startswith(_FORMULA):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"  # never a formula
                 cells.append(cell)
