@@ -28,6 +28,7 @@ from dawna.cli import (
     screen,
     signoff,
     simulate,
+    site_export,
     susar,
     treatment,
 )
@@ -59,6 +60,7 @@ app.command("ctcae")(treatment.ctcae_command)
 app.command("simulate")(simulate.simulate)
 app.add_typer(analysis.app, name="analysis")
 app.add_typer(analysis.export_app, name="export")
+analysis.export_app.command("site-data")(site_export.site_data)
 app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)

@@ -116,13 +116,19 @@ def update_participant(pseudonym: str, body: ParticipantUpdate, db: DbDep,
 
 
 @router.get("/audit", response_model=list[AuditEntry])
-def audit(request: Request, response: Response, db: DbDep, user: Auditor,
+def audit(request: Request, response: Response, db: DbDep, settings: SettingsDep, user: Auditor,
           table: str | None = None, row: str | None = None, participant: str | None = None,
-          after: int | None = None, page: int | None = None) -> list[AuditEntry]:
+          actor: str | None = None, action: str | None = None, date_from: str | None = None,
+          date_to: str | None = None, after: int | None = None,
+          page: int | None = None) -> list[AuditEntry]:
     """Newest first, 500 a page; the next page's address is in the ``Link`` header
-    (``rel="next"``, by ``after=``, the last id seen)."""
-    result = audit_trail.trail_page(db, user, table=table, row_id=row,
-                                    participant=participant, after=after, page=page)
+    (``rel="next"``, by ``after=``, the last id seen). Filters: participant, form (``table``),
+    ``row``, user (``actor``), ``action`` (create, update, delete), ``date_from`` /
+    ``date_to`` (site calendar days); labels and readable values in the reader's language."""
+    filters = audit_trail.filters_from(table, row, participant, actor, action, date_from,
+                                       date_to)
+    result = audit_trail.trail_page(db, user, after=after, page=page, filters=filters,
+                                    zone=settings.zone)
     if result.next_after is not None:
         nxt = request.url.remove_query_params(["page", "after"]).include_query_params(
             after=result.next_after)
