@@ -40,6 +40,7 @@ from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening import require_signed_eligible
 from dawna.store.audit import Actor
+from dawna.store.conflicts import integrity_kind
 from dawna.store.db import Database
 from dawna.store.models import (
     Allocation,
@@ -339,6 +340,8 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
         try:  # the participant's lock makes a duplicate rare here; the constraint still holds
             s.flush()
         except IntegrityError as exc:
+            if integrity_kind(exc) != "unique":
+                raise  # not a duplicate: the unit of work answers it (store/conflicts.py)
             raise ConflictError(_("{id} was randomized at the same moment by someone else").format(
                 id=pseudonym), field="participant") from exc
         view = _view(p, a, protocol)
