@@ -13,7 +13,8 @@ wall time), and checks the store: each participant allocated once, ``allocation.
 at the end. Loopback only; nothing is timed in the test suite.
 
     .venv/bin/python bench/randomization_server.py [--n 200] [--dupes 20] [--workers 5]
-        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--timeout 120] [--json]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--timeout 120]
+        [--concurrency C] [--code DIR] [--json]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -112,31 +114,40 @@ def _prepare(url: str, n: int) -> list[str]:
         db.dispose()
 
 
-def _start(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+def _start(url: str, workers: int, port: int, code: Path | None,
+           log: Any) -> subprocess.Popen[bytes]:
     env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
                         "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false"}
-    return subprocess.Popen([str(ROOT / ".venv" / "bin" / "dawna"), "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    command = [str(ROOT / ".venv" / "bin" / "dawna"), "serve", "--port", str(port),
+               "--workers", str(workers)]
+    if code is not None:  # an older checkout of dawna/ (the figure before a change), by uvicorn
+        env["PYTHONPATH"] = str(code)
+        command = [sys.executable, "-m", "uvicorn", "dawna.web.app:create_app", "--factory",
+                   "--port", str(port), "--workers", str(workers),
+                   "--timeout-worker-healthcheck", "60"]
+    return subprocess.Popen(command, env=env, cwd=code or ROOT, stdout=subprocess.DEVNULL,
+                            stderr=log, start_new_session=True)
 
 
-def _wait_ready(base: str, server: subprocess.Popen[bytes], workers: int) -> None:
-    deadline = time.monotonic() + 240
+def _wait_ready(base: str, server: subprocess.Popen[bytes], workers: int, log: Path) -> None:
+    """Until every worker has imported the application and run its start-up (uvicorn logs
+    "Application startup complete." once per worker), so that no import is counted as the
+    burst's CPU."""
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError("the server stopped: " + (server.stderr.read().decode()
-                                                         if server.stderr else ""))
-        try:
-            # every worker has imported the application once its children all exist
-            if (httpx.get(base + "/healthz", timeout=1).status_code == 200
-                    and len(_server_pids(server.pid)) >= (workers + 1 if workers > 1 else 1)):
-                time.sleep(1.0)
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start within 240 s")
+            raise RuntimeError("the server stopped: " + log.read_text())
+        if log.read_text().count("Application startup complete") >= workers:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the server did not start within 300 s")
+
+
+async def _warm(base: str, cookies: dict[str, str], workers: int) -> None:
+    """Logged-in reads spread over the workers: each opens its first database connections."""
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60) as client:
+        answers = await asyncio.gather(*[client.get("/api/me") for _ in range(8 * workers)])
+    assert all(a.status_code == 200 for a in answers)
 
 
 def _login(base: str) -> tuple[dict[str, str], str]:
@@ -186,7 +197,7 @@ def _check(url: str) -> dict[str, Any]:
 
 
 def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
-        concurrency: int | None = None) -> dict[str, Any]:
+        concurrency: int | None = None, code: Path | None = None) -> dict[str, Any]:
     name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -200,9 +211,12 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
             requests.insert(i * step + 1, requests[i * step])
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        server = _start(url, workers, port)
-        _wait_ready(base, server, workers)
+        log_path = Path(tempfile.mkstemp(prefix="dawna-bench-", suffix=".log")[1])
+        with log_path.open("wb") as log:
+            server = _start(url, workers, port, code, log)
+        _wait_ready(base, server, workers, log_path)
         cookies, csrf = _login(base)
+        asyncio.run(_warm(base, cookies, workers))
         pids = _server_pids(server.pid)
         backends_before = _cpu(_backend_pids(name))
         before = _cpu(pids)
@@ -252,9 +266,13 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=None,
                         help="requests in flight at once (default: all of them)")
+    parser.add_argument("--code", type=Path, default=None,
+                        help="serve the dawna package under this directory instead (e.g. "
+                             "`git archive <commit> dawna | tar -x -C DIR`: the figure before)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency)
+    result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency,
+                 args.code)
     if args.json:
         print(json.dumps(result))
     else:
