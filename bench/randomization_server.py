@@ -12,7 +12,7 @@ wall time), and checks the store: each participant allocated once, ``allocation.
 1..N, no (stratum, position) slot used twice. The server is stopped and the database dropped
 at the end. Loopback only; nothing is timed in the test suite.
 
-    .venv/bin/python bench/randomization_server.py [--n 200] [--dupes 20] [--workers 5]
+    .venv/bin/python bench/randomization_server.py [--n 200] [--dupes 20] [--workers 3]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--timeout 120]
         [--concurrency C] [--code DIR] [--json]
 """
@@ -260,7 +260,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--dupes", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="worker processes (default: cores + 1, docs/deployment.md)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL admin URL (a database is created and dropped)")
     parser.add_argument("--timeout", type=float, default=120.0)

@@ -30,8 +30,8 @@ console = Console()
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
           workers: Annotated[int, typer.Option(
-              min=1, max=64, help="Worker processes (docs/deployment.md: 2 x CPU cores + 1 in "
-                                  "production).")] = 1) -> None:
+              min=1, max=64, help="Worker processes (docs/deployment.md: CPU cores + 1 on "
+                                  "PostgreSQL).")] = 1) -> None:
     """Serve the web application."""
     import uvicorn
 
