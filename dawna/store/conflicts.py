@@ -58,7 +58,8 @@ def _named(exc: IntegrityError, kind: str) -> str | None:
     """The column (NOT NULL) or constraint (CHECK) the database names."""
     diag = getattr(exc.orig, "diag", None)
     if diag is not None:
-        return diag.column_name if kind == "not_null" else diag.constraint_name
+        name = diag.column_name if kind == "not_null" else diag.constraint_name
+        return str(name) if name else None
     match = _SQLITE_NAMED.search(str(exc.orig))
     return match.group(1) if match else None
 
