@@ -64,8 +64,8 @@ def test_a_missing_required_value_is_a_422_naming_the_column(
 
 def test_a_failed_check_inside_the_use_case_is_a_422_naming_the_rule(db: Database) -> None:
     with db.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE bench_check (x INTEGER CONSTRAINT ck_bench_check_x_positive "
-                          "CHECK (x > 0))"))
+        conn.execute(text("CREATE TABLE bench_check (x INTEGER "
+                          "CONSTRAINT ck_bench_check_x_positive CHECK (x > 0))"))
     with pytest.raises(ValidationError) as caught, UnitOfWork(db, SYSTEM, "check") as uow:
         uow.session.execute(text("INSERT INTO bench_check (x) VALUES (-1)"))
     assert caught.value.status_code == 422
@@ -79,3 +79,19 @@ def test_an_append_only_refusal_is_not_dressed_up_as_a_conflict(db: Database) ->
     assert not isinstance(caught.value, ConflictError | ValidationError)
     with db.sessions() as s:
         assert s.scalar(select(func.count()).where(AuditRecord.reason == "x")) == 0
+
+
+def test_a_service_duplicate_handler_still_answers_its_own_409(db: Database) -> None:
+    """The services' own handlers (here: a role granted twice) keep their message for a
+    duplicate; they re-raise only what is not a unique violation."""
+    from dawna.services import admin
+    from dawna.services.schemas import SiteCreate, UserCreate
+    from dawna.store.models import Role
+
+    admin.create_site(db, SYSTEM, SiteCreate(code="SITEA", name="Hospital A"), "set-up")
+    admin.create_user(db, SYSTEM, UserCreate(username="coord", display_name="coord",
+                                             password="correct-horse-battery"), "set-up")
+    admin.grant_role(db, SYSTEM, "coord", "SITEA", Role.COORDINATOR, "set-up")
+    with pytest.raises(ConflictError, match="already holds this role") as caught:
+        admin.grant_role(db, SYSTEM, "coord", "SITEA", Role.COORDINATOR, "again")
+    assert caught.value.field == "role"
