@@ -28,17 +28,32 @@ console = Console()
 
 
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port.")] = 8000) -> None:
+          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+          workers: Annotated[int, typer.Option(
+              min=1, max=64, help="Worker processes (docs/deployment.md: CPU cores + 1 on "
+                                  "PostgreSQL).")] = 1) -> None:
     """Serve the web application."""
     import uvicorn
 
     settings = get_settings()
+    db = Database(settings.database_url)
+    if workers > 1 and db.dialect == "sqlite":
+        # randomization serialises SQLite writers inside one process (services/randomization.py)
+        raise typer.BadParameter(_("SQLite is served by one worker process; use PostgreSQL for "
+                                   "several"), param_hint="--workers")
     console.print(_("dawna is serving on [bold]http://{host}:{port}/study[/bold] "
-                    "(database: {db})").format(host=host, port=port,
-                                              db=Database(settings.database_url).engine.url
-                                              .render_as_string(hide_password=True)))
+                    "(database: {db}, {n} worker processes)").format(
+        host=host, port=port, n=workers,
+        db=db.engine.url.render_as_string(hide_password=True)))
+    db.dispose()
+    # an import string and a factory: each worker process builds its own application, engine
+    # and connection pool from the DAWNA_* environment it inherits. A worker answers the
+    # supervisor's health check only once it has imported the application, which takes seconds
+    # on a busy machine: with uvicorn's 5 s default the supervisor killed and restarted
+    # starting workers in a loop, so it waits a minute.
     uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
-                log_level="info", server_header=False)  # no Server header (issue 19 item 11)
+                workers=workers, timeout_worker_healthcheck=60, log_level="info",
+                server_header=False)  # no Server header (issue 19 item 11)
 
 
 @db_app.command("upgrade")

@@ -24,6 +24,7 @@ from dawna.services.schemas import (
 )
 from dawna.services.schemas_registry import ProtocolDocument
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, client_address, require_anywhere
+from dawna.web.errors import THROTTLED_RESPONSE
 from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token, open_session
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -64,7 +65,8 @@ def study(db: DbDep, settings: SettingsDep) -> dict[str, Any]:
     return protocol.model_dump(mode="json", by_alias=True)
 
 
-@router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)])
+@router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)],
+             responses=THROTTLED_RESPONSE)
 def api_login(request: Request, body: Credentials, db: DbDep,
               settings: SettingsDep) -> JSONResponse:
     token, user = auth.login(db, settings, body.username, body.password,
