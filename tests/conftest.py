@@ -15,9 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from dawna.config import Settings
+from dawna.config import Settings, get_settings
 from dawna.store.db import Database
 from dawna.store.migrate import upgrade
+
+# Password hashes in tests: Argon2id with the cheapest parameters (0.1 s less per user and login;
+# the setting is refused in production, tests/unit/test_access_and_config.py). Set before any
+# ``get_settings()`` and inherited by the command-line subprocesses.
+os.environ.setdefault("DAWNA_PASSWORD_HASH_COST", "test")
+get_settings.cache_clear()
 
 PG_ADMIN = os.environ.get("DAWNA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -12,12 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from dawna.cli.common import actor, database
-from dawna.config import get_settings
+from dawna.cli.common import actor, database, get_settings
 from dawna.i18n import _
-from dawna.services.admin import Role
-from dawna.store.db import Database
-from dawna.validation import validate
+from dawna.store.roles import Role
 
 __all__ = ["db_app", "demo", "serve", "site_app", "user_app"]
 
@@ -31,6 +28,8 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
           port: Annotated[int, typer.Option(help="TCP port.")] = 8000) -> None:
     """Serve the web application."""
     import uvicorn
+
+    from dawna.store.db import Database
 
     settings = get_settings()
     console.print(_("dawna is serving on [bold]http://{host}:{port}/study[/bold] "
@@ -155,6 +154,7 @@ def site_create(code: Annotated[str, typer.Argument(help="Short site code, e.g. 
     """Create a trial site."""
     from dawna.services import admin
     from dawna.services.schemas import SiteCreate
+    from dawna.validation import validate
 
     data = validate(SiteCreate, {"code": code, "name": name, "city": city})
     admin.create_site(database(), actor(), data, reason)
@@ -174,6 +174,7 @@ def user_create(username: Annotated[str, typer.Argument(help="Login name.")],
     """Create a user holding ROLE at SITE (password asked, or read from stdin)."""
     from dawna.services import admin
     from dawna.services.schemas import UserCreate
+    from dawna.validation import validate
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

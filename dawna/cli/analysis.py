@@ -16,8 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, day, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, day, get_settings, principal
 from dawna.errors import ValidationError
 from dawna.i18n import _
 

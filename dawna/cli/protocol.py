@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
@@ -22,17 +22,17 @@ from rich.tree import Tree
 
 from dawna.errors import DawnaError
 from dawna.i18n import _
-from dawna.protocol.loader import load_protocol
-from dawna.protocol.schema import (
-    Arm,
-    DoseUnit,
-    DrugComponent,
-    Eligibility,
-    Procedure,
-    Protocol,
-    Registry,
-    Setting,
-)
+
+if TYPE_CHECKING:  # the protocol's pydantic models load when a command reads a protocol
+    from dawna.protocol.schema import (
+        Arm,
+        DrugComponent,
+        Eligibility,
+        Procedure,
+        Protocol,
+        Registry,
+        Setting,
+    )
 
 __all__ = ["app"]
 
@@ -51,6 +51,8 @@ app = typer.Typer(
 
 
 def _load_or_exit(file: Path | None) -> Protocol:
+    from dawna.protocol.loader import load_protocol
+
     try:
         return load_protocol(file)
     except DawnaError as exc:
@@ -192,6 +194,8 @@ def _days(days: tuple[int, ...]) -> str:
 
 def describe_component(c: DrugComponent) -> str:
     """One line: ``dalpiciclib 150 mg PO QD, days 1-21 [confirmed]``."""
+    from dawna.protocol.schema import DoseUnit
+
     dose = f"{c.dose:g}" if c.dose is not None else f"{c.dose_min:g}-{c.dose_max:g}"
     amount = f"AUC {dose} mg/mL·min" if c.unit is DoseUnit.AUC else f"{dose} {c.unit}"
     when = _("continuous") if c.continuous or c.days is None else _days(c.days)
