@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from dawna.cli.common import actor, database, get_settings
@@ -115,6 +114,8 @@ def demo(if_empty: Annotated[bool, typer.Option(
              help="Register this many participants in all (default: the configuration's, "
                   "about 134 for 80 randomized).", show_default=False)] = None) -> None:
     """Fill an empty database with the simulated demo trial (dawna/demo/trial.yaml)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from dawna import demo as demo_service
 
     settings = get_settings()

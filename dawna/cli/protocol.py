@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -44,8 +43,10 @@ class OutputFormat(StrEnum):
     YAML = "yaml"
 
 
+# Help texts are plain English like every CLI module's: they are read at import, before the
+# command's locale is chosen, and calling the catalogue there made every command parse it.
 app = typer.Typer(
-    help=_("Validate and show study protocol files (the trial's registry record as data)."),
+    help="Validate and show study protocol files (the trial's registry record as data).",
     no_args_is_help=True,
 )
 
@@ -62,7 +63,7 @@ def _load_or_exit(file: Path | None) -> Protocol:
 
 @app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help=_("Protocol file (YAML) to check."))],
+    file: Annotated[Path, typer.Argument(help="Protocol file (YAML) to check.")],
 ) -> None:
     """Check a protocol file against the schema and print a one-line summary."""
     protocol = _load_or_exit(file)
@@ -82,10 +83,10 @@ def validate(
 def show(
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help=_("Protocol file; default: the bundled DAWNA-FES.")),
+        typer.Option("--file", "-f", help="Protocol file; default: the bundled DAWNA-FES."),
     ] = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", help=_("Output format."))
+        OutputFormat, typer.Option("--format", help="Output format.")
     ] = OutputFormat.TEXT,
 ) -> None:
     """Show every section of a protocol: registry, arms and regimens, criteria, settings."""
@@ -93,6 +94,8 @@ def show(
     if output is OutputFormat.JSON:
         typer.echo(protocol.model_dump_json(indent=2, by_alias=True))
     elif output is OutputFormat.YAML:
+        import yaml
+
         data = json.loads(protocol.model_dump_json(by_alias=True, exclude_none=True))
         typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
     else:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
 
 from dawna.cli.common import actor, database, read_json_object
@@ -72,6 +71,8 @@ def related(nct_id: str, limit: int = 5) -> None:
 @app.command()
 def skeleton(nct_id: str) -> None:
     """A protocol-file skeleton of an imported study (criteria numbered, rules not written)."""
+    import yaml
+
     from dawna.protocol.ctgov import protocol_skeleton
     from dawna.services import registry
 
