@@ -41,3 +41,14 @@ def test_quick_commands_import_no_heavy_library(args: list[str]) -> None:
     loaded = {m.split(".")[0] for m in report["modules"]}
     assert sorted(loaded & set(HEAVY)) == []
     assert "dawna.store.models" not in report["modules"]
+
+
+def test_importing_auth_computes_no_password_hash() -> None:
+    """The dummy hash an unknown user's password is checked against is made at the first login,
+    not at import (it cost every command 0.1 s)."""
+    probe = ("import dawna.services.auth as auth; "
+             "print(auth._dummy_hash.cache_info().currsize, auth._hasher.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0"]
