@@ -25,6 +25,7 @@ from dawna.cli import (
     randomization,
     recist,
     registry,
+    schedule,
     screen,
     signoff,
     simulate,
@@ -55,8 +56,8 @@ app.add_typer(course.app, name="course")
 app.add_typer(pet.app, name="pet")
 app.add_typer(registry.app, name="registry")
 app.command("dashboard")(course.dashboard)
-app.command("calendar")(treatment.calendar)
-app.command("ctcae")(treatment.ctcae_command)
+app.command("calendar")(schedule.calendar)
+app.command("ctcae")(schedule.ctcae_command)
 app.command("simulate")(simulate.simulate)
 app.add_typer(analysis.app, name="analysis")
 app.add_typer(analysis.export_app, name="export")

@@ -9,15 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from dawna.cli.common import actor, database
-from dawna.config import get_settings
+from dawna.cli.common import actor, database, get_settings
 from dawna.i18n import _
-from dawna.services.admin import Role
-from dawna.store.db import Database
-from dawna.validation import validate
+from dawna.store.roles import Role
 
 __all__ = ["db_app", "demo", "serve", "site_app", "user_app"]
 
@@ -34,6 +30,8 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
                                   "PostgreSQL).")] = 1) -> None:
     """Serve the web application."""
     import uvicorn
+
+    from dawna.store.db import Database
 
     settings = get_settings()
     db = Database(settings.database_url)
@@ -131,6 +129,8 @@ def demo(if_empty: Annotated[bool, typer.Option(
              help="Register this many participants in all (default: the configuration's, "
                   "about 134 for 80 randomized).", show_default=False)] = None) -> None:
     """Fill an empty database with the simulated demo trial (dawna/demo/trial.yaml)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from dawna import demo as demo_service
 
     settings = get_settings()
@@ -170,6 +170,7 @@ def site_create(code: Annotated[str, typer.Argument(help="Short site code, e.g. 
     """Create a trial site."""
     from dawna.services import admin
     from dawna.services.schemas import SiteCreate
+    from dawna.validation import validate
 
     data = validate(SiteCreate, {"code": code, "name": name, "city": city})
     admin.create_site(database(), actor(), data, reason)
@@ -189,6 +190,7 @@ def user_create(username: Annotated[str, typer.Argument(help="Login name.")],
     """Create a user holding ROLE at SITE (password asked, or read from stdin)."""
     from dawna.services import admin
     from dawna.services.schemas import UserCreate
+    from dawna.validation import validate
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

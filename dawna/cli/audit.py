@@ -10,10 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, get_settings, principal
 from dawna.i18n import _, format_local
-from dawna.services import audit_integrity, audit_trail, login_events
 
 __all__ = ["app"]
 
@@ -33,6 +31,8 @@ def verify(anchor: Annotated[str | None, typer.Option(
            output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:
     """Check the hash chain and every trial row against its audit records; exit 1 naming each
     broken link or unexplained row."""
+    from dawna.services import audit_integrity
+
     if anchor is None and anchors is not None:
         lines = [ln.split() for ln in anchors.read_text(encoding="utf-8").splitlines()
                  if ln.strip()]
@@ -60,6 +60,8 @@ def head(to: Annotated[Path | None, typer.Option(
         "--to", help="Also append the line to this file (a second place: another disk, a "
                      "write-once share).")] = None) -> None:
     """Print the chain head (record id, hash, time) for a site to keep in a second place."""
+    from dawna.services import audit_integrity
+
     h = audit_integrity.chain_head(database())
     line = (f"{h.last_id if h.last_id is not None else '-'} {h.hash} "
             f"{h.at.isoformat() if h.at else '-'}")
@@ -88,6 +90,8 @@ def trail(user: Annotated[str, typer.Option("--as", help="User name reading (the
           ) -> None:
     """The audit trail in words: form and field labels, readable values, site times; identity
     values masked for roles that may not see them."""
+    from dawna.services import audit_trail
+
     db, zone = database(), get_settings().zone
     who = principal(db, user)
     filters = audit_trail.filters_from(form, None, participant, actor, action, date_from,
@@ -114,6 +118,8 @@ def logins(user: Annotated[str | None, typer.Option(help="Only this user name.")
            limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100
            ) -> None:
     """Logins, failed logins, logouts, lockouts and password changes."""
+    from dawna.services import login_events
+
     table = Table()
     for column in (_("When"), _("User name"), _("Event"), _("Outcome"), _("Client address")):
         table.add_column(column)

@@ -9,12 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
 from dawna.cli.common import database, principal
-from dawna.exports import site_files
 from dawna.i18n import _
-from dawna.services import site_export
 from dawna.services.form_catalogue import FORMS
 
 __all__ = ["site_data"]
@@ -32,6 +29,11 @@ def site_data(directory: Annotated[Path, typer.Argument(help="Output folder.")],
                   help="Only this site (code); default: every site you may export.")] = None,
               output: Annotated[Format, typer.Option("--format")] = Format.CSV) -> None:
     """Every form's data, one file per form, and data_dictionary.csv (and .xlsx)."""
+    from rich.progress import Progress
+
+    from dawna.exports import site_files
+    from dawna.services import site_export
+
     db = database()
     who = principal(db, user)
     with Progress(transient=True) as bar:

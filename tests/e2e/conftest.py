@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import PASSWORD, csrf_of, two_site_trial
+from helpers import PASSWORD, csrf_of
 
 from dawna.config import Settings, get_settings
 from dawna.store.db import Database
@@ -14,9 +15,10 @@ from dawna.web.app import create_app
 
 
 @pytest.fixture
-def app_db(sqlite_db: Database) -> Database:
-    two_site_trial(sqlite_db)
-    return sqlite_db
+def app_db(sqlite_db: Database, trial_templates: Any) -> Database:
+    """SQLite holding helpers.two_site_trial, copied from the template made once per process
+    (tests/conftest.py ``trial_templates``)."""
+    return trial_templates.copy_into(sqlite_db, "two_site")
 
 
 @pytest.fixture
@@ -49,3 +51,39 @@ def cli_env(app_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+# -- Browser tests (tests/browser_support.py): one Chromium per module, logins reused ---------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from browser_support import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def login_states() -> dict[str, Any]:
+    """Cookies of the users logged in so far in this module (the module's own server)."""
+    return {}
+
+
+@pytest.fixture
+def browser_contexts(browser: Any, live_server: str,
+                     login_states: dict[str, Any]) -> Iterator[Any]:
+    from browser_support import Contexts
+
+    contexts = Contexts(browser, live_server, login_states)
+    yield contexts
+    contexts.close()
+
+
+@pytest.fixture
+def page(browser_contexts: Any) -> Any:
+    """A fresh page, logged out, in its own browser context."""
+    return browser_contexts.page()
+
+
+@pytest.fixture
+def page_as(browser_contexts: Any) -> Callable[..., Any]:
+    """``page_as(username, password)``: a page in a fresh context logged in as that user (the
+    login form is filled once per user and module, its cookies reused)."""
+    return browser_contexts.page_as

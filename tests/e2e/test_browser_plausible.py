@@ -3,80 +3,32 @@ shows the warning and a confirmation box; ticked, the record is saved."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
-import uvicorn
+from browser_support import serving
 from playwright.sync_api import expect
 
-from dawna.config import Settings
-from dawna.store.db import Database
-from dawna.web.app import create_app
-
-CHROMIUM = os.environ.get("DAWNA_CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    from helpers import two_site_trial
-
-    target = tmp_path / "browser.sqlite3"
-    shutil.copy(sqlite_template, target)
-    settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
-    db = Database(settings.database_url)
-    two_site_trial(db)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    db.dispose()
-
-
-@pytest.fixture
-def page(live_server: str):  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} missing under CI=true")
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        context = browser.new_context(locale="en-US")
-        yield context.new_page()
-        context.close()
-        browser.close()
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, trial_templates: Any) -> Iterator[str]:
+    """The two-site trial (helpers.two_site_trial, from the process's template), served."""
+    target = tmp_path_factory.mktemp("browser-plausible") / "browser.sqlite3"
+    shutil.copy(trial_templates.get("sqlite", "two_site"), target)
+    with serving(target) as base:
+        yield base
 
 
 def test_an_implausible_survival_is_confirmed_on_the_screening_form(live_server: str,
-                                                                     page) -> None:  # type: ignore[no-untyped-def]
+                                                                     page_as) -> None:  # type: ignore[no-untyped-def]
     from helpers import PASSWORD
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "coord_a")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/participants")
+    page = page_as("coord_a", PASSWORD)
     page.goto(f"{live_server}/participants/new")
     page.fill("input[name=consent_date]", "2024-03-01")
     page.fill("input[name=full_name]", "周燕")

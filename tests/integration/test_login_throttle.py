@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import PASSWORD, two_site_trial
+from helpers import PASSWORD
 from sqlalchemy import func, select
 
 from dawna.config import Settings
@@ -21,10 +21,7 @@ from dawna.store.models import LoginThrottle, UserSession
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 @pytest.fixture
