@@ -6,7 +6,7 @@ label on the page and highlights its input."""
 from __future__ import annotations
 
 import pytest
-from e2e.test_browser import CHROMIUM, live_server  # noqa: F401 - the shared live server
+from e2e.test_browser import live_server  # noqa: F401 - the shared live server
 
 pytestmark = pytest.mark.browser
 
@@ -19,21 +19,6 @@ _OVERFLOW = """() => {
   }).slice(0, 5).map(e => e.tagName + '.' + e.className);
   return {page: d.scrollWidth - d.clientWidth, nav: nav.scrollWidth - nav.clientWidth, out};
 }"""
-
-
-@pytest.fixture
-def browser(live_server: str):  # type: ignore[no-untyped-def]  # noqa: F811
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"])
-        yield chromium
-        chromium.close()
 
 
 def _log_in(browser, base: str, user: str, locale: str):  # type: ignore[no-untyped-def]
