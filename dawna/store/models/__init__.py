@@ -17,6 +17,8 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 - :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
   after randomization);
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
+- :mod:`~dawna.store.models.oral_drugs`: pregnancy tests, hepatitis B screening, oral drug
+  dispensing and the dose diary;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.protocol`: versions of the protocol file (amendments);
 - :mod:`~dawna.store.models.audit`: the audit trail, its chain head and login events.
@@ -26,6 +28,7 @@ from dawna.store.models.audit import AuditChainHead, AuditRecord, LoginEvent
 from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
+from dawna.store.models.oral_drugs import DoseDiary, DrugDispensing, HbvScreening, PregnancyTest
 from dawna.store.models.participants import (
     Consent,
     ConsentFormVersion,
@@ -63,8 +66,11 @@ __all__ = [
     "ConsentFormVersion",
     "DepotDose",
     "DoseDecision",
+    "DoseDiary",
+    "DrugDispensing",
     "EligibilitySignature",
     "FollowUpContact",
+    "HbvScreening",
     "LabResult",
     "LoginEvent",
     "LoginThrottle",
@@ -73,6 +79,7 @@ __all__ = [
     "ParticipantIdentity",
     "ParticipantStatus",
     "PetStudy",
+    "PregnancyTest",
     "ProtocolDeviation",
     "ProtocolVersion",
     "RandomizationList",
