@@ -31,6 +31,7 @@ from dawna.web.routes import (
     api_audit,
     api_course,
     api_form_status,
+    api_oral_drugs,
     api_pet,
     api_protocol,
     api_randomization,
@@ -43,6 +44,7 @@ from dawna.web.routes import (
     design,
     deviations,
     form_status,
+    oral_drugs,
     participants,
     pet,
     protocol_versions,
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    treatment, safety, design, results, audit, form_status, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol):
+                   api_protocol, oral_drugs, api_oral_drugs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
