@@ -16,6 +16,7 @@ from dawna.cli import (
     course,
     eligibility,
     forms,
+    oral_drugs,
     passwords,
     pet,
     protocol,
@@ -59,6 +60,8 @@ app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)
 treatment.app.command("terms")(susar.terms)
+for _name, _command in oral_drugs.COMMANDS.items():
+    treatment.app.command(_name)(_command)
 app.add_typer(treatment.app, name="treatment")
 app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)

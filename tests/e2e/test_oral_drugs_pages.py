@@ -6,7 +6,11 @@ than dispensed is refused naming units_returned; the diary's two missed days giv
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from helpers import SYSTEM, csrf_of, principal
@@ -108,3 +112,39 @@ def test_api_pretreatment_and_hbv(client_for, pid: str) -> None:  # type: ignore
                                       "method": "serum", "result": "negative",
                                       "contraception": "condom"})
     assert late.status_code == 422 and late.json()["field"] == "test_date"
+
+
+def test_cli_pregnancy_dispense_return_diary(app_db: Database, pid: str) -> None:
+    db_file = Path(app_db.engine.url.database or "")
+    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db_file}", "DAWNA_ENV": "test",
+                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "dawna.cli", "treatment", args[0], pid,
+                               "--as", "coord_a", *args[1:]], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)
+
+    done = cli("pregnancy-test", "--test-date", "2024-03-14", "--result", "negative",
+               "--contraception", "intrauterine device")
+    assert done.returncode == 0, done.stderr
+    assert "2024-03-14 treatment serum negative" in done.stdout
+    with simulated(datetime(2024, 3, 15, 4, tzinfo=UTC)):
+        treatment.record_cycle(app_db, Settings(database_url=f"sqlite:///{db_file}"),
+                               principal(app_db, "coord_a"), pid,
+                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 15)))
+    done = cli("dispense", "--cycle", "1", "--drug", "letrozole", "--dispensed-on",
+               "2024-03-15", "--lot", "LZ77", "--expiry", "2026-01-31", "--bottles", "1",
+               "--units", "30", "--strength-mg", "2.5", "--units-per-day", "1", "--days", "28")
+    assert done.returncode == 0, done.stderr
+    dispensing_id = done.stdout.split("(id ")[1].split(")")[0]
+    over = cli("drug-return", "--id", dispensing_id, "--returned-on", "2024-04-12",
+               "--returned", "31")
+    assert over.returncode == 1 and over.stderr.startswith("error: units_returned:")
+    done = cli("drug-return", "--id", dispensing_id, "--returned-on", "2024-04-12",
+               "--returned", "4")
+    # letrozole: 30 - 4 = 26 taken of 28 expected = 92.9 %
+    assert done.returncode == 0 and "taken 26 of 28, compliance 92.9%" in done.stdout
+    done = cli("diary", "--cycle", "1", "--drug", "letrozole", "--first-day", "2024-03-15",
+               "--last-day", "2024-04-11", "--missed", "10")
+    # diary: 27 of 28 days x 2.5 mg = 67.5 of 70 mg = 96.4 %
+    assert done.returncode == 0 and "relative dose intensity 96.4% (67.5 of 70 mg)" in done.stdout
