@@ -18,6 +18,7 @@ from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
 from dawna.services import randomization, treatment
+from dawna.services.analysis_data import analysis_data
 from dawna.services.treatment import dispensing, pretreatment
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, DrugDispensing, PregnancyTest
@@ -156,3 +157,12 @@ def test_dispensing_compliance_diary_and_rdi(trial: Database, settings: Settings
         fields = {a.field for a in s.scalars(select(AuditRecord).where(
             AuditRecord.table_name == "drug_dispensing"))}
         assert {"lot_number", "expiry_date", "units_returned"} <= fields
+    # the analysis data set carries it: ADSL.RDIDALP = 2375 / 2625; no letrozole dispensed
+    adsl = analysis_data(trial, settings, principal(trial, "stat_ab"),
+                         cutoff=date(2024, 4, 12)).adsl
+    row = adsl[adsl["SUBJID"] == pid].iloc[0]
+    assert row["RDIDALP"] == pytest.approx(0.9048, abs=1e-4)
+    assert row["RDIENDO"] is None or row["RDIENDO"] != row["RDIENDO"]
+    early = analysis_data(trial, settings, principal(trial, "stat_ab"),
+                          cutoff=date(2024, 3, 14)).adsl
+    assert early[early["SUBJID"] == pid].iloc[0]["RDIDALP"] != 0.9048  # nothing dispensed yet

@@ -36,8 +36,8 @@ from dawna.store.models import DoseDiary, DrugDispensing, Participant, Treatment
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["AccountabilityOut", "DiaryIn", "DispenseIn", "DispensingRow", "DrugIntensity",
-           "ReturnIn", "accountability", "dispense", "intensities", "record_diary",
-           "record_return"]
+           "ReturnIn", "accountability", "dispense", "intensities", "participant_intensities",
+           "record_diary", "record_return"]
 
 
 class DispenseIn(BaseModel):
@@ -245,13 +245,16 @@ class _Cycle:
     actual_mg: float | None
 
 
-def _rows(s: Session, p: Participant) -> tuple[list[DispensingRow], list[_Cycle]]:
+def _rows(s: Session, p: Participant,
+          until: date | None = None) -> tuple[list[DispensingRow], list[_Cycle]]:
     diaries = {(d.cycle, d.drug): d.days for d in s.scalars(
         select(DoseDiary).where(DoseDiary.participant_id == p.id))}
     out, cycles = [], []
     first: dict[str, DrugDispensing] = {}
-    for r in s.scalars(select(DrugDispensing).where(DrugDispensing.participant_id == p.id)
-                       .order_by(DrugDispensing.cycle, DrugDispensing.drug)):
+    query = select(DrugDispensing).where(DrugDispensing.participant_id == p.id)
+    if until is not None:
+        query = query.where(DrugDispensing.dispensed_on <= until)
+    for r in s.scalars(query.order_by(DrugDispensing.cycle, DrugDispensing.drug)):
         first.setdefault(r.drug, r)
         c = (rules.compliance(r.units_dispensed, r.units_returned, r.units_lost,
                               r.prescribed_days, r.units_per_day)
@@ -299,9 +302,11 @@ def intensities(cycles: list[_Cycle]) -> list[DrugIntensity]:
     return out
 
 
-def participant_intensities(s: Session, p: Participant) -> list[DrugIntensity]:
-    """The relative dose intensity per oral drug of ``p`` (for the analysis data)."""
-    return intensities(_rows(s, p)[1])
+def participant_intensities(s: Session, p: Participant,
+                            until: date | None = None) -> list[DrugIntensity]:
+    """The relative dose intensity per oral drug of ``p`` over the cycles dispensed on or
+    before ``until`` (for the analysis data)."""
+    return intensities(_rows(s, p, until)[1])
 
 
 def accountability(db: Database, principal: Principal, pseudonym: str) -> AccountabilityOut:
