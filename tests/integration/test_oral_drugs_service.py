@@ -89,6 +89,9 @@ def test_hbv_prophylaxis_warning_until_started(trial: Database, settings: Settin
     with simulated(at(date(2024, 3, 14))):
         assert "no hepatitis B screening" in (
             pretreatment.pretreatment_view(trial, settings, coord, pid).hbv_warning or "")
+        # the prescriber sees it on the treatment page before cycle 1
+        assert any("hepatitis B" in p for p in
+                   treatment.treatment_view(trial, settings, coord, pid).problems)
         pretreatment.record_hbv(trial, settings, coord, pid, pretreatment.HbvIn(
             sample_date=date(2024, 3, 13), hbsag_positive=False, anti_hbc_positive=True,
             hbv_dna_iu_ml=120.0))

@@ -44,10 +44,13 @@ from dawna.store.uow import UnitOfWork
 __all__ = [
     "WINDOW_DAYS",
     "HbvIn",
+    "HbvRow",
     "PregnancyTestIn",
+    "PregnancyTestRow",
     "PretreatmentView",
     "hbv_warning",
     "pregnancy_gate",
+    "pretreatment_problems",
     "pretreatment_view",
     "record_hbv",
     "record_pregnancy_test",
@@ -225,6 +228,23 @@ def hbv_warning(s: Session, p: Participant, cycle_start: date) -> str | None:
         return _("{reason}: no prophylaxis is recorded as started").format(
             reason=advice.reason.render(gettext))
     return None
+
+
+def pretreatment_problems(s: Session, p: Participant, on: date) -> list[str]:
+    """What the prescriber sees before cycle 1 on ``on``: a positive or missing pregnancy
+    test, and missing hepatitis B screening or prophylaxis on the chemotherapy arm."""
+    out = []
+    try:
+        warning = pregnancy_gate(s, p, on, "treatment")
+    except DawnaError as exc:
+        warning = str(exc)
+    if warning:
+        out.append(warning)
+    if _chemotherapy(s, p):
+        hbv_message = hbv_warning(s, p, on)
+        if hbv_message:
+            out.append(hbv_message)
+    return out
 
 
 def pretreatment_view(db: Database, settings: Settings, principal: Principal,
