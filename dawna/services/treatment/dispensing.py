@@ -119,6 +119,14 @@ def _oral_drugs(s: Session, p: Participant) -> set[str]:
             and d.drug in rules.ORAL_DRUGS}
 
 
+def _require_oral(s: Session, p: Participant, drug: str) -> None:
+    oral = _oral_drugs(s, p)
+    if drug not in oral:
+        raise ValidationError(_("{drug} is not an oral drug of this regimen ({drugs})")
+                              .format(drug=drug, drugs=", ".join(sorted(oral)) or "-"),
+                              field="drug")
+
+
 def _cycle(s: Session, p: Participant, number: int, field: str) -> TreatmentCycle:
     row = next((c for c in cycles_of(s, p) if c.cycle == number), None)
     if row is None:
@@ -140,11 +148,7 @@ def dispense(db: Database, settings: Settings, principal: Principal, pseudonym: 
     with UnitOfWork(db, actor_of(principal), _("Oral drug dispensed")) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_RECORD)
-        oral = _oral_drugs(s, p)
-        if drug not in oral:
-            raise ValidationError(_("{drug} is not an oral drug of this regimen ({drugs})")
-                                  .format(drug=drug, drugs=", ".join(sorted(oral)) or "-"),
-                                  field="drug")
+        _require_oral(s, p, drug)
         cycle = _cycle(s, p, entry.cycle, "cycle")
         if entry.dispensed_on < cycle.start_date - timedelta(days=7):
             raise ValidationError(_("{date} is more than 7 days before cycle {n} ({start})")
@@ -214,11 +218,7 @@ def record_diary(db: Database, settings: Settings, principal: Principal, pseudon
     with UnitOfWork(db, actor_of(principal), _("Dose diary entered")) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_RECORD)
-        oral = _oral_drugs(s, p)
-        if drug not in oral:
-            raise ValidationError(_("{drug} is not an oral drug of this regimen ({drugs})")
-                                  .format(drug=drug, drugs=", ".join(sorted(oral)) or "-"),
-                                  field="drug")
+        _require_oral(s, p, drug)
         cycle = _cycle(s, p, entry.cycle, "cycle")
         length = plan_regimen(plan_of(s, p), allocation_of(s, p)).cycle_length_days
         try:
