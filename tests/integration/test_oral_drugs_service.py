@@ -6,7 +6,7 @@ expected, compliance 18 / 21 = 0.857143; the diary shows days 3 and 7 missed: 19
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from helpers import SYSTEM, principal, two_site_trial
@@ -17,8 +17,9 @@ from treatment_data import randomized_to
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
-from dawna.services import randomization, treatment
+from dawna.services import participants, pet, randomization, treatment
 from dawna.services.analysis_data import analysis_data
+from dawna.services.schemas import ParticipantCreate
 from dawna.services.treatment import dispensing, pretreatment
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, DrugDispensing, PregnancyTest
@@ -169,3 +170,28 @@ def test_dispensing_compliance_diary_and_rdi(trial: Database, settings: Settings
     early = analysis_data(trial, settings, principal(trial, "stat_ab"),
                           cutoff=date(2024, 3, 14)).adsl
     assert early[early["SUBJID"] == pid].iloc[0]["RDIDALP"] != 0.9048  # nothing dispensed yet
+
+
+def test_positive_pregnancy_test_blocks_the_fes_scan(trial: Database,
+                                                     settings: Settings) -> None:
+    coord = principal(trial, "coord_a")
+    pid = participants.register(trial, settings, coord, ParticipantCreate(
+        site_code="SITEA", full_name="李娜", medical_record_number="MRN-5151",
+        consent_date=date(2024, 3, 1), consent_time=time(9, 30),
+        consent_obtained_by="Dr Sun")).pseudonym
+    scan = {"injected_mbq": 185, "weight_kg": 60, "uptake_min": 60}
+    with simulated(at(date(2024, 3, 8))):
+        pretreatment.record_pregnancy_test(trial, settings, coord, pid,
+                                           _test(date(2024, 3, 3), "positive", "fes_scan"))
+        with pytest.raises(ProtocolViolation) as caught:
+            pet.register_scan(trial, settings, coord, pid,
+                              {"tracer": "FES", "scan_date": "2024-03-04", **scan})
+        assert caught.value.field == "pregnancy_test"
+        pretreatment.record_pregnancy_test(trial, settings, coord, pid,
+                                           _test(date(2024, 3, 5), "negative", "fes_scan"))
+        pet.register_scan(trial, settings, coord, pid,
+                          {"tracer": "FES", "scan_date": "2024-03-06", **scan})
+        with pytest.raises(ValidationError) as late:  # after the scan it should precede
+            pretreatment.record_pregnancy_test(trial, settings, coord, pid,
+                                               _test(date(2024, 3, 7), "negative", "fes_scan"))
+        assert late.value.field == "test_date"
