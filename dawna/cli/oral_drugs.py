@@ -142,6 +142,3 @@ def diary(pseudonym: str, user: As, cycle: Annotated[int, typer.Option()],
                             dispensing.DiaryIn(cycle=cycle, drug=drug, days=days))
     _show_acc(pseudonym, user, format)
 
-
-COMMANDS = {"pregnancy-test": pregnancy_test, "hbv": hbv, "dispense": dispense,
-            "drug-return": drug_return, "diary": diary, "accountability": accountability}

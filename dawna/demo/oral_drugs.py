@@ -41,7 +41,7 @@ def _people(db: Database) -> list[tuple[str, int, date | None, date | None, str]
                          .join(Allocation, Allocation.participant_id == Participant.id)
                          .outerjoin(fes, fes.c.participant_id == Participant.id)
                          .order_by(Allocation.randomized_at)).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def _units(drug: str, dose: float, frequency: str) -> tuple[float, float]:
