@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dawna.services.treatment import dispensing, pretreatment
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.routes.api_treatment import CSRF
 
 router = APIRouter(prefix="/api", tags=["pre-treatment tests and oral drugs"])
@@ -57,7 +57,7 @@ def post_dispensing(pseudonym: str, body: dispensing.DispenseIn, db: DbDep,
 
 @router.post("/participants/{pseudonym}/dispensing/{dispensing_id}/return", dependencies=CSRF,
              response_model=dispensing.AccountabilityOut)
-def post_return(pseudonym: str, dispensing_id: int, body: dispensing.ReturnIn, db: DbDep,
+def post_return(pseudonym: str, dispensing_id: RecordId, body: dispensing.ReturnIn, db: DbDep,
                 settings: SettingsDep, user: CurrentUser) -> dispensing.AccountabilityOut:
     """Record what came back (more returned than dispensed: 422 naming units_returned)."""
     dispensing.record_return(db, settings, user, pseudonym, dispensing_id, body)

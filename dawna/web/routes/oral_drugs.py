@@ -15,7 +15,7 @@ from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.services.treatment import dispensing, pretreatment
 from dawna.validation import validate
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -122,7 +122,7 @@ async def dispense_save(request: Request, db: DbDep, settings: SettingsDep, user
 @router.post("/participants/{pseudonym}/drugs/dispense/{dispensing_id}/return",
              dependencies=[Depends(csrf_protect)])
 async def return_save(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                      pseudonym: str, dispensing_id: int) -> Response:
+                      pseudonym: str, dispensing_id: RecordId) -> Response:
     return await _save(request, db, settings, user, pseudonym, lambda d: (
         dispensing.record_return(db, settings, user, pseudonym, dispensing_id, validate(
             dispensing.ReturnIn, d, root="request", form=True))), "dispensing")
