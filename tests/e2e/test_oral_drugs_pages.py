@@ -96,6 +96,9 @@ def test_pregnancy_block_dispensing_diary_in_both_languages(client_for,  # type:
         "expiry_date": "2025-12-31", "bottles": "1", "units_dispensed": "21",
         "unit_strength_mg": "125", "units_per_day": "1", "prescribed_days": "21"}, page)
     assert bad.status_code == 422 and 'data-field="drug"' in bad.text
+    # the trial report shows the relative dose intensity by arm: dalpiciclib 90.5 %
+    report = client_for("stat_ab").get("/results/report.html?cutoff=2024-04-12").text
+    assert 'data-testid="exposure"' in report and "90.5 (90.5–90.5), n = 1" in report
 
 
 def test_api_pretreatment_and_hbv(client_for, pid: str) -> None:  # type: ignore[no-untyped-def]
