@@ -151,6 +151,8 @@ class SubjectRecord:
     pet: PetRecord | None = None
     adverse_events: tuple[AdverseEventRecord, ...] = ()
     last_dose: date | None = None  # the last day a trial drug was given (None: unknown)
+    # relative dose intensity of each oral drug (dawna.rules.dispensing), by drug name
+    dose_intensity: tuple[tuple[str, float | None], ...] = ()
 
 
 def _upto(d: date | None, cutoff: date) -> date | None:
@@ -188,6 +190,20 @@ class _Derived:
     therapy: date | None
     windows: Windows
     schedule: Schedule
+
+
+#: The ADSL variable of each oral drug's relative dose intensity.
+RDI_VARIABLES = {"dalpiciclib": "RDIDALP", "letrozole": "RDIENDO", "anastrozole": "RDIENDO",
+                 "exemestane": "RDIENDO", "tamoxifen": "RDIENDO", "toremifene": "RDIENDO",
+                 "capecitabine": "RDICAPE"}
+
+
+def _intensity(values: Sequence[tuple[str, float | None]]) -> dict[str, float | None]:
+    out: dict[str, float | None] = dict.fromkeys(sorted(set(RDI_VARIABLES.values())))
+    for drug, rdi in values:
+        if drug in RDI_VARIABLES:
+            out[RDI_VARIABLES[drug]] = rdi
+    return out
 
 
 def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule, windows: Windows) -> _Derived:
@@ -245,6 +261,7 @@ def _subject(s: SubjectRecord, cutoff: date, schedule: Schedule, windows: Window
         "DTHFL": "Y" if death is not None else "", "DTHDT": death, "LSTALVDT": alive,
         "BESTPCHG": response.best_change_pct,
         "BOR": response.bor.response, "UBOR": response.ubor.response,
+        **_intensity(s.dose_intensity),
     }
     return _Derived(s, row, response, pfs, os_, therapy, windows, schedule)
 

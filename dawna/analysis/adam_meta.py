@@ -131,6 +131,16 @@ ADSL_VARIABLES: tuple[Variable, ...] = (
      "best timepoint response up to first PD and before any new anticancer therapy, SD "
      "counting from 42 days; NE if none",
      "analysis.adam_response; rules.recist.unconfirmed_bor; domain.md §2"),
+    *((name, label, "Num",
+       f"{drugs}: actual / planned cumulative dose over the cycles dispensed {_CUT} whose "
+       "intake is known (dose diary, else pill count); planned = the cycle 1 prescription each "
+       "cycle (Hryniuk 1984, Longo 1991); empty without such a cycle",
+       "services.treatment.dispensing; rules.dispensing.relative_dose_intensity")
+      for name, label, drugs in (
+          ("RDIDALP", "Relative Dose Intensity Dalpiciclib", "dalpiciclib"),
+          ("RDIENDO", "Relative Dose Intensity Oral Endocrine",
+           "letrozole, anastrozole, exemestane, tamoxifen or toremifene"),
+          ("RDICAPE", "Relative Dose Intensity Capecitabine", "capecitabine"))),
 )
 
 _CODES = "CR 1, PR 2, SD 3, NON-CR/NON-PD 4, PD 5, NE 6 (best to worst, as rules.recist)"

@@ -17,6 +17,7 @@ from dawna.cli import (
     deviations,
     eligibility,
     forms,
+    oral_drugs,
     passwords,
     pet,
     protocol,
@@ -66,6 +67,12 @@ app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)
 treatment.app.command("terms")(susar.terms)
+treatment.app.command("pregnancy-test")(oral_drugs.pregnancy_test)
+treatment.app.command("hbv")(oral_drugs.hbv)
+treatment.app.command("dispense")(oral_drugs.dispense)
+treatment.app.command("drug-return")(oral_drugs.drug_return)
+treatment.app.command("diary")(oral_drugs.diary)
+treatment.app.command("accountability")(oral_drugs.accountability)
 app.add_typer(treatment.app, name="treatment")
 app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)

@@ -23,6 +23,7 @@ from dawna.demo import analysis_cases as demo_analysis_cases
 from dawna.demo import course as demo_course
 from dawna.demo import depots as demo_depots
 from dawna.demo import deviations as demo_deviations
+from dawna.demo import oral_drugs as demo_oral_drugs
 from dawna.demo import pet as demo_pet
 from dawna.demo import queries as demo_queries
 from dawna.demo import randomization as demo_randomization
@@ -196,6 +197,7 @@ def load(db: Database, settings: Settings,
     safety_counts = demo_treatment.continue_treatment(db, settings, cfg["treatment"], rng,
                                                       investigators, coordinators)
     demo_depots.give(db, settings, coordinators)  # own clock, own random stream
+    demo_oral_drugs.record(db, settings, coordinators)  # own random stream
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
     demo_analysis_cases.add(db, settings, coordinators, readers)
     demo_treatment.recent_sae(db, settings, coordinators)

@@ -52,6 +52,7 @@ from dawna.rules.recist_case import settings_from
 from dawna.services import pet, tumour
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.calendar import calendar_events
+from dawna.services.treatment.dispensing import participant_intensities
 from dawna.store.db import Database
 from dawna.store.models import (
     AdverseEvent,
@@ -192,7 +193,9 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
                 adverse_events=tuple(_ae(x) for x in aes[p.id]),
                 last_dose=_last_dose(s, settings, p, cutoff) if cycles[p.id] and any(
                     e.event == "treatment_ended" and e.event_date <= cutoff
-                    for e in events[p.id]) else None))
+                    for e in events[p.id]) else None,
+                dose_intensity=tuple((i.drug, i.relative_dose_intensity)
+                                     for i in participant_intensities(s, p, cutoff))))
     return out
 
 

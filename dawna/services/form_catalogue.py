@@ -50,6 +50,10 @@ FORMS: dict[str, FormSpec] = {spec.key: spec for spec in (
     FormSpec("status_event", N_("Status change")),
     FormSpec("follow_up_contact", N_("Follow-up contact")),
     FormSpec("protocol_deviation", N_("Protocol deviation")),
+    FormSpec("pregnancy_test", N_("Pregnancy test")),
+    FormSpec("hbv_screening", N_("Hepatitis B screening")),
+    FormSpec("drug_dispensing", N_("Oral drug dispensing")),
+    FormSpec("dose_diary", N_("Dose diary")),
 )}
 
 #: ``(form, field)`` -> label (``services/form_fields.py``); a field of a JSON document is matched

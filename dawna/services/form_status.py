@@ -69,13 +69,15 @@ FormStateProvider: TypeAlias = Callable[[Session, Sequence[int]],
 
 #: Forms that show the allocated arm or the treatment (hidden where the user may not see them).
 TREATMENT_FORMS = frozenset({"allocation", "treatment_plan", "treatment_cycle", "lab_result",
-                             "depot_dose", "dose_decision", "adverse_event", "susar_report"})
+                             "depot_dose", "dose_decision", "adverse_event", "susar_report",
+                             "hbv_screening", "drug_dispensing"})
 #: The schedule's visit labels as message ids (a test keeps them equal to the protocol file's).
 VISIT_LABELS = {"screening": N_("Screening"), "randomization": N_("Randomization"),
                 "treatment_start": N_("Treatment start"), "cycle_day_1": N_("Cycle day 1"),
                 "depot": N_("Depot injection"), "tumour_assessment": N_("Tumour assessment"),
                 "end_of_treatment": N_("End of treatment"),
-                "survival_follow_up": N_("Survival follow-up")}
+                "survival_follow_up": N_("Survival follow-up"),
+                "hbv_screening": N_("Hepatitis B screening before chemotherapy")}
 UNSCHEDULED = rule.UNSCHEDULED
 #: A provider's key for a whole casebook: (CASEBOOK, participant id); its marks (signed,
 #: locked) go on every form of that participant entered.

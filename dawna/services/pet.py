@@ -43,6 +43,7 @@ from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
+from dawna.services.treatment.pretreatment import pregnancy_gate
 from dawna.store.db import Database
 from dawna.store.models import Participant, PetStudy, Screening, Site
 from dawna.store.uow import UnitOfWork
@@ -173,6 +174,8 @@ def register_scan(db: Database, settings: Settings, principal: Principal, pseudo
         p = load_visible(s, principal, pseudonym)
         principal.require(Permission.PARTICIPANT_EDIT, p.site_id)
         _check_dates(s, p, study.scan_date, settings)
+        if study.tracer == "FES":  # a positive pregnancy test blocks the scan
+            pregnancy_gate(s, p, study.scan_date, "fes_scan")
         duplicate = s.scalars(select(PetStudy).where(
             PetStudy.participant_id == p.id, PetStudy.tracer == study.tracer,
             PetStudy.scan_date == study.scan_date)).first()

@@ -51,6 +51,7 @@ class Report:
     n: dict[str, int]
     figures: dict[str, str] = field(default_factory=dict)
     baseline: list[dict[str, Any]] = field(default_factory=list)
+    exposure: list[dict[str, Any]] = field(default_factory=list)
     pfs: dict[str, Any] | None = None
     pfs_error: str = ""
     os: dict[str, Any] | None = None
@@ -116,6 +117,26 @@ def _baseline(adam: AdamData) -> list[dict[str, Any]]:
         "all_positive": _("all lesions FES-positive"), "mixed": _("mixed (heterogeneous)"),
         "all_negative": _("all lesions FES-negative"), "not_read": _("not read")})
     rows += _count_rows(adam, "REGIMEN", _("Regimen"))
+    return rows
+
+
+def _exposure(adam: AdamData) -> list[dict[str, Any]]:
+    """Relative dose intensity of each oral drug by arm: median (range) in % and n
+    (ADSL RDIDALP, RDIENDO, RDICAPE; rules.dispensing, Longo 1991)."""
+    rows = []
+    for column, label in (("RDIDALP", _("Dalpiciclib")),
+                          ("RDIENDO", _("Oral endocrine therapy")),
+                          ("RDICAPE", _("Capecitabine"))):
+        if column not in adam.adsl:
+            continue
+        cells = {}
+        for arm in ARMS:
+            values = [100 * float(v) for v in adam.adsl[adam.adsl["ARMCD"] == arm][column]
+                      if v is not None and v == v]
+            cells[arm] = (f"{median(values):.1f} ({min(values):.1f}–{max(values):.1f}), "
+                          f"n = {len(values)}" if values else "—")
+        if any(v != "—" for v in cells.values()):
+            rows.append({"label": label, "cells": cells})
     return rows
 
 
@@ -324,6 +345,7 @@ def build(db: Database, settings: Settings, principal: Principal, *,
     flow, report.consort_counts = _consort(db, principal, adam, labels)
     report.figures["consort"] = figures.consort_svg(flow, texts=_consort_texts())
     report.baseline = _baseline(adam)
+    report.exposure = _exposure(adam)
     for param, attr, title in (("PFS", "pfs", titles.get("PFS", _("Progression-free survival"))),
                                ("OS", "os", titles.get("OS", _("Overall survival")))):
         try:

@@ -33,6 +33,7 @@ from dawna.web.routes import (
     api_deviations,
     api_exports,
     api_form_status,
+    api_oral_drugs,
     api_pet,
     api_protocol,
     api_queries,
@@ -49,6 +50,7 @@ from dawna.web.routes import (
     deviations,
     exports,
     form_status,
+    oral_drugs,
     participants,
     pet,
     protocol_versions,
@@ -98,7 +100,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    treatment, safety, design, results, audit, form_status, signoff, queries, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports):
+                   api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports,
+                   oral_drugs, api_oral_drugs):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

@@ -39,6 +39,7 @@ from dawna.services.treatment.dose_history import (
     held,
 )
 from dawna.services.treatment.plans import plan_regimen
+from dawna.services.treatment.pretreatment import pregnancy_gate
 from dawna.store.db import Database
 from dawna.store.models import Participant, TreatmentCycle, TreatmentPlan
 from dawna.store.uow import UnitOfWork
@@ -89,6 +90,7 @@ def record_cycle(db: Database, settings: Settings, principal: Principal, pseudon
             raise ValidationError(_("the next cycle to record is cycle {n}").format(n=expected),
                                   field="cycle")
         lifecycle.require_collecting(s, p, entry.start_date, "start_date")
+        pregnancy_gate(s, p, entry.start_date, "treatment")  # a positive test blocks dosing
         randomized = randomized_on(allocation, settings)
         if cycles:
             previous = cycles[-1]

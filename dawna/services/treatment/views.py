@@ -29,6 +29,7 @@ from dawna.services.treatment.common import (
 from dawna.services.treatment.depots import DepotClock, depot_clocks
 from dawna.services.treatment.dose_history import current_levels, decisions_of, discontinued
 from dawna.services.treatment.labs import labs_due
+from dawna.services.treatment.pretreatment import pretreatment_problems
 from dawna.services.treatment.rows import AdverseEventRow, PlanRow
 from dawna.store.db import Database
 from dawna.store.models import Participant
@@ -103,6 +104,8 @@ def _view(s: Session, settings: Settings, principal: Principal,
         regimen, events = None, []
         problems.append(str(exc))
     cycles = cycles_of(s, p)
+    if allocation is not None and not cycles:  # before cycle 1: the pre-treatment tests
+        problems += pretreatment_problems(s, p, today)
     rows = [CycleRow(cycle=c.cycle, start_date=c.start_date, planned_date=c.planned_date,
                      delay_days=(c.start_date - c.planned_date).days,
                      delay_reason=c.delay_reason, doses=list(c.doses),

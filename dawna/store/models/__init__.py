@@ -20,6 +20,8 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   verification marks;
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.signoff`: signatures of forms and casebooks, locks, data freezes;
+- :mod:`~dawna.store.models.oral_drugs`: pregnancy tests, hepatitis B screening, oral drug
+  dispensing and the dose diary;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.protocol`: versions of the protocol file (amendments);
 - :mod:`~dawna.store.models.audit`: the audit trail, its chain head and login events.
@@ -30,6 +32,7 @@ from dawna.store.models.data_queries import DataQuery, QueryMessage, SourceVerif
 from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
+from dawna.store.models.oral_drugs import DoseDiary, DrugDispensing, HbvScreening, PregnancyTest
 from dawna.store.models.participants import (
     Consent,
     ConsentFormVersion,
@@ -71,10 +74,13 @@ __all__ = [
     "DataQuery",
     "DepotDose",
     "DoseDecision",
+    "DoseDiary",
+    "DrugDispensing",
     "EligibilitySignature",
     "FollowUpContact",
     "FormLock",
     "FormSignature",
+    "HbvScreening",
     "LabResult",
     "LoginEvent",
     "LoginThrottle",
@@ -83,6 +89,7 @@ __all__ = [
     "ParticipantIdentity",
     "ParticipantStatus",
     "PetStudy",
+    "PregnancyTest",
     "ProtocolDeviation",
     "ProtocolVersion",
     "QueryMessage",
