@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from dawna.protocol.conmeds import CodedDrug
 from dawna.rules.messages import N_, Message
 from dawna.rules.rule_errors import RuleError
 
@@ -35,18 +36,6 @@ __all__ = ["STRONG_CLASSES", "CodedDrug", "Cyp3aFlag", "check_dates", "cyp3a_fla
 
 #: The classes that are flagged (moderate ones are listed but only shown, not flagged).
 STRONG_CLASSES = frozenset({"strong_inhibitor", "strong_inducer"})
-
-
-@dataclass(frozen=True)
-class CodedDrug:
-    """One drug of the coded list: its name, Chinese name, ATC code (None where it has none,
-    e.g. grapefruit juice) and CYP3A class (``strong_inhibitor``, ``strong_inducer``,
-    ``moderate_inhibitor``, ``moderate_inducer`` or None)."""
-
-    name: str
-    name_zh: str
-    atc: str | None
-    cyp3a: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   authority;
 - :mod:`~dawna.store.models.deviations`: protocol deviations (eligibility violations found
   after randomization);
+- :mod:`~dawna.store.models.clinical`: concomitant medications, medical history, vital signs,
+  ECGs;
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.protocol`: versions of the protocol file (amendments);
@@ -23,6 +25,7 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 """
 
 from dawna.store.models.audit import AuditChainHead, AuditRecord, LoginEvent
+from dawna.store.models.clinical import ConcomitantMedication, Ecg, MedicalHistory, VitalSigns
 from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
 from dawna.store.models.imaging import PetStudy, TumourAssessment
@@ -59,15 +62,18 @@ __all__ = [
     "Allocation",
     "AuditChainHead",
     "AuditRecord",
+    "ConcomitantMedication",
     "Consent",
     "ConsentFormVersion",
     "DepotDose",
     "DoseDecision",
+    "Ecg",
     "EligibilitySignature",
     "FollowUpContact",
     "LabResult",
     "LoginEvent",
     "LoginThrottle",
+    "MedicalHistory",
     "Membership",
     "Participant",
     "ParticipantIdentity",
@@ -88,4 +94,5 @@ __all__ = [
     "TumourAssessment",
     "User",
     "UserSession",
+    "VitalSigns",
 ]
