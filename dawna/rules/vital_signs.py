@@ -23,13 +23,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from dawna.rules.current_toxicity import EventObservation
+from dawna.rules.dose_formulas import body_surface_area_m2
 from dawna.rules.messages import N_, Message, number
 from dawna.rules.rule_errors import RuleError
 
 __all__ = ["FEVER_TERM", "LIMITS", "WeightChange", "check_vitals", "fever_grade",
-           "fever_observation", "is_febrile", "weight_change"]
+           "fever_observation", "is_febrile", "recomputed_bsa_dose", "weight_change"]
 
 FEVER_TERM = "Fever"
 
@@ -114,3 +116,15 @@ def fever_observation(temperature_c: float | None, sustained_one_hour: bool,
         return None
     return EventObservation(term=FEVER_TERM, grade=max(1, fever_grade(temperature_c)),
                             stop_date=measured_on, number=f"T {number(temperature_c)} °C")
+
+
+def recomputed_bsa_dose(dose_per_m2: float, height_cm: float, weight_kg: float,
+                        factor: float = 1.0) -> tuple[float, float]:
+    """(BSA m², dose mg) for a mg/m² dose at a new weight, computed as the plan computes it
+    (:mod:`dawna.rules.dose_formulas`): Mosteller BSA rounded to 0.01 m², × dose per m² × any
+    reduction factor, rounded to the nearest mg, halves up."""
+    bsa = Decimal(str(body_surface_area_m2(height_cm, weight_kg))).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP)
+    dose = (Decimal(str(dose_per_m2)) * bsa * Decimal(str(factor))).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP)
+    return float(bsa), float(dose)

@@ -161,9 +161,9 @@ def test_measured_fever_makes_neutropenia_febrile_in_current_toxicity() -> None:
     without = current_toxicities(labs, [], date(2026, 3, 1), worst_counts_since=date(2026, 3, 1))
     with_fever = current_toxicities(labs, [fever], date(2026, 3, 1),
                                     worst_counts_since=date(2026, 3, 1))
-    anc = [t for t in without if t.term == "Neutrophil count decreased"][0]
+    anc = next(t for t in without if t.term == "Neutrophil count decreased")
     assert not anc.with_fever_or_infection
-    anc = [t for t in with_fever if t.term == "Neutrophil count decreased"][0]
+    anc = next(t for t in with_fever if t.term == "Neutrophil count decreased")
     assert anc.with_fever_or_infection
     assert vital_signs.fever_observation(37.2, False, day) is None
 
@@ -189,3 +189,11 @@ def test_history_dates_refused_naming_field() -> None:
     with pytest.raises(ValidationError) as exc:
         medical_history.check_history(date(2027, 1, 2), None, True, None, today)
     assert exc.value.field == "start_date"
+
+
+def test_recomputed_bsa_dose_by_hand() -> None:
+    # capecitabine 1000 mg/m2, 160 cm, 54 kg: BSA = sqrt(160 x 54 / 3600) = sqrt(2.4) = 1.549
+    # -> 1.55 m2; 1000 x 1.55 = 1550 mg
+    assert vital_signs.recomputed_bsa_dose(1000, 160, 54) == (1.55, 1550.0)
+    # at 75 % (dose reduction): 1550 x 0.75 = 1162.5 -> 1163 mg (halves up)
+    assert vital_signs.recomputed_bsa_dose(1000, 160, 54, 0.75) == (1.55, 1163.0)

@@ -22,7 +22,7 @@ class _Recorded:
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
 
 
