@@ -13,6 +13,7 @@ from dawna.cli import (
     admin,
     analysis,
     audit,
+    clinical,
     course,
     eligibility,
     forms,
@@ -60,6 +61,7 @@ treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)
 treatment.app.command("terms")(susar.terms)
 app.add_typer(treatment.app, name="treatment")
+app.add_typer(clinical.app, name="clinical")
 app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)
 app.command("serve")(admin.serve)

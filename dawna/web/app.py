@@ -29,6 +29,7 @@ from dawna.web.routes import (
     account,
     api,
     api_audit,
+    api_clinical,
     api_course,
     api_form_status,
     api_pet,
@@ -39,6 +40,7 @@ from dawna.web.routes import (
     api_treatment,
     api_tumour,
     audit,
+    clinical,
     course,
     design,
     deviations,
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    treatment, safety, design, results, audit, form_status, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol):
+                   api_protocol, clinical, api_clinical):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

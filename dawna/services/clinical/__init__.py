@@ -69,7 +69,8 @@ def clinical_view(db: Database, settings: Settings, principal: Principal,
         return ClinicalOut(
             participant=p.pseudonym, conmeds=conmed_rows(s, p), history=history_rows(s, p),
             vitals=vitals_rows(s, p), ecgs=ecg_rows(s, p), weight_prompt=weight_prompt(s, p),
-            cyp3a_warnings=active_flags(s, p, today), qtcf_max_ms=qtcf_max())
+            cyp3a_warnings=active_flags(s, p, today), qtcf_max_ms=qtcf_max(),
+            can_record=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
 
 
 def prescription_warnings(db: Database, settings: Settings, principal: Principal,

@@ -8,13 +8,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dawna.rules.messages import N_
+
 __all__ = ["ROUTES", "ClinicalOut", "CodedDrugOut", "ConmedIn", "ConmedOut", "EcgIn", "EcgOut",
            "HistoryIn", "HistoryOut", "RecomputedDoseOut", "VitalsIn", "VitalsOut",
            "WeightPromptOut"]
 
-#: Routes of administration (CDISC route terms, the common ones).
-ROUTES = ("oral", "intravenous", "subcutaneous", "intramuscular", "topical", "inhalation",
-          "rectal", "other")
+#: Routes of administration (CDISC route terms, the common ones), as the form shows them.
+ROUTE_LABELS = {"oral": N_("oral"), "intravenous": N_("intravenous"),
+                "subcutaneous": N_("subcutaneous"), "intramuscular": N_("intramuscular"),
+                "topical": N_("topical"), "inhalation": N_("inhalation"),
+                "rectal": N_("rectal"), "other": N_("other")}
+ROUTES = tuple(ROUTE_LABELS)
 Route = Literal["oral", "intravenous", "subcutaneous", "intramuscular", "topical", "inhalation",
                 "rectal", "other"]
 
@@ -176,3 +181,4 @@ class ClinicalOut(BaseModel):
     weight_prompt: WeightPromptOut | None
     cyp3a_warnings: list[str]
     qtcf_max_ms: float
+    can_record: bool
