@@ -49,6 +49,10 @@ FORMS: dict[str, FormSpec] = {spec.key: spec for spec in (
     FormSpec("status_event", N_("Status change")),
     FormSpec("follow_up_contact", N_("Follow-up contact")),
     FormSpec("protocol_deviation", N_("Protocol deviation")),
+    FormSpec("concomitant_medication", N_("Concomitant medication")),
+    FormSpec("medical_history", N_("Medical history")),
+    FormSpec("vital_signs", N_("Vital signs")),
+    FormSpec("ecg", N_("ECG")),
 )}
 
 #: ``(form, field)`` -> label; a field of a JSON document is matched with its list indexes

@@ -20,12 +20,15 @@ from dawna.rules.lifecycle import Event
 from dawna.store.models import (
     AdverseEvent,
     Allocation,
+    ConcomitantMedication,
     Consent,
     DepotDose,
     DoseDecision,
+    Ecg,
     EligibilitySignature,
     FollowUpContact,
     LabResult,
+    MedicalHistory,
     PetStudy,
     ProtocolDeviation,
     Screening,
@@ -34,6 +37,7 @@ from dawna.store.models import (
     TreatmentCycle,
     TreatmentPlan,
     TumourAssessment,
+    VitalSigns,
 )
 
 __all__ = ["CourseRows", "load_course_rows"]
@@ -88,6 +92,9 @@ def _dated(s: Session, ids: Sequence[int], out: dict[int, CourseRows], settings:
         ("follow_up_contact", FollowUpContact, FollowUpContact.contact_date),
         ("allocation", Allocation, Allocation.randomized_at),
         ("treatment_plan", TreatmentPlan, TreatmentPlan.confirmed_at),
+        ("medical_history", MedicalHistory, MedicalHistory.recorded_at),
+        ("vital_signs", VitalSigns, VitalSigns.measured_on),
+        ("ecg", Ecg, Ecg.recorded_on),
     ]
     for form, model, when in simple:
         for pid, row_id, on in s.execute(select(model.participant_id, model.id, when)
@@ -139,7 +146,8 @@ def _unscheduled(s: Session, ids: Sequence[int], out: dict[int, CourseRows]) -> 
     dated: list[tuple[str, Any, Any]] = [
         ("adverse_event", AdverseEvent, AdverseEvent.start_date),
         ("dose_decision", DoseDecision, DoseDecision.decision_date),
-        ("protocol_deviation", ProtocolDeviation, ProtocolDeviation.opened_on)]
+        ("protocol_deviation", ProtocolDeviation, ProtocolDeviation.opened_on),
+        ("concomitant_medication", ConcomitantMedication, ConcomitantMedication.start_date)]
     for form, model, when in dated:
         for pid, row_id, on in s.execute(select(model.participant_id, model.id, when)
                                           .where(model.participant_id.in_(ids))):
