@@ -5,7 +5,9 @@ QTcF without a database."""
 
 from __future__ import annotations
 
+import csv
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -105,3 +107,25 @@ def qtcf(qt: Annotated[float, typer.Option("--qt", help="QT in ms.")],
         raise exc.translated(gettext) from None
     typer.echo(_("QTcF {value} ms, CTCAE grade {grade}").format(
         value=f"{value:.1f}", grade=ecg.qtc_grade(value, baseline)))
+
+
+#: form -> file name (the SDTM domain each becomes: CM, MH, VS, EG; issue 22 maps them).
+EXPORT_FILES = {"concomitant_medication": "cm.csv", "medical_history": "mh.csv",
+                "vital_signs": "vs.csv", "ecg": "eg.csv"}
+
+
+@app.command("export")
+def export(directory: Annotated[Path, typer.Argument(help="Output folder.")], user: As) -> None:
+    """Every clinical form at the user's sites as CSV (cm, mh, vs, eg .csv: participant, site,
+    then the form's columns), the source of the CM, MH, VS and EG data sets."""
+    db = database()
+    acting = principal(db, user)
+    directory.mkdir(parents=True, exist_ok=True)
+    for form, name in EXPORT_FILES.items():
+        model_columns = ("participant", "site", *clinical.EXPORTS[form][1])
+        rows = clinical.export_rows(db, acting, form)
+        with (directory / name).open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=model_columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        typer.echo(_("{file}: {n} rows").format(file=name, n=len(rows)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from dawna.store.db import Database
 from dawna.store.models import (
@@ -27,7 +27,7 @@ def test_demo_fills_the_clinical_forms(demo_template: Path, tmp_path: Path) -> N
     with db.sessions() as s:
         planned = set(s.scalars(select(TreatmentPlan.participant_id)))
         for model in (MedicalHistory, VitalSigns, Ecg):
-            have = set(s.scalars(select(distinct(model.participant_id))))
+            have = set(s.scalars(select(model.participant_id).distinct()))
             assert planned <= have, model.__tablename__
         screening = s.scalar(select(func.count()).select_from(Ecg)
                              .where(Ecg.timepoint == "screening"))

@@ -5,6 +5,8 @@ shown on the page and at prescription; the monitor sees the forms without their 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import SYSTEM, csrf_of
 from sqlalchemy import func, select
@@ -74,7 +76,10 @@ def test_each_form_saved_from_the_page_and_bad_input_refused(client_for, app_db:
     assert _post(coord, f"{page}/ecg", {"recorded_on": "2024-03-05", "timepoint": "screening",
                                         "qt_ms": "360", "rr_ms": "729"},
                  page).status_code == 303
-    assert '<td class="num" data-testid="qtcf">400' in coord.get(page).text
+    ecgs = coord.get(page).text
+    assert '<td class="num" data-testid="qtcf">400' in ecgs
+    # the screening record says 430 ms (what IN8 judged): the page asks to enter the ECG's 400
+    assert 'data-testid="qtcf-mismatch"' in ecgs
     assert _post(coord, f"{page}/history", {"condition": "Hypertension", "code": "I10",
                                             "start_date": "2015-01-01", "ongoing": "true"},
                  page).status_code == 303
@@ -114,7 +119,8 @@ def test_json_api_records_and_refuses_naming_the_field(client_for, app_db: Datab
             "cyp3a": "strong_inducer"} in coded
 
 
-def test_cli_records_shows_and_refuses(cli_env: None, app_db: Database, pid: str) -> None:
+def test_cli_records_shows_and_refuses(cli_env: None, app_db: Database, pid: str,
+                                      tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(cli_app, ["clinical", "record", "vitals", pid, "--as", "coord_a",
                                  "--set", "measured_on=2024-04-01", "--set", "timepoint=cycle 1",
@@ -129,3 +135,10 @@ def test_cli_records_shows_and_refuses(cli_env: None, app_db: Database, pid: str
     assert shown.exit_code == 0 and "57.6 kg" in shown.output
     calc = runner.invoke(cli_app, ["clinical", "qtcf", "--qt", "450", "--rr", "512"])
     assert "QTcF 562.5 ms, CTCAE grade 3" in calc.output  # 450 / 0.8
+    out = tmp_path / "export"
+    done = runner.invoke(cli_app, ["clinical", "export", str(out), "--as", "coord_a"])
+    assert done.exit_code == 0, done.output
+    lines = (out / "vs.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("participant,site,measured_on,timepoint")
+    assert lines[1].startswith(f"{pid},SITEA,2024-04-01,cycle 1,,57.6")
+    assert (out / "eg.csv").read_text(encoding="utf-8").count("\n") == 1  # header only

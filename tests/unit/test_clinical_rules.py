@@ -197,3 +197,24 @@ def test_recomputed_bsa_dose_by_hand() -> None:
     assert vital_signs.recomputed_bsa_dose(1000, 160, 54) == (1.55, 1550.0)
     # at 75 % (dose reduction): 1550 x 0.75 = 1162.5 -> 1163 mg (halves up)
     assert vital_signs.recomputed_bsa_dose(1000, 160, 54, 0.75) == (1.55, 1163.0)
+
+
+@pytest.mark.parametrize(("qt", "qtcf", "in8"), [(360, 400.0, "met"), (423, 470.0, "met"),
+                                                (423.9, 471.0, "not_met")])
+def test_screening_ecg_qtcf_feeds_in8(qt: float, qtcf: float, in8: str) -> None:
+    """The screening ECG's QTcF, as the screening record's labs.qtcf_ms, against qtcf_max 470
+    ms (domain.md §5, "<="). RR 729 ms: 0.729^(1/3) = 0.9, so 360 / 0.9 = 400 ms,
+    423 / 0.9 = 470 ms (met), 423.9 / 0.9 = 471 ms (not met)."""
+    from screening_data import eligible_record
+
+    from dawna.protocol import bundled_protocol
+    from dawna.rules.eligibility import evaluate
+    from dawna.rules.screening_record import ScreeningRecord
+
+    reading = ecg.EcgReading(date(2024, 3, 5), "screening", ecg.fridericia_ms(qt, rr_ms=729))
+    record = eligible_record()
+    record["labs"]["qtcf_ms"] = ecg.screening_qtcf([reading])
+    assert record["labs"]["qtcf_ms"] == qtcf
+    result = evaluate(ScreeningRecord.model_validate(record), bundled_protocol())
+    verdict = next(c for c in result.criteria if c.id == "IN8")
+    assert verdict.status.value == in8

@@ -25,7 +25,13 @@ from dawna.services.clinical.conmeds import (
     conmed_rows,
     record_conmed,
 )
-from dawna.services.clinical.ecg import ecg_rows, qtcf_max, record_ecg, screening_qtcf
+from dawna.services.clinical.ecg import (
+    ecg_rows,
+    qtcf_max,
+    qtcf_pair,
+    record_ecg,
+    screening_qtcf,
+)
 from dawna.services.clinical.history import history_rows, record_history
 from dawna.services.clinical.schemas import (
     ROUTES,
@@ -66,10 +72,12 @@ def clinical_view(db: Database, settings: Settings, principal: Principal,
     with UnitOfWork(db) as uow:
         s = uow.session
         p = common.load_read(s, principal, pseudonym)
+        from_ecg, in_record = qtcf_pair(s, p)
         return ClinicalOut(
             participant=p.pseudonym, conmeds=conmed_rows(s, p), history=history_rows(s, p),
             vitals=vitals_rows(s, p), ecgs=ecg_rows(s, p), weight_prompt=weight_prompt(s, p),
             cyp3a_warnings=active_flags(s, p, today), qtcf_max_ms=qtcf_max(),
+            screening_ecg_qtcf_ms=from_ecg, screening_record_qtcf_ms=in_record,
             can_record=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
 
 

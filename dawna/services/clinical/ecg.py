@@ -21,10 +21,10 @@ from dawna.services.clinical.schemas import EcgIn, EcgOut
 from dawna.services.scope import actor_of
 from dawna.services.treatment.common import rule_error
 from dawna.store.db import Database
-from dawna.store.models import Ecg, Participant
+from dawna.store.models import Ecg, Participant, Screening
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["ecg_rows", "qtcf_max", "record_ecg", "screening_qtcf"]
+__all__ = ["ecg_rows", "qtcf_max", "qtcf_pair", "record_ecg", "screening_qtcf"]
 
 
 def qtcf_max() -> float:
@@ -46,6 +46,15 @@ def ecg_rows(s: Session, p: Participant) -> list[EcgOut]:
                    rr_ms=r.rr_ms, heart_rate_bpm=r.heart_rate_bpm, qtcf_ms=r.qtcf_ms,
                    grade=r.grade, above_screening_limit=round(r.qtcf_ms) > limit,
                    torsade=r.torsade, version=r.version) for r in _rows(s, p)]
+
+
+def qtcf_pair(s: Session, p: Participant) -> tuple[float | None, float | None]:
+    """(the screening ECG's QTcF, the screening record's ``labs.qtcf_ms`` that IN8 judges):
+    the page warns when both are given and differ, so the record is corrected to the ECG."""
+    from_ecg = rules.screening_qtcf(_readings(_rows(s, p)))
+    record = s.scalar(select(Screening.record).where(Screening.participant_id == p.id))
+    value = ((record or {}).get("labs") or {}).get("qtcf_ms")
+    return from_ecg, float(value) if isinstance(value, int | float) else None
 
 
 def screening_qtcf(db: Database, principal: Principal, pseudonym: str,

@@ -181,4 +181,6 @@ class ClinicalOut(BaseModel):
     weight_prompt: WeightPromptOut | None
     cyp3a_warnings: list[str]
     qtcf_max_ms: float
+    screening_ecg_qtcf_ms: float | None
+    screening_record_qtcf_ms: float | None
     can_record: bool
