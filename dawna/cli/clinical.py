@@ -62,6 +62,18 @@ def record(form: Form, pseudonym: str, user: As,
     typer.echo(row.model_dump_json(indent=2))
 
 
+@app.command("stop")
+def stop_medication(pseudonym: str, conmed_id: int, user: As,
+                    on: Annotated[str, typer.Option("--on", help="Stop date (YYYY-MM-DD).")],
+                    version: Annotated[int, typer.Option(help="The version shown.")]) -> None:
+    """Stop an ongoing concomitant medication."""
+    db = database()
+    entry = validate(clinical.ConmedStopIn, {"stop_date": on, "version": version}, root="set")
+    row = clinical.stop_conmed(db, get_settings(), principal(db, user), pseudonym, conmed_id,
+                               entry.stop_date, entry.version)
+    typer.echo(row.model_dump_json(indent=2))
+
+
 @app.command()
 def show(pseudonym: str, user: As,
          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:

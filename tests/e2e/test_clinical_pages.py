@@ -5,6 +5,7 @@ shown on the page and at prescription; the monitor sees the forms without their 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,10 @@ def test_each_form_saved_from_the_page_and_bad_input_refused(client_for, app_db:
     assert ok.status_code == 303, ok.text[:500]
     after = coord.get(page).text
     assert 'data-testid="cyp3a-warning"' in after and "J01FA09" in after
+    stop = re.search(r'action="(/participants/[^"]+/stop)"', after)
+    assert stop is not None
+    bad = _post(coord, stop.group(1), {"stop_date": "2024-03-01", "version": "1"}, page)
+    assert bad.status_code == 422 and 'data-field="stop_date"' in bad.text
     # a weight of 5000 kg: refused naming weight_kg
     bad = _post(coord, f"{page}/vitals", {"measured_on": "2024-04-01", "timepoint": "cycle 1",
                                           "weight_kg": "5000"}, page)
@@ -114,6 +119,15 @@ def test_json_api_records_and_refuses_naming_the_field(client_for, app_db: Datab
     assert answer.status_code == 201
     view = coord.get(f"/api/participants/{pid}/clinical").json()
     assert [e["grade"] for e in view["ecgs"]] == [1] and len(view["history"]) == 1
+    made = coord.post(f"/api/participants/{pid}/conmeds", json={
+        "drug": "omeprazole", "route": "oral", "frequency": "QD", "indication": "dyspepsia",
+        "start_date": "2024-04-01", "ongoing": True}, headers=headers).json()
+    stop = f"/api/participants/{pid}/conmeds/{made['id']}/stop"
+    assert coord.put(stop, json={"stop_date": "2024-04-10", "version": made["version"]},
+                     headers=headers).status_code == 200
+    again = coord.put(stop, json={"stop_date": "2024-04-11", "version": made["version"]},
+                      headers=headers)
+    assert again.status_code == 409 and again.json()["field"] == "version"
     coded = coord.get("/api/conmeds/coded").json()
     assert {"name": "rifampicin", "name_zh": "利福平", "atc": "J04AB02",
             "cyp3a": "strong_inducer"} in coded

@@ -17,7 +17,7 @@ from treatment_data import randomized_to
 
 from dawna.clock import simulated
 from dawna.config import Settings
-from dawna.errors import NotFound, PermissionDenied, ValidationError
+from dawna.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from dawna.services import clinical, randomization, safety, treatment
 from dawna.store.db import Database
 from dawna.store.models import (
@@ -32,7 +32,8 @@ from dawna.store.models import (
 
 NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 STORAGE = {"test_conmed_coded_audited_and_stop_before_start_refused",
-           "test_ecg_qtcf_grade_and_screening_limit"}
+           "test_ecg_qtcf_grade_and_screening_limit",
+           "test_stopping_an_ongoing_medication_checks_version_and_dates"}
 
 
 @pytest.fixture
@@ -212,3 +213,22 @@ def test_monitor_reads_but_cannot_record_and_other_site_sees_nothing(
                                                      timepoint="cycle 6", weight_kg=60))
         with pytest.raises(NotFound):
             clinical.clinical_view(db, settings, principal(db, "coord_b"), pid)
+
+
+def test_stopping_an_ongoing_medication_checks_version_and_dates(
+        trial: tuple[Database, str], settings: Settings) -> None:
+    db, pid = trial
+    coord = principal(db, "coord_a")
+    with simulated(NOW):
+        row = clinical.record_conmed(db, settings, coord, pid, _conmed())
+        with pytest.raises(ValidationError) as exc:
+            clinical.stop_conmed(db, settings, coord, pid, row.id, date(2024, 3, 14),
+                                 row.version)
+        assert exc.value.field == "stop_date"  # before the start (2024-03-15)
+        done = clinical.stop_conmed(db, settings, coord, pid, row.id, date(2024, 4, 1),
+                                    row.version)
+        assert not done.ongoing and done.stop_date == date(2024, 4, 1)
+        with pytest.raises(ConflictError) as conflict:
+            clinical.stop_conmed(db, settings, coord, pid, row.id, date(2024, 4, 2),
+                                 row.version)
+        assert str(done.version) in str(conflict.value)

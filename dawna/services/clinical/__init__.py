@@ -24,6 +24,7 @@ from dawna.services.clinical.conmeds import (
     active_flags,
     conmed_rows,
     record_conmed,
+    stop_conmed,
 )
 from dawna.services.clinical.ecg import (
     ecg_rows,
@@ -39,6 +40,7 @@ from dawna.services.clinical.schemas import (
     CodedDrugOut,
     ConmedIn,
     ConmedOut,
+    ConmedStopIn,
     EcgIn,
     EcgOut,
     HistoryIn,
@@ -53,9 +55,11 @@ from dawna.store.uow import UnitOfWork
 
 __all__ = [
     "EXPORTS", "PROHIBITED_MEDICATION", "ROUTES", "ClinicalOut", "CodedDrugOut", "ConmedIn",
-    "ConmedOut", "EcgIn", "EcgOut", "HistoryIn", "HistoryOut", "VitalsIn", "VitalsOut",
+    "ConmedOut", "ConmedStopIn", "EcgIn", "EcgOut", "HistoryIn", "HistoryOut", "VitalsIn",
+    "VitalsOut",
     "clinical_view", "coded_list", "export_rows", "fevers", "prescription_warnings",
     "record_conmed", "record_ecg", "record_history", "record_vitals", "screening_qtcf",
+    "stop_conmed",
 ]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dawna.clock import local_today
 from dawna.config import Settings
-from dawna.errors import ValidationError
+from dawna.errors import ConflictError, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.protocol.conmeds import coded_drugs
 from dawna.rules import cyp3a
@@ -130,6 +130,38 @@ def record_conmed(db: Database, settings: Settings, principal: Principal, pseudo
         s.flush()
         if prohibited:
             _deviation(s, p, row, principal.username, today)
+        out = next(r for r in conmed_rows(s, p) if r.id == row.id)
+        uow.commit()
+    return out
+
+
+def stop_conmed(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                conmed_id: int, stop_date: date, version: int) -> ConmedOut:
+    """An ongoing medication stopped on ``stop_date``: with the version the user saw (another
+    change since is a conflict naming the current version); a stop before the start or in the
+    future is refused naming ``stop_date``."""
+    today = local_today(settings.zone)
+    with UnitOfWork(db, actor_of(principal), _("Concomitant medication stopped")) as uow:
+        s = uow.session
+        p = load_write(s, principal, pseudonym)
+        row = s.scalar(select(ConcomitantMedication).where(
+            ConcomitantMedication.id == conmed_id, ConcomitantMedication.participant_id == p.id))
+        if row is None:
+            raise NotFound(_("no concomitant medication {id} for this participant").format(
+                id=conmed_id), field="conmed")
+        if row.version != version:
+            raise ConflictError(_("this medication was changed by someone else (version {v}); "
+                                  "reload").format(v=row.version), field="version")
+        if not row.ongoing:
+            raise ConflictError(_("this medication already stopped on {date}").format(
+                date=row.stop_date), field="stop_date")
+        try:
+            cyp3a.check_dates(row.start_date, stop_date, False)
+        except RuleError as exc:
+            raise rule_error(exc) from None
+        check_date(s, p, stop_date, today, "stop_date")
+        row.stop_date, row.ongoing = stop_date, False
+        s.flush()
         out = next(r for r in conmed_rows(s, p) if r.id == row.id)
         uow.commit()
     return out

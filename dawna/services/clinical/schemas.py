@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dawna.rules.messages import N_
 
-__all__ = ["ROUTES", "ClinicalOut", "CodedDrugOut", "ConmedIn", "ConmedOut", "EcgIn", "EcgOut",
+__all__ = ["ROUTES", "ClinicalOut", "CodedDrugOut", "ConmedIn", "ConmedOut", "ConmedStopIn",
+           "EcgIn", "EcgOut",
            "HistoryIn", "HistoryOut", "RecomputedDoseOut", "VitalsIn", "VitalsOut",
            "WeightPromptOut"]
 
@@ -43,6 +44,13 @@ class ConmedIn(_In):
     stop_date: date | None = None
     ongoing: bool = False
     adverse_event_number: int | None = Field(default=None, ge=1)
+
+
+class ConmedStopIn(_In):
+    """An ongoing medication stopped: the day, and the version the user saw."""
+
+    stop_date: date
+    version: int = Field(ge=1)
 
 
 class HistoryIn(_In):

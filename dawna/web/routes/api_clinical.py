@@ -60,3 +60,13 @@ def post_ecg(pseudonym: str, body: clinical.EcgIn, db: DbDep, settings: Settings
     """Record an ECG; QTcF (Fridericia) and its CTCAE grade are computed (QT without RR or rate
     is refused naming ``rr_ms``)."""
     return clinical.record_ecg(db, settings, user, pseudonym, body)
+
+
+@router.put("/participants/{pseudonym}/conmeds/{conmed_id}/stop", dependencies=CSRF,
+            response_model=clinical.ConmedOut)
+def stop_conmed(pseudonym: str, conmed_id: int, body: clinical.ConmedStopIn, db: DbDep,
+                settings: SettingsDep, user: CurrentUser) -> clinical.ConmedOut:
+    """Stop an ongoing medication (``version`` as read; a later change is a 409 naming the
+    current version)."""
+    return clinical.stop_conmed(db, settings, user, pseudonym, conmed_id, body.stop_date,
+                                body.version)

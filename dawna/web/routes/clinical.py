@@ -62,3 +62,19 @@ async def save(request: Request, db: DbDep, settings: SettingsDep, user: Current
         return clinical_page(request, db, settings, user, pseudonym, error, form, values)
     return RedirectResponse(f"/participants/{pseudonym}/clinical?saved=1#{anchor}",
                             status_code=303)
+
+
+@router.post("/participants/{pseudonym}/clinical/conmeds/{conmed_id}/stop",
+             dependencies=[Depends(csrf_protect)])
+async def stop(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+               pseudonym: str, conmed_id: int) -> Response:
+    raw = await request.form()
+    data = {k: v for k, v in raw.items() if k in ("stop_date", "version") and v}
+    try:
+        entry = validate(clinical.ConmedStopIn, data, root="request", form=True)
+        clinical.stop_conmed(db, settings, user, pseudonym, conmed_id, entry.stop_date,
+                             entry.version)
+    except DawnaError as error:
+        return clinical_page(request, db, settings, user, pseudonym, error)
+    return RedirectResponse(f"/participants/{pseudonym}/clinical?saved=1#conmeds",
+                            status_code=303)
