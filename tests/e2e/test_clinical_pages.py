@@ -6,17 +6,19 @@ shown on the page and at prescription; the monitor sees the forms without their 
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from helpers import SYSTEM, csrf_of
+from helpers import SYSTEM, csrf_of, principal
 from sqlalchemy import func, select
 from treatment_data import randomized_to
 from typer.testing import CliRunner
 
 from dawna.cli import app as cli_app
+from dawna.clock import simulated
 from dawna.config import Settings
-from dawna.services import randomization
+from dawna.services import randomization, treatment
 from dawna.store.db import Database
 from dawna.store.models import ConcomitantMedication, Ecg, VitalSigns
 
@@ -25,7 +27,16 @@ from dawna.store.models import ConcomitantMedication, Ecg, VitalSigns
 def pid(app_db: Database, settings: Settings) -> str:
     randomization.generate(app_db, settings, SYSTEM, "list for the test")
     randomization.go_live(app_db, SYSTEM, "go live for the test")
-    return randomized_to(app_db, settings, "B", "capecitabine")
+    pid = randomized_to(app_db, settings, "B", "capecitabine")
+    with simulated(datetime(2024, 3, 14, 4, tzinfo=UTC)):
+        treatment.confirm_plan(app_db, settings, principal(app_db, "inv_a"), pid,
+                               treatment.PlanIn.model_validate({
+                                   "measures": {"height_cm": 160, "weight_kg": 64},
+                                   "chosen": {"capecitabine": 1000}}))
+    with simulated(datetime(2024, 3, 15, 4, tzinfo=UTC)):
+        treatment.record_cycle(app_db, settings, principal(app_db, "coord_a"), pid,
+                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 15)))
+    return pid
 
 
 def _post(client, url: str, data: dict[str, str], page: str):  # type: ignore[no-untyped-def]
@@ -88,6 +99,14 @@ def test_each_form_saved_from_the_page_and_bad_input_refused(client_for, app_db:
     assert _post(coord, f"{page}/history", {"condition": "Hypertension", "code": "I10",
                                             "start_date": "2015-01-01", "ongoing": "true"},
                  page).status_code == 303
+    # a baseline condition that worsened after the first dose: offered as an adverse event
+    assert _post(coord, f"{page}/history", {"condition": "Diabetes", "start_date": "2018-01-01",
+                                            "ongoing": "true", "worsened_on": "2024-04-02"},
+                 page).status_code == 303
+    offer = re.search(r'href="([^"]+history=\d+)"', coord.get(page).text)
+    assert offer is not None  # cycle 1 (the first dose) was on 2024-03-15
+    form = coord.get(offer.group(1)).text
+    assert 'value="2024-04-02"' in form and "Diabetes" in form
     # at prescription: the investigator's plan page shows the flag
     plan = client_for("inv_a", locale).get(f"/participants/{pid}/treatment/plan").text
     assert 'data-testid="cyp3a-warning"' in plan
