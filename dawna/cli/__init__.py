@@ -13,6 +13,7 @@ from dawna.cli import (
     admin,
     analysis,
     audit,
+    clinical,
     course,
     deviations,
     eligibility,
@@ -61,6 +62,7 @@ app.command("calendar")(schedule.calendar)
 app.command("ctcae")(schedule.ctcae_command)
 app.command("simulate")(simulate.simulate)
 app.add_typer(analysis.app, name="analysis")
+analysis.export_app.command("clinical")(clinical.export)
 app.add_typer(analysis.export_app, name="export")
 analysis.export_app.command("site-data")(site_export.site_data)
 app.command("report")(analysis.report)
@@ -74,6 +76,7 @@ treatment.app.command("drug-return")(oral_drugs.drug_return)
 treatment.app.command("diary")(oral_drugs.diary)
 treatment.app.command("accountability")(oral_drugs.accountability)
 app.add_typer(treatment.app, name="treatment")
+app.add_typer(clinical.app, name="clinical")
 app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)
 app.add_typer(signoff.sign_app, name="sign")

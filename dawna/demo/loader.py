@@ -20,6 +20,7 @@ from dawna.clock import local_today, simulated
 from dawna.config import Settings
 from dawna.demo import amendment as demo_amendment
 from dawna.demo import analysis_cases as demo_analysis_cases
+from dawna.demo import clinical as demo_clinical
 from dawna.demo import course as demo_course
 from dawna.demo import depots as demo_depots
 from dawna.demo import deviations as demo_deviations
@@ -198,6 +199,7 @@ def load(db: Database, settings: Settings,
                                                       investigators, coordinators)
     demo_depots.give(db, settings, coordinators)  # own clock, own random stream
     demo_oral_drugs.record(db, settings, coordinators)  # own random stream
+    demo_clinical.fill(db, settings, coordinators)  # own random stream
     contacts = demo_course.finish(db, settings, cfg["course"], rng, coordinators)
     demo_analysis_cases.add(db, settings, coordinators, readers)
     demo_treatment.recent_sae(db, settings, coordinators)

@@ -21,6 +21,7 @@ from dawna.rules import current_toxicity as tox_rules
 from dawna.rules import regimens as rx
 from dawna.rules.class_warnings import PNEUMONITIS_TERMS, not_dose_relevant
 from dawna.rules.hold_recovery import CauseState, Recovery
+from dawna.services.clinical.vitals import fevers
 from dawna.services.treatment import plan_regimen, render
 from dawna.services.treatment.adverse_events import events_of
 from dawna.services.treatment.common import allocation_of, cycles_of, plan_of
@@ -127,7 +128,10 @@ class DoseContext:
             .order_by(LabResult.sample_date, LabResult.id))]
 
     def observations(self) -> list[tox_rules.EventObservation]:
-        return [event_observation(ae) for ae in self.events]
+        """The adverse events, and each febrile temperature measured since the window
+        start coded as the CTCAE term "Fever" (``dawna.rules.vital_signs``)."""
+        return [event_observation(ae) for ae in self.events] + fevers(self.s, self.p,
+                                                                      self.since)
 
     def toxicities(self, drug: str, *, whole_cycle: bool = False,
                    worst_counts: bool = False) -> list[rx.Toxicity]:

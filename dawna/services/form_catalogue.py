@@ -54,6 +54,10 @@ FORMS: dict[str, FormSpec] = {spec.key: spec for spec in (
     FormSpec("hbv_screening", N_("Hepatitis B screening")),
     FormSpec("drug_dispensing", N_("Oral drug dispensing")),
     FormSpec("dose_diary", N_("Dose diary")),
+    FormSpec("concomitant_medication", N_("Concomitant medication")),
+    FormSpec("medical_history", N_("Medical history")),
+    FormSpec("vital_signs", N_("Vital signs")),
+    FormSpec("ecg", N_("ECG")),
 )}
 
 #: ``(form, field)`` -> label (``services/form_fields.py``); a field of a JSON document is matched

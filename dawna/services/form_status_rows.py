@@ -20,14 +20,17 @@ from dawna.rules.lifecycle import Event
 from dawna.store.models import (
     AdverseEvent,
     Allocation,
+    ConcomitantMedication,
     Consent,
     DepotDose,
     DoseDecision,
     DrugDispensing,
+    Ecg,
     EligibilitySignature,
     FollowUpContact,
     HbvScreening,
     LabResult,
+    MedicalHistory,
     PetStudy,
     PregnancyTest,
     ProtocolDeviation,
@@ -37,6 +40,7 @@ from dawna.store.models import (
     TreatmentCycle,
     TreatmentPlan,
     TumourAssessment,
+    VitalSigns,
 )
 
 __all__ = ["CourseRows", "load_course_rows"]
@@ -91,6 +95,9 @@ def _dated(s: Session, ids: Sequence[int], out: dict[int, CourseRows], settings:
         ("follow_up_contact", FollowUpContact, FollowUpContact.contact_date),
         ("allocation", Allocation, Allocation.randomized_at),
         ("treatment_plan", TreatmentPlan, TreatmentPlan.confirmed_at),
+        ("medical_history", MedicalHistory, MedicalHistory.recorded_at),
+        ("vital_signs", VitalSigns, VitalSigns.measured_on),
+        ("ecg", Ecg, Ecg.recorded_on),
     ]
     for form, model, when in simple:
         for pid, row_id, on in s.execute(select(model.participant_id, model.id, when)
@@ -151,7 +158,8 @@ def _unscheduled(s: Session, ids: Sequence[int], out: dict[int, CourseRows]) -> 
     dated: list[tuple[str, Any, Any]] = [
         ("adverse_event", AdverseEvent, AdverseEvent.start_date),
         ("dose_decision", DoseDecision, DoseDecision.decision_date),
-        ("protocol_deviation", ProtocolDeviation, ProtocolDeviation.opened_on)]
+        ("protocol_deviation", ProtocolDeviation, ProtocolDeviation.opened_on),
+        ("concomitant_medication", ConcomitantMedication, ConcomitantMedication.start_date)]
     for form, model, when in dated:
         for pid, row_id, on in s.execute(select(model.participant_id, model.id, when)
                                           .where(model.participant_id.in_(ids))):

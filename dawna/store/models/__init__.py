@@ -18,6 +18,8 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   after randomization);
 - :mod:`~dawna.store.models.data_queries`: data queries and their threads, source data
   verification marks;
+- :mod:`~dawna.store.models.clinical`: concomitant medications, medical history, vital signs,
+  ECGs;
 - :mod:`~dawna.store.models.depots`: depot injections given, on their own clock;
 - :mod:`~dawna.store.models.signoff`: signatures of forms and casebooks, locks, data freezes;
 - :mod:`~dawna.store.models.oral_drugs`: pregnancy tests, hepatitis B screening, oral drug
@@ -28,6 +30,7 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
 """
 
 from dawna.store.models.audit import AuditChainHead, AuditRecord, LoginEvent
+from dawna.store.models.clinical import ConcomitantMedication, Ecg, MedicalHistory, VitalSigns
 from dawna.store.models.data_queries import DataQuery, QueryMessage, SourceVerification
 from dawna.store.models.depots import DepotDose
 from dawna.store.models.deviations import ProtocolDeviation
@@ -68,6 +71,7 @@ __all__ = [
     "Allocation",
     "AuditChainHead",
     "AuditRecord",
+    "ConcomitantMedication",
     "Consent",
     "ConsentFormVersion",
     "DataFreeze",
@@ -76,6 +80,7 @@ __all__ = [
     "DoseDecision",
     "DoseDiary",
     "DrugDispensing",
+    "Ecg",
     "EligibilitySignature",
     "FollowUpContact",
     "FormLock",
@@ -84,6 +89,7 @@ __all__ = [
     "LabResult",
     "LoginEvent",
     "LoginThrottle",
+    "MedicalHistory",
     "Membership",
     "Participant",
     "ParticipantIdentity",
@@ -107,4 +113,5 @@ __all__ = [
     "TumourAssessment",
     "User",
     "UserSession",
+    "VitalSigns",
 ]

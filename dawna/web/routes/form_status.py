@@ -30,6 +30,9 @@ FORM_PAGES = {
     "status_event": "/participants/{p}#course", "follow_up_contact": "/participants/{p}#course",
     "protocol_deviation": "/participants/{p}/eligibility-decisions",
     "susar_report": "/participants/{p}/treatment#aes",
+    "concomitant_medication": "/participants/{p}/clinical#conmeds",
+    "medical_history": "/participants/{p}/clinical#history",
+    "vital_signs": "/participants/{p}/clinical#vitals", "ecg": "/participants/{p}/clinical#ecg",
 }
 
 

@@ -20,7 +20,7 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import ctcae
 from dawna.rules.ctcae_search import search_terms
-from dawna.services import query_checks, safety, treatment
+from dawna.services import clinical, query_checks, safety, treatment
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -142,8 +142,15 @@ def _ae_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseu
 
 @router.get("/participants/{pseudonym}/adverse-events/new")
 def ae_new(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-           pseudonym: str, lab: int | None = None) -> Response:
+           pseudonym: str, lab: int | None = None, history: int | None = None) -> Response:
     form: dict[str, Any] = {}
+    if history is not None:  # a baseline condition that worsened after the first dose
+        cond = next((h for h in clinical.clinical_view(db, settings, user, pseudonym).history
+                     if h.id == history and h.worsened_on is not None), None)
+        if cond is not None and cond.worsened_on is not None:
+            form = {"start_date": cond.worsened_on.isoformat(),
+                    "description": _("Worsening of a baseline condition: {condition}").format(
+                        condition=cond.condition)}
     if lab is not None:
         row = next((x for x in safety.participant_labs(db, user, pseudonym) if x.id == lab),
                    None)

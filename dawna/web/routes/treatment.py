@@ -17,7 +17,7 @@ from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
 from dawna.rules.ctcae import LAB_ANALYTES
 from dawna.rules.messages import N_, Message
-from dawna.services import deviation_detect, dose_modification, safety, treatment
+from dawna.services import clinical, deviation_detect, dose_modification, safety, treatment
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -85,8 +85,9 @@ def page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
 def plan_form(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
               pseudonym: str) -> Response:
     view = treatment.treatment_view(db, settings, user, pseudonym)
+    cyp3a = clinical.prescription_warnings(db, settings, user, pseudonym)
     return render(request, "treatment/plan.html", {"v": view, "preview": None, "error": None,
-                                                    **_plan_context(view)})
+                                                    "cyp3a": cyp3a, **_plan_context(view)})
 
 
 def _plan_context(view: treatment.TreatmentView) -> dict[str, Any]:
