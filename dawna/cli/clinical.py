@@ -8,12 +8,11 @@ from __future__ import annotations
 import csv
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dawna.cli.common import OutputFormat, database, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, get_settings, principal
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
 from dawna.rules import ecg
@@ -21,7 +20,7 @@ from dawna.rules.rule_errors import RuleError
 from dawna.validation import validate
 
 if TYPE_CHECKING:  # the command line starts without SQLAlchemy (docs/architecture.md)
-    from dawna.services import clinical
+    pass
 
 app = typer.Typer(help="Clinical forms: concomitant medications, medical history, vital signs, "
                        "ECG.", no_args_is_help=True)
@@ -35,10 +34,14 @@ class Form(StrEnum):
     ECG = "ecg"
 
 
-FORMS = {Form.CONMED: (clinical.ConmedIn, clinical.record_conmed),
-         Form.HISTORY: (clinical.HistoryIn, clinical.record_history),
-         Form.VITALS: (clinical.VitalsIn, clinical.record_vitals),
-         Form.ECG: (clinical.EcgIn, clinical.record_ecg)}
+def forms() -> dict[Form, tuple[Any, Any]]:
+    """Each form's input model and service (imported when a command runs)."""
+    from dawna.services import clinical
+
+    return {Form.CONMED: (clinical.ConmedIn, clinical.record_conmed),
+            Form.HISTORY: (clinical.HistoryIn, clinical.record_history),
+            Form.VITALS: (clinical.VitalsIn, clinical.record_vitals),
+            Form.ECG: (clinical.EcgIn, clinical.record_ecg)}
 
 
 def _pairs(values: list[str]) -> dict[str, str]:
@@ -57,7 +60,7 @@ def record(form: Form, pseudonym: str, user: As,
            values: Annotated[list[str], typer.Option(
                "--set", help="field=value, repeated (e.g. --set weight_kg=58.5).")]) -> None:
     """Record one form; a refused value names its field and nothing is stored."""
-    model, save = FORMS[form]
+    model, save = forms()[form]
     db = database()
     entry = validate(model, _pairs(values), root="set")
     row = save(db, get_settings(), principal(db, user), pseudonym, entry)
