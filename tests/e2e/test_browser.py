@@ -2,69 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browser_support import chromium
+from browser_support import live_server as serve
 from playwright.sync_api import expect
 
-from dawna.config import Settings
-from dawna.store.db import Database
-from dawna.web.app import create_app
-
-CHROMIUM = os.environ.get("DAWNA_CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def live_server(tmp_path: Path, demo_template: Path) -> Iterator[str]:
-    target = tmp_path / "browser.sqlite3"
-    shutil.copy(demo_template, target)  # the demo trial, scaled to 32 participants
-    settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
-    db = Database(settings.database_url)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    db.dispose()
+    for url, _db in serve(tmp_path, demo_template):  # the demo trial, scaled to 32 participants
+        yield url
 
 
 @pytest.fixture
 def page(live_server: str):  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} missing under CI=true (.ci/run installs chromium)")
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    with chromium() as browser:
         context = browser.new_context(locale="en-US")
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 def test_log_in_open_the_study_page_and_a_participant(live_server: str, page) -> None:  # type: ignore[no-untyped-def]

@@ -3,69 +3,31 @@ shows the warning and a confirmation box; ticked, the record is saved."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browser_support import chromium
+from browser_support import live_server as serve
+from helpers import two_site_trial
 from playwright.sync_api import expect
 
-from dawna.config import Settings
-from dawna.store.db import Database
-from dawna.web.app import create_app
-
-CHROMIUM = os.environ.get("DAWNA_CHROMIUM", "/usr/bin/chromium")
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    from helpers import two_site_trial
-
-    target = tmp_path / "browser.sqlite3"
-    shutil.copy(sqlite_template, target)
-    settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
-    db = Database(settings.database_url)
-    two_site_trial(db)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    db.dispose()
+    for url, _db in serve(tmp_path, sqlite_template, two_site_trial):
+        yield url
 
 
 @pytest.fixture
 def page(live_server: str):  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} missing under CI=true")
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    with chromium() as browser:
         context = browser.new_context(locale="en-US")
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 def test_an_implausible_survival_is_confirmed_on_the_screening_form(live_server: str,
