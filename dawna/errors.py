@@ -37,9 +37,15 @@ class DawnaError(Exception):
 
 
 class ValidationError(DawnaError):
-    """Bad input: the message names the field and the rule broken."""
+    """Bad input: the message names the field and the rule broken; ``problems`` lists every
+    problem found (field, message) when there is more than one, the first being this one."""
 
     status_code = 422
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 problems: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message, field=field)
+        self.problems = problems
 
 
 class ImplausibleValue(ValidationError):

@@ -75,7 +75,8 @@ def _message(error: ErrorDetails) -> str:
 def from_pydantic(exc: PydanticValidationError | Any, *, root: str = "input",
                   form: bool = False, count_more: bool = False) -> ValidationError:
     """The first problem of a pydantic (or FastAPI request) validation error as a dawna
-    ``ValidationError`` naming its field; ``count_more`` adds how many other problems there are.
+    ``ValidationError`` naming its field, every problem in its ``problems`` (the pages show
+    them all); ``count_more`` adds how many other problems there are to the message.
     Custom rule messages (``ValueError`` in a validator) are kept as written."""
     errors = exc.errors()
     if not errors:
@@ -85,8 +86,10 @@ def from_pydantic(exc: PydanticValidationError | Any, *, root: str = "input",
     if count_more and len(errors) > 1:
         message = _("{message} ({count} more problems)").format(message=message,
                                                              count=len(errors) - 1)
-    return ValidationError(message, field=field_path(tuple(first.get("loc", ())), form=form)
-                           or root)
+    problems = tuple((field_path(tuple(e.get("loc", ())), form=form) or root, _message(e))
+                     for e in errors)
+    return ValidationError(message, field=problems[0][0],
+                           problems=problems if len(problems) > 1 else ())
 
 
 def validate(model: type[M], data: Any, *, root: str = "input", form: bool = False,

@@ -14,6 +14,7 @@ from dawna.cli import (
     analysis,
     audit,
     course,
+    deviations,
     eligibility,
     forms,
     passwords,
@@ -47,6 +48,7 @@ protocol.app.command("diff")(protocol_versions.diff)
 app.add_typer(protocol.app, name="protocol")
 app.command("screen")(screen.screen)
 app.add_typer(eligibility.app, name="eligibility")
+app.add_typer(deviations.app, name="deviations")
 app.command("recist")(recist.recist)
 app.add_typer(course.app, name="course")
 app.add_typer(pet.app, name="pet")

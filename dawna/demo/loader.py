@@ -22,6 +22,7 @@ from dawna.demo import amendment as demo_amendment
 from dawna.demo import analysis_cases as demo_analysis_cases
 from dawna.demo import course as demo_course
 from dawna.demo import depots as demo_depots
+from dawna.demo import deviations as demo_deviations
 from dawna.demo import pet as demo_pet
 from dawna.demo import queries as demo_queries
 from dawna.demo import randomization as demo_randomization
@@ -204,6 +205,7 @@ def load(db: Database, settings: Settings,
         monitors = {site_id: m for site_id in coordinators
                     if (m := _holder(users, site_id, Role.MONITOR)) is not None}
     demo_queries.simulate(db, settings, monitors, coordinators)
+    demo_deviations.log(db, settings, coordinators, investigators)
     _import_registry(db)
     _sign_off(db, settings, cfg["password"])
     return DemoSummary(sites=len(cfg["sites"]), users=logins, participants=total,

@@ -33,6 +33,7 @@ __all__ = [
     "default_lab_rule",
     "interval_dates",
     "labs_due",
+    "sampled_in_window",
 ]
 
 EventKind = Literal["dose", "visit", "lab", "tumour_assessment", "procedure"]
@@ -244,6 +245,14 @@ DUE_AHEAD_DAYS = 7
 SAMPLED_BEFORE_DAYS, SAMPLED_AFTER_DAYS = 3, 1
 
 
+def sampled_in_window(due: datetime.date, sampled: Iterable[datetime.date]) -> bool:
+    """Whether a blood count was sampled for the count due on ``due``: from
+    :data:`SAMPLED_BEFORE_DAYS` (3) days before it to :data:`SAMPLED_AFTER_DAYS` (1) day after."""
+    before = due - datetime.timedelta(days=SAMPLED_BEFORE_DAYS)
+    after = due + datetime.timedelta(days=SAMPLED_AFTER_DAYS)
+    return any(before <= d <= after for d in sampled)
+
+
 def labs_due(events: Sequence[CalendarEvent], today: datetime.date, *,
              first_dose: datetime.date | None, on_treatment: bool,
              sampled: Iterable[datetime.date]) -> list[CalendarEvent]:
@@ -258,14 +267,12 @@ def labs_due(events: Sequence[CalendarEvent], today: datetime.date, *,
     if first_dose is None or not on_treatment:
         return []
     dates = set(sampled)
-    before = datetime.timedelta(days=SAMPLED_BEFORE_DAYS)
-    after = datetime.timedelta(days=SAMPLED_AFTER_DAYS)
     horizon = today + datetime.timedelta(days=DUE_AHEAD_DAYS)
     due = []
     for e in events:
         if e.kind != "lab" or e.date < first_dose or e.date > horizon:
             continue
-        if any(e.date - before <= d <= e.date + after for d in dates):
+        if sampled_in_window(e.date, dates):
             continue
         due.append(e)
     return due

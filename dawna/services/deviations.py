@@ -17,15 +17,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from dawna.clock import utcnow
-from dawna.config import Settings
-from dawna.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from dawna.i18n import _
+from dawna.rules.deviation_rules import IMPORTANCE_OF, Category, Kind
 from dawna.rules.eligibility import EligibilityResult
+from dawna.services import deviation_log
 from dawna.services.access import Permission, Principal
-from dawna.services.scope import actor_of, load_visible
+from dawna.services.scope import load_visible
 from dawna.store.db import Database
 from dawna.store.models import (
     Allocation,
@@ -41,7 +38,10 @@ __all__ = ["ELIGIBILITY_VIOLATION", "DecisionView", "DeviationView", "OpenDeviat
            "acknowledge", "after_correction", "decisions", "is_randomized", "list_for",
            "open_list"]
 
-ELIGIBILITY_VIOLATION = "eligibility_violation"
+#: the investigator's acknowledgement, for every kind of deviation (the deviation log)
+acknowledge = deviation_log.acknowledge
+
+ELIGIBILITY_VIOLATION = Kind.ELIGIBILITY_VIOLATION.value
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,8 @@ def after_correction(session: Session, participant: Participant, previous_outcom
         return None
     row = ProtocolDeviation(
         participant_id=participant.id, kind=ELIGIBILITY_VIOLATION, opened_on=today,
+        category=Category.ELIGIBILITY.value, occurred_on=today,
+        importance=IMPORTANCE_OF[Kind.ELIGIBILITY_VIOLATION].value,
         opened_by=actor, reason=reason, signature_id=sig.id, signed_outcome=sig.outcome,
         corrected_outcome=new, corrected_result={
             "decision_date": result.decision_date.isoformat() if result.decision_date else None,
@@ -124,9 +126,9 @@ def after_correction(session: Session, participant: Participant, previous_outcom
 def _view(row: ProtocolDeviation) -> DeviationView:
     return DeviationView(
         id=row.id, kind=row.kind, opened_on=row.opened_on, opened_by=row.opened_by,
-        reason=row.reason, signed_outcome=row.signed_outcome,
-        corrected_outcome=row.corrected_outcome,
-        corrected_criteria=dict(row.corrected_result.get("criteria") or {}),
+        reason=row.reason, signed_outcome=row.signed_outcome or "",
+        corrected_outcome=row.corrected_outcome or "",
+        corrected_criteria=dict((row.corrected_result or {}).get("criteria") or {}),
         acknowledged_at=row.acknowledged_at, acknowledged_by=row.acknowledged_by,
         acknowledgement=row.acknowledgement, version=row.version)
 
@@ -148,7 +150,8 @@ class OpenDeviation:
 
 
 def open_list(db: Database, principal: Principal) -> list[OpenDeviation]:
-    """Deviations awaiting the investigator at the sites the user can see (the dashboard)."""
+    """Eligibility violations awaiting the investigator at the sites the user can see (the
+    dashboard; the other deviations are counted there and listed on the deviation log)."""
     sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
     with UnitOfWork(db) as uow:
         rows = uow.session.execute(
@@ -157,9 +160,10 @@ def open_list(db: Database, principal: Principal) -> list[OpenDeviation]:
                    ProtocolDeviation.corrected_outcome)
             .join(Participant, Participant.id == ProtocolDeviation.participant_id)
             .join(Site, Site.id == Participant.site_id)
-            .where(Participant.site_id.in_(sites), ProtocolDeviation.acknowledged_at.is_(None))
+            .where(Participant.site_id.in_(sites), ProtocolDeviation.acknowledged_at.is_(None),
+                   ProtocolDeviation.kind == ELIGIBILITY_VIOLATION)
             .order_by(ProtocolDeviation.opened_on, ProtocolDeviation.id)).all()
-    return [OpenDeviation(*r) for r in rows]
+    return [OpenDeviation(*r) for r in rows]  # type: ignore[arg-type]
 
 
 def list_for(db: Database, principal: Principal, pseudonym: str) -> list[DeviationView]:
@@ -187,44 +191,3 @@ def decisions(db: Database, principal: Principal, pseudonym: str,
             current_outcome=current.outcome.value if current else stored,
             current_criteria=_statuses(current) if current else {},
             deviations=tuple(_view(r) for r in _rows(s, p)))
-
-
-def acknowledge(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-                deviation_id: int, comment: str, expected_version: int | None = None
-                ) -> DeviationView:
-    """The investigator of the participant's site acknowledges the deviation, with a comment
-    (what was done: e.g. the participant continues, the sponsor and ethics committee told)."""
-    text = (comment or "").strip()
-    with UnitOfWork(db, actor_of(principal)) as uow:
-        s = uow.session
-        p = load_visible(s, principal, pseudonym)
-        if not principal.can(Permission.ELIGIBILITY_SIGN, p.site_id):
-            raise PermissionDenied(_("only an investigator of this site can acknowledge a "
-                                     "protocol deviation"), field="role")
-        if len(text) < 3:
-            raise ValidationError(_("an acknowledgement needs a comment (at least 3 "
-                                    "characters)"), field="comment")
-        row = s.scalars(select(ProtocolDeviation).where(
-            ProtocolDeviation.id == deviation_id,
-            ProtocolDeviation.participant_id == p.id)).first()
-        if row is None:
-            raise NotFound(_("no protocol deviation {id} for this participant").format(
-                id=deviation_id), field="deviation")
-        if row.acknowledged_at is not None:
-            raise ConflictError(_("this deviation was already acknowledged by {user}").format(
-                user=row.acknowledged_by), field="deviation")
-        if expected_version is not None and expected_version != row.version:
-            raise ConflictError(_("this deviation changed since you opened it; reload"),
-                                field="version")
-        uow.set_reason(_("Protocol deviation acknowledged: {comment}").format(comment=text))
-        row.acknowledged_at = utcnow()
-        row.acknowledged_by = principal.username
-        row.acknowledgement = text
-        try:
-            s.flush()
-        except StaleDataError as exc:
-            raise ConflictError(_("this deviation was changed by someone else at the same "
-                                  "moment"), field="deviation") from exc
-        view = _view(row)
-        uow.commit()
-    return view

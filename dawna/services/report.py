@@ -28,7 +28,7 @@ from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.protocol import Protocol, bundled_protocol
-from dawna.services import endpoints, results
+from dawna.services import deviation_log, endpoints, results
 from dawna.services.access import Principal
 from dawna.services.analysis_data import analysis_data
 from dawna.services.screening_log import screening_log
@@ -69,6 +69,8 @@ class Report:
     endpoints: list[dict[str, Any]] = field(default_factory=list)  # services.endpoints
     headings: dict[str, str] = field(default_factory=dict)  # section -> endpoint heading
     primary: str = ""  # the primary endpoint's title (protocol file)
+    deviation_summary: list[dict[str, Any]] = field(default_factory=list)  # site × category
+    deviations: list[dict[str, Any]] = field(default_factory=list)  # the important ones
 
 
 def _labels(adam: AdamData) -> dict[str, str]:
@@ -362,5 +364,7 @@ def build(db: Database, settings: Settings, principal: Principal, *,
         pr_label=_("PR threshold (−30 %)"), pd_label=_("PD threshold (+20 %)")).decode(
         "utf-8") if spider else ""
     report.safety = results.safety_table(adam)
+    report.deviation_summary, report.deviations = deviation_log.report_tables(
+        [d for d in deviation_log.listing(db, principal) if d.occurred_on <= cut])
     _registry(report, adam)
     return report

@@ -30,6 +30,7 @@ from dawna.web.routes import (
     api,
     api_audit,
     api_course,
+    api_deviations,
     api_form_status,
     api_pet,
     api_protocol,
@@ -43,6 +44,7 @@ from dawna.web.routes import (
     audit,
     course,
     design,
+    deviation_log,
     deviations,
     form_status,
     participants,
@@ -90,11 +92,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
     for module in (public, account, studies, participants, course, screening, deviations,
-                   randomization, tumour, pet,
+                   deviation_log, randomization, tumour, pet,
                    treatment, safety, design, results, audit, form_status, signoff, queries, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol, api_signoff, api_queries):
+                   api_protocol, api_signoff, api_queries, api_deviations):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

@@ -7,7 +7,7 @@ import logging
 from fastapi import Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -101,8 +101,25 @@ def allowed_methods(request: Request) -> list[str]:
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """Starlette's own refusals (404 of an unknown path, 405): FastAPI's body, and for a 405 an
-    ``Allow`` header naming every method the path serves (RFC 9110 section 15.5.6)."""
+    ``Allow`` header naming every method the path serves (RFC 9110 section 15.5.6); a browser
+    opening a form's address with GET is sent to the page of the form (:func:`form_page`)."""
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
+        if request.method in ("GET", "HEAD") and not wants_json(request):
+            return RedirectResponse(form_page(request), status_code=303)
         exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
     return await http_exception_handler(request, exc)
+
+
+def form_page(request: Request) -> str:
+    """The page a browser is sent to when it opens (reloads, bookmarks, goes back to) an address
+    that only receives a form: the nearest address above it that shows a page (issue 20:
+    never a raw ``{"detail":"Method Not Allowed"}``)."""
+    parts = request.url.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        path = "/".join(parts) or "/"
+        scope = {**request.scope, "method": "GET", "path": path}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            return path
+    return "/"

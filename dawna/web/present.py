@@ -73,3 +73,10 @@ def arm_blinded(db: Any, user: Any, site_code: str) -> bool:
     from dawna.services.participants import arm_blinded as blinded
 
     return blinded(db, user, site_code)
+
+
+def field_text(field: str | None) -> str:
+    """An input's name as words, until the page names it by its label (``static/forms.js``
+    puts the label the reader sees in its place): ``labs.anc.value`` -> ``labs › anc › value``,
+    ``injected_mbq`` -> ``injected mbq``."""
+    return " › ".join(part.replace("_", " ") for part in (field or "").split(".") if part)

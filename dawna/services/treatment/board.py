@@ -13,7 +13,8 @@ from sqlalchemy import select
 from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.rules import regimens as rx
-from dawna.rules.lifecycle import State
+from dawna.rules.lifecycle import Event, State
+from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.adverse_events import deadline, events_of
 from dawna.services.treatment.calendar import calendar_events
@@ -57,6 +58,9 @@ class SafetyBoard:
     due: list[DueRow]
     open_grade3: list[tuple[str, AdverseEventRow]]
     susars: list[SusarRow] = field(default_factory=list)
+    #: participants on the list who ended the study, with the date: their open events are
+    #: flagged (close or update them; issue 20)
+    ended: dict[str, date] = field(default_factory=dict)
 
 
 def unreported_saes(db: Database, principal: Principal) -> list[SaeRow]:
@@ -87,7 +91,8 @@ def unreported_saes(db: Database, principal: Principal) -> list[SaeRow]:
 def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard:
     """Serious adverse events not yet reported (with the time left on the 24-hour clock) and
     what falls due this week at the user's sites: blood counts, visits, tumour assessments;
-    overdue blood counts first."""
+    overdue blood counts first. Open events of a participant who ended the study stay on the
+    list, flagged with the end date (``ended``): the site closes or updates them."""
     today = local_today(settings.zone)
     now = utcnow()
     sites = treatment_sites(principal)
@@ -98,7 +103,10 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
         s = uow.session
         people = list(s.scalars(select(Participant).where(Participant.site_id.in_(sites))
                                 .order_by(Participant.screening_number)))
+        ended: dict[str, date] = {}
         for p in people:
+            end = lifecycle.event_date(s, p, Event.STUDY_ENDED) \
+                if State(p.status) is State.END_OF_STUDY else None
             for ae in events_of(s, p):
                 limit = deadline(ae)
                 if ae.serious and ae.reported_at is None and limit is not None and \
@@ -110,6 +118,9 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
                                        hours_left=(limit - now).total_seconds() / 3600))
                 if ae.stop_date is None and ae.grade >= 3:
                     severe.append((p.pseudonym, AdverseEventRow.of(ae)))
+                if end is not None and (ae.stop_date is None or (
+                        ae.serious and ae.reported_at is None)):
+                    ended[p.pseudonym] = end
             if State(p.status) is not State.ON_TREATMENT:
                 continue
             _regimen, events = calendar_events(s, settings, p, extra_cycles=2)
@@ -124,7 +135,7 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
     saes.sort(key=lambda r: r.deadline)
     due.sort(key=lambda r: (not r.overdue, r.event.date, r.pseudonym))
     return SafetyBoard(today=today, sae_unreported=saes, due=due, open_grade3=severe,
-                       susars=site_susars(db, settings, principal))
+                       susars=site_susars(db, settings, principal), ended=ended)
 
 
 AE_COLUMNS = ["participant", "site", "arm", "number", "term", "grade", "start_date", "stop_date",

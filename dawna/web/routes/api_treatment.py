@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from dawna.errors import ValidationError
 from dawna.exports.ical import calendar_ics
-from dawna.services import dose_modification, query_checks, safety, treatment
+from dawna.services import deviation_detect, dose_modification, query_checks, safety, treatment
 from dawna.services.treatment import event_json, render
 from dawna.services.treatment.schemas import (
     AdverseEventOut,
@@ -93,6 +93,7 @@ def post_plan(pseudonym: str, body: PlanBody, db: DbDep, settings: SettingsDep,
 def post_cycle(pseudonym: str, body: treatment.CycleIn, db: DbDep, settings: SettingsDep,
                user: CurrentUser) -> TreatmentOut:
     treatment.record_cycle(db, settings, user, pseudonym, body)
+    deviation_detect.after_save(db, settings, user, pseudonym)
     return TreatmentOut.of(treatment.treatment_view(db, settings, user, pseudonym))
 
 

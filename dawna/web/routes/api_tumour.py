@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from dawna.rules.recist_case import Assessment, Baseline
-from dawna.services import tumour
+from dawna.services import deviation_detect, tumour
 from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
 from dawna.services.schemas_tumour import RecistResultOut, TumourOut
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
@@ -69,16 +69,19 @@ def put_baseline(pseudonym: str, body: BaselineIn, db: DbDep, settings: Settings
              dependencies=[Depends(csrf_protect)])
 def post_assessment(pseudonym: str, body: AssessmentIn, db: DbDep, settings: SettingsDep,
                     user: CurrentUser) -> dict[str, Any]:
-    return _out(tumour.save_assessment(db, settings, user, pseudonym, body.assessment,
-                                       body.reason))
+    saved = tumour.save_assessment(db, settings, user, pseudonym, body.assessment, body.reason)
+    deviation_detect.after_save(db, settings, user, pseudonym)
+    return _out(saved)
 
 
 @router.put("/participants/{pseudonym}/tumour/assessments/{assessment_id}",
             response_model=TumourOut, dependencies=[Depends(csrf_protect)])
 def put_assessment(pseudonym: str, assessment_id: RecordId, body: AssessmentIn, db: DbDep,
                    settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
-    return _out(tumour.save_assessment(db, settings, user, pseudonym, body.assessment,
-                                       body.reason, assessment_id, body.version))
+    saved = tumour.save_assessment(db, settings, user, pseudonym, body.assessment,
+                                   body.reason, assessment_id, body.version)
+    deviation_detect.after_save(db, settings, user, pseudonym)
+    return _out(saved)
 
 
 @router.post("/participants/{pseudonym}/tumour/assessments/{assessment_id}/delete",

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dawna.errors import DawnaError
+from dawna.errors import DawnaError, ValidationError
+from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
 from dawna.services import follow_up, lifecycle, participants, randomization
 from dawna.services.access import Permission, Principal
@@ -102,18 +103,32 @@ def edit_form(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) ->
                                                       "values": values})
 
 
+def _refuse_cleared(values: dict[str, Any], identity: bool) -> None:
+    """A required field sent empty is an error, never "unchanged" (issue 20): the consent date,
+    and the name and record number where the user sees the identity."""
+    required = ["consent_date"] + (["full_name", "medical_record_number"] if identity else [])
+    cleared = [name for name in required if values[name] is not None and not values[name].strip()]
+    if cleared:
+        message = _("this field is required; it cannot be cleared (the old value is kept "
+                    "until you enter a new one)")
+        raise ValidationError(message, field=cleared[0],
+                              problems=tuple((name, message) for name in cleared)
+                              if len(cleared) > 1 else ())
+
+
 @router.post("/{pseudonym}/edit", dependencies=[Depends(csrf_protect)])
-def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, pseudonym: str,
-         consent_date: Annotated[str, Form()] = "", full_name: Annotated[str | None, Form()] = None,
-         medical_record_number: Annotated[str | None, Form()] = None,
-         phone: Annotated[str | None, Form()] = None,
-         reason: Annotated[str, Form()] = "",
-         version: Annotated[str, Form()] = "") -> Response:
+async def edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+               pseudonym: str) -> Response:
+    # the raw form: an input sent empty is "" here (FastAPI's Form() would make it None, the
+    # same as an input not sent, and a cleared field would silently keep its old value)
+    form = await request.form()
+    values: dict[str, Any] = {name: (str(form[name]) if name in form else None) for name in (
+        "consent_date", "full_name", "medical_record_number", "phone", "reason", "version")}
+    consent_date, phone = values["consent_date"], values["phone"]
+    reason, version = values["reason"] or "", values["version"] or ""
     detail = participants.get_participant(db, user, pseudonym)
-    values: dict[str, Any] = {"consent_date": consent_date, "full_name": full_name,
-                              "medical_record_number": medical_record_number, "phone": phone,
-                              "reason": reason, "version": version}
     try:
+        _refuse_cleared(values, detail.identity is not None)
         payload: dict[str, Any] = {"reason": reason, "version": version or None}
         if consent_date:
             payload["consent_date"] = consent_date

@@ -17,7 +17,7 @@ from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
 from dawna.rules.ctcae import LAB_ANALYTES
 from dawna.rules.messages import N_, Message
-from dawna.services import dose_modification, safety, treatment
+from dawna.services import deviation_detect, dose_modification, safety, treatment
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -134,6 +134,7 @@ async def cycle_save(request: Request, db: DbDep, settings: SettingsDep, user: C
         treatment.record_cycle(db, settings, user, pseudonym, entry)
     except DawnaError as error:
         return treatment_page(request, db, settings, user, pseudonym, error)
+    deviation_detect.after_save(db, settings, user, pseudonym)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#cycles",
                             status_code=303)
 

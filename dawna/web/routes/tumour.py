@@ -13,7 +13,7 @@ from dawna.analysis.plots import SpiderLine, spider_svg
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.recist import RecistResult
-from dawna.services import tumour
+from dawna.services import deviation_detect, tumour
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
@@ -211,6 +211,7 @@ async def follow_up_save(request: Request, db: DbDep, settings: SettingsDep, use
                                  if not k.startswith(("state.", "target.", "assessment_id"))])
         return _page(request, "tumour/follow_up.html",
                      _follow_up_context(view, values, assessment_id), error)
+    deviation_detect.after_save(db, settings, user, pseudonym)
     return RedirectResponse(f"/participants/{pseudonym}/tumour?saved=1", status_code=303)
 
 
