@@ -6,7 +6,8 @@ label on the page and highlights its input."""
 from __future__ import annotations
 
 import pytest
-from e2e.test_browser import CHROMIUM, live_server  # noqa: F401 - the shared live server
+from browser_support import chromium, log_in
+from e2e.test_browser import live_server  # noqa: F401 - the shared live server
 
 pytestmark = pytest.mark.browser
 
@@ -23,26 +24,14 @@ _OVERFLOW = """() => {
 
 @pytest.fixture
 def browser(live_server: str):  # type: ignore[no-untyped-def]  # noqa: F811
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"])
-        yield chromium
-        chromium.close()
+    with chromium() as b:
+        yield b
 
 
 def _log_in(browser, base: str, user: str, locale: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale=locale, viewport={"width": WIDTH, "height": 800})
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", "dawna-demo-2026")
-    page.click("button[type=submit]:not(.link)")
+    log_in(page, base, user, "dawna-demo-2026")
     page.wait_for_url("**/participants")
     return context, page
 
