@@ -13,8 +13,11 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from form_status_data import TODAY
 from helpers import csrf_of
+from sqlalchemy import select
 
 from dawna.clock import simulated
+from dawna.store.db import Database
+from dawna.store.models import AdverseEvent, Participant
 from dawna.web.query_return import answer_url, local_path, with_param
 
 
@@ -68,7 +71,7 @@ def test_links_only_for_those_allowed_and_raising_returns_to_the_page(
         detail = coord.get(f"/queries/{qid}").text
     assert 'data-testid="query-raised"' in back
     assert f'data-testid="open-query-{qid}"' in theirs and f"answer query {qid}" in theirs
-    assert f"/participants/F003/treatment?query={qid}#cycles" in detail
+    assert f'href="/participants/F003/treatment?query={qid}"' in detail
     verified = _post(monitor, "/forms/F003", "/participants/F003/sdv", {
         "table_name": "treatment_cycle", "row_id": str(cycle), "next": "/forms/F003"})
     assert verified.status_code == 303
@@ -87,3 +90,25 @@ def test_a_next_stays_on_this_site_and_a_save_returns_to_its_query() -> None:
     assert with_param("/forms?site=A", "raised", 3) == "/forms?site=A&raised=3"
     assert answer_url("7", "/p") == "/queries/7?corrected=1#answer"
     assert answer_url("x", "/p") == answer_url(None, "/p") == "/p"
+
+
+def test_an_adverse_event_opened_from_its_query_saves_back_to_the_answer(
+        login: Callable[..., TestClient], forms_db: Database) -> None:
+    monitor, coord = login("monitor_a"), login("coord_a")
+    with forms_db.sessions() as s:
+        ae = s.scalars(select(AdverseEvent).join(Participant).where(
+            Participant.pseudonym == "F003")).one()
+        ae_id, number = ae.id, ae.number
+    new = f"/queries/new?table_name=adverse_event&row_id={ae_id}"
+    raised = _post(monitor, new, "/queries", {"table_name": "adverse_event",
+                                              "row_id": str(ae_id), "field": "stop_date",
+                                              "text": "Still ongoing?"})
+    qid = int(raised.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    form_link = f"/participants/F003/adverse-events/{number}?query={qid}"
+    with simulated(TODAY):
+        assert f'href="{form_link}"' in coord.get(f"/queries/{qid}").text
+        page = coord.get(form_link).text
+        read_only = monitor.get(form_link).text
+    assert 'data-testid="correcting-for-query"' in page
+    assert f'action="/participants/F003/adverse-events/{number}?query={qid}"' in page
+    assert 'data-testid="correcting-for-query"' not in read_only  # nothing to correct

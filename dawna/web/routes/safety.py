@@ -213,7 +213,8 @@ async def ae_update(request: Request, db: DbDep, settings: SettingsDep, user: Cu
     except DawnaError as error:
         return _ae_page(request, db, settings, user, pseudonym, number, form, error)
     query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
-    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#aes",
+    return RedirectResponse(answer_url(request.query_params.get("query"),
+                                       f"/participants/{pseudonym}/treatment?saved=1#aes"),
                             status_code=303)
 
 
