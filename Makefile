@@ -31,7 +31,7 @@ run: install
 	$(BIN)/dawna serve --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check dawna tests

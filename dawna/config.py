@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PasswordHashCost = Literal["standard", "test"]
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
 DEFAULT_DB_PATH = Path("var") / "dawna.sqlite3"
 
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=500, ge=1, le=4096)
     #: send Strict-Transport-Security (set it in production behind HTTPS)
     hsts: bool = False
+    #: Argon2id parameters of new password hashes: ``standard`` (RFC 9106, 64 MiB); ``test``
+    #: (the cheapest, for the test suite only: ``dawna.services.auth`` refuses it in production)
+    password_hash_cost: PasswordHashCost = "standard"  # noqa: S105 - a cost level, no secret
 
     @field_validator("site_timezone")
     @classmethod

@@ -24,6 +24,8 @@ class DawnaError(Exception):
     status_code = 400
     #: A machine-readable kind of error for the clients that act on it (None: just the message).
     code: str | None = None
+    #: Seconds the client should wait before trying again (the ``Retry-After`` header of a 429).
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

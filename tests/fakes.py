@@ -21,7 +21,8 @@ class FakeParticipantRepository:
     def __init__(self, rows: list[Participant]) -> None:
         self.rows = rows
 
-    def visible(self, pseudonym: str, site_ids: Collection[int]) -> Participant | None:
+    def visible(self, pseudonym: str, site_ids: Collection[int],
+                for_update: bool = False) -> Participant | None:  # in memory: nothing to lock
         return next((p for p in self.rows
                      if p.pseudonym == pseudonym and p.site_id in set(site_ids)), None)
 

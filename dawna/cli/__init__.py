@@ -25,9 +25,11 @@ from dawna.cli import (
     randomization,
     recist,
     registry,
+    schedule,
     screen,
     signoff,
     simulate,
+    site_export,
     susar,
     treatment,
 )
@@ -54,11 +56,12 @@ app.add_typer(course.app, name="course")
 app.add_typer(pet.app, name="pet")
 app.add_typer(registry.app, name="registry")
 app.command("dashboard")(course.dashboard)
-app.command("calendar")(treatment.calendar)
-app.command("ctcae")(treatment.ctcae_command)
+app.command("calendar")(schedule.calendar)
+app.command("ctcae")(schedule.ctcae_command)
 app.command("simulate")(simulate.simulate)
 app.add_typer(analysis.app, name="analysis")
 app.add_typer(analysis.export_app, name="export")
+analysis.export_app.command("site-data")(site_export.site_data)
 app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)

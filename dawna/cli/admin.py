@@ -9,15 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from dawna.cli.common import actor, database
-from dawna.config import get_settings
+from dawna.cli.common import actor, database, get_settings
 from dawna.i18n import _
-from dawna.services.admin import Role
-from dawna.store.db import Database
-from dawna.validation import validate
+from dawna.store.roles import Role
 
 __all__ = ["db_app", "demo", "serve", "site_app", "user_app"]
 
@@ -28,17 +24,34 @@ console = Console()
 
 
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port.")] = 8000) -> None:
+          port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+          workers: Annotated[int, typer.Option(
+              min=1, max=64, help="Worker processes (docs/deployment.md: CPU cores + 1 on "
+                                  "PostgreSQL).")] = 1) -> None:
     """Serve the web application."""
     import uvicorn
 
+    from dawna.store.db import Database
+
     settings = get_settings()
+    db = Database(settings.database_url)
+    if workers > 1 and db.dialect == "sqlite":
+        # randomization serialises SQLite writers inside one process (services/randomization.py)
+        raise typer.BadParameter(_("SQLite is served by one worker process; use PostgreSQL for "
+                                   "several"), param_hint="--workers")
     console.print(_("dawna is serving on [bold]http://{host}:{port}/study[/bold] "
-                    "(database: {db})").format(host=host, port=port,
-                                              db=Database(settings.database_url).engine.url
-                                              .render_as_string(hide_password=True)))
+                    "(database: {db}, {n} worker processes)").format(
+        host=host, port=port, n=workers,
+        db=db.engine.url.render_as_string(hide_password=True)))
+    db.dispose()
+    # an import string and a factory: each worker process builds its own application, engine
+    # and connection pool from the DAWNA_* environment it inherits. A worker answers the
+    # supervisor's health check only once it has imported the application, which takes seconds
+    # on a busy machine: with uvicorn's 5 s default the supervisor killed and restarted
+    # starting workers in a loop, so it waits a minute.
     uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
-                log_level="info", server_header=False)  # no Server header (issue 19 item 11)
+                workers=workers, timeout_worker_healthcheck=60, log_level="info",
+                server_header=False)  # no Server header (issue 19 item 11)
 
 
 @db_app.command("upgrade")
@@ -116,6 +129,8 @@ def demo(if_empty: Annotated[bool, typer.Option(
              help="Register this many participants in all (default: the configuration's, "
                   "about 134 for 80 randomized).", show_default=False)] = None) -> None:
     """Fill an empty database with the simulated demo trial (dawna/demo/trial.yaml)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from dawna import demo as demo_service
 
     settings = get_settings()
@@ -155,6 +170,7 @@ def site_create(code: Annotated[str, typer.Argument(help="Short site code, e.g. 
     """Create a trial site."""
     from dawna.services import admin
     from dawna.services.schemas import SiteCreate
+    from dawna.validation import validate
 
     data = validate(SiteCreate, {"code": code, "name": name, "city": city})
     admin.create_site(database(), actor(), data, reason)
@@ -174,6 +190,7 @@ def user_create(username: Annotated[str, typer.Argument(help="Login name.")],
     """Create a user holding ROLE at SITE (password asked, or read from stdin)."""
     from dawna.services import admin
     from dawna.services.schemas import UserCreate
+    from dawna.validation import validate
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

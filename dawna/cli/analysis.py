@@ -10,17 +10,18 @@ import json
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, day, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, day, get_settings, principal
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.store.db import Database
+
+if TYPE_CHECKING:  # the command line starts without SQLAlchemy (docs/architecture.md)
+    from dawna.store.db import Database
 
 app = typer.Typer(help="The trial's results: survival, response, safety.", no_args_is_help=True)
 export_app = typer.Typer(help="Data exports.", no_args_is_help=True)

@@ -15,21 +15,22 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import typer
 
-from dawna.config import get_settings
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _, set_locale
-from dawna.services.access import Principal
-from dawna.services.admin import Actor
-from dawna.services.auth import principal_named
-from dawna.store.db import Database
 
-__all__ = ["OutputFormat", "actor", "database", "day", "principal", "read_json_object",
-           "read_text", "run"]
+if TYPE_CHECKING:  # the command line starts without SQLAlchemy (docs/architecture.md)
+    from dawna.config import Settings
+    from dawna.services.access import Principal
+    from dawna.services.admin import Actor
+    from dawna.store.db import Database
+
+__all__ = ["OutputFormat", "actor", "database", "day", "get_settings", "principal",
+           "read_json_object", "read_text", "run"]
 
 
 class OutputFormat(StrEnum):
@@ -37,19 +38,33 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+def get_settings() -> Settings:
+    """The settings (``DAWNA_*``), imported when a command needs them: pydantic-settings is
+    slow to import and most commands that need no database never ask."""
+    from dawna.config import get_settings as settings_of_environment
+
+    return settings_of_environment()
+
+
 def database() -> Database:
     """The database of the settings (``DAWNA_DATABASE_URL``)."""
+    from dawna.store.db import Database
+
     return Database(get_settings().database_url)
 
 
 def principal(db: Database, username: str) -> Principal:
     """The named user acting from the command line (their roles and sites apply); an unknown
     name is an error on ``as``."""
+    from dawna.services.auth import principal_named
+
     return principal_named(db, username, field="as")
 
 
 def actor() -> Actor:
     """The audit trail's actor of an administrative command: the operating-system user."""
+    from dawna.services.admin import Actor
+
     return Actor(user_id=None, username=f"cli:{getpass.getuser()}")
 
 

@@ -11,11 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, day, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, day, get_settings, principal
 from dawna.i18n import _
-from dawna.services import follow_up, lifecycle
-from dawna.validation import validate
 
 app = typer.Typer(help="A participant's course: consent, treatment, follow-up, end of study.",
                   no_args_is_help=True)
@@ -26,6 +23,8 @@ Detail = Annotated[str | None, typer.Option(help="Free-text details.")]
 
 
 def _show(pseudonym: str, user: str, format: OutputFormat = OutputFormat.TEXT) -> None:
+    from dawna.services import follow_up
+
     db = database()
     view = follow_up.course(db, principal(db, user), pseudonym)
     if format is OutputFormat.JSON:
@@ -61,6 +60,8 @@ def consent(pseudonym: str, user: As, version: Annotated[str, typer.Option()], o
             at: Annotated[str | None, typer.Option("--time", help="HH:MM at the site.")] = None
             ) -> None:
     """Record a consent (first, or re-consent to a newer approved version)."""
+    from dawna.services import lifecycle
+
     db = database()
     signed_at = time.fromisoformat(at) if at else None
     lifecycle.record_consent(db, get_settings(), principal(db, user), pseudonym, version,
@@ -71,6 +72,8 @@ def consent(pseudonym: str, user: As, version: Annotated[str, typer.Option()], o
 @app.command("start-treatment")
 def start_treatment(pseudonym: str, user: As, on: On) -> None:
     """First dose: randomized -> on treatment."""
+    from dawna.services import lifecycle
+
     db = database()
     lifecycle.start_treatment(db, get_settings(), principal(db, user), pseudonym, day(on))
     _show(pseudonym, user)
@@ -83,6 +86,8 @@ def end_treatment(pseudonym: str, user: As, on: On,
                                                       "investigator_decision, death, other")],
                   detail: Detail = None) -> None:
     """End of treatment with its reason."""
+    from dawna.services import lifecycle
+
     db = database()
     lifecycle.end_treatment(db, get_settings(), principal(db, user), pseudonym, day(on),
                             reason, detail)
@@ -92,6 +97,8 @@ def end_treatment(pseudonym: str, user: As, on: On,
 @app.command()
 def withdraw(pseudonym: str, user: As, on: On, detail: Detail = None) -> None:
     """Withdrawal of consent: no data collected after this date."""
+    from dawna.services import lifecycle
+
     db = database()
     lifecycle.withdraw(db, get_settings(), principal(db, user), pseudonym, day(on), detail)
     _show(pseudonym, user)
@@ -103,6 +110,8 @@ def end_study(pseudonym: str, user: As, on: On,
                                                   "study_closed")],
               detail: Detail = None) -> None:
     """End of study with its reason."""
+    from dawna.services import lifecycle
+
     db = database()
     lifecycle.end_study(db, get_settings(), principal(db, user), pseudonym, day(on), reason,
                         detail)
@@ -118,6 +127,9 @@ def contact(pseudonym: str, user: As, on: On,
                 help="Subsequent anticancer therapy started.")] = None,
             therapy_start: Annotated[str | None, typer.Option()] = None) -> None:
     """A survival follow-up contact after end of treatment."""
+    from dawna.services import follow_up
+    from dawna.validation import validate
+
     data: dict[str, object] = {"contact_date": on, "vital_status": status,
                                "death_date": death_date, "death_cause": cause}
     if therapy or therapy_start:
@@ -134,6 +146,8 @@ def consent_form(user: As, version: Annotated[str, typer.Option()],
                  approved_by: Annotated[str, typer.Option(help="The ethics committee.")],
                  reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) -> None:
     """Record a consent form version approved after the protocol file (administrators)."""
+    from dawna.services import lifecycle
+
     db = database()
     added = lifecycle.add_consent_version(db, get_settings(), principal(db, user), version,
                                           day(approved, "approved"), approved_by, reason)
@@ -144,6 +158,8 @@ def consent_form(user: As, version: Annotated[str, typer.Option()],
 def dashboard(user: As,
               format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
     """Counts by state (CONSORT flow), re-consent due, follow-up contacts due."""
+    from dawna.services import follow_up
+
     db = database()
     d = follow_up.dashboard(db, get_settings(), principal(db, user))
     if format is OutputFormat.JSON:

@@ -9,11 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, get_settings, principal
 from dawna.i18n import _
-from dawna.services import form_status
-from dawna.services.schemas_forms import STATE_LABELS, STATE_SYMBOLS, FormCellOut
+from dawna.services.schemas_forms import (  # pydantic only: no database at start-up
+    STATE_LABELS,
+    STATE_SYMBOLS,
+    FormCellOut,
+)
 
 __all__ = ["app"]
 
@@ -47,6 +49,8 @@ def status(user: As,
            output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:
     """Participants × the visits of the schedule of activities at your sites: one symbol per
     form of the visit, with entered/expected for repeated visits."""
+    from dawna.services import form_status
+
     db = database()
     settings = get_settings()
     out = form_status.grid(db, settings, principal(db, user), site=site, state=state,

@@ -10,7 +10,6 @@ import typer
 
 from dawna.cli.common import actor, database
 from dawna.i18n import _
-from dawna.services import passwords
 
 __all__ = ["password"]
 
@@ -21,6 +20,8 @@ def password(username: Annotated[str, typer.Argument(help="Login name.")],
              reason: Annotated[str, typer.Option(help="Reason (audit trail).")] =
              "Password set from the command line") -> None:
     """Set USERNAME's password (asked, or read from stdin)."""
+    from dawna.services import passwords
+
     if password_stdin:
         new = sys.stdin.readline().rstrip("\n")
     else:

@@ -10,10 +10,9 @@ import json
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -22,17 +21,17 @@ from rich.tree import Tree
 
 from dawna.errors import DawnaError
 from dawna.i18n import _
-from dawna.protocol.loader import load_protocol
-from dawna.protocol.schema import (
-    Arm,
-    DoseUnit,
-    DrugComponent,
-    Eligibility,
-    Procedure,
-    Protocol,
-    Registry,
-    Setting,
-)
+
+if TYPE_CHECKING:  # the protocol's pydantic models load when a command reads a protocol
+    from dawna.protocol.schema import (
+        Arm,
+        DrugComponent,
+        Eligibility,
+        Procedure,
+        Protocol,
+        Registry,
+        Setting,
+    )
 
 __all__ = ["app"]
 
@@ -44,13 +43,17 @@ class OutputFormat(StrEnum):
     YAML = "yaml"
 
 
+# Help texts are plain English like every CLI module's: they are read at import, before the
+# command's locale is chosen, and calling the catalogue there made every command parse it.
 app = typer.Typer(
-    help=_("Validate and show study protocol files (the trial's registry record as data)."),
+    help="Validate and show study protocol files (the trial's registry record as data).",
     no_args_is_help=True,
 )
 
 
 def _load_or_exit(file: Path | None) -> Protocol:
+    from dawna.protocol.loader import load_protocol
+
     try:
         return load_protocol(file)
     except DawnaError as exc:
@@ -60,7 +63,7 @@ def _load_or_exit(file: Path | None) -> Protocol:
 
 @app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help=_("Protocol file (YAML) to check."))],
+    file: Annotated[Path, typer.Argument(help="Protocol file (YAML) to check.")],
 ) -> None:
     """Check a protocol file against the schema and print a one-line summary."""
     protocol = _load_or_exit(file)
@@ -80,10 +83,10 @@ def validate(
 def show(
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help=_("Protocol file; default: the bundled DAWNA-FES.")),
+        typer.Option("--file", "-f", help="Protocol file; default: the bundled DAWNA-FES."),
     ] = None,
     output: Annotated[
-        OutputFormat, typer.Option("--format", help=_("Output format."))
+        OutputFormat, typer.Option("--format", help="Output format.")
     ] = OutputFormat.TEXT,
 ) -> None:
     """Show every section of a protocol: registry, arms and regimens, criteria, settings."""
@@ -91,6 +94,8 @@ def show(
     if output is OutputFormat.JSON:
         typer.echo(protocol.model_dump_json(indent=2, by_alias=True))
     elif output is OutputFormat.YAML:
+        import yaml
+
         data = json.loads(protocol.model_dump_json(by_alias=True, exclude_none=True))
         typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
     else:
@@ -192,6 +197,8 @@ def _days(days: tuple[int, ...]) -> str:
 
 def describe_component(c: DrugComponent) -> str:
     """One line: ``dalpiciclib 150 mg PO QD, days 1-21 [confirmed]``."""
+    from dawna.protocol.schema import DoseUnit
+
     dose = f"{c.dose:g}" if c.dose is not None else f"{c.dose_min:g}-{c.dose_max:g}"
     amount = f"AUC {dose} mg/mL·min" if c.unit is DoseUnit.AUC else f"{dose} {c.unit}"
     when = _("continuous") if c.continuous or c.days is None else _days(c.days)

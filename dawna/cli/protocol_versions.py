@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, principal, read_text
+from dawna.cli.common import OutputFormat, database, get_settings, principal, read_text
 from dawna.clock import local_today
-from dawna.config import get_settings
 from dawna.i18n import _
-from dawna.services import protocol_amendments, protocol_versions
-from dawna.services.protocol_versions import VersionInfo
+
+if TYPE_CHECKING:  # the command line starts without SQLAlchemy (docs/architecture.md)
+    from dawna.services.protocol_versions import VersionInfo
 
 __all__ = ["amend", "diff", "versions"]
 
@@ -46,6 +46,8 @@ def amend(
     format: Format = OutputFormat.TEXT,
 ) -> None:
     """Load a protocol amendment (administrator) and show what it changes."""
+    from dawna.services import protocol_amendments, protocol_versions
+
     db = database()
     settings = get_settings()
     text = read_text(file)
@@ -64,6 +66,8 @@ def amend(
 
 def versions(format: Format = OutputFormat.TEXT) -> None:
     """Every version of the protocol file and the one in force today."""
+    from dawna.services import protocol_versions
+
     db = database()
     known, in_force, _protocol = protocol_versions.overview(
         db, local_today(get_settings().zone))
@@ -90,6 +94,8 @@ def diff(
     format: Format = OutputFormat.TEXT,
 ) -> None:
     """What version NEW changes from version OLD: criteria, regimens, schedule, settings."""
+    from dawna.services import protocol_amendments
+
     a, b, changes = protocol_amendments.diff(database(), old, new)
     if format is OutputFormat.JSON:
         typer.echo(json.dumps({"old": a.label, "new": b.label} | changes.as_json(), indent=2,

@@ -5,16 +5,16 @@ through the same services as the web pages and the JSON API."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dawna.cli.common import OutputFormat, database, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, get_settings, principal
 from dawna.i18n import _
-from dawna.services import queries, query_checks, query_lists, sdv
-from dawna.services.schemas_queries import QueryAnswerIn, QueryRaiseIn, QueryStepIn, SdvMarkIn
 from dawna.validation import validate
+
+if TYPE_CHECKING:  # the command line starts without SQLAlchemy (docs/architecture.md)
+    from dawna.services import query_lists
 
 __all__ = ["app", "sdv_app"]
 
@@ -56,6 +56,8 @@ def list_queries(user: As, site: Annotated[str | None, typer.Option()] = None,
                  min_age: Annotated[int | None, typer.Option(help="At least N days old.")] = None,
                  format: Format = OutputFormat.TEXT) -> None:
     """The queries at your sites, oldest first, with their age in days."""
+    from dawna.services import query_lists
+
     db = database()
     rows = query_lists.site_list(db, get_settings(), principal(db, user), query_lists.QueryFilter(
         site=site, status=status, form=form, min_age=min_age))
@@ -70,6 +72,8 @@ def list_queries(user: As, site: Annotated[str | None, typer.Option()] = None,
 @app.command("show")
 def show(query_id: int, user: As, format: Format = OutputFormat.TEXT) -> None:
     """One query with its thread."""
+    from dawna.services import query_lists
+
     db = database()
     v = query_lists.get(db, get_settings(), principal(db, user), query_id)
     if format is OutputFormat.JSON:
@@ -88,6 +92,9 @@ def raise_query(user: As, table: Table, row: Row,
                 text: Annotated[str, typer.Option("--text", help="The question.")],
                 field: Field = None) -> None:
     """Raise a query on a form or one of its fields."""
+    from dawna.services import queries
+    from dawna.services.schemas_queries import QueryRaiseIn
+
     command = validate(QueryRaiseIn, {"table_name": table, "row_id": row, "field": field,
                                       "text": text})
     db = database()
@@ -102,6 +109,9 @@ def answer(query_id: int, user: As, version: Version,
                "--corrected/--explained",
                help="The value was corrected on its form, or is explained.")] = False) -> None:
     """Answer an open query (after correcting the value on its form, with --corrected)."""
+    from dawna.services import queries
+    from dawna.services.schemas_queries import QueryAnswerIn
+
     command = validate(QueryAnswerIn, {"text": text, "version": version,
                                        "answer_kind": "corrected" if corrected else "explained"})
     db = database()
@@ -113,6 +123,9 @@ def answer(query_id: int, user: As, version: Version,
 def close(query_id: int, user: As, version: Version,
           text: Annotated[str, typer.Option("--text")] = "") -> None:
     """Close an open or answered query."""
+    from dawna.services import queries
+    from dawna.services.schemas_queries import QueryStepIn
+
     db = database()
     new = queries.close(db, principal(db, user), query_id,
                         validate(QueryStepIn, {"text": text, "version": version}))
@@ -123,6 +136,9 @@ def close(query_id: int, user: As, version: Version,
 def reopen(query_id: int, user: As, version: Version,
            text: Annotated[str, typer.Option("--text", help="Why it is re-opened.")]) -> None:
     """Re-open an answered or closed query."""
+    from dawna.services import queries
+    from dawna.services.schemas_queries import QueryStepIn
+
     db = database()
     new = queries.reopen(db, principal(db, user), query_id,
                          validate(QueryStepIn, {"text": text, "version": version}))
@@ -134,6 +150,8 @@ def run_checks(user: Annotated[str | None, typer.Option(
         "--as", help="Only the sites where this user raises queries (default: every "
                      "participant).")] = None) -> None:
     """Run the edit checks over the store; a finding already queried is not raised again."""
+    from dawna.services import query_checks
+
     db = database()
     settings = get_settings()
     run = (query_checks.run_for(db, settings, principal(db, user)) if user
@@ -146,6 +164,9 @@ def run_checks(user: Annotated[str | None, typer.Option(
 @sdv_app.command("mark")
 def mark(user: As, table: Table, row: Row, field: Field = None) -> None:
     """Mark a form (or one field) verified against the source."""
+    from dawna.services import sdv
+    from dawna.services.schemas_queries import SdvMarkIn
+
     command = validate(SdvMarkIn, {"table_name": table, "row_id": row, "field": field})
     db = database()
     m = sdv.mark(db, principal(db, user), command)
@@ -157,6 +178,8 @@ def mark(user: As, table: Table, row: Row, field: Field = None) -> None:
 def marks(pseudonym: str, user: As,
           cleared: Annotated[bool, typer.Option(help="Also the cleared marks.")] = False) -> None:
     """A participant's verification marks."""
+    from dawna.services import sdv
+
     db = database()
     for m in sdv.marks_of(db, principal(db, user), pseudonym, cleared):
         state = (_("cleared {at} by {who}: {why}").format(
@@ -172,6 +195,8 @@ def progress(user: As, by: Annotated[str, typer.Option(
              site: Annotated[str | None, typer.Option()] = None,
              format: Format = OutputFormat.TEXT) -> None:
     """Percent of forms verified, per participant, form or site."""
+    from dawna.services import sdv
+
     db = database()
     rows = sdv.progress(db, principal(db, user), by, site)
     if format is OutputFormat.JSON:

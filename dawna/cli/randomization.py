@@ -9,11 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import actor, database, principal
-from dawna.config import get_settings
+from dawna.cli.common import actor, database, get_settings, principal
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.services import randomization, randomization_report
 
 app = typer.Typer(help="The allocation list: generate, go live, verify, balance.",
                   no_args_is_help=True)
@@ -25,6 +23,8 @@ def generate(reason: Annotated[str, typer.Option(help="Reason (audit trail).")],
              size: Annotated[int | None, typer.Option(
                  help="Positions per stratum (default: the protocol file's).")] = None) -> None:
     """Generate the allocation list once, from a new secret seed (sealed in the database)."""
+    from dawna.services import randomization
+
     st = randomization.generate(database(), get_settings(), actor(), reason, size)
     console.print(_("allocation list generated: {n} positions, fingerprint {f}").format(
         n=st.capacity, f=st.fingerprint))
@@ -33,6 +33,8 @@ def generate(reason: Annotated[str, typer.Option(help="Reason (audit trail).")],
 @app.command("go-live")
 def go_live(reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) -> None:
     """Lock the randomization configuration; randomizing becomes possible."""
+    from dawna.services import randomization
+
     st = randomization.go_live(database(), actor(), reason)
     console.print(_("randomization live since {t}").format(t=st.live_at))
 
@@ -40,6 +42,8 @@ def go_live(reason: Annotated[str, typer.Option(help="Reason (audit trail).")]) 
 @app.command()
 def verify() -> None:
     """Recompute the list from the sealed seed and check every allocation made."""
+    from dawna.services import randomization_report
+
     report = randomization_report.verify(database(), get_settings())
     console.print(_("{n} allocations checked; fingerprint {state}").format(
         n=report.checked, state=_("matches") if report.fingerprint_ok else _("does NOT match")))
@@ -53,6 +57,8 @@ def verify() -> None:
 def balance(as_user: Annotated[str, typer.Option("--as", help="Statistician's user name.")]
             ) -> None:
     """Allocations by arm within each stratum, factor level and site."""
+    from dawna.services import randomization_report
+
     db = database()
     report = randomization_report.balance(db, principal(db, as_user))
     for key in ("strata", "factors", "sites"):
@@ -72,6 +78,8 @@ def randomize_command(
         choice: Annotated[list[str], typer.Option(help="GROUP=OPTION, once per choice group.")],
         ) -> None:
     """Randomize a signed-eligible participant (prints the allocation as JSON)."""
+    from dawna.services import randomization
+
     def pairs(items: list[str], name: str) -> dict[str, str]:
         out = {}
         for item in items:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -19,9 +20,9 @@ from rich.table import Table
 from dawna.cli.common import OutputFormat, read_json_object
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
-from dawna.rules.recist import RecistResult
-from dawna.rules.recist_case import Case
-from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
+
+if TYPE_CHECKING:  # the rules load when a case is evaluated
+    from dawna.rules.recist import RecistResult
 
 __all__ = ["recist"]
 
@@ -73,6 +74,9 @@ def recist(
                                 help="Print the JSON Schema of a case and stop."),
 ) -> None:
     """Evaluate a RECIST 1.1 case: timepoint responses, best overall response, progression."""
+    from dawna.rules.recist_case import Case
+    from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
+
     if schema:
         typer.echo(json.dumps(Case.model_json_schema(), indent=2, ensure_ascii=False))
         return

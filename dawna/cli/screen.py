@@ -23,29 +23,28 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import OutputFormat, read_json_object
-from dawna.clock import local_today
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, get_settings, read_json_object
 from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
-from dawna.protocol import bundled_protocol
-from dawna.rules.eligibility import EligibilityResult, Status
-from dawna.rules.eligibility import evaluate as evaluate_record
-from dawna.rules.screening_record import ScreeningRecord
-from dawna.services.plausibility import check_screening
-from dawna.validation import validate
+
+if TYPE_CHECKING:  # the rules and the protocol load when a record is judged
+    from dawna.rules.eligibility import EligibilityResult, Status
+    from dawna.rules.screening_record import ScreeningRecord
 
 __all__ = ["OutputFormat", "load_record", "result_json", "screen"]
 
 
 def load_record(file: Path) -> ScreeningRecord:
     """Read and validate a screening record file; every problem is a ValidationError."""
+    from dawna.rules.screening_record import ScreeningRecord
+    from dawna.validation import validate
+
     data = read_json_object(file, _("a screening record"))
     return validate(ScreeningRecord, data, root="record", count_more=True)
 
@@ -63,6 +62,8 @@ def result_json(result: EligibilityResult) -> dict[str, Any]:
 
 
 def _status_label(kind: str, status: Status) -> str:
+    from dawna.rules.eligibility import Status
+
     if kind == "exclusion":
         return {Status.MET: _("applies (excluded)"), Status.NOT_MET: _("does not apply"),
                 Status.UNKNOWN: _("unknown")}[status]
@@ -71,6 +72,8 @@ def _status_label(kind: str, status: Status) -> str:
 
 
 def _print_table(result: EligibilityResult) -> None:
+    from dawna.rules.eligibility import Status
+
     console = Console()
     table = Table(title=_("Eligibility, judged on {date}").format(
         date=result.decision_date.isoformat() if result.decision_date else "-"))
@@ -109,6 +112,12 @@ def screen(
         "protocol file's plausibility block); impossible values are refused regardless."),
 ) -> None:
     """Judge a screening record against the DAWNA-FES eligibility criteria (no database)."""
+    from dawna.clock import local_today
+    from dawna.protocol import bundled_protocol
+    from dawna.rules.eligibility import evaluate as evaluate_record
+    from dawna.rules.screening_record import ScreeningRecord
+    from dawna.services.plausibility import check_screening
+
     if schema:
         typer.echo(json.dumps(ScreeningRecord.model_json_schema(), indent=2, ensure_ascii=False))
         return

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from dawna.analysis.design_plot import curve_svg
@@ -146,6 +145,8 @@ def _run(design: Design, trials: int, seed: int | None, power: float) -> DesignR
     total = trials * (1 + len(HR_GRID))
     if trials < 1 or total < PROGRESS_FROM_TRIALS:
         return design_report(design, trials, seed=seed, power_target=power)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(_("Simulating trials"), total=total)

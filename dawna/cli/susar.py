@@ -10,13 +10,8 @@ from typing import Annotated
 
 import typer
 
-from dawna.cli.common import OutputFormat, database, day, principal
-from dawna.config import get_settings
+from dawna.cli.common import OutputFormat, database, day, get_settings, principal
 from dawna.i18n import _
-from dawna.rules.ctcae_search import search_terms
-from dawna.services import safety
-from dawna.services.treatment.schemas_safety import CtcaeTermOut, SusarOut
-from dawna.validation import validate
 
 __all__ = ["susar_report", "susars", "terms"]
 
@@ -33,6 +28,9 @@ def susar_report(
     reference: Annotated[str | None, typer.Option(help="The recipient's reference.")] = None,
 ) -> None:
     """Record a SUSAR report sent to the ethics committee or the authority."""
+    from dawna.services import safety
+    from dawna.validation import validate
+
     report = validate(safety.SusarReportIn, {
         "kind": kind, "recipient": to, "sent_on": day(sent_on, "sent_on").isoformat(),
         "sent_by": sent_by, "reference": reference}, root="susar_report")
@@ -47,6 +45,9 @@ def susars(user: As,
            format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT
            ) -> None:
     """The SUSARs of your sites: each clock's due day (site calendar) and status."""
+    from dawna.services import safety
+    from dawna.services.treatment.schemas_safety import SusarOut
+
     db = database()
     rows = safety.site_susars(db, get_settings(), principal(db, user))
     if format is OutputFormat.JSON:
@@ -66,6 +67,9 @@ def terms(query: Annotated[str, typer.Argument(help="English or Chinese, e.g. na
           format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT
           ) -> None:
     """CTCAE v5.0 terms matching QUERY in English or Chinese, best first (no database)."""
+    from dawna.rules.ctcae_search import search_terms
+    from dawna.services.treatment.schemas_safety import CtcaeTermOut
+
     found = search_terms(query)
     if format is OutputFormat.JSON:
         typer.echo(json.dumps({"query": query, "terms": [CtcaeTermOut.of(t).model_dump()

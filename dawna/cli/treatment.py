@@ -1,6 +1,7 @@
-"""``dawna calendar``, ``dawna ctcae`` and ``dawna treatment ...``: treatment and safety from the
-command line, through the same rules and services as the web pages (the named user's roles and
-sites apply). ``dawna calendar --regimen`` and ``dawna ctcae`` need no database."""
+"""``dawna treatment ...``: treatment and safety from the command line, through the same rules and
+services as the web pages (the named user's roles and sites apply). The services are imported
+inside the commands (docs/architecture.md, CLI modules); ``dawna calendar`` and ``dawna ctcae``
+are in :mod:`dawna.cli.schedule`."""
 
 from __future__ import annotations
 
@@ -8,24 +9,23 @@ import csv
 import json
 import sys
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from dawna.cli.common import OutputFormat, database, day, principal, read_json_object
-from dawna.config import get_settings
+from dawna.cli.common import (
+    OutputFormat,
+    database,
+    day,
+    get_settings,
+    principal,
+    read_json_object,
+)
 from dawna.errors import ValidationError
 from dawna.i18n import _
-from dawna.protocol import bundled_protocol
-from dawna.rules import ctcae
-from dawna.rules import regimens as rx
-from dawna.services import dose_modification, safety, treatment
-from dawna.services.treatment import event_json, render
-from dawna.validation import validate
+from dawna.services.rendered import render
 
 app = typer.Typer(help="Treatment and safety: plan, cycles, labs, adverse events, doses.",
                   no_args_is_help=True)
@@ -33,125 +33,12 @@ console = Console()
 As = Annotated[str, typer.Option("--as", help="User name acting (their roles apply).")]
 
 
-class CalendarFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    ICS = "ics"
-
-
-def _print_events(events: list[rx.CalendarEvent], title: str, fmt: CalendarFormat,
-                  uid: str) -> None:
-    if fmt is CalendarFormat.JSON:
-        typer.echo(json.dumps({"calendar": title, "events": [event_json(e) for e in events]},
-                              indent=2, ensure_ascii=False))
-        return
-    if fmt is CalendarFormat.ICS:
-        from dawna.exports.ical import calendar_ics
-
-        sys.stdout.write(calendar_ics(events, calendar_name=title, uid_prefix=uid,
-                                      render=render, tz=get_settings().site_timezone)
-                         .decode("utf-8"))
-        return
-    table = Table(title=title)
-    for column in (_("Date"), _("Cycle/day"), _("What"), _("Drug and dose")):
-        table.add_column(column)
-    for e in events:
-        dose = ""
-        if e.drug:
-            amount = f"{e.dose:g} {e.unit}" if e.dose is not None else ""
-            dose = " ".join(x for x in (e.drug, amount, e.route or "", e.frequency or "") if x)
-        table.add_row(e.date.isoformat(), f"C{e.cycle}D{e.day}" if e.cycle else "",
-                      e.kind + (f" · {render(e.label)}" if e.label else ""), dose)
-    console.print(table)
-
-
-def calendar(
-    participant: Annotated[str | None, typer.Argument(
-        help="Participant pseudonym (needs --as); or use --regimen.")] = None,
-    regimen: Annotated[str | None, typer.Option(
-        help="Regimen id, e.g. A:letrozole, A:fulvestrant+goserelin, B:paclitaxel_carboplatin "
-             "(no database needed).")] = None,
-    start: Annotated[str | None, typer.Option(help="Cycle 1 day 1 (YYYY-MM-DD).")] = None,
-    cycles: Annotated[int, typer.Option(min=1, max=60, help="Number of cycles.")] = 6,
-    height_cm: Annotated[float | None, typer.Option(help="For mg/m² doses.")] = None,
-    weight_kg: Annotated[float | None, typer.Option(help="For mg/m² and carboplatin.")] = None,
-    age: Annotated[float | None, typer.Option(help="Years, for carboplatin.")] = None,
-    creatinine: Annotated[float | None, typer.Option(
-        help="Serum creatinine µmol/L, for carboplatin.")] = None,
-    user: Annotated[str | None, typer.Option("--as", help="User name (with a participant).")]
-    = None,
-    format: Annotated[CalendarFormat, typer.Option("--format")] = CalendarFormat.TEXT,
-) -> None:
-    """Print a treatment calendar: every dose day, visit, blood count and tumour assessment."""
-    if regimen is not None:
-        if participant is not None:
-            raise ValidationError(_("give a participant or --regimen, not both"),
-                                  field="regimen")
-        if start is None:
-            raise ValidationError(_("--regimen needs --start"), field="start")
-        protocol = bundled_protocol()
-        try:
-            resolved = rx.regimen_from_id(protocol, regimen)
-            doses: list[rx.ComputedDose] = []
-            if height_cm or weight_kg or age or creatinine:
-                doses = rx.compute_doses(resolved, rx.PatientMeasures(
-                    height_cm=height_cm, weight_kg=weight_kg, age_years=age,
-                    creatinine_umol_l=creatinine),
-                    gfr_cap=protocol.setting_number("carboplatin_gfr_cap"))
-            first = day(start, "start")
-            events = rx.build_calendar(
-                resolved, first, cycles, randomization_date=first, doses=doses,
-                assessment_interval_weeks=int(protocol.setting_number(
-                    "tumour_assessment_interval_weeks")),
-                assessment_window_days=int(protocol.setting_number(
-                    "tumour_assessment_window_days")))
-        except rx.DosingError as exc:
-            raise ValidationError(render(exc.reason), field=exc.field) from None
-        _print_events(events, f"DAWNA-FES {resolved.id}", format, f"{resolved.id}-")
-        return
-    if participant is None or user is None:
-        raise ValidationError(_("give a participant and --as USER, or --regimen ID --start "
-                              "DATE"), field="participant")
-    db = database()
-    events = treatment.participant_calendar(db, get_settings(), principal(db, user),
-                                            participant, extra_cycles=cycles)
-    _print_events(events, f"DAWNA-FES {participant}", format, f"{participant}-")
-
-
-def ctcae_command(
-    term: Annotated[str, typer.Argument(help="Test or CTCAE term: ANC, WBC, PLT, Hb, ALT, AST, "
-                                             "bilirubin, creatinine, or the CTCAE term.")],
-    value: Annotated[float, typer.Argument(help="The value as reported.")],
-    unit: Annotated[str, typer.Argument(help="Its unit, e.g. 10^9/L, /mm3, g/dL, U/L, "
-                                             "umol/L, mg/dL.")],
-    lln: Annotated[float | None, typer.Option(help="Lower limit of normal (same unit).")]
-    = None,
-    uln: Annotated[float | None, typer.Option(help="Upper limit of normal (same unit).")]
-    = None,
-    baseline: Annotated[float | None, typer.Option(
-        help="Baseline value (same unit), for ALT, AST, bilirubin, creatinine.")] = None,
-    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT,
-) -> None:
-    """The CTCAE v5.0 grade of a laboratory value, with the rule applied."""
-    try:
-        graded = ctcae.grade_lab(ctcae.analyte_key(term), value, unit, lln=lln, uln=uln,
-                                 baseline=baseline)
-    except ctcae.CtcaeError as exc:
-        raise ValidationError(render(exc.reason), field=exc.field) from None
-    if format is OutputFormat.JSON:
-        typer.echo(json.dumps({"term": graded.term, "grade": graded.grade,
-                               "value": graded.value, "unit": graded.unit,
-                               "basis": graded.basis, "rule": render(graded.rule),
-                               "ctcae_version": ctcae.CTCAE_VERSION}, ensure_ascii=False))
-        return
-    typer.echo(_("{term}: grade {grade}").format(term=graded.term, grade=graded.grade))
-    typer.echo(render(graded.rule))
-
-
 @app.command()
 def show(pseudonym: str, user: As,
          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TEXT) -> None:
     """Regimen, confirmed doses, cycles, dose levels, blood counts due, ongoing AEs."""
+    from dawna.services import treatment
+
     db = database()
     view = treatment.treatment_view(db, get_settings(), principal(db, user), pseudonym)
     data = treatment.as_json(view)
@@ -194,6 +81,9 @@ def plan(pseudonym: str, user: As,
              "--confirm-implausible", help="Keep a weight or height outside its usual range.")]
          = False) -> None:
     """Confirm the regimen and doses (investigators), or --preview them."""
+    from dawna.services import treatment
+    from dawna.validation import validate
+
     data = read_json_object(file, _("a treatment plan"))
     if confirm_implausible:
         data["confirm_implausible"] = True
@@ -217,6 +107,8 @@ def cycle(pseudonym: str, user: As, number: Annotated[int, typer.Option("--cycle
           delay_reason: Annotated[str | None, typer.Option(help="Why it starts late.")] = None
           ) -> None:
     """Record the start of a cycle."""
+    from dawna.services import treatment
+
     doses: dict[str, float] = {}
     for item in dose or []:
         drug, _sep, amount = item.partition("=")
@@ -242,6 +134,8 @@ def depot(pseudonym: str, user: As,
           ) -> None:
     """Record a depot dose given (--drug, --given-on), then show each depot's own 28-day
     clock: doses given, next due, late."""
+    from dawna.services import treatment
+
     db = database()
     settings, acting = get_settings(), principal(db, user)
     if drug is not None or given_on is not None:
@@ -272,6 +166,8 @@ def lab(pseudonym: str, user: As, test: Annotated[str, typer.Option("--test")],
             "--confirm-implausible", help="Keep a value outside its usual range (the protocol "
             "file's plausibility block).")] = False) -> None:
     """Record a laboratory result; prints its CTCAE v5.0 grade."""
+    from dawna.services import safety
+
     db = database()
     row = safety.record_lab(db, get_settings(), principal(db, user), pseudonym, safety.LabIn(
         analyte=test, value=value, unit=unit, lln=lln, uln=uln,
@@ -287,6 +183,9 @@ def ae(pseudonym: str, user: As,
        version: Annotated[int | None, typer.Option()] = None,
        reason: Annotated[str | None, typer.Option()] = None) -> None:
     """Record an adverse event, or correct one (--number, --version, --reason)."""
+    from dawna.services import safety
+    from dawna.validation import validate
+
     data = read_json_object(file, _("an adverse event"))
     entry = validate(safety.AeIn, data, root="adverse_event", count_more=True)
     db = database()
@@ -306,6 +205,8 @@ def sae_report(pseudonym: str, user: As, number: Annotated[int, typer.Option()],
                    help="When reported (YYYY-MM-DDTHH:MM, site time); default now.")] = None
                ) -> None:
     """Record that a serious adverse event was reported to the sponsor."""
+    from dawna.services import safety
+
     settings = get_settings()
     when = None
     if at:
@@ -335,6 +236,8 @@ def dose(pseudonym: str, user: As,
     """Show dawna's dose proposals (each cause of a hold with its state, every ongoing grade 3
     or higher event in or out of the proposal); with --drug, --action and --reason record a
     decision."""
+    from dawna.services import dose_modification
+
     db = database()
     settings = get_settings()
     acting = principal(db, user)
@@ -360,6 +263,8 @@ def dose(pseudonym: str, user: As,
 @app.command("safety")
 def safety_command(user: As) -> None:
     """Unreported serious adverse events and what is due this week."""
+    from dawna.services import safety
+
     db = database()
     settings = get_settings()
     board = safety.board(db, settings, principal(db, user))
@@ -378,6 +283,8 @@ def safety_command(user: As) -> None:
 @app.command("ae-export")
 def ae_export(user: As) -> None:
     """The adverse event listing of your sites as CSV on standard output."""
+    from dawna.services import safety
+
     db = database()
     rows = safety.ae_listing(db, principal(db, user))
     names = safety.AE_COLUMNS

@@ -15,13 +15,11 @@ from datetime import datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import LazyProxy, Translations
+if TYPE_CHECKING:  # Babel loads at the first translation (the command line starts without it)
+    from babel.support import LazyProxy, Translations
 
 LOCALES = ("en", "zh_CN")
 LOCALE_NAMES = {"en": "English", "zh_CN": "简体中文"}
@@ -34,6 +32,10 @@ _current: ContextVar[str] = ContextVar("dawna_locale", default="en")
 @lru_cache(maxsize=len(LOCALES))
 def translations(locale: str) -> Translations:
     """The compiled catalogue of ``locale`` (read from its .po file once per process)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     po_path = CATALOGUES / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.exists():
         return Translations()
@@ -72,6 +74,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def lazy_gettext(message: str) -> LazyProxy:
     """For module-level strings: translated when rendered, in the locale of that moment."""
+    from babel.support import LazyProxy
+
     return LazyProxy(gettext, message, enable_cache=False)
 
 
@@ -108,6 +112,9 @@ def format_local(moment: datetime | None, zone: ZoneInfo, fmt: str = "yyyy-MM-dd
     """A stored UTC time shown in the site's zone, with the zone named (e.g. +08:00)."""
     if moment is None:
         return ""
+    from babel import Locale
+    from babel.dates import format_datetime
+
     local = moment.astimezone(zone)
     offset = local.strftime("%z")
     text = format_datetime(local, fmt, tzinfo=zone, locale=Locale.parse(_current.get()))

@@ -10,6 +10,7 @@ from dawna.i18n import _
 from dawna.services.auth import hash_password
 from dawna.services.schemas import SiteCreate, UserCreate
 from dawna.store.audit import Actor
+from dawna.store.conflicts import integrity_kind
 from dawna.store.db import Database
 from dawna.store.models import Membership, Role, Site, User, UserSession
 from dawna.store.uow import UnitOfWork
@@ -58,6 +59,8 @@ def grant_role(db: Database, actor: Actor, username: str, site_code: str, role: 
         try:
             s.flush()
         except IntegrityError as exc:
+            if integrity_kind(exc) != "unique":
+                raise  # not a duplicate: the unit of work answers it (store/conflicts.py)
             raise ConflictError(_("{name} already holds this role at {site}").format(
                 name=username, site=site_code), field="role") from exc
         uow.commit()

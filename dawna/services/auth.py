@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from dawna.clock import utcnow
-from dawna.config import Settings
+from dawna.config import Settings, get_settings
 from dawna.errors import AuthenticationFailed, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.services import login_events as events
@@ -28,9 +29,32 @@ from dawna.services.access import Principal
 from dawna.store.db import Database
 from dawna.store.models import Role, User, UserSession
 
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
 MIN_PASSWORD_LENGTH = 10
+
+
+def password_hasher(settings: Settings) -> PasswordHasher:
+    """Argon2id with argon2-cffi's defaults (RFC 9106, 64 MiB, 3 passes) when
+    ``password_hash_cost`` is ``standard``; the cheapest parameters when it is ``test`` (the test
+    suite's setting), which production refuses. Verification reads the parameters from the hash
+    itself."""
+    if settings.password_hash_cost != "test":  # noqa: S105 - a cost level
+        return PasswordHasher()
+    if settings.env == "production":
+        raise RuntimeError("DAWNA_PASSWORD_HASH_COST=test is for the test suite; production "
+                           "hashes passwords with the standard Argon2id parameters")
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return password_hasher(get_settings())
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """The hash an unknown user's password is checked against, made at the first login (not at
+    import: the command line starts without it)."""
+    return _hasher().hash("not-a-password-of-anyone")
 
 
 def hash_password(password: str) -> str:
@@ -38,12 +62,12 @@ def hash_password(password: str) -> str:
         raise ValidationError(
             _("must be at least {n} characters").format(n=MIN_PASSWORD_LENGTH), field="password"
         )
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -76,7 +100,7 @@ def _check_password(settings: Settings, password_hash: str | None, password: str
     """Argon2 check within the concurrency bound; an unknown user is checked against a dummy
     hash so that the answer takes as long."""
     with login_throttle.password_check_slot(settings):
-        return verify_password(password_hash or _DUMMY_HASH, password)
+        return verify_password(password_hash or _dummy_hash(), password)
 
 
 def login(db: Database, settings: Settings, username: str, password: str,

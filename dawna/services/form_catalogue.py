@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from dawna.i18n import _
 from dawna.rules.messages import N_
+from dawna.services import form_fields
 
 
 @dataclass(frozen=True)
@@ -51,22 +52,10 @@ FORMS: dict[str, FormSpec] = {spec.key: spec for spec in (
     FormSpec("protocol_deviation", N_("Protocol deviation")),
 )}
 
-#: ``(form, field)`` -> label; a field of a JSON document is matched with its list indexes
-#: replaced by ``*`` (``doses.*.dose_mg``). Fields shared by every form are under form ``*``.
-FIELD_LABELS: dict[tuple[str, str], str] = {
-    ("*", "participant_id"): N_("Participant"),
-    ("*", "version"): N_("Version"),
-    ("*", "recorded_by"): N_("Recorded by"),
-    ("*", "recorded_at"): N_("Recorded at"),
-    ("lab_result", "sample_date"): N_("Sample date"),
-    ("lab_result", "analyte"): N_("Test"),
-    ("lab_result", "value"): N_("Result"),
-    ("lab_result", "unit"): N_("Unit"),
-    ("adverse_event", "term"): N_("CTCAE term"),
-    ("adverse_event", "grade"): N_("Grade"),
-    ("adverse_event", "start_date"): N_("Start date"),
-    ("adverse_event", "stop_date"): N_("Stop date"),
-}
+#: ``(form, field)`` -> label (``services/form_fields.py``); a field of a JSON document is matched
+#: with its list indexes replaced by ``*`` (``doses.*.dose_mg``), a key chosen by the data (a drug,
+#: a lesion id) by a trailing ``*``; fields shared by every form are under form ``*``.
+FIELD_LABELS: dict[tuple[str, str], str] = form_fields.FIELD_LABELS
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
 
@@ -74,16 +63,40 @@ _INDEX = re.compile(r"\.\d+(?=\.|$)")
 def form_label(form: str) -> str:
     """The form's name in the current language (the table name if dawna does not know it)."""
     spec = FORMS.get(form)
-    return _(spec.label) if spec else form
+    if spec:
+        return _(spec.label)
+    admin = form_fields.ADMIN_FORM_LABELS.get(form)
+    return _(admin) if admin else form
 
 
-def field_label(form: str, field: str | None) -> str:
-    """The field's label in the current language; unknown fields fall back to their own name,
-    so nothing is hidden (a test keeps every audited column labelled)."""
-    if not field:
-        return ""
+def _lookup(form: str, field: str) -> tuple[str, str] | None:
+    """The label's message id and the part of the path it leaves to show (a drug, a lesion id),
+    or None when no label covers the field."""
     generic = _INDEX.sub(".*", field)
     for key in ((form, field), (form, generic), ("*", field), ("*", generic)):
         if key in FIELD_LABELS:
-            return _(FIELD_LABELS[key])
-    return field
+            return FIELD_LABELS[key], ""
+    parts, original = generic.split("."), field.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        key = (form, ".".join([*parts[:cut], "*"]))
+        if key in FIELD_LABELS:
+            return FIELD_LABELS[key], ".".join(original[cut:])
+    return None
+
+
+def has_label(form: str, field: str) -> bool:
+    """Whether dawna labels this field (the tests keep every audited field labelled)."""
+    return _lookup(form, field) is not None
+
+
+def field_label(form: str, field: str | None) -> str:
+    """The field's label in the current language, followed by the key a data-chosen path adds
+    (``Relatedness: dalpiciclib``); unknown fields fall back to their own name, so nothing is
+    hidden."""
+    if not field:
+        return ""
+    found = _lookup(form, field)
+    if found is None:
+        return field
+    label, rest = found
+    return f"{_(label)}: {rest}" if rest else _(label)

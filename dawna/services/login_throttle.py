@@ -47,9 +47,14 @@ ACCOUNT = LoginThrottle.ACCOUNT
 
 
 class Throttled(AuthenticationFailed):
-    """Too many attempts: wait (429 Too Many Requests, RFC 6585 section 4)."""
+    """Too many attempts: wait (429 Too Many Requests, RFC 6585 section 4); ``retry_after`` is
+    the wait in whole seconds, sent as the ``Retry-After`` header (RFC 9110 section 10.2.3)."""
 
     status_code = 429
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, retry_after)
 
 
 def delay_seconds(failures: int, settings: Settings) -> int:
@@ -80,7 +85,7 @@ def _refuse_early(blocked_until: datetime | None, now: datetime) -> None:
     if blocked_until and blocked_until > now:
         seconds = math.ceil((blocked_until - now).total_seconds())
         raise Throttled(_("too many failed attempts from this address: try again in %(s)s "
-                          "seconds") % {"s": seconds}, field="password")
+                          "seconds") % {"s": seconds}, field="password", retry_after=seconds)
 
 
 _UNKNOWN_SIZE = 10_000
@@ -185,7 +190,7 @@ def password_check_slot(settings: Settings) -> Iterator[None]:
     semaphore = gate(settings)
     if not semaphore.acquire(timeout=settings.login_wait_seconds):
         raise Throttled(_("the server is busy checking other logins; try again in a moment"),
-                        field="password")
+                        field="password", retry_after=1)
     try:
         yield
     finally:

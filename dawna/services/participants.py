@@ -33,6 +33,7 @@ from dawna.services.schemas import (
 from dawna.services.scope import actor_of as actor_of
 from dawna.services.scope import find_visible
 from dawna.services.scope import load_visible as load_visible
+from dawna.store.conflicts import integrity_kind
 from dawna.store.db import Database
 from dawna.store.models import Participant, ParticipantIdentity, Site
 from dawna.store.repositories import ReadUnit
@@ -187,6 +188,8 @@ def _register_once(db: Database, settings: Settings, principal: Principal,
         try:
             s.flush()
         except IntegrityError as exc:
+            if integrity_kind(exc) != "unique":
+                raise  # not a duplicate: the unit of work answers it (store/conflicts.py)
             raise _NumberTaken from exc
         if data.consent_date is not None:
             from dawna.services.lifecycle import record_initial_consent

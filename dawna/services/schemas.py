@@ -135,6 +135,15 @@ class AuditEntry(BaseModel):
     old_value: str | None
     new_value: str | None
     reason: str
+    # In words (issue 20 item 5): the form and field labels and the values as the forms show
+    # them, in the reader's language; the participant the record belongs to and the page that
+    # shows the form, when the reader's roles open it.
+    form: str = ""
+    field_label: str = ""
+    old_text: str = ""
+    new_text: str = ""
+    participant: str | None = None
+    link: str | None = None
 
 
 class SiteCreate(_Command):

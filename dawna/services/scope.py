@@ -28,11 +28,13 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(user_id=principal.user_id, username=principal.username)
 
 
-def find_visible(uow: ReadUnit, principal: Principal, pseudonym: str) -> Participant:
+def find_visible(uow: ReadUnit, principal: Principal, pseudonym: str,
+                 for_update: bool = False) -> Participant:
     """The participant ``pseudonym`` at one of the principal's sites, through the unit of work's
     participant repository; any other participant is ``NotFound`` (never "forbidden": its
     existence at another site is not disclosed)."""
-    p = uow.participants.visible(pseudonym, principal.sites_with(Permission.PARTICIPANT_VIEW))
+    p = uow.participants.visible(pseudonym, principal.sites_with(Permission.PARTICIPANT_VIEW),
+                                 for_update=for_update)
     if p is None:
         raise NotFound(
             _("no participant {id} at your sites").format(id=pseudonym), field="participant"
@@ -48,6 +50,9 @@ class _SessionUnit:
         self.sites = SiteRepository(session)
 
 
-def load_visible(session: Session, principal: Principal, pseudonym: str) -> Participant:
-    """:func:`find_visible` for a service holding a session."""
-    return find_visible(_SessionUnit(session), principal, pseudonym)
+def load_visible(session: Session, principal: Principal, pseudonym: str,
+                 for_update: bool = False) -> Participant:
+    """:func:`find_visible` for a service holding a session (``for_update``: the participant's
+    row stays locked until the transaction ends, so two requests for one participant run one
+    after the other)."""
+    return find_visible(_SessionUnit(session), principal, pseudonym, for_update)

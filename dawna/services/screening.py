@@ -351,9 +351,11 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
     return view
 
 
-def require_signed_eligible(session: Session, participant: Participant) -> None:
+def require_signed_eligible(session: Session,
+                            participant: Participant) -> tuple[Screening, ScreeningRecord]:
     """Refuse unless an investigator signed this participant eligible and the signed record is
-    the current one (randomization calls this first)."""
+    the current one (randomization calls this first); the screening row and its record, read
+    and validated once, for the caller."""
     screening = session.scalars(select(Screening).where(
         Screening.participant_id == participant.id)).first()
     sig = _latest_signature(session, participant.id)
@@ -368,3 +370,4 @@ def require_signed_eligible(session: Session, participant: Participant) -> None:
     if sig.outcome != Outcome.ELIGIBLE.value:
         raise ProtocolViolation(_("{id} was signed as not eligible").format(
             id=participant.pseudonym), field="eligibility")
+    return screening, record

@@ -26,7 +26,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from dawna.store.models import AuditChainHead, AuditRecord
@@ -83,8 +83,17 @@ def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         row["prev_hash"] = prev
         row["hash"] = prev = record_hash(prev, row)
-    ids = conn.execute(insert(AuditRecord).returning(AuditRecord.id,
-                                                     sort_by_parameter_order=True), rows).scalars()
-    last_id = list(ids)[-1]
+    if conn.dialect.name == "postgresql":
+        # one short INSERT run for every row (psycopg sends them in one pipeline) rather than a
+        # multi-row INSERT ... RETURNING whose text differs with the number of rows, so that
+        # psycopg parses it once and the server prepares it; the head lock is held meanwhile.
+        # currval: the id this transaction's last nextval gave, i.e. the last record's.
+        conn.execute(insert(AuditRecord), rows)
+        last_id: Any = func.currval(func.pg_get_serial_sequence("audit_record", "id"))
+    else:
+        ids = conn.execute(insert(AuditRecord).returning(AuditRecord.id,
+                                                         sort_by_parameter_order=True),
+                           rows).scalars()
+        last_id = list(ids)[-1]
     conn.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
                  .values(hash=prev, last_id=last_id, at=rows[-1]["at"]))

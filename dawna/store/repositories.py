@@ -21,7 +21,8 @@ __all__ = ["ParticipantReads", "ParticipantRepository", "ReadUnit", "SiteReads",
 
 
 class ParticipantReads(Protocol):
-    def visible(self, pseudonym: str, site_ids: Collection[int]) -> Participant | None: ...
+    def visible(self, pseudonym: str, site_ids: Collection[int],
+                for_update: bool = False) -> Participant | None: ...
 
     def search(self, site_ids: Collection[int], site_code: str | None = None,
                term: str = "") -> list[Participant]: ...
@@ -49,12 +50,16 @@ class ParticipantRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def visible(self, pseudonym: str, site_ids: Collection[int]) -> Participant | None:
-        """The participant ``pseudonym`` if it belongs to one of ``site_ids``, else None."""
-        return self._session.scalars(
-            select(Participant).where(Participant.pseudonym == pseudonym,
-                                      Participant.site_id.in_(list(site_ids)))
-        ).one_or_none()
+    def visible(self, pseudonym: str, site_ids: Collection[int],
+                for_update: bool = False) -> Participant | None:
+        """The participant ``pseudonym`` if it belongs to one of ``site_ids``, else None; with
+        ``for_update`` its row is locked until the transaction ends (PostgreSQL
+        ``SELECT ... FOR UPDATE``; SQLite has one writer at a time anyway)."""
+        query = select(Participant).where(Participant.pseudonym == pseudonym,
+                                          Participant.site_id.in_(list(site_ids)))
+        if for_update:
+            query = query.with_for_update(of=Participant)
+        return self._session.scalars(query).one_or_none()
 
     def search(self, site_ids: Collection[int], site_code: str | None = None,
                term: str = "") -> list[Participant]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from dawna.errors import ValidationError
 from dawna.i18n import _
 from dawna.store.audit import Actor
-from dawna.store.conflicts import CONFLICTS, conflict_error, versioned_pending, watch
+from dawna.store.conflicts import CONFLICTS, translate, versioned_pending, watch
 from dawna.store.db import Database
 from dawna.store.repositories import ParticipantRepository, SiteRepository
 
@@ -78,7 +78,10 @@ class UnitOfWork:
             session.commit()
         except CONFLICTS as exc:
             session.rollback()
-            raise conflict_error(exc, self._db.sessions, refs) from exc
+            answer = translate(exc, self._db.sessions, refs)
+            if answer is None:
+                raise
+            raise answer from exc
         self._committed = True
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -94,5 +97,8 @@ class UnitOfWork:
             session.close()
             self._session = None
         if isinstance(exc, CONFLICTS):
-            # a concurrent write surfaced inside the use case (a flush by a query): a 409
-            raise conflict_error(exc, self._db.sessions, refs) from exc
+            # a concurrent write surfaced inside the use case (a flush by a query): a 409; a
+            # refused NOT NULL or CHECK value: a 422 (store/conflicts.py)
+            answer = translate(exc, self._db.sessions, refs)
+            if answer is not None:
+                raise answer from exc

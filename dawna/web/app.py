@@ -31,6 +31,7 @@ from dawna.web.routes import (
     api_audit,
     api_course,
     api_deviations,
+    api_exports,
     api_form_status,
     api_pet,
     api_protocol,
@@ -46,6 +47,7 @@ from dawna.web.routes import (
     design,
     deviation_log,
     deviations,
+    exports,
     form_status,
     participants,
     pet,
@@ -96,7 +98,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    treatment, safety, design, results, audit, form_status, signoff, queries, api,
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol, api_signoff, api_queries, api_deviations):
+                   api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

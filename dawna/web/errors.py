@@ -30,6 +30,13 @@ class ErrorOut(BaseModel):
     code: str | None = None
 
 
+#: ``POST /api/session`` also answers 429 (too many failed logins, or every password check busy)
+#: with a ``Retry-After`` header.
+THROTTLED_RESPONSE: dict[int | str, dict[str, object]] = {429: {
+    "model": ErrorOut, "description": "Too many attempts: wait the seconds in Retry-After.",
+    "headers": {"Retry-After": {"description": "Seconds to wait before trying again.",
+                                "schema": {"type": "integer", "minimum": 1}}}}}
+
 #: The refusals every ``/api`` operation may answer, documented in the OpenAPI document with the
 #: one error body (issue 19 item 12). 422 replaces FastAPI's own ``HTTPValidationError``, which
 #: this application never sends.
@@ -60,14 +67,25 @@ def wants_json(request: Request) -> bool:
 
 
 def render_error(request: Request, error: DawnaError) -> Response:
+    response: Response
     if wants_json(request):
         body: dict[str, str | None] = {"detail": str(error), "field": error.field}
         if error.code is not None:
             body["code"] = error.code
-        return JSONResponse(body, status_code=error.status_code)
-    from dawna.web.templating import render
+        response = JSONResponse(body, status_code=error.status_code)
+    else:
+        from dawna.web.templating import render
 
-    return render(request, "error.html", {"error": error}, status_code=error.status_code)
+        response = render(request, "error.html", {"error": error}, status_code=error.status_code)
+    return with_retry_after(response, error)
+
+
+def with_retry_after(response: Response, error: DawnaError) -> Response:
+    """A refusal that says how long to wait (a 429, RFC 6585 section 4) carries it in the
+    ``Retry-After`` header, in seconds (RFC 9110 section 10.2.3)."""
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 async def dawna_error_handler(request: Request, exc: Exception) -> Response:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from form_status_data import TODAY, grid_database
-from helpers import PASSWORD, csrf_of, two_site_trial
+from helpers import PASSWORD, csrf_of
 
 from dawna.clock import simulated
 from dawna.config import Settings, get_settings
@@ -17,9 +18,10 @@ from dawna.web.app import create_app
 
 
 @pytest.fixture
-def app_db(sqlite_db: Database) -> Database:
-    two_site_trial(sqlite_db)
-    return sqlite_db
+def app_db(sqlite_db: Database, trial_templates: Any) -> Database:
+    """SQLite holding helpers.two_site_trial, copied from the template made once per process
+    (tests/conftest.py ``trial_templates``)."""
+    return trial_templates.copy_into(sqlite_db, "two_site")
 
 
 @pytest.fixture
@@ -52,8 +54,45 @@ def cli_env(app_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+# -- Browser tests (tests/browser_support.py): one Chromium per module, logins reused ---------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from browser_support import chromium
+
+    with chromium() as launched:
+        yield launched
 
 
+@pytest.fixture(scope="module")
+def login_states() -> dict[str, Any]:
+    """Cookies of the users logged in so far in this module (the module's own server)."""
+    return {}
+
+
+@pytest.fixture
+def browser_contexts(browser: Any, live_server: str,
+                     login_states: dict[str, Any]) -> Iterator[Any]:
+    from browser_support import Contexts
+
+    contexts = Contexts(browser, live_server, login_states)
+    yield contexts
+    contexts.close()
+
+
+@pytest.fixture
+def page(browser_contexts: Any) -> Any:
+    """A fresh page, logged out, in its own browser context."""
+    return browser_contexts.page()
+
+
+@pytest.fixture
+def page_as(browser_contexts: Any) -> Callable[..., Any]:
+    """``page_as(username, password)``: a page in a fresh context logged in as that user (the
+    login form is filled once per user and module, its cookies reused)."""
+    return browser_contexts.page_as
+
+
+# -- The form status trial (tests/form_status_data.py), one per module, clients on 2026-03-10 -
 @pytest.fixture(scope="module")
 def forms_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
              ) -> Iterator[Database]:
@@ -61,8 +100,9 @@ def forms_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 
 
 @pytest.fixture(scope="module")
-def login(forms_db: Database, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[Callable[..., TestClient]]:
+def login(forms_db: Database) -> Iterator[Callable[..., TestClient]]:
+    """``login(username, locale="en")``: a client of the form status trial logged in as that
+    user (one per user and locale in the module)."""
     settings = Settings(env="test", database_url="sqlite:///unused", secret_key="t" * 40)
     app = create_app(settings, forms_db)
     clients: dict[tuple[str, str], TestClient] = {}

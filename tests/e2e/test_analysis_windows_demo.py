@@ -7,15 +7,13 @@ other results) and from the command line, with the same content."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke
 from fastapi.testclient import TestClient
 from helpers import csrf_of, principal
 from sqlalchemy import select
@@ -27,6 +25,9 @@ from dawna.services.analysis_data import analysis_data
 from dawna.store.db import Database
 from dawna.store.models import AdverseEvent, FollowUpContact, Participant, TumourAssessment
 from dawna.web.app import create_app
+
+# one worker loads the demo template (tests/conftest.py) for every module that reads it
+pytestmark = pytest.mark.xdist_group("demo")
 
 PASSWORD = "dawna-demo-2026"
 
@@ -118,11 +119,9 @@ def test_registry_results_from_the_web_and_the_command_line(
     with TestClient(create_app(settings, db), raise_server_exceptions=False) as client:
         _login(client, "reader")  # imaging readers are blind to the arm
         assert client.get("/results/registry.json").status_code == 403
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{path}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8"}
-    cli = subprocess.run([sys.executable, "-m", "dawna.cli", "analysis", "registry-results",
-                          "--as", "statistician", "--cutoff", cutoff], capture_output=True,
-                         text=True, env=env, timeout=300, check=False)
+    cli = invoke(["analysis", "registry-results", "--as", "statistician", "--cutoff", cutoff],
+                 {"DAWNA_DATABASE_URL": f"sqlite:///{path}", "DAWNA_ENV": "test",
+                  "LANG": "C.UTF-8"})
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout) == web
     section = web["resultsSection"]

@@ -7,23 +7,24 @@ on the command line and on the monitor's page.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+from cli_runner import invoke
 
 from dawna.store.db import Database
 
-DAWNA = [sys.executable, "-m", "dawna"]
+# one worker loads the demo template (tests/conftest.py) for every module that reads it
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 def run(args: list[str], db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
-    return subprocess.run(DAWNA + args, capture_output=True, text=True, env=env, timeout=300,
-                          check=False, input=stdin)
+    """``dawna ARGS`` through the entry point, in-process (tests/cli_runner.py)."""
+    return invoke(args, {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
+                         "LANG": "C.UTF-8", "COLUMNS": "200"}, stdin)
 
 
 def test_the_demo_verifies_clean_and_a_direct_update_is_named(tmp_path: Path,

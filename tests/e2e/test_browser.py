@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import chromium
-from browser_support import live_server as serve
+from browser_support import serving
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("demo")]
+DEMO_PASSWORD = "dawna-demo-2026"
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, demo_template: Path) -> Iterator[str]:
-    for url, _db in serve(tmp_path, demo_template):  # the demo trial, scaled to 32 participants
-        yield url
-
-
-@pytest.fixture
-def page(live_server: str):  # type: ignore[no-untyped-def]
-    with chromium() as browser:
-        context = browser.new_context(locale="en-US")
-        yield context.new_page()
-        context.close()
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[str]:
+    """One served copy of the demo trial (scaled to 32 participants) for the module's tests:
+    they read it, and the one that writes (a tumour follow-up) adds to a participant no other
+    test counts on."""
+    target = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
+    shutil.copy(demo_template, target)
+    with serving(target) as base:
+        yield base
 
 
 def test_log_in_open_the_study_page_and_a_participant(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
@@ -57,12 +55,8 @@ def test_log_in_open_the_study_page_and_a_participant(live_server: str, page) ->
     assert errors == []  # no CSP violations or script errors
 
 
-def test_screening_checklist_follows_the_form_as_it_is_filled(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "investigator")
-    page.fill("input[name=password]", "dawna-demo-2026")
-    page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/participants")
+def test_screening_checklist_follows_the_form_as_it_is_filled(live_server: str, page_as) -> None:  # type: ignore[no-untyped-def]
+    page = page_as("investigator", DEMO_PASSWORD)
     page.goto(f"{live_server}/screening-log")
     page.locator("table.grid tbody tr a").first.click()
     page.wait_for_url("**/screening")
@@ -75,14 +69,10 @@ def test_screening_checklist_follows_the_form_as_it_is_filled(live_server: str, 
 
 
 def test_tumour_follow_up_shows_its_response_live_and_the_spider_plot_loads(  # type: ignore[no-untyped-def]
-        live_server: str, page) -> None:
+        live_server: str, page_as) -> None:
+    page = page_as("reader", DEMO_PASSWORD)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "reader")
-    page.fill("input[name=password]", "dawna-demo-2026")
-    page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/participants")
     followed = None
     for p in page.request.get(f"{live_server}/api/participants").json():
         if p["status"] == "end_of_study":  # no record after the end of study (issue 18 item 7)
@@ -118,14 +108,10 @@ def test_tumour_follow_up_shows_its_response_live_and_the_spider_plot_loads(  # 
     assert errors == []
 
 
-def test_lab_result_is_graded_live_and_the_results_page_draws(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_lab_result_is_graded_live_and_the_results_page_draws(live_server: str, page_as) -> None:  # type: ignore[no-untyped-def]
+    page = page_as("coordinator", DEMO_PASSWORD)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "coordinator")
-    page.fill("input[name=password]", "dawna-demo-2026")
-    page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/participants")
     treated = next(p["pseudonym"] for p in page.request.get(
         f"{live_server}/api/participants").json() if p["status"] in (
         "on_treatment", "end_of_treatment", "follow_up", "end_of_study")
@@ -150,14 +136,10 @@ def test_lab_result_is_graded_live_and_the_results_page_draws(live_server: str, 
 
 
 # -- issue 17 item 11: the AE form's CTCAE term picker (HTMX under the site's CSP) --------------
-def test_typing_chinese_nausea_finds_and_picks_nausea(live_server: str, page) -> None:  # type: ignore[no-untyped-def]
+def test_typing_chinese_nausea_finds_and_picks_nausea(live_server: str, page_as) -> None:  # type: ignore[no-untyped-def]
+    page = page_as("coordinator", DEMO_PASSWORD)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "coordinator")
-    page.fill("input[name=password]", "dawna-demo-2026")
-    page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/participants")
     treated = next(p["pseudonym"] for p in page.request.get(
         f"{live_server}/api/participants").json() if p["status"] in (
         "on_treatment", "end_of_treatment", "follow_up", "end_of_study"))

@@ -11,13 +11,14 @@ The trial: ``tests/form_status_data.py`` (F003 on arm A at SITEA) with ALT 30 U/
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import chromium, live_server, log_in
+from browser_support import log_in, serving
 from form_status_data import grid_trial
 from helpers import PASSWORD, SYSTEM, principal
 from playwright.sync_api import expect
@@ -46,7 +47,14 @@ def _trial(db: Database) -> None:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
            ) -> Iterator[tuple[str, Database]]:
-    yield from live_server(tmp_path_factory.mktemp("done"), sqlite_template, _trial)
+    """The served trial and a connection of the test's own to read what was stored."""
+    target = tmp_path_factory.mktemp("done") / "done.sqlite3"
+    shutil.copy(sqlite_template, target)
+    db = Database(f"sqlite:///{target}")
+    _trial(db)
+    with serving(target) as base:
+        yield base, db
+    db.dispose()
 
 
 def _as(browser: Any, server: str, username: str, locale: str = "en-US") -> Any:
@@ -62,106 +70,105 @@ def _post_form(page: Any, url: str, fields: dict[str, str]) -> Any:
 
 
 def test_query_correct_verify_close_sign_lock_and_the_trail(
-        served: tuple[str, Database]) -> None:
+        served: tuple[str, Database], browser: Any) -> None:
     server, db = served
     with db.sessions() as s:
         lab = s.scalars(select(LabResult)).one()
     lab_id = lab.id
-    with chromium() as browser:
-        # 1. the monitor raises a query from the grid's laboratory cell of F003
-        monitor = _as(browser, server, "monitor_a")
-        monitor.goto(f"{server}/forms?site=SITEA")
-        monitor.click(f'tr[data-participant="F003"] [data-testid="raise-lab_result-{lab_id}"]')
-        monitor.wait_for_url("**/queries/new?*")
-        monitor.fill("input[name=field]", "value")
-        monitor.fill("textarea[name=text]", "ALT 30 U/L: the report says 36?")
-        monitor.click("[data-testid=raise-query]")
-        monitor.wait_for_url("**/forms?site=SITEA&raised=*")
-        expect(monitor.get_by_test_id("query-raised")).to_be_visible()
-        with db.sessions() as s:
-            query = s.scalars(select(DataQuery)).one()
-        qid = query.id
-        assert (query.table_name, query.row_id, query.field) == ("lab_result", str(lab_id),
-                                                                  "value")
-        # 2. the coordinator may not close it; corrects the value and answers
-        coord = _as(browser, server, "coord_a")
-        coord.goto(f"{server}/queries/{qid}")
-        expect(coord.get_by_test_id("close-query")).to_have_count(0)
-        refused = _post_form(coord, f"{server}/queries/{qid}/close", {"version": "1"})
-        assert refused.status == 403, refused.status
-        coord.click("[data-testid=query-correct-link]")
-        coord.wait_for_url(f"**/participants/F003/labs/{lab_id}?query={qid}")
-        expect(coord.get_by_test_id("correcting-for-query")).to_be_visible()
-        coord.fill("input[name=value]", "36")
-        coord.fill("textarea[name=reason]", "transcription error: the report says 36")
-        coord.click("[data-testid=save-lab-correction]")
-        coord.wait_for_url(f"**/queries/{qid}?corrected=1#answer")
-        expect(coord.get_by_test_id("query-corrected")).to_be_visible()
-        expect(coord.locator("input[name=answer_kind][value=corrected]")).to_be_checked()
-        coord.fill("#answer textarea[name=text]", "Corrected to 36 U/L")
-        coord.click("[data-testid=answer-query]")
-        expect(coord.get_by_test_id("query-status")).to_contain_text("answered")
-        with db.sessions() as s:
-            assert s.get(DataQuery, qid).status == "answered"
-        # 3. the monitor verifies the form from its status page, then closes the query
-        monitor.goto(f"{server}/forms/F003")
-        expect(monitor.get_by_test_id(f"open-query-{qid}")).to_be_visible()
-        monitor.click(f"[data-testid=verify-lab_result-{lab_id}]")
-        monitor.wait_for_url("**/forms/F003?verified=1")
-        expect(monitor.get_by_test_id(f"verify-lab_result-{lab_id}")).to_have_count(0)
-        monitor.goto(f"{server}/queries/{qid}")
-        monitor.click("[data-testid=close-query]")
-        expect(monitor.get_by_test_id("query-status")).to_contain_text("closed")
-        # 4. the investigator signs the form: a wrong password signs nothing
-        inv = _as(browser, server, "inv_a")
-        inv.goto(f"{server}/participants/F003/casebook")
-        row = inv.get_by_test_id(f"form-lab_result-{lab_id}")
-        row.locator("details.sign summary").click()
-        row.locator("input[name=confirm]").check()
-        row.locator("input[name=password]").fill("not-my-password")
-        row.locator("form.sign button[type=submit]").click()
-        expect(inv.locator("body")).to_contain_text("nothing was signed")
-        with db.sessions() as s:
-            assert s.scalars(select(FormSignature)).all() == []
-        inv.goto(f"{server}/participants/F003/casebook")
-        row = inv.get_by_test_id(f"form-lab_result-{lab_id}")
-        row.locator("details.sign summary").click()
-        row.locator("input[name=confirm]").check()
-        row.locator("input[name=password]").fill(PASSWORD)
-        row.locator("form.sign button[type=submit]").click()
-        inv.wait_for_url("**/casebook?signed=*")
-        expect(inv.get_by_test_id(f"form-lab_result-{lab_id}")
-               .get_by_test_id("signature-valid")).to_be_visible()
-        # 5. the signed form is locked: the coordinator's edit is refused, nothing stored
-        coord.goto(f"{server}/participants/F003/labs/{lab_id}")
-        coord.fill("input[name=value]", "40")
-        coord.fill("textarea[name=reason]", "second look")
-        coord.click("[data-testid=save-lab-correction]")
-        expect(coord.locator(".error").first).to_contain_text("lock")
-        with db.sessions() as s:
-            assert s.get(LabResult, lab_id).value == 36
-        # 6. the data manager locks the casebook
-        dm = _as(browser, server, "dm_a")
-        dm.goto(f"{server}/participants/F003/casebook")
-        whole = dm.get_by_test_id("casebook-signoff")
-        whole.locator("details.lock summary").click()
-        whole.locator("input[name=reason]").fill("database lock for the interim analysis")
-        whole.locator("details.lock button[type=submit]").click()
-        dm.wait_for_url("**/casebook?locked=*")
-        with db.sessions() as s:
-            locks = {(lk.scope, lk.table_name, lk.source) for lk in s.scalars(
-                select(FormLock).where(FormLock.active_key.is_not(None)))}
-        assert locks == {("form", "lab_result", "signature"),
-                         ("casebook", None, "data_manager")}, locks
-        # 7. the audit trail shows each step, in English and in Chinese
-        zh = _as(browser, server, "monitor_a", "zh-CN")
-        for reader, heading in ((monitor, "Audit trail"), (zh, "稽查轨迹")):
-            for url, shown in _trail_steps(lab_id):
-                reader.goto(f"{server}{url}")
-                text = reader.locator("main").inner_text()
-                assert heading in text, text[:200]
-                for words in shown:
-                    assert words in text, (heading, url, words)
+    # 1. the monitor raises a query from the grid's laboratory cell of F003
+    monitor = _as(browser, server, "monitor_a")
+    monitor.goto(f"{server}/forms?site=SITEA")
+    monitor.click(f'tr[data-participant="F003"] [data-testid="raise-lab_result-{lab_id}"]')
+    monitor.wait_for_url("**/queries/new?*")
+    monitor.fill("input[name=field]", "value")
+    monitor.fill("textarea[name=text]", "ALT 30 U/L: the report says 36?")
+    monitor.click("[data-testid=raise-query]")
+    monitor.wait_for_url("**/forms?site=SITEA&raised=*")
+    expect(monitor.get_by_test_id("query-raised")).to_be_visible()
+    with db.sessions() as s:
+        query = s.scalars(select(DataQuery)).one()
+    qid = query.id
+    assert (query.table_name, query.row_id, query.field) == ("lab_result", str(lab_id),
+                                                              "value")
+    # 2. the coordinator may not close it; corrects the value and answers
+    coord = _as(browser, server, "coord_a")
+    coord.goto(f"{server}/queries/{qid}")
+    expect(coord.get_by_test_id("close-query")).to_have_count(0)
+    refused = _post_form(coord, f"{server}/queries/{qid}/close", {"version": "1"})
+    assert refused.status == 403, refused.status
+    coord.click("[data-testid=query-correct-link]")
+    coord.wait_for_url(f"**/participants/F003/labs/{lab_id}?query={qid}")
+    expect(coord.get_by_test_id("correcting-for-query")).to_be_visible()
+    coord.fill("input[name=value]", "36")
+    coord.fill("textarea[name=reason]", "transcription error: the report says 36")
+    coord.click("[data-testid=save-lab-correction]")
+    coord.wait_for_url(f"**/queries/{qid}?corrected=1#answer")
+    expect(coord.get_by_test_id("query-corrected")).to_be_visible()
+    expect(coord.locator("input[name=answer_kind][value=corrected]")).to_be_checked()
+    coord.fill("#answer textarea[name=text]", "Corrected to 36 U/L")
+    coord.click("[data-testid=answer-query]")
+    expect(coord.get_by_test_id("query-status")).to_contain_text("answered")
+    with db.sessions() as s:
+        assert s.get(DataQuery, qid).status == "answered"
+    # 3. the monitor verifies the form from its status page, then closes the query
+    monitor.goto(f"{server}/forms/F003")
+    expect(monitor.get_by_test_id(f"open-query-{qid}")).to_be_visible()
+    monitor.click(f"[data-testid=verify-lab_result-{lab_id}]")
+    monitor.wait_for_url("**/forms/F003?verified=1")
+    expect(monitor.get_by_test_id(f"verify-lab_result-{lab_id}")).to_have_count(0)
+    monitor.goto(f"{server}/queries/{qid}")
+    monitor.click("[data-testid=close-query]")
+    expect(monitor.get_by_test_id("query-status")).to_contain_text("closed")
+    # 4. the investigator signs the form: a wrong password signs nothing
+    inv = _as(browser, server, "inv_a")
+    inv.goto(f"{server}/participants/F003/casebook")
+    row = inv.get_by_test_id(f"form-lab_result-{lab_id}")
+    row.locator("details.sign summary").click()
+    row.locator("input[name=confirm]").check()
+    row.locator("input[name=password]").fill("not-my-password")
+    row.locator("form.sign button[type=submit]").click()
+    expect(inv.locator("body")).to_contain_text("nothing was signed")
+    with db.sessions() as s:
+        assert s.scalars(select(FormSignature)).all() == []
+    inv.goto(f"{server}/participants/F003/casebook")
+    row = inv.get_by_test_id(f"form-lab_result-{lab_id}")
+    row.locator("details.sign summary").click()
+    row.locator("input[name=confirm]").check()
+    row.locator("input[name=password]").fill(PASSWORD)
+    row.locator("form.sign button[type=submit]").click()
+    inv.wait_for_url("**/casebook?signed=*")
+    expect(inv.get_by_test_id(f"form-lab_result-{lab_id}")
+           .get_by_test_id("signature-valid")).to_be_visible()
+    # 5. the signed form is locked: the coordinator's edit is refused, nothing stored
+    coord.goto(f"{server}/participants/F003/labs/{lab_id}")
+    coord.fill("input[name=value]", "40")
+    coord.fill("textarea[name=reason]", "second look")
+    coord.click("[data-testid=save-lab-correction]")
+    expect(coord.locator(".error").first).to_contain_text("lock")
+    with db.sessions() as s:
+        assert s.get(LabResult, lab_id).value == 36
+    # 6. the data manager locks the casebook
+    dm = _as(browser, server, "dm_a")
+    dm.goto(f"{server}/participants/F003/casebook")
+    whole = dm.get_by_test_id("casebook-signoff")
+    whole.locator("details.lock summary").click()
+    whole.locator("input[name=reason]").fill("database lock for the interim analysis")
+    whole.locator("details.lock button[type=submit]").click()
+    dm.wait_for_url("**/casebook?locked=*")
+    with db.sessions() as s:
+        locks = {(lk.scope, lk.table_name, lk.source) for lk in s.scalars(
+            select(FormLock).where(FormLock.active_key.is_not(None)))}
+    assert locks == {("form", "lab_result", "signature"),
+                     ("casebook", None, "data_manager")}, locks
+    # 7. the audit trail shows each step, in English and in Chinese
+    zh = _as(browser, server, "monitor_a", "zh-CN")
+    for reader, heading in ((monitor, "Audit trail"), (zh, "稽查轨迹")):
+        for url, shown in _trail_steps(lab_id):
+            reader.goto(f"{server}{url}")
+            text = reader.locator("main").inner_text()
+            assert heading in text, text[:200]
+            for words in shown:
+                assert words in text, (heading, url, words)
 
 
 def _trail_steps(lab_id: int) -> list[tuple[str, tuple[str, ...]]]:

@@ -4,41 +4,31 @@ shows the warning and a confirmation box; ticked, the record is saved."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
-from browser_support import chromium
-from browser_support import live_server as serve
-from helpers import two_site_trial
+from browser_support import serving
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    for url, _db in serve(tmp_path, sqlite_template, two_site_trial):
-        yield url
-
-
-@pytest.fixture
-def page(live_server: str):  # type: ignore[no-untyped-def]
-    with chromium() as browser:
-        context = browser.new_context(locale="en-US")
-        yield context.new_page()
-        context.close()
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, trial_templates: Any) -> Iterator[str]:
+    """The two-site trial (helpers.two_site_trial, from the process's template), served."""
+    target = tmp_path_factory.mktemp("browser-plausible") / "browser.sqlite3"
+    shutil.copy(trial_templates.get("sqlite", "two_site"), target)
+    with serving(target) as base:
+        yield base
 
 
 def test_an_implausible_survival_is_confirmed_on_the_screening_form(live_server: str,
-                                                                     page) -> None:  # type: ignore[no-untyped-def]
+                                                                     page_as) -> None:  # type: ignore[no-untyped-def]
     from helpers import PASSWORD
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "coord_a")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/participants")
+    page = page_as("coord_a", PASSWORD)
     page.goto(f"{live_server}/participants/new")
     page.fill("input[name=consent_date]", "2024-03-01")
     page.fill("input[name=full_name]", "周燕")

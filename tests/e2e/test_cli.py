@@ -1,4 +1,6 @@
-"""The ``dawna`` command line, run as a user runs it (a subprocess of the installed script)."""
+"""The ``dawna`` command line, run as a user runs it: in-process through the console script's
+entry point (tests/cli_runner.py), and a few times as a subprocess of the installed script
+(start-up, exit codes, standard streams)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,26 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke
 
 DAWNA = [sys.executable, "-m", "dawna.cli"]
 
 
+def _env(db: Path) -> dict[str, str]:
+    return {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test", "LANG": "C.UTF-8",
+            "COLUMNS": "200"}
+
+
 def run(args: list[str], db: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
-    return subprocess.run(DAWNA + args, input=stdin, capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    """``dawna ARGS`` in-process on the SQLite file ``db``."""
+    return invoke(args, _env(db), stdin)
+
+
+def run_script(args: list[str], db: Path,
+               stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``dawna ARGS`` as a subprocess of the installed entry point."""
+    return subprocess.run(DAWNA + args, input=stdin, capture_output=True, text=True,
+                          env=os.environ | _env(db), timeout=120, check=False)
 
 
 def _commands() -> list[list[str]]:
@@ -48,8 +61,21 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 
 def test_the_installed_entry_point_answers(tmp_path: Path) -> None:
-    result = run(["--help"], tmp_path / "x.sqlite3")
+    """The real script: start-up, exit code 0 on help, 1 with one line on stderr on an error,
+    a password read from standard input, and a table printed on standard output."""
+    result = run_script(["--help"], tmp_path / "x.sqlite3")
     assert result.returncode == 0 and "Usage" in result.stdout
+    bad = run_script(["ctcae", "ANC", "0.8", "furlongs"], tmp_path / "x.sqlite3")
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: unit:")
+    assert not (tmp_path / "x.sqlite3").exists()
+    db = tmp_path / "script.sqlite3"
+    assert run_script(["db", "upgrade"], db).returncode == 0
+    assert run_script(["site", "create", "PUMCH", "--name", "Peking Union"], db).returncode == 0
+    made = run_script(["user", "create", "admin", "--name", "Admin", "--role", "administrator",
+                       "--site", "PUMCH", "--password-stdin"], db, stdin="a-long-password\n")
+    assert made.returncode == 0, made.stderr
+    assert "user admin created with role administrator at PUMCH" in made.stdout
 
 
 def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:

@@ -1,17 +1,16 @@
 """``dawna treatment terms``, ``ae`` (expectedness), ``susar-report`` and ``susars`` run as a
-user runs them (a subprocess of the installed entry point) on a trial set up through the
-services (issue 17 items 10 and 11)."""
+user runs them (through the installed entry point, in-process: tests/cli_runner.py) on a trial
+set up through the services (issue 17 items 10 and 11)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cli_runner import invoke
 from helpers import SYSTEM, principal
 from treatment_data import randomized_to
 
@@ -22,10 +21,8 @@ from dawna.store.db import Database
 
 
 def run(args: list[str], db: Database) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DAWNA_DATABASE_URL": db.url, "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "dawna.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)
+    return invoke(args, {"DAWNA_DATABASE_URL": db.url, "DAWNA_ENV": "test", "LANG": "C.UTF-8",
+                         "COLUMNS": "200"})
 
 
 def test_terms_found_in_chinese_and_a_susar_recorded_and_reported(

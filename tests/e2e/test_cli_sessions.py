@@ -3,13 +3,12 @@ command line runs it; the deactivation is in the audit trail with its reason."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli_runner import invoke
 from helpers import PASSWORD, two_site_trial
 from sqlalchemy import select
 
@@ -22,10 +21,9 @@ NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 
 
 def run(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "dawna.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)
+    """In-process through the entry point (tests/cli_runner.py)."""
+    return invoke(args, {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
+                         "LANG": "C.UTF-8", "COLUMNS": "200"})
 
 
 def test_deactivate_ends_the_sessions_and_is_audited(tmp_path: Path, sqlite_template: Path,

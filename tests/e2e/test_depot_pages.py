@@ -5,12 +5,11 @@ on the treatment page and kept on its own 28-day clock (Zoladex 3.6 mg prescribi
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke
 from helpers import SYSTEM, csrf_of
 from icalendar import Calendar
 from screening_data import premenopausal_record
@@ -83,13 +82,11 @@ def test_the_cli_records_and_shows_a_depot(client_for, app_db: Database,  # type
     assert _post(inv, plan, {"female": "true", "variants.ovarian_function_suppression":
                              "goserelin"}, plan).status_code == 303
     db_file = Path(app_db.engine.url.database or "")
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db_file}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+    env = {"DAWNA_DATABASE_URL": f"sqlite:///{db_file}", "DAWNA_ENV": "test",
+           "LANG": "C.UTF-8", "COLUMNS": "200"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "dawna.cli", "treatment", "depot", pid,
-                               "--as", "coord_a", *args], capture_output=True, text=True,
-                              env=env, timeout=120, check=False)
+        return invoke(["treatment", "depot", pid, "--as", "coord_a", *args], env)
 
     assert cli("--drug", "goserelin").returncode != 0  # --given-on missing
     done = cli("--drug", "goserelin", "--given-on", "2024-03-14")

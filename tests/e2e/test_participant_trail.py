@@ -27,6 +27,9 @@ from dawna.store.models import SusarReport
 from dawna.store.uow import UnitOfWork
 from dawna.web.app import create_app
 
+# one worker loads the demo template (tests/conftest.py) for every module that reads it
+pytestmark = pytest.mark.xdist_group("demo")
+
 OWNED = ("screening", "eligibility_signature", "allocation", "tumour_assessment", "pet_study",
          "consent", "status_event", "follow_up_contact", "treatment_plan", "treatment_cycle",
          "lab_result", "adverse_event", "dose_decision", "depot_dose", "protocol_deviation")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from helpers import PASSWORD, csrf_of, principal, two_site_trial
+from helpers import PASSWORD, csrf_of, principal
 from sqlalchemy import func, select
 
 from dawna.config import Settings
@@ -27,11 +27,7 @@ from dawna.store.models import Participant
 from dawna.store.uow import UnitOfWork
 from dawna.web.app import create_app
 
-
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 @pytest.fixture

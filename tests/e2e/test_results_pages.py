@@ -20,6 +20,9 @@ from dawna.config import Settings
 from dawna.store.db import Database
 from dawna.web.app import create_app
 
+# one worker loads the demo template (tests/conftest.py) for every module that reads it
+pytestmark = pytest.mark.xdist_group("demo")
+
 PASSWORD = "dawna-demo-2026"
 
 

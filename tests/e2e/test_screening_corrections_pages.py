@@ -9,13 +9,12 @@ and corrected decisions are both shown.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from cli_runner import invoke
 from helpers import csrf_of
 from screening_data import eligible_record
 from treatment_data import randomized_to
@@ -114,10 +113,8 @@ def test_the_checklist_shows_each_window_and_the_washout_flag(client_for) -> Non
 
 
 def _cli(args: list[str], db: Database) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DAWNA_DATABASE_URL": str(db.engine.url), "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "dawna.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)
+    return invoke(args, {"DAWNA_DATABASE_URL": str(db.engine.url), "DAWNA_ENV": "test",
+                         "LANG": "C.UTF-8", "COLUMNS": "200"})
 
 
 def test_correction_and_acknowledgement_from_the_command_line(app_db: Database, pid: str,

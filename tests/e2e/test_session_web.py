@@ -89,3 +89,31 @@ def test_login_when_every_password_check_slot_is_busy_gets_429(client_for, setti
             gate.release()
     assert held == settings.login_concurrency
     assert answer.status_code == 429 and answer.json()["field"] == "password"
+    assert answer.headers["retry-after"] == "1"  # RFC 6585 section 4: how long to wait
+
+
+def test_a_throttled_login_says_how_long_to_wait_in_retry_after(  # type: ignore[no-untyped-def]
+        client_for, monkeypatch) -> None:
+    """Issue 19: every 429 carries Retry-After with the seconds the message names, on the API
+    and on the login page, and the OpenAPI document declares it."""
+    from dawna.services import auth
+
+    def throttled(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise login_throttle.Throttled("try again in 37 seconds", field="password",
+                                       retry_after=37)
+
+    monkeypatch.setattr(auth, "login", throttled)
+    client = client_for(None)
+    page = client.get("/login")
+    api = client.post("/api/session", json={"username": "coord_a", "password": "x"},
+                      headers={"x-csrf-token": client.cookies["dawna_csrf"]})
+    assert api.status_code == 429 and api.headers["retry-after"] == "37", api.text
+    from helpers import csrf_of
+
+    form = client.post("/login", data={"username": "coord_a", "password": "x",
+                                       "csrf_token": csrf_of(page.text)})
+    assert form.status_code == 429 and form.headers["retry-after"] == "37"
+    assert "37 seconds" in form.text
+    spec = client.get("/api/openapi.json").json()
+    documented = spec["paths"]["/api/session"]["post"]["responses"]["429"]
+    assert "Retry-After" in documented["headers"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import PASSWORD, two_site_trial
+from helpers import PASSWORD
 
 from dawna.config import Settings
 from dawna.errors import AuthenticationFailed, ValidationError
@@ -15,10 +15,7 @@ from dawna.store.db import Database
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 def test_login_returns_a_session_that_resolves_until_it_expires(trial: Database,

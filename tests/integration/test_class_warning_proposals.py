@@ -15,21 +15,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from treatment_data import randomized_to
 
 from dawna.clock import simulated
 from dawna.config import Settings
-from dawna.services import dose_modification, randomization, safety, treatment
+from dawna.services import dose_modification, safety, treatment
 from dawna.store.db import Database
 
-
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _at(day: date) -> Any:

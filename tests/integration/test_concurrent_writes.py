@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from races import race
 from screening_data import eligible_record
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from treatment_data import randomized_to
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ConflictError, ValidationError
-from dawna.services import participants, randomization, safety, screening, treatment, tumour
+from dawna.services import participants, safety, screening, treatment, tumour
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate
 from dawna.store.db import Database
 from dawna.store.models import AdverseEvent, LabResult
@@ -34,12 +34,8 @@ from dawna.store.models import AdverseEvent, LabResult
 NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _one_wins(results: list[Any], current_version: int) -> ConflictError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
-from helpers import PASSWORD, SYSTEM, principal, two_site_trial
+from helpers import PASSWORD, principal
 from screening_data import eligible_record
 
 from dawna.clock import simulated
@@ -28,12 +28,8 @@ CONTACTS = [date(2025, 1, 15), date(2025, 3, 10), date(2025, 5, 5), date(2025, 6
 TODAY = datetime(2026, 6, 1, 4, tzinfo=UTC)
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _in_follow_up(db: Database, settings: Settings, reconsent: bool = True) -> str:

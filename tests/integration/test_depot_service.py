@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from screening_data import premenopausal_record as premenopausal
 from sqlalchemy import func, select
 from treatment_data import randomized_to
@@ -17,7 +17,7 @@ from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.exports.ical import calendar_ics
-from dawna.services import lifecycle, randomization, treatment
+from dawna.services import lifecycle, treatment
 from dawna.services.treatment import render
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, DepotDose
@@ -29,12 +29,8 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 4, tzinfo=UTC)  # noon in Asia/Shanghai
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _goserelin_participant(db: Database, settings: Settings) -> str:

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from treatment_data import randomized_to
 
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ProtocolViolation, ValidationError
-from dawna.services import dose_modification, randomization, safety, treatment
+from dawna.services import dose_modification, safety, treatment
 from dawna.store.db import Database
 from dawna.store.models import TreatmentCycle
 
@@ -22,12 +22,8 @@ NOW = datetime(2024, 3, 15, 4, tzinfo=UTC)
 ERIBULIN = {"drug": "eribulin", "dose": 1.4, "unit": "mg/m2", "route": "IV", "days": [1, 8]}
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _plan(**extra: Any) -> treatment.PlanIn:

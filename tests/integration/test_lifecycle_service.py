@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
-from helpers import PASSWORD, SYSTEM, principal, two_site_trial
+from helpers import PASSWORD, principal
 from screening_data import eligible_record
 from sqlalchemy import select
 
@@ -25,12 +25,8 @@ CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
 FACTORS = {"visceral_metastasis": "yes", "cdk46i_setting": "advanced"}
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _register(db: Database, settings: Settings, **consent: object) -> str:

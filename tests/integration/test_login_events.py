@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import PASSWORD, principal, two_site_trial
+from helpers import PASSWORD, principal
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -23,10 +23,7 @@ NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 CLIENT = "203.0.113.7"
 
 
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 def _events(db: Database) -> list[tuple[str, int | None, str, str, str | None]]:

@@ -8,7 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import PASSWORD, two_site_trial
+from helpers import PASSWORD
 from sqlalchemy import func, select
 
 from dawna.config import Settings
@@ -21,10 +21,7 @@ from dawna.store.models import LoginThrottle, UserSession
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 @pytest.fixture
@@ -95,9 +92,13 @@ def test_one_address_gets_a_growing_delay_and_never_locks_the_account(
     for n, wait in [(4, 2), (5, 4), (6, 8), (7, 16), (8, 32), (9, 64), (10, 128), (11, 256),
                     (12, 512), (13, 900), (14, 900)]:
         _fail(trial, tight, at, ip)
-        with pytest.raises(Throttled):
+        with pytest.raises(Throttled) as inside:
             auth.login(trial, tight, "coord_a", "bad", now=at + timedelta(seconds=wait - 1),
                        address=ip)
+        assert inside.value.retry_after == 1  # 1 s of the delay left: Retry-After 1
+        with pytest.raises(Throttled) as at_once:
+            auth.login(trial, tight, "coord_a", "bad", now=at, address=ip)
+        assert at_once.value.retry_after == wait  # asked at once: the whole delay
         at += timedelta(seconds=wait)
     # 14 failures from one address: the account is not locked; another address logs in at once
     token, who = auth.login(trial, tight, "coord_a", PASSWORD, now=at, address="10.0.0.2")
@@ -161,7 +162,7 @@ def test_password_checks_beyond_the_limit_get_429_at_once(
         for username in ("coord_a", "nobody"):
             with pytest.raises(Throttled, match="busy") as busy:
                 auth.login(trial, tight, username, "bad", now=NOW, address="10.0.0.1")
-            assert busy.value.status_code == 429
+            assert busy.value.status_code == 429 and busy.value.retry_after == 1
     finally:
         gate.release()
         gate.release()

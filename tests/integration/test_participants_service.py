@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from helpers import principal, two_site_trial
+from helpers import principal
 from sqlalchemy import func, select
 
 from dawna.clock import local_today
@@ -17,11 +17,7 @@ from dawna.services.schemas import ParticipantCreate, ParticipantUpdate
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, Participant
 
-
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 def _new(site: str = "SITEA", mrn: str = "MRN-001", consent: date | None = date(2024, 3, 1),

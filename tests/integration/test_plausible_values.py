@@ -26,10 +26,7 @@ from dawna.validation import validate
 NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 
 
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 @pytest.fixture

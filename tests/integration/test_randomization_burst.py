@@ -46,10 +46,16 @@ def test_a_participant_sent_twice_after_both_checks_gets_one_allocation_and_one_
         trial: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deterministic: both requests pass the "not yet randomized" check before either writes
     (a barrier right after it), and they ask for different strata so they do not queue on
-    one stratum's lock: the second's allocation meets the unique participant constraint."""
+    one stratum's lock: the second's allocation meets the unique participant constraint.
+    The participant's row lock, which makes the second request wait before its check, is left
+    out here (as a second process skipping it would) so that the constraint, the backstop, is
+    what is tested."""
     [pid] = _signed_eligible(trial, 1)
     barrier = threading.Barrier(2)
     checked = randomization.require_signed_eligible
+    loaded = randomization.load_visible
+    monkeypatch.setattr(randomization, "load_visible",
+                        lambda s, who, pseudonym, for_update=False: loaded(s, who, pseudonym))
 
     def check_then_wait(*args: Any) -> Any:
         out = checked(*args)
@@ -145,4 +151,60 @@ def test_migration_0016_renumbers_repeated_sequences_by_time_then_id(db_url: str
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT position, sequence FROM allocation ORDER BY position"))
         assert [tuple(r) for r in rows] == [(1, 1), (2, 2), (3, 3)]
+    engine.dispose()
+
+
+def test_migration_0016_audits_the_sequences_it_renumbers(db_url: str) -> None:
+    """A database at 0015 whose allocations (made through the application, so audited) repeat a
+    sequence number passes ``dawna audit verify`` after the upgrade: 0016 chains one audit
+    record per renumbered allocation (old and new number, a reason naming the migration), and
+    none for an allocation whose number stays."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from dawna.store import audit, audit_verify
+    from dawna.store.audit import Actor
+    from dawna.store.db import normalise_url
+    from dawna.store.migrate import downgrade, upgrade
+    from dawna.store.models import AuditRecord, Participant, RandomizationList, Site
+
+    downgrade(db_url, "0015")
+    audit.install()  # the application's audit trail, as when the allocations were made
+    engine = create_engine(normalise_url(db_url))
+    t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
+    with Session(engine, info={"actor": Actor(None, "coord"), "reason": "randomized"}) as s, \
+            s.begin():
+        site = Site(code="SITEA", name="Hospital A")
+        lst = RandomizationList(method="permuted_blocks", settings={}, seed_sealed="x",
+                                fingerprint="f" * 64, size_per_stratum=10, created_by="t")
+        s.add_all([site, lst])
+        s.flush()
+        people = [Participant(site_id=site.id, screening_number=f"S-{i}", pseudonym=f"DF-{i}")
+                  for i in range(3)]
+        s.add_all(people)
+        s.flush()
+        # main's count + 1 without a lock: the 2nd and 3rd read the same count
+        for i, (person, sequence) in enumerate(zip(people, [1, 2, 2], strict=True)):
+            s.add(Allocation(list_id=lst.id, participant_id=person.id, site_id=site.id,
+                             stratum="all", position=i + 1, sequence=sequence, arm="A",
+                             factors={}, regimen={}, detail={},
+                             randomized_at=t0 + timedelta(minutes=i), randomized_by="coord"))
+    with Session(engine) as s:
+        assert audit_verify.check_chain(s) == []  # the chain is intact before the upgrade
+    engine.dispose()
+    upgrade(db_url)
+    engine = create_engine(normalise_url(db_url))
+    with Session(engine) as s:
+        problems = audit_verify.verify(s)
+        assert problems == [], [str(p) for p in problems]
+        made = s.scalars(select(Allocation).order_by(Allocation.position)).all()
+        assert [a.sequence for a in made] == [1, 2, 3]
+        renumbered = s.scalars(select(AuditRecord).where(
+            AuditRecord.table_name == "allocation", AuditRecord.field == "sequence",
+            AuditRecord.action == "update")).all()
+        assert [(r.row_id, r.old_value, r.new_value) for r in renumbered] == [
+            (str(made[2].id), "2", "3")]
+        assert "0016" in renumbered[0].reason and renumbered[0].site_id == made[2].site_id
     engine.dispose()

@@ -7,7 +7,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import SYSTEM, principal
 from randomization_data import CHOICES, STRATA, _signed_eligible
 from sqlalchemy import select, text
 
@@ -22,11 +22,7 @@ from dawna.store.models import (
     StratumCounter,
 )
 
-
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 def _live(db: Database, settings: Settings, size: int | None = None) -> None:

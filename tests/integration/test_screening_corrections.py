@@ -12,28 +12,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from screening_data import eligible_record
 from sqlalchemy import select
 from treatment_data import randomized_to
 
 from dawna.clock import simulated
-from dawna.config import Settings
 from dawna.errors import ConflictError, PermissionDenied, ValidationError
-from dawna.services import deviations, participants, pet, randomization, screening
+from dawna.services import deviations, participants, pet, screening
 from dawna.services.schemas import ParticipantCreate
-from dawna.store.db import Database
 from dawna.store.models import Allocation, AuditRecord, Participant, ParticipantStatus
 
 LATER = datetime(2024, 4, 2, 8, tzinfo=UTC)
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _save(db, settings, who, pid, data, reason=None, version=None):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from helpers import PASSWORD, principal, two_site_trial
+from helpers import PASSWORD, principal
 from screening_data import eligible_record
 from sqlalchemy import select
 
@@ -23,11 +23,7 @@ from dawna.services.screening_log import screening_log
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, Participant, ParticipantStatus
 
-
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from randomization_data import STRATA, _signed_eligible
 from screening_data import eligible_record
 from screening_data import premenopausal_record as premenopausal
@@ -25,12 +25,8 @@ NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _allocations(db: Database) -> int:

@@ -15,14 +15,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from sqlalchemy import func, select
 from treatment_data import randomized_to
 
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ConflictError, ProtocolViolation, ValidationError
-from dawna.services import randomization, safety, treatment
+from dawna.services import safety, treatment
 from dawna.store.db import Database
 from dawna.store.models import AdverseEvent, AuditRecord, SusarReport
 
@@ -31,12 +31,8 @@ LATE_EVENING = datetime(2024, 8, 31, 15, 30, tzinfo=UTC)  # 23:30 on 31 August, 
 AFTER_MIDNIGHT = datetime(2024, 8, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 September, Shanghai
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _count(db: Database, model: Any) -> int:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal
 from sqlalchemy import func, select
 from treatment_data import randomized_to
 
@@ -27,7 +27,6 @@ from dawna.errors import (
 )
 from dawna.services import (
     dose_modification,
-    randomization,
     safety,
     treatment,
 )
@@ -43,12 +42,8 @@ from dawna.store.models import (
 NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)  # the tests run "on" 2024-09-01 at the site
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    return db
+# ``trial``: tests/conftest.py (the two-site trial with its randomization list live)
+pytestmark = pytest.mark.list_live
 
 
 def _plan(**measures: Any) -> treatment.PlanIn:

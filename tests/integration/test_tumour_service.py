@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from helpers import principal, two_site_trial
+from helpers import principal
 from sqlalchemy import func, select
 
 from dawna.config import Settings
@@ -27,10 +27,7 @@ from dawna.store.models import AuditRecord, TumourAssessment
 BASE = date(2024, 3, 4)
 
 
-@pytest.fixture
-def trial(db: Database) -> Database:
-    two_site_trial(db)
-    return db
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
 
 
 @pytest.fixture

@@ -54,6 +54,25 @@ def test_production_refuses_the_default_secret() -> None:
     assert Settings(env="development").secure_cookies is False
 
 
+def test_cheap_password_hashing_is_refused_in_production() -> None:
+    """The suite hashes with the cheapest Argon2id parameters (tests/conftest.py); production
+    must never: the setting is refused there, and the standard profile is RFC 9106's second
+    recommended option (t=3, m=64 MiB, p=4), as argon2-cffi's defaults."""
+    from dawna.services.auth import password_hasher
+
+    secret = "k" * 40
+    with pytest.raises(RuntimeError, match="DAWNA_PASSWORD_HASH_COST"):
+        password_hasher(Settings(env="production", secret_key=secret, password_hash_cost="test"))
+    assert Settings.model_fields["password_hash_cost"].default == "standard"
+    standard = password_hasher(Settings(env="production", secret_key=secret,
+                                        password_hash_cost="standard"))
+    assert (standard.time_cost, standard.memory_cost, standard.parallelism) == (3, 65536, 4)
+    cheap = password_hasher(Settings(env="test", password_hash_cost="test")).hash(
+        "a-password-for-the-test")
+    assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert standard.verify(cheap, "a-password-for-the-test")  # parameters come from the hash
+
+
 def test_unknown_time_zone_is_refused() -> None:
     with pytest.raises(PydanticValidationError, match="unknown time zone"):
         Settings(site_timezone="Mars/Olympus")

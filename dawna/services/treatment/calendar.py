@@ -5,7 +5,6 @@ and the site's calendar."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,13 +18,13 @@ from dawna.rules.lifecycle import Event, State
 from dawna.rules.messages import Message
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
+from dawna.services.rendered import event_json
 from dawna.services.treatment.common import (
     cycles_of,
     find_allocation,
     find_plan,
     load_for,
     randomized_on,
-    render,
     rule_error,
     treatment_sites,
 )
@@ -170,11 +169,3 @@ def site_calendar(db: Database, settings: Settings,
                 if e.kind != "dose" or (e.cycle is None and e.drug in DEPOT_SCHEDULES):
                     out.append((p.pseudonym, e))
     return out
-
-
-def event_json(e: rx.CalendarEvent) -> dict[str, Any]:
-    return {"date": e.date.isoformat(), "kind": e.kind, "cycle": e.cycle, "day": e.day,
-            "drug": e.drug, "dose": e.dose, "unit": e.unit, "route": e.route,
-            "frequency": e.frequency, "label": render(e.label),
-            "window_start": e.window_start.isoformat() if e.window_start else None,
-            "window_end": e.window_end.isoformat() if e.window_end else None}

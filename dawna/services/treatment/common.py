@@ -13,11 +13,11 @@ from dawna.config import Settings
 from dawna.errors import DawnaError, PermissionDenied, ProtocolViolation, ValidationError
 from dawna.i18n import _, gettext
 from dawna.rules.lifecycle import Event, State
-from dawna.rules.messages import Message
 from dawna.rules.rule_errors import RuleError, RuleViolation
 from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import load_visible
+from dawna.services.rendered import render
 from dawna.store.models import Allocation, Participant, TreatmentCycle, TreatmentPlan
 
 __all__ = [
@@ -27,15 +27,6 @@ __all__ = [
 ]
 
 CUSTOM = "physician_entered"
-
-
-def render(message: Message | str | None) -> str:
-    """A rule's message in the reader's language (text already rendered is returned as it is)."""
-    if message is None:
-        return ""
-    if isinstance(message, str):
-        return message
-    return message.render(gettext)
 
 
 def rule_error(exc: RuleError | RuleViolation, prefix: str = "") -> DawnaError:

@@ -39,7 +39,7 @@ from dawna.store.models.participants import (
     ParticipantStatus,
     StatusEvent,
 )
-from dawna.store.models.people import LoginThrottle, Membership, Role, Site, User, UserSession
+from dawna.store.models.people import LoginThrottle, Membership, Site, User, UserSession
 from dawna.store.models.protocol import ProtocolVersion
 from dawna.store.models.registry import RegistryStudy
 from dawna.store.models.screening import (
@@ -58,6 +58,7 @@ from dawna.store.models.treatment import (
     TreatmentCycle,
     TreatmentPlan,
 )
+from dawna.store.roles import Role
 
 __all__ = [
     "AdverseEvent",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dawna.store.base import Base, UTCDateTime
@@ -18,6 +18,18 @@ class AuditRecord(Base):
 
     __tablename__ = "audit_record"
     __audited__ = False
+    # Reading the trail (migration 0021): by form and row, by user, and the rows created for a
+    # participant or an adverse event (partial: only those fields, never long JSON values).
+    __table_args__ = (
+        Index("ix_audit_record_table_row", "table_name", "row_id"),
+        Index("ix_audit_record_actor", "actor"),
+        Index("ix_audit_record_participant_rows", "table_name", "new_value",
+              sqlite_where=text("field = 'participant_id'"),
+              postgresql_where=text("field = 'participant_id'")),
+        Index("ix_audit_record_event_rows", "table_name", "new_value",
+              sqlite_where=text("field = 'adverse_event_id'"),
+              postgresql_where=text("field = 'adverse_event_id'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

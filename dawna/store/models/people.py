@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
@@ -11,18 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dawna.clock import utcnow
 from dawna.store.base import Base, UTCDateTime
 from dawna.store.models.columns import enum_type
-
-
-class Role(enum.StrEnum):
-    """The trial team's roles; what each may do is in ``dawna.services.access``."""
-
-    ADMINISTRATOR = "administrator"
-    INVESTIGATOR = "investigator"
-    COORDINATOR = "coordinator"
-    IMAGING_READER = "imaging_reader"
-    STATISTICIAN = "statistician"
-    MONITOR = "monitor"
-    DATA_MANAGER = "data_manager"
+from dawna.store.roles import Role
 
 
 class Site(Base):

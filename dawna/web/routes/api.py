@@ -24,6 +24,7 @@ from dawna.services.schemas import (
 )
 from dawna.services.schemas_registry import ProtocolDocument
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, client_address, require_anywhere
+from dawna.web.errors import THROTTLED_RESPONSE
 from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token, open_session
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -64,7 +65,8 @@ def study(db: DbDep, settings: SettingsDep) -> dict[str, Any]:
     return protocol.model_dump(mode="json", by_alias=True)
 
 
-@router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)])
+@router.post("/session", response_model=SessionInfo, dependencies=[Depends(csrf_protect)],
+             responses=THROTTLED_RESPONSE)
 def api_login(request: Request, body: Credentials, db: DbDep,
               settings: SettingsDep) -> JSONResponse:
     token, user = auth.login(db, settings, body.username, body.password,
@@ -116,13 +118,19 @@ def update_participant(pseudonym: str, body: ParticipantUpdate, db: DbDep,
 
 
 @router.get("/audit", response_model=list[AuditEntry])
-def audit(request: Request, response: Response, db: DbDep, user: Auditor,
+def audit(request: Request, response: Response, db: DbDep, settings: SettingsDep, user: Auditor,
           table: str | None = None, row: str | None = None, participant: str | None = None,
-          after: int | None = None, page: int | None = None) -> list[AuditEntry]:
+          actor: str | None = None, action: str | None = None, date_from: str | None = None,
+          date_to: str | None = None, after: int | None = None,
+          page: int | None = None) -> list[AuditEntry]:
     """Newest first, 500 a page; the next page's address is in the ``Link`` header
-    (``rel="next"``, by ``after=``, the last id seen)."""
-    result = audit_trail.trail_page(db, user, table=table, row_id=row,
-                                    participant=participant, after=after, page=page)
+    (``rel="next"``, by ``after=``, the last id seen). Filters: participant, form (``table``),
+    ``row``, user (``actor``), ``action`` (create, update, delete), ``date_from`` /
+    ``date_to`` (site calendar days); labels and readable values in the reader's language."""
+    filters = audit_trail.filters_from(table, row, participant, actor, action, date_from,
+                                       date_to)
+    result = audit_trail.trail_page(db, user, after=after, page=page, filters=filters,
+                                    zone=settings.zone)
     if result.next_after is not None:
         nxt = request.url.remove_query_params(["page", "after"]).include_query_params(
             after=result.next_after)

@@ -1,16 +1,20 @@
-"""The audit-trail page for monitors, investigators and administrators: the trail (paged), the
-verification of its hash chain and rows with the chain head, and the login events."""
+"""The audit-trail page for monitors, investigators, data managers and administrators: the trail
+in words (filtered, paged, exported as CSV), the verification of its hash chain and rows with
+the chain head, and the login events."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from dawna.services import audit_integrity, audit_trail, login_events
 from dawna.services.access import Permission, Principal
-from dawna.web.deps import DbDep, require_anywhere
+from dawna.services.form_catalogue import FORMS, form_label
+from dawna.services.form_fields import ADMIN_FORM_LABELS
+from dawna.web.deps import DbDep, SettingsDep, require_anywhere
 from dawna.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -19,14 +23,38 @@ Administrator = Annotated[Principal, Depends(require_anywhere(Permission.USER_MA
 
 
 @router.get("/audit")
-def audit_page(request: Request, db: DbDep, user: Auditor, table: str = "",
-               row: str = "", participant: str = "", after: int | None = None) -> Response:
-    page = audit_trail.trail_page(db, user, table=table or None, row_id=row or None,
-                                  participant=participant or None, after=after)
-    return render(request, "audit.html", {"entries": page.entries, "next_after": page.next_after,
-                                          "table": table, "row": row,
-                                          "participant": participant,
-                                          "head": audit_integrity.chain_head(db)})
+def audit_page(request: Request, db: DbDep, settings: SettingsDep, user: Auditor,
+               table: str = "", row: str = "", participant: str = "", actor: str = "",
+               action: str = "", date_from: str = "", date_to: str = "",
+               after: int | None = None) -> Response:
+    filters = audit_trail.filters_from(table, row, participant, actor, action, date_from,
+                                       date_to)
+    page = audit_trail.trail_page(db, user, after=after, filters=filters, zone=settings.zone)
+    query = audit_trail.query_string(filters)
+    forms = sorted(((key, form_label(key)) for key in (*FORMS, *ADMIN_FORM_LABELS)),
+                   key=lambda kv: kv[1])
+    return render(request, "audit.html", {
+        "entries": page.entries, "filters": filters, "forms": forms,
+        "actions": [(a, audit_trail.action_label(a)) for a in audit_trail.ACTIONS],
+        "action_label": audit_trail.action_label,
+        "next_url": (f"/audit?{urlencode({**query, 'after': page.next_after})}"
+                     if page.next_after else None),
+        "first_url": f"/audit?{urlencode(query)}" if after else None,
+        "csv_url": f"/audit.csv?{urlencode(query)}",
+        "head": audit_integrity.chain_head(db)})
+
+
+@router.get("/audit.csv")
+def audit_csv(db: DbDep, settings: SettingsDep, user: Auditor, table: str = "", row: str = "",
+              participant: str = "", actor: str = "", action: str = "", date_from: str = "",
+              date_to: str = "") -> Response:
+    """The filtered trail as CSV, identity values masked as on the page; never cached."""
+    filters = audit_trail.filters_from(table, row, participant, actor, action, date_from,
+                                       date_to)
+    lines = audit_trail.csv_lines(db, user, filters, settings.zone)
+    name = f"audit-trail{'-' + filters.participant if filters.participant else ''}.csv"
+    return StreamingResponse(lines, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @router.get("/audit/integrity")

@@ -13,6 +13,7 @@ from dawna.errors import DawnaError, NotFound
 from dawna.i18n import LOCALES
 from dawna.services import auth, protocol_versions, registry
 from dawna.web.deps import DbDep, OptionalUser, SettingsDep, client_address
+from dawna.web.errors import with_retry_after
 from dawna.web.security import LANG_COOKIE, SESSION_COOKIE, csrf_protect, open_session
 from dawna.web.templating import render
 
@@ -58,9 +59,9 @@ def login_submit(request: Request, db: DbDep, settings: SettingsDep,
         token, principal = auth.login(db, settings, username, password,
                                       address=client_address(request))
     except DawnaError as error:
-        return render(request, "login.html",
-                      {"error": error, "username": username, "next": _safe_next(next)},
-                      status_code=error.status_code)
+        return with_retry_after(render(request, "login.html", {
+            "error": error, "username": username, "next": _safe_next(next)},
+            status_code=error.status_code), error)
     open_session(request, token)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",

@@ -1,0 +1,286 @@
+"""Randomizations per second through the real server (issue 19 item 8, issue 23 item 3).
+
+Creates a fresh PostgreSQL database, migrates it, loads two sites, their users, a live
+allocation list and N participants signed eligible (D of them to be sent twice), starts
+``dawna serve --workers W`` on a free loopback port with that database, logs in as the
+coordinator over the JSON API, then fires all N + D ``POST /api/participants/{id}/randomization``
+requests at the same moment (each its own connection; a duplicate right next to its first
+request) and waits for every answer (bounded by ``--timeout``). It reports throughput, the p50
+and p95 latency, the status codes, the CPU seconds the server processes and their PostgreSQL
+backends spent per randomization (a figure the machine's other load changes far less than the
+wall time), and checks the store: each participant allocated once, ``allocation.sequence``
+1..N, no (stratum, position) slot used twice. The server is stopped and the database dropped
+at the end. Loopback only; nothing is timed in the test suite.
+
+    .venv/bin/python bench/randomization_server.py [--n 200] [--dupes 20] [--workers 3]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--timeout 120]
+        [--concurrency C] [--code DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+from helpers import PASSWORD, SYSTEM, two_site_trial  # noqa: E402
+from randomization_data import CHOICES, STRATA, _signed_eligible  # noqa: E402
+
+from dawna.config import Settings  # noqa: E402
+from dawna.services import randomization  # noqa: E402
+from dawna.store.db import Database  # noqa: E402
+from dawna.store.migrate import upgrade  # noqa: E402
+
+SECRET = "bench-secret-" + "x" * 40
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        out.append((int(entry.name), int(stat.rsplit(")", 1)[1].split()[1]), cmd))
+    return out
+
+
+def _server_pids(root: int) -> list[int]:
+    procs = _processes()
+    pids, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid, _cmd in procs:
+            if ppid == parent and pid not in pids:
+                pids.add(pid)
+                frontier.append(pid)
+    return sorted(pids)
+
+
+def _backend_pids(dbname: str) -> list[int]:
+    return [pid for pid, _ppid, cmd in _processes() if cmd.startswith("postgres:")
+            and f" {dbname} " in cmd]
+
+
+def _cpu(pids: list[int]) -> dict[int, float]:
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def _prepare(url: str, n: int) -> list[str]:
+    upgrade(url)
+    settings = Settings(env="test", database_url=url, secret_key=SECRET)
+    db = Database(url)
+    try:
+        two_site_trial(db)
+        randomization.generate(db, settings, SYSTEM, "bench list", n // 4 + 10)
+        randomization.go_live(db, SYSTEM, "bench go-live")
+        return _signed_eligible(db, n)
+    finally:
+        db.dispose()
+
+
+def _start(url: str, workers: int, port: int, code: Path | None,
+           log: Any) -> subprocess.Popen[bytes]:
+    env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
+                        "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false"}
+    command = [str(ROOT / ".venv" / "bin" / "dawna"), "serve", "--port", str(port),
+               "--workers", str(workers)]
+    if code is not None:  # an older checkout of dawna/ (the figure before a change), by uvicorn
+        env["PYTHONPATH"] = str(code)
+        command = [sys.executable, "-m", "uvicorn", "dawna.web.app:create_app", "--factory",
+                   "--port", str(port), "--workers", str(workers),
+                   "--timeout-worker-healthcheck", "60"]
+    return subprocess.Popen(command, env=env, cwd=code or ROOT, stdout=subprocess.DEVNULL,
+                            stderr=log, start_new_session=True)
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes], workers: int, log: Path) -> None:
+    """Until every worker has imported the application and run its start-up (uvicorn logs
+    "Application startup complete." once per worker), so that no import is counted as the
+    burst's CPU."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server stopped: " + log.read_text())
+        if log.read_text().count("Application startup complete") >= workers:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the server did not start within 300 s")
+
+
+async def _warm(base: str, cookies: dict[str, str], workers: int) -> None:
+    """Logged-in reads spread over the workers: each opens its first database connections."""
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=60) as client:
+        answers = await asyncio.gather(*[client.get("/api/me") for _ in range(8 * workers)])
+    assert all(a.status_code == 200 for a in answers)
+
+
+def _login(base: str) -> tuple[dict[str, str], str]:
+    with httpx.Client(base_url=base) as client:
+        client.get("/login").raise_for_status()
+        answer = client.post("/api/session", json={"username": "coord_a", "password": PASSWORD},
+                             headers={"x-csrf-token": client.cookies["dawna_csrf"]})
+        answer.raise_for_status()
+        return dict(client.cookies), str(answer.json()["csrf_token"])
+
+
+async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
+                 cookies: dict[str, str], csrf: str, timeout: float,
+                 concurrency: int) -> list[tuple[int | str, float]]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits,
+                                 timeout=timeout, headers={"x-csrf-token": csrf}) as client:
+        gate = asyncio.Event()
+
+        async def one(pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
+            await gate.wait()
+            started = time.perf_counter()
+            try:
+                answer = await client.post(f"/api/participants/{pid}/randomization",
+                                           json={"factors": factors, "choices": CHOICES})
+                return answer.status_code, time.perf_counter() - started
+            except httpx.HTTPError as exc:
+                return type(exc).__name__, time.perf_counter() - started
+
+        tasks = [asyncio.create_task(one(pid, factors)) for pid, factors in requests]
+        await asyncio.sleep(0.05)
+        gate.set()
+        return await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+
+
+def _check(url: str) -> dict[str, Any]:
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        rows = conn.execute("SELECT participant_id, sequence, stratum, position FROM allocation"
+                            ).fetchall()
+        head = conn.execute("SELECT count(*) FROM audit_record").fetchone()
+    sequences = sorted(r[1] for r in rows)
+    return {"allocations": len(rows),
+            "participants_allocated": len({r[0] for r in rows}),
+            "sequence_1_to_n": sequences == list(range(1, len(rows) + 1)),
+            "slots_unique": len({(r[2], r[3]) for r in rows}) == len(rows),
+            "audit_records": head[0] if head else 0}
+
+
+def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
+        concurrency: int | None = None, code: Path | None = None) -> dict[str, Any]:
+    name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(pg, autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{pg.rsplit('/', 1)[0]}/{name}"
+    server = None
+    try:
+        ids = _prepare(url, n)
+        requests = [(pid, STRATA[i % 4]) for i, pid in enumerate(ids)]
+        step = n // max(dupes, 1)
+        for i in reversed(range(dupes)):  # the duplicate right after its first request
+            requests.insert(i * step + 1, requests[i * step])
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        log_path = Path(tempfile.mkstemp(prefix="dawna-bench-", suffix=".log")[1])
+        with log_path.open("wb") as log:
+            server = _start(url, workers, port, code, log)
+        _wait_ready(base, server, workers, log_path)
+        cookies, csrf = _login(base)
+        asyncio.run(_warm(base, cookies, workers))
+        pids = _server_pids(server.pid)
+        backends_before = _cpu(_backend_pids(name))
+        before = _cpu(pids)
+        started = time.perf_counter()
+        outcomes = asyncio.run(_burst(base, requests, cookies, csrf, timeout,
+                                      concurrency or len(requests)))
+        elapsed = time.perf_counter() - started
+        after = _cpu(pids)
+        backends_after = _cpu(_backend_pids(name))
+        server_cpu = sum(after[p] - before.get(p, 0.0) for p in after)
+        db_cpu = sum(v - backends_before.get(p, 0.0) for p, v in backends_after.items())
+        load = os.getloadavg()
+        store = _check(url)
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    codes = Counter(str(code) for code, _t in outcomes)
+    created = codes.get("201", 0)
+    latencies = sorted(t for _c, t in outcomes)
+    return {"workers": workers, "requests": len(requests),
+            "in_flight": concurrency or len(requests), "status_codes": dict(codes),
+            "seconds": round(elapsed, 3),
+            "randomizations_per_second": round(created / elapsed, 1),
+            "latency_p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 1),
+            "server_cpu_ms_per_randomization": round(1000 * server_cpu / max(created, 1), 2),
+            "postgres_cpu_ms_per_randomization": round(1000 * db_cpu / max(created, 1), 2),
+            "load_average_1_5_15": [round(x, 2) for x in load], **store,
+            "ok": (created == n and codes.get("409", 0) == dupes and set(codes) <= {"201", "409"}
+                   and store["participants_allocated"] == n and store["sequence_1_to_n"]
+                   and store["slots_unique"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--dupes", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="worker processes (default: cores + 1, docs/deployment.md)")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL admin URL (a database is created and dropped)")
+    parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="requests in flight at once (default: all of them)")
+    parser.add_argument("--code", type=Path, default=None,
+                        help="serve the dawna package under this directory instead (e.g. "
+                             "`git archive <commit> dawna | tar -x -C DIR`: the figure before)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency,
+                 args.code)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>34}: {value}")
+    sys.exit(0 if result["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""JSON API of the site data export (issue 20 item 7): what an export holds (sites, whether
+identifiers are included, forms with their row and variable counts). The files themselves are
+downloaded from ``/exports/site-data.zip``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from dawna.services import site_export
+from dawna.services.access import Permission, Principal
+from dawna.services.site_export import SiteExportSummary
+from dawna.web.deps import DbDep, require_anywhere
+
+router = APIRouter(prefix="/api", tags=["exports"])
+Exporter = Annotated[Principal, Depends(require_anywhere(Permission.DATA_EXPORT))]
+
+
+@router.get("/exports/site-data", response_model=SiteExportSummary)
+def site_data_summary(db: DbDep, user: Exporter, site: str | None = None) -> SiteExportSummary:
+    return site_export.summary(db, user, site)

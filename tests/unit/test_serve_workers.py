@@ -1,0 +1,47 @@
+"""``dawna serve --workers N`` (issue 23 item 4, issue 19 item 8): uvicorn gets the application
+as an import string and a factory, so each worker process builds its own application and
+connection pool from the DAWNA_* environment; SQLite is refused more than one worker (its
+randomizations are serialised inside one process)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from dawna.cli import app
+from dawna.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append({"target": target,
+                                                                           **kw}))
+    get_settings.cache_clear()
+    yield calls
+    get_settings.cache_clear()
+
+
+def test_several_workers_on_postgresql_get_the_factory_by_import_string(
+        served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAWNA_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = runner.invoke(app, ["serve", "--workers", "5", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    [call] = served
+    assert call["target"] == "dawna.web.app:create_app" and call["factory"] is True
+    assert call["workers"] == 5 and call["port"] == 8123 and call["server_header"] is False
+    assert call["timeout_worker_healthcheck"] >= 30  # slow imports are not taken for hangs
+
+
+def test_sqlite_is_served_by_one_worker(served: list[dict[str, Any]], tmp_path: Any,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAWNA_DATABASE_URL", f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    refused = runner.invoke(app, ["serve", "--workers", "2"])
+    assert refused.exit_code != 0 and "--workers" in refused.output and not served
+    assert runner.invoke(app, ["serve"]).exit_code == 0 and served[0]["workers"] == 1
