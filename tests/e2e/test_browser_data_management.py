@@ -160,27 +160,41 @@ def test_query_correct_verify_close_sign_lock_and_the_trail(
             select(FormLock).where(FormLock.active_key.is_not(None)))}
     assert locks == {("form", "lab_result", "signature"),
                      ("casebook", None, "data_manager")}, locks
-    # 7. the audit trail shows each step, in English and in Chinese
+    # 7. the audit trail shows each step in words, in English and in Chinese
     zh = _as(browser, server, "monitor_a", "zh-CN")
-    for reader, heading in ((monitor, "Audit trail"), (zh, "稽查轨迹")):
-        for url, shown in _trail_steps(lab_id):
+    for reader, words in ((monitor, EN), (zh, ZH)):
+        for url, shown in _trail_steps(words, lab_id, qid):
             reader.goto(f"{server}{url}")
             text = reader.locator("main").inner_text()
-            assert heading in text, text[:200]
-            for words in shown:
-                assert words in text, (heading, url, words)
+            assert words["heading"] in text, text[:200]
+            for expected in shown:
+                assert expected in text, (words["heading"], url, expected)
+        reader.goto(f"{server}/audit?participant=F003")
+        assert "lab_result" not in reader.locator("main table").inner_text()  # labels only
 
 
-def _trail_steps(lab_id: int) -> list[tuple[str, tuple[str, ...]]]:
+#: What the audit page calls things (the locale files of dawna/i18n).
+EN = {"heading": "Audit trail", "lab": "Laboratory result", "result": "Result",
+      "changed": "changed", "created": "created", "query": "Query", "message": "Query message",
+      "sdv": "Source data verification", "signature": "Electronic signature",
+      "lock": "Form lock"}
+ZH = {"heading": "稽查轨迹", "lab": "实验室检查结果", "result": "结果", "changed": "修改",
+      "created": "新建", "query": "质疑", "message": "质疑消息", "sdv": "源数据核查",
+      "signature": "电子签名", "lock": "表单锁定"}
+
+
+def _trail_steps(w: dict[str, str], lab_id: int, qid: int) -> list[tuple[str, tuple[str, ...]]]:
     """Each step's audit page and what it shows: the correction with its reason on the
-    participant's trail; the query (raised, answered, closed), its messages, the verification,
-    the signature and the lock by their tables."""
+    participant's trail; the query raised and answered, its answer, the verification, the
+    signature and the lock, each by its form's label."""
     return [
-        ("/audit?participant=F003", ("lab_result", "30.0", "36.0",
-                                     "transcription error: the report says 36")),
-        ("/audit?table=data_query", ("ALT 30 U/L: the report says 36?", "answered", "closed")),
-        ("/audit?table=query_message", ("Corrected to 36 U/L",)),
-        ("/audit?table=source_verification", (f"{lab_id}", "monitor_a")),
-        ("/audit?table=form_signature", ("inv_a", "lab_result")),
-        ("/audit?table=form_lock", ("database lock for the interim analysis", "dm_a")),
+        ("/audit?participant=F003", (f"{w['lab']} #{lab_id}", w["result"], w["changed"],
+                                     "30.0", "36.0", "transcription error: the report says 36")),
+        ("/audit?table=data_query", (f"{w['query']} #{qid}", w["created"], w["changed"],
+                                     "ALT 30 U/L: the report says 36?", "monitor_a")),
+        ("/audit?table=query_message", (w["message"], "Corrected to 36 U/L", "coord_a")),
+        ("/audit?table=source_verification", (w["sdv"], w["created"], "monitor_a")),
+        ("/audit?table=form_signature", (w["signature"], w["created"], "inv_a")),
+        ("/audit?table=form_lock", (w["lock"], "database lock for the interim analysis",
+                                    "dm_a")),
     ]
