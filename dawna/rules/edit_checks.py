@@ -19,7 +19,13 @@ they fire when another form changes afterwards or when a value was kept after co
 - ``ae_stop_before_start``: an adverse event whose stop date is before its start date (CDISC
   SDTM AE: AEENDTC not before AESTDTC);
 - ``after_death``: a lab sample, adverse event start, cycle or assessment after the recorded date
-  of death (nothing is done to a participant after death).
+  of death (nothing is done to a participant after death);
+- ``ae_ongoing_after_study_end``: an adverse event still ongoing (no stop date) after the
+  participant ended the study: its follow-up ended, so the site closes it with its outcome and
+  stop date or records it as ongoing at the end of study (ICH E2A III.B / ICH E6(R3) 2.7: events
+  are followed to resolution or the end of follow-up; CDISC SDTM AE: AEENRTPT "ONGOING" relative
+  to the end of study, with its AEOUT). This is what the safety work list flags for ended
+  participants, as a query the site resolves.
 
 Each finding names its check, the form (``table``, ``row_id``) and the field, and carries its
 facts as strings (``params``), so a query is raised once per finding and the message is
@@ -38,8 +44,8 @@ from dawna.rules.messages import N_, Message, number
 from dawna.rules.plausibility import lab_check
 from dawna.rules.units import display_unit
 
-__all__ = ["MESSAGES", "Anchors", "DatedEntry", "Finding", "ae_stop_before_start",
-           "check_dates", "lab_implausible", "message"]
+__all__ = ["MESSAGES", "Anchors", "DatedEntry", "Finding", "ae_ongoing_after_study_end",
+           "ae_stop_before_start", "check_dates", "lab_implausible", "message"]
 
 MESSAGES: dict[str, str] = {
     "lab_implausible": N_("{analyte} {value} is outside its usual range ({low}-{high} {unit}): "
@@ -53,6 +59,10 @@ MESSAGES: dict[str, str] = {
                                           "randomization ({randomized})"),
     "ae_stop_before_start": N_("the stop date {stop} is before the start date {start}"),
     "after_death": N_("{date} is after the recorded date of death ({death})"),
+    "ae_ongoing_after_study_end": N_("the adverse event is still ongoing but the participant "
+                                     "ended the study on {end}: please record its stop date "
+                                     "and outcome, or confirm it was ongoing at the end of "
+                                     "study"),
 }
 
 
@@ -83,6 +93,7 @@ class Anchors:
     consent: date | None = None
     randomized: date | None = None
     death: date | None = None
+    study_ended: date | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,15 @@ def ae_stop_before_start(row_id: str, start: date, stop: date | None) -> Finding
         return None
     return Finding("ae_stop_before_start", "adverse_event", row_id, "stop_date",
                    {"stop": stop.isoformat(), "start": start.isoformat()})
+
+
+def ae_ongoing_after_study_end(row_id: str, stop: date | None, study_ended: date | None
+                               ) -> Finding | None:
+    """An adverse event without a stop date of a participant who ended the study."""
+    if study_ended is None or stop is not None:
+        return None
+    return Finding("ae_ongoing_after_study_end", "adverse_event", row_id, "stop_date",
+                   {"end": study_ended.isoformat()})
 
 
 #: kind -> (check, anchor) of the "before" rules.

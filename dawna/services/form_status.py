@@ -187,7 +187,13 @@ def _cell(occurrences: Sequence[rule.Occurrence], today: date) -> FormCellOut:
     return FormCellOut(state=summary.state, entered=summary.entered, expected=summary.expected,
                        counts=dict(summary.counts),
                        out_of_window=any(o.out_of_window for o in occurrences),
-                       next_due=min(ahead, default=None))
+                       next_due=min(ahead, default=None), row_id=_only_row(occurrences))
+
+
+def _only_row(occurrences: Sequence[rule.Occurrence]) -> int | None:
+    """The row of the one form entered in a cell (none when none or several)."""
+    rows = [r for o in occurrences for r in o.rows]
+    return int(rows[0]) if len(rows) == 1 else None
 
 
 def _evaluate(db: Database, settings: Settings, principal: Principal,
@@ -259,6 +265,7 @@ def grid(db: Database, settings: Settings, principal: Principal, *, site: str | 
                 cells[f"{column.visit}/{f.form}"] = _cell(mine, today)
         if state is None or any(c.state == state or state in c.counts for c in cells.values()):
             rows.append(ParticipantRowOut(pseudonym=p.pseudonym, site_code=p.site.code,
+                                          site_id=p.site_id,
                                           status=State(p.status).value, cells=cells))
     pages = max(1, math.ceil(len(rows) / per_page))
     start = (page - 1) * per_page
@@ -277,7 +284,8 @@ def participant_forms(db: Database, settings: Settings, principal: Principal, ps
     p, occurrences, _shown = evaluated[0]
     labels = {v.id: _(VISIT_LABELS.get(v.id, v.label)) for v in _schedule().visits}
     return ParticipantFormsOut(
-        pseudonym=p.pseudonym, site_code=p.site.code, status=State(p.status).value, today=today,
+        pseudonym=p.pseudonym, site_code=p.site.code, site_id=p.site_id,
+        status=State(p.status).value, today=today,
         occurrences=[OccurrenceOut(
             visit=o.visit, visit_label=labels[o.visit], number=o.number, form=o.form,
             form_label=form_label(o.form), due=o.due, opens=o.opens, closes=o.closes,

@@ -22,6 +22,7 @@ from dawna.config import Settings
 from dawna.errors import ConflictError
 from dawna.protocol import bundled_protocol
 from dawna.rules import edit_checks as rule
+from dawna.rules.lifecycle import Event
 from dawna.services.access import Permission, Principal
 from dawna.services.form_rows import FormRef
 from dawna.services.queries import CLOSED, SYSTEM_ACTOR, add_query
@@ -67,8 +68,12 @@ def _anchors(s: Session, settings: Settings, ids: list[int]) -> dict[int, rule.A
             .where(StatusEvent.participant_id.in_(ids), StatusEvent.reason == "death"))):
         if day is not None:
             deaths[pid] = min(day, deaths.get(pid, day))
-    return {pid: rule.Anchors(consent.get(pid), randomized.get(pid), deaths.get(pid))
-            for pid in ids}
+    ended: dict[int, date] = {}
+    for pid, day in s.execute(select(StatusEvent.participant_id, StatusEvent.event_date).where(
+            StatusEvent.participant_id.in_(ids), StatusEvent.event == Event.STUDY_ENDED.value)):
+        ended[pid] = max(day, ended.get(pid, day))
+    return {pid: rule.Anchors(consent.get(pid), randomized.get(pid), deaths.get(pid),
+                              ended.get(pid)) for pid in ids}
 
 
 def findings_of(s: Session, settings: Settings, ids: list[int]
@@ -87,6 +92,10 @@ def findings_of(s: Session, settings: Settings, ids: list[int]
         stop = rule.ae_stop_before_start(str(a.id), a.start_date, a.stop_date)
         if stop is not None:
             yield a.participant_id, stop
+        ongoing = rule.ae_ongoing_after_study_end(str(a.id), a.stop_date,
+                                                  anchors[a.participant_id].study_ended)
+        if ongoing is not None:
+            yield a.participant_id, ongoing
         dated[a.participant_id].append(rule.DatedEntry("adverse_event", "adverse_event",
                                                        str(a.id), "start_date", a.start_date))
     for c in s.scalars(select(TreatmentCycle).where(TreatmentCycle.participant_id.in_(ids))):

@@ -52,11 +52,13 @@ class FormCellOut(_Out):
     counts: dict[str, int] = Field(default_factory=dict)
     out_of_window: bool = False
     next_due: date | None = None
+    row_id: int | None = None  # the one form entered, when the cell holds exactly one
 
 
 class ParticipantRowOut(_Out):
     pseudonym: str
     site_code: str
+    site_id: int = Field(default=0, exclude=True)  # for the pages' permission checks
     status: str
     cells: dict[str, FormCellOut]  # "visit/form" -> cell; absent: not shown to this user
 
@@ -95,6 +97,7 @@ class OccurrenceOut(_Out):
 class ParticipantFormsOut(_Out):
     pseudonym: str
     site_code: str
+    site_id: int = Field(default=0, exclude=True)  # for the pages' permission checks
     status: str
     today: date
     occurrences: list[OccurrenceOut]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from form_status_data import TODAY, grid_database
 from helpers import PASSWORD, csrf_of
 
+from dawna.clock import simulated
 from dawna.config import Settings, get_settings
 from dawna.store.db import Database
 from dawna.web.app import create_app
@@ -87,3 +90,36 @@ def page_as(browser_contexts: Any) -> Callable[..., Any]:
     """``page_as(username, password)``: a page in a fresh context logged in as that user (the
     login form is filled once per user and module, its cookies reused)."""
     return browser_contexts.page_as
+
+
+# -- The form status trial (tests/form_status_data.py), one per module, clients on 2026-03-10 -
+@pytest.fixture(scope="module")
+def forms_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+             ) -> Iterator[Database]:
+    yield from grid_database(tmp_path_factory.mktemp("forms_web"), sqlite_template)
+
+
+@pytest.fixture(scope="module")
+def login(forms_db: Database) -> Iterator[Callable[..., TestClient]]:
+    """``login(username, locale="en")``: a client of the form status trial logged in as that
+    user (one per user and locale in the module)."""
+    settings = Settings(env="test", database_url="sqlite:///unused", secret_key="t" * 40)
+    app = create_app(settings, forms_db)
+    clients: dict[tuple[str, str], TestClient] = {}
+
+    def make(username: str, locale: str = "en") -> TestClient:
+        if (username, locale) not in clients:
+            client = TestClient(app, raise_server_exceptions=False,
+                                headers={"accept-language": locale})
+            with simulated(TODAY):
+                token = csrf_of(client.get("/login").text)
+                answer = client.post("/login", data={"username": username, "password": PASSWORD,
+                                                     "csrf_token": token},
+                                     follow_redirects=False)
+            assert answer.status_code == 303, answer.text
+            clients[(username, locale)] = client
+        return clients[(username, locale)]
+
+    yield make
+    for c in clients.values():
+        c.close()

@@ -6,6 +6,7 @@ label on the page and highlights its input."""
 from __future__ import annotations
 
 import pytest
+from browser_support import log_in
 from e2e.test_browser import live_server  # noqa: F401 - the shared live server
 
 pytestmark = pytest.mark.browser
@@ -24,11 +25,7 @@ _OVERFLOW = """() => {
 def _log_in(browser, base: str, user: str, locale: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale=locale, viewport={"width": WIDTH, "height": 800})
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", "dawna-demo-2026")
-    page.click("button[type=submit]:not(.link)")
-    page.wait_for_url("**/participants")
+    log_in(page, base, user, "dawna-demo-2026")
     return context, page
 
 

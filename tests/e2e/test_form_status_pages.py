@@ -5,49 +5,12 @@ and the reader blind to the arm, in English and Chinese."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
-from form_status_data import TODAY, grid_database
-from helpers import PASSWORD, csrf_of
+from form_status_data import TODAY
 
 from dawna.clock import simulated
-from dawna.config import Settings
-from dawna.store.db import Database
-from dawna.web.app import create_app
-
-
-@pytest.fixture(scope="module")
-def forms_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-             ) -> Iterator[Database]:
-    yield from grid_database(tmp_path_factory.mktemp("forms_web"), sqlite_template)
-
-
-@pytest.fixture(scope="module")
-def login(forms_db: Database, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[Callable[..., TestClient]]:
-    settings = Settings(env="test", database_url="sqlite:///unused", secret_key="t" * 40)
-    app = create_app(settings, forms_db)
-    clients: dict[tuple[str, str], TestClient] = {}
-
-    def make(username: str, locale: str = "en") -> TestClient:
-        if (username, locale) not in clients:
-            client = TestClient(app, raise_server_exceptions=False,
-                                headers={"accept-language": locale})
-            with simulated(TODAY):
-                token = csrf_of(client.get("/login").text)
-                answer = client.post("/login", data={"username": username, "password": PASSWORD,
-                                                     "csrf_token": token},
-                                     follow_redirects=False)
-            assert answer.status_code == 303, answer.text
-            clients[(username, locale)] = client
-        return clients[(username, locale)]
-
-    yield make
-    for c in clients.values():
-        c.close()
 
 
 def _get(client: TestClient, url: str):  # type: ignore[no-untyped-def]

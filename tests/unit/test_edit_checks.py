@@ -63,3 +63,15 @@ def test_every_finding_renders_its_message_with_its_facts() -> None:
     assert str(found.message) == "the sample date 2024-02-29 is before informed consent " \
                                  "(2024-03-01)"
     assert found.message.render(N_) == str(found.message)
+
+
+def test_an_adverse_event_ongoing_after_the_participant_ended_the_study() -> None:
+    # ended 2026-03-01: an event without a stop date is still open; one that stopped is not;
+    # a participant still in the study has nothing to close
+    found = rule.ae_ongoing_after_study_end("5", None, date(2026, 3, 1))
+    assert found is not None
+    assert (found.check, found.table, found.row_id, found.field, found.params) == (
+        "ae_ongoing_after_study_end", "adverse_event", "5", "stop_date", {"end": "2026-03-01"})
+    assert "ended the study on 2026-03-01" in str(found.message)
+    assert rule.ae_ongoing_after_study_end("5", date(2026, 2, 10), date(2026, 3, 1)) is None
+    assert rule.ae_ongoing_after_study_end("5", None, None) is None

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from dawna.services import follow_up, lifecycle
+from dawna.services import follow_up, lifecycle, query_checks
 from dawna.services.schemas_course import CourseOut, DashboardOut
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
@@ -60,6 +60,8 @@ def post_move(pseudonym: str, body: MoveIn, db: DbDep, settings: SettingsDep,
     else:
         lifecycle.end_study(db, settings, user, pseudonym, body.date, body.reason or "",
                             body.detail)
+    if body.action in ("withdraw", "end_study"):  # events still open become queries (issue 20)
+        query_checks.after_save(db, settings, user, pseudonym)
     return follow_up.as_json(follow_up.course(db, user, pseudonym))
 
 

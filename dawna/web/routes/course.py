@@ -17,6 +17,7 @@ from dawna.services import (
     follow_up,
     lifecycle,
     participants,
+    query_checks,
     query_lists,
     randomization,
     safety,
@@ -95,6 +96,8 @@ def move(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser, 
                                   field="action")
     except DawnaError as error:
         return _page(request, db, user, pseudonym, error)
+    if action in ("withdraw", "study-end"):  # events still open become queries (issue 20)
+        query_checks.after_save(db, settings, user, pseudonym)
     return _done(pseudonym)
 
 

@@ -19,12 +19,14 @@ from dawna.services.form_rows import fields_of
 from dawna.services.schemas_queries import QueryAnswerIn, QueryRaiseIn, QueryStepIn, SdvMarkIn
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.query_return import local_path, with_param, with_query
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Csrf = [Depends(csrf_protect)]
 Text = Annotated[str, Form(max_length=4000)]
+Next = Annotated[str, Form(max_length=500)]
 
 
 def _int(value: str | None) -> int | None:
@@ -64,23 +66,28 @@ def _new_page(request: Request, user: Principal, values: dict[str, str],
 
 @router.get("/queries/new")
 def new_page(request: Request, user: CurrentUser, table_name: str = "", row_id: str = "",
-             field: str = "") -> Response:
+             field: str = "", next: str = "") -> Response:
+    """The form to raise a query (``next``: the page to return to once raised)."""
     return _new_page(request, user, {"table_name": table_name, "row_id": row_id,
-                                     "field": field, "text": ""})
+                                     "field": field, "text": "", "next": local_path(next, "")})
 
 
 @router.post("/queries", dependencies=Csrf)
 def raise_query(request: Request, db: DbDep, user: CurrentUser,
                 table_name: Annotated[str, Form(max_length=64)] = "",
                 row_id: Annotated[str, Form(max_length=64)] = "",
-                field: Annotated[str, Form(max_length=200)] = "", text: Text = "") -> Response:
-    values = {"table_name": table_name, "row_id": row_id, "field": field, "text": text}
+                field: Annotated[str, Form(max_length=200)] = "", text: Text = "",
+                next: Next = "") -> Response:
+    values = {"table_name": table_name, "row_id": row_id, "field": field, "text": text,
+              "next": local_path(next, "")}
     try:
-        command = validate(QueryRaiseIn, {**values, "field": field or None}, form=True)
+        command = validate(QueryRaiseIn, {"table_name": table_name, "row_id": row_id,
+                                          "field": field or None, "text": text}, form=True)
         query_id = queries.raise_query(db, user, command)
     except DawnaError as error:
         return _new_page(request, user, values, error)
-    return RedirectResponse(f"/queries/{query_id}?raised=1", status_code=303)
+    back = with_param(values["next"], "raised", query_id) if values["next"] else ""
+    return RedirectResponse(back or f"/queries/{query_id}?raised=1", status_code=303)
 
 
 def _detail(request: Request, db: DbDep, settings: SettingsDep, user: Principal,
@@ -89,6 +96,7 @@ def _detail(request: Request, db: DbDep, settings: SettingsDep, user: Principal,
     view = query_lists.get(db, settings, user, query_id)
     return render(request, "queries/detail.html", {
         "q": view, "error": error, "form": form or {},
+        "form_link": with_query(view.url, view.id),
         "can_answer": user.can_anywhere(Permission.QUERY_ANSWER) and view.status == "open",
         "can_raise": user.can_anywhere(Permission.QUERY_RAISE)},
         status_code=error.status_code if error else 200)
@@ -143,9 +151,10 @@ def verify(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser
            pseudonym: str, target: Annotated[str, Form(max_length=140)] = "",
            table_name: Annotated[str, Form(max_length=64)] = "",
            row_id: Annotated[str, Form(max_length=64)] = "",
-           field: Annotated[str, Form(max_length=200)] = "") -> Response:
+           field: Annotated[str, Form(max_length=200)] = "", next: Next = "") -> Response:
     """Mark a form verified (``target`` ``table:row_id`` from the forms list, or
-    ``table_name`` and ``row_id``), or one of its fields."""
+    ``table_name`` and ``row_id``), or one of its fields; then back to ``next`` when given
+    (the form status page)."""
     if target:
         table_name, _sep, row_id = target.partition(":")
     try:
@@ -153,7 +162,9 @@ def verify(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser
                                                 "field": field or None}, form=True))
     except DawnaError as error:
         return _participant(request, db, settings, user, pseudonym, False, error)
-    return RedirectResponse(f"/participants/{pseudonym}/queries?verified=1#forms",
+    back = local_path(next, "")
+    return RedirectResponse(with_param(back, "verified", 1) if back else
+                            f"/participants/{pseudonym}/queries?verified=1#forms",
                             status_code=303)
 
 

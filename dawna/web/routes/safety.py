@@ -25,6 +25,7 @@ from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.forms import nest
+from dawna.web.query_return import answer_url
 from dawna.web.routes.treatment import treatment_page
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -116,7 +117,8 @@ async def lab_correct(request: Request, db: DbDep, settings: SettingsDep, user: 
     except DawnaError as error:
         return _lab_page(request, db, settings, user, pseudonym, lab_id, error)
     query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
-    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#labs",
+    return RedirectResponse(answer_url(request.query_params.get("query"),
+                                       f"/participants/{pseudonym}/treatment?saved=1#labs"),
                             status_code=303)
 
 
@@ -218,7 +220,8 @@ async def ae_update(request: Request, db: DbDep, settings: SettingsDep, user: Cu
     except DawnaError as error:
         return _ae_page(request, db, settings, user, pseudonym, number, form, error)
     query_checks.after_save(db, settings, user, pseudonym)  # edit checks (issue 20)
-    return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1#aes",
+    return RedirectResponse(answer_url(request.query_params.get("query"),
+                                       f"/participants/{pseudonym}/treatment?saved=1#aes"),
                             status_code=303)
 
 
