@@ -40,7 +40,11 @@ ACTIONS = ("create", "update", "delete", "export")
 PARTICIPANT_TABLES = ("screening", "eligibility_signature", "allocation", "tumour_assessment",
                       "pet_study", "consent", "status_event", "follow_up_contact",
                       "treatment_plan", "treatment_cycle", "lab_result", "adverse_event",
-                      "dose_decision", "depot_dose", "protocol_deviation")
+                      "dose_decision", "depot_dose", "protocol_deviation",
+                      "concomitant_medication", "medical_history", "vital_signs", "ecg",
+                      "pregnancy_test", "hbv_screening", "drug_dispensing", "dose_diary",
+                      "data_query", "query_message", "source_verification", "form_signature",
+                      "form_lock")
 PAGE_SIZE = 500
 
 

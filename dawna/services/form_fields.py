@@ -10,6 +10,7 @@ shown after the label. ``tests/unit/test_form_fields.py`` keeps every audited co
 from __future__ import annotations
 
 from dawna.rules.messages import N_
+from dawna.services.form_fields_more import MORE_FORMS
 
 _SHARED = {
     "id": N_("Record number"), "participant_id": N_("Participant"), "version": N_("Version"),
@@ -273,6 +274,8 @@ _FORMS: dict[str, dict[str, str]] = {
         "interventions": N_("Interventions"), "record": N_("Registry record"),
         "record.*": N_("Registry record"), "imported_by": N_("Imported by")},
 }
+
+_FORMS.update(MORE_FORMS)
 
 FIELD_LABELS: dict[tuple[str, str], str] = {
     **{("*", field): label for field, label in _SHARED.items()},

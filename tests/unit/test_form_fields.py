@@ -127,3 +127,15 @@ def test_unknown_fields_and_forms_show_their_own_names() -> None:
     with use_locale("en"):
         assert form_label("app_user") == "User account"
         assert form_label("lab_result") == "Laboratory result"
+
+
+def test_every_audited_table_with_a_participant_is_in_the_participants_trail() -> None:
+    """A participant's trail is complete (issue 20 item 5): every audited table whose rows
+    carry ``participant_id`` is listed, so a new form cannot fall out of it silently."""
+    from dawna.services.audit_trail import PARTICIPANT_TABLES
+    from dawna.store.base import Base
+
+    owned = {mapper.class_.__tablename__ for mapper in Base.registry.mappers
+             if mapper.class_.__audited__ and "participant_id" in mapper.columns}
+    assert owned - {"participant_identity"} <= set(PARTICIPANT_TABLES), sorted(
+        owned - set(PARTICIPANT_TABLES))
