@@ -64,6 +64,7 @@ class Kind(StrEnum):
     ASSESSMENT_MISSED = "assessment_missed"
     BLOOD_COUNT_MISSED = "blood_count_missed"
     DOSE_OFF_LEVEL = "dose_off_level"
+    PROHIBITED_MEDICATION = "prohibited_medication"
 
 
 #: The importance a rule proposes (module docstring): entry without meeting the criteria and an
@@ -73,6 +74,9 @@ class Kind(StrEnum):
 #: window is kept and analysed, so not important unless the investigator judges otherwise.
 IMPORTANCE_OF: dict[Kind, Importance] = {
     Kind.ELIGIBILITY_VIOLATION: Importance.IMPORTANT,
+    # a strong CYP3A inhibitor or inducer changes dalpiciclib exposure (docs/cyp3a.md): a
+    # prohibited concomitant treatment, important (ICH E3 §10.2)
+    Kind.PROHIBITED_MEDICATION: Importance.IMPORTANT,
     Kind.DOSE_OFF_LEVEL: Importance.IMPORTANT,
     Kind.ASSESSMENT_MISSED: Importance.IMPORTANT,
     Kind.BLOOD_COUNT_MISSED: Importance.IMPORTANT,

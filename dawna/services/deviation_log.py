@@ -116,7 +116,8 @@ def kind_label(value: str) -> str:
             "assessment_out_of_window": _("tumour assessment out of window"),
             "assessment_missed": _("tumour assessment missed"),
             "blood_count_missed": _("blood count missed"),
-            "dose_off_level": _("dose off its level")}.get(value, value)
+            "dose_off_level": _("dose off its level"),
+            "prohibited_medication": _("prohibited medication")}.get(value, value)
 
 
 def _description(row: ProtocolDeviation) -> str:

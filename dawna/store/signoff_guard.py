@@ -46,7 +46,11 @@ FORM_OWNERS: dict[str, str] = {
     "adverse_event": "participant_id", "dose_decision": "participant_id",
     "depot_dose": "participant_id", "susar_report": "adverse_event_id",
     "status_event": "participant_id", "follow_up_contact": "participant_id",
-    "protocol_deviation": "participant_id",
+    "protocol_deviation": "participant_id", "pregnancy_test": "participant_id",
+    "hbv_screening": "participant_id", "drug_dispensing": "participant_id",
+    "dose_diary": "participant_id", "concomitant_medication": "participant_id",
+    "medical_history": "participant_id", "vital_signs": "participant_id",
+    "ecg": "participant_id",
 }
 #: Columns left out of a form's fingerprint: the optimistic-lock counter is not data.
 UNSIGNED_COLUMNS = frozenset({"version"})

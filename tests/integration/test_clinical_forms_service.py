@@ -117,7 +117,13 @@ def test_strong_cyp3a_inhibitor_during_treatment_is_flagged_and_a_deviation(
         (warning,) = clinical.prescription_warnings(db, settings, inv, pid)
         assert "inducer" in warning
     with db.sessions() as s:
-        kinds = list(s.scalars(select(ProtocolDeviation.kind)))
+        rows = list(s.scalars(select(ProtocolDeviation).order_by(ProtocolDeviation.id)))
+        kinds = [r.kind for r in rows]
+        # in the deviation log as the investigator acknowledges it: classified (important,
+        # ICH E3 §10.2: a prohibited concomitant treatment), dated, described, once per drug
+        assert {(r.category, r.importance) for r in rows} == {("other", "important")}
+        assert [r.occurred_on.isoformat() for r in rows] == ["2024-08-20", "2024-08-30"]
+        assert len({r.detection_key for r in rows}) == 2 and all(r.description for r in rows)
     assert kinds == ["prohibited_medication", "prohibited_medication"]
 
 

@@ -17,6 +17,7 @@ from dawna.errors import ConflictError, NotFound, ValidationError
 from dawna.i18n import _
 from dawna.protocol.conmeds import coded_drugs
 from dawna.rules import cyp3a
+from dawna.rules.deviation_rules import IMPORTANCE_OF, Category, Kind
 from dawna.rules.rule_errors import RuleError
 from dawna.services.access import Principal
 from dawna.services.clinical.common import (
@@ -36,7 +37,7 @@ from dawna.store.uow import UnitOfWork
 __all__ = ["PROHIBITED_MEDICATION", "active_flags", "coded_atc", "conmed_rows", "record_conmed"]
 
 #: The deviation kind of a strong CYP3A inhibitor or inducer taken during treatment.
-PROHIBITED_MEDICATION = "prohibited_medication"
+PROHIBITED_MEDICATION = Kind.PROHIBITED_MEDICATION.value
 
 
 def coded_atc(drug: str) -> str | None:
@@ -80,13 +81,15 @@ def _deviation(s: Session, p: Participant, row: ConcomitantMedication, actor: st
                today: date) -> None:
     """A prohibited medication is a protocol deviation (kind ``prohibited_medication``); the
     eligibility columns of the deviation table stay empty for it."""
+    text = _("prohibited medication during treatment: {drug} ({cls}) from {start}").format(
+        drug=row.drug, cls=row.cyp3a, start=row.start_date.isoformat())
     s.add(ProtocolDeviation(
-        participant_id=p.id, kind=PROHIBITED_MEDICATION, opened_on=today, opened_by=actor,
-        reason=_("prohibited medication during treatment: {drug} ({cls}) from {start}").format(
-            drug=row.drug, cls=row.cyp3a, start=row.start_date.isoformat()),
-        signed_outcome="", corrected_outcome="",
-        corrected_result={"concomitant_medication_id": row.id, "drug": row.drug,
-                          "cyp3a": row.cyp3a}))
+        participant_id=p.id, kind=PROHIBITED_MEDICATION, category=Category.OTHER.value,
+        occurred_on=row.start_date, description=text,
+        importance=IMPORTANCE_OF[Kind.PROHIBITED_MEDICATION].value,
+        detection_key=f"{PROHIBITED_MEDICATION}:{row.id}", opened_on=today, opened_by=actor,
+        reason=text, corrected_result={"concomitant_medication_id": row.id, "drug": row.drug,
+                                       "cyp3a": row.cyp3a}))
 
 
 def record_conmed(db: Database, settings: Settings, principal: Principal, pseudonym: str,
