@@ -109,43 +109,69 @@ def test_a_burst_with_duplicates_allocates_each_once_with_sequence_1_to_n(
     assert report.ok and report.checked == 48, report.mismatches
 
 
+def _at_0015(db_url: str, sequences: list[int]) -> list[int]:
+    """A database downgraded to 0015 (the revision before 0016) holding one site, one list and
+    three allocations made a minute apart with ``sequences``, written in SQL against the tables
+    as they were then (today's models have columns and listeners that came later), each
+    allocation's creation chained into the audit trail as the application wrote it; returns
+    the allocation ids in randomization order."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import MetaData, Table, create_engine
+
+    from dawna.store import audit_chain
+    from dawna.store.db import normalise_url
+    from dawna.store.migrate import downgrade
+
+    downgrade(db_url, "0015")
+    engine = create_engine(normalise_url(db_url))
+    t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
+    meta = MetaData()
+
+    def insert(conn, table_name: str, /, **values):  # type: ignore[no-untyped-def]
+        table = Table(table_name, meta, autoload_with=conn)
+        for col in table.columns:  # the NOT NULL columns of that time, filled plainly
+            if col.name in values or col.primary_key or col.nullable or col.server_default:
+                continue
+            kind = col.type.python_type
+            values[col.name] = {str: "x", int: 0, bool: False, dict: {}, list: []}.get(
+                kind, t0)
+        return conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+    made = []
+    with engine.begin() as conn:
+        site = insert(conn, "site", code="SITEA", name="Hospital A")
+        lst = insert(conn, "randomization_list", method="permuted_blocks", settings={},
+                     seed_sealed="x", fingerprint="f" * 64, size_per_stratum=10,
+                     created_by="t")
+        audit_rows = []
+        for i, sequence in enumerate(sequences):
+            person = insert(conn, "participant", site_id=site, screening_number=f"S-{i}",
+                            pseudonym=f"DF-{i}")
+            at = t0 + timedelta(minutes=i)
+            made.append(insert(conn, "allocation", list_id=lst, participant_id=person,
+                               site_id=site, stratum="all", position=i + 1, sequence=sequence,
+                               arm="A", factors={}, regimen={}, detail={}, randomized_at=at,
+                               randomized_by="coord"))
+            audit_rows.append({"at": at, "actor_id": None, "actor": "coord",
+                               "action": "create", "table_name": "allocation",
+                               "row_id": str(made[-1]), "site_id": site, "field": "sequence",
+                               "old_value": None, "new_value": str(sequence),
+                               "reason": "randomized"})
+        audit_chain.append(conn, audit_rows)
+    engine.dispose()
+    return made
+
+
 def test_migration_0016_renumbers_repeated_sequences_by_time_then_id(db_url: str) -> None:
     """A database holding main's repeated sequence numbers (1, 1, 2 for three allocations made
     in that order) upgrades to 1, 2, 3 in randomization order, ties broken by row id."""
-    from datetime import UTC, datetime, timedelta
-
     from sqlalchemy import create_engine, text
-    from sqlalchemy.orm import Session
 
     from dawna.store.db import normalise_url
-    from dawna.store.migrate import downgrade, upgrade
-    from dawna.store.models import Participant, RandomizationList, Site
+    from dawna.store.migrate import upgrade
 
-    downgrade(db_url, "0015")  # the revision before 0016
-    engine = create_engine(normalise_url(db_url))
-    t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
-    # the audit listener (installed once any Database exists) needs an actor and a reason
-    from dawna.store.audit import Actor
-
-    with Session(engine, info={"actor": Actor(None, "test"), "reason": "old data"}) as s, \
-            s.begin():
-        site = Site(code="SITEA", name="Hospital A")
-        lst = RandomizationList(method="permuted_blocks", settings={}, seed_sealed="x",
-                                fingerprint="f" * 64, size_per_stratum=10, created_by="t")
-        s.add_all([site, lst])
-        s.flush()
-        people = [Participant(site_id=site.id, screening_number=f"S-{i}", pseudonym=f"DF-{i}")
-                  for i in range(3)]
-        s.add_all(people)
-        s.flush()
-        for i, (person, sequence) in enumerate(zip(people, [1, 1, 2], strict=True)):
-            s.execute(text(
-                "INSERT INTO allocation (list_id, participant_id, site_id, stratum, position, "
-                "sequence, arm, factors, regimen, detail, randomized_at, randomized_by) VALUES "
-                "(:l, :p, :s, 'all', :pos, :seq, 'A', '{}', '{}', '{}', :at, 't')"),
-                {"l": lst.id, "p": person.id, "s": site.id, "pos": i + 1, "seq": sequence,
-                 "at": t0 + timedelta(minutes=i)})
-    engine.dispose()
+    _at_0015(db_url, [1, 1, 2])
     upgrade(db_url)
     engine = create_engine(normalise_url(db_url))
     with engine.connect() as conn:
@@ -155,56 +181,32 @@ def test_migration_0016_renumbers_repeated_sequences_by_time_then_id(db_url: str
 
 
 def test_migration_0016_audits_the_sequences_it_renumbers(db_url: str) -> None:
-    """A database at 0015 whose allocations (made through the application, so audited) repeat a
-    sequence number passes ``dawna audit verify`` after the upgrade: 0016 chains one audit
-    record per renumbered allocation (old and new number, a reason naming the migration), and
-    none for an allocation whose number stays."""
-    from datetime import UTC, datetime, timedelta
-
+    """Allocations whose creation is in the audit trail and repeat a sequence number (main's
+    count + 1 without a lock: 1, 2, 2) upgrade with the chain intact and each allocation's
+    last audit record of ``sequence`` equal to its number: 0016 chains one audit record per
+    renumbered allocation (old and new number, a reason naming the migration), and none for
+    an allocation whose number stays (what ``dawna audit verify`` compares)."""
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from dawna.store import audit, audit_verify
-    from dawna.store.audit import Actor
+    from dawna.store import audit_verify
     from dawna.store.db import normalise_url
-    from dawna.store.migrate import downgrade, upgrade
-    from dawna.store.models import AuditRecord, Participant, RandomizationList, Site
+    from dawna.store.migrate import upgrade
+    from dawna.store.models import AuditRecord
 
-    downgrade(db_url, "0015")
-    audit.install()  # the application's audit trail, as when the allocations were made
-    engine = create_engine(normalise_url(db_url))
-    t0 = datetime(2024, 3, 12, 3, tzinfo=UTC)
-    with Session(engine, info={"actor": Actor(None, "coord"), "reason": "randomized"}) as s, \
-            s.begin():
-        site = Site(code="SITEA", name="Hospital A")
-        lst = RandomizationList(method="permuted_blocks", settings={}, seed_sealed="x",
-                                fingerprint="f" * 64, size_per_stratum=10, created_by="t")
-        s.add_all([site, lst])
-        s.flush()
-        people = [Participant(site_id=site.id, screening_number=f"S-{i}", pseudonym=f"DF-{i}")
-                  for i in range(3)]
-        s.add_all(people)
-        s.flush()
-        # main's count + 1 without a lock: the 2nd and 3rd read the same count
-        for i, (person, sequence) in enumerate(zip(people, [1, 2, 2], strict=True)):
-            s.add(Allocation(list_id=lst.id, participant_id=person.id, site_id=site.id,
-                             stratum="all", position=i + 1, sequence=sequence, arm="A",
-                             factors={}, regimen={}, detail={},
-                             randomized_at=t0 + timedelta(minutes=i), randomized_by="coord"))
-    with Session(engine) as s:
-        assert audit_verify.check_chain(s) == []  # the chain is intact before the upgrade
-    engine.dispose()
+    made = _at_0015(db_url, [1, 2, 2])
     upgrade(db_url)
     engine = create_engine(normalise_url(db_url))
     with Session(engine) as s:
-        problems = audit_verify.verify(s)
-        assert problems == [], [str(p) for p in problems]
-        made = s.scalars(select(Allocation).order_by(Allocation.position)).all()
-        assert [a.sequence for a in made] == [1, 2, 3]
-        renumbered = s.scalars(select(AuditRecord).where(
-            AuditRecord.table_name == "allocation", AuditRecord.field == "sequence",
-            AuditRecord.action == "update")).all()
+        assert audit_verify.check_chain(s) == []
+        numbers = {a.id: a.sequence for a in s.scalars(select(Allocation))}
+        assert [numbers[i] for i in made] == [1, 2, 3]
+        records = s.scalars(select(AuditRecord).where(
+            AuditRecord.table_name == "allocation", AuditRecord.field == "sequence")
+            .order_by(AuditRecord.id)).all()
+        last = {r.row_id: r.new_value for r in records}
+        assert last == {str(i): str(n) for i, n in numbers.items()}
+        renumbered = [r for r in records if r.action == "update"]
         assert [(r.row_id, r.old_value, r.new_value) for r in renumbered] == [
-            (str(made[2].id), "2", "3")]
-        assert "0016" in renumbered[0].reason and renumbered[0].site_id == made[2].site_id
-    engine.dispose()
+            (str(made[2]), "2", "3")]
+        assert "0016" in renumbered[0].reason
