@@ -32,6 +32,21 @@ def code_label(value: Any) -> str:
     return f"{labels[code]} ({code})" if code in labels and labels[code] != code else code
 
 
+def drug_label(drug: str) -> str:
+    """A drug of the protocol file (its generic name, lower case as in the protocol file) in
+    the reader's language; other names (physician-entered) as written."""
+    names = {
+        "dalpiciclib": _("dalpiciclib"), "letrozole": _("letrozole"),
+        "anastrozole": _("anastrozole"), "exemestane": _("exemestane"),
+        "fulvestrant": _("fulvestrant"), "tamoxifen": _("tamoxifen"),
+        "goserelin": _("goserelin"), "leuprorelin": _("leuprorelin"),
+        "paclitaxel": _("paclitaxel"), "capecitabine": _("capecitabine"),
+        "carboplatin": _("carboplatin"), "cisplatin": _("cisplatin"),
+        "gemcitabine": _("gemcitabine"),
+    }
+    return names.get(drug, drug)
+
+
 def days_text(days: tuple[int, ...] | None) -> str:
     """``(1, 2, ..., 21)`` → ``1–21``; ``(1, 8)`` → ``1, 8``."""
     if not days:

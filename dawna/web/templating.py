@@ -15,7 +15,14 @@ from dawna.config import Settings
 from dawna.i18n import LOCALE_NAMES, current_locale, format_local, gettext, ngettext
 from dawna.services.access import Permission, role_label
 from dawna.services.report_html import iso_date, svg_data
-from dawna.web.present import code_label, component_text, days_text, field_text, plain
+from dawna.web.present import (
+    code_label,
+    component_text,
+    days_text,
+    drug_label,
+    field_text,
+    plain,
+)
 from dawna.web.query_marks import query_markers
 from dawna.web.security import csrf_token
 
@@ -39,6 +46,7 @@ templates.env.filters["component"] = component_text
 templates.env.filters["days"] = days_text
 templates.env.filters["plain"] = plain
 templates.env.filters["field_text"] = field_text
+templates.env.filters["drug"] = drug_label
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,

@@ -105,12 +105,13 @@ def plan_form(request: Request, db: DbDep, settings: SettingsDep, user: CurrentU
               pseudonym: str) -> Response:
     view = treatment.treatment_view(db, settings, user, pseudonym)
     return render(request, "treatment/plan.html", {"v": view, "preview": None, "error": None,
-                                                    **_plan_context(view)})
+                                                    **_plan_context(db, user, view)})
 
 
-def _plan_context(view: treatment.TreatmentView) -> dict[str, Any]:
+def _plan_context(db: Any, user: Any, view: treatment.TreatmentView) -> dict[str, Any]:
     arm = next((a for a in bundled_protocol().arms if a.id == view.arm), None)
-    return {"arm": arm, "stored": view.plan, "custom": view.physician_entered}
+    return {"arm": arm, "stored": view.plan, "custom": view.physician_entered,
+            "drugs": treatment.plan_form(db, user, view.pseudonym)}
 
 
 @router.post("/participants/{pseudonym}/treatment/plan/preview",
@@ -138,7 +139,7 @@ async def plan_save(request: Request, db: DbDep, settings: SettingsDep, user: Cu
         view = treatment.treatment_view(db, settings, user, pseudonym)
         return render(request, "treatment/plan.html",
                       {"v": view, "preview": None, "error": error, "form": dict(form),
-                       **_plan_context(view)}, status_code=error.status_code)
+                       **_plan_context(db, user, view)}, status_code=error.status_code)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1",
                             status_code=303)
 
