@@ -47,6 +47,37 @@ def drug_label(drug: str) -> str:
     return names.get(drug, drug)
 
 
+def state_label(value: Any) -> str:
+    """A participant status code (``randomized``) in the reader's language."""
+    from dawna.rules.lifecycle import STATE_LABELS, State
+
+    try:
+        return _(STATE_LABELS[State(plain(value))])
+    except (KeyError, ValueError):
+        return plain(value)
+
+
+def arm_name(arm: str) -> str:
+    """An arm of the protocol file by its id: "Arm A" / "A 组"."""
+    return _("Arm {arm}").format(arm=arm)
+
+
+def stratum_text(stratum: str) -> str:
+    """A stratum or factor level as stored (``visceral_metastasis=yes|cdk46i_setting=advanced``,
+    the factors of the protocol file's ``randomization``) in words of the reader's language."""
+    words = {
+        "visceral_metastasis": _("Visceral metastasis"),
+        "cdk46i_setting": _("Setting of the prior CDK4/6 inhibitor"),
+        "yes": _("yes"), "no": _("no"), "adjuvant": _("adjuvant"), "advanced": _("advanced"),
+    }
+    parts = []
+    for part in stratum.split("|") if stratum else ():
+        name, _sep, level = part.partition("=")
+        parts.append(f"{words.get(name, name)}: {words.get(level, level)}" if level
+                     else words.get(name, name))
+    return " · ".join(parts)
+
+
 def days_text(days: tuple[int, ...] | None) -> str:
     """``(1, 2, ..., 21)`` → ``1–21``; ``(1, 8)`` → ``1, 8``."""
     if not days:
