@@ -1,7 +1,8 @@
 """Issue 20, review fix: the main pages in Simplified Chinese carry no English left over of the
 kinds the review found: eligibility criteria (their Chinese text is data in the protocol file,
 ``text_zh``), participant status codes, strata and factor levels, arm names, drug names and the
-randomization settings' status codes. Each role walks its main pages with locale zh_CN."""
+randomization settings' status codes, regimen choice and option labels (``label_zh`` in the
+protocol file). Each role walks its main pages with locale zh_CN."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ ROLES = ["coord_a", "inv_a", "monitor_a", "stat_ab"]
 LEFT_OVER = {"randomized", "consented", "screening", "eligible", "Arm A", "Arm B",
              "gemcitabine", "cisplatin", "gemcitabine 2013 mg IV ONCE", "site_decision",
              "visceral_metastasis=yes", "cdk46i_setting=advanced",
-             "visceral_metastasis=yes|cdk46i_setting=advanced"}
+             "visceral_metastasis=yes|cdk46i_setting=advanced", "Gemcitabine + platinum",
+             "Gemcitabine + carboplatin", "Chemotherapy (physician's choice)"}
 #: text that must not appear anywhere on the page
 FRAGMENTS = [c.text[:40] for c in bundled_protocol().eligibility.criteria] + [
     "Visceral metastasis", "Setting of the prior CDK4/6 inhibitor"]
@@ -68,6 +70,8 @@ def test_the_main_pages_in_chinese_have_no_known_english_left(
     study = zh.get("/study").text
     assert "近期病理结果显示激素受体（HR）阳性" in study and "A 组" in study
     assert "吉西他滨" in zh.get(f"/participants/{pid}/treatment").text
+    form = _texts(zh.get(f"/participants/{pid}/treatment/plan").text)
+    assert {"化疗（医生选择）", "吉西他滨 + 铂类", "吉西他滨 + 卡铂"} <= form
     # English readers keep the English
     en = client_for("inv_a").get("/study").text
     assert bundled_protocol().eligibility.criteria[0].text in en and "Arm A" in en
