@@ -62,6 +62,26 @@ def arm_name(arm: str) -> str:
     return _("Arm {arm}").format(arm=arm)
 
 
+def regimen_text(regimen_id: str, english: str = "") -> str:
+    """A regimen by its id (``B:gemcitabine_platinum``, see ``rules.regimens.regimen_from_id``)
+    with the Chinese labels of the protocol file (``label_zh``) on Chinese pages; ``english``
+    (the regimen's own label) otherwise."""
+    from dawna.i18n import current_locale
+    from dawna.protocol import bundled_protocol
+
+    locale = current_locale()
+    arm_id, _sep, rest = regimen_id.partition(":")
+    arm = next((a for a in bundled_protocol().arms if a.id == arm_id), None)
+    if arm is None or not locale.startswith("zh"):
+        return english or regimen_id
+    names = {x.id: x.label_for(locale) for g in arm.regimen.choices for o in g.options
+             for x in (o, *o.alternatives)}
+    names["physician_entered"] = _("physician-entered regimen")
+    parts = [drug_label(c.drug) for c in arm.regimen.components]
+    parts += [names.get(x, x) for x in rest.split("+") if x]
+    return f"{arm_name(arm_id)}: {' + '.join(parts)}"
+
+
 def stratum_text(stratum: str) -> str:
     """A stratum or factor level as stored (``visceral_metastasis=yes|cdk46i_setting=advanced``,
     the factors of the protocol file's ``randomization``) in words of the reader's language."""

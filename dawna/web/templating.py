@@ -23,6 +23,7 @@ from dawna.web.present import (
     drug_label,
     field_text,
     plain,
+    regimen_text,
     state_label,
     stratum_text,
 )
@@ -53,6 +54,7 @@ templates.env.filters["drug"] = drug_label
 templates.env.filters["state"] = state_label
 templates.env.filters["arm"] = arm_name
 templates.env.filters["stratum"] = stratum_text
+templates.env.filters["regimen"] = regimen_text
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,

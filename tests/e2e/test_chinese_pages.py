@@ -69,7 +69,8 @@ def test_the_main_pages_in_chinese_have_no_known_english_left(
     assert any("内脏转移: 是" in t and "晚期治疗" in t for t in detail)
     study = zh.get("/study").text
     assert "近期病理结果显示激素受体（HR）阳性" in study and "A 组" in study
-    assert "吉西他滨" in zh.get(f"/participants/{pid}/treatment").text
+    treatment = zh.get(f"/participants/{pid}/treatment").text
+    assert "B 组: 吉西他滨 + 铂类" in treatment and "Gemcitabine + platinum" not in treatment
     form = _texts(zh.get(f"/participants/{pid}/treatment/plan").text)
     assert {"化疗（医生选择）", "吉西他滨 + 铂类", "吉西他滨 + 卡铂"} <= form
     # English readers keep the English
