@@ -1,6 +1,7 @@
 """Issue 20, review fix: the treatment page of a participant with many cycles and laboratory
 results stays short (the latest cycles open, earlier ones loaded when their section is opened,
-results paged newest first) and the new-result form comes before the results table."""
+results paged newest first) and the new-result form comes before the results table; in Chromium
+the earlier cycles load when their section is opened."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from e2e.test_browser import live_server  # noqa: F401 - the shared live server (demo)
 from helpers import SYSTEM
+from playwright.sync_api import expect
 from sqlalchemy import select
 from treatment_data import randomized_to
 
@@ -78,3 +81,23 @@ def test_a_long_course_renders_a_bounded_page_with_the_lab_form_first(
     assert date(2024, 3, 14).isoformat() in _rows(tail.text, "labs")[-1]
     beyond = coord.get(f"/participants/{long_course}/treatment?labs_page=99")
     assert len(_rows(beyond.text, "labs")) == 28  # clamped to the last page
+
+
+@pytest.mark.browser
+def test_earlier_cycles_load_when_their_section_is_opened_in_a_browser(
+        live_server: str, page_as) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """In Chromium (HTMX under the site's CSP): opening "Earlier cycles" loads their rows."""
+    page = page_as("coordinator", "dawna-demo-2026")
+    counts = {p["pseudonym"]: len(page.request.get(
+        f"{live_server}/api/participants/{p['pseudonym']}/treatment").json().get("cycles", []))
+        for p in page.request.get(f"{live_server}/api/participants").json()
+        if p["status"] != "screening"}
+    long = max(counts, key=lambda k: counts[k])
+    if counts[long] <= RECENT_CYCLES:
+        pytest.skip("no demo participant with more cycles than shown open")
+    page.goto(f"{live_server}/participants/{long}/treatment")
+    older = page.get_by_test_id("older-cycles")
+    expect(older.locator("tbody tr")).to_have_count(1)  # "Loading…" until opened
+    older.locator("summary").click()
+    expect(older.locator("tbody tr")).to_have_count(counts[long] - RECENT_CYCLES)
+    expect(older.locator("tbody tr").last.locator("td").first).to_have_text("1")
