@@ -1,8 +1,9 @@
 """Issue 20, review fix: the main pages in Simplified Chinese carry no English left over of the
-kinds the review found: eligibility criteria (their Chinese text is data in the protocol file,
-``text_zh``), participant status codes, strata and factor levels, arm names, drug names and the
-randomization settings' status codes, regimen choice and option labels (``label_zh`` in the
-protocol file). Each role walks its main pages with locale zh_CN."""
+kinds the review found: the eligibility signature's statement, eligibility criteria (their
+Chinese text is data in the protocol file, ``text_zh``), participant status codes, strata and
+factor levels, arm names, drug names, the randomization settings' status codes, regimen choice
+and option labels (``label_zh`` in the protocol file). Each role walks its main pages with
+locale zh_CN."""
 
 from __future__ import annotations
 
@@ -73,6 +74,12 @@ def test_the_main_pages_in_chinese_have_no_known_english_left(
     assert "B 组: 吉西他滨 + 铂类" in treatment and "Gemcitabine + platinum" not in treatment
     form = _texts(zh.get(f"/participants/{pid}/treatment/plan").text)
     assert {"化疗（医生选择）", "吉西他滨 + 铂类", "吉西他滨 + 卡铂"} <= form
+    # the eligibility signature (signed in English by the set-up) reads in Chinese, the text as
+    # signed kept beside it
+    screening = zh.get(f"/participants/{pid}/screening").text
+    meaning = screening.split('data-testid="signature-meaning">', 1)[1].split("</span>", 1)[0]
+    assert meaning.startswith("本人作为研究者确认") and "符合入选条件" in meaning
+    assert 'data-testid="signed-text"' in screening and "I confirm as investigator" in screening
     # English readers keep the English
     en = client_for("inv_a").get("/study").text
     assert bundled_protocol().eligibility.criteria[0].text in en and "Arm A" in en
