@@ -128,10 +128,15 @@ class Schedule(StrictModel):
 
     id: Slug
     label: Text
+    label_zh: str | None = None  # the Chinese label (issue 20 review: Chinese pages)
     components: tuple[DrugComponent, ...] = ()
     procedure: Procedure | None = None
     note: str | None = None
     modification: tuple[Modification, ...] = ()
+
+    def label_for(self, locale: str) -> str:
+        """The label in ``locale``: ``label_zh`` for Chinese where the protocol gives it."""
+        return self.label_zh if locale.startswith("zh") and self.label_zh else self.label
 
     @model_validator(mode="after")
     def _check_content(self) -> Schedule:
@@ -161,10 +166,15 @@ class ChoiceGroup(StrictModel):
 
     id: Slug
     label: Text
+    label_zh: str | None = None
     required_when: Condition | None = None
     options: tuple[Option, ...] = Field(min_length=1)
     physician_entered_allowed: StrictBool = False
     note: str | None = None
+
+    def label_for(self, locale: str) -> str:
+        """The label in ``locale``: ``label_zh`` for Chinese where the protocol gives it."""
+        return self.label_zh if locale.startswith("zh") and self.label_zh else self.label
 
     def option(self, option_id: str) -> Option:
         for option in self.options:

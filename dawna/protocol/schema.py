@@ -90,9 +90,17 @@ __all__ = [
 
 
 class Criterion(StrictModel):
+    """One eligibility criterion; ``text_zh`` its Simplified Chinese text, kept with the English
+    in the protocol file so an amendment changes both (issue 20, review fix)."""
+
     id: str
     text: Text
+    text_zh: str | None = None
     note: str | None = None
+
+    def text_for(self, locale: str) -> str:
+        """The text in ``locale`` ("zh_CN" or "en"), the English where none is given."""
+        return self.text_zh if locale.startswith("zh") and self.text_zh else self.text
 
 
 class Eligibility(StrictModel):

@@ -93,6 +93,11 @@ class CriterionResult:
     missing: tuple[str, ...]
     source: str
     windows: tuple[Message, ...] = ()  # the evidence windows it rests on (issue 18 item 2)
+    text_zh: str | None = None  # the protocol file's Chinese text (issue 20 review)
+
+    def text_for(self, locale: str) -> str:
+        """The criterion's text in ``locale``, the English where the protocol gives none."""
+        return self.text_zh if locale.startswith("zh") and self.text_zh else self.text
 
     @property
     def blocks(self) -> bool:
@@ -187,6 +192,7 @@ def evaluate(record: ScreeningRecord, protocol: Protocol, decision_date: date | 
     case = Case(record, protocol, decision_date if decision_date is not None
                  else record.decision_date)
     nct = protocol.registry.nct_id
+    texts_zh: dict[str, str | None] = {}
     rows: list[tuple[str, Kind, str, _Rule, str]] = [
         ("AGE", "inclusion", _age_text(e), age_rule,
          f"{nct}: Minimum and Maximum Eligible Age"),
@@ -197,13 +203,15 @@ def evaluate(record: ScreeningRecord, protocol: Protocol, decision_date: date | 
             rule, source = _RULES[criterion.id]
             rows.append((criterion.id, kind, criterion.text, rule,
                          f"{nct} {kind} criterion {criterion.id}; {source}"))
+            texts_zh[criterion.id] = criterion.text_zh
     results: list[CriterionResult] = []
     for cid, kind, text, rule, source in rows:
         v = rule(case)
         results.append(CriterionResult(
             id=cid, kind=kind, text=text, status=v.status, reasons=v.reasons,
             missing=v.missing if v.status is Status.UNKNOWN else (), source=source,
-            windows=tuple(window_text(case, k) for k in _EVIDENCE.get(cid, ()))))
+            windows=tuple(window_text(case, k) for k in _EVIDENCE.get(cid, ())),
+            text_zh=texts_zh.get(cid)))
     if any(r.blocks for r in results):
         outcome = Outcome.INELIGIBLE
     elif all(r.status is (Status.MET if r.kind == "inclusion" else Status.NOT_MET)

@@ -50,8 +50,9 @@ class SignatureView:
     signer_name: str
     signed_at: datetime
     outcome: str
-    meaning: str
+    meaning: str  # the statement as signed (in the signer's language), kept as signed
     valid: bool
+    meaning_shown: str = ""  # the same statement in the reader's language (issue 20 review)
 
 
 @dataclass(frozen=True)
@@ -178,12 +179,18 @@ def evaluate_draft(record: ScreeningRecord, participant_consent: date | None, se
 
 
 def _signature_view(sig: EligibilitySignature | None, screening: Screening | None,
-                    record: ScreeningRecord) -> SignatureView | None:
+                    record: ScreeningRecord, pseudonym: str) -> SignatureView | None:
     if sig is None:
         return None
     valid = screening is not None and sig.record_sha256 == fingerprint(record)
+    decided = (sig.result or {}).get("decision_date")
+    shown = sig.meaning
+    if decided and sig.outcome in {o.value for o in Outcome}:
+        shown = meaning_text(pseudonym, Outcome(sig.outcome), date.fromisoformat(decided),
+                             bundled_protocol())
     return SignatureView(signer_name=sig.signer_name, signed_at=sig.signed_at,
-                         outcome=sig.outcome, meaning=sig.meaning, valid=valid)
+                         outcome=sig.outcome, meaning=sig.meaning, valid=valid,
+                         meaning_shown=shown)
 
 
 def _latest_signature(session: Session, participant_id: int) -> EligibilitySignature | None:
@@ -199,7 +206,7 @@ def _view(session: Session, p: Participant, settings: Settings) -> ScreeningView
     decision = record.decision_date or local_today(settings.zone)
     label, protocol = protocol_versions.protocol_on(session, decision)
     result = evaluate(record, protocol, decision)
-    sig = _signature_view(_latest_signature(session, p.id), screening, record)
+    sig = _signature_view(_latest_signature(session, p.id), screening, record, p.pseudonym)
     return ScreeningView(participant=public_summary(p), record=record, result=result,
                          version=screening.version if screening else None, signature=sig,
                          protocol_version=label)

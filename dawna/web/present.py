@@ -32,6 +32,72 @@ def code_label(value: Any) -> str:
     return f"{labels[code]} ({code})" if code in labels and labels[code] != code else code
 
 
+def drug_label(drug: str) -> str:
+    """A drug of the protocol file (its generic name, lower case as in the protocol file) in
+    the reader's language; other names (physician-entered) as written."""
+    names = {
+        "dalpiciclib": _("dalpiciclib"), "letrozole": _("letrozole"),
+        "anastrozole": _("anastrozole"), "exemestane": _("exemestane"),
+        "fulvestrant": _("fulvestrant"), "tamoxifen": _("tamoxifen"),
+        "goserelin": _("goserelin"), "leuprorelin": _("leuprorelin"),
+        "paclitaxel": _("paclitaxel"), "capecitabine": _("capecitabine"),
+        "carboplatin": _("carboplatin"), "cisplatin": _("cisplatin"),
+        "gemcitabine": _("gemcitabine"),
+    }
+    return names.get(drug, drug)
+
+
+def state_label(value: Any) -> str:
+    """A participant status code (``randomized``) in the reader's language."""
+    from dawna.rules.lifecycle import STATE_LABELS, State
+
+    try:
+        return _(STATE_LABELS[State(plain(value))])
+    except (KeyError, ValueError):
+        return plain(value)
+
+
+def arm_name(arm: str) -> str:
+    """An arm of the protocol file by its id: "Arm A" / "A 组"."""
+    return _("Arm {arm}").format(arm=arm)
+
+
+def regimen_text(regimen_id: str, english: str = "") -> str:
+    """A regimen by its id (``B:gemcitabine_platinum``, see ``rules.regimens.regimen_from_id``)
+    with the Chinese labels of the protocol file (``label_zh``) on Chinese pages; ``english``
+    (the regimen's own label) otherwise."""
+    from dawna.i18n import current_locale
+    from dawna.protocol import bundled_protocol
+
+    locale = current_locale()
+    arm_id, _sep, rest = regimen_id.partition(":")
+    arm = next((a for a in bundled_protocol().arms if a.id == arm_id), None)
+    if arm is None or not locale.startswith("zh"):
+        return english or regimen_id
+    names = {x.id: x.label_for(locale) for g in arm.regimen.choices for o in g.options
+             for x in (o, *o.alternatives)}
+    names["physician_entered"] = _("physician-entered regimen")
+    parts = [drug_label(c.drug) for c in arm.regimen.components]
+    parts += [names.get(x, x) for x in rest.split("+") if x]
+    return f"{arm_name(arm_id)}: {' + '.join(parts)}"
+
+
+def stratum_text(stratum: str) -> str:
+    """A stratum or factor level as stored (``visceral_metastasis=yes|cdk46i_setting=advanced``,
+    the factors of the protocol file's ``randomization``) in words of the reader's language."""
+    words = {
+        "visceral_metastasis": _("Visceral metastasis"),
+        "cdk46i_setting": _("Setting of the prior CDK4/6 inhibitor"),
+        "yes": _("yes"), "no": _("no"), "adjuvant": _("adjuvant"), "advanced": _("advanced"),
+    }
+    parts = []
+    for part in stratum.split("|") if stratum else ():
+        name, _sep, level = part.partition("=")
+        parts.append(f"{words.get(name, name)}: {words.get(level, level)}" if level
+                     else words.get(name, name))
+    return " · ".join(parts)
+
+
 def days_text(days: tuple[int, ...] | None) -> str:
     """``(1, 2, ..., 21)`` → ``1–21``; ``(1, 8)`` → ``1, 8``."""
     if not days:

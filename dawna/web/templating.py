@@ -15,7 +15,18 @@ from dawna.config import Settings
 from dawna.i18n import LOCALE_NAMES, current_locale, format_local, gettext, ngettext
 from dawna.services.access import Permission, role_label
 from dawna.services.report_html import iso_date, svg_data
-from dawna.web.present import code_label, component_text, days_text, field_text, plain
+from dawna.web.present import (
+    arm_name,
+    code_label,
+    component_text,
+    days_text,
+    drug_label,
+    field_text,
+    plain,
+    regimen_text,
+    state_label,
+    stratum_text,
+)
 from dawna.web.query_marks import query_markers
 from dawna.web.security import csrf_token
 
@@ -39,6 +50,11 @@ templates.env.filters["component"] = component_text
 templates.env.filters["days"] = days_text
 templates.env.filters["plain"] = plain
 templates.env.filters["field_text"] = field_text
+templates.env.filters["drug"] = drug_label
+templates.env.filters["state"] = state_label
+templates.env.filters["arm"] = arm_name
+templates.env.filters["stratum"] = stratum_text
+templates.env.filters["regimen"] = regimen_text
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None,

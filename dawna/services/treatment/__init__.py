@@ -1,6 +1,7 @@
 """Treatment and safety of a randomized participant, by subject:
 
 - :mod:`.plans`: the prescriber's regimen and confirmed doses;
+- :mod:`.plan_form`: what the prescription form offers (each drug with its dose, ranges);
 - :mod:`.cycles`: the cycles given and their doses;
 - :mod:`.dose_history`: where each drug stands after the dose decisions;
 - :mod:`.calendar`: the treatment calendar, the participant's and the site's;
@@ -34,6 +35,7 @@ from dawna.services.treatment.depots import (
     depot_view,
     record_depot,
 )
+from dawna.services.treatment.plan_form import PlanForm, PlanGroup, plan_form
 from dawna.services.treatment.plans import (
     CustomDrugIn,
     DoseRow,
@@ -63,6 +65,8 @@ __all__ = [
     "DepotsOut",
     "DoseRow",
     "MeasuresIn",
+    "PlanForm",
+    "PlanGroup",
     "PlanIn",
     "PlanPreview",
     "TreatmentView",
@@ -72,6 +76,7 @@ __all__ = [
     "depot_view",
     "event_json",
     "participant_calendar",
+    "plan_form",
     "plan_regimen",
     "preview_plan",
     "record_cycle",

@@ -27,6 +27,8 @@ from dawna.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
+RECENT_CYCLES = 4  # cycles shown open on the treatment page; older ones load on request
+LABS_PER_PAGE = 30  # laboratory results per page, newest first
 
 
 def _pairs(form: Any) -> list[tuple[str, str]]:
@@ -65,9 +67,17 @@ def treatment_page(request: Request, db: DbDep, settings: SettingsDep, user: Any
     """The participant's treatment page (with ``error`` shown, and the form ``extra``), for the
     treatment and safety routes."""
     view = treatment.treatment_view(db, settings, user, pseudonym)
-    labs = safety.participant_labs(db, user, pseudonym)
+    labs = list(reversed(safety.participant_labs(db, user, pseudonym)))  # newest first
     events = safety.participant_events(db, user, pseudonym)
-    context = {"v": view, "labs": labs, "aes": events, "error": error,
+    pages = max(1, -(-len(labs) // LABS_PER_PAGE))
+    raw = request.query_params.get("labs_page", "1")
+    labs_page = min(max(int(raw) if raw.isdigit() else 1, 1), pages)
+    shown = labs[(labs_page - 1) * LABS_PER_PAGE:labs_page * LABS_PER_PAGE]
+    context = {"v": view, "labs": shown, "labs_total": len(labs), "labs_page": labs_page,
+               "labs_first": (labs_page - 1) * LABS_PER_PAGE + 1,
+               "labs_pages": pages, "recent_cycles": view.cycles[-RECENT_CYCLES:],
+               "older_cycles": len(view.cycles) - len(view.cycles[-RECENT_CYCLES:]),
+               "aes": events, "error": error,
                "analytes": LAB_ANALYTES, "msg": render_message,
                "deadline": safety.deadline, "outcomes": safety.OUTCOMES,
                "actions": safety.ACTIONS, **extra}
@@ -81,18 +91,28 @@ def page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
     return treatment_page(request, db, settings, user, pseudonym)
 
 
+@router.get("/participants/{pseudonym}/treatment/older-cycles")
+def older_cycles(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                 pseudonym: str) -> Response:
+    """The rows of the cycles before the latest ones (HTMX, when their section is opened)."""
+    view = treatment.treatment_view(db, settings, user, pseudonym)
+    return render(request, "treatment/_cycle_rows.html",
+                  {"cycles": list(reversed(view.cycles[:-RECENT_CYCLES]))})
+
+
 @router.get("/participants/{pseudonym}/treatment/plan")
 def plan_form(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
               pseudonym: str) -> Response:
     view = treatment.treatment_view(db, settings, user, pseudonym)
     cyp3a = clinical.prescription_warnings(db, settings, user, pseudonym)
     return render(request, "treatment/plan.html", {"v": view, "preview": None, "error": None,
-                                                    "cyp3a": cyp3a, **_plan_context(view)})
+                                                    "cyp3a": cyp3a, **_plan_context(db, user, view)})
 
 
-def _plan_context(view: treatment.TreatmentView) -> dict[str, Any]:
+def _plan_context(db: Any, user: Any, view: treatment.TreatmentView) -> dict[str, Any]:
     arm = next((a for a in bundled_protocol().arms if a.id == view.arm), None)
-    return {"arm": arm, "stored": view.plan, "custom": view.physician_entered}
+    return {"arm": arm, "stored": view.plan, "custom": view.physician_entered,
+            "drugs": treatment.plan_form(db, user, view.pseudonym)}
 
 
 @router.post("/participants/{pseudonym}/treatment/plan/preview",
@@ -120,7 +140,7 @@ async def plan_save(request: Request, db: DbDep, settings: SettingsDep, user: Cu
         view = treatment.treatment_view(db, settings, user, pseudonym)
         return render(request, "treatment/plan.html",
                       {"v": view, "preview": None, "error": error, "form": dict(form),
-                       **_plan_context(view)}, status_code=error.status_code)
+                       **_plan_context(db, user, view)}, status_code=error.status_code)
     return RedirectResponse(f"/participants/{pseudonym}/treatment?saved=1",
                             status_code=303)
 
