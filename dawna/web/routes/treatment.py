@@ -106,7 +106,8 @@ def plan_form(request: Request, db: DbDep, settings: SettingsDep, user: CurrentU
     view = treatment.treatment_view(db, settings, user, pseudonym)
     cyp3a = clinical.prescription_warnings(db, settings, user, pseudonym)
     return render(request, "treatment/plan.html", {"v": view, "preview": None, "error": None,
-                                                    "cyp3a": cyp3a, **_plan_context(db, user, view)})
+                                                    "cyp3a": cyp3a,
+                                                    **_plan_context(db, user, view)})
 
 
 def _plan_context(db: Any, user: Any, view: treatment.TreatmentView) -> dict[str, Any]:
