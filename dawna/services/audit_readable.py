@@ -21,6 +21,7 @@ from dawna.i18n import _, format_local
 from dawna.rules.lifecycle import STATE_LABELS
 from dawna.rules.messages import N_
 from dawna.services.access import Permission, Principal, role_label
+from dawna.services.form_catalogue import FORMS, form_label
 from dawna.store.models import AdverseEvent, AuditRecord, Participant, Role
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
@@ -83,6 +84,10 @@ def value_text(table: str, field: str | None, value: str | None,
         return _(labels[value]) if value in labels else value
     if (table, generic) == ("membership", "role") and value in set(Role):
         return role_label(Role(value))
+    if generic == "table_name" and value in FORMS:  # a query, mark, signature or lock's form
+        return form_label(value)
+    if generic == "active_key":  # a signature's or lock's uniqueness key: in force or not
+        return _("yes")
     codes = FIELD_CODES.get((table, generic), CODE_LABELS)
     return _(codes[value]) if value in codes else value
 

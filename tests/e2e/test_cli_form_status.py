@@ -30,7 +30,7 @@ def trial_url(tmp_path: Path, sqlite_template: Path,
     db.dispose()
     monkeypatch.setenv("DAWNA_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("DAWNA_ENV", "test")
-    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("COLUMNS", "400")
     get_settings.cache_clear()
     yield f"sqlite:///{path}"
     get_settings.cache_clear()

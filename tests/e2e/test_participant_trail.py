@@ -40,7 +40,13 @@ def _expected(path: Path, pseudonym: str) -> set[int]:
         pid = c.execute("SELECT id FROM participant WHERE pseudonym = ?",
                         (pseudonym,)).fetchone()[0]
         keys = {("participant", str(pid)), ("participant_identity", str(pid))}
-        for table in OWNED:
+        # every table whose rows carry participant_id, read from the database itself (forms,
+        # queries and their messages, verification marks, signatures, locks)
+        owned = [t for (t,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                 if t != "participant_identity" and any(
+                     col[1] == "participant_id" for col in c.execute(f"PRAGMA table_info({t})"))]
+        assert set(OWNED) <= set(owned)
+        for table in owned:
             keys |= {(table, str(r)) for (r,) in c.execute(
                 f"SELECT id FROM {table} WHERE participant_id = ?", (pid,))}
         keys |= {("susar_report", str(r)) for (r,) in c.execute(
@@ -58,6 +64,10 @@ def demo_db(tmp_path: Path, demo_template: Path) -> tuple[Path, str]:
         pseudonym, ae_id = c.execute(
             "SELECT p.pseudonym, a.id FROM participant p JOIN adverse_event a "
             "ON a.participant_id = p.id JOIN lab_result l ON l.participant_id = p.id "
+            # not a casebook the demo's data manager or investigator locked (a new form in it
+            # is refused until unlocked)
+            "WHERE p.id NOT IN (SELECT participant_id FROM form_lock "
+            "WHERE active_key IS NOT NULL AND scope = 'casebook') "
             "GROUP BY p.id ORDER BY count(DISTINCT l.id) DESC LIMIT 1").fetchone()
     db = Database(f"sqlite:///{path}")
     with UnitOfWork(db, Actor(None, "test"), "SUSAR reported") as uow:
