@@ -31,6 +31,9 @@ def trial_url(tmp_path: Path, sqlite_template: Path,
     monkeypatch.setenv("DAWNA_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("DAWNA_ENV", "test")
     monkeypatch.setenv("COLUMNS", "400")
+    from dawna.cli import forms  # its console was made at import, maybe at another width
+
+    monkeypatch.setattr(forms.console, "width", 400)
     get_settings.cache_clear()
     yield f"sqlite:///{path}"
     get_settings.cache_clear()
