@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+
+from fastapi.testclient import TestClient
 
 from dawna.services import admin
 from dawna.services.schemas import SiteCreate, UserCreate
@@ -49,3 +52,29 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def demo_logins(database_url: str, secret: str) -> Iterator[Callable[[str], TestClient]]:
+    """``make(username)``: a web client of the app on ``database_url`` logged in as that demo
+    user (password dawna-demo-2026), one per user, closed at the end (``yield from`` it in a
+    module-scoped fixture)."""
+    from dawna.config import Settings
+    from dawna.web.app import create_app
+
+    settings = Settings(env="test", database_url=database_url, secret_key=secret * 40)
+    clients: dict[str, TestClient] = {}
+
+    def make(username: str) -> TestClient:
+        if username not in clients:
+            client = TestClient(create_app(settings), raise_server_exceptions=False)
+            token = csrf_of(client.get("/login").text)
+            answer = client.post("/login", data={"username": username,
+                                                 "password": "dawna-demo-2026",
+                                                 "csrf_token": token}, follow_redirects=False)
+            assert answer.status_code == 303, answer.text
+            clients[username] = client
+        return clients[username]
+
+    yield make
+    for c in clients.values():
+        c.close()

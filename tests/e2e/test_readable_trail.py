@@ -24,10 +24,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import csrf_of
-
-from dawna.config import Settings
-from dawna.web.app import create_app
+from helpers import demo_logins
 
 Login = Callable[[str], TestClient]
 
@@ -41,23 +38,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def login(demo: Path) -> Iterator[Login]:
-    settings = Settings(env="test", database_url=f"sqlite:///{demo}", secret_key="r" * 40)
-    clients: dict[str, TestClient] = {}
-
-    def make(username: str) -> TestClient:
-        if username not in clients:
-            client = TestClient(create_app(settings), raise_server_exceptions=False)
-            token = csrf_of(client.get("/login").text)
-            answer = client.post("/login", data={"username": username,
-                                                 "password": "dawna-demo-2026",
-                                                 "csrf_token": token}, follow_redirects=False)
-            assert answer.status_code == 303
-            clients[username] = client
-        return clients[username]
-
-    yield make
-    for c in clients.values():
-        c.close()
+    yield from demo_logins(f"sqlite:///{demo}", "r")
 
 
 def _sql(demo: Path, query: str, *args: object) -> list[tuple]:  # type: ignore[type-arg]

@@ -20,12 +20,10 @@ import openpyxl
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from helpers import csrf_of
+from helpers import demo_logins
 
-from dawna.config import Settings
 from dawna.services import audit_integrity
 from dawna.store.db import Database
-from dawna.web.app import create_app
 
 Login = Callable[[str], TestClient]
 
@@ -39,23 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def login(demo: Path) -> Iterator[Login]:
-    settings = Settings(env="test", database_url=f"sqlite:///{demo}", secret_key="e" * 40)
-    clients: dict[str, TestClient] = {}
-
-    def make(username: str) -> TestClient:
-        if username not in clients:
-            client = TestClient(create_app(settings), raise_server_exceptions=False)
-            token = csrf_of(client.get("/login").text)
-            assert client.post("/login", data={"username": username,
-                                               "password": "dawna-demo-2026",
-                                               "csrf_token": token},
-                               follow_redirects=False).status_code == 303
-            clients[username] = client
-        return clients[username]
-
-    yield make
-    for c in clients.values():
-        c.close()
+    yield from demo_logins(f"sqlite:///{demo}", "e")
 
 
 def _count(demo: Path, query: str, *args: object) -> int:
