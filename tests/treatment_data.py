@@ -45,3 +45,21 @@ def randomized_to(db: Database, settings: Settings, arm: str, option: str,
         allocation.regimen = {group: {"arm": arm, "option": option, "label": option}}
         uow.commit()
     return pid
+
+
+def on_dalpiciclib_cycle_1(db: Database, settings: Settings, now: datetime) -> str:
+    """A live list and one participant of arm A (letrozole) with a confirmed plan and cycle 1
+    started on 2024-03-14 with dalpiciclib recorded at 125 mg (the deviation-log tests' starting
+    point); returns the pseudonym."""
+    from dawna.services import treatment
+
+    randomization.generate(db, settings, SYSTEM, "list for the test")
+    randomization.go_live(db, SYSTEM, "go live for the test")
+    pid = randomized_to(db, settings, "A", "letrozole")
+    with simulated(now):
+        treatment.confirm_plan(db, settings, principal(db, "inv_a"), pid,
+                               treatment.PlanIn.model_validate({"measures": {}}))
+        treatment.record_cycle(db, settings, principal(db, "coord_a"), pid,
+                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 14),
+                                                 doses={"dalpiciclib": 125}))
+    return pid

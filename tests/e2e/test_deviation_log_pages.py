@@ -22,11 +22,10 @@ from datetime import UTC, date, datetime
 import pytest
 from helpers import csrf_of, principal
 from sqlalchemy import select
-from treatment_data import randomized_to
+from treatment_data import on_dalpiciclib_cycle_1
 
 from dawna.clock import simulated
 from dawna.config import Settings
-from dawna.services import randomization, treatment
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, ProtocolDeviation
 
@@ -35,18 +34,7 @@ NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 
 @pytest.fixture
 def pid(app_db: Database, settings: Settings) -> str:
-    from helpers import SYSTEM
-
-    randomization.generate(app_db, settings, SYSTEM, "list for the test")
-    randomization.go_live(app_db, SYSTEM, "go live for the test")
-    pid = randomized_to(app_db, settings, "A", "letrozole")
-    with simulated(NOW):
-        treatment.confirm_plan(app_db, settings, principal(app_db, "inv_a"), pid,
-                               treatment.PlanIn.model_validate({"measures": {}}))
-        treatment.record_cycle(app_db, settings, principal(app_db, "coord_a"), pid,
-                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 14),
-                                                 doses={"dalpiciclib": 125}))
-    return pid
+    return on_dalpiciclib_cycle_1(app_db, settings, NOW)
 
 
 def _rows(db: Database) -> list[ProtocolDeviation]:

@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import principal, two_site_trial
 from sqlalchemy import func, select
-from treatment_data import randomized_to
+from treatment_data import on_dalpiciclib_cycle_1
 
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ConflictError, ValidationError
 from dawna.rules.deviation_rules import Category, Importance
-from dawna.services import deviation_detect, deviation_log, randomization, treatment
+from dawna.services import deviation_detect, deviation_log
 from dawna.store.db import Database
 from dawna.store.models import ProtocolDeviation
 
@@ -26,16 +26,7 @@ NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 @pytest.fixture
 def pid(db: Database, settings: Settings) -> str:
     two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    pid = randomized_to(db, settings, "A", "letrozole")
-    with simulated(NOW):
-        treatment.confirm_plan(db, settings, principal(db, "inv_a"), pid,
-                               treatment.PlanIn.model_validate({"measures": {}}))
-        treatment.record_cycle(db, settings, principal(db, "coord_a"), pid,
-                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 14),
-                                                 doses={"dalpiciclib": 125}))
-    return pid
+    return on_dalpiciclib_cycle_1(db, settings, NOW)
 
 
 def _count(db: Database) -> int:
