@@ -29,7 +29,7 @@ from datetime import date
 
 from dawna.protocol.conmeds import CodedDrug
 from dawna.rules.messages import N_, Message
-from dawna.rules.rule_errors import RuleError
+from dawna.rules.rule_errors import RuleError, refuse_stop_before_start
 
 __all__ = ["STRONG_CLASSES", "CodedDrug", "Cyp3aFlag", "check_dates", "cyp3a_flag",
            "normalise", "overlaps_treatment"]
@@ -99,8 +99,4 @@ def check_dates(start: date | None, stop: date | None, ongoing: bool) -> None:
         raise RuleError("stop_date", Message(N_("an ongoing medication has no stop date")))
     if not ongoing and stop is None:
         raise RuleError("stop_date", Message(N_("give the stop date, or tick ongoing")))
-    if start is not None and stop is not None and stop < start:
-        raise RuleError("stop_date", Message(N_("the stop date {stop} is before the start date "
-                                                "{start}"),
-                                             {"stop": stop.isoformat(),
-                                              "start": start.isoformat()}))
+    refuse_stop_before_start(start, stop)

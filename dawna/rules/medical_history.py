@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from dawna.rules.messages import N_, Message
-from dawna.rules.rule_errors import RuleError
+from dawna.rules.rule_errors import RuleError, refuse_stop_before_start
 
 __all__ = ["check_history", "is_adverse_event"]
 
@@ -34,11 +34,7 @@ def check_history(start: date | None, stop: date | None, ongoing: bool,
                                            {"date": value.isoformat()}))
     if ongoing and stop is not None:
         raise RuleError("stop_date", Message(N_("an ongoing condition has no stop date")))
-    if start is not None and stop is not None and stop < start:
-        raise RuleError("stop_date", Message(N_("the stop date {stop} is before the start date "
-                                                "{start}"),
-                                             {"stop": stop.isoformat(),
-                                              "start": start.isoformat()}))
+    refuse_stop_before_start(start, stop)
     if worsened_on is not None and start is not None and worsened_on < start:
         raise RuleError("worsened_on", Message(N_("a worsening on {date} is before the "
                                                   "condition began ({start})"),

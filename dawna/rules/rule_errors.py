@@ -10,11 +10,12 @@ language with :meth:`RuleError.translated`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from dawna.errors import DawnaError, ProtocolViolation, ValidationError
-from dawna.rules.messages import Message
+from dawna.rules.messages import N_, Message
 
-__all__ = ["RuleError", "RuleViolation"]
+__all__ = ["RuleError", "RuleViolation", "refuse_stop_before_start"]
 
 
 class RuleError(ValidationError):
@@ -38,3 +39,13 @@ class RuleViolation(ProtocolViolation):
 
     def translated(self, gettext: Callable[[str], str], prefix: str = "") -> DawnaError:
         return ProtocolViolation(self.reason.render(gettext), field=f"{prefix}{self.field}")
+
+
+def refuse_stop_before_start(start: date | None, stop: date | None,
+                             field: str = "stop_date") -> None:
+    """A course (a medication, a condition) cannot stop before it starts: refused naming the
+    stop's field, the one refusal the forms with a start and a stop share."""
+    if start is not None and stop is not None and stop < start:
+        raise RuleError(field, Message(N_("the stop date {stop} is before the start date "
+                                          "{start}"),
+                                       {"stop": stop.isoformat(), "start": start.isoformat()}))
