@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dawna.cli.common import actor, database, get_settings
+from dawna.cli.common import actor, database, day, get_settings
 from dawna.i18n import _
 from dawna.store.roles import Role
 
@@ -127,7 +127,11 @@ def demo(if_empty: Annotated[bool, typer.Option(
          = False,
          participants: Annotated[int | None, typer.Option(
              help="Register this many participants in all (default: the configuration's, "
-                  "about 134 for 80 randomized).", show_default=False)] = None) -> None:
+                  "about 134 for 80 randomized).", show_default=False)] = None,
+         as_of: Annotated[str | None, typer.Option(
+             "--as-of", help="Simulate the trial only up to this day (YYYY-MM-DD), e.g. for a "
+                             "training database that shows the same stage whatever the day "
+                             "(default: today).", show_default=False)] = None) -> None:
     """Fill an empty database with the simulated demo trial (dawna/demo/trial.yaml)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -138,13 +142,14 @@ def demo(if_empty: Annotated[bool, typer.Option(
     if if_empty and not demo_service.is_empty(db):
         console.print(_("database already holds data; demo not loaded"))
         return
+    until = day(as_of, "as_of") if as_of is not None else None
     cfg = demo_service.scaled_config(participants)
     total = sum(s["participants"] for s in cfg["sites"])
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console) as progress:
         task = progress.add_task(_("Registering simulated participants"), total=total)
         summary = demo_service.load(db, settings, progress=lambda _p: progress.advance(task),
-                                    size=participants)
+                                    size=participants, as_of=until)
     table = Table(title=_("Demo logins"))
     for column in (_("User name"), _("Password"), _("Roles")):
         table.add_column(column)

@@ -32,7 +32,7 @@ from dawna.demo import safety_reporting as demo_safety_reporting
 from dawna.demo import screening as demo_screening
 from dawna.demo import treatment as demo_treatment
 from dawna.demo import tumour as demo_tumour
-from dawna.demo.clock import moment
+from dawna.demo.clock import horizon, moment
 from dawna.errors import ConflictError, ValidationError
 from dawna.i18n import _
 from dawna.services import admin, participants
@@ -96,13 +96,29 @@ def scaled_config(size: int | None = None) -> dict[str, Any]:
 
 def load(db: Database, settings: Settings,
          progress: Callable[[str], None] | None = None,
-         size: int | None = None) -> DemoSummary:
+         size: int | None = None, as_of: date | None = None) -> DemoSummary:
+    """Load the demo trial as it stands today, or as it stood at the end of ``as_of``: nothing
+    after that day is simulated, so a training database (or a test) shows the same stage of the
+    trial whatever the day it is loaded (without it, the 2023 trial ages with the calendar)."""
     if settings.env == "production":
         raise ValidationError(_("demo data is refused in production"), field="env")
+    cfg = scaled_config(size)
+    start = date.fromisoformat(str(cfg["accrual_start"]))
+    if as_of is not None and not start <= as_of <= local_today(settings.zone):
+        raise ValidationError(_("the demo date must lie between the start of accrual ({start}) "
+                                "and today").format(start=start.isoformat()), field="as_of")
     if not is_empty(db):
         raise ConflictError(_("the database already holds data; demo data goes only into an "
                               "empty database"), field="database")
-    cfg = scaled_config(size)
+    if as_of is None:
+        return _load(db, settings, cfg, progress)
+    end = moment(as_of, 20, settings.zone)
+    with horizon(end), simulated(end):
+        return _load(db, settings, cfg, progress)
+
+
+def _load(db: Database, settings: Settings, cfg: dict[str, Any],
+          progress: Callable[[str], None] | None) -> DemoSummary:
     rng = random.Random(cfg["seed"])  # noqa: S311 - simulation, not security
     reason = "Simulated demo trial loaded"
     for s in cfg["sites"]:

@@ -84,8 +84,19 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
     current = run(["db", "current"], db)
     head = current.stdout.split("(head: ")[1].rstrip(")\n ")
     assert current.stdout.startswith(head)  # upgraded to the newest migration
-    demo = run(["demo", "--participants", "32"], db)
+    # the trial as it stood on 2025-06-30 (accrual's last month), whatever the day the test runs:
+    # loaded as of today, the 2023 trial ages with the calendar until nobody is on treatment
+    too_late = run(["demo", "--participants", "32", "--as-of", "2999-01-01"], db)
+    assert too_late.returncode == 1 and too_late.stderr.startswith("error: as_of:")
+    demo = run(["demo", "--participants", "32", "--as-of", "2025-06-30"], db)
     assert demo.returncode == 0, demo.stderr
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:  # nothing after the demo's day (20:00 in Beijing, 12 UTC)
+        (last_audit,) = conn.execute("select max(at) from audit_record").fetchone()
+        assert last_audit.startswith("2025-06-30 12:00")
+        (last_cycle,) = conn.execute("select max(start_date) from treatment_cycle").fetchone()
+        assert "2025-05-01" <= last_cycle <= "2025-06-30"
     assert "coordinator" in demo.stdout and "dawna-demo-2026" in demo.stdout
     again = run(["demo"], db)
     assert again.returncode == 1
@@ -120,7 +131,6 @@ def test_upgrade_demo_and_user_management(tmp_path: Path) -> None:
                    "chemotherapy=capecitabine"], db)
     assert refused.returncode == 1 and refused.stderr.startswith("error: participant:")
     # treatment and safety of a demo participant on treatment at PUMCH
-    import sqlite3
     from datetime import date
 
     with sqlite3.connect(db) as conn:
