@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapper, lazyload
 
 from dawna.errors import PermissionDenied
 from dawna.i18n import _, use_locale
+from dawna.services import export_events
 from dawna.services.access import Permission, Principal
 from dawna.services.form_catalogue import FORMS, field_label, form_label
 from dawna.store import audit_events
@@ -39,7 +40,7 @@ from dawna.store.models import AdverseEvent, Participant, Site
 from dawna.store.uow import UnitOfWork
 
 IDENTITY_FORM = "participant_identity"
-EXPORT_TABLE = "data_export"
+EXPORT_TABLE = export_events.EXPORT_TABLE
 FORMATS = ("csv", "xlsx")
 #: Columns replaced by readable ones: the participant's pseudonym and the site's code.
 _HIDDEN = {"participant_id"}
