@@ -1,5 +1,6 @@
 """Benchmark: the vectorized design simulation against the same simulation written with one
-lifelines ``logrank_test`` per trial (issue "Analysis and results", item 4: goal ≥ 1000x).
+lifelines ``logrank_test`` per trial (issue "Analysis and results", item 4: goal ≥ 1000x; issue 23
+item 5: ≥ 5000x, on both cores, and the power curve reusing its draws).
 
 Both sides simulate the same model (:func:`dawna.analysis.design.draw_trials`: 80 patients 1:1,
 exponential PFS with medians 7 vs 4 months, 24 months uniform accrual, 12 months follow-up) and
@@ -31,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lifelines import __version__ as lifelines_version
 from lifelines.statistics import logrank_test
 
-from dawna.analysis.design import Design, draw_trials, logrank_z, simulate_trials
+from dawna.analysis import design_simulation
+from dawna.analysis.design import HR_GRID, Design, draw_trials, logrank_z, power_curve, simulate_trials
 
 
 def cpu_model() -> str:
@@ -44,15 +46,34 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def vectorized(design: Design, trials: int, seed: int, repeat: int) -> tuple[float, float]:
-    """(seconds per trial of the fastest run, power)."""
+def vectorized(design: Design, trials: int, seed: int, repeat: int,
+               threads: int = design_simulation.MAX_THREADS) -> tuple[float, float]:
+    """(seconds per trial of the fastest run, power) on ``threads`` threads."""
     best, power = math.inf, math.nan
+    saved, design_simulation.MAX_THREADS = design_simulation.MAX_THREADS, threads
+    try:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = simulate_trials(design, trials, seed=seed)
+            best = min(best, time.perf_counter() - start)
+            power = result.power
+    finally:
+        design_simulation.MAX_THREADS = saved
+    return best / trials, power
+
+
+def curve_seconds(design: Design, trials: int, seed: int, repeat: int) -> tuple[float, float]:
+    """(power curve over HR_GRID reusing draws, one simulation per HR), fastest of ``repeat``."""
+    reuse, apart = math.inf, math.inf
     for _ in range(repeat):
         start = time.perf_counter()
-        result = simulate_trials(design, trials, seed=seed)
-        best = min(best, time.perf_counter() - start)
-        power = result.power
-    return best / trials, power
+        power_curve(design, HR_GRID, trials, seed=seed)
+        reuse = min(reuse, time.perf_counter() - start)
+        start = time.perf_counter()
+        for hr in HR_GRID:
+            simulate_trials(design.with_hazard_ratio(hr), trials, seed=seed)
+        apart = min(apart, time.perf_counter() - start)
+    return reuse, apart
 
 
 def per_trial_lifelines(design: Design, trials: int, seed: int,
@@ -93,6 +114,8 @@ def main() -> None:
     design = Design()
 
     fast_s, fast_power = vectorized(design, args.fast_trials, args.seed, args.repeat)
+    one_s, _power = vectorized(design, args.fast_trials, args.seed, args.repeat, threads=1)
+    reuse_s, apart_s = curve_seconds(design, 10_000, args.seed, args.repeat)
     slow_s, slow_power, max_diff = per_trial_lifelines(design, args.slow_trials, args.seed + 1,
                                                        args.repeat)
     fast_se, slow_se = se(fast_power, args.fast_trials), se(slow_power, args.slow_trials)
@@ -108,6 +131,9 @@ def main() -> None:
         "lifelines_per_trial": {"trials": args.slow_trials, "us_per_trial": slow_s * 1e6,
                                 "power": slow_power, "power_se": slow_se},
         "speed_ratio": slow_s / fast_s,
+        "one_thread": {"us_per_trial": one_s * 1e6, "speed_ratio": slow_s / one_s},
+        "power_curve_10000_trials_s": {"reusing_draws": reuse_s, "one_simulation_per_hr": apart_s},
+        "load_average": os.getloadavg()[0],
         "power_difference_in_se": (fast_power - slow_power) / diff_se,
         "max_abs_statistic_difference": max_diff,
     }
@@ -121,7 +147,11 @@ def main() -> None:
           f"power {fast_power:.4f} ± {fast_se:.4f}")
     print(f"lifelines per trial: {slow_s * 1e6:10.2f} us/trial over {args.slow_trials} trials, "
           f"power {slow_power:.4f} ± {slow_se:.4f}")
-    print(f"speed ratio: {slow_s / fast_s:.0f}x (goal ≥ 1000x)")
+    print(f"speed ratio: {slow_s / fast_s:.0f}x (goal ≥ 5000x); one thread: {one_s * 1e6:.2f} "
+          f"us/trial, {slow_s / one_s:.0f}x")
+    print(f"power curve, 16 HRs x 10000 trials: {reuse_s:.2f} s reusing draws, {apart_s:.2f} s "
+          f"as one simulation per HR")
+    print(f"load average (1 min): {os.getloadavg()[0]:.2f}")
     print(f"power difference: {fast_power - slow_power:+.4f} = "
           f"{figures['power_difference_in_se']:+.2f} combined Monte Carlo SE")
     print(f"same data, |Z² - lifelines statistic| ≤ {max_diff:.2e}")

@@ -28,10 +28,12 @@ Mantel N. Cancer Chemother Rep 1966;50:163-70.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,15 +44,23 @@ from dawna.errors import ValidationError
 from dawna.i18n import _
 
 __all__ = [
+    "Draws",
     "PowerPoint",
     "SimulationResult",
     "TrialData",
     "detectable_hr_from_curve",
+    "draw_random",
     "draw_trials",
     "logrank_z",
     "power_curve",
     "simulate_trials",
+    "trials_of",
 ]
+
+MAX_THREADS = 2
+"""Threads for the chunks of one simulation (this deployment's machines have two cores)."""
+_T = TypeVar("_T")
+IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True)
 class TrialData:
@@ -63,19 +73,38 @@ class TrialData:
     analysis_months: FloatArray  # shape (trials,): calendar time of the analysis
 
 
-def draw_trials(design: Design, trials: int, rng: np.random.Generator) -> TrialData:
-    """Draw ``trials`` trials of the model in :mod:`dawna.analysis.design_model`."""
-    n, half = design.n, design.n // 2
+@dataclass(frozen=True)
+class Draws:
+    """The random numbers of ``trials`` trials, before any design's scale is applied: entry
+    fractions of the accrual period, standard exponentials of progression and of dropout. Every
+    design of a power curve (same n, accrual and dropout; only the medians differ) is computed
+    from the same draws (common random numbers)."""
+
+    entry: FloatArray  # U(0, 1), shape (trials, n)
+    progression: FloatArray  # Exp(1)
+    dropout: FloatArray | None  # Exp(1), drawn only when the design has dropout
+
+
+def draw_random(design: Design, trials: int, rng: np.random.Generator) -> Draws:
+    n = design.n
+    entry = rng.random((trials, n))
+    progression = rng.standard_exponential((trials, n))
+    dropout = rng.standard_exponential((trials, n)) if design.dropout_12m > 0 else None
+    return Draws(entry=entry, progression=progression, dropout=dropout)
+
+
+def trials_of(design: Design, draws: Draws) -> TrialData:
+    """The trials of ``design`` (model in :mod:`dawna.analysis.design_model`) from ``draws``."""
+    trials, n = draws.entry.shape
+    half = n // 2
     scale = np.repeat([design.median_a_months / math.log(2),
                        design.median_b_months / math.log(2)], half)
-    entry = rng.random((trials, n))
-    entry *= design.accrual_months
-    t_event = rng.standard_exponential((trials, n))
-    t_event *= scale
+    entry = draws.entry * design.accrual_months
+    t_event = draws.progression * scale
     calendar = entry + t_event
     t_drop: FloatArray | None = None
-    if design.dropout_12m > 0:
-        t_drop = rng.standard_exponential((trials, n)) / design.dropout_hazard
+    if draws.dropout is not None:
+        t_drop = draws.dropout / design.dropout_hazard
         calendar[t_drop <= t_event] = np.inf
     if design.events is None:
         analysis = np.full(trials, design.accrual_months + design.followup_months)
@@ -95,6 +124,11 @@ def draw_trials(design: Design, trials: int, rng: np.random.Generator) -> TrialD
                      progression_calendar=calendar, analysis_months=analysis)
 
 
+def draw_trials(design: Design, trials: int, rng: np.random.Generator) -> TrialData:
+    """Draw ``trials`` trials of the model in :mod:`dawna.analysis.design_model`."""
+    return trials_of(design, draw_random(design, trials, rng))
+
+
 def logrank_z(time: FloatArray, event: BoolArray, arm_a: BoolArray) -> FloatArray:
     """Signed log-rank Z (observed minus expected in arm A over √V) of each row.
 
@@ -105,22 +139,31 @@ def logrank_z(time: FloatArray, event: BoolArray, arm_a: BoolArray) -> FloatArra
     event = np.atleast_2d(np.asarray(event, dtype=bool))
     arm = np.asarray(arm_a, dtype=bool)
     m, n = time.shape
-    order = np.argsort(time, axis=1)
-    ts = np.take_along_axis(time, order, axis=1)
-    ev = np.take_along_axis(event, order, axis=1)
-    a = arm[order] if arm.ndim == 1 else np.take_along_axis(
-        np.broadcast_to(arm, (m, n)), order, axis=1)
-    a_total = a.sum(axis=1, keepdims=True, dtype=np.float64)
+    # One sort of 64-bit keys instead of an argsort and three gathers: each time's IEEE bits
+    # with the two lowest mantissa bits replaced by the event and arm flags (a change of at
+    # most 3 units in the last place, which moves no time past another unless they already
+    # share all other bits; those count as tied). Non-negative times keep their order as
+    # integers; negative ones (never at risk) sort before them.
+    key = np.ascontiguousarray(time).view(np.int64) & np.int64(~3)
+    key |= event
+    key |= np.broadcast_to(arm, (m, n)).astype(np.int64) << 1
+    key.sort(axis=1)
+    flags = key & 3
+    ev = flags & 1
+    a = flags >> 1
     # continuous times: position k is its own risk set of n - k patients
-    a_before = np.cumsum(a, axis=1, dtype=np.float64)
-    a_before -= a
-    frac = (a_total - a_before) / np.arange(n, 0, -1, dtype=np.float64)
-    frac_ev = np.where(ev, frac, 0.0)
-    u = np.count_nonzero(ev & a, axis=1) - frac_ev.sum(axis=1)
+    a_at_risk = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
+    frac_ev = a_at_risk / np.arange(n, 0, -1, dtype=np.float64)
+    frac_ev *= ev
+    u = np.count_nonzero(flags == 3, axis=1) - frac_ev.sum(axis=1)
     v = (frac_ev * (1.0 - frac_ev)).sum(axis=1)
-    tied = np.any(ts[:, 1:] == ts[:, :-1], axis=1)
+    masked = key >> 2
+    tied = np.any(masked[:, 1:] == masked[:, :-1], axis=1)
     if tied.any():
-        u[tied], v[tied] = _grouped_u_v(ts[tied], ev[tied], a[tied], a_total[tied])
+        ts = (key[tied] & np.int64(~3)).view(np.float64)
+        a_total = a[tied].sum(axis=1, keepdims=True, dtype=np.float64)
+        u[tied], v[tied] = _grouped_u_v(ts, ev[tied].astype(bool), a[tied].astype(bool),
+                                        a_total)
     z = np.zeros(m)
     np.divide(u, np.sqrt(v), out=z, where=v > 0)
     return z
@@ -174,6 +217,26 @@ def _median_or_none(values: FloatArray) -> float | None:
     return median if math.isfinite(median) else None
 
 
+def _chunks(trials: int, chunk_trials: int, seed: int | None
+            ) -> list[tuple[int, np.random.SeedSequence]]:
+    """(size, seed) of each chunk: the chunk's random stream depends only on the seed and its
+    place, so a run gives the same numbers on one thread or several."""
+    sizes = [min(chunk_trials, trials - start) for start in range(0, trials, chunk_trials)]
+    return list(zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes)), strict=True))
+
+
+def _in_parallel(work: Callable[[tuple[int, np.random.SeedSequence]], _T],
+                 chunks: list[tuple[int, np.random.SeedSequence]]) -> Iterator[_T]:
+    """``work`` of every chunk, in order; on two threads when there is more than one chunk
+    (NumPy's sorting, sums and random draws release the GIL, so both cores work)."""
+    workers = min(len(chunks), os.cpu_count() or 1, MAX_THREADS)
+    if workers <= 1:
+        yield from map(work, chunks)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(work, chunks)
+
+
 def simulate_trials(design: Design, trials: int, *, seed: int | None,
                     target_events: int | None = None, chunk_trials: int = CHUNK_TRIALS,
                     progress: Progress | None = None) -> SimulationResult:
@@ -183,32 +246,40 @@ def simulate_trials(design: Design, trials: int, *, seed: int | None,
         raise ValidationError(_("must be at least 1"), field="trials")
     if target_events is not None and not 1 <= target_events <= design.n:
         target_events = None
-    rng = np.random.default_rng(seed)
     z_crit = normal_quantile(1 - design.alpha / 2)
-    rejected = 0
-    events = np.empty(trials, dtype=np.int64)
-    duration = np.empty(trials)
-    to_events = np.empty(trials)
-    done = 0
-    while done < trials:
-        m = min(chunk_trials, trials - done)
-        data = draw_trials(design, m, rng)
+
+    def chunk(spec: tuple[int, np.random.SeedSequence]
+              ) -> tuple[int, IntArray, FloatArray, FloatArray | None]:
+        m, child = spec
+        data = draw_trials(design, m, np.random.default_rng(child))
         z = logrank_z(data.time, data.event, data.arm_a)
-        rejected += int(np.count_nonzero(np.abs(z) > z_crit))
-        events[done:done + m] = np.count_nonzero(data.event, axis=1)
-        duration[done:done + m] = data.analysis_months
+        to_events = None
         if target_events is not None:
             k = target_events - 1
-            to_events[done:done + m] = np.partition(data.progression_calendar, k, axis=1)[:, k]
-        done += m
+            to_events = np.partition(data.progression_calendar, k, axis=1)[:, k]
+        return (int(np.count_nonzero(np.abs(z) > z_crit)),
+                np.count_nonzero(data.event, axis=1), data.analysis_months, to_events)
+
+    rejected = 0
+    events, duration, to_events = [], [], []
+    for hits, n_events, months, reached in _in_parallel(chunk, _chunks(trials, chunk_trials,
+                                                                       seed)):
+        rejected += hits
+        events.append(n_events)
+        duration.append(months)
+        if reached is not None:
+            to_events.append(reached)
         if progress is not None:
-            progress(m)
+            progress(len(months))
     power = rejected / trials
+    all_events = np.concatenate(events)
     return SimulationResult(
         hazard_ratio=design.hazard_ratio, trials=trials, power=power,
-        power_se=math.sqrt(power * (1 - power) / trials), events_mean=float(events.mean()),
-        events_median=float(np.median(events)), duration_median_months=float(np.median(duration)),
-        months_to_events_median=None if target_events is None else _median_or_none(to_events),
+        power_se=math.sqrt(power * (1 - power) / trials), events_mean=float(all_events.mean()),
+        events_median=float(np.median(all_events)),
+        duration_median_months=float(np.median(np.concatenate(duration))),
+        months_to_events_median=None if target_events is None else _median_or_none(
+            np.concatenate(to_events)),
         target_events=target_events)
 
 
@@ -223,14 +294,38 @@ class PowerPoint:
 
 def power_curve(design: Design, hazard_ratios: Sequence[float], trials: int, *,
                 seed: int | None, progress: Progress | None = None) -> list[PowerPoint]:
-    """Simulated and Schoenfeld power at each HR (control median fixed). Every HR reuses the
-    same seed (common random numbers), which keeps the simulated curve smooth."""
+    """Simulated and Schoenfeld power at each HR (control median fixed). Every HR is computed
+    from the same draws (common random numbers: only arm A's median changes, so its
+    progression times are the same exponentials rescaled), which keeps the curve smooth and
+    draws each chunk's random numbers once for the whole curve; the power at each HR equals
+    :func:`simulate_trials` with the same seed."""
+    if trials < 1:
+        raise ValidationError(_("must be at least 1"), field="trials")
+    designs = [design.with_hazard_ratio(hr) for hr in hazard_ratios]
+    crits = [normal_quantile(1 - d.alpha / 2) for d in designs]
+
+    def chunk(spec: tuple[int, np.random.SeedSequence]) -> list[int]:
+        m, child = spec
+        draws = draw_random(design, m, np.random.default_rng(child))
+        hits = []
+        for d, z_crit in zip(designs, crits, strict=True):
+            data = trials_of(d, draws)
+            z = logrank_z(data.time, data.event, data.arm_a)
+            hits.append(int(np.count_nonzero(np.abs(z) > z_crit)))
+        return hits
+
+    rejected = [0] * len(designs)
+    for spec_hits, (m, _seed) in zip(_in_parallel(chunk, chunks := _chunks(
+            trials, CHUNK_TRIALS, seed)), chunks, strict=True):
+        rejected = [r + h for r, h in zip(rejected, spec_hits, strict=True)]
+        if progress is not None:
+            progress(m * len(designs))
     points = []
-    for hr in hazard_ratios:
-        d = design.with_hazard_ratio(hr)
-        sim = simulate_trials(d, trials, seed=seed, progress=progress)
+    for hr, d, hits in zip(hazard_ratios, designs, rejected, strict=True):
+        power = hits / trials
         exp_events = expected_events(d)
-        points.append(PowerPoint(hazard_ratio=hr, power=sim.power, power_se=sim.power_se,
+        points.append(PowerPoint(hazard_ratio=hr, power=power,
+                                 power_se=math.sqrt(power * (1 - power) / trials),
                                  schoenfeld_power=schoenfeld_power(exp_events, hr,
                                                                    alpha=d.alpha),
                                  expected_events=exp_events))

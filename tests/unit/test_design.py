@@ -245,3 +245,26 @@ def test_bad_input_names_the_option(args: list[str], option: str) -> None:
     assert result.exit_code != 0
     assert isinstance(result.exception, ValidationError)
     assert str(result.exception).startswith(f"{option}: ")
+
+
+def test_power_curve_reuses_draws_and_equals_each_simulation() -> None:
+    """The curve draws each chunk once for every HR (arm A's exponentials rescaled); each point
+    must equal a separate simulation of that HR with the same seed, trial for trial."""
+    from dawna.analysis.design_simulation import power_curve
+
+    design = Design()
+    points = power_curve(design, [0.5, 0.8, 1.0], 4500, seed=17)
+    for point in points:
+        alone = simulate_trials(design.with_hazard_ratio(point.hazard_ratio), 4500, seed=17)
+        assert point.power == alone.power
+
+
+def test_threads_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk's random stream comes from the seed and the chunk's place, so one thread and
+    two give the same trials."""
+    from dawna.analysis import design_simulation
+
+    two = simulate_trials(Design(dropout_12m=0.1, events=60), 5000, seed=3, target_events=50)
+    monkeypatch.setattr(design_simulation, "MAX_THREADS", 1)
+    assert simulate_trials(Design(dropout_12m=0.1, events=60), 5000, seed=3,
+                           target_events=50) == two
