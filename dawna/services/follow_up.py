@@ -140,26 +140,47 @@ def _due(status: State, eot: date | None, contacts: list[ContactRow]) -> date | 
 
 
 def _course(s: Session, p: Participant, principal: Principal) -> CourseView:
-    events = _rows(EventRow, list(s.scalars(select(StatusEvent).where(
-        StatusEvent.participant_id == p.id).order_by(StatusEvent.event_date, StatusEvent.id))))
-    consents = _rows(ConsentRow, list(s.scalars(select(Consent).where(
-        Consent.participant_id == p.id).order_by(Consent.signed_on, Consent.id))))
-    contacts = _rows(ContactRow, list(s.scalars(select(FollowUpContact).where(
-        FollowUpContact.participant_id == p.id).order_by(FollowUpContact.contact_date,
-                                                         FollowUpContact.id))))
+    return _courses(s, [p], principal)[p.id]
+
+
+def _courses(s: Session, people: list[Participant], principal: Principal
+             ) -> dict[int, CourseView]:
+    """Each participant's course, from three queries for all of them (the dashboard's work
+    lists used to run five per participant)."""
+    ids = [p.id for p in people]
+    events: dict[int, list[EventRow]] = {i: [] for i in ids}
+    consents: dict[int, list[ConsentRow]] = {i: [] for i in ids}
+    contacts: dict[int, list[ContactRow]] = {i: [] for i in ids}
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        for e in s.scalars(select(StatusEvent).where(StatusEvent.participant_id.in_(chunk))
+                           .order_by(StatusEvent.event_date, StatusEvent.id)):
+            events[e.participant_id].extend(_rows(EventRow, [e]))
+        for c in s.scalars(select(Consent).where(Consent.participant_id.in_(chunk))
+                           .order_by(Consent.signed_on, Consent.id)):
+            consents[c.participant_id].extend(_rows(ConsentRow, [c]))
+        for f in s.scalars(select(FollowUpContact).where(
+                FollowUpContact.participant_id.in_(chunk)).order_by(
+                FollowUpContact.contact_date, FollowUpContact.id)):
+            contacts[f.participant_id].extend(_rows(ContactRow, [f]))
     versions = lifecycle.consent_versions(s)
     latest = versions[-1].version if versions else None
-    status = State(p.status)
-    active = status not in (State.END_OF_STUDY, State.SCREEN_FAILED, State.PRE_SCREENING)
-    eot = _eot_date(events)
-    return CourseView(
-        participant=public_summary(p), status=status, events=events, consents=consents,
-        contacts=contacts, latest_version=latest,
-        needs_reconsent=bool(active and consents and latest
-                             and consents[-1].version != latest),
-        withdrawn_on=lifecycle.withdrawal_date(s, p), end_of_treatment=eot,
-        next_contact_due=_due(status, eot, contacts),
-        can_edit=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
+    views = {}
+    for p in people:
+        status = State(p.status)
+        active = status not in (State.END_OF_STUDY, State.SCREEN_FAILED, State.PRE_SCREENING)
+        mine, signed = events[p.id], consents[p.id]
+        eot = _eot_date(mine)
+        views[p.id] = CourseView(
+            participant=public_summary(p), status=status, events=mine, consents=signed,
+            contacts=contacts[p.id], latest_version=latest,
+            needs_reconsent=bool(active and signed and latest
+                                 and signed[-1].version != latest),
+            withdrawn_on=next((e.event_date for e in mine
+                               if e.event == Event.STUDY_ENDED.value
+                               and e.reason == "withdrawal"), None),
+            end_of_treatment=eot, next_contact_due=_due(status, eot, contacts[p.id]),
+            can_edit=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
+    return views
 
 
 def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
@@ -273,8 +294,9 @@ def dashboard(db: Database, settings: Settings, principal: Principal) -> Dashboa
         versions = lifecycle.consent_versions(s)
         latest = versions[-1].version if versions else None
         reconsent, due = [], []
+        views = _courses(s, people, principal)
         for p in sorted(people, key=lambda p: p.screening_number):
-            view = _course(s, p, principal)
+            view = views[p.id]
             if view.needs_reconsent:
                 reconsent.append((p.pseudonym, p.site.code, view.consents[-1].version))
             if view.next_contact_due is not None and view.next_contact_due <= today + window:
