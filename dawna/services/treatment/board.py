@@ -14,16 +14,15 @@ from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import Event, State
-from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
-from dawna.services.treatment.adverse_events import deadline, events_of
+from dawna.services.treatment.adverse_events import deadline
 from dawna.services.treatment.calendar import calendar_events
 from dawna.services.treatment.common import treatment_sites
 from dawna.services.treatment.labs import labs_due
 from dawna.services.treatment.rows import AdverseEventRow
 from dawna.services.treatment.susar import SusarRow, site_susars
 from dawna.store.db import Database
-from dawna.store.models import AdverseEvent, Allocation, Participant, Site
+from dawna.store.models import AdverseEvent, Allocation, Participant, Site, StatusEvent
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["AE_COLUMNS", "DueRow", "SaeRow", "SafetyBoard", "ae_listing", "board", "csv_safe",
@@ -104,10 +103,20 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
         people = list(s.scalars(select(Participant).where(Participant.site_id.in_(sites))
                                 .order_by(Participant.screening_number)))
         ended: dict[str, date] = {}
+        ids = [p.id for p in people]
+        study_ended: dict[int, date] = {}
+        for pid, day in s.execute(select(StatusEvent.participant_id, StatusEvent.event_date)
+                                  .where(StatusEvent.participant_id.in_(ids),
+                                         StatusEvent.event == Event.STUDY_ENDED.value)
+                                  .order_by(StatusEvent.event_date.desc())):
+            study_ended[pid] = day  # the earliest, as lifecycle.event_date gives it
+        events: dict[int, list[AdverseEvent]] = {i: [] for i in ids}
+        for ae in s.scalars(select(AdverseEvent).where(AdverseEvent.participant_id.in_(ids))
+                            .order_by(AdverseEvent.number)):
+            events[ae.participant_id].append(ae)
         for p in people:
-            end = lifecycle.event_date(s, p, Event.STUDY_ENDED) \
-                if State(p.status) is State.END_OF_STUDY else None
-            for ae in events_of(s, p):
+            end = study_ended.get(p.id) if State(p.status) is State.END_OF_STUDY else None
+            for ae in events[p.id]:
                 limit = deadline(ae)
                 if ae.serious and ae.reported_at is None and limit is not None and \
                         ae.aware_at is not None:
@@ -123,9 +132,9 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
                     ended[p.pseudonym] = end
             if State(p.status) is not State.ON_TREATMENT:
                 continue
-            _regimen, events = calendar_events(s, settings, p, extra_cycles=2)
-            late = {id(e) for e in labs_due(s, p, events, today) if e.date < today}
-            for e in events:
+            _regimen, calendar = calendar_events(s, settings, p, extra_cycles=2)
+            late = {id(e) for e in labs_due(s, p, calendar, today) if e.date < today}
+            for e in calendar:
                 if e.kind == "dose":
                     continue
                 if id(e) in late:

@@ -50,6 +50,6 @@ def design_page(request: Request, user: CurrentUser, n: int = 80, median_a: floa
         return render(request, "analysis/design.html", {"form": form, "r": None, "svg": "",
                                                         "error": error},
                       status_code=error.status_code)
-    return render(request, "analysis/design.html", {"form": form, "r": report,
-                                                    "svg": _curve(design, trials, seed, current_locale()),
+    svg = _curve(design, trials, seed, current_locale())
+    return render(request, "analysis/design.html", {"form": form, "r": report, "svg": svg,
                                                     "error": None})
