@@ -50,12 +50,13 @@ REGISTRY = "ClinicalTrials.gov"
 def usdm_schema() -> Json:
     """The vendored USDM 4.0 API document (read once)."""
     text = resources.files("dawna.exports").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: Json = json.loads(text)
+    return schema
 
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
     schema = {"$ref": "#/components/schemas/Wrapper-Input",
               "components": usdm_schema()["components"]}
@@ -65,7 +66,7 @@ def _validator() -> Any:
 def validate_usdm(document: Json) -> None:
     """Refuse a document the USDM 4.0 schema does not accept: a ValidationError naming the JSON
     path of the most specific problem (``jsonschema.exceptions.best_match``) and the rule."""
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped, unused-ignore]
 
     error = best_match(_validator().iter_errors(document))
     if error is None:
@@ -81,7 +82,7 @@ def _specific(error: Any) -> Any:
     """Inside an ``anyOf`` (a study design is interventional or observational; an optional
     value is an object or null), the error of the one branch the instance was meant for: the
     branch whose ``instanceType`` matches and that is not the null alternative."""
-    from jsonschema.exceptions import best_match
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped, unused-ignore]
 
     while error.validator in ("anyOf", "oneOf") and error.context:
         branches: dict[Any, list[Any]] = {}

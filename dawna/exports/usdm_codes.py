@@ -39,13 +39,14 @@ def codes_file() -> Json:
     """The pinned codes (``usdm_codes.yaml``), read once."""
     text = resources.files("dawna.exports").joinpath("usdm_codes.yaml").read_text(
         encoding="utf-8")
-    return yaml.safe_load(text)
+    loaded: Json = yaml.safe_load(text)
+    return loaded
 
 
 def pinned_code(codelist: str, key: str, *, field: str) -> Json:
     """The entry of ``key`` in ``codelist``; a ValidationError naming ``field`` when none is
     pinned."""
-    entry = codes_file()["codes"][codelist].get(key)
+    entry: Json | None = codes_file()["codes"][codelist].get(key)
     if entry is None:
         raise ValidationError(_("no USDM code is pinned for {value} ({field}); add it to "
                                 "dawna/exports/usdm_codes.yaml with its source").format(

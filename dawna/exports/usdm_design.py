@@ -73,14 +73,14 @@ def design_parts(protocol: Protocol, ids: Ids) -> Design:
 
 
 def _epochs(design: Design, ids: Ids) -> None:
-    made = [{"id": ids.named("StudyEpoch", key), "extensionAttributes": [], "name": key,
+    made: list[Json] = [{"id": ids.named("StudyEpoch", key), "extensionAttributes": [], "name": key,
              "label": label, "description": f"{label} epoch",
              "type": ids.code("epoch", key, field="epoch"), "previousId": None, "nextId": None,
              "notes": [], "instanceType": "StudyEpoch"} for key, label, _anchors in EPOCHS]
     _chain(made)
     design.epochs = made
-    design.epoch_ids = {key: epoch["id"] for (key, _l, _a), epoch in zip(EPOCHS, made,
-                                                                          strict=True)}
+    design.epoch_ids = {key: str(epoch["id"]) for (key, _l, _a), epoch in zip(EPOCHS, made,
+                                                                               strict=True)}
 
 
 def _chain(items: list[Json]) -> None:
