@@ -80,7 +80,7 @@ def test_the_vendored_schema_is_the_published_file_with_its_licence_and_source()
         assert fact in origin
 
 
-# --- valid, stable ---------------------------------------------------------------------------------
+# --- valid, stable ------------------------------------------------------------------------------
 
 
 def test_the_export_is_valid_against_the_published_usdm_4_schema(doc: dict[str, Any]) -> None:
@@ -220,7 +220,7 @@ def test_interventions_carry_the_regimen_doses_routes_and_frequencies(
     assert carboplatin["dose"] is None and "6 AUC mg/mL·min" in carboplatin["description"]
 
 
-# --- refusals -------------------------------------------------------------------------------------
+# --- refusals -----------------------------------------------------------------------------------
 
 
 def test_a_criterion_without_its_text_fails_validation_naming_the_path(
