@@ -48,8 +48,8 @@ def export_usdm(
         from dawna.protocol import load_protocol
 
         protocol = load_protocol(protocol_file)
-        version, rationale = label or protocol_file.stem, _("Protocol file {name}").format(
-            name=protocol_file.name)
+        # document content (English, as every USDM text of the export), not a message
+        version, rationale = label or protocol_file.stem, f"Protocol file {protocol_file.name}"
     else:
         from dawna.protocol import bundled_protocol
 
