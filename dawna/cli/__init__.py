@@ -34,6 +34,7 @@ from dawna.cli import (
     site_export,
     susar,
     treatment,
+    usdm,
 )
 from dawna.cli.common import run
 
@@ -65,6 +66,7 @@ app.add_typer(analysis.app, name="analysis")
 analysis.export_app.command("clinical")(clinical.export)
 app.add_typer(analysis.export_app, name="export")
 analysis.export_app.command("site-data")(site_export.site_data)
+analysis.export_app.command("usdm")(usdm.export_usdm)
 app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)

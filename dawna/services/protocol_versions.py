@@ -37,7 +37,7 @@ from dawna.store.uow import UnitOfWork
 
 __all__ = ["BUNDLED_LABEL", "VersionInfo", "bundled_sha256", "bundled_text", "by_label",
            "in_force", "in_force_on", "label_on", "overview", "protocol_of", "protocol_on",
-           "sha256_of", "stored_rows", "versions", "versions_of"]
+           "sha256_of", "stored_rows", "version_protocol", "versions", "versions_of"]
 
 BUNDLED_LABEL = "1"
 
@@ -144,6 +144,15 @@ def overview(db: Database, on: date) -> tuple[list[VersionInfo], str, Protocol]:
         s = uow.session
         label, protocol = protocol_on(s, on)
         return versions_of(s), label, protocol
+
+
+def version_protocol(db: Database, label: str | None, on: date) -> tuple[VersionInfo, Protocol]:
+    """Version ``label`` (None: the one in force on ``on``) and its parsed file, in a read of
+    its own (the USDM export of a stored version)."""
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        info = in_force(s, on) if label is None else by_label(s, label)
+        return info, protocol_of(s, info.label)
 
 
 def in_force_on(db: Database, on: date) -> VersionInfo:

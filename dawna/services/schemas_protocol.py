@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["AmendmentFileIn", "AmendmentIn", "ChangeOut", "DiffOut", "ReconsentDueOut",
-           "ReconsentListOut", "VersionOut", "VersionsOut"]
+           "ReconsentListOut", "UsdmOut", "VersionOut", "VersionsOut"]
 
 
 class AmendmentIn(BaseModel):
@@ -82,3 +82,16 @@ class ReconsentListOut(BaseModel):
     protocol_version: str
     consent_version: str | None
     participants: list[ReconsentDueOut]
+
+
+class UsdmOut(BaseModel):
+    """``GET /api/protocol/usdm``: a protocol version as a CDISC USDM 4.0 document (the API's
+    ``Wrapper``), already checked against the USDM 4.0 JSON schema (``docs/usdm.md``)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    study: dict[str, Any] = Field(description="The USDM Study: its versions, designs, arms, "
+                                              "criteria, endpoints, schedule.")
+    usdm_version: str = Field(alias="usdmVersion")
+    system_name: str | None = Field(default=None, alias="systemName")
+    system_version: str | None = Field(default=None, alias="systemVersion")

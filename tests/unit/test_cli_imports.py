@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +34,7 @@ print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
      "--format", "json"],
     ["screen", "--help"],
     ["treatment", "--help"],
+    ["export", "usdm", str(Path(tempfile.gettempdir()) / "dawna-usdm-import-probe")],
 ], ids=lambda a: " ".join(a[:2]))
 def test_quick_commands_import_no_heavy_library(args: list[str]) -> None:
     done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True,

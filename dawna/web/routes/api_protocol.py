@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from dawna.clock import local_today
+from dawna.exports.usdm import usdm_document, validate_usdm
 from dawna.services import protocol_amendments, protocol_versions
 from dawna.services.protocol_versions import VersionInfo
 from dawna.services.schemas_protocol import (
@@ -15,6 +16,7 @@ from dawna.services.schemas_protocol import (
     DiffOut,
     ReconsentDueOut,
     ReconsentListOut,
+    UsdmOut,
     VersionOut,
     VersionsOut,
 )
@@ -68,3 +70,14 @@ def get_reconsent(db: DbDep, settings: SettingsDep, user: CurrentUser) -> Recons
     due = protocol_amendments.reconsent_due(db, settings, user)
     return ReconsentListOut(protocol_version=info.label, consent_version=info.consent_version,
                             participants=[ReconsentDueOut(**r.__dict__) for r in due])
+
+
+@router.get("/usdm", response_model=UsdmOut)
+def get_usdm(db: DbDep, settings: SettingsDep, user: CurrentUser,
+             version: str | None = None) -> UsdmOut:
+    """Protocol version ``version`` (default: the one in force today) as a CDISC USDM 4.0
+    document, validated against the vendored USDM 4.0 schema (docs/usdm.md)."""
+    info, protocol = protocol_versions.version_protocol(db, version, local_today(settings.zone))
+    document = usdm_document(protocol, version=info.label, rationale=info.summary)
+    validate_usdm(document)
+    return UsdmOut.model_validate(document)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
+from dawna.exports.usdm import usdm_document, validate_usdm
 from dawna.i18n import _
 from dawna.services import protocol_amendments, protocol_versions
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
@@ -65,6 +66,17 @@ def diff_page(request: Request, db: DbDep, user: CurrentUser, old: str = "",
     a, b, diff = protocol_amendments.diff(db, old, new)
     return render(request, "protocol/diff.html", {"a": a, "b": b, "diff": diff,
                                                   "versions": protocol_versions.versions(db)})
+
+
+@router.get("/protocol-versions/{label}/usdm.json")
+def usdm_download(db: DbDep, settings: SettingsDep, user: CurrentUser, label: str) -> Response:
+    """Version ``label`` as a CDISC USDM 4.0 JSON file, validated against the USDM 4.0 schema
+    (docs/usdm.md); ``GET /api/protocol/usdm`` gives the same document."""
+    info, protocol = protocol_versions.version_protocol(db, label, local_today(settings.zone))
+    document = usdm_document(protocol, version=info.label, rationale=info.summary)
+    validate_usdm(document)
+    name = f"{protocol.registry.nct_id}-usdm-v{info.label}.json"
+    return JSONResponse(document, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/participants/{pseudonym}/protocol-reconsent")
