@@ -1,0 +1,140 @@
+"""``dawna export define`` on the demo trial (32 participants): ``define.xml`` validates against
+the Define-XML 2.1 schema shipped with odmlib, odmlib's Define-XML 2.1 loader reads it back,
+and every data set and variable of the XPT files (read with pyreadstat) is in it with the same
+label and a Length at least its longest value, and nothing else is; every derived variable
+has its MethodDef; ``define.html`` lists every data set and variable; the manifest checks out
+and the export is in the audit trail (issue 22 items 2 and 8)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pyreadstat
+import pytest
+import xmlschema
+from cli_runner import invoke
+from odmlib import define_loader, loader, schema_manager
+
+from dawna.exports.manifest import verify_manifest
+
+pytestmark = pytest.mark.xdist_group("demo")
+
+DATASETS = ("adsl", "adtte", "adrs", "adae")
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("define")
+    db = base / "demo.sqlite3"
+    shutil.copy(demo_template, db)
+    out = base / "out"
+    run = invoke(["export", "define", str(out), "--as", "statistician"],
+                 {"DAWNA_DATABASE_URL": f"sqlite:///{db}", "DAWNA_ENV": "test",
+                  "LANG": "C.UTF-8"})
+    assert run.returncode == 0, run.stderr
+    return out, db
+
+
+def _xpt(out: Path, stem: str) -> tuple[Any, Any]:
+    return pyreadstat.read_xport(str(out / f"{stem}.xpt"), encoding="utf-8")
+
+
+def _metadata(out: Path) -> Any:
+    reader = loader.ODMLoader(define_loader.XMLDefineLoader(
+        model_package="define_2_1", ns_uri="http://www.cdisc.org/ns/def/v2.1"))
+    reader.open_odm_document(str(out / "define.xml"))
+    return reader.MetaDataVersion()
+
+
+def _text(described: Any) -> str:
+    return str(described.Description.TranslatedText[0]._content)
+
+
+def test_define_xml_validates_against_the_define_xml_2_1_schema(
+        export: tuple[Path, Path]) -> None:
+    out, _db = export
+    xmlschema.validate(str(out / "define.xml"),
+                       xmlschema.XMLSchema(schema_manager.get_schema_path("define", "2.1")))
+
+
+def test_every_xpt_data_set_and_variable_is_described_with_label_and_length(
+        export: tuple[Path, Path]) -> None:
+    out, _db = export
+    mdv = _metadata(out)
+    items = {i.OID: i for i in mdv.ItemDef}
+    groups = {g.Name: g for g in mdv.ItemGroupDef}
+    assert sorted(groups) == sorted(s.upper() for s in DATASETS)
+    for stem in DATASETS:
+        frame, meta = _xpt(out, stem)
+        group = groups[meta.table_name]
+        assert _text(group) == meta.file_label
+        assert group.leaf.href == f"{stem}.xpt" and group.Purpose == "Analysis"
+        described = [items[ref.ItemOID] for ref in group.ItemRef]
+        assert [i.Name for i in described] == meta.column_names  # and nothing else
+        for item in described:
+            assert _text(item) == meta.column_names_to_labels[item.Name], item.OID
+            values = [v for v in frame[item.Name].tolist() if v == v and v not in ("", None)]
+            if item.DataType == "text":
+                longest = max([len(str(v).encode("utf-8")) for v in values] or [1])
+                assert item.Length >= longest, item.OID
+            elif item.DataType == "integer" and item.DisplayFormat is None:
+                assert item.Length >= max([len(str(int(v))) for v in values] or [1]), item.OID
+            elif item.DataType == "float":
+                assert item.SignificantDigits is not None, item.OID
+
+
+def test_every_derived_variable_has_its_method(export: tuple[Path, Path]) -> None:
+    mdv = _metadata(export[0])
+    methods = {m.OID: _text(m) for m in mdv.MethodDef}
+    origins = {i.OID: i.Origin[0].Type for i in mdv.ItemDef}
+    derived = 0
+    for group in mdv.ItemGroupDef:
+        for ref in group.ItemRef:
+            if origins[ref.ItemOID] == "Derived":
+                derived += 1
+                assert ref.MethodOID in methods and methods[ref.MethodOID].strip(), ref.ItemOID
+            else:
+                assert ref.MethodOID is None, ref.ItemOID
+    assert derived == len(methods) > 0
+    codelists = {c.OID for c in mdv.CodeList}
+    assert all(i.CodeListRef.CodeListOID in codelists for i in mdv.ItemDef if i.CodeListRef)
+
+
+class _Cells(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self.dataset = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table" and a.get("data-dataset"):
+            self.dataset = a["data-dataset"] or ""
+        if tag == "tr" and a.get("data-variable"):
+            self.found.append((self.dataset, a["data-variable"] or ""))
+
+
+def test_the_html_rendering_lists_every_data_set_and_variable(
+        export: tuple[Path, Path]) -> None:
+    out, _db = export
+    parser = _Cells()
+    parser.feed((out / "define.html").read_text(encoding="utf-8"))
+    metas = [_xpt(out, stem)[1] for stem in DATASETS]
+    expected = [(meta.table_name, name) for meta in metas for name in meta.column_names]
+    assert parser.found == expected
+
+
+def test_the_manifest_checks_out_and_the_export_is_in_the_audit_trail(
+        export: tuple[Path, Path]) -> None:
+    out, db = export
+    body = verify_manifest(out)
+    assert body["kind"] == "adam-define" and body["pseudonymized"] is True
+    assert {f["name"] for f in body["files"]} >= {"define.xml", "define.html", "adsl.xpt"}
+    with sqlite3.connect(db) as c:
+        values = [v for (v,) in c.execute("SELECT new_value FROM audit_record WHERE "
+                                          "table_name = 'data_export'")]
+    assert values and all("adam-define" in str(v) for v in values)
