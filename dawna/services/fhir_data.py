@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dawna.clock import local_today
 from dawna.config import Settings
@@ -60,7 +60,7 @@ from dawna.store.models import (
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["FhirExport", "export", "export_sites", "read_sites", "study_record", "subject",
+__all__ = ["FhirExport", "count", "export", "export_sites", "read_sites", "study_record", "subject",
            "subjects"]
 
 
@@ -244,6 +244,14 @@ def _subject(p: Participant, settings: Settings, principal: Principal,
         responses=_responses(tumours, randomized),
         doses=_doses(cycles),
         screened=record is not None)
+
+
+def count(db: Database, principal: Principal, site_ids: list[int]) -> int:
+    """How many participants :func:`subjects` reads at ``site_ids`` (for a progress bar)."""
+    sites = [s for s in site_ids if s in set(read_sites(principal))]
+    with UnitOfWork(db) as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(Participant).where(
+            Participant.site_id.in_(sites))) or 0)
 
 
 def subject(db: Database, settings: Settings, principal: Principal, pseudonym: str
