@@ -42,7 +42,14 @@ from dawna.exports.fhir_records import (
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules.recist import evaluate
-from dawna.rules.recist_case import Assessment, Baseline, Case, CaseError, limits_from, settings_from
+from dawna.rules.recist_case import (
+    Assessment,
+    Baseline,
+    Case,
+    CaseError,
+    limits_from,
+    settings_from,
+)
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services.access import Permission, Principal, arm_hidden_from
 from dawna.services.export_events import record_export

@@ -15,10 +15,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from dawna.clock import utcnow
-from dawna.errors import ValidationError
+from dawna.errors import DawnaError, ValidationError
 from dawna.exports import site_files
 from dawna.i18n import _
-from dawna.errors import DawnaError
 from dawna.services import fhir_data, site_export
 from dawna.services.access import Permission, Principal
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere

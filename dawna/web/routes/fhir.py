@@ -28,6 +28,7 @@ from fhir.resources.R4B.resource import Resource
 from dawna.clock import utcnow
 from dawna.errors import AuthenticationFailed, DawnaError, NotFound
 from dawna.exports.fhir import FHIR_JSON, bundle, research_study, study_id
+from dawna.exports.fhir import patient as patient_of
 from dawna.exports.fhir_files import subject_resources, trial_resources
 from dawna.i18n import _
 from dawna.services import fhir_data
@@ -109,10 +110,9 @@ def search_patients(request: Request, db: DbDep, settings: SettingsDep, user: Op
     """The patients the reader may see; ``identifier`` (``[system|]value``) keeps the one whose
     pseudonym (or, for a reader holding identifiers, record number) it names."""
     def build(u: Principal) -> Resource:
-        study = fhir_data.study_record()
         found = []
         for record in fhir_data.subjects(db, settings, u, fhir_data.read_sites(u)):
-            patient = subject_resources(study, record)[0]
+            patient = patient_of(record)
             wanted = (identifier or "").rsplit("|", 1)[-1]
             if not wanted or any(i.value == wanted for i in patient.identifier or []):
                 found.append(patient)
