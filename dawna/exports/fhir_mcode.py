@@ -161,7 +161,7 @@ def disease_status(s: SubjectRecord) -> list[Observation]:
                                  valueCodeableConcept=_sct(evidence["code"],
                                                            evidence["display"]))],
             status="final",
-            category=[codeable("observation_category", "exam")],
+            category=[codeable("observation_category", "imaging")],
             code=codeable("loinc", c["code"], c["display"]),
             subject=reference("Patient", s.pseudonym),
             focus=[reference("Condition", resource_id("pcc", s.pseudonym))],
