@@ -8,7 +8,9 @@ identifier is in any file, a data cut leaves later records out, and a role witho
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,6 +19,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 from cli_runner import invoke
+from helpers import demo_logins
 from sqlalchemy import func, select
 
 from dawna.exports.manifest import verify_manifest
@@ -24,6 +27,7 @@ from dawna.store.db import Database
 from dawna.store.models import (
     AdverseEvent,
     Allocation,
+    AuditRecord,
     ConcomitantMedication,
     DepotDose,
     DrugDispensing,
@@ -173,3 +177,33 @@ def test_a_role_blind_to_the_arm_is_refused(demo, tmp_path: Path) -> None:  # ty
     result = invoke(["export", "sdtm", str(tmp_path / "x"), "--as", "reader"], env=env)
     assert result.returncode == 1 and "treatment.view" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+@pytest.fixture(scope="module")
+def login(demo):  # type: ignore[no-untyped-def]
+    env, _db, _out = demo
+    yield from demo_logins(env["DAWNA_DATABASE_URL"], "s")
+
+
+def test_the_web_page_api_and_zip_for_the_statistician_and_data_manager(
+        demo, login, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _env, db, _out = demo
+    summary = login("statistician").get("/api/exports/sdtm")
+    assert summary.status_code == 200, summary.text
+    body = summary.json()
+    rows = {d["name"]: d["rows"] for d in body["domains"]}
+    assert rows["AE"] == _count(db, AdverseEvent) and body["findings"] == []
+    assert body["pseudonymized"] is True and body["standard"] == "SDTMIG 3.4"
+    page = login("statistician").get("/exports/sdtm")
+    assert page.status_code == 200 and 'data-testid="sdtm-no-findings"' in page.text
+    sdtm_events = (AuditRecord.table_name == "data_export", AuditRecord.field == "kind",
+                   AuditRecord.new_value == "sdtm")
+    before = _count(db, AuditRecord, *sdtm_events)
+    answer = login("datamanager").get("/exports/sdtm.zip")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    zipfile.ZipFile(io.BytesIO(answer.content)).extractall(tmp_path)
+    manifest = verify_manifest(tmp_path / "sdtm")
+    assert manifest["domains"] == rows
+    # one export event per site exported (PUMCH and SIM2)
+    assert _count(db, AuditRecord, *sdtm_events) == before + 2
+    assert login("reader").get("/api/exports/sdtm").status_code == 403
