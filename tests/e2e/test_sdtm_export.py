@@ -79,6 +79,9 @@ def test_every_file_reads_back_and_the_manifest_verifies(demo) -> None:  # type:
         if entry["name"].endswith(".xpt"):
             xpt, csv = _read(out, entry["name"][:-4])
             assert len(xpt) == entry["rows"] == len(csv)
+            assert list(xpt.columns) == list(csv.columns)
+            key = "USUBJID" if "USUBJID" in csv.columns else "STUDYID"
+            assert xpt[key].tolist() == csv[key].tolist()
     assert pd.read_csv(out / "sdtm-checks.csv").empty, (out / "sdtm-checks.csv").read_text()
     assert set(manifest["domains"]) >= {"DM", "DS", "IE", "SV", "AE", "CM", "MH", "EX", "LB",
                                         "VS", "EG", "TU", "TR", "RS", "TS", "TA", "TE", "TV",
@@ -123,6 +126,14 @@ def test_ae_lb_cm_mh_rows_equal_the_store(demo) -> None:  # type: ignore[no-unty
     mine = ae[(ae["USUBJID"] == f"DAWNA-FES-{who}") & (ae["AESPID"] == str(row.number))]
     assert mine[["AETERM", "AESTDTC", "AETOXGR"]].values.tolist() == [
         [row.term, row.start_date.isoformat(), str(row.grade)]]
+    with db.sessions() as s:
+        lab = s.scalars(select(LabResult).order_by(LabResult.id)).first()
+        lab_who = s.get(Participant, lab.participant_id).pseudonym
+    lb_xpt = _read(out, "lb")[0]
+    hit = lb_xpt[(lb_xpt["USUBJID"] == f"DAWNA-FES-{lab_who}")
+                 & (lb_xpt["LBDTC"] == lab.sample_date.isoformat())
+                 & (lb_xpt["LBSTRESU"] == lab.unit) & (lb_xpt["LBSTRESN"] == lab.value)]
+    assert len(hit) >= 1 and set(hit["LBTOXGR"]) >= {str(lab.grade)}
     measured = sum(sum(getattr(v, a) is not None for a in (
         "height_cm", "weight_kg", "systolic_mmhg", "diastolic_mmhg", "pulse_bpm",
         "temperature_c")) for v in vitals)
