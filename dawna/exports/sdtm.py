@@ -1,8 +1,8 @@
 """SDTM (CDISC SDTM Implementation Guide v3.4) data sets from plain records as of a data cut,
 their self-checks, and the files: each domain with data as SAS transport v5 and CSV (through
 ``exports/adam_files.py``: the v5 limits are checked on every data set before anything is
-written), ``variables.csv`` (the variable metadata of ``sdtm_spec`` with the lengths written,
-for Define-XML), ``sdtm-checks.csv`` (the findings of ``sdtm_checks``), ``sdtm-report.txt``
+written), ``variables.csv``, ``datasets.csv`` and ``codelists.csv`` (the metadata of
+``sdtm_spec`` with the lengths written, for Define-XML), ``sdtm-checks.csv`` (the findings of ``sdtm_checks``), ``sdtm-report.txt``
 (domains and rows, domains without data, CT version) and ``manifest.json``.
 
 A domain without data is not written (an empty data set says nothing a reviewer can use) and is
@@ -31,7 +31,14 @@ from dawna.exports.adam_files import check_xpt, write_dataset
 from dawna.exports.manifest import write_manifest
 from dawna.exports.sdtm_checks import Finding, findings_frame, run_checks
 from dawna.exports.sdtm_records import SdtmInput
-from dawna.exports.sdtm_spec import DOMAINS, IG_VERSION, ct_source, spec_table
+from dawna.exports.sdtm_spec import (
+    DOMAINS,
+    IG_VERSION,
+    codelist_table,
+    ct_source,
+    dataset_table,
+    spec_table,
+)
 from dawna.i18n import _
 from dawna.protocol.schema import Protocol
 
@@ -150,6 +157,11 @@ def write_sdtm(result: SdtmData, out_dir: Path, *, progress: Progress | None = N
         spec = spec[spec["DATASET"].isin(list(result.frames))]
         spec.to_csv(work / "variables.csv", index=False, encoding="utf-8", lineterminator="\n")
         rows["variables.csv"] = len(spec)
+        used = sorted({c for v in spec["CODELIST"] for c in str(v).split("|") if c})
+        for file, table in (("datasets.csv", dataset_table(list(result.frames))),
+                            ("codelists.csv", codelist_table(used))):
+            table.to_csv(work / file, index=False, encoding="utf-8", lineterminator="\n")
+            rows[file] = len(table)
         checks = findings_frame(result.findings)
         checks.to_csv(work / "sdtm-checks.csv", index=False, encoding="utf-8",
                       lineterminator="\n")

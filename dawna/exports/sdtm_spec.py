@@ -7,7 +7,9 @@ specification tables of sections 5-7 (``docs/sdtm.md``); the variables of each d
 EG, TU, TR, RS, SUPP--) and ``sdtm_spec_design.py`` (TS, TA, TE, TV, TI).
 
 ``spec_table()`` is the variable-level metadata as a DataFrame (``variables.csv`` of the
-export, with the length of each variable in the data written).
+export, with the length of each variable in the data written), ``dataset_table()`` the
+data-set level (``datasets.csv``) and ``codelist_table()`` the terms of the pinned codelists
+(``codelists.csv``): the three tables Define-XML is written from.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from dawna.exports.sdtm_spec_design import DESIGN_DOMAINS
 from dawna.exports.sdtm_spec_findings import FINDINGS_DOMAINS
 from dawna.exports.sdtm_spec_subject import SUBJECT_DOMAINS
 
-__all__ = ["DOMAINS", "IG_VERSION", "STUDYID", "Domain", "Variable", "codelists", "ct_source",
-           "domain", "spec_table", "usubjid"]
+__all__ = ["DOMAINS", "IG_VERSION", "STUDYID", "Domain", "Variable", "codelist_table",
+           "codelists", "ct_source", "dataset_table", "domain", "spec_table", "usubjid"]
 
 IG_VERSION = "3.4"
 STUDYID = "DAWNA-FES"
@@ -115,4 +117,26 @@ def spec_table(lengths: dict[tuple[str, str], int] | None = None) -> pd.DataFram
                          "CODELIST": v.codelist or "", "CODELIST_NCI": "|".join(codes),
                          "KEY": d.keys.index(v.name) + 1 if v.name in d.keys else None,
                          "METHOD": v.method})
+    return pd.DataFrame(rows)
+
+
+def dataset_table(names: list[str] | None = None) -> pd.DataFrame:
+    """Data-set metadata: name, label, class, structure, keys (``names``: only those)."""
+    return pd.DataFrame([{"DATASET": d.name, "LABEL": d.label, "CLASS": d.cls,
+                          "STRUCTURE": d.structure, "KEYS": ", ".join(d.keys)}
+                         for d in DOMAINS.values() if names is None or d.name in names])
+
+
+def codelist_table(names: list[str] | None = None) -> pd.DataFrame:
+    """One row per term: codelist, its NCI code, name, extensible, sponsor-defined, term and
+    the term's NCI code (``names``: only those codelists)."""
+    rows = []
+    for key, c in codelists().items():
+        if names is not None and key not in names:
+            continue
+        for term, code in c["terms"].items():
+            rows.append({"CODELIST": key, "CODELIST_NCI": c["code"] or "", "NAME": c["name"],
+                         "EXTENSIBLE": "Yes" if c["extensible"] else "No",
+                         "SPONSOR_DEFINED": "Yes" if c.get("sponsor") else "No",
+                         "TERM": str(term), "TERM_NCI": code or ""})
     return pd.DataFrame(rows)

@@ -137,6 +137,13 @@ def test_files_read_back_with_pyreadstat_and_pandas(built, tmp_path: Path) -> No
     spec = pd.read_csv(tmp_path / "variables.csv")
     assert spec.loc[(spec.DATASET == "DM") & (spec.VARIABLE == "USUBJID"), "LENGTH"].item() \
         == len("DAWNA-FES-DF-AAAAAA")
+    datasets = pd.read_csv(tmp_path / "datasets.csv")
+    assert sorted(datasets["DATASET"]) == sorted(built.frames)
+    terms = pd.read_csv(tmp_path / "codelists.csv", dtype=str, keep_default_na=False)
+    sex = terms[terms["CODELIST"] == "SEX"]
+    # CDISC CT: SEX is C66731, its term F is C16576
+    assert sex["CODELIST_NCI"].unique().tolist() == ["C66731"]
+    assert sex.loc[sex["TERM"] == "F", "TERM_NCI"].item() == "C16576"
 
 
 def test_a_value_over_200_bytes_is_refused_before_anything_is_written(
