@@ -29,6 +29,7 @@ from dawna.cli import (
     registry,
     schedule,
     screen,
+    sdtm,
     signoff,
     simulate,
     site_export,
@@ -67,6 +68,7 @@ analysis.export_app.command("clinical")(clinical.export)
 app.add_typer(analysis.export_app, name="export")
 analysis.export_app.command("site-data")(site_export.site_data)
 analysis.export_app.command("usdm")(usdm.export_usdm)
+analysis.export_app.command("sdtm")(sdtm.export_sdtm)
 app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)

@@ -59,6 +59,7 @@ from dawna.web.routes import (
     protocol_versions,
     public,
     queries,
+    sdtm_export,
     randomization,
     results,
     safety,
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
                    api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports,
                    fhir,
-                   oral_drugs, api_oral_drugs, clinical, api_clinical):
+                   oral_drugs, api_oral_drugs, clinical, api_clinical, sdtm_export):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
