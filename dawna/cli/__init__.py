@@ -30,6 +30,7 @@ from dawna.cli import (
     registry,
     schedule,
     screen,
+    sdtm,
     signoff,
     simulate,
     site_export,
@@ -68,6 +69,7 @@ analysis.export_app.command("clinical")(clinical.export)
 app.add_typer(analysis.export_app, name="export")
 analysis.export_app.command("site-data")(site_export.site_data)
 analysis.export_app.command("usdm")(usdm.export_usdm)
+analysis.export_app.command("sdtm")(sdtm.export_sdtm)
 analysis.export_app.command("define")(define.export_define)
 app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)

@@ -190,3 +190,29 @@ def report(user: As, out: Annotated[Path, typer.Option(help="HTML file to write.
                                     "report was written"), field="pdf") from None
         weasyprint.HTML(string=html).write_pdf(str(pdf))  # pragma: no cover
         typer.echo(str(pdf))
+
+
+@export_app.command("fhir")
+def export_fhir(directory: Annotated[Path, typer.Argument(help="Output folder.")], user: As,
+                base_url: Annotated[str, typer.Option(
+                    help="The FHIR endpoint's root, for each entry's fullUrl.")]
+                = "http://localhost:8000/fhir") -> None:
+    """FHIR R4 with mCODE STU4: bundle.json (a collection Bundle) and one NDJSON file per
+    resource type, with manifest.json; pseudonymized unless your role may see identifiers."""
+    from rich.progress import Progress
+
+    from dawna.services import fhir_data
+
+    db = database()
+    who = principal(db, user)
+    sites = fhir_data.export_sites(db, who)
+    total = fhir_data.count(db, who, [i for i, _c in sites])
+    with Progress(transient=True) as bar:
+        task = bar.add_task(_("Building the FHIR resources"), total=total)
+        done = fhir_data.export(db, get_settings(), who, directory, base_url,
+                               progress=lambda _p: bar.advance(task))
+    for name, count in sorted(done.files.items()):
+        typer.echo(f"{directory / name}\t{count}")
+    typer.echo(_("FHIR export of sites {sites}; identifiers {included}").format(
+        sites=", ".join(done.sites),
+        included=_("left out") if done.pseudonymized else _("included")))

@@ -36,7 +36,7 @@ from dawna.analysis.adam import AdamData
 from dawna.errors import ValidationError
 from dawna.i18n import _
 
-__all__ = ["DATASETS", "XptCheckError", "check_xpt", "write_adam"]
+__all__ = ["DATASETS", "XptCheckError", "check_xpt", "write_adam", "write_dataset"]
 
 NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
 MAX_LABEL_BYTES = 40
@@ -192,6 +192,24 @@ def _labels(definitions: pd.DataFrame, dataset: str) -> tuple[dict[str, str], di
             dict(zip(rows["VARIABLE"], rows["TYPE"], strict=True)))
 
 
+def write_dataset(df: pd.DataFrame, folder: Path, stem: str, name: str, label: str,
+                  labels: Mapping[str, str], types: Mapping[str, str],
+                  stamp: date | None = None) -> list[str]:
+    """Write ``df`` as ``stem.csv`` and ``stem.xpt`` (SAS transport v5, data set ``name``) into
+    ``folder``; ``types`` maps a variable to ``Num`` or ``Char``; with ``stamp`` the XPT header
+    times are that day. Check first with :func:`check_xpt`. Returns the file names."""
+    _for_csv(df).to_csv(folder / f"{stem}.csv", index=False, encoding="utf-8",
+                        lineterminator="\n")
+    table, formats = _for_xpt(df, types)
+    pyreadstat.write_xport(table, str(folder / f"{stem}.xpt"), file_label=label,
+                           column_labels={c: labels[c] for c in table.columns},
+                           table_name=name, file_format_version=5,
+                           variable_format=formats or None)
+    if stamp is not None:
+        _stamp(folder / f"{stem}.xpt", stamp)
+    return [f"{stem}.csv", f"{stem}.xpt"]
+
+
 def write_adam(data: AdamData, out_dir: Path) -> list[Path]:
     """Write adsl/adtte/adrs/adae as .csv and .xpt and definitions.csv into ``out_dir``
     (created if missing); returns the paths. Refuses before writing anything when a check
@@ -209,16 +227,8 @@ def write_adam(data: AdamData, out_dir: Path) -> list[Path]:
         names: list[str] = []
         for stem, name, label in DATASETS:
             labels, types = _labels(data.definitions, name)
-            _for_csv(frames[stem]).to_csv(work / f"{stem}.csv", index=False,
-                                          encoding="utf-8", lineterminator="\n")
-            table, formats = _for_xpt(frames[stem], types)
-            pyreadstat.write_xport(table, str(work / f"{stem}.xpt"), file_label=label,
-                                   column_labels={c: labels[c] for c in table.columns},
-                                   table_name=name, file_format_version=5,
-                                   variable_format=formats or None)
-            if data.cutoff is not None:
-                _stamp(work / f"{stem}.xpt", data.cutoff)
-            names += [f"{stem}.csv", f"{stem}.xpt"]
+            names += write_dataset(frames[stem], work, stem, name, label, labels, types,
+                                   data.cutoff)
         data.definitions.to_csv(work / "definitions.csv", index=False, encoding="utf-8",
                                 lineterminator="\n")
         names.append("definitions.csv")

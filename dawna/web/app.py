@@ -51,6 +51,7 @@ from dawna.web.routes import (
     deviation_log,
     deviations,
     exports,
+    fhir,
     form_status,
     oral_drugs,
     participants,
@@ -58,6 +59,7 @@ from dawna.web.routes import (
     protocol_versions,
     public,
     queries,
+    sdtm_export,
     randomization,
     results,
     safety,
@@ -103,7 +105,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    api_screening, api_randomization, api_tumour, api_course, api_pet,
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
                    api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports,
-                   oral_drugs, api_oral_drugs, clinical, api_clinical):
+                   fhir,
+                   oral_drugs, api_oral_drugs, clinical, api_clinical, sdtm_export):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

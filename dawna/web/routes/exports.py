@@ -1,33 +1,68 @@
 """The site data export page (issue 20 item 7): what the export holds for the reader's sites,
 and the download (a zip of one CSV or Excel file per form and the data dictionary), recorded
-in the audit trail."""
+in the audit trail; and the FHIR R4 / mCODE download (issue 22 item 5: a zip of the Bundle,
+NDJSON per resource type and the manifest) for the data manager and the statistician."""
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from dawna.clock import utcnow
-from dawna.errors import ValidationError
+from dawna.errors import DawnaError, ValidationError
 from dawna.exports import site_files
 from dawna.i18n import _
-from dawna.services import site_export
+from dawna.services import fhir_data, site_export
 from dawna.services.access import Permission, Principal
-from dawna.web.deps import DbDep, require_anywhere
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
 from dawna.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Exporter = Annotated[Principal, Depends(require_anywhere(Permission.DATA_EXPORT))]
 
 
+def _fhir_sites(db: DbDep, user: Principal) -> list[str]:
+    try:
+        return [c for _i, c in fhir_data.export_sites(db, user)]
+    except DawnaError:
+        return []
+
+
 @router.get("/exports")
-def export_page(request: Request, db: DbDep, user: Exporter, site: str = "") -> Response:
+def export_page(request: Request, db: DbDep, user: CurrentUser, site: str = "") -> Response:
+    """The site data export (``data.export``) and the standards exports; a statistician, who
+    may take the FHIR export only, sees that part alone."""
+    fhir_sites = _fhir_sites(db, user)
+    if not user.can_anywhere(Permission.DATA_EXPORT) and fhir_sites:
+        return render(request, "exports.html", {"summary": None, "sites": [], "site": "",
+                                                "fhir_sites": fhir_sites})
+    require_anywhere(Permission.DATA_EXPORT)(user)
     sites = site_export.export_sites(db, user)
     result = site_export.summary(db, user, site or None)
     return render(request, "exports.html", {"summary": result, "sites": [c for _i, c in sites],
-                                            "site": site})
+                                            "site": site, "fhir_sites": fhir_sites})
+
+
+@router.get("/exports/fhir.zip")
+def fhir_download(request: Request, db: DbDep, settings: SettingsDep,
+                  user: CurrentUser) -> Response:
+    """The FHIR export of the reader's export sites as a zip (recorded). Never cached."""
+    base = str(request.base_url).rstrip("/") + "/fhir"
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        done = fhir_data.export(db, settings, user, Path(tmp), base)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(tmp).iterdir()):
+                archive.write(path, path.name)
+    name = f"dawna-fhir-{'-'.join(done.sites)}-{utcnow():%Y%m%d}.zip"
+    return Response(buffer.getvalue(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 @router.get("/exports/site-data.zip")

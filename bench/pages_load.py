@@ -1,0 +1,228 @@
+"""Pages under load (issue 23 item 4): p50/p95 of the participant list, a participant page, its
+treatment page, the dashboard and the safety list at U concurrent users, through the real server
+(``dawna serve --workers W``) on PostgreSQL holding the full demo trial.
+
+Creates a fresh PostgreSQL database (or reuses ``--db NAME`` if it already holds the demo, to
+skip the two-minute load), migrates it, loads the demo (``dawna demo``), starts the server on a
+free loopback port, logs in U sessions (alternately the demo's coordinator and investigator at
+PUMCH), then each user opens the five pages R times in a row (a randomly chosen randomized
+participant of its site each round), all users at once. Requests are bounded in count
+(U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency, the
+requests per second, the status codes, and the CPU seconds the server processes spent per
+request. The server is stopped and a database it created is dropped at the end. Loopback only.
+
+    .venv/bin/python bench/pages_load.py [--users 50] [--rounds 4] [--workers 2]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--db NAME] [--keep]
+        [--timeout 600] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+DAWNA = str(ROOT / ".venv" / "bin" / "dawna")
+SECRET = "bench-secret-" + "x" * 40
+PASSWORD = "dawna-demo-2026"
+TICK = os.sysconf("SC_CLK_TCK")
+PAGES = ("participants", "participant", "treatment", "dashboard", "safety")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of ``root`` and its descendants."""
+    procs: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            procs[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
+    pids, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, _cpu) in procs.items():
+            if ppid == parent and pid not in pids:
+                pids.add(pid)
+                frontier.append(pid)
+    return sum(procs[p][1] for p in pids if p in procs)
+
+
+def _env(url: str) -> dict[str, str]:
+    return os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
+                         "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false"}
+
+
+def _admin(pg: str, sql: str) -> None:
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def _holds_demo(url: str) -> bool:
+    try:
+        with psycopg.connect(url.replace("+psycopg", "")) as conn:
+            row = conn.execute("SELECT count(*) FROM participant").fetchone()
+            return bool(row and row[0] > 0)
+    except psycopg.Error:
+        return False
+
+
+async def _login(base: str, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=base, timeout=120)
+    (await client.get("/login")).raise_for_status()
+    answer = await client.post("/api/session", json={"username": username,
+                                                      "password": PASSWORD},
+                               headers={"x-csrf-token": client.cookies["dawna_csrf"]})
+    answer.raise_for_status()
+    return client
+
+
+async def _user(client: httpx.AsyncClient, rounds: int, pids: list[str], rng: random.Random,
+                gate: asyncio.Event, timings: dict[str, list[float]],
+                codes: Counter[str]) -> None:
+    await gate.wait()
+    for _round in range(rounds):
+        pid = rng.choice(pids)
+        for page, url in zip(PAGES, ("/participants", f"/participants/{pid}",
+                                     f"/participants/{pid}/treatment", "/dashboard",
+                                     "/safety"), strict=True):
+            started = time.perf_counter()
+            try:
+                answer = await client.get(url)
+                codes[f"{page} {answer.status_code}"] += 1
+            except httpx.HTTPError as exc:
+                codes[f"{page} {type(exc).__name__}"] += 1
+            timings[page].append(time.perf_counter() - started)
+
+
+async def _load(base: str, users: int, rounds: int, seed: int
+                ) -> tuple[dict[str, list[float]], Counter[str], float]:
+    clients = [await _login(base, ("coordinator", "investigator")[i % 2]) for i in range(users)]
+    listing = (await clients[0].get("/api/participants")).json()
+    pids = [p["pseudonym"] for p in listing if p["status"] in (
+        "on_treatment", "end_of_treatment", "follow_up", "end_of_study")]
+    for client in clients[:4]:  # warm each worker's connections and caches a little
+        await client.get("/dashboard")
+    timings: dict[str, list[float]] = defaultdict(list)
+    codes: Counter[str] = Counter()
+    gate = asyncio.Event()
+    rng = random.Random(seed)
+    tasks = [asyncio.create_task(_user(c, rounds, pids, random.Random(rng.random()), gate,
+                                       timings, codes)) for c in clients]
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    gate.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        await client.aclose()
+    return timings, codes, elapsed
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
+        timeout: float) -> dict[str, Any]:
+    name = db or f"dawna_bench_pages_{uuid.uuid4().hex[:8]}"
+    url = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
+    created = False
+    if not _holds_demo(url):
+        if db is None:
+            _admin(pg, f'CREATE DATABASE "{name}"')
+            created = True
+        subprocess.run([DAWNA, "db", "upgrade"], env=_env(url), check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([DAWNA, "demo"], env=_env(url), check=True, stdout=subprocess.DEVNULL)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+        server = subprocess.Popen([DAWNA, "serve", "--port", str(port), "--workers",
+                                   str(workers)], env=_env(url), stdout=subprocess.DEVNULL,
+                                  stderr=log, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 300
+            while Path(log.name).read_text().count("Application startup complete") < workers:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start: " + Path(log.name).read_text())
+                time.sleep(0.5)
+            cpu_before = _tree_cpu(server.pid)
+            load_before = os.getloadavg()[0]
+            timings, codes, elapsed = asyncio.run(asyncio.wait_for(
+                _load(base, users, rounds, 20261207), timeout))
+            cpu = _tree_cpu(server.pid) - cpu_before
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=60)
+    if created and not keep:
+        _admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    total = sum(len(v) for v in timings.values())
+    return {
+        "users": users, "rounds": rounds, "workers": workers, "requests": total,
+        "seconds": elapsed, "requests_per_second": total / elapsed,
+        "server_cpu_ms_per_request": 1000 * cpu / total if total else None,
+        "load_average_before": load_before, "database": name if keep or db else None,
+        "pages": {page: {"p50_ms": 1000 * statistics.median(timings[page]),
+                         "p95_ms": 1000 * _quantile(timings[page], 0.95),
+                         "max_ms": 1000 * max(timings[page]), "n": len(timings[page])}
+                  for page in PAGES if timings[page]},
+        "codes": dict(sorted(codes.items()))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--db", default=None, help="reuse (or fill) this database")
+    parser.add_argument("--keep", action="store_true", help="keep the database it created")
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures = run(args.users, args.rounds, args.workers, args.pg, args.db, args.keep,
+                  args.timeout)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, "
+          f"{figures['workers']} workers: {figures['requests']} requests in "
+          f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "
+          f"{figures['server_cpu_ms_per_request']:.0f} ms per request; load before "
+          f"{figures['load_average_before']:.2f}")
+    for page, f in figures["pages"].items():
+        print(f"  {page:12s} p50 {f['p50_ms']:7.0f} ms  p95 {f['p95_ms']:7.0f} ms  "
+              f"max {f['max_ms']:7.0f} ms  ({f['n']})")
+    print("  status: " + ", ".join(f"{k}: {v}" for k, v in figures["codes"].items()))
+    if figures["database"]:
+        print(f"  database kept: {figures['database']} (reuse with --db)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
