@@ -13,7 +13,8 @@ neutral metadata of ``define_model.py`` (``docs/define-xml.md``).
   Predecessor; STUDYID is Assigned by the sponsor; everything else is Derived, with its
   derivation as the MethodDef.
 - Codelists: the CDISC codelists named in ``adam_meta`` (NCOMPLT C66727, ACN C66767, OUT C66768,
-  SEX C66731, RACE C74457, ETHNIC C66790, NY C66742) with their terms; sponsor-defined lists for
+  SEX C66731, RACE C74457, ETHNIC C66790, NY C66742) with their terms, NCI codes from the
+  pinned CT of ``sdtm_ct.yaml`` (``define_ct.py``); sponsor-defined lists for
   the other coded variables (arms, parameters, response, strata) from the data.
 A variable of the metadata missing from the data, a column of the data missing from the
 metadata, and a value outside its codelist are refused, naming ``DATASET.VARIABLE``.
@@ -21,14 +22,15 @@ metadata, and a value outside its codelist are refused, naming ``DATASET.VARIABL
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from dawna.analysis import adam_meta
 from dawna.analysis.adam import ETHNICITIES, RACES, AdamData
-from dawna.exports.adam_files import DATASETS, SAS_EPOCH
+from dawna.exports.adam_files import DATASETS
+from dawna.exports.define_ct import ct_codelist, ct_standard
+from dawna.exports.define_lengths import missing, shape, values_of
 from dawna.exports.define_model import (
     CodeList,
     Dataset,
@@ -86,37 +88,6 @@ _USES = {
 _FROM_DATA = {"ARMCD": "ARM", "PARAMCD": "PARAM", "STRAT1": None, "STRAT2": None}
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
-
-
-def _values(df: pd.DataFrame, column: str) -> list[object]:
-    return [v for v in df[column].tolist() if not _missing(v) and v != ""]
-
-
-def _decimals(value: float) -> int:
-    text = f"{value:.10f}".rstrip("0")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def _shape(name: str, kind: str, values: list[object]) -> dict[str, object]:
-    """DataType, Length, SignificantDigits and DisplayFormat from the values exported."""
-    if kind == "Char":
-        return {"data_type": "text",
-                "length": max([len(str(v).encode("utf-8")) for v in values] or [1])}
-    if name.endswith("DT"):
-        days = [abs((v - SAS_EPOCH).days) for v in values]  # type: ignore[operator]
-        return {"data_type": "integer", "length": max([len(str(d)) for d in days] or [1]),
-                "display_format": "DATE9."}
-    numbers = [float(v) for v in values]  # type: ignore[arg-type]
-    whole = [len(str(abs(int(v)))) + (v < 0) for v in numbers]
-    if all(v.is_integer() for v in numbers):
-        return {"data_type": "integer", "length": max(whole or [1])}
-    digits = max(_decimals(v) for v in numbers)
-    return {"data_type": "float", "length": max(whole) + 1 + digits,
-            "significant_digits": digits}
-
-
 def _origin(dataset: str, name: str, derivation: str, source: str) -> dict[str, object]:
     if dataset != "ADSL" and derivation.strip() == f"ADSL.{name}":
         return {"origin": "Predecessor", "origin_text": derivation}
@@ -138,9 +109,9 @@ def _data_codelists(frames: Mapping[str, pd.DataFrame]) -> dict[tuple[str, str],
             seen = terms.setdefault(key, {})
             labels = df[decode] if decode in df.columns else [None] * len(df)
             for code, label in zip(df[column], labels, strict=True):
-                if not _missing(code) and code != "":
+                if not missing(code) and code != "":
                     seen[str(code)] = seen.get(str(code)) or (
-                        None if label is None or _missing(label) else str(label))
+                        None if label is None or missing(label) else str(label))
     lists = {key: CodeList(oid=f"CL.{key}", name=key.replace(".", " "), data_type="text",
                            cdisc=False, terms=tuple(Term(code, decode=label)
                                                     for code, label in sorted(seen.items())))
@@ -164,8 +135,9 @@ def adam_define(data: AdamData, *, study: str = "DAWNA-FES",
     """The Define-XML metadata of the ADaM data sets of ``data`` as written by
     ``exports/adam_files.write_adam``; refuses metadata and data that disagree."""
     frames = {"ADSL": data.adsl, "ADTTE": data.adtte, "ADRS": data.adrs, "ADAE": data.adae}
-    fixed = {oid: CodeList(oid=oid, name=name, data_type="text", nci_code=code,
-                           cdisc=code is not None, terms=tuple(Term(t) for t in terms))
+    fixed = {oid: ct_codelist([oid[3:]], oid, terms, name) if code else
+             CodeList(oid=oid, name=name, data_type="text", cdisc=False,
+                      terms=tuple(Term(t) for t in terms))
              for oid, (name, code, terms) in _FIXED.items()}
     from_data = _data_codelists(frames)
     used: dict[str, CodeList] = {}
@@ -186,7 +158,7 @@ def adam_define(data: AdamData, *, study: str = "DAWNA-FES",
             if var not in df.columns:
                 raise DefineError(_("the metadata describe a variable missing from the data"),
                                   field=f"{name}.{var}")
-            values = _values(df, var)
+            values = values_of(df, var)
             codelist = from_data.get((name, var)) or fixed.get(_USES.get(var, ""))
             if codelist is not None:
                 _check_values(name, var, values, codelist)
@@ -195,13 +167,13 @@ def adam_define(data: AdamData, *, study: str = "DAWNA-FES",
                 name=var, label=var_label, codelist=codelist.oid if codelist else None,
                 mandatory=(var in keys or var in ("STUDYID", "USUBJID"))
                 and len(values) == len(df) > 0,
-                **_shape(var, kind, values),  # type: ignore[arg-type]
+                **shape(var, kind, values),  # type: ignore[arg-type]
                 **_origin(name, var, derivation, source)))  # type: ignore[arg-type]
         datasets.append(Dataset(name=name, label=label, structure=structure, class_name=cls,
                                 subclass=subclass, purpose="Analysis", href=f"{stem}.xpt",
                                 variables=tuple(variables), standard=ADAM_STANDARD.oid,
                                 keys=keys))
     return DefineDocument(study_name=study, description=description, protocol_name=study,
-                          standards=(ADAM_STANDARD,), datasets=tuple(datasets),
+                          standards=(ADAM_STANDARD, ct_standard()), datasets=tuple(datasets),
                           codelists=tuple(sorted(used.values(), key=lambda c: c.oid)),
                           data_cut=data.cutoff)

@@ -49,6 +49,10 @@ class CodeList:
     nci_code: str | None = None
     #: False for a sponsor-defined list (no CDISC codelist)
     cdisc: bool = True
+    #: the def:Standard (CDISC CT package) a CDISC codelist comes from
+    standard: str | None = None
+    #: an external dictionary (ExternalCodeList) instead of terms, e.g. "ISO 3166"
+    external: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,10 +149,14 @@ def check_define(doc: DefineDocument) -> None:
     carry; see the module docstring for the rules."""
     oids = [c.oid for c in doc.codelists]
     for c in doc.codelists:
-        if oids.count(c.oid) > 1 or not c.terms:
+        if oids.count(c.oid) > 1 or not (c.terms or c.external):
             raise DefineError(_("a codelist is defined once and has at least one term"),
                               field=c.oid)
     standards = {s.oid for s in doc.standards}
+    for c in doc.codelists:
+        if c.standard is not None and c.standard not in standards:
+            raise DefineError(_("refers to the standard {oid}, which is not defined").format(
+                oid=c.standard), field=c.oid)
     names = [d.name for d in doc.datasets]
     for ds in doc.datasets:
         if not NAME.match(ds.name) or names.count(ds.name) > 1:

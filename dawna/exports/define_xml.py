@@ -104,6 +104,10 @@ def _codelist(c: CodeList) -> Any:
     codelist = DEF.CodeList(OID=c.oid, Name=c.name, DataType=c.data_type)
     if not c.cdisc:
         codelist.IsNonStandard = "Yes"
+    if c.standard:
+        codelist.StandardOID = c.standard
+    if c.external:
+        codelist.ExternalCodeList = DEF.ExternalCodeList(Dictionary=c.external)
     decoded = any(t.decode for t in c.terms)
     for order, t in enumerate(c.terms, start=1):
         term: Any
