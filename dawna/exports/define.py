@@ -15,10 +15,13 @@ from dawna.exports.adam_files import DATASETS, write_adam
 from dawna.exports.define_adam import adam_define
 from dawna.exports.define_html import DEFINE_HTML, define_html
 from dawna.exports.define_model import DefineDocument
+from dawna.exports.define_sdtm import sdtm_define
 from dawna.exports.define_xml import DEFINE_FILE, define_xml, validate_define
 from dawna.exports.manifest import write_manifest
+from dawna.exports.sdtm import SdtmData, write_sdtm
+from dawna.exports.sdtm_spec import IG_VERSION, ct_source
 
-__all__ = ["DEFINE_FILE", "DEFINE_HTML", "write_adam_define", "write_define"]
+__all__ = ["DEFINE_FILE", "DEFINE_HTML", "write_adam_define", "write_define", "write_sdtm_define"]
 
 Step = Callable[[str], None]
 
@@ -63,3 +66,28 @@ def write_adam_define(data: AdamData, directory: Path, step: Step = _quiet) -> l
                               pseudonymized=True,
                               extra={"define_version": "2.1.0", "standard": "ADaMIG 1.3"})
     return [*paths, directory / DEFINE_FILE, directory / DEFINE_HTML, manifest]
+
+
+def write_sdtm_define(result: SdtmData, directory: Path, step: Step = _quiet) -> list[Path]:
+    """The SDTM export of ``exports/sdtm.py`` (domains with data as XPT and CSV, its metadata
+    tables and self-check report), ``define.xml``, ``define.html`` and ``manifest.json`` over
+    all of them; nothing is written when the metadata or the document are refused."""
+    step("metadata")
+    doc = sdtm_define(result.frames, cutoff=result.cutoff)
+    text = define_xml(doc)
+    validate_define(text)
+    step("datasets")
+    rows = dict(write_sdtm(result, directory))
+    step("define")
+    (directory / DEFINE_FILE).write_text(text, encoding="utf-8")
+    (directory / DEFINE_HTML).write_text(define_html(doc), encoding="utf-8")
+    rows[DEFINE_FILE] = rows[DEFINE_HTML] = None
+    step("manifest")
+    manifest = write_manifest(directory, "sdtm-define", rows, data_cut=result.cutoff,
+                              pseudonymized=True,
+                              extra={"define_version": "2.1.0",
+                                     "standard": f"SDTMIG {IG_VERSION}",
+                                     "controlled_terminology": ct_source()["package_date"],
+                                     "domains": result.rows(),
+                                     "domains_without_data": list(result.empty)})
+    return [*(directory / name for name in rows), manifest]
