@@ -7,6 +7,7 @@ export adam``), ``sdtm`` the SDTM export (as ``dawna export sdtm``)."""
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -54,6 +55,7 @@ def export_define(directory: Annotated[Path, typer.Argument(help="Output folder.
         def step(stage: str) -> None:
             if stage in stages:
                 progress.update(task, advance=1, description=stages[stage])
+        data_cut: date | None
         if standard is Standard.SDTM:
             from dawna.services import sdtm_export
 

@@ -70,7 +70,7 @@ def test_the_document_validates_and_lengths_are_utf8_bytes_of_the_longest_value(
 
 def _with_label(data: adam.AdamData, dataset: str, variable: str, label: str) -> adam.AdamData:
     table = data.definitions.copy()
-    table.loc[(table.DATASET == dataset) & (table.VARIABLE == variable), "LABEL"] = label
+    table.loc[table["DATASET"].eq(dataset) & table["VARIABLE"].eq(variable), "LABEL"] = label
     return dataclasses.replace(data, definitions=table)
 
 
@@ -118,3 +118,28 @@ def test_the_schema_refuses_a_document_it_does_not_allow() -> None:
         validate_define(text.replace('Purpose="Analysis"', 'Purpose="Analysis" Colour="red"',
                                      1))
     assert refused.value.field == "define.xml"
+
+
+def test_sdtm_domains_are_described_and_must_match_their_data() -> None:
+    import pandas as pd
+
+    from dawna.exports.define_sdtm import sdtm_define
+    from dawna.exports.sdtm_spec import DOMAINS
+
+    frames = {name: pd.DataFrame(columns=DOMAINS[name].names()) for name in ("DM", "DS")}
+    text = define_xml(sdtm_define(frames, cutoff=CUTOFF))
+    validate_define(text)
+    root = ET.fromstring(text.encode("utf-8"))
+    ds = root.find(".//odm:ItemGroupDef[@Name='DS']", NS)
+    assert ds is not None and (ds.get("Purpose"), ds.get("Domain")) == ("Tabulation", "DS")
+    # DSDECOD takes NCOMPLT or PROTMLST terms: one list, the union, each term's NCI code kept
+    # (CDISC CT 2024-03-29: ADVERSE EVENT C41331, INFORMED CONSENT OBTAINED C114209)
+    decod = root.find(".//odm:CodeList[@OID='CL.DS.DSDECOD']", NS)
+    assert decod is not None
+    codes = {e.get("CodedValue"): a.get("Name") for e in decod
+             for a in e.iterfind("odm:Alias", NS)}
+    assert codes["ADVERSE EVENT"] == "C41331"
+    assert codes["INFORMED CONSENT OBTAINED"] == "C114209"
+    with pytest.raises(DefineError) as refused:
+        sdtm_define({"DM": frames["DM"].drop(columns=["SEX"])})
+    assert refused.value.field == "DM.SEX"
