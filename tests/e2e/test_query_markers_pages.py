@@ -1,0 +1,134 @@
+"""Open queries marked on every form page (issue 20 item 1: "Open queries show on the field, the
+form, the participant"): a query raised through the service on a field of the screening record,
+the prescription, a cycle, the registration and identity, a consent, a concomitant medication
+a vital signs form, a course event and a hepatitis B screening shows its marker next to that field on the form's page (and on no
+other field); a query on a whole form marks the form; closing the queries takes the markers
+away. One participant of arm A on dalpiciclib, cycle 1 started 2024-03-14."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import principal
+from sqlalchemy import select
+from treatment_data import on_dalpiciclib_cycle_1
+
+from dawna.clock import simulated
+from dawna.config import Settings
+from dawna.services import clinical, queries
+from dawna.services.schemas_queries import QueryRaiseIn, QueryStepIn
+from dawna.services.treatment import pretreatment
+from dawna.store.db import Database
+from dawna.store.models import (
+    ConcomitantMedication,
+    Consent,
+    HbvScreening,
+    Participant,
+    Screening,
+    TreatmentCycle,
+    StatusEvent,
+    TreatmentPlan,
+    VitalSigns,
+)
+
+NOW = datetime(2024, 3, 16, 4, tzinfo=UTC)
+
+
+@pytest.fixture
+def forms(app_db: Database, settings: Settings) -> tuple[Database, str, dict[str, str]]:
+    """The participant and the row id of each of its forms the test queries."""
+    pid = on_dalpiciclib_cycle_1(app_db, settings, datetime(2024, 3, 14, 2, tzinfo=UTC))
+    coord = principal(app_db, "coord_a")
+    with simulated(NOW):
+        clinical.record_conmed(app_db, settings, coord, pid, clinical.ConmedIn.model_validate({
+            "drug": "ondansetron", "dose": 8, "unit": "mg", "route": "oral",
+            "frequency": "BID", "indication": "nausea", "start_date": "2024-03-15",
+            "ongoing": True}))
+        clinical.record_vitals(app_db, settings, coord, pid, clinical.VitalsIn.model_validate({
+            "measured_on": "2024-03-15", "timepoint": "cycle 1", "weight_kg": 61.5}))
+        pretreatment.record_hbv(app_db, settings, coord, pid, pretreatment.HbvIn(
+            sample_date=date(2024, 3, 13), hbsag_positive=False, anti_hbc_positive=False))
+    rows: dict[str, str] = {}
+    with app_db.sessions() as s:
+        p = s.scalars(select(Participant).where(Participant.pseudonym == pid)).one()
+        for table, model in [("screening", Screening), ("treatment_plan", TreatmentPlan),
+                             ("treatment_cycle", TreatmentCycle), ("consent", Consent),
+                             ("concomitant_medication", ConcomitantMedication),
+                             ("hbv_screening", HbvScreening), ("vital_signs", VitalSigns)]:
+            rows[table] = str(s.scalars(select(model.id).where(
+                model.participant_id == p.id)).one())
+        rows["status_event"] = str(s.scalars(select(StatusEvent.id).where(
+            StatusEvent.participant_id == p.id, StatusEvent.event == "randomized")).one())
+        rows["participant"] = rows["participant_identity"] = str(p.id)
+    return app_db, pid, rows
+
+
+#: (form, field, page, the marker expected next to the field, a field of the same form that
+#: must stay unmarked); ``{row}`` the form's row id, ``{p}`` the pseudonym.
+CASES = [
+    ("screening", "record.labs.anc.value", "/participants/{p}/screening",
+     "query-marker-screening-record.labs.anc", "query-marker-screening-record.labs.platelets"),
+    ("treatment_plan", "measures.weight_kg", "/participants/{p}/treatment/plan",
+     "query-marker-treatment_plan-{row}-measures.weight_kg",
+     "query-marker-treatment_plan-{row}-measures.height_cm"),
+    ("treatment_cycle", "start_date", "/participants/{p}/treatment",
+     "query-marker-treatment_cycle-{row}-start_date",
+     "query-marker-treatment_cycle-{row}-planned_date"),
+    ("participant_identity", "phone", "/participants/{p}/edit",
+     "query-marker-participant_identity-phone",
+     "query-marker-participant_identity-full_name"),
+    ("participant", "consent_date", "/participants/{p}",
+     "query-marker-participant-consent_date", "query-marker-participant-screening_number"),
+    ("concomitant_medication", "dose", "/participants/{p}/clinical",
+     "query-marker-concomitant_medication-{row}-dose",
+     "query-marker-concomitant_medication-{row}-drug"),
+    ("vital_signs", "weight_kg", "/participants/{p}/clinical",
+     "query-marker-vital_signs-{row}-weight_kg", "query-marker-vital_signs-{row}-measured_on"),
+    ("status_event", "event_date", "/participants/{p}",
+     "query-marker-status_event-{row}-event_date", "query-marker-status_event-{row}-reason"),
+    ("hbv_screening", "anti_hbc_positive", "/participants/{p}/drugs",
+     "query-marker-hbv_screening-{row}-anti_hbc_positive",
+     "query-marker-hbv_screening-{row}-hbsag_positive"),
+]
+
+
+def _testid(name: str) -> str:
+    return f'data-testid="{name}"'
+
+
+def test_a_query_on_a_field_is_marked_next_to_it_until_closed(
+        client_for: Callable[..., TestClient],
+        forms: tuple[Database, str, dict[str, str]]) -> None:
+    db, pid, rows = forms
+    monitor = principal(db, "monitor_a")
+    coord = client_for("coord_a")
+    pages = {case[2].format(p=pid) for case in CASES}
+    before = {url: coord.get(url) for url in pages}
+    assert all(r.status_code == 200 for r in before.values())
+    assert not any("query-marker" in r.text for r in before.values())
+    raised = []
+    for table, field, _page, _mark, _other in CASES:
+        raised.append(queries.raise_query(db, monitor, QueryRaiseIn(
+            table_name=table, row_id=rows[table], field=field, text=f"Please check {field}")))
+    # a query on the whole consent form: a marker on the form's row, on no field of it
+    raised.append(queries.raise_query(db, monitor, QueryRaiseIn(
+        table_name="consent", row_id=rows["consent"], text="Signed copy on file?")))
+    for table, _field, page, mark, other in CASES:
+        html = coord.get(page.format(p=pid)).text
+        assert _testid(mark.format(row=rows[table])) in html, (table, page)
+        assert _testid(other.format(row=rows[table])) not in html, (table, page)
+    detail = coord.get(f"/participants/{pid}").text
+    consent = rows["consent"]
+    assert _testid(f"query-marker-consent-{consent}-form") in detail
+    assert _testid(f"query-marker-consent-{consent}-version") not in detail
+    # the form's heading counts its queries: the treatment page's cycles, the plan page
+    assert _testid("query-marker-treatment_cycle") in coord.get(f"/participants/{pid}/treatment").text
+    plan = coord.get(f"/participants/{pid}/treatment/plan").text
+    assert _testid(f"query-marker-treatment_plan-{rows['treatment_plan']}") in plan
+    for qid in raised:
+        queries.close(db, monitor, qid, QueryStepIn(version=1))
+    after = [coord.get(url).text for url in pages]
+    assert not any("query-marker" in html for html in after)
