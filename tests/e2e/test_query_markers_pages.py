@@ -1,9 +1,11 @@
 """Open queries marked on every form page (issue 20 item 1: "Open queries show on the field, the
 form, the participant"): a query raised through the service on a field of the screening record,
-the prescription, a cycle, the registration and identity, a consent, a concomitant medication
-a vital signs form, a course event and a hepatitis B screening shows its marker next to that field on the form's page (and on no
-other field); a query on a whole form marks the form; closing the queries takes the markers
-away. One participant of arm A on dalpiciclib, cycle 1 started 2024-03-14."""
+the prescription, a cycle, the registration and identity, a consent, a concomitant medication, a
+vital signs form, a course event, a hepatitis B screening, a PET read and tumour assessments
+shows its marker next to that field on the form's page (and on no other field); a query on a
+whole form marks the form; closing the queries takes the markers away. One participant of arm A
+on dalpiciclib, cycle 1 started 2024-03-14; another with a FES read, a tumour baseline and a
+follow-up assessment for the PET and RECIST pages."""
 
 from __future__ import annotations
 
@@ -12,13 +14,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import principal
+from helpers import SYSTEM, principal
 from sqlalchemy import select
-from treatment_data import on_dalpiciclib_cycle_1
+from treatment_data import on_dalpiciclib_cycle_1, randomized_to
 
 from dawna.clock import simulated
 from dawna.config import Settings
-from dawna.services import clinical, queries
+from dawna.services import clinical, pet, queries, randomization, tumour
 from dawna.services.schemas_queries import QueryRaiseIn, QueryStepIn
 from dawna.services.treatment import pretreatment
 from dawna.store.db import Database
@@ -28,9 +30,10 @@ from dawna.store.models import (
     HbvScreening,
     Participant,
     Screening,
-    TreatmentCycle,
     StatusEvent,
+    TreatmentCycle,
     TreatmentPlan,
+    TumourAssessment,
     VitalSigns,
 )
 
@@ -125,10 +128,73 @@ def test_a_query_on_a_field_is_marked_next_to_it_until_closed(
     assert _testid(f"query-marker-consent-{consent}-form") in detail
     assert _testid(f"query-marker-consent-{consent}-version") not in detail
     # the form's heading counts its queries: the treatment page's cycles, the plan page
-    assert _testid("query-marker-treatment_cycle") in coord.get(f"/participants/{pid}/treatment").text
+    treatment = coord.get(f"/participants/{pid}/treatment").text
+    assert _testid("query-marker-treatment_cycle") in treatment
     plan = coord.get(f"/participants/{pid}/treatment/plan").text
     assert _testid(f"query-marker-treatment_plan-{rows['treatment_plan']}") in plan
     for qid in raised:
         queries.close(db, monitor, qid, QueryStepIn(version=1))
     after = [coord.get(url).text for url in pages]
     assert not any("query-marker" in html for html in after)
+
+
+@pytest.fixture
+def images(app_db: Database, settings: Settings) -> tuple[Database, str, dict[str, str]]:
+    """A participant with a FES read (lesions L1, L2), a tumour baseline (T1, T2 targets) and one
+    follow-up assessment; the row ids of the study, the baseline and the follow-up."""
+    randomization.generate(app_db, settings, SYSTEM, "list for the test")
+    randomization.go_live(app_db, SYSTEM, "go live for the test")
+    pid = randomized_to(app_db, settings, "A", "letrozole")
+    coord, reader = principal(app_db, "coord_a"), principal(app_db, "reader_a")
+    with simulated(NOW):
+        fes = pet.register_scan(app_db, settings, coord, pid, {
+            "tracer": "FES", "scan_date": "2024-03-04", "injected_mbq": 185, "weight_kg": 60,
+            "uptake_min": 60})
+        pet.read(app_db, settings, reader, pid, fes, [
+            {"id": "L1", "organ": "lung", "suvmax": 3.0},
+            {"id": "L2", "organ": "bone", "suvmax": 1.0}], read_date=date(2024, 3, 6))
+        tumour.save_baseline(app_db, settings, reader, pid, tumour.parse_baseline({
+            "date": "2024-03-04", "lesions": [
+                {"id": "T1", "organ": "liver", "diameter_mm": 40, "target": True},
+                {"id": "T2", "organ": "lung", "diameter_mm": 20, "target": True}]}))
+    with simulated(datetime(2024, 5, 8, 4, tzinfo=UTC)):
+        tumour.save_assessment(app_db, settings, reader, pid, tumour.parse_assessment({
+            "date": "2024-05-07", "target": {"T1": 30, "T2": 15}, "non_target": {},
+            "new_lesions": "no"}))
+    with app_db.sessions() as s:
+        p_id = s.scalars(select(Participant.id).where(Participant.pseudonym == pid)).one()
+        kinds = dict(s.execute(select(TumourAssessment.kind, TumourAssessment.id).where(
+            TumourAssessment.participant_id == p_id)).tuples().all())
+    return app_db, pid, {"pet_study": str(fes), "baseline": str(kinds["baseline"]),
+                         "follow_up": str(kinds["follow_up"])}
+
+
+def test_markers_on_the_pet_and_tumour_pages(
+        client_for: Callable[..., TestClient],
+        images: tuple[Database, str, dict[str, str]]) -> None:
+    db, pid, rows = images
+    monitor = principal(db, "monitor_a")
+    study, base, follow = rows["pet_study"], rows["baseline"], rows["follow_up"]
+    for table, row, field in [("pet_study", study, "data.lesions.1.suvmax"),
+                              ("pet_study", study, "data.injected_mbq"),
+                              ("tumour_assessment", base, "data.lesions.0.diameter_mm"),
+                              ("tumour_assessment", follow, "data.target.T2")]:
+        queries.raise_query(db, monitor, QueryRaiseIn(table_name=table, row_id=row,
+                                                      field=field, text="Please check"))
+    reader = client_for("reader_a")
+    read = reader.get(f"/participants/{pid}/pet/{study}/read").text
+    assert _testid(f"query-marker-pet_study-{study}-data.lesions.1") in read
+    assert _testid(f"query-marker-pet_study-{study}-data.lesions.0") not in read
+    studies = reader.get(f"/participants/{pid}/pet").text
+    assert _testid(f"query-marker-pet_study-{study}-data.injected_mbq") in studies
+    assert _testid(f"query-marker-pet_study-{study}-data.weight_kg") not in studies
+    baseline = reader.get(f"/participants/{pid}/tumour/baseline").text
+    assert _testid(f"query-marker-tumour_assessment-{base}-data.lesions.0") in baseline
+    assert _testid(f"query-marker-tumour_assessment-{base}-data.lesions.1") not in baseline
+    later = reader.get(f"/participants/{pid}/tumour/follow-up?id={follow}").text
+    assert _testid(f"query-marker-tumour_assessment-{follow}-data.target.T2") in later
+    assert _testid(f"query-marker-tumour_assessment-{follow}-data.target.T1") not in later
+    # the response history marks the follow-up with its query, the baseline link with its own
+    history = reader.get(f"/participants/{pid}/tumour").text
+    assert _testid(f"query-marker-tumour_assessment-{follow}") in history
+    assert _testid(f"query-marker-tumour_assessment-{base}") in history
