@@ -198,3 +198,20 @@ def test_markers_on_the_pet_and_tumour_pages(
     history = reader.get(f"/participants/{pid}/tumour").text
     assert _testid(f"query-marker-tumour_assessment-{follow}") in history
     assert _testid(f"query-marker-tumour_assessment-{base}") in history
+
+
+def test_the_raise_form_offers_the_stored_forms_own_fields(
+        client_for: Callable[..., TestClient],
+        forms: tuple[Database, str, dict[str, str]]) -> None:
+    _db, _pid, rows = forms
+    monitor = client_for("monitor_a")
+    page = monitor.get(f"/queries/new?table_name=screening&row_id={rows['screening']}").text
+    fields = page.split('data-testid="form-fields">', 1)[1].split("</datalist>", 1)[0]
+    # the leaves of the saved screening record, as the audit trail names them
+    assert '<option value="record.labs.anc.value">' in fields
+    assert '<option value="record.pathology.er">' in fields
+    assert '<option value="record">' not in fields and '<option value="outcome">' in fields
+    # a form that is not there: the columns of that kind of form only
+    unknown = monitor.get("/queries/new?table_name=screening&row_id=999999").text
+    assert '<option value="record">' in unknown
+    assert "record.labs.anc.value" not in unknown
