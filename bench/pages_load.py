@@ -6,14 +6,17 @@ Creates a fresh PostgreSQL database (or reuses ``--db NAME`` if it already holds
 skip the two-minute load), migrates it, loads the demo (``dawna demo``), starts the server on a
 free loopback port, logs in U sessions (alternately the demo's coordinator and investigator at
 PUMCH), then each user opens the five pages R times in a row (a randomly chosen randomized
-participant of its site each round), all users at once. Requests are bounded in count
+participant of its site each round), all users at once; ``--think S`` makes each user pause a
+random time (exponential, mean S seconds) after each page, as a person reads it (``--think 0``:
+every user fires its next request as soon as the last one answers, a closed loop far harsher
+than 50 people at work). Requests are bounded in count
 (U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency, the
 requests per second, the status codes, and the CPU seconds the server processes spent per
 request. The server is stopped and a database it created is dropped at the end. Loopback only.
 
     .venv/bin/python bench/pages_load.py [--users 50] [--rounds 4] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--db NAME] [--keep]
-        [--timeout 600] [--json]
+        [--think 0] [--timeout 600] [--json]
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ async def _login(base: str, username: str) -> httpx.AsyncClient:
 
 async def _user(client: httpx.AsyncClient, rounds: int, pids: list[str], rng: random.Random,
                 gate: asyncio.Event, timings: dict[str, list[float]],
-                codes: Counter[str]) -> None:
+                codes: Counter[str], think: float) -> None:
     await gate.wait()
     for _round in range(rounds):
         pid = rng.choice(pids)
@@ -117,9 +120,11 @@ async def _user(client: httpx.AsyncClient, rounds: int, pids: list[str], rng: ra
             except httpx.HTTPError as exc:
                 codes[f"{page} {type(exc).__name__}"] += 1
             timings[page].append(time.perf_counter() - started)
+            if think > 0:
+                await asyncio.sleep(rng.expovariate(1 / think))
 
 
-async def _load(base: str, users: int, rounds: int, seed: int
+async def _load(base: str, users: int, rounds: int, seed: int, think: float
                 ) -> tuple[dict[str, list[float]], Counter[str], float]:
     clients = [await _login(base, ("coordinator", "investigator")[i % 2]) for i in range(users)]
     listing = (await clients[0].get("/api/participants")).json()
@@ -132,7 +137,7 @@ async def _load(base: str, users: int, rounds: int, seed: int
     gate = asyncio.Event()
     rng = random.Random(seed)
     tasks = [asyncio.create_task(_user(c, rounds, pids, random.Random(rng.random()), gate,
-                                       timings, codes)) for c in clients]
+                                       timings, codes, think)) for c in clients]
     await asyncio.sleep(0.05)
     started = time.perf_counter()
     gate.set()
@@ -149,7 +154,7 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
-        timeout: float) -> dict[str, Any]:
+        timeout: float, think: float = 0.0) -> dict[str, Any]:
     name = db or f"dawna_bench_pages_{uuid.uuid4().hex[:8]}"
     url = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     created = False
@@ -175,7 +180,7 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
             cpu_before = _tree_cpu(server.pid)
             load_before = os.getloadavg()[0]
             timings, codes, elapsed = asyncio.run(asyncio.wait_for(
-                _load(base, users, rounds, 20261207), timeout))
+                _load(base, users, rounds, 20261207, think), timeout))
             cpu = _tree_cpu(server.pid) - cpu_before
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -184,7 +189,8 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
         _admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     total = sum(len(v) for v in timings.values())
     return {
-        "users": users, "rounds": rounds, "workers": workers, "requests": total,
+        "users": users, "rounds": rounds, "workers": workers, "think_s": think,
+        "requests": total,
         "seconds": elapsed, "requests_per_second": total / elapsed,
         "server_cpu_ms_per_request": 1000 * cpu / total if total else None,
         "load_average_before": load_before, "database": name if keep or db else None,
@@ -203,15 +209,18 @@ def main() -> None:
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default=None, help="reuse (or fill) this database")
     parser.add_argument("--keep", action="store_true", help="keep the database it created")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean pause after each page, seconds (0: closed loop)")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = run(args.users, args.rounds, args.workers, args.pg, args.db, args.keep,
-                  args.timeout)
+                  args.timeout, args.think)
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, "
+    print(f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, think "
+          f"{figures['think_s']:g} s, "
           f"{figures['workers']} workers: {figures['requests']} requests in "
           f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "
           f"{figures['server_cpu_ms_per_request']:.0f} ms per request; load before "

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dawna.services import protocol_versions as pv
 
-ANC_V1 = ("  anc_min:\n    label: Absolute neutrophil count\n    group: organ_function\n"
-          "    value: 1.5\n")
+ANC_V1 = ("  anc_min:\n    label: Absolute neutrophil count\n    label_zh: \"中性粒细胞绝对计数\"\n"
+          "    group: organ_function\n    value: 1.5\n")
 
 
 def v2_text(anc: str = "2.5", extra: tuple[tuple[str, str], ...] = ()) -> str:

@@ -20,7 +20,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from dawna.errors import DawnaError
-from dawna.i18n import _
+from dawna.i18n import _, current_locale
 
 if TYPE_CHECKING:  # the protocol's pydantic models load when a command reads a protocol
     from dawna.protocol.schema import (
@@ -273,7 +273,7 @@ def _settings_table(settings: Mapping[str, Setting]) -> Table:
     for name, s in settings.items():
         value = str(s.value).lower() if isinstance(s.value, bool) else f"{s.value}"
         value = " ".join(x for x in (s.comparator or "", value, s.unit or "") if x)
-        cell = Text.assemble((name, "bold"), "\n", s.label)
+        cell = Text.assemble((name, "bold"), "\n", s.label_for(current_locale()))
         if s.criteria:
             cell.append("\n" + _("criteria: {ids}").format(ids=", ".join(s.criteria)))
         cell.append("\n" + s.source + (f" {s.note}" if s.note else ""), style="dim")

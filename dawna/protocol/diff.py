@@ -22,10 +22,10 @@ criterion reports that criterion only, not every criterion after it. Pure: no I/
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from dawna.protocol.schema import Protocol
+from dawna.protocol.schema import Protocol, Setting
 
 __all__ = ["SECTIONS", "Change", "ProtocolDiff", "diff_protocols"]
 
@@ -52,6 +52,15 @@ class Change:
 @dataclass(frozen=True)
 class ProtocolDiff:
     changes: tuple[Change, ...]
+    #: the site settings of both files by name (the newer's where both have it), for labels
+    settings: dict[str, Setting] = field(default_factory=dict, compare=False)
+
+    def setting_label(self, path: str, locale: str) -> str:
+        """The label of the site setting a ``site_settings.<name>...`` path changes, in
+        ``locale`` ("" for any other path)."""
+        head, _sep, rest = path.partition(".")
+        setting = self.settings.get(rest.split(".")[0]) if head == "site_settings" else None
+        return setting.label_for(locale) if setting else ""
 
     @property
     def empty(self) -> bool:
@@ -77,7 +86,8 @@ def diff_protocols(old: Protocol, new: Protocol) -> ProtocolDiff:
     changes = [Change(_section(path, groups), kind, _render(path), a, b)
                for kind, path, a, b in _walk((), before, after)]
     order = {name: i for i, name in enumerate(SECTIONS)}
-    return ProtocolDiff(tuple(sorted(changes, key=lambda c: order[c.section])))
+    return ProtocolDiff(tuple(sorted(changes, key=lambda c: order[c.section])),
+                        {**old.site_settings, **new.site_settings})
 
 
 def _section(path: tuple[str, ...], groups: dict[str, str]) -> str:

@@ -132,9 +132,12 @@ class Eligibility(StrictModel):
 
 
 class Setting(StrictModel):
-    """A number (or switch) a clinical rule uses, with where it comes from."""
+    """A number (or switch) a clinical rule uses, with where it comes from; ``label_zh`` its
+    label in Simplified Chinese, kept beside the English in the protocol file as criteria keep
+    ``text_zh`` (issue 20, review fix)."""
 
     label: Text
+    label_zh: str | None = None
     group: Slug
     value: SettingValue
     unit: str | None = None
@@ -143,6 +146,10 @@ class Setting(StrictModel):
     source: Text
     criteria: tuple[str, ...] = ()
     note: str | None = None
+
+    def label_for(self, locale: str) -> str:
+        """The label in ``locale`` ("zh_CN" or "en"), the English where none is given."""
+        return self.label_zh if locale.startswith("zh") and self.label_zh else self.label
 
 
 class ConsentForm(StrictModel):

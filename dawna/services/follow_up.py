@@ -81,6 +81,7 @@ class EventRow:
     detail: str | None
     recorded_by: str
     recorded_at: datetime
+    id: int | None = None  # the form's row (its queries are marked on the page)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class ConsentRow:
     obtained_by: str | None
     kind: str
     recorded_by: str
+    id: int | None = None  # the form's row (its queries are marked on the page)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class ContactRow:
     subsequent_therapy: list[dict[str, Any]]
     note: str | None
     recorded_by: str
+    id: int | None = None  # the form's row (its queries are marked on the page)
 
 
 def _rows(cls: Any, rows: list[Any]) -> list[Any]:

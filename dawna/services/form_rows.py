@@ -165,3 +165,26 @@ def rows_of(session: Session, participant_id: int) -> list[tuple[str, str]]:
             query = select(pk).where(getattr(model, spec.owner) == participant_id)
         out.extend((table, str(i)) for i in session.scalars(query.order_by(pk)))
     return out
+
+
+def _leaves(value: Any, prefix: str) -> list[str]:
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _leaves(item, f"{prefix}.{key}")]
+    if isinstance(value, list) and value:
+        return [p for i, item in enumerate(value) for p in _leaves(item, f"{prefix}.{i}")]
+    return [prefix]
+
+
+def field_paths(session: Session, principal: Principal, table: str, row_id: str) -> list[str]:
+    """The fields of one stored form a query may name, as the audit trail names them: each data
+    column, and each leaf of its JSON documents by dotted path (``record.labs.anc.value``);
+    ``NotFound`` for a form not at the user's sites."""
+    resolve(session, principal, table, row_id)
+    model = model_of(table)
+    row = session.get(model, int(row_id))
+    out: list[str] = []
+    for name in fields_of(table):
+        value = getattr(row, name, None)
+        out += (_leaves(value, name) if name in model.__audit_flatten__
+                and isinstance(value, dict | list) else [name])
+    return out

@@ -23,14 +23,14 @@ from dawna.i18n import gettext
 from dawna.rules.edit_checks import MESSAGES, message
 from dawna.services.access import Permission, Principal
 from dawna.services.form_catalogue import field_label, form_label
-from dawna.services.form_rows import form_url
+from dawna.services.form_rows import field_paths, form_url
 from dawna.services.queries import ANSWERED, OPEN, STATUSES, load_query
 from dawna.store.db import Database
 from dawna.store.models import AdverseEvent, AuditRecord, DataQuery, Participant, QueryMessage, Site
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["MessageView", "QueryFilter", "QueryView", "counts_by_site",
-           "field_markers", "get", "participant_queries", "site_list"]
+           "field_markers", "form_fields", "get", "participant_queries", "site_list"]
 
 
 @dataclass(frozen=True)
@@ -200,3 +200,10 @@ def field_markers(db: Database, principal: Principal, pseudonym: str
                    DataQuery.status.in_((OPEN, ANSWERED)))
             .group_by(DataQuery.table_name, DataQuery.row_id, DataQuery.field)).all()
     return {(t, r, f): int(n) for t, r, f, n in rows}
+
+
+def form_fields(db: Database, principal: Principal, table: str, row_id: str) -> list[str]:
+    """The fields a query on the stored form ``(table, row_id)`` may name (its columns and the
+    leaves of its JSON documents), for the raise form's suggestions."""
+    with UnitOfWork(db) as uow:
+        return field_paths(uow.session, principal, table, row_id)

@@ -46,11 +46,14 @@ class SignatureOut(BaseModel):
     signer_username: str
     signed_at: datetime
     meaning_code: str
+    #: the statement as signed, in the signer's language (21 CFR 11.50)
     meaning: str
     content_sha256: str
     valid: bool
     voided_at: datetime | None
     void_reason: str | None
+    #: the same statement in the reader's language
+    meaning_shown: str = ""
 
 
 class LockOut(BaseModel):

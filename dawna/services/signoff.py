@@ -43,12 +43,12 @@ from dawna.services.schemas_signoff import (
 )
 from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
-from dawna.store.models import FormLock, FormSignature, Participant
+from dawna.store.models import AdverseEvent, FormLock, FormSignature, Participant
 from dawna.store.signoff_guard import CASEBOOK, FORM, active_key
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["MEANINGS", "SignoffState", "casebook", "form_signoff", "meaning_text", "sign",
-           "signoff_states"]
+__all__ = ["MEANINGS", "SignoffState", "casebook", "form_signoff", "meaning_text", "shown_meaning",
+           "sign", "signoff_states"]
 
 #: The meanings a signer may give (21 CFR 11.50(a)(3)).
 MEANINGS = {"review": N_("Review"), "approval": N_("Approval"), "authorship": N_("Authorship")}
@@ -64,9 +64,11 @@ def _causality(row: Any) -> str:
     return "; ".join(parts) or _("none recorded")
 
 
-def meaning_text(code: str, pseudonym: str, table_name: str | None = None, row: Any = None
-                 ) -> str:
-    """What the signer attests, in words (shown with the printed name, date and time)."""
+def meaning_text(code: str, pseudonym: str, table_name: str | None = None, row: Any = None,
+                 row_id: str | None = None) -> str:
+    """What the signer attests, in words, in the current language (shown with the printed
+    name, date and time). The signature keeps these words as the signer read them (21 CFR
+    11.50); :func:`shown_meaning` says the same in the reader's language."""
     meaning = _(MEANINGS[code])
     if table_name is None:
         return _("{meaning}: I, as investigator, have reviewed the whole casebook of {id} and "
@@ -74,12 +76,34 @@ def meaning_text(code: str, pseudonym: str, table_name: str | None = None, row: 
                                                                           id=pseudonym)
     text = _("{meaning}: I, as investigator, have reviewed {form} {row} of {id} and attest that "
              "its data are accurate and complete.").format(
-        meaning=meaning, form=form_label(table_name), row=getattr(row, "id", ""), id=pseudonym)
+        meaning=meaning, form=form_label(table_name),
+        row=row_id if row_id is not None else getattr(row, "id", ""), id=pseudonym)
     if table_name == "adverse_event":
         text += " " + _("This signature includes my causality assessment of the adverse event "
                         "(relatedness to each trial drug: {causality}).").format(
             causality=_causality(row))
     return text
+
+
+def shown_meaning(sig: FormSignature, pseudonym: str, valid: bool,
+                  relatedness: dict[str, dict[str, Any]]) -> str:
+    """The statement of a stored signature in the reader's language (the stored words are what
+    the signer read, in the signer's language, and stay as signed). An adverse event's statement
+    names its causality: said again only while the signature is valid (the causality signed is
+    the current one); otherwise the stored words."""
+    if sig.meaning_code not in MEANINGS:
+        return sig.meaning
+    row: Any = None
+    if sig.table_name == "adverse_event":
+        if not valid or sig.row_id not in relatedness:
+            return sig.meaning
+        row = _Causality(relatedness[sig.row_id])
+    return meaning_text(sig.meaning_code, pseudonym, sig.table_name, row, sig.row_id)
+
+
+@dataclass(frozen=True)
+class _Causality:
+    relatedness: dict[str, Any]
 
 
 def _signer_may(principal: Principal, site_id: int) -> None:
@@ -125,7 +149,7 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
                                 .format(name=current.signer_name,
                                         when=current.signed_at.date().isoformat()),
                                 field="signature")
-        meaning = meaning_text(command.meaning, p.pseudonym, table_name, row)
+        meaning = meaning_text(command.meaning, p.pseudonym, table_name, row, row_id)
         uow.set_reason(meaning)
         now = utcnow()
         if current is not None:  # in force but for other data (changed outside the app)
@@ -150,15 +174,18 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
     return out
 
 
-def _signature_out(sig: FormSignature, current_sha256: str | None) -> SignatureOut:
+def _signature_out(sig: FormSignature, current_sha256: str | None, pseudonym: str = "",
+                   relatedness: dict[str, dict[str, Any]] | None = None) -> SignatureOut:
     valid = sig.active_key is not None and sig.content_sha256 == current_sha256
     void_reason = sig.void_reason or (None if valid else _(VOID_TEXT))
+    shown = (shown_meaning(sig, pseudonym, valid, relatedness or {}) if pseudonym
+             else sig.meaning)
     return SignatureOut(
         id=sig.id, scope=sig.scope, table_name=sig.table_name, row_id=sig.row_id,
         signer_name=sig.signer_name, signer_username=sig.signer_username,
         signed_at=sig.signed_at, meaning_code=sig.meaning_code, meaning=sig.meaning,
         content_sha256=sig.content_sha256, valid=valid,
-        voided_at=sig.voided_at, void_reason=void_reason)
+        voided_at=sig.voided_at, void_reason=void_reason, meaning_shown=shown)
 
 
 def _lock_out(lock: FormLock | None) -> LockOut | None:
@@ -179,8 +206,16 @@ def _latest(rows: Iterable[Any]) -> dict[tuple[int, str | None, str | None], Any
     return out
 
 
+def _relatedness(s: Session, participant_id: int) -> dict[str, dict[str, Any]]:
+    """Each adverse event's causality (row id -> drug -> relatedness), for its statement."""
+    return {str(i): dict(r or {}) for i, r in s.execute(
+        select(AdverseEvent.id, AdverseEvent.relatedness).where(
+            AdverseEvent.participant_id == participant_id))}
+
+
 def _casebook_view(p: Participant, forms: list[FormRef], signatures: dict[Any, FormSignature],
-                   held: dict[Any, FormLock]) -> CasebookSignoff:
+                   held: dict[Any, FormLock],
+                   relatedness: dict[str, dict[str, Any]] | None = None) -> CasebookSignoff:
     book_lock = held.get((p.id, None, None))
     items = []
     for ref in forms:
@@ -189,12 +224,13 @@ def _casebook_view(p: Participant, forms: list[FormRef], signatures: dict[Any, F
         items.append(FormSignoff(
             table_name=ref.table_name, row_id=ref.row_id, label=ref.label,
             content_sha256=ref.sha256, version=ref.version,
-            signature=_signature_out(sig, ref.sha256) if sig else None,
+            signature=_signature_out(sig, ref.sha256, p.pseudonym, relatedness) if sig else None,
             lock=_lock_out(lock), locked=lock is not None or book_lock is not None))
     content = casebook_sha256(forms)
     book_sig = signatures.get((p.id, None, None))
     return CasebookSignoff(pseudonym=p.pseudonym, content_sha256=content,
-                           signature=_signature_out(book_sig, content) if book_sig else None,
+                           signature=(_signature_out(book_sig, content, p.pseudonym)
+                                      if book_sig else None),
                            lock=_lock_out(book_lock), forms=items)
 
 
@@ -214,7 +250,7 @@ def casebook(db: Database, principal: Principal, pseudonym: str) -> CasebookSign
         p = load_visible(s, principal, pseudonym)
         forms = forms_of(s, [p.id])[p.id]
         signatures, held = _signatures_and_locks(s, [p.id])
-        view = _casebook_view(p, forms, signatures, held)
+        view = _casebook_view(p, forms, signatures, held, _relatedness(s, p.id))
     if not principal.can(Permission.TREATMENT_VIEW, p.site_id):  # kept blind to the arm
         view.forms = [f for f in view.forms if f.table_name not in TREATMENT_FORMS]
     return view
@@ -228,7 +264,7 @@ def form_signoff(db: Database, principal: Principal, pseudonym: str, table_name:
         p = load_visible(s, principal, pseudonym)
         ref = ref_of(form_row(s, p.id, table_name, row_id))
         signatures, held = _signatures_and_locks(s, [p.id])
-        return _casebook_view(p, [ref], signatures, held).forms[0]
+        return _casebook_view(p, [ref], signatures, held, _relatedness(s, p.id)).forms[0]
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ class TumourView:
     result: RecistResult | None
     reference_date: date | None
     can_edit: bool
+    baseline_id: int | None = None  # the baseline's row (its queries are marked on the page)
 
 
 def parse_baseline(data: dict[str, Any]) -> Baseline:
@@ -128,7 +129,8 @@ def _view(session: Session, p: Participant, principal: Principal,
     return TumourView(participant=public_summary(p), baseline=baseline,
                       baseline_version=base_row.version if base_row else None,
                       assessments=stored, result=result, reference_date=reference,
-                      can_edit=principal.can(Permission.TUMOUR_ASSESS, p.site_id))
+                      can_edit=principal.can(Permission.TUMOUR_ASSESS, p.site_id),
+                      baseline_id=base_row.id if base_row else None)
 
 
 def get(db: Database, settings: Settings, principal: Principal, pseudonym: str) -> TumourView:

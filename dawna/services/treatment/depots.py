@@ -8,7 +8,7 @@ prescribing information); the grace before a depot is late is the protocol setti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,6 +70,8 @@ class DepotClock:
     reason: str
     late_doses: list[date]
     grace_days: int
+    #: the row of each dose given, by its day (its queries are marked on the page)
+    dose_ids: dict[date, int] = field(default_factory=dict)
 
 
 class DepotOut(BaseModel):
@@ -111,6 +113,15 @@ def _given(s: Session, p: Participant) -> dict[str, list[date]]:
     return out
 
 
+def _dose_ids(s: Session, p: Participant) -> dict[str, dict[date, int]]:
+    out: dict[str, dict[date, int]] = {}
+    for row_id, drug, given_on in s.execute(select(DepotDose.id, DepotDose.drug,
+                                                   DepotDose.given_on)
+                                            .where(DepotDose.participant_id == p.id)):
+        out.setdefault(drug, {})[given_on] = row_id
+    return out
+
+
 def _depot_drugs(regimen: rx.Regimen) -> list[rx.PlannedDrug]:
     return [d for d in regimen.drugs if d.drug in DEPOT_SCHEDULES]
 
@@ -148,7 +159,8 @@ def depot_clocks(s: Session, p: Participant, regimen: rx.Regimen, today: date,
                                   (today - first_planned).days if late else 0,
                                   _("first dose due on cycle 1 day 1 ({date})").format(
                                       date=first_planned.isoformat()), [], grace))
-    return out
+    ids = _dose_ids(s, p)
+    return [replace(c, dose_ids=ids.get(c.drug, {})) for c in out]
 
 
 def depot_events(s: Session, p: Participant, regimen: rx.Regimen, plan: TreatmentPlan,

@@ -97,6 +97,7 @@ class DispensingRow(BaseModel):
     diary_taken: int | None
     diary_missed: int | None
     version: int
+    diary_id: int | None = None  # the cycle's dose diary (its queries are marked on the page)
 
 
 class DrugIntensity(BaseModel):
@@ -247,8 +248,9 @@ class _Cycle:
 
 def _rows(s: Session, p: Participant,
           until: date | None = None) -> tuple[list[DispensingRow], list[_Cycle]]:
-    diaries = {(d.cycle, d.drug): d.days for d in s.scalars(
+    diary_rows = {(d.cycle, d.drug): d for d in s.scalars(
         select(DoseDiary).where(DoseDiary.participant_id == p.id))}
+    diaries = {key: d.days for key, d in diary_rows.items()}
     out, cycles = [], []
     first: dict[str, DrugDispensing] = {}
     query = select(DrugDispensing).where(DrugDispensing.participant_id == p.id)
@@ -273,7 +275,9 @@ def _rows(s: Session, p: Participant,
             compliance=round(c.ratio, 4) if c and c.ratio is not None else None,
             diary_taken=taken_days,
             diary_missed=len(diary) - taken_days if diary and taken_days is not None else None,
-            version=r.version))
+            version=r.version,
+            diary_id=diary_rows[(r.cycle, r.drug)].id if (r.cycle, r.drug) in diary_rows
+            else None))
         start = first[r.drug]
         planned = start.prescribed_days * start.units_per_day * start.unit_strength_mg
         if diary is not None:  # the diary's missed days, at this cycle's units and strength

@@ -47,6 +47,7 @@ class CycleRow:
     delay_reason: str | None
     doses: list[dict[str, Any]]
     recorded_by: str
+    id: int | None = None  # the cycle's row (its queries are marked on the page)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class DecisionRow:
     cycle: int | None = None
     days_not_taken: list[int] | None = None  # oral doses missed by an interruption
     override: bool = False  # resumed without every cause's recheck, the reason says why
+    id: int | None = None  # the decision's row (its queries are marked on the page)
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def _view(s: Session, settings: Settings, principal: Principal,
     rows = [CycleRow(cycle=c.cycle, start_date=c.start_date, planned_date=c.planned_date,
                      delay_days=(c.start_date - c.planned_date).days,
                      delay_reason=c.delay_reason, doses=list(c.doses),
-                     recorded_by=c.recorded_by) for c in cycles]
+                     recorded_by=c.recorded_by, id=c.id) for c in cycles]
     current = cycles[-1] if cycles and State(p.status) is State.ON_TREATMENT else None
     levels: dict[str, float | None] = {}
     if regimen is not None:
@@ -177,7 +179,8 @@ def as_json(view: TreatmentView) -> dict[str, Any]:
                     "planned_date": c.planned_date.isoformat(), "delay_days": c.delay_days,
                     "delay_reason": c.delay_reason, "doses": c.doses,
                     "recorded_by": c.recorded_by} for c in view.cycles],
-        "dose_decisions": [{**d.__dict__, "decision_date": d.decision_date.isoformat()}
+        "dose_decisions": [{**{k: v for k, v in d.__dict__.items() if k != "id"},
+                            "decision_date": d.decision_date.isoformat()}
                            for d in view.decisions],
         "labs_due": [event_json(e) for e in view.labs_due],
         "open_adverse_events": [{"number": a.number, "term": a.term, "grade": a.grade,

@@ -5,6 +5,7 @@ monitor's verification progress."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,7 +15,7 @@ from dawna.errors import DawnaError, NotFound
 from dawna.i18n import _
 from dawna.services import queries, query_checks, query_lists, sdv
 from dawna.services.access import Permission, Principal
-from dawna.services.form_catalogue import FORMS, form_label
+from dawna.services.form_catalogue import FORMS, field_label, form_label
 from dawna.services.form_rows import fields_of
 from dawna.services.schemas_queries import QueryAnswerIn, QueryRaiseIn, QueryStepIn, SdvMarkIn
 from dawna.validation import validate
@@ -58,9 +59,15 @@ def run_checks(db: DbDep, settings: SettingsDep, user: CurrentUser) -> Response:
 def _new_page(request: Request, user: Principal, values: dict[str, str],
               error: DawnaError | None = None) -> Response:
     table = values.get("table_name", "")
+    fields = fields_of(table) if table in FORMS else []
+    # the stored form's own fields; a form not at the user's sites: its columns only (a query
+    # on it is refused when raised)
+    if fields and values.get("row_id", "").isdigit():
+        with suppress(DawnaError):
+            fields = query_lists.form_fields(request.app.state.db, user, table, values["row_id"])
     return render(request, "queries/new.html", {
         "v": values, "error": error, "forms": _forms(),
-        "fields": fields_of(table) if table in FORMS else []},
+        "fields": [(f, field_label(table, f)) for f in fields]},
         status_code=error.status_code if error else 200)
 
 

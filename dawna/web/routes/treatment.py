@@ -97,7 +97,8 @@ def older_cycles(request: Request, db: DbDep, settings: SettingsDep, user: Curre
     """The rows of the cycles before the latest ones (HTMX, when their section is opened)."""
     view = treatment.treatment_view(db, settings, user, pseudonym)
     return render(request, "treatment/_cycle_rows.html",
-                  {"cycles": list(reversed(view.cycles[:-RECENT_CYCLES]))})
+                  {"cycles": list(reversed(view.cycles[:-RECENT_CYCLES])),
+                   "pseudonym": view.pseudonym})
 
 
 @router.get("/participants/{pseudonym}/treatment/plan")
