@@ -5,9 +5,9 @@ A correction changes a stored entry; a deletion removes one entered in error. Bo
 version the user saw (a later change is a :class:`~dawna.errors.ConflictError`, HTTP 409,
 naming the current version; two requests of one version: the first wins, the second is a 409
 from the optimistic lock) and a reason, kept in the audit trail with the old and new values
-(ICH E6(R3) §4.2.3 / Annex 1 data integrity: changes traceable, the original not obscured;
-21 CFR 11.10(e), ``docs/audit-trail.md``). A correction passes the checks of the entry form
-(each form's ``fill_*`` function); a refused one changes nothing. A form locked or under a
+(ICH E6(R3) 3.16.1: a change of a record is dated, explained and does not obscure the
+original entry; 21 CFR 11.10(e); ``docs/audit-trail.md``). A correction passes the checks
+of the entry form (each form's ``fill_*`` function); a refused one changes nothing. A form locked or under a
 locked casebook is refused by ``store/signoff_guard.py`` at flush time, and a signature in
 force is voided by the change.
 """
