@@ -8,8 +8,8 @@ from the optimistic lock) and a reason, kept in the audit trail with the old and
 (ICH E6(R3) 3.16.1: a change of a record is dated, explained and does not obscure the
 original entry; 21 CFR 11.10(e); ``docs/audit-trail.md``). A correction passes the checks
 of the entry form (each form's ``fill_*`` function); a refused one changes nothing. A form
-locked or under a locked casebook is refused by ``store/signoff_guard.py`` at flush time, and a signature in
-force is voided by the change.
+locked or under a locked casebook is refused by ``store/signoff_guard.py`` at flush time,
+and a signature in force is voided by the change.
 """
 
 from __future__ import annotations
