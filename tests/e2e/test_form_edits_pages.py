@@ -121,6 +121,34 @@ def test_oral_drug_forms_corrected_and_deleted_from_the_page(client_for, pid: st
     assert coord.get(f"/api/participants/{pid}/dispensing").json()["diaries"] == []
     assert coord.get(f"/api/participants/{pid}/pretreatment").json()[
         "pregnancy_tests"][0]["method"] == "serum"
+    # a dispensing with its return: the return corrected (version and reason), the dispensing
+    # refused below what came back
+    dispense = {"cycle": "1", "drug": "capecitabine", "dispensed_on": "2024-03-15",
+                "lot_number": "CP2403", "expiry_date": "2025-12-31", "bottles": "2",
+                "units_dispensed": "112", "unit_strength_mg": "500", "units_per_day": "6",
+                "prescribed_days": "14"}
+    assert _post(coord, f"{page}/dispense", dispense, page).status_code == 303
+    row = coord.get(f"/api/participants/{pid}/dispensing").json()["dispensings"][0]
+    back = f"{page}/dispense/{row['id']}/return"
+    assert _post(coord, back, {"returned_on": "2024-03-29", "units_returned": "28",
+                               "units_lost": "0", "version": "1"}, page).status_code == 303
+    form = coord.get(f"{page}?edit=dispensing:{row['id']}").text
+    assert 'data-testid="return-correction-form"' in form and 'value="28"' in form
+    again = {"returned_on": "2024-03-29", "units_returned": "30", "units_lost": "0",
+             "version": "2"}
+    no_reason = _post(coord, back, again, page)
+    assert no_reason.status_code == 422 and 'data-field="reason"' in no_reason.text
+    assert _post(coord, back, {**again, "reason": "two tablets found in the bag"},
+                 page).status_code == 303
+    stale = _post(coord, back, {**again, "reason": "recount"}, page)
+    assert stale.status_code == 409 and "version 3" in stale.text
+    fewer = _post(coord, f"{page}/dispensing/{row['id']}/correct", {
+        **dispense, "units_dispensed": "20", "version": "3", "reason": "label misread"}, page)
+    assert fewer.status_code == 422 and 'data-field="units_dispensed"' in fewer.text
+    row = coord.get(f"/api/participants/{pid}/dispensing").json()["dispensings"][0]
+    assert (row["units_returned"], row["units_dispensed"], row["version"]) == (30, 112, 3)
+    # taken (112 - 30) / expected 84 = 97.6 %
+    assert row["compliance"] == 0.9762
 
 
 VITALS = {"measured_on": "2024-03-14", "timepoint": "screening", "height_cm": 160,

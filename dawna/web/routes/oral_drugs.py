@@ -91,7 +91,9 @@ def diary_days(data: dict[str, Any]) -> dict[str, Any]:
 async def _save(request: Request, db: Any, settings: Any, user: Any, pseudonym: str,
                 action: Any, anchor: str) -> Response:
     form = await request.form()
-    data = nest(_pairs(form))
+    data = nest(_pairs(form))  # nest leaves out version and reason: the return form has them
+    data.update({k: form[k] for k in ("version", "reason") if isinstance(form.get(k), str)
+                 and form[k]})
     try:
         action(data)
     except DawnaError as error:
@@ -145,8 +147,7 @@ async def return_save(request: Request, db: DbDep, settings: SettingsDep, user: 
                       pseudonym: str, dispensing_id: RecordId) -> Response:
     return await _save(request, db, settings, user, pseudonym, lambda d: (
         dispensing.record_return(db, settings, user, pseudonym, dispensing_id, validate(
-            dispensing.ReturnIn, {k: v for k, v in d.items() if k != "reason" or v},
-            root="request", form=True))), "dispensing")
+            dispensing.ReturnIn, d, root="request", form=True))), "dispensing")
 
 
 @router.post("/participants/{pseudonym}/drugs/diary", dependencies=[Depends(csrf_protect)])
