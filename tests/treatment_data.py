@@ -23,12 +23,13 @@ CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
 
 def randomized_to(db: Database, settings: Settings, arm: str, option: str,
                   record: dict[str, Any] | None = None,
-                  choices: dict[str, str] | None = None) -> str:
+                  choices: dict[str, str] | None = None, mrn: str = "MRN-4242") -> str:
     """A participant randomized on 2024-03-12, then set to ``arm`` with the regimen ``option``
     (the allocation list is random; the test needs a known arm). ``record``: the screening
-    record (default: the eligible postmenopausal woman of 62)."""
+    record (default: the eligible postmenopausal woman of 62); ``mrn``: her medical record
+    number (another for a second participant)."""
     pid = participants.register(db, settings, principal(db, "coord_a"), ParticipantCreate(
-        site_code="SITEA", full_name="吴霞", medical_record_number="MRN-4242",
+        site_code="SITEA", full_name="吴霞", medical_record_number=mrn,
         consent_date=date(2024, 3, 1), consent_time=time(9, 30),
         consent_obtained_by="Dr Sun")).pseudonym
     coord, inv = principal(db, "coord_a"), principal(db, "inv_a")

@@ -18,6 +18,7 @@ from dawna.cli import (
     define,
     deviations,
     eligibility,
+    form_edits,
     forms,
     oral_drugs,
     passwords,
@@ -82,6 +83,8 @@ treatment.app.command("drug-return")(oral_drugs.drug_return)
 treatment.app.command("diary")(oral_drugs.diary)
 treatment.app.command("accountability")(oral_drugs.accountability)
 app.add_typer(treatment.app, name="treatment")
+clinical.app.command("correct")(form_edits.correct)
+clinical.app.command("delete")(form_edits.delete)
 app.add_typer(clinical.app, name="clinical")
 app.add_typer(randomization.app, name="randomization")
 app.command("randomize")(randomization.randomize_command)

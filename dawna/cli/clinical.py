@@ -17,7 +17,6 @@ from dawna.errors import ValidationError
 from dawna.i18n import _, gettext
 from dawna.rules import ecg
 from dawna.rules.rule_errors import RuleError
-from dawna.validation import validate
 
 if TYPE_CHECKING:  # the command line starts without SQLAlchemy (docs/architecture.md)
     pass
@@ -44,7 +43,7 @@ def forms() -> dict[Form, tuple[Any, Any]]:
             Form.ECG: (clinical.EcgIn, clinical.record_ecg)}
 
 
-def _pairs(values: list[str]) -> dict[str, str]:
+def pairs_of(values: list[str]) -> dict[str, str]:
     out = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -60,9 +59,11 @@ def record(form: Form, pseudonym: str, user: As,
            values: Annotated[list[str], typer.Option(
                "--set", help="field=value, repeated (e.g. --set weight_kg=58.5).")]) -> None:
     """Record one form; a refused value names its field and nothing is stored."""
+    from dawna.validation import validate
+
     model, save = forms()[form]
     db = database()
-    entry = validate(model, _pairs(values), root="set")
+    entry = validate(model, pairs_of(values), root="set")
     row = save(db, get_settings(), principal(db, user), pseudonym, entry)
     typer.echo(row.model_dump_json(indent=2))
 
@@ -73,6 +74,7 @@ def stop_medication(pseudonym: str, conmed_id: int, user: As,
                     version: Annotated[int, typer.Option(help="The version shown.")]) -> None:
     """Stop an ongoing concomitant medication."""
     from dawna.services import clinical
+    from dawna.validation import validate
 
     db = database()
     entry = validate(clinical.ConmedStopIn, {"stop_date": on, "version": version}, root="set")

@@ -130,14 +130,20 @@ def drug_return(pseudonym: str, user: As, dispensing_id: Annotated[int, typer.Op
                 returned_on: Annotated[str, typer.Option()],
                 returned: Annotated[int, typer.Option()],
                 lost: Annotated[int, typer.Option()] = 0,
+                version: Annotated[int | None, typer.Option(
+                    help="The version shown (to correct a return recorded).")] = None,
+                reason: Annotated[str | None, typer.Option(
+                    help="Why a recorded return is corrected (audit trail).")] = None,
                 format: Fmt = OutputFormat.TEXT) -> None:
-    """Record what came back of a dispensing (more than dispensed is refused)."""
+    """Record what came back of a dispensing (more than dispensed is refused); a recorded
+    return is corrected with --version and --reason."""
     from dawna.services.treatment import dispensing
 
     db = database()
     dispensing.record_return(db, get_settings(), principal(db, user), pseudonym, dispensing_id,
                              dispensing.ReturnIn(returned_on=day(returned_on, "returned_on"),
-                                                 units_returned=returned, units_lost=lost))
+                                                 units_returned=returned, units_lost=lost,
+                                                 version=version, reason=reason))
     _show_acc(pseudonym, user, format)
 
 

@@ -2,16 +2,16 @@
 from their own random stream so the rest of the demo is unchanged:
 
 - medical history: one to three baseline conditions (common in women over 50 in China);
-- a screening ECG and screening vital signs (height and the plan's dosing weight) a few days
-  after consent; then vital signs at each cycle's day 1 (weight drifting a little, afebrile),
-  and an ECG at cycle 2;
+- a screening ECG and screening vital signs (height and the plan's dosing weight, or a drawn
+  one before a plan) a few days after consent; then vital signs at every cycle's day 1 (weight
+  drifting a little, afebrile), and an ECG at cycle 2;
 - concomitant medications: an antiemetic or a proton-pump inhibitor from cycle 1, calcium for
   some; every ninth participant lost weight (≥ 10 % at the last cycle: the dose recompute
   prompt), and every eleventh took clarithromycin for a week during treatment (a strong CYP3A
   inhibitor: flagged, a prohibited-medication deviation).
 
-Recorded through the services at their simulated times (at most ``MAX_CYCLES`` cycles' vital
-signs each, to keep the demo fast), so the audit trail is what a site would produce.
+Recorded through the services at their simulated times, so the audit trail is what a site
+would produce.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ from dawna.services.access import Principal
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Participant
 
-__all__ = ["MAX_CYCLES", "fill"]
+__all__ = ["fill"]
 
-MAX_CYCLES = 8
 CONDITIONS = (("Hypertension", "I10"), ("Type 2 diabetes mellitus", "E11"),
               ("Hyperlipidaemia", "E78.5"), ("Hypothyroidism", "E03.9"),
               ("Osteoarthritis of knee", "M17"), ("Chronic gastritis", "K29.5"))
@@ -87,17 +86,18 @@ def _conmeds(db: Database, settings: Settings, who: Principal, pid: str, first: 
 
 def fill(db: Database, settings: Settings, coordinators: dict[int, Principal],
          seed: str = "dawna-demo-clinical") -> dict[str, int]:
-    """The clinical forms of every randomized participant with a plan; returns counts."""
+    """The clinical forms of every randomized participant; returns counts."""
     rng = random.Random(seed)  # noqa: S311 - simulation, not security
     today = local_today(settings.zone)
     counts = {"medical_history": 0, "vital_signs": 0, "ecgs": 0, "conmeds": 0}
     for index, (pid, site_id, consent) in enumerate(_people(db)):
         who = coordinators[site_id]
         view = treatment.treatment_view(db, settings, who, pid)
-        if view.plan is None or consent is None:
+        if consent is None:
             continue
-        height = float(view.plan.measures.get("height_cm") or rng.randint(150, 168))
-        weight = float(view.plan.measures.get("weight_kg") or rng.randint(48, 72))
+        measures = view.plan.measures if view.plan is not None else {}
+        height = float(measures.get("height_cm") or rng.randint(150, 168))
+        weight = float(measures.get("weight_kg") or rng.randint(48, 72))
         counts["medical_history"] += _history(db, settings, who, pid, consent, rng)
         screen = consent + timedelta(days=rng.randint(1, 3))
         with _at(screen, settings):
@@ -110,7 +110,7 @@ def fill(db: Database, settings: Settings, coordinators: dict[int, Principal],
                 heart_rate_bpm=rng.randint(62, 84)))
         counts["vital_signs"] += 1
         counts["ecgs"] += 1
-        cycles = [c for c in view.cycles if c.start_date < today][:MAX_CYCLES]
+        cycles = [c for c in view.cycles if c.start_date < today]
         losing = index % 9 == 8
         for k, c in enumerate(cycles):
             drift = -0.12 * weight * (k + 1) / len(cycles) if losing else rng.uniform(-1.5, 1.5)

@@ -1,7 +1,8 @@
 """The demo trial's pre-treatment tests and oral drug accountability (issue 21 items 5-7).
 
 For every randomized participant: a woman of childbearing potential has a negative pregnancy
-test (with her contraception) the day before the FES scan and two days before cycle 1; a
+test (with her contraception) the day before the FES scan and, once treated, two days before
+cycle 1; a
 participant on the chemotherapy arm has hepatitis B screening five days before cycle 1 (a few
 anti-HBc positive; an HBsAg-positive one starts entecavir three days before cycle 1); each cycle
 of each oral drug is dispensed on day 1 with a lot and expiry and, once the cycle is over,
@@ -53,14 +54,14 @@ def _units(drug: str, dose: float, frequency: str) -> tuple[float, float]:
 
 
 def _tests(db: Database, settings: Settings, who: Principal, rng: random.Random,
-           pseudonym: str, consent: date | None, scan: date | None, first: date) -> int:
+           pseudonym: str, consent: date | None, scan: date | None, first: date | None) -> int:
     view = pretreatment.pretreatment_view(db, settings, who, pseudonym)
     if not view.childbearing_potential:
         return 0
     method = rng.choice(CONTRACEPTION)
     done = 0
     for purpose, day in (("fes_scan", scan - timedelta(days=1) if scan else None),
-                         ("treatment", first - timedelta(days=2))):
+                         ("treatment", first - timedelta(days=2) if first else None)):
         if day is None or (consent is not None and day < consent):
             continue
         with simulated(moment(day, 9, settings.zone)):
@@ -96,11 +97,12 @@ def record(db: Database, settings: Settings, coordinators: dict[int, Principal],
     for pseudonym, site_id, consent, scan, arm in _people(db):
         who = coordinators[site_id]
         view = treatment.treatment_view(db, settings, who, pseudonym)
-        if view.regimen is None or not view.cycles:
-            continue
-        first = view.cycles[0].start_date
+        first = view.cycles[0].start_date if view.cycles else None
+        # before the FES scan (every woman of childbearing potential) and before treatment
         counts["pregnancy_tests"] += _tests(db, settings, who, rng, pseudonym, consent, scan,
                                             first)
+        if view.regimen is None or first is None:
+            continue
         if arm == "B":
             _hbv(db, settings, who, rng, pseudonym, consent, first)
             counts["hbv_screenings"] += 1
@@ -133,7 +135,8 @@ def record(db: Database, settings: Settings, coordinators: dict[int, Principal],
                 diary = {c.start_date + timedelta(days=i): (i + 1) not in missed
                          for i in range(days)}
                 with simulated(moment(nxt, 11, settings.zone)):
-                    row = dispensing.accountability(db, who, pseudonym).dispensings[-1]
+                    row = next(d for d in dispensing.accountability(db, who, pseudonym)
+                               .dispensings if d.cycle == c.cycle and d.drug == planned.drug)
                     dispensing.record_return(db, settings, who, pseudonym, row.id,
                                              dispensing.ReturnIn(
                                                  returned_on=nxt,

@@ -33,6 +33,7 @@ from dawna.web.routes import (
     api_course,
     api_deviations,
     api_exports,
+    api_form_edits,
     api_form_status,
     api_oral_drugs,
     api_pet,
@@ -106,7 +107,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                    api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
                    api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports,
                    fhir,
-                   oral_drugs, api_oral_drugs, clinical, api_clinical, sdtm_export):
+                   oral_drugs, api_oral_drugs, clinical, api_clinical, sdtm_export,
+                   api_form_edits):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

@@ -34,7 +34,8 @@ from dawna.store.db import Database
 from dawna.store.models import ConcomitantMedication, Participant, ProtocolDeviation
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["PROHIBITED_MEDICATION", "active_flags", "coded_atc", "conmed_rows", "record_conmed"]
+__all__ = ["PROHIBITED_MEDICATION", "active_flags", "coded_atc", "conmed_rows", "fill_conmed",
+           "open_deviation", "record_conmed"]
 
 #: The deviation kind of a strong CYP3A inhibitor or inducer taken during treatment.
 PROHIBITED_MEDICATION = Kind.PROHIBITED_MEDICATION.value
@@ -92,47 +93,61 @@ def _deviation(s: Session, p: Participant, row: ConcomitantMedication, actor: st
                                        "cyp3a": row.cyp3a}))
 
 
-def record_conmed(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-                  entry: ConmedIn) -> ConmedOut:
-    """Record a concomitant medication. Refused naming the field: a stop before the start, a
-    stop with ongoing or neither (``stop_date``), dates in the future or before consent, an
-    adverse event that is not the participant's or starts after the medication
-    (``adverse_event_number``)."""
-    today = local_today(settings.zone)
+def fill_conmed(s: Session, p: Participant, entry: ConmedIn, today: date,
+                row: ConcomitantMedication) -> None:
+    """Check ``entry`` and put it on ``row`` (a new row or one corrected). Refused naming the
+    field: a stop before the start, a stop with ongoing or neither (``stop_date``), dates in
+    the future or before consent, an adverse event that is not the participant's or starts
+    after the medication (``adverse_event_number``)."""
     try:
         cyp3a.check_dates(entry.start_date, entry.stop_date, entry.ongoing)
     except RuleError as exc:
         raise rule_error(exc) from None
     if entry.dose is not None and not entry.unit:
         raise ValidationError(_("give the unit of the dose"), field="unit")
+    check_date(s, p, entry.start_date, today, "start_date")
+    check_date(s, p, entry.stop_date, today, "stop_date")
+    ae = ae_by_number(s, p, entry.adverse_event_number)
+    if ae is not None and entry.start_date < ae.start_date:
+        raise ValidationError(_("started on {date}, before adverse event {n} began "
+                                "({start})").format(date=entry.start_date.isoformat(),
+                                                    n=ae.number,
+                                                    start=ae.start_date.isoformat()),
+                              field="adverse_event_number")
+    atc = coded_atc(entry.drug)
+    flag = cyp3a.cyp3a_flag(entry.drug, atc, coded_drugs())
+    first, last = treatment_days(s, p)
+    row.drug, row.atc_code, row.dose, row.unit = entry.drug, atc, entry.dose, entry.unit or None
+    row.route, row.frequency, row.indication = entry.route, entry.frequency, entry.indication
+    row.start_date, row.stop_date, row.ongoing = entry.start_date, entry.stop_date, entry.ongoing
+    row.adverse_event_id = ae.id if ae else None
+    row.cyp3a = flag.cyp3a if flag else None
+    row.prohibited = flag is not None and cyp3a.overlaps_treatment(
+        entry.start_date, entry.stop_date, entry.ongoing, first, last)
+
+
+def open_deviation(s: Session, p: Participant, row: ConcomitantMedication, actor: str,
+                   today: date) -> None:
+    """The prohibited-medication deviation of a flushed ``row``, once (by its detection
+    key): after an entry, and after a correction that makes the medication prohibited."""
+    if not row.prohibited or s.scalar(select(ProtocolDeviation.id).where(
+            ProtocolDeviation.detection_key == f"{PROHIBITED_MEDICATION}:{row.id}")):
+        return
+    _deviation(s, p, row, actor, today)
+
+
+def record_conmed(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                  entry: ConmedIn) -> ConmedOut:
+    """Record a concomitant medication (refusals: :func:`fill_conmed`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("Concomitant medication recorded")) as uow:
         s = uow.session
         p = load_write(s, principal, pseudonym)
-        check_date(s, p, entry.start_date, today, "start_date")
-        check_date(s, p, entry.stop_date, today, "stop_date")
-        ae = ae_by_number(s, p, entry.adverse_event_number)
-        if ae is not None and entry.start_date < ae.start_date:
-            raise ValidationError(_("started on {date}, before adverse event {n} began "
-                                    "({start})").format(date=entry.start_date.isoformat(),
-                                                        n=ae.number,
-                                                        start=ae.start_date.isoformat()),
-                                  field="adverse_event_number")
-        atc = coded_atc(entry.drug)
-        flag = cyp3a.cyp3a_flag(entry.drug, atc, coded_drugs())
-        first, last = treatment_days(s, p)
-        prohibited = flag is not None and cyp3a.overlaps_treatment(
-            entry.start_date, entry.stop_date, entry.ongoing, first, last)
-        row = ConcomitantMedication(
-            participant_id=p.id, drug=entry.drug, atc_code=atc, dose=entry.dose,
-            unit=entry.unit or None, route=entry.route, frequency=entry.frequency,
-            indication=entry.indication, start_date=entry.start_date,
-            stop_date=entry.stop_date, ongoing=entry.ongoing,
-            adverse_event_id=ae.id if ae else None, cyp3a=flag.cyp3a if flag else None,
-            prohibited=prohibited, recorded_by=principal.username)
+        row = ConcomitantMedication(participant_id=p.id, recorded_by=principal.username)
+        fill_conmed(s, p, entry, today, row)
         s.add(row)
         s.flush()
-        if prohibited:
-            _deviation(s, p, row, principal.username, today)
+        open_deviation(s, p, row, principal.username, today)
         out = next(r for r in conmed_rows(s, p) if r.id == row.id)
         uow.commit()
     return out

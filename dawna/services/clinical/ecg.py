@@ -24,7 +24,7 @@ from dawna.store.db import Database
 from dawna.store.models import Ecg, Participant, Screening
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["ecg_rows", "qtcf_max", "qtcf_pair", "record_ecg", "screening_qtcf"]
+__all__ = ["ecg_rows", "fill_ecg", "qtcf_max", "qtcf_pair", "record_ecg", "screening_qtcf"]
 
 
 def qtcf_max() -> float:
@@ -66,27 +66,34 @@ def screening_qtcf(db: Database, principal: Principal, pseudonym: str,
         return rules.screening_qtcf(_readings(_rows(uow.session, p)), decision_date)
 
 
-def record_ecg(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-               entry: EcgIn) -> EcgOut:
-    """Record an ECG; QTcF and its grade are computed (the baseline is the screening QTcF).
-    Refused naming the field: QT without RR or rate (``rr_ms``), values outside the plausible
-    ranges, a date in the future or before consent (``recorded_on``)."""
-    today = local_today(settings.zone)
+def fill_ecg(s: Session, p: Participant, entry: EcgIn, today: date, row: Ecg) -> None:
+    """Check ``entry`` and put it on ``row`` (new or corrected): QTcF and its grade computed
+    (the baseline is the screening QTcF of the other ECGs). Refused naming the field: QT
+    without RR or rate (``rr_ms``), values outside the plausible ranges, a date in the future
+    or before consent (``recorded_on``)."""
     try:
         qtcf = rules.fridericia_ms(entry.qt_ms, entry.rr_ms, entry.heart_rate_bpm)
     except RuleError as exc:
         raise rule_error(exc) from None
+    check_date(s, p, entry.recorded_on, today, "recorded_on")
+    others = [r for r in _rows(s, p) if r.id != row.id]
+    baseline = (None if entry.timepoint == "screening" else
+                rules.screening_qtcf(_readings(others)))
+    row.recorded_on, row.timepoint, row.qt_ms = entry.recorded_on, entry.timepoint, entry.qt_ms
+    row.rr_ms, row.heart_rate_bpm, row.torsade = entry.rr_ms, entry.heart_rate_bpm, entry.torsade
+    row.qtcf_ms = round(qtcf, 1)
+    row.grade = rules.qtc_grade(qtcf, baseline, torsade=entry.torsade)
+
+
+def record_ecg(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+               entry: EcgIn) -> EcgOut:
+    """Record an ECG (refusals: :func:`fill_ecg`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("ECG recorded")) as uow:
         s = uow.session
         p = load_write(s, principal, pseudonym)
-        check_date(s, p, entry.recorded_on, today, "recorded_on")
-        baseline = (None if entry.timepoint == "screening" else
-                    rules.screening_qtcf(_readings(_rows(s, p))))
-        row = Ecg(participant_id=p.id, recorded_on=entry.recorded_on,
-                  timepoint=entry.timepoint, qt_ms=entry.qt_ms, rr_ms=entry.rr_ms,
-                  heart_rate_bpm=entry.heart_rate_bpm, qtcf_ms=round(qtcf, 1),
-                  grade=rules.qtc_grade(qtcf, baseline, torsade=entry.torsade),
-                  torsade=entry.torsade, recorded_by=principal.username)
+        row = Ecg(participant_id=p.id, recorded_by=principal.username)
+        fill_ecg(s, p, entry, today, row)
         s.add(row)
         s.flush()
         out = next(r for r in ecg_rows(s, p) if r.id == row.id)

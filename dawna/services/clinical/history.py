@@ -4,6 +4,8 @@ the row is marked and the page offers to record it on the adverse event form."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,7 @@ from dawna.store.db import Database
 from dawna.store.models import MedicalHistory, Participant
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["history_rows", "record_history"]
+__all__ = ["fill_history", "history_rows", "record_history"]
 
 
 def history_rows(s: Session, p: Participant) -> list[HistoryOut]:
@@ -37,27 +39,32 @@ def history_rows(s: Session, p: Participant) -> list[HistoryOut]:
         for r in rows]
 
 
-def record_history(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-                   entry: HistoryIn) -> HistoryOut:
-    """Record a condition. Refused naming the field: a stop before the start or with ongoing
-    (``stop_date``), a date in the future (its field), a worsening before the start or before
-    consent (``worsened_on``)."""
-    today = local_today(settings.zone)
+def fill_history(s: Session, p: Participant, entry: HistoryIn, today: date,
+                 row: MedicalHistory) -> None:
+    """Check ``entry`` and put it on ``row`` (new or corrected). Refused naming the field: a
+    stop before the start or with ongoing (``stop_date``), a date in the future (its field), a
+    worsening before the start or before consent (``worsened_on``)."""
     try:
         rules.check_history(entry.start_date, entry.stop_date, entry.ongoing,
                             entry.worsened_on, today)
     except RuleError as exc:
         raise rule_error(exc) from None
+    if entry.worsened_on is not None:
+        require_collecting(s, p, entry.worsened_on, "worsened_on")
+    row.condition, row.code = entry.condition, entry.code or None
+    row.start_date, row.stop_date, row.ongoing = entry.start_date, entry.stop_date, entry.ongoing
+    row.worsened_on, row.note = entry.worsened_on, entry.note or None
+
+
+def record_history(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                   entry: HistoryIn) -> HistoryOut:
+    """Record a condition (refusals: :func:`fill_history`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("Medical history recorded")) as uow:
         s = uow.session
         p = load_write(s, principal, pseudonym)
-        if entry.worsened_on is not None:
-            require_collecting(s, p, entry.worsened_on, "worsened_on")
-        row = MedicalHistory(
-            participant_id=p.id, condition=entry.condition, code=entry.code or None,
-            start_date=entry.start_date, stop_date=entry.stop_date, ongoing=entry.ongoing,
-            worsened_on=entry.worsened_on, note=entry.note or None,
-            recorded_by=principal.username)
+        row = MedicalHistory(participant_id=p.id, recorded_by=principal.username)
+        fill_history(s, p, entry, today, row)
         s.add(row)
         s.flush()
         out = next(r for r in history_rows(s, p) if r.id == row.id)

@@ -34,7 +34,8 @@ from dawna.store.db import Database
 from dawna.store.models import Participant, VitalSigns
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["fevers", "record_vitals", "threshold_percent", "vitals_rows", "weight_prompt"]
+__all__ = ["fevers", "fill_vitals", "record_vitals", "threshold_percent", "vitals_rows",
+           "weight_prompt"]
 
 FIELDS = ("height_cm", "weight_kg", "systolic_mmhg", "diastolic_mmhg", "pulse_bpm",
           "temperature_c")
@@ -121,22 +122,29 @@ def weight_prompt(s: Session, p: Participant) -> WeightPromptOut | None:
                            recompute=change.recompute, doses=doses)
 
 
-def record_vitals(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-                  entry: VitalsIn) -> VitalsOut:
-    """Record vital signs. Refused naming the field: an impossible value (a weight of 5000 kg:
-    ``weight_kg``), a diastolic not below the systolic, a date in the future or before
-    consent (``measured_on``)."""
-    today = local_today(settings.zone)
+def fill_vitals(s: Session, p: Participant, entry: VitalsIn, today: date,
+                row: VitalSigns) -> None:
+    """Check ``entry`` and put it on ``row`` (new or corrected). Refused naming the field: an
+    impossible value (a weight of 5000 kg: ``weight_kg``), a diastolic not below the systolic,
+    a date in the future or before consent (``measured_on``)."""
     try:
         rules.check_vitals({f: getattr(entry, f) for f in FIELDS})
     except RuleError as exc:
         raise rule_error(exc) from None
+    check_date(s, p, entry.measured_on, today, "measured_on")
+    for key, value in entry.model_dump().items():
+        setattr(row, key, value)
+
+
+def record_vitals(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                  entry: VitalsIn) -> VitalsOut:
+    """Record vital signs (refusals: :func:`fill_vitals`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("Vital signs recorded")) as uow:
         s = uow.session
         p = load_write(s, principal, pseudonym)
-        check_date(s, p, entry.measured_on, today, "measured_on")
-        row = VitalSigns(participant_id=p.id, recorded_by=principal.username,
-                         **entry.model_dump())
+        row = VitalSigns(participant_id=p.id, recorded_by=principal.username)
+        fill_vitals(s, p, entry, today, row)
         s.add(row)
         s.flush()
         out = next(r for r in vitals_rows(s, p) if r.id == row.id)

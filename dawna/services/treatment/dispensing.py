@@ -35,9 +35,10 @@ from dawna.store.db import Database
 from dawna.store.models import DoseDiary, DrugDispensing, Participant, TreatmentCycle
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["AccountabilityOut", "DiaryIn", "DispenseIn", "DispensingRow", "DrugIntensity",
-           "ReturnIn", "accountability", "dispense", "intensities", "participant_intensities",
-           "record_diary", "record_return"]
+__all__ = ["AccountabilityOut", "DiaryIn", "DiaryRow", "DispenseIn", "DispensingRow",
+           "DrugIntensity", "ReturnIn", "accountability", "dispense", "fill_diary",
+           "fill_dispensing", "intensities", "participant_intensities", "record_diary",
+           "record_return"]
 
 
 class DispenseIn(BaseModel):
@@ -65,6 +66,7 @@ class ReturnIn(BaseModel):
     units_returned: int = Field(ge=0, le=5000)
     units_lost: int = Field(default=0, ge=0, le=5000)
     version: int | None = None
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class DiaryIn(BaseModel):
@@ -100,6 +102,25 @@ class DispensingRow(BaseModel):
     diary_id: int | None = None  # the cycle's dose diary (its queries are marked on the page)
 
 
+class DiaryRow(BaseModel):
+    """One cycle's diary as the form enters it: first and last day, the day numbers missed."""
+
+    id: int
+    cycle: int
+    drug: str
+    first_day: str
+    last_day: str
+    missed: list[int]
+    version: int
+
+    @classmethod
+    def of(cls, row: DoseDiary) -> DiaryRow:
+        days = sorted(date.fromisoformat(d) for d in row.days)
+        return cls(id=row.id, cycle=row.cycle, drug=row.drug, first_day=days[0].isoformat(),
+                   last_day=days[-1].isoformat(), version=row.version,
+                   missed=[(d - days[0]).days + 1 for d in days if not row.days[d.isoformat()]])
+
+
 class DrugIntensity(BaseModel):
     drug: str
     cycles: int
@@ -112,6 +133,7 @@ class AccountabilityOut(BaseModel):
     participant: str
     dispensings: list[DispensingRow]
     intensities: list[DrugIntensity]
+    diaries: list[DiaryRow] = []
 
 
 def _oral_drugs(s: Session, p: Participant) -> set[str]:
@@ -135,43 +157,58 @@ def _cycle(s: Session, p: Participant, number: int, field: str) -> TreatmentCycl
     return row
 
 
-def dispense(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-             entry: DispenseIn) -> None:
-    """Record bottles dispensed. Refused, naming the field: a drug that is not an oral drug of
-    the plan (``drug``), a cycle not recorded (``cycle``), a future date or one before the cycle
-    (``dispensed_on``), an expired lot (``expiry_date``), a second dispensing of the same drug
-    and cycle (``drug``)."""
-    not_in_future(entry.dispensed_on, local_today(settings.zone), "dispensed_on")
+def fill_dispensing(s: Session, p: Participant, entry: DispenseIn, today: date,
+                    row: DrugDispensing) -> None:
+    """Check ``entry`` and put it on ``row`` (new or corrected). Refused, naming the field: a
+    drug that is not an oral drug of the plan (``drug``), a cycle not recorded (``cycle``), a
+    future date or one before the cycle (``dispensed_on``), an expired lot (``expiry_date``), a
+    second dispensing of the same drug and cycle (``drug``); on a correction, fewer units than
+    came back (``units_dispensed``) or a return before the day dispensed (``dispensed_on``)."""
+    not_in_future(entry.dispensed_on, today, "dispensed_on")
     drug = entry.drug.strip().lower()
     if entry.expiry_date <= entry.dispensed_on:
         raise ValidationError(_("the lot expires on {date}, not after the day it is dispensed")
                               .format(date=entry.expiry_date.isoformat()), field="expiry_date")
+    _require_oral(s, p, drug)
+    cycle = _cycle(s, p, entry.cycle, "cycle")
+    if entry.dispensed_on < cycle.start_date - timedelta(days=7):
+        raise ValidationError(_("{date} is more than 7 days before cycle {n} ({start})")
+                              .format(date=entry.dispensed_on.isoformat(), n=entry.cycle,
+                                      start=cycle.start_date.isoformat()),
+                              field="dispensed_on")
+    if s.scalar(select(DrugDispensing.id).where(
+            DrugDispensing.participant_id == p.id, DrugDispensing.cycle == entry.cycle,
+            DrugDispensing.drug == drug, DrugDispensing.id != (row.id or 0))) is not None:
+        raise ValidationError(_("{drug} is already dispensed for cycle {n}; record its "
+                                "return instead").format(drug=drug, n=entry.cycle),
+                              field="drug")
+    if row.returned_on is not None:
+        if row.returned_on < entry.dispensed_on:
+            raise ValidationError(_("{date} is before the bottles were dispensed ({on})").format(
+                date=row.returned_on.isoformat(), on=entry.dispensed_on.isoformat()),
+                field="dispensed_on")
+        try:
+            rules.compliance(entry.units_dispensed, row.units_returned or 0, row.units_lost,
+                             entry.prescribed_days, entry.units_per_day)
+        except RuleError as exc:
+            raise ValidationError(rule_error(exc).message, field="units_dispensed") from None
+    row.cycle, row.drug, row.dispensed_on = entry.cycle, drug, entry.dispensed_on
+    row.lot_number, row.expiry_date = entry.lot_number.strip(), entry.expiry_date
+    row.bottles, row.units_dispensed = entry.bottles, entry.units_dispensed
+    row.unit_strength_mg, row.units_per_day = entry.unit_strength_mg, entry.units_per_day
+    row.prescribed_days, row.note = entry.prescribed_days, (entry.note or "").strip() or None
+
+
+def dispense(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+             entry: DispenseIn) -> None:
+    """Record bottles dispensed (refusals: :func:`fill_dispensing`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("Oral drug dispensed")) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_RECORD)
-        _require_oral(s, p, drug)
-        cycle = _cycle(s, p, entry.cycle, "cycle")
-        if entry.dispensed_on < cycle.start_date - timedelta(days=7):
-            raise ValidationError(_("{date} is more than 7 days before cycle {n} ({start})")
-                                  .format(date=entry.dispensed_on.isoformat(), n=entry.cycle,
-                                          start=cycle.start_date.isoformat()),
-                                  field="dispensed_on")
-        if s.scalar(select(DrugDispensing.id).where(
-                DrugDispensing.participant_id == p.id, DrugDispensing.cycle == entry.cycle,
-                DrugDispensing.drug == drug)) is not None:
-            raise ValidationError(_("{drug} is already dispensed for cycle {n}; record its "
-                                    "return instead").format(drug=drug, n=entry.cycle),
-                                  field="drug")
-        s.add(DrugDispensing(participant_id=p.id, cycle=entry.cycle, drug=drug,
-                             dispensed_on=entry.dispensed_on,
-                             lot_number=entry.lot_number.strip(),
-                             expiry_date=entry.expiry_date, bottles=entry.bottles,
-                             units_dispensed=entry.units_dispensed,
-                             unit_strength_mg=entry.unit_strength_mg,
-                             units_per_day=entry.units_per_day,
-                             prescribed_days=entry.prescribed_days, units_lost=0,
-                             note=(entry.note or "").strip() or None,
-                             recorded_by=principal.username))
+        row = DrugDispensing(participant_id=p.id, units_lost=0, recorded_by=principal.username)
+        fill_dispensing(s, p, entry, today, row)
+        s.add(row)
         uow.commit()
 
 
@@ -179,7 +216,8 @@ def record_return(db: Database, settings: Settings, principal: Principal, pseudo
                   dispensing_id: int, entry: ReturnIn) -> None:
     """Record what came back of a dispensing. Refused, naming the field: more returned and lost
     than dispensed (``units_returned``), a date before dispensing or in the future
-    (``returned_on``); a stale ``version`` is a conflict naming the current one."""
+    (``returned_on``); a stale ``version`` is a conflict naming the current one; a return
+    already recorded is corrected only with the version and a ``reason``."""
     not_in_future(entry.returned_on, local_today(settings.zone), "returned_on")
     with UnitOfWork(db, actor_of(principal), _("Oral drug returned")) as uow:
         s = uow.session
@@ -191,6 +229,13 @@ def record_return(db: Database, settings: Settings, principal: Principal, pseudo
         if entry.version is not None and entry.version != row.version:
             raise ConflictError(_("this dispensing was changed by someone else (version {v}); "
                                   "reload it").format(v=row.version), field="version")
+        if row.units_returned is not None:
+            if entry.version is None:
+                raise ConflictError(_("this dispensing was changed by someone else (version "
+                                      "{v}); reload it").format(v=row.version), field="version")
+            if not entry.reason or len(entry.reason.strip()) < 3:
+                raise ValidationError(_("give the reason for the change"), field="reason")
+            uow.set_reason(entry.reason.strip())
         if entry.returned_on < row.dispensed_on:
             raise ValidationError(_("{date} is before the bottles were dispensed ({on})").format(
                 date=entry.returned_on.isoformat(), on=row.dispensed_on.isoformat()),
@@ -206,36 +251,48 @@ def record_return(db: Database, settings: Settings, principal: Principal, pseudo
         uow.commit()
 
 
-def record_diary(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-                 entry: DiaryIn) -> None:
-    """Enter (or replace) one cycle of the dose diary. Refused, naming the field: a drug that is
-    not an oral drug of the plan (``drug``), a cycle not recorded (``cycle``), a day outside the
-    cycle or in the future (``days``)."""
-    today = local_today(settings.zone)
+def fill_diary(s: Session, p: Participant, entry: DiaryIn, today: date, row: DoseDiary) -> None:
+    """Check ``entry`` and put it on ``row`` (new or corrected). Refused, naming the field: a
+    drug that is not an oral drug of the plan (``drug``), a cycle not recorded (``cycle``), a
+    day outside the cycle or in the future (``days``), a second diary of the drug and cycle."""
     drug = entry.drug.strip().lower()
     if max(entry.days) > today:
         raise ValidationError(_("is after today at the site ({today}); dates cannot be in the "
                                 "future").format(today=today), field="days")
+    _require_oral(s, p, drug)
+    cycle = _cycle(s, p, entry.cycle, "cycle")
+    length = plan_regimen(plan_of(s, p), allocation_of(s, p)).cycle_length_days
+    try:
+        rules.diary_counts(dict(entry.days), cycle.start_date,
+                           cycle.start_date + timedelta(days=length - 1))
+    except RuleError as exc:
+        raise rule_error(exc) from None
+    if row.id is not None and s.scalar(select(DoseDiary.id).where(
+            DoseDiary.participant_id == p.id, DoseDiary.cycle == entry.cycle,
+            DoseDiary.drug == drug, DoseDiary.id != row.id)) is not None:
+        raise ValidationError(_("the diary of {drug} for cycle {n} is already entered").format(
+            drug=drug, n=entry.cycle), field="cycle")
+    row.cycle, row.drug = entry.cycle, drug
+    row.days = {d.isoformat(): bool(v) for d, v in sorted(entry.days.items())}
+
+
+def record_diary(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+                 entry: DiaryIn) -> None:
+    """Enter (or replace) one cycle of the dose diary (refusals: :func:`fill_diary`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("Dose diary entered")) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_RECORD)
-        _require_oral(s, p, drug)
-        cycle = _cycle(s, p, entry.cycle, "cycle")
-        length = plan_regimen(plan_of(s, p), allocation_of(s, p)).cycle_length_days
-        try:
-            rules.diary_counts(dict(entry.days), cycle.start_date,
-                               cycle.start_date + timedelta(days=length - 1))
-        except RuleError as exc:
-            raise rule_error(exc) from None
-        days = {d.isoformat(): bool(v) for d, v in sorted(entry.days.items())}
+        drug = entry.drug.strip().lower()
         row = s.scalar(select(DoseDiary).where(DoseDiary.participant_id == p.id,
                                                DoseDiary.cycle == entry.cycle,
                                                DoseDiary.drug == drug))
         if row is None:
-            s.add(DoseDiary(participant_id=p.id, cycle=entry.cycle, drug=drug, days=days,
-                            recorded_by=principal.username))
+            row = DoseDiary(participant_id=p.id, recorded_by=principal.username)
+            fill_diary(s, p, entry, today, row)
+            s.add(row)
         else:
-            row.days = days
+            fill_diary(s, p, entry, today, row)
         uow.commit()
 
 
@@ -320,5 +377,8 @@ def accountability(db: Database, principal: Principal, pseudonym: str) -> Accoun
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_VIEW)
         rows, cycles = _rows(s, p)
+        diaries = s.scalars(select(DoseDiary).where(DoseDiary.participant_id == p.id)
+                            .order_by(DoseDiary.cycle, DoseDiary.drug))
         return AccountabilityOut(participant=p.pseudonym, dispensings=rows,
-                                 intensities=intensities(cycles))
+                                 intensities=intensities(cycles),
+                                 diaries=[DiaryRow.of(d) for d in diaries])

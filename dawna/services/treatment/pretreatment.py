@@ -48,6 +48,8 @@ __all__ = [
     "PregnancyTestIn",
     "PregnancyTestRow",
     "PretreatmentView",
+    "fill_hbv",
+    "fill_pregnancy_test",
     "hbv_warning",
     "pregnancy_gate",
     "pretreatment_problems",
@@ -154,25 +156,33 @@ def _fes_scan(s: Session, p: Participant) -> date | None:
         PetStudy.participant_id == p.id, PetStudy.tracer == "FES"))
 
 
+def fill_pregnancy_test(s: Session, p: Participant, entry: PregnancyTestIn, today: date,
+                        row: PregnancyTest) -> None:
+    """Check ``entry`` and put it on ``row`` (new or corrected). Refused, naming the field: a
+    future date or one before consent (``test_date``); a test dated after the FES scan or
+    first dose it should precede (``test_date``,
+    :func:`dawna.rules.pregnancy.check_purpose_date`)."""
+    not_in_future(entry.test_date, today, "test_date")
+    require_collecting(s, p, entry.test_date, "test_date")
+    event = _fes_scan(s, p) if entry.purpose == "fes_scan" else first_dose(s, p)
+    try:
+        pregnancy.check_purpose_date(entry.test_date, event, entry.purpose)
+    except RuleError as exc:
+        raise rule_error(exc) from None
+    row.test_date, row.purpose, row.method = entry.test_date, entry.purpose, entry.method
+    row.result, row.contraception = entry.result, entry.contraception.strip()
+
+
 def record_pregnancy_test(db: Database, settings: Settings, principal: Principal,
                           pseudonym: str, entry: PregnancyTestIn) -> None:
-    """Record a pregnancy test. Refused, naming the field: a future date or one before consent
-    (``test_date``); a test dated after the FES scan or first dose it should precede
-    (``test_date``, :func:`dawna.rules.pregnancy.check_purpose_date`)."""
-    not_in_future(entry.test_date, local_today(settings.zone), "test_date")
+    """Record a pregnancy test (refusals: :func:`fill_pregnancy_test`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("Pregnancy test recorded")) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.PARTICIPANT_EDIT)
-        require_collecting(s, p, entry.test_date, "test_date")
-        event = _fes_scan(s, p) if entry.purpose == "fes_scan" else first_dose(s, p)
-        try:
-            pregnancy.check_purpose_date(entry.test_date, event, entry.purpose)
-        except RuleError as exc:
-            raise rule_error(exc) from None
-        s.add(PregnancyTest(participant_id=p.id, test_date=entry.test_date,
-                            purpose=entry.purpose, method=entry.method, result=entry.result,
-                            contraception=entry.contraception.strip(),
-                            recorded_by=principal.username))
+        row = PregnancyTest(participant_id=p.id, recorded_by=principal.username)
+        fill_pregnancy_test(s, p, entry, today, row)
+        s.add(row)
         uow.commit()
 
 
@@ -180,12 +190,11 @@ def _advice(row: HbvScreening) -> hbv.HbvAdvice:
     return hbv.advice(row.hbsag_positive, row.anti_hbc_positive, row.hbv_dna_iu_ml)
 
 
-def record_hbv(db: Database, settings: Settings, principal: Principal, pseudonym: str,
-               entry: HbvIn) -> None:
-    """Record hepatitis B screening (and the prophylaxis started). Refused, naming the field:
+def fill_hbv(s: Session, p: Participant, entry: HbvIn, today: date,
+             row: HbvScreening) -> None:
+    """Check ``entry`` and put it on ``row`` (new or corrected). Refused, naming the field:
     future dates (``sample_date``, ``prophylaxis_start``), a prophylaxis drug that is not
     entecavir or tenofovir (``prophylaxis_drug``), a start without its drug."""
-    today = local_today(settings.zone)
     not_in_future(entry.sample_date, today, "sample_date")
     drug = (entry.prophylaxis_drug or "").strip().lower() or None
     if drug is not None and drug not in hbv.PROPHYLAXIS_DRUGS:
@@ -194,22 +203,28 @@ def record_hbv(db: Database, settings: Settings, principal: Principal, pseudonym
     if entry.prophylaxis_start is not None:
         not_in_future(entry.prophylaxis_start, today, "prophylaxis_start")
         if drug is None:
-                raise ValidationError(_("name the prophylaxis drug started"),
+            raise ValidationError(_("name the prophylaxis drug started"),
                                   field="prophylaxis_drug")
     try:
         hbv.advice(entry.hbsag_positive, entry.anti_hbc_positive, entry.hbv_dna_iu_ml)
     except RuleError as exc:
         raise rule_error(exc) from None
+    require_collecting(s, p, entry.sample_date, "sample_date")
+    row.sample_date, row.hbsag_positive = entry.sample_date, entry.hbsag_positive
+    row.anti_hbc_positive, row.hbv_dna_iu_ml = entry.anti_hbc_positive, entry.hbv_dna_iu_ml
+    row.prophylaxis_drug, row.prophylaxis_start = drug, entry.prophylaxis_start
+
+
+def record_hbv(db: Database, settings: Settings, principal: Principal, pseudonym: str,
+               entry: HbvIn) -> None:
+    """Record hepatitis B screening and the prophylaxis started (refusals: :func:`fill_hbv`)."""
+    today = local_today(settings.zone)
     with UnitOfWork(db, actor_of(principal), _("Hepatitis B screening recorded")) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.PARTICIPANT_EDIT)
-        require_collecting(s, p, entry.sample_date, "sample_date")
-        s.add(HbvScreening(participant_id=p.id, sample_date=entry.sample_date,
-                           hbsag_positive=entry.hbsag_positive,
-                           anti_hbc_positive=entry.anti_hbc_positive,
-                           hbv_dna_iu_ml=entry.hbv_dna_iu_ml, prophylaxis_drug=drug,
-                           prophylaxis_start=entry.prophylaxis_start,
-                           recorded_by=principal.username))
+        row = HbvScreening(participant_id=p.id, recorded_by=principal.username)
+        fill_hbv(s, p, entry, today, row)
+        s.add(row)
         uow.commit()
 
 

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   function labelText(input) {
+    if (input.getAttribute("aria-label")) { return input.getAttribute("aria-label"); }
     var label = input.closest("label") ||
       (input.id ? document.querySelector('label[for="' + input.id + '"]') : null);
     if (!label) {
@@ -25,9 +26,9 @@
         input.classList.add("invalid");
         input.setAttribute("aria-invalid", "true");
       });
-      if (inputs.length) {
-        var text = labelText(inputs[0]);
-        if (text) { name.textContent = text; }
+      for (var i = 0; i < inputs.length; i++) {  /* the first input with a label names it */
+        var text = labelText(inputs[i]);
+        if (text) { name.textContent = text; break; }
       }
     });
   }
