@@ -128,8 +128,11 @@ def changes(session: Session, owners: Owners, site_codes: dict[int, str]
     current: Change | None = None
     owner: int | None = None
     created: dict[tuple[str, str], int] = {}
-    query = select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=5000)
-    for r in session.scalars(query):
+    a = AuditRecord
+    query = (select(a.id, a.at, a.actor_id, a.actor, a.action, a.table_name, a.row_id, a.site_id,
+                    a.field, a.old_value, a.new_value, a.reason)
+             .order_by(a.id).execution_options(yield_per=5000))
+    for r in session.execute(query):
         key = (r.table_name, r.row_id)
         if r.field in ("participant_id", "adverse_event_id") and r.new_value is not None:
             parent = (int(r.new_value) if r.field == "participant_id"
