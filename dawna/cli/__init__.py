@@ -18,6 +18,7 @@ from dawna.cli import (
     deviations,
     eligibility,
     forms,
+    odm,
     oral_drugs,
     passwords,
     pet,
@@ -65,6 +66,8 @@ app.add_typer(analysis.app, name="analysis")
 analysis.export_app.command("clinical")(clinical.export)
 app.add_typer(analysis.export_app, name="export")
 analysis.export_app.command("site-data")(site_export.site_data)
+analysis.export_app.command("odm")(odm.export_odm)
+app.add_typer(odm.import_app, name="import")
 app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)

@@ -162,6 +162,8 @@ def _reset_sequences(session: Session, tables: list[str]) -> None:
 
 def import_odm(db: Database, path: Path, actor: Actor) -> OdmImport:
     """Import ``path`` into the empty database ``db`` (see the module's description)."""
+    with UnitOfWork(db) as uow:  # refused at once, before reading a large file
+        _refuse_non_empty(uow.session)
     odm_write.validate(path)
     rows, audits = _read(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
