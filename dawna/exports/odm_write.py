@@ -39,7 +39,7 @@ from dawna.exports.odm_data import (
 )
 from dawna.i18n import _
 
-__all__ = ["MDV", "schema", "validate", "write"]
+__all__ = ["MDV", "schema", "validate", "write", "zipped"]
 
 MDV = "MDV.1"
 AUDIT_FORM = "F.AUDIT"
@@ -254,3 +254,15 @@ def validate(path: Path) -> None:
         raise ValidationError(_("{file} is not valid ODM 1.3.2 at {element}: {reason}").format(
             file=path.name, element=where, reason=error.reason or error.message),
             field=where)
+
+
+def zipped(folder: Path) -> bytes:
+    """The files of an export folder (``odm.xml``, ``manifest.json``) as one zip."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, path.name)
+    return out.getvalue()

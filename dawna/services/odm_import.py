@@ -35,7 +35,7 @@ from dawna.errors import ConflictError, ValidationError
 from dawna.exports import odm_read, odm_write
 from dawna.exports.odm_data import AUDIT_GROUP, STUDY_LOCATION, group_oid, item_oid
 from dawna.i18n import _
-from dawna.services.odm_read_store import column_kind, exported_tables
+from dawna.services.odm_read_store import column_kind, exported_columns, exported_tables
 from dawna.store import audit_events
 from dawna.store.audit import PENDING, Actor
 from dawna.store.db import Database
@@ -106,8 +106,10 @@ def _read(path: Path) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[int, 
         table = tables.get(group.oid)
         if table is None:
             raise _unknown("ItemGroupOID", group.oid, group.where)
-        columns = {item_oid(table.name, c.name): c for c in table.columns}
-        row: dict[str, Any] = {c.name: None for c in table.columns}
+        columns = {item_oid(table.name, c.name): c for c in exported_columns(table)}
+        row: dict[str, Any] = {c.name: None for c in exported_columns(table)}
+        if table.name == "app_user":  # no password travels (docs/odm.md)
+            row["password_hash"] = UNUSABLE_PASSWORD
         for oid, value in group.items.items():
             column = columns.get(oid)
             if column is None:

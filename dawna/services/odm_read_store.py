@@ -21,16 +21,22 @@ from sqlalchemy.orm import Session
 from dawna.exports.odm_data import Change, Column, Mark, Row, Table
 from dawna.i18n import use_locale
 from dawna.services.form_catalogue import FORMS, field_label, form_label
-from dawna.store.audit import value_text
+from dawna.store.audit import REDACTED, value_text
 from dawna.store.base import Base
 from dawna.store.models import AuditRecord
 
-__all__ = ["NOT_EXPORTED", "Owners", "changes", "column_kind", "exported_tables", "rows",
+__all__ = ["NOT_EXPORTED", "Owners", "changes", "column_kind", "exported_columns",
+           "exported_tables", "rows",
            "table_specs"]
 
 #: Tables that are not trial data: the audit trail's own (carried as AuditRecords), logins.
 NOT_EXPORTED = frozenset({"audit_record", "audit_chain_head", "login_event", "user_session",
                           "login_throttle"})
+
+
+def exported_columns(table: Any) -> list[Any]:
+    """The exported columns: all but the password hash (``store/audit.REDACTED``)."""
+    return [c for c in table.columns if (table.name, c.name) not in REDACTED]
 
 
 def exported_tables() -> list[Any]:
@@ -68,7 +74,7 @@ def table_specs() -> list[Table]:
     specs = []
     for table in exported_tables():
         columns = []
-        for column in table.columns:
+        for column in exported_columns(table):
             length = column.type.length if isinstance(column.type, String) else None
             codes: tuple[tuple[str, str, str], ...] = ()
             if isinstance(column.type, Enum):
@@ -101,7 +107,8 @@ def rows(session: Session, owners: Owners) -> list[Row | tuple[int, Row]]:
         key = list(table.primary_key.columns)
         for record in session.execute(select(table).order_by(*key)).mappings():
             row_id = ",".join(str(record[c.name]) for c in key)
-            values = {k: t for k, v in record.items() if (t := value_text(v)) is not None}
+            values = {k: t for k, v in record.items()
+                      if (table.name, k) not in REDACTED and (t := value_text(v)) is not None}
             row = Row(table.name, row_id, values)
             if table.name == "participant":
                 owner: int | None = record["id"]
