@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Enum, Numeric, func, insert, select, text
+from sqlalchemy import JSON, Enum, Numeric, func, insert, null, select, text
 from sqlalchemy.orm import Session
 
 from dawna.errors import ConflictError, ValidationError
@@ -150,6 +150,18 @@ def _refuse_non_empty(session: Session) -> None:
                                       table=table.name), field="database")
 
 
+def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` with their keys; a JSON column without a value stays SQL NULL (a bound
+    None would be written as the JSON document ``null``)."""
+    documents = [c.name for c in table.columns if isinstance(c.type, JSON)]
+    parts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        nulls = tuple(c for c in documents if row.get(c) is None)
+        parts.setdefault(nulls, []).append({k: v for k, v in row.items() if k not in nulls})
+    for nulls, part in parts.items():
+        session.execute(insert(table).values({c: null() for c in nulls}), part)
+
+
 def _reset_sequences(session: Session, tables: list[str]) -> None:
     """PostgreSQL: move each serial ``id`` past the imported keys."""
     if session.get_bind().dialect.name != "postgresql":
@@ -177,7 +189,7 @@ def import_odm(db: Database, path: Path, actor: Actor) -> OdmImport:
         _refuse_non_empty(session)
         for table in exported_tables():
             if rows.get(table.name):
-                session.execute(insert(table), rows[table.name])
+                _insert(session, table, rows[table.name])
         _reset_sequences(session, [t.name for t in exported_tables() if "id" in t.c])
         session.info.setdefault(PENDING, []).extend(records)
         disabled = 0

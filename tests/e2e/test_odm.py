@@ -48,11 +48,14 @@ def source(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Pat
 
 @pytest.fixture(scope="module")
 def exported(source: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    """The data manager's export (no identity.view: identifiers left out), and the last audit
-    record before it (the export's own event comes after)."""
+    """The export of an investigator of both sites (data.export and identity.view everywhere:
+    the complete study), and the last audit record before it (its own event comes after)."""
+    done = invoke(["user", "grant", "investigator", "--role", "investigator", "--site", "SIM2",
+                   "--reason", "ODM export of the whole study"], env=_env(source))
+    assert done.returncode == 0, done.stderr
     last = _scalar(source, "SELECT max(id) FROM audit_record")
     out = tmp_path_factory.mktemp("odm-out")
-    done = invoke(["export", "odm", str(out), "--as", "datamanager"], env=_env(source))
+    done = invoke(["export", "odm", str(out), "--as", "investigator"], env=_env(source))
     assert done.returncode == 0, done.stderr
     return out / "odm.xml", last
 
@@ -88,7 +91,7 @@ def test_the_export_passes_the_odm_schema_and_its_manifest(exported: tuple[Path,
     schema = xmlschema.XMLSchema(schema_manager.get_schema_path("odm", "1.3.2"))
     assert schema.is_valid(str(path))
     manifest = verify_manifest(path.parent)
-    assert manifest["kind"] == "odm" and manifest["pseudonymized"] is True
+    assert manifest["kind"] == "odm" and manifest["pseudonymized"] is False
     assert [f["name"] for f in manifest["files"]] == ["odm.xml"]
 
 
@@ -108,15 +111,14 @@ def test_odmlib_reads_back_what_the_store_holds(source: Path, exported: tuple[Pa
                 signatures += group.Signature is not None
                 if form.FormOID == "F.AUDIT":
                     audits.append(group)
-    for table in ("participant", "lab_result", "adverse_event", "treatment_cycle", "consent",
-                  "susar_report", "status_event", "data_query", "form_signature"):
+    for table in ("participant", "participant_identity", "lab_result", "adverse_event",
+                  "treatment_cycle", "consent", "susar_report", "status_event", "data_query",
+                  "form_signature"):
         assert per_form[f"F.{table.upper()}"] == _scalar(source, f"SELECT count(*) FROM {table}")
-    assert "F.PARTICIPANT_IDENTITY" not in per_form  # the data manager may not see identities
     audits += [g for g in document.ReferenceData[0].ItemGroupData if g.ItemGroupOID == "IG.AUDIT"]
     records = sum(len(json.loads(next(i.Value for i in g.ItemData
                                       if i.ItemOID == "IT.AUDIT.CHANGES"))) for g in audits)
-    assert records == _scalar(source, "SELECT count(*) FROM audit_record WHERE id <= ? AND "
-                              "table_name != 'participant_identity'", last)
+    assert records == _scalar(source, "SELECT count(*) FROM audit_record WHERE id <= ?", last)
     first = audits[0].AuditRecord
     assert first.UserRef.UserOID.startswith("USR.") and first.LocationRef.LocationOID
     assert first.DateTimeStamp._content and first.SourceID._content.startswith("audit_record ")
@@ -155,21 +157,23 @@ def test_the_round_trip_into_an_empty_database_loses_nothing(
     done = invoke(["import", "odm", str(path)], env=_env(empty))
     assert done.returncode == 0, done.stderr
     for table in _tables(source):
-        if table == "participant_identity":
-            assert _rows(empty, table) == []  # left out of the export: nothing to bring back
-            continue
         skip = {"password_hash", "is_active"} if table == "app_user" else set()
         assert _rows(empty, table, skip) == _rows(source, table, skip), table
     assert _scalar(empty, "SELECT count(*) FROM app_user WHERE is_active") == 0
     fields = ", ".join(AUDIT_FIELDS)
     with sqlite3.connect(source) as c:
-        before = c.execute(f"SELECT {fields} FROM audit_record WHERE id <= ? AND table_name != "
-                           "'participant_identity' ORDER BY id", (last,)).fetchall()
+        before = c.execute(f"SELECT {fields} FROM audit_record WHERE id <= ? ORDER BY id",
+                           (last,)).fetchall()
+        head = c.execute("SELECT hash FROM audit_record WHERE id = ?", (last,)).fetchone()[0]
     with sqlite3.connect(empty) as c:
         after = c.execute(f"SELECT {fields} FROM audit_record ORDER BY id").fetchall()
         event = c.execute("SELECT new_value FROM audit_record WHERE table_name = 'odm_import' "
                           "AND field = 'file'").fetchall()
+        chained = c.execute("SELECT hash FROM audit_record WHERE id = ?", (last,)).fetchone()[0]
     assert after[:len(before)] == before
+    # the chain's serialization holds no record id: the same records chain to the same hashes
+    assert chained == head == json.loads((path.parent / "manifest.json").read_text())[
+        "audit_chain_head"]
     assert event == [("odm.xml",)]
     verified = invoke(["audit", "verify"], env=_env(empty))
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -224,14 +228,17 @@ def login(source: Path) -> Iterator[Callable[[str], TestClient]]:
     yield from demo_logins(f"sqlite:///{source}", "o")
 
 
-def test_the_data_manager_sees_what_the_odm_export_holds(source: Path,
-                                                         login: Callable[[str], TestClient]
-                                                         ) -> None:
+def test_identifiers_are_left_out_for_the_data_manager(source: Path,
+                                                       login: Callable[[str], TestClient]
+                                                       ) -> None:
     client = login("datamanager")
     answer = client.get("/api/exports/odm")
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["subjects"] == _scalar(source, "SELECT count(*) FROM participant")
     assert body["identifiers"] is False
+    assert "participant_identity" not in {f["form"] for f in body["forms"]}
+    identified = login("investigator2").get("/api/exports/odm").json()  # SIM2 only
+    assert identified["identifiers"] is True and identified["sites"] == ["SIM2"]
     page = client.get("/exports")
     assert page.status_code == 200 and 'id="export-odm"' in page.text
