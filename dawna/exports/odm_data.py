@@ -12,9 +12,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["AUDIT_GROUP", "AUDIT_ITEMS", "STUDY_LOCATION", "STUDY_EVENT", "Change", "Column",
-           "Mark", "Row", "Site", "Study", "Subject", "Table", "User", "form_oid", "group_oid",
-           "item_oid", "location_oid", "signature_def_oid", "user_oid"]
+__all__ = [
+    "AUDIT_GROUP",
+    "AUDIT_ITEMS",
+    "STUDY_EVENT",
+    "STUDY_LOCATION",
+    "Change",
+    "Column",
+    "Mark",
+    "Row",
+    "Site",
+    "Study",
+    "Subject",
+    "Table",
+    "User",
+    "form_oid",
+    "group_oid",
+    "item_oid",
+    "location_oid",
+    "signature_def_oid",
+    "user_oid",
+]
 
 #: The one study event holding every form (dawna's forms are not tied to visits in the file).
 STUDY_EVENT = "SE.STUDY"
@@ -150,6 +168,7 @@ class Study:
     sites: list[Site]
     users: list[User]
     meanings: dict[str, tuple[str, str]]
+    identifiers: bool = False
     subjects: list[Subject] = field(default_factory=list)
     reference_rows: list[Row] = field(default_factory=list)
     reference_changes: list[Change] = field(default_factory=list)

@@ -11,13 +11,15 @@ validated against the schema, which checks every element.
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import odmlib.odm_1_3_2.model as odm
-from odmlib import permissive, schema_manager
+from odmlib import schema_manager
+from odmlib.mode import permissive
 
 from dawna.errors import ValidationError
 from dawna.exports.odm_data import (
@@ -163,7 +165,7 @@ def _signature(mark: Mark) -> odm.Signature:
         DateTimeStamp=odm.DateTimeStamp(_content=mark.at))
 
 
-def _row_group(row: Row, marks: dict[tuple[str | None, str | None], Mark]) -> odm.ItemGroupData:
+def _row_group(row: Row, marks: dict[tuple[str, str | None], Mark]) -> odm.ItemGroupData:
     group = odm.ItemGroupData(ItemGroupOID=group_oid(row.table), ItemGroupRepeatKey=row.key,
                               ItemData=[odm.ItemData(ItemOID=item_oid(row.table, k), Value=v)
                                         for k, v in row.values.items()])
@@ -187,7 +189,8 @@ def _change_group(change: Change) -> odm.ItemGroupData:
 def _forms(rows: Iterable[Row], changes: list[Change], marks: list[Mark]
            ) -> list[odm.FormData]:
     by_table: dict[str, list[odm.ItemGroupData]] = {}
-    signed = {(m.table, m.row_id): m for m in marks if m.table is not None}
+    signed: dict[tuple[str, str | None], Mark] = {(m.table, m.row_id): m for m in marks
+                                                   if m.table is not None}
     for row in rows:
         by_table.setdefault(row.table, []).append(_row_group(row, signed))
     forms = [odm.FormData(FormOID=form_oid(t), ItemGroupData=g) for t, g in by_table.items()]
@@ -248,7 +251,15 @@ def schema() -> Any:
 def validate(path: Path) -> None:
     """Refuse a file that is not valid ODM 1.3.2: a ValidationError naming the first element
     that breaks the schema and why."""
-    error = next(iter(schema().iter_errors(str(path))), None)
+    import xmlschema
+
+    # defused: a file declaring entities or a DTD is refused before anything else reads it
+    source = xmlschema.XMLResource(str(path), defuse="always")
+    try:
+        error = next(iter(schema().iter_errors(source)), None)
+    except (xmlschema.XMLResourceError, ET.ParseError) as exc:
+        raise ValidationError(_("{file} is not an XML file dawna reads: {reason}").format(
+            file=path.name, reason=str(exc)), field="file") from None
     if error is not None:
         where = error.path or "/"
         raise ValidationError(_("{file} is not valid ODM 1.3.2 at {element}: {reason}").format(

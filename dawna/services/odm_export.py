@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dawna.clock import utcnow
 from dawna.exports import manifest, odm_write
@@ -31,7 +32,9 @@ from dawna.services.signoff import MEANINGS
 from dawna.services.site_export import export_sites
 from dawna.store import audit_verify
 from dawna.store.db import Database
-from dawna.store.models import Membership, Site as SiteRow, User as UserRow
+from dawna.store.models import Membership
+from dawna.store.models import Site as SiteRow
+from dawna.store.models import User as UserRow
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["FILE", "IDENTITY_TABLE", "OdmExport", "OdmForm", "build", "export", "summary"]
@@ -62,9 +65,9 @@ class OdmExport(BaseModel):
     seconds: float | None = None
 
 
-def _study(session, principal: Principal, sites: list[tuple[int, str]]) -> Study:  # noqa: ANN001
+def _study(session: Session, principal: Principal, sites: list[tuple[int, str]]) -> Study:
     protocol = bundled_protocol().registry
-    codes = {i: c for i, c in session.execute(select(SiteRow.id, SiteRow.code)).all()}
+    codes = dict(session.execute(select(SiteRow.id, SiteRow.code)).all())
     names = dict(session.execute(select(SiteRow.code, SiteRow.name)).all())
     scope = {i for i, _c in sites}
     identity = {i for i in scope if principal.can(Permission.IDENTITY_VIEW, i)}
@@ -106,11 +109,11 @@ def _study(session, principal: Principal, sites: list[tuple[int, str]]) -> Study
     for code, label in MEANINGS.items():
         with use_locale("zh_CN"):
             study.meanings[code] = (label, _(label))
-    study.identifiers = bool(identity)  # type: ignore[attr-defined]
+    study.identifiers = bool(identity)
     return study
 
 
-def _users(session, codes: dict[int, str], actors: set[str]) -> list[User]:  # noqa: ANN001
+def _users(session: Session, codes: dict[int, str], actors: set[str]) -> list[User]:
     sites: dict[int, list[str]] = {}
     for user_id, site_id in session.execute(select(Membership.user_id, Membership.site_id)
                                             .distinct().order_by(Membership.site_id)).all():
@@ -138,7 +141,7 @@ def _summary(study: Study) -> OdmExport:
     changes += study.reference_changes
     return OdmExport(
         sites=sorted({s.site for s in study.subjects}),
-        identifiers=getattr(study, "identifiers", False), subjects=len(study.subjects),
+        identifiers=study.identifiers, subjects=len(study.subjects),
         forms=[OdmForm(form=t, label=_(labels[t]), item_groups=n) for t, n in counts.items()],
         reference_item_groups=len(study.reference_rows),
         audit_records=sum(len(c.changes) for c in changes), audit_changes=len(changes),

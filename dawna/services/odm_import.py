@@ -46,7 +46,7 @@ __all__ = ["IMPORT_TABLE", "UNUSABLE_PASSWORD", "OdmImport", "import_odm"]
 
 IMPORT_TABLE = "odm_import"
 #: Not an Argon2 hash: no password matches it (``services/auth.verify_password``).
-UNUSABLE_PASSWORD = "!imported-from-odm: reset the password"
+UNUSABLE_PASSWORD = "!imported-from-odm: reset the password"  # noqa: S105 - not a secret
 
 
 class OdmImport(BaseModel):

@@ -34,8 +34,9 @@ AUDIT_FIELDS = ("at", "actor_id", "actor", "action", "table_name", "row_id", "si
                 "old_value", "new_value", "reason")
 
 
-def _env(path: Path) -> dict[str, str]:
-    return {"DAWNA_DATABASE_URL": f"sqlite:///{path}", "DAWNA_ENV": "test",
+def _env(path: Path | str) -> dict[str, str]:
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    return {"DAWNA_DATABASE_URL": url, "DAWNA_ENV": "test",
             "DAWNA_PASSWORD_HASH_COST": "test", "DAWNA_SECRET_KEY": "o" * 40}
 
 
@@ -213,6 +214,19 @@ def test_a_bad_file_is_refused_naming_the_element_and_nothing_is_written(
     assert named in done.stderr
     assert all(_scalar(empty, f"SELECT count(*) FROM {t}") == 0 for t in _tables(empty))
     assert _scalar(empty, "SELECT count(*) FROM audit_record") == 0
+
+
+def test_one_participant_imports_into_each_database_and_new_rows_follow_its_keys(
+        exported: tuple[Path, int], db_url: str, tmp_path: Path) -> None:
+    """On PostgreSQL the serial sequences are moved past the imported keys: a site created
+    after the import gets a fresh id (a clash would be refused as a conflict)."""
+    one = _small(exported[0], tmp_path / "one.xml", lambda root: None)
+    done = invoke(["import", "odm", str(one)], env=_env(db_url))
+    assert done.returncode == 0, done.stderr
+    assert invoke(["site", "create", "NEW1", "--name", "New site"],
+                  env=_env(db_url)).returncode == 0
+    verified = invoke(["audit", "verify"], env=_env(db_url))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_a_database_that_is_not_empty_is_refused(source: Path, exported: tuple[Path, int]

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from dawna.services import odm_export, site_export
-from dawna.services.odm_export import OdmExport
 from dawna.services.access import Permission, Principal
+from dawna.services.odm_export import OdmExport
 from dawna.services.site_export import SiteExportSummary
 from dawna.web.deps import DbDep, require_anywhere
 
