@@ -97,10 +97,11 @@ def _read(path: Path) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[int, 
             for oid in group.items:
                 if oid not in audit_items:
                     raise _unknown("ItemOID", oid, group.where)
-            if group.audit is None or not group.key.isdigit():
-                raise ValidationError(_("{element}: an audited change needs its AuditRecord "
-                                        "and a numeric repeat key").format(element=group.where),
-                                      field=group.where)
+            needed = {item_oid("AUDIT", k) for k in ("TABLE", "ROW", "ACTION", "CHANGES")}
+            if group.audit is None or not group.key.isdigit() or needed - group.items.keys():
+                raise ValidationError(_("{element}: an audited change needs its AuditRecord, "
+                                        "a numeric repeat key and its items").format(
+                                            element=group.where), field=group.where)
             audits.append((int(group.key), group))
             continue
         table = tables.get(group.oid)
@@ -137,8 +138,13 @@ def _records(audits: list[tuple[int, odm_read.Group]], sites: dict[str, int]
                 "actor_id": int(items["ACTOR_ID"]) if "ACTOR_ID" in items else None,
                 "action": items["ACTION"], "table_name": items["TABLE"], "row_id": items["ROW"],
                 "site_id": site_id, "reason": audit.reason}
-        for field, old, new in json.loads(items["CHANGES"]):
-            out.append(base | {"field": field, "old_value": old, "new_value": new})
+        try:
+            changes = [(field, old, new) for field, old, new in json.loads(items["CHANGES"])]
+        except (ValueError, TypeError):
+            raise ValidationError(_("{element}: the changes are not a list of [field, old value, "
+                                    "new value]").format(element=group.where),
+                                  field=group.where) from None
+        out.extend(base | {"field": f, "old_value": o, "new_value": n} for f, o, n in changes)
     return out
 
 
