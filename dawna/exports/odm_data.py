@@ -96,11 +96,13 @@ class Table:
 
 @dataclass
 class Row:
-    """One row: its key (the primary key, kept) and its non-null values as text."""
+    """One row: its key (the primary key, kept) and its values as text; a column without a
+    value (SQL NULL) is absent, a JSON column holding the JSON document ``null`` is None (ODM
+    ``IsNull="Yes"``)."""
 
     table: str
     key: str
-    values: dict[str, str]
+    values: dict[str, str | None]
 
 
 @dataclass

@@ -3,8 +3,9 @@
 
 Streamed with the standard library's ``iterparse`` (a whole study in one file), after the file
 passed the ODM 1.3.2 schema (``exports/odm_write.validate``). Each ``ItemGroupData`` becomes a
-:class:`Group`: its OID and repeat key, its items by OID, its ``AuditRecord`` if any and where it
-stands in the file, so an unknown OID can be named with its element.
+:class:`Group`: its OID and repeat key, its items by OID (an item ``IsNull="Yes"`` is None), its
+``AuditRecord`` if any and where it stands in the file, so an unknown OID can be named with its
+element.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Audit:
 class Group:
     oid: str
     key: str
-    items: dict[str, str]
+    items: dict[str, str | None]
     audit: Audit | None
     where: str
 
@@ -64,8 +65,8 @@ def groups(path: Path) -> Iterator[Group]:
                 subject = element.get("SubjectKey", "")
             continue
         if tag == NS + "ItemGroupData" and data:
-            items = {i.get("ItemOID", ""): i.get("Value", "")
-                     for i in element.iter(NS + "ItemData")}
+            items = {i.get("ItemOID", ""): None if i.get("IsNull") == "Yes" else
+                     i.get("Value", "") for i in element.iter(NS + "ItemData")}
             audit = element.find(NS + "AuditRecord")
             oid, key = element.get("ItemGroupOID", ""), element.get("ItemGroupRepeatKey", "")
             where = (f"SubjectData[@SubjectKey='{subject}']/" if subject else "ReferenceData/")

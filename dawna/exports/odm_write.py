@@ -168,6 +168,8 @@ def _signature(mark: Mark) -> odm.Signature:
 def _row_group(row: Row, marks: dict[tuple[str, str | None], Mark]) -> odm.ItemGroupData:
     group = odm.ItemGroupData(ItemGroupOID=group_oid(row.table), ItemGroupRepeatKey=row.key,
                               ItemData=[odm.ItemData(ItemOID=item_oid(row.table, k), Value=v)
+                                        if v is not None else
+                                        odm.ItemData(ItemOID=item_oid(row.table, k), IsNull="Yes")
                                         for k, v in row.values.items()])
     mark = marks.get((row.table, row.key))
     if mark is not None:

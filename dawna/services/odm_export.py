@@ -73,7 +73,7 @@ def _study(session: Session, principal: Principal, sites: list[tuple[int, str]])
     identity = {i for i in scope if principal.can(Permission.IDENTITY_VIEW, i)}
     owners = odm_read_store.Owners()
     all_rows = odm_read_store.rows(session, owners)
-    pseudonyms = {int(r.key): r.values["pseudonym"] for r in
+    pseudonyms = {int(r.key): str(r.values["pseudonym"]) for r in
                   (x[1] for x in all_rows if isinstance(x, tuple)) if r.table == "participant"}
     subjects = {pid: Subject(pseudonyms[pid], codes[owners.site[pid]])
                 for pid in sorted(pseudonyms) if owners.site[pid] in scope}

@@ -46,6 +46,8 @@ __all__ = ["IMPORT_TABLE", "UNUSABLE_PASSWORD", "OdmImport", "import_odm"]
 
 IMPORT_TABLE = "odm_import"
 #: Not an Argon2 hash: no password matches it (``services/auth.verify_password``).
+#: A column with no ``ItemData`` (SQL NULL), told apart from a JSON ``null`` document.
+ABSENT = object()
 UNUSABLE_PASSWORD = "!imported-from-odm: reset the password"  # noqa: S105 - not a secret
 
 
@@ -108,22 +110,28 @@ def _read(path: Path) -> tuple[dict[str, list[dict[str, Any]]], list[tuple[int, 
         if table is None:
             raise _unknown("ItemGroupOID", group.oid, group.where)
         columns = {item_oid(table.name, c.name): c for c in exported_columns(table)}
-        row: dict[str, Any] = {c.name: None for c in exported_columns(table)}
+        row: dict[str, Any] = {c.name: ABSENT for c in exported_columns(table)}
         if table.name == "app_user":  # no password travels (docs/odm.md)
             row["password_hash"] = UNUSABLE_PASSWORD
         for oid, value in group.items.items():
             column = columns.get(oid)
             if column is None:
                 raise _unknown("ItemOID", oid, group.where)
-            row[column.name] = _decode(column, value, f"{group.where}/ItemData[@ItemOID='{oid}']")
-        rows.setdefault(table.name, []).append(row)
+            where = f"{group.where}/ItemData[@ItemOID='{oid}']"
+            if value is None and not isinstance(column.type, JSON):
+                raise ValidationError(_("{element}: only a JSON document may be null").format(
+                    element=where), field=where)
+            row[column.name] = None if value is None else _decode(column, value, where)
+        rows.setdefault(table.name, []).append(
+            {k: None if v is ABSENT and not isinstance(table.c[k].type, JSON) else v
+             for k, v in row.items()})
     audits.sort(key=lambda a: a[0])
     return rows, audits
 
 
 def _records(audits: list[tuple[int, odm_read.Group]], sites: dict[str, int]
              ) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for _first, group in audits:
         audit = group.audit
         assert audit is not None  # checked in _read
@@ -133,7 +141,7 @@ def _records(audits: list[tuple[int, odm_read.Group]], sites: dict[str, int]
             site_id = sites[audit.location.removeprefix("LOC.")]
         else:
             raise _unknown("LocationOID", audit.location, f"{group.where}/AuditRecord")
-        items = {k.removeprefix("IT.AUDIT."): v for k, v in group.items.items()}
+        items = {k.removeprefix("IT.AUDIT."): v for k, v in group.items.items() if v is not None}
         base = {"at": datetime.fromisoformat(audit.at), "actor": audit.user.removeprefix("USR."),
                 "actor_id": int(items["ACTOR_ID"]) if "ACTOR_ID" in items else None,
                 "action": items["ACTION"], "table_name": items["TABLE"], "row_id": items["ROW"],
@@ -157,12 +165,12 @@ def _refuse_non_empty(session: Session) -> None:
 
 
 def _insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` with their keys; a JSON column without a value stays SQL NULL (a bound
-    None would be written as the JSON document ``null``)."""
+    """Insert ``rows`` with their keys; a JSON column without a value (``ABSENT``) stays SQL
+    NULL, one holding None is the JSON document ``null``, as they were exported."""
     documents = [c.name for c in table.columns if isinstance(c.type, JSON)]
     parts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
-        nulls = tuple(c for c in documents if row.get(c) is None)
+        nulls = tuple(c for c in documents if row.get(c) is ABSENT)
         parts.setdefault(nulls, []).append({k: v for k, v in row.items() if k not in nulls})
     for nulls, part in parts.items():
         session.execute(insert(table).values({c: null() for c in nulls}), part)

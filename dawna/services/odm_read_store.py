@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Enum, Float, Integer, Numeric, String, select
+from sqlalchemy import JSON, Boolean, Date, Enum, Float, Integer, Numeric, String, select
 from sqlalchemy.orm import Session
 
 from dawna.exports.odm_data import Change, Column, Mark, Row, Table
@@ -30,6 +30,7 @@ __all__ = ["NOT_EXPORTED", "Owners", "changes", "column_kind", "exported_columns
            "table_specs"]
 
 #: Tables that are not trial data: the audit trail's own (carried as AuditRecords), logins.
+SQL_NULL = "sql_null__"
 NOT_EXPORTED = frozenset({"audit_record", "audit_chain_head", "login_event", "user_session",
                           "login_throttle"})
 
@@ -105,10 +106,16 @@ def rows(session: Session, owners: Owners) -> list[Row | tuple[int, Row]]:
     events: dict[int, int] = {}
     for table in exported_tables():
         key = list(table.primary_key.columns)
-        for record in session.execute(select(table).order_by(*key)).mappings():
+        documents = [c for c in table.columns if isinstance(c.type, JSON)]
+        query = select(table, *(c.is_(None).label(f"{SQL_NULL}{c.name}") for c in documents))
+        for record in session.execute(query.order_by(*key)).mappings():
             row_id = ",".join(str(record[c.name]) for c in key)
-            values = {k: t for k, v in record.items()
-                      if (table.name, k) not in REDACTED and (t := value_text(v)) is not None}
+            values: dict[str, str | None] = {
+                k: t for k, v in record.items() if not k.startswith(SQL_NULL)
+                and (table.name, k) not in REDACTED and (t := value_text(v)) is not None}
+            for c in documents:  # the JSON document null, not SQL NULL: IsNull="Yes"
+                if record[c.name] is None and not record[f"{SQL_NULL}{c.name}"]:
+                    values[c.name] = None
             row = Row(table.name, row_id, values)
             if table.name == "participant":
                 owner: int | None = record["id"]
