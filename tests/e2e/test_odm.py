@@ -22,6 +22,7 @@ from cli_runner import invoke
 from fastapi.testclient import TestClient
 from helpers import demo_logins
 from odmlib import loader, odm_loader, schema_manager
+from sqlalchemy import create_engine, text
 
 from dawna.exports.manifest import verify_manifest
 
@@ -226,6 +227,14 @@ def test_one_participant_imports_into_each_database_and_new_rows_follow_its_keys
     assert done.returncode == 0, done.stderr
     assert invoke(["site", "create", "NEW1", "--name", "New site"],
                   env=_env(db_url)).returncode == 0
+    reset = invoke(["user", "password", "datamanager", "--password-stdin", "--activate"],
+                   env=_env(db_url), stdin="imported-and-reset-2026\n")
+    assert reset.returncode == 0, reset.stderr
+    engine = create_engine(db_url)
+    with engine.connect() as c:
+        active = dict(c.execute(text("SELECT username, is_active FROM app_user")).all())
+    engine.dispose()
+    assert {name for name, on in active.items() if on} == {"datamanager"}
     verified = invoke(["audit", "verify"], env=_env(db_url))
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
