@@ -33,7 +33,14 @@ from lifelines import __version__ as lifelines_version
 from lifelines.statistics import logrank_test
 
 from dawna.analysis import design_simulation
-from dawna.analysis.design import HR_GRID, Design, draw_trials, logrank_z, power_curve, simulate_trials
+from dawna.analysis.design import (
+    HR_GRID,
+    Design,
+    draw_trials,
+    logrank_z,
+    power_curve,
+    simulate_trials,
+)
 
 
 def cpu_model() -> str:

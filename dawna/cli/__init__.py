@@ -20,6 +20,7 @@ from dawna.cli import (
     eligibility,
     form_edits,
     forms,
+    odm,
     oral_drugs,
     passwords,
     pet,
@@ -72,6 +73,8 @@ analysis.export_app.command("site-data")(site_export.site_data)
 analysis.export_app.command("usdm")(usdm.export_usdm)
 analysis.export_app.command("sdtm")(sdtm.export_sdtm)
 analysis.export_app.command("define")(define.export_define)
+analysis.export_app.command("odm")(odm.export_odm)
+app.add_typer(odm.import_app, name="import")
 app.command("report")(analysis.report)
 treatment.app.command("susar-report")(susar.susar_report)
 treatment.app.command("susars")(susar.susars)

@@ -2,7 +2,8 @@
 their self-checks, and the files: each domain with data as SAS transport v5 and CSV (through
 ``exports/adam_files.py``: the v5 limits are checked on every data set before anything is
 written), ``variables.csv``, ``datasets.csv`` and ``codelists.csv`` (the metadata of
-``sdtm_spec`` with the lengths written, for Define-XML), ``sdtm-checks.csv`` (the findings of ``sdtm_checks``), ``sdtm-report.txt``
+``sdtm_spec`` with the lengths written, for Define-XML), ``sdtm-checks.csv`` (the findings
+of ``sdtm_checks``), ``sdtm-report.txt``
 (domains and rows, domains without data, CT version) and ``manifest.json``.
 
 A domain without data is not written (an empty data set says nothing a reviewer can use) and is

@@ -74,7 +74,8 @@ _LB = ("LB", "Laboratory Test Results", "FINDINGS",
      "CTCAE v5.0 grade (dawna.rules.ctcae)"),
     EPOCH, *timing("LB", end=False, label="Specimen Collection")])
 
-_VS = ("VS", "Vital Signs", "FINDINGS", "One record per vital sign measurement per time point per subject",
+_VS = ("VS", "Vital Signs", "FINDINGS",
+       "One record per vital sign measurement per time point per subject",
        ["STUDYID", "USUBJID", "VSTESTCD", "VISITNUM"], [
     *identifiers("VS"), *_test("VS", "Vital Signs Test Short Name",
                                       "Vital Signs Test Name", "VSTESTCD"),
@@ -83,7 +84,8 @@ _VS = ("VS", "Vital Signs", "FINDINGS", "One record per vital sign measurement p
      LOBXFL),
     *VISIT, EPOCH, *timing("VS", end=False, label="Measurements")])
 
-_EG = ("EG", "ECG Test Results", "FINDINGS", "One record per ECG observation per time point per subject",
+_EG = ("EG", "ECG Test Results", "FINDINGS",
+       "One record per ECG observation per time point per subject",
        ["STUDYID", "USUBJID", "EGTESTCD", "VISITNUM"], [
     *identifiers("EG"), *_test("EG", "ECG Test or Examination Short Name",
                                       "ECG Test or Examination Name", "EGTESTCD"),

@@ -81,7 +81,8 @@ _DM = ("DM", "Demographics", "SPECIAL PURPOSE", "One record per subject", ["STUD
      "ARMNULRS", "SCREEN FAILURE, NOT ASSIGNED (not randomized yet), ASSIGNED, NOT TREATED"),
     ("COUNTRY", "Country", "Char", REC, "Req", "Assigned", "COUNTRY")])
 
-_DS = ("DS", "Disposition", "EVENTS", "One record per disposition status or protocol milestone per subject",
+_DS = ("DS", "Disposition", "EVENTS",
+       "One record per disposition status or protocol milestone per subject",
        ["STUDYID", "USUBJID", "DSSTDTC", "DSDECOD"], [
     *identifiers("DS"),
     ("DSTERM", "Reported Term for the Disposition Event", "Char", TOP, "Req", "Collected"),

@@ -268,6 +268,9 @@ _FORMS: dict[str, dict[str, str]] = {
     "data_export": {
         "scope": N_("Sites exported"), "identifiers": N_("Identifiers included"),
         "format": N_("Format"), "forms": N_("Forms")},
+    "odm_import": {  # services/odm_import.py: the import event
+        "file": N_("File"), "sha256": N_("SHA-256"), "audit_records": N_("Audit records"),
+        "rows": N_("Rows"), "users_disabled": N_("Users disabled until a password reset")},
     "registry_study": {
         "nct_id": N_("NCT number"), "title": N_("Title"), "overall_status": N_("Status"),
         "phases": N_("Phases"), "conditions": N_("Conditions"),
@@ -287,7 +290,7 @@ ADMIN_FORM_LABELS: dict[str, str] = {
     "app_user": N_("User account"), "membership": N_("Role at a site"), "site": N_("Site"),
     "consent_form_version": N_("Consent form version"),
     "randomization_list": N_("Randomization list"), "registry_study": N_("Registry record"),
-    "data_export": N_("Data export"),
+    "data_export": N_("Data export"), "odm_import": N_("ODM import"),
     # data management (issue 20): not forms of their own, but in the trail
     "form_signature": N_("Electronic signature"), "form_lock": N_("Form lock"),
     "data_freeze": N_("Data freeze"), "data_query": N_("Query"),

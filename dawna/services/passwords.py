@@ -24,13 +24,16 @@ class PasswordChange(BaseModel):
     new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)
 
 
-def _set(db: Database, actor: Actor, username: str, password: str, reason: str) -> int:
+def _set(db: Database, actor: Actor, username: str, password: str, reason: str,
+         activate: bool = False) -> int:
     password_hash = hash_password(password)
     with UnitOfWork(db, actor, reason) as uow:
         user = uow.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(_("no user %(name)s") % {"name": username}, field="username")
         user.password_hash = password_hash
+        if activate:
+            user.is_active = True
         uow.commit()
         return user.id
 
@@ -55,10 +58,12 @@ def change_own(db: Database, principal: Principal, data: PasswordChange,
                   principal.user_id)
 
 
-def set_password(db: Database, actor: Actor, username: str, password: str, reason: str) -> None:
-    """An administrator sets a user's password (command line)."""
+def set_password(db: Database, actor: Actor, username: str, password: str, reason: str,
+                 activate: bool = False) -> None:
+    """An administrator sets a user's password (command line); ``activate`` also re-activates
+    the account (users imported by ``dawna import odm`` arrive disabled, ``docs/odm.md``)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(_("at least %(n)s characters") % {"n": MIN_PASSWORD_LENGTH},
                               field="password")
-    user_id = _set(db, actor, username, password, reason)
+    user_id = _set(db, actor, username, password, reason, activate)
     events.record(db, username, events.PASSWORD_CHANGE, events.SUCCESS, "cli", user_id)

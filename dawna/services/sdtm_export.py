@@ -18,8 +18,8 @@ from dawna.config import Settings
 from dawna.exports.sdtm import SdtmData, build_sdtm, write_sdtm
 from dawna.exports.sdtm_spec import DOMAINS, IG_VERSION, ct_source
 from dawna.protocol import bundled_protocol
-from dawna.services.export_events import record_export
 from dawna.services.access import Principal
+from dawna.services.export_events import record_export
 from dawna.services.protocol_versions import in_force
 from dawna.services.sdtm_data import read_sdtm, sdtm_sites
 from dawna.store.db import Database

@@ -8,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from dawna.services import site_export
+from dawna.services import odm_export, site_export
 from dawna.services.access import Permission, Principal
+from dawna.services.odm_export import OdmExport
 from dawna.services.site_export import SiteExportSummary
 from dawna.web.deps import DbDep, require_anywhere
 
@@ -20,3 +21,10 @@ Exporter = Annotated[Principal, Depends(require_anywhere(Permission.DATA_EXPORT)
 @router.get("/exports/site-data", response_model=SiteExportSummary)
 def site_data_summary(db: DbDep, user: Exporter, site: str | None = None) -> SiteExportSummary:
     return site_export.summary(db, user, site)
+
+
+@router.get("/exports/odm", response_model=OdmExport)
+def odm_summary(db: DbDep, user: Exporter, site: str | None = None) -> OdmExport:
+    """What the ODM 1.3.2 export holds (participants, item groups per form, audit records,
+    signatures, identifiers or not); the file is downloaded from ``/exports/odm.zip``."""
+    return odm_export.summary(db, user, site)

@@ -16,9 +16,9 @@ from fastapi.responses import Response
 
 from dawna.clock import utcnow
 from dawna.errors import DawnaError, ValidationError
-from dawna.exports import site_files
+from dawna.exports import odm_write, site_files
 from dawna.i18n import _
-from dawna.services import fhir_data, site_export
+from dawna.services import fhir_data, odm_export, site_export
 from dawna.services.access import Permission, Principal
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
 from dawna.web.templating import render
@@ -75,5 +75,17 @@ def export_download(db: DbDep, user: Exporter, site: str = "", format: str = "cs
     content = site_files.zipped(data.tables, data.dictionary, format)
     site_export.record_export(db, user, data, format)
     name = f"dawna-{site or 'all-sites'}-{format}-{utcnow():%Y%m%d}.zip"
+    return Response(content, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.get("/exports/odm.zip")
+def export_odm(db: DbDep, user: Exporter, site: str = "") -> Response:
+    """The study as CDISC ODM 1.3.2 (``odm.xml`` and ``manifest.json`` in a zip), validated
+    against the schema and recorded in the audit trail (``docs/odm.md``). Never cached."""
+    with tempfile.TemporaryDirectory(prefix="dawna-odm-") as folder:
+        odm_export.export(db, user, Path(folder), site or None)
+        content = odm_write.zipped(Path(folder))
+    name = f"dawna-odm-{site or 'all-sites'}-{utcnow():%Y%m%d}.zip"
     return Response(content, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
