@@ -7,8 +7,11 @@ Hryniuk 1984, Longo 1991 for dose intensity); docs/drug-accountability.md.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -36,7 +39,8 @@ from dawna.store.models import DoseDiary, DrugDispensing, Participant, Treatment
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["AccountabilityOut", "DiaryIn", "DispenseIn", "DispensingRow", "DrugIntensity",
-           "ReturnIn", "accountability", "dispense", "intensities", "participant_intensities",
+           "ReturnIn", "accountability", "dispense", "intensities", "intensities_of",
+           "participant_intensities",
            "record_diary", "record_return"]
 
 
@@ -249,12 +253,20 @@ def _rows(s: Session, p: Participant,
           until: date | None = None) -> tuple[list[DispensingRow], list[_Cycle]]:
     diaries = {(d.cycle, d.drug): d.days for d in s.scalars(
         select(DoseDiary).where(DoseDiary.participant_id == p.id))}
-    out, cycles = [], []
-    first: dict[str, DrugDispensing] = {}
     query = select(DrugDispensing).where(DrugDispensing.participant_id == p.id)
     if until is not None:
         query = query.where(DrugDispensing.dispensed_on <= until)
-    for r in s.scalars(query.order_by(DrugDispensing.cycle, DrugDispensing.drug)):
+    return _dispensed(s.scalars(query.order_by(DrugDispensing.cycle, DrugDispensing.drug)),
+                      diaries)
+
+
+def _dispensed(dispensings: Iterable[DrugDispensing], diaries: dict[tuple[int, str], Any]
+               ) -> tuple[list[DispensingRow], list[_Cycle]]:
+    """One participant's dispensings (by cycle and drug) as rows, and each cycle's planned and
+    actual mg (``diaries``: the dose diary's days per (cycle, drug))."""
+    out, cycles = [], []
+    first: dict[str, DrugDispensing] = {}
+    for r in dispensings:
         first.setdefault(r.drug, r)
         c = (rules.compliance(r.units_dispensed, r.units_returned, r.units_lost,
                               r.prescribed_days, r.units_per_day)
@@ -307,6 +319,23 @@ def participant_intensities(s: Session, p: Participant,
     """The relative dose intensity per oral drug of ``p`` over the cycles dispensed on or
     before ``until`` (for the analysis data)."""
     return intensities(_rows(s, p, until)[1])
+
+
+def intensities_of(s: Session, participant_ids: Sequence[int],
+                   until: date | None = None) -> dict[int, list[DrugIntensity]]:
+    """``participant_intensities`` of many participants in two queries (the analysis data)."""
+    diaries: dict[int, dict[tuple[int, str], Any]] = defaultdict(dict)
+    for d in s.scalars(select(DoseDiary).where(DoseDiary.participant_id.in_(participant_ids))):
+        diaries[d.participant_id][(d.cycle, d.drug)] = d.days
+    query = select(DrugDispensing).where(DrugDispensing.participant_id.in_(participant_ids))
+    if until is not None:
+        query = query.where(DrugDispensing.dispensed_on <= until)
+    rows: dict[int, list[DrugDispensing]] = defaultdict(list)
+    for r in s.scalars(query.order_by(DrugDispensing.participant_id, DrugDispensing.cycle,
+                                      DrugDispensing.drug)):
+        rows[r.participant_id].append(r)
+    return {pid: intensities(_dispensed(rows[pid], diaries[pid])[1])
+            for pid in participant_ids}
 
 
 def accountability(db: Database, principal: Principal, pseudonym: str) -> AccountabilityOut:
