@@ -10,6 +10,7 @@ only while the baseline is the nadir, so the line is a guide, not the rule).
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ RESPONSE_COLOURS = {"CR": "#1a7f37", "PR": "#2f81f7", "SD": "#8c959f", "NON-CR/N
                     "PD": "#cf222e", "NE": "#d4a72c"}
 #: Fonts with the Chinese glyphs, in order of preference (``fonts-noto-cjk``, ``fonts-wqy-zenhei``).
 CJK_FAMILIES = ("Noto Sans CJK SC", "WenQuanYi Zen Hei")
+_drawing = threading.RLock()
 
 
 @lru_cache(maxsize=1)
@@ -42,11 +44,13 @@ def plot_style(**extra: Any) -> Iterator[None]:
     families of ``font_families``, fixed ids and font size. With a CJK font installed nothing
     is missing and no warning is silenced; without one, Chinese glyphs are absent only from the
     server's text measurement (the browser renders the text with its own fonts), so matplotlib's
-    missing-glyph warnings are silenced then, and only then."""
+    missing-glyph warnings are silenced then, and only then. matplotlib's rc settings are global
+    to the process, so plots are drawn one at a time (the server's threads would otherwise
+    restore each other's settings mid-drawing)."""
     from matplotlib import rc_context
 
     families = font_families()
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "dawna", "font.size": 9,
+    with _drawing, rc_context({"svg.fonttype": "none", "svg.hashsalt": "dawna", "font.size": 9,
                      "font.family": ["sans-serif"], "font.sans-serif": list(families),
                      **extra}), warnings.catch_warnings():
         if len(families) == 1:  # no CJK font: fall back quietly
