@@ -5,8 +5,8 @@ Runs the web application in-process (FastAPI's ``TestClient``, no network) on a 
 database (load the full demo first: ``dawna demo`` without ``--participants``), logged in as the
 demo statistician, optionally in Chinese. For each of the three requests it reports:
 
-- ``first``: the first request of the process (imports of pandas, lifelines and matplotlib
-  included);
+- ``first``: the first request of its kind in the process (the Results page, measured first,
+  includes the imports of pandas, lifelines and matplotlib);
 - ``cold``: the best of ``--repeat`` requests with nothing cached (the results cache cleared
   before each, when the code has one; the code before the cache rebuilds on every request);
 - ``warm``: the best of ``--repeat`` requests right after one that built the same results;
