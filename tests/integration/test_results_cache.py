@@ -172,6 +172,6 @@ def test_statements_do_not_grow_with_the_participants(demo: tuple[Database, Sett
                                                                     cutoff=cut)))
         adam = analysis_data(db, settings, stat, cutoff=cut)
         people.append((len(adam.adsl), len(adam.adrs), len(adam.adae)))
-    assert 2 <= people[0][0] and people[1][0] >= people[0][0] + 10, people
+    assert people[0][0] >= 2 and people[1][0] >= people[0][0] + 10, people
     assert people[1][1] > people[0][1] and people[1][2] > people[0][2]
     assert counts[0] == counts[1]
