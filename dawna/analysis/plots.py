@@ -16,7 +16,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 __all__ = ["CJK_FAMILIES", "SpiderLine", "font_families", "plot_style", "spider_svg"]
 
@@ -39,7 +38,7 @@ def font_families() -> tuple[str, ...]:
 
 
 @contextmanager
-def plot_style(**extra: Any) -> Iterator[None]:
+def plot_style() -> Iterator[None]:
     """Every plot's rc settings: text kept as text in the SVG (``svg.fonttype`` none) in the
     families of ``font_families``, fixed ids and font size. With a CJK font installed nothing
     is missing and no warning is silenced; without one, Chinese glyphs are absent only from the
@@ -51,8 +50,8 @@ def plot_style(**extra: Any) -> Iterator[None]:
 
     families = font_families()
     with _drawing, rc_context({"svg.fonttype": "none", "svg.hashsalt": "dawna", "font.size": 9,
-                     "font.family": ["sans-serif"], "font.sans-serif": list(families),
-                     **extra}), warnings.catch_warnings():
+                               "font.family": ["sans-serif"],
+                               "font.sans-serif": list(families)}), warnings.catch_warnings():
         if len(families) == 1:  # no CJK font: fall back quietly
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
         yield

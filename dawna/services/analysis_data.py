@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import select
 
 from dawna.analysis.adam import (
@@ -268,5 +267,5 @@ def analysis_data(db: Database, settings: Settings, principal: Principal, *,
     adam = results_cache.cached(
         results_cache.key("analysis_data", db, settings, principal, cut),
         lambda: derive(_store_records(db, settings, sites, cut), cut, schedule(), windows()))
-    return replace(adam, **{f.name: getattr(adam, f.name).copy() for f in fields(adam)
-                            if isinstance(getattr(adam, f.name), pd.DataFrame)})
+    return replace(adam, adsl=adam.adsl.copy(), adtte=adam.adtte.copy(), adrs=adam.adrs.copy(),
+                   adae=adam.adae.copy(), definitions=adam.definitions.copy())
