@@ -153,39 +153,35 @@ def power_curve_svg(points: Sequence[PowerPoint], *, x_label: str, y_label: str,
                     design_label: str = "", title: str = "") -> str:
     """An SVG of power against HR: simulated points with 95 % Monte Carlo bars, Schoenfeld's
     curve, the target power as a dashed line and, if given, the design's HR as a dotted one."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from dawna.analysis.plots import plot_style
 
     ordered = sorted(points, key=lambda p: p.hazard_ratio)
     hrs = [p.hazard_ratio for p in ordered]
-    with matplotlib.rc_context({"svg.fonttype": "none", "font.size": 9,
-                                "svg.hashsalt": "dawna"}):
-        fig, ax = plt.subplots(figsize=(6.4, 3.6))
-        try:
-            ax.axhline(power_target, color="#cf222e", linestyle="--", linewidth=0.8)
-            ax.text(hrs[-1] if hrs else 1.0, power_target, f" {target_label}", va="bottom",
-                    ha="right", color="#cf222e")
-            if design_hr is not None:
-                ax.axvline(design_hr, color="#8c959f", linestyle=":", linewidth=0.8)
-                ax.text(design_hr, 0.02, f" {design_label}", va="bottom", ha="left",
-                        color="#57606a")
-            ax.plot(hrs, [p.schoenfeld_power for p in ordered], color="#57606a",
-                    linewidth=1.2, label=schoenfeld_label)
-            ax.errorbar(hrs, [p.power for p in ordered],
-                        yerr=[1.96 * p.power_se for p in ordered], fmt="o", markersize=4,
-                        color="#2f81f7", capsize=2, label=simulation_label)
-            ax.set_xlabel(x_label)
-            ax.set_ylabel(y_label)
-            ax.set_ylim(0, 1.02)
-            if title:
-                ax.set_title(title)
-            ax.legend(frameon=False, loc="best")
-            ax.spines[["top", "right"]].set_visible(False)
-            fig.tight_layout()
-            buf = io.StringIO()
-            fig.savefig(buf, format="svg", metadata={"Date": None})
-            return buf.getvalue()
-        finally:
-            plt.close(fig)
+    with plot_style():  # text as text, CJK fonts first (issue 23)
+        fig = Figure(figsize=(6.4, 3.6))  # no pyplot: safe in the server's threads
+        ax = fig.add_subplot()
+        ax.axhline(power_target, color="#cf222e", linestyle="--", linewidth=0.8)
+        ax.text(hrs[-1] if hrs else 1.0, power_target, f" {target_label}", va="bottom",
+                ha="right", color="#cf222e")
+        if design_hr is not None:
+            ax.axvline(design_hr, color="#8c959f", linestyle=":", linewidth=0.8)
+            ax.text(design_hr, 0.02, f" {design_label}", va="bottom", ha="left",
+                    color="#57606a")
+        ax.plot(hrs, [p.schoenfeld_power for p in ordered], color="#57606a",
+                linewidth=1.2, label=schoenfeld_label)
+        ax.errorbar(hrs, [p.power for p in ordered],
+                    yerr=[1.96 * p.power_se for p in ordered], fmt="o", markersize=4,
+                    color="#2f81f7", capsize=2, label=simulation_label)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.set_ylim(0, 1.02)
+        if title:
+            ax.set_title(title)
+        ax.legend(frameon=False, loc="best")
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+        return buf.getvalue()

@@ -23,20 +23,18 @@ import io
 import re
 import textwrap
 import unicodedata
-import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 from matplotlib.text import Text
 
-from dawna.analysis.plots import RESPONSE_COLOURS
+from dawna.analysis.plots import RESPONSE_COLOURS, plot_style
 
 __all__ = [
     "ARM_COLOURS",
@@ -52,7 +50,6 @@ __all__ = [
 
 ARM_COLOURS: Mapping[str, str] = {"A": "#0969da", "B": "#d1242f"}
 _OTHER_COLOURS = ("#8250df", "#1a7f37", "#bc4c00", "#bf3989", "#57606a")
-FONT_FAMILIES = ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans")
 GREY, LIGHT_GREY = "#57606a", "#d0d7de"
 
 
@@ -75,12 +72,9 @@ def arm_colours(arms: Iterable[str]) -> dict[str, str]:
 
 @contextmanager
 def house_style() -> Iterator[None]:
-    """The rc settings of every report figure; glyphs missing from the server's fonts only
-    affect layout measurement (the text stays text), so their warnings are silenced."""
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "dawna", "font.size": 9,
-                     "font.family": ["sans-serif"], "font.sans-serif": list(FONT_FAMILIES)}
-                    ), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+    """The rc settings of every report figure (``plots.plot_style``: text kept as text, CJK
+    fonts first where installed)."""
+    with plot_style():
         yield
 
 
@@ -173,25 +167,32 @@ def swimmer_svg(lanes: Sequence[SwimmerLane], *, arm_labels: Mapping[str, str],
     with house_style():
         fig = new_figure(6.8, max(2.4, 1.2 + 0.2 * len(ordered)))
         ax = fig.add_subplot()
-        kinds: list[str] = []
+        points: dict[str, tuple[list[float], list[int]]] = {}  # kind: its markers' x and y
         ticks: list[tuple[int, str]] = []
+        bars: list[tuple[int, float, str]] = []
         for i, lane in enumerate(ordered):
             y = len(ordered) - 1 - i
             if lane is None:
                 continue
             ticks.append((y, lane.subject))
-            ax.barh(y, lane.end, height=0.6, color=colours[lane.arm], alpha=0.85)
+            bars.append((y, lane.end, colours[lane.arm]))
             if lane.ongoing:
                 ax.add_patch(FancyArrowPatch((lane.end, y), (lane.end + arrow, y),
                                              arrowstyle="-|>", mutation_scale=8, linewidth=1.0,
                                              color="#1f2328", gid=f"swimmer-ongoing-{i}"))
             for t, kind in lane.markers:
-                marker, colour, size = _MARKER_STYLE.get(kind, ("o", GREY, 4.5))
-                ax.plot([t], [y], linestyle="none", marker=marker, color=colour,
-                        markersize=size, markeredgecolor="white" if marker != "|" else colour,
-                        markeredgewidth=0.5 if marker != "|" else 1.5, zorder=3)
-                if kind not in kinds:
-                    kinds.append(kind)
+                xs, ys = points.setdefault(kind, ([], []))
+                xs.append(t)
+                ys.append(y)
+        # batched (issue 23): one barh for every lane, one plot per kind of marker
+        ax.barh([y for y, _e, _c in bars], [e for _y, e, _c in bars], height=0.6,
+                color=[c for _y, _e, c in bars], alpha=0.85)
+        for kind, (xs, ys) in points.items():
+            marker, colour, size = _MARKER_STYLE.get(kind, ("o", GREY, 4.5))
+            ax.plot(xs, ys, linestyle="none", marker=marker, color=colour,
+                    markersize=size, markeredgecolor="white" if marker != "|" else colour,
+                    markeredgewidth=0.5 if marker != "|" else 1.5, zorder=3)
+        kinds = list(points)
         ax.set_yticks([y for y, _ in ticks], [s for _, s in ticks],
                       fontsize=6 if len(ordered) > 30 else 8)
         ax.set_ylim(-0.7, len(ordered) - 0.3)

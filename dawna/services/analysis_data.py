@@ -47,12 +47,12 @@ from dawna.config import Settings
 from dawna.errors import DawnaError, PermissionDenied
 from dawna.i18n import _
 from dawna.protocol import bundled_protocol
-from dawna.rules.pet import summarize
-from dawna.rules.recist_case import settings_from
-from dawna.services import pet, tumour
+from dawna.rules.pet import Study, summarize
+from dawna.rules.recist_case import Assessment, Baseline, settings_from
+from dawna.services import pet, results_cache, tumour
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.calendar import calendar_events
-from dawna.services.treatment.dispensing import participant_intensities
+from dawna.services.treatment.dispensing import intensities_of
 from dawna.store.db import Database
 from dawna.store.models import (
     AdverseEvent,
@@ -60,11 +60,13 @@ from dawna.store.models import (
     FollowUpContact,
     LabResult,
     Participant,
+    PetStudy,
     Screening,
     Site,
     StatusEvent,
     TreatmentCycle,
     TreatmentPlan,
+    TumourAssessment,
 )
 from dawna.store.uow import UnitOfWork
 
@@ -147,7 +149,10 @@ def _last_dose(s: Any, settings: Settings, p: Participant, cutoff: date) -> date
 
 def _store_records(db: Database, settings: Settings, sites: list[int],
                    cutoff: date) -> list[SubjectRecord]:
-    """Everything but the tumour and PET results, in one read of the store."""
+    """Every record of the participants randomized by ``cutoff`` at ``sites``, tumour
+    assessments and PET reads included, in one read of the store: one query per table for all
+    of them (issue 23: no session or query per participant), except the last dose date of those
+    whose treatment ended (the calendar of ``_last_dose``)."""
     labels = {arm.id: arm.label for arm in bundled_protocol().arms}
     with UnitOfWork(db) as uow:
         s = uow.session
@@ -171,14 +176,21 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
         events = rows(StatusEvent, StatusEvent.event_date, StatusEvent.id)
         contacts = rows(FollowUpContact, FollowUpContact.contact_date, FollowUpContact.id)
         cycles = rows(TreatmentCycle, TreatmentCycle.cycle)
-        labs = rows(LabResult, LabResult.sample_date, LabResult.id)
+        labs = _grouped(s.execute(  # the dates only: thousands of results
+            select(LabResult.participant_id, LabResult.sample_date)
+            .where(LabResult.participant_id.in_(ids))
+            .order_by(LabResult.participant_id, LabResult.sample_date, LabResult.id)))
         aes = rows(AdverseEvent, AdverseEvent.number)
+        scans = rows(TumourAssessment, TumourAssessment.assessment_date, TumourAssessment.id)
+        studies = rows(PetStudy, PetStudy.scan_date, PetStudy.id)
+        intensity = intensities_of(s, ids, cutoff)
         out = []
         for p, a, code in people:
             record = screening.get(p.id) or {}
+            randomized = a.randomized_at.astimezone(settings.zone).date()
             out.append(SubjectRecord(
                 pseudonym=p.pseudonym, site=code, arm=a.arm, arm_label=labels.get(a.arm, a.arm),
-                randomized=a.randomized_at.astimezone(settings.zone).date(),
+                randomized=randomized,
                 factors={str(k): str(v) for k, v in (a.factors or {}).items()},
                 regimen=plans.get(p.id, ""),
                 date_of_birth=_date(record.get("date_of_birth")),
@@ -195,39 +207,47 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
                     e.event == "treatment_ended" and e.event_date <= cutoff
                     for e in events[p.id]) else None,
                 dose_intensity=tuple((i.drug, i.relative_dose_intensity)
-                                     for i in participant_intensities(s, p, cutoff))))
+                                     for i in intensity[p.id]),
+                pet=_pet(studies[p.id], randomized),
+                **_tumour(scans[p.id], randomized, cutoff)))
     return out
 
 
-def _tumour(db: Database, settings: Settings, principal: Principal, subject: SubjectRecord,
-            cutoff: date) -> dict[str, Any]:
-    view = tumour.get(db, settings, principal, subject.pseudonym)
-    if view.baseline is None or view.baseline.date > cutoff:
+def _tumour(rows: list[TumourAssessment], randomized: date, cutoff: date) -> dict[str, Any]:
+    """The RECIST 1.1 responses known at ``cutoff``: the case re-evaluated from the baseline and
+    the follow-ups dated on or before it (``services.tumour``, stable disease counted from
+    randomization)."""
+    base = next((r for r in rows if r.kind == tumour.BASELINE), None)
+    if base is None:
         return {}
-    kept = [a.assessment for a in view.assessments if a.assessment.date <= cutoff]
-    result = view.result
-    if result is None or len(kept) < len(view.assessments):
-        result = tumour._evaluate(view.baseline, kept, view.reference_date)
+    baseline = Baseline.model_validate(base.data)
+    if baseline.date > cutoff:
+        return {}
+    kept = [a for a in (Assessment.model_validate(r.data) for r in rows
+                        if r.kind == tumour.FOLLOW_UP) if a.date <= cutoff]
+    result = tumour._evaluate(baseline, kept, randomized)
     return {
         "responses": tuple(ResponseRecord(t.date, t.adt, t.overall, t.change_from_baseline_pct)
                            for t in result.timepoints),
         "progression_date": result.progression_date,
-        "baseline_scan": view.baseline.date}
+        "baseline_scan": baseline.date}
 
 
-def _pet(db: Database, principal: Principal, subject: SubjectRecord) -> PetRecord:
-    view = pet.get(db, principal, subject.pseudonym)
+def _pet(rows: list[PetStudy], randomized: date) -> PetRecord:
+    """The baseline FES/FDG covariates: the latest read study of each tracer scanned on or
+    before randomization (``rules.pet.summarize``, the protocol's thresholds)."""
+    studies = [(r.id, Study.model_validate(r.data)) for r in rows if r.status == "read"]
 
-    def baseline(tracer: str) -> pet.StudyView | None:
-        read = [v for v in view.studies if v.study.tracer == tracer and v.status == "read"
-                and v.study.scan_date <= subject.randomized]
-        return max(read, key=lambda v: (v.study.scan_date, v.id)) if read else None
+    def baseline(tracer: str) -> Study | None:
+        read = [(st.scan_date, i, st) for i, st in studies
+                if st.tracer == tracer and st.scan_date <= randomized]
+        return max(read, key=lambda x: (x[0], x[1]))[2] if read else None
 
     fes, fdg = baseline("FES"), baseline("FDG")
-    suvmax = max((x.suvmax for x in fdg.study.lesions), default=None) if fdg else None
+    suvmax = max((x.suvmax for x in fdg.lesions), default=None) if fdg else None
     if fes is None:
         return PetRecord("not_read", fdg_suvmax=suvmax)
-    summary = summarize(fes.study, fdg.study if fdg else None, pet.thresholds())
+    summary = summarize(fes, fdg, pet.thresholds())
     not_evaluable = sum(1 for f, _g in summary.calls.values()
                         if f is not None and f.status == "not_evaluable")
     return PetRecord(summary.heterogeneity or "not_evaluable", positive=summary.er_positive,
@@ -239,11 +259,13 @@ def analysis_data(db: Database, settings: Settings, principal: Principal, *,
                   cutoff: date | None = None) -> AdamData:
     """ADSL, ADTTE, ADRS, ADAE and the definitions table of the randomized participants at the
     sites where the user holds ``treatment.view``, as of ``cutoff`` (default: today at the
-    site). No randomized participant: empty data sets with every column."""
+    site). No randomized participant: empty data sets with every column. Built once per data
+    version, cut, scope and language (``services.results_cache``); each caller gets its own
+    copy of the frames."""
     sites = _sites(principal)
     cut = cutoff or local_today(settings.zone)
-    subjects = []
-    for subject in _store_records(db, settings, sites, cut):
-        extra = _tumour(db, settings, principal, subject, cut)
-        subjects.append(replace(subject, **extra, pet=_pet(db, principal, subject)))
-    return derive(subjects, cut, schedule(), windows())
+    adam = results_cache.cached(
+        results_cache.key("analysis_data", db, settings, principal, cut),
+        lambda: derive(_store_records(db, settings, sites, cut), cut, schedule(), windows()))
+    return replace(adam, adsl=adam.adsl.copy(), adtte=adam.adtte.copy(), adrs=adam.adrs.copy(),
+                   adae=adam.adae.copy(), definitions=adam.definitions.copy())

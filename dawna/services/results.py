@@ -10,6 +10,7 @@ with nobody) is refused with a message on the field ``data``, never shown as NaN
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -18,9 +19,11 @@ from typing import Any, Literal
 from dawna.analysis import response_stats, survival
 from dawna.analysis.adam import AdamData, pfs_frame, worst_grade_table
 from dawna.analysis.adam_tte import DAYS_PER_MONTH
+from dawna.clock import local_today
 from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.i18n import _
+from dawna.services import results_cache
 from dawna.services.access import Principal
 from dawna.services.analysis_data import analysis_data
 from dawna.store.db import Database
@@ -62,7 +65,17 @@ def survival_of(adam: AdamData, param: str = "PFS", transform: Transform = "log"
 def time_to_event(db: Database, settings: Settings, principal: Principal, *,
                   param: str = "PFS", transform: Transform = "log",
                   cutoff: date | None = None) -> dict[str, Any]:
-    """``dawna analysis pfs|os``: the summary with the data cut-off and the censoring counts."""
+    """``dawna analysis pfs|os``: the summary with the data cut-off and the censoring counts;
+    built once per data version, cut, scope and language (``services.results_cache``)."""
+    cut = cutoff or local_today(settings.zone)
+    entry = results_cache.key(("time_to_event", param, transform), db, settings, principal,
+                              cut)
+    return copy.deepcopy(results_cache.cached(
+        entry, lambda: _time_to_event(db, settings, principal, param, transform, cut)))
+
+
+def _time_to_event(db: Database, settings: Settings, principal: Principal, param: str,
+                   transform: Transform, cutoff: date) -> dict[str, Any]:
     adam = analysis_data(db, settings, principal, cutoff=cutoff)
     out = survival_of(adam, param, transform)
     rows = adam.adtte[adam.adtte["PARAMCD"] == param]

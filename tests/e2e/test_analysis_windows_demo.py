@@ -111,7 +111,7 @@ def test_registry_results_from_the_web_and_the_command_line(
         assert answer.status_code == 200, answer.text[:300]
         assert answer.headers["content-disposition"].startswith("attachment")
         web = answer.json()
-        page = client.get("/results").text
+        page = client.get("/results", params={"wait": "1"}).text  # built before answering
         assert 'data-testid="download-registry"' in page
         # the endpoints the protocol file declares, the primary named in the summary
         assert 'data-testid="endpoints"' in page and 'data-endpoint="PFS_FES"' in page

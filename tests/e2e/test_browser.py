@@ -127,7 +127,8 @@ def test_lab_result_is_graded_live_and_the_results_page_draws(live_server: str, 
     form.locator("input[name=value]").fill("700")
     form.locator("input[name=value]").press("Tab")  # the change event posts the form (HTMX)
     expect(page.get_by_test_id("lab-grade")).to_contain_text("grade 3")
-    page.goto(f"{live_server}/results")
+    page.goto(f"{live_server}/results")  # a cold build is loaded by HTMX behind a placeholder
+    expect(page.get_by_test_id("km-pfs").locator("img")).to_be_visible(timeout=120_000)
     for figure in ("km-pfs", "consort", "forest"):
         image = page.get_by_test_id(figure).locator("img")
         expect(image).to_be_visible()

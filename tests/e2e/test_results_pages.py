@@ -11,6 +11,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -43,9 +44,22 @@ def demo_client(tmp_path_factory: pytest.TempPathFactory,
     db.dispose()
 
 
-def test_results_page_shows_every_section(demo_client: TestClient) -> None:
-    page = demo_client.get("/results")
+def _results(client: TestClient, **params: str) -> str:
+    """The Results page as a browser shows it: the page, and when its results are not built yet
+    the "computing" placeholder's HTMX request for them."""
+    page = client.get("/results", params=params)
     assert page.status_code == 200, page.text[:500]
+    body = re.search(r'hx-get="([^"]+)"[^>]*data-results-body', page.text)
+    if body is None:
+        return page.text
+    assert 'data-testid="results-computing"' in page.text
+    part = client.get(body.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
+    assert part.status_code == 200, part.text[:500]
+    return page.text.replace(body.group(0), "") + part.text
+
+
+def test_results_page_shows_every_section(demo_client: TestClient) -> None:
+    page = SimpleNamespace(text=_results(demo_client))
     for testid in ("consort", "baseline", "km-pfs", "pfs-table", "pfs-tests", "forest",
                    "fes-pfs", "response-table", "waterfall", "swimmer", "safety-table",
                    "registry-table"):
@@ -61,6 +75,18 @@ def test_results_page_shows_every_section(demo_client: TestClient) -> None:
     assert api["hazard_ratio"]["ties"].lower() == "efron"
     bad = demo_client.get("/api/results/pfs", params={"transform": "cube"})
     assert bad.status_code == 422 and bad.json()["field"] == "transform"
+
+
+def test_built_results_are_shown_at_once_and_without_scripts(demo_client: TestClient) -> None:
+    _results(demo_client, cutoff="2025-01-31")  # built (the placeholder's request, if cold)
+    page = demo_client.get("/results", params={"cutoff": "2025-01-31"})
+    assert 'data-testid="km-pfs"' in page.text and "results-computing" not in page.text
+    # a cut never built: the placeholder, and its link for a browser without scripts waits
+    cold = demo_client.get("/results", params={"cutoff": "2025-02-28"})
+    assert 'data-testid="results-computing"' in cold.text
+    assert 'data-testid="km-pfs"' not in cold.text
+    waited = demo_client.get("/results", params={"cutoff": "2025-02-28", "wait": "1"})
+    assert 'data-testid="km-pfs"' in waited.text
 
 
 def test_report_is_one_self_contained_file(demo_client: TestClient) -> None:
@@ -91,8 +117,7 @@ def test_an_early_cutoff_cannot_support_the_analysis(demo_client: TestClient) ->
     answer = demo_client.get("/api/results/pfs", params={"cutoff": "2023-01-01"})
     assert answer.status_code == 422
     assert answer.json()["field"] == "data" and "NaN" not in answer.text
-    page = demo_client.get("/results", params={"cutoff": "2023-01-01"})
-    assert page.status_code == 200 and 'data-testid="pfs-error"' in page.text
+    assert 'data-testid="pfs-error"' in _results(demo_client, cutoff="2023-01-01")
 
 
 def test_design_page(demo_client: TestClient) -> None:

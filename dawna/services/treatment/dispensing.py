@@ -7,10 +7,12 @@ Hryniuk 1984, Longo 1991 for dose intensity); docs/drug-accountability.md.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +32,15 @@ from dawna.services.treatment.common import (
     plan_of,
     rule_error,
 )
+from dawna.services.treatment.dispensing_schemas import (
+    AccountabilityOut,
+    DiaryIn,
+    DiaryRow,
+    DispenseIn,
+    DispensingRow,
+    DrugIntensity,
+    ReturnIn,
+)
 from dawna.services.treatment.plans import plan_regimen
 from dawna.store.db import Database
 from dawna.store.models import DoseDiary, DrugDispensing, Participant, TreatmentCycle
@@ -37,103 +48,8 @@ from dawna.store.uow import UnitOfWork
 
 __all__ = ["AccountabilityOut", "DiaryIn", "DiaryRow", "DispenseIn", "DispensingRow",
            "DrugIntensity", "ReturnIn", "accountability", "dispense", "fill_diary",
-           "fill_dispensing", "intensities", "participant_intensities", "record_diary",
-           "record_return"]
-
-
-class DispenseIn(BaseModel):
-    """Bottles of one oral drug dispensed for a cycle."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    cycle: int = Field(ge=1, le=200)
-    drug: str = Field(min_length=2, max_length=40)
-    dispensed_on: date
-    lot_number: str = Field(min_length=1, max_length=40)
-    expiry_date: date
-    bottles: int = Field(ge=1, le=50)
-    units_dispensed: int = Field(ge=1, le=5000)
-    unit_strength_mg: float = Field(gt=0, le=5000)
-    units_per_day: float = Field(gt=0, le=20)
-    prescribed_days: int = Field(ge=1, le=100)
-    note: str | None = Field(default=None, max_length=500)
-
-
-class ReturnIn(BaseModel):
-    """What came back of a dispensing (``version``: the one the user saw)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    returned_on: date
-    units_returned: int = Field(ge=0, le=5000)
-    units_lost: int = Field(default=0, ge=0, le=5000)
-    version: int | None = None
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class DiaryIn(BaseModel):
-    """One cycle of the participant's diary for one drug: each day taken (true) or missed."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    cycle: int = Field(ge=1, le=200)
-    drug: str = Field(min_length=2, max_length=40)
-    days: dict[date, bool] = Field(min_length=1, max_length=100)
-
-
-class DispensingRow(BaseModel):
-    id: int
-    cycle: int
-    drug: str
-    dispensed_on: str
-    lot_number: str
-    expiry_date: str
-    bottles: int
-    units_dispensed: int
-    unit_strength_mg: float
-    units_per_day: float
-    prescribed_days: int
-    returned_on: str | None
-    units_returned: int | None
-    units_lost: int
-    taken: int | None
-    expected: int
-    compliance: float | None
-    diary_taken: int | None
-    diary_missed: int | None
-    version: int
-    diary_id: int | None = None  # the cycle's dose diary (its queries are marked on the page)
-
-
-class DiaryRow(BaseModel):
-    """One cycle's diary as the form enters it: first and last day, the day numbers missed."""
-
-    id: int
-    cycle: int
-    drug: str
-    first_day: str
-    last_day: str
-    missed: list[int]
-    version: int
-
-    @classmethod
-    def of(cls, row: DoseDiary) -> DiaryRow:
-        days = sorted(date.fromisoformat(d) for d in row.days)
-        return cls(id=row.id, cycle=row.cycle, drug=row.drug, first_day=days[0].isoformat(),
-                   last_day=days[-1].isoformat(), version=row.version,
-                   missed=[(d - days[0]).days + 1 for d in days if not row.days[d.isoformat()]])
-
-
-class DrugIntensity(BaseModel):
-    drug: str
-    cycles: int
-    actual_mg: float
-    planned_mg: float
-    relative_dose_intensity: float | None
-
-
-class AccountabilityOut(BaseModel):
-    participant: str
-    dispensings: list[DispensingRow]
-    intensities: list[DrugIntensity]
-    diaries: list[DiaryRow] = []
+           "fill_dispensing", "intensities", "intensities_of", "participant_intensities",
+           "record_diary", "record_return"]
 
 
 def _oral_drugs(s: Session, p: Participant) -> set[str]:
@@ -308,12 +224,22 @@ def _rows(s: Session, p: Participant,
     diary_rows = {(d.cycle, d.drug): d for d in s.scalars(
         select(DoseDiary).where(DoseDiary.participant_id == p.id))}
     diaries = {key: d.days for key, d in diary_rows.items()}
-    out, cycles = [], []
-    first: dict[str, DrugDispensing] = {}
+    diary_ids = {key: d.id for key, d in diary_rows.items()}
     query = select(DrugDispensing).where(DrugDispensing.participant_id == p.id)
     if until is not None:
         query = query.where(DrugDispensing.dispensed_on <= until)
-    for r in s.scalars(query.order_by(DrugDispensing.cycle, DrugDispensing.drug)):
+    return _dispensed(s.scalars(query.order_by(DrugDispensing.cycle, DrugDispensing.drug)),
+                      diaries, diary_ids)
+
+
+def _dispensed(dispensings: Iterable[DrugDispensing], diaries: dict[tuple[int, str], Any],
+               diary_ids: dict[tuple[int, str], int] | None = None
+               ) -> tuple[list[DispensingRow], list[_Cycle]]:
+    """One participant's dispensings (by cycle and drug) as rows, and each cycle's planned and
+    actual mg (``diaries``: the dose diary's days per (cycle, drug))."""
+    out, cycles = [], []
+    first: dict[str, DrugDispensing] = {}
+    for r in dispensings:
         first.setdefault(r.drug, r)
         c = (rules.compliance(r.units_dispensed, r.units_returned, r.units_lost,
                               r.prescribed_days, r.units_per_day)
@@ -333,8 +259,7 @@ def _rows(s: Session, p: Participant,
             diary_taken=taken_days,
             diary_missed=len(diary) - taken_days if diary and taken_days is not None else None,
             version=r.version,
-            diary_id=diary_rows[(r.cycle, r.drug)].id if (r.cycle, r.drug) in diary_rows
-            else None))
+            diary_id=(diary_ids or {}).get((r.cycle, r.drug))))
         start = first[r.drug]
         planned = start.prescribed_days * start.units_per_day * start.unit_strength_mg
         if diary is not None:  # the diary's missed days, at this cycle's units and strength
@@ -368,6 +293,23 @@ def participant_intensities(s: Session, p: Participant,
     """The relative dose intensity per oral drug of ``p`` over the cycles dispensed on or
     before ``until`` (for the analysis data)."""
     return intensities(_rows(s, p, until)[1])
+
+
+def intensities_of(s: Session, participant_ids: Sequence[int],
+                   until: date | None = None) -> dict[int, list[DrugIntensity]]:
+    """``participant_intensities`` of many participants in two queries (the analysis data)."""
+    diaries: dict[int, dict[tuple[int, str], Any]] = defaultdict(dict)
+    for d in s.scalars(select(DoseDiary).where(DoseDiary.participant_id.in_(participant_ids))):
+        diaries[d.participant_id][(d.cycle, d.drug)] = d.days
+    query = select(DrugDispensing).where(DrugDispensing.participant_id.in_(participant_ids))
+    if until is not None:
+        query = query.where(DrugDispensing.dispensed_on <= until)
+    rows: dict[int, list[DrugDispensing]] = defaultdict(list)
+    for r in s.scalars(query.order_by(DrugDispensing.participant_id, DrugDispensing.cycle,
+                                      DrugDispensing.drug)):
+        rows[r.participant_id].append(r)
+    return {pid: intensities(_dispensed(rows[pid], diaries[pid])[1])
+            for pid in participant_ids}
 
 
 def accountability(db: Database, principal: Principal, pseudonym: str) -> AccountabilityOut:

@@ -10,6 +10,7 @@ import tempfile
 import zipfile
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,7 +19,7 @@ from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
 from dawna.exports.adam_files import write_adam
 from dawna.i18n import _
-from dawna.services import freezes, results
+from dawna.services import freezes, results, results_cache
 from dawna.services import report as report_service
 from dawna.services.access import Principal
 from dawna.services.analysis_data import analysis_data
@@ -47,15 +48,37 @@ def _cut(db: DbDep, user: Principal, cutoff: str | None, freeze: str | None) -> 
 
 @router.get("/results")
 def results_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                 cutoff: str | None = None, freeze: str | None = None,
+                 wait: bool = False) -> Response:
+    """The Results page. Built results (``services.results_cache``) are shown at once; a cold
+    build is loaded by HTMX from ``/results/body`` behind a "computing" placeholder (issue 23:
+    a progress indication where a cold computation is shown), or built before answering with
+    ``wait=1`` (the link for a browser without scripts)."""
+    try:
+        cut = _cut(db, user, cutoff, freeze) or local_today(settings.zone)
+        built = (report_service.build(db, settings, user, cutoff=cut) if wait
+                 or results_cache.is_cached(report_service.cache_key(db, settings, user, cut))
+                 else None)
+    except DawnaError as error:
+        return render(request, "analysis/results.html", {"r": None, "error": error,
+                                                         "freeze": freeze, "cut": None},
+                      status_code=error.status_code)
+    query = urlencode({"cutoff": cut.isoformat(), **({"freeze": freeze} if freeze else {})})
+    return render(request, "analysis/results.html", {
+        "r": built, "error": None, "freeze": freeze, "cut": cut,
+        "body_url": f"/results/body?{query}", "wait_url": f"/results?{query}&wait=1"})
+
+
+@router.get("/results/body")
+def results_body(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
                  cutoff: str | None = None, freeze: str | None = None) -> Response:
+    """The Results page's heavy part (figures and tables), for its HTMX placeholder; a refusal
+    is shown in its place (200, so that HTMX swaps it in)."""
     try:
         built = report_service.build(db, settings, user, cutoff=_cut(db, user, cutoff, freeze))
     except DawnaError as error:
-        return render(request, "analysis/results.html", {"r": None, "error": error,
-                                                         "freeze": freeze},
-                      status_code=error.status_code)
-    return render(request, "analysis/results.html", {"r": built, "error": None,
-                                                     "freeze": freeze})
+        return render(request, "analysis/_results_body.html", {"r": None, "error": error})
+    return render(request, "analysis/_results_body.html", {"r": built, "error": None})
 
 
 @router.get("/results/report.html")

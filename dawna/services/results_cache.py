@@ -1,0 +1,106 @@
+"""The trial's results computed once and reused until the data change (issue 23 item 1): the
+analysis data sets, the report and the time-to-event summaries of a data cut, kept in this
+process.
+
+Key: what is built (and its options), the database, the data cut-off (a freeze resolves to its
+own), the reader's roles at each site (the scope: who sees which participants and arms), the
+language, the site's zone, and the **data version**: the audit trail's head (``store/audit.py``,
+``store/audit_chain.py``: every change of trial data writes an audit record in the same
+transaction and moves the chain's head, so the head's last record id and hash change with any
+change of data). A change of data, scope or language is a new key: nothing is ever invalidated
+by hand, an old entry simply falls out.
+
+Bounded: the ``MAX_ENTRIES`` most recently used entries (a report with its figures is about a
+megabyte). Safe across threads: one lock guards the table, and the build of a key runs once at a
+time: requests for a key being built wait for it rather than building it again. Several worker
+processes (``dawna serve --workers N``) each hold their own cache, so each builds a cut once;
+they never share an entry, and none can serve another's stale one (each reads the data version
+itself on every request).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import TypeVar
+
+from sqlalchemy import func, select
+
+from dawna.config import Settings
+from dawna.i18n import current_locale
+from dawna.services.access import Principal
+from dawna.store.audit_chain import HEAD_ID
+from dawna.store.db import Database
+from dawna.store.models import AuditChainHead, AuditRecord
+from dawna.store.uow import UnitOfWork
+
+__all__ = ["MAX_ENTRIES", "Key", "cached", "clear", "data_version", "is_cached", "key"]
+
+MAX_ENTRIES = 12
+T = TypeVar("T")
+Key = tuple[Hashable, ...]
+
+_lock = threading.Lock()
+_entries: OrderedDict[Key, object] = OrderedDict()
+_building: dict[Key, threading.Lock] = {}
+
+
+def data_version(db: Database) -> tuple[int | None, str]:
+    """The audit chain's head: the id and hash of the last audit record (one row read), or the
+    newest record's id in a database whose head row does not exist yet."""
+    with UnitOfWork(db) as uow:
+        head = uow.session.execute(select(AuditChainHead.last_id, AuditChainHead.hash)
+                                   .where(AuditChainHead.id == HEAD_ID)).first()
+        if head is not None:
+            return head.last_id, head.hash
+        return uow.session.scalar(select(func.max(AuditRecord.id))), ""
+
+
+def key(what: Hashable, db: Database, settings: Settings, principal: Principal,
+        cutoff: date) -> Key:
+    """The entry of ``what`` (a name and its options) for this reader, cut and data version."""
+    scope = tuple(sorted((site, tuple(sorted(role.value for role in roles)))
+                         for site, roles in principal.roles.items()))
+    return (what, db.url, cutoff.isoformat(), scope, current_locale(), str(settings.zone),
+            data_version(db))
+
+
+def is_cached(entry: Key) -> bool:
+    """Whether ``entry`` is built (a page then shows it at once instead of a placeholder)."""
+    with _lock:
+        return entry in _entries
+
+
+def cached(entry: Key, build: Callable[[], T]) -> T:
+    """The value kept under ``entry``, built by ``build()`` the first time; an exception is
+    not kept (the next request builds again)."""
+    with _lock:
+        if entry in _entries:
+            _entries.move_to_end(entry)
+            return _entries[entry]  # type: ignore[return-value]
+        building = _building.setdefault(entry, threading.Lock())
+    with building:  # one build per key; the others wait for it
+        with _lock:
+            if entry in _entries:
+                _entries.move_to_end(entry)
+                return _entries[entry]  # type: ignore[return-value]
+        try:
+            value = build()
+        except BaseException:
+            with _lock:
+                _building.pop(entry, None)
+            raise
+        with _lock:
+            _entries[entry] = value
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+            _building.pop(entry, None)
+        return value
+
+
+def clear() -> None:
+    """Forget every entry (benchmarks and tests; the key makes it unnecessary otherwise)."""
+    with _lock:
+        _entries.clear()
