@@ -117,8 +117,9 @@ def _prepare(url: str, n: int) -> list[str]:
 def _start(url: str, workers: int, port: int, code: Path | None,
            log: Any) -> subprocess.Popen[bytes]:
     env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
-                        "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false"}
-    command = [str(ROOT / ".venv" / "bin" / "dawna"), "serve", "--port", str(port),
+                        "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false",
+                        "PYTHONPATH": str(ROOT)}  # this checkout's dawna, not an installed one
+    command = [sys.executable, "-m", "dawna.cli", "serve", "--port", str(port),
                "--workers", str(workers)]
     if code is not None:  # an older checkout of dawna/ (the figure before a change), by uvicorn
         env["PYTHONPATH"] = str(code)
