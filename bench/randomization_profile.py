@@ -12,7 +12,7 @@ and own CPU time (cProfile with ``time.process_time``: waiting for PostgreSQL is
 counted). The database is dropped at the end. Nothing is timed in the tests.
 
     python bench/randomization_profile.py [--n 300] [--warm 20] [--profile] [--top 40]
-        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--sql] [--json]
+        [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--code DIR] [--sql] [--json]
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+if "--code" in sys.argv:  # an older dawna/ (the figure before a change), imported first
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--code") + 1]).resolve()))
 
 import psycopg  # noqa: E402
 from randomization_data import CHOICES, STRATA  # noqa: E402
@@ -120,7 +122,8 @@ async def _session(app: Any) -> tuple[dict[str, str], str]:
     return jar, str(json.loads(body)["csrf_token"])
 
 
-def run(n: int, warm: int, profile: bool, top: int, pg: str, show_sql: bool = False) -> dict[str, Any]:
+def run(n: int, warm: int, profile: bool, top: int, pg: str, show_sql: bool = False,
+        save: Path | None = None) -> dict[str, Any]:
     from dawna.web.app import create_app
 
     name = f"dawna_prof_{uuid.uuid4().hex[:10]}"
@@ -183,6 +186,8 @@ def run(n: int, warm: int, profile: bool, top: int, pg: str, show_sql: bool = Fa
         }
         if show_sql:
             report["statements_of_the_last_request"] = last
+        if profiler and save is not None:
+            profiler.dump_stats(str(save))
         if profiler:
             for order in ("cumulative", "tottime"):
                 out = io.StringIO()
@@ -204,10 +209,14 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--code", type=Path, default=None,
+                        help="import the dawna package under this directory instead (e.g. "
+                             "`git archive <commit> dawna | tar -x -C DIR`: the figure before)")
+    parser.add_argument("--save", type=Path, default=None, help="write the profile (pstats)")
     parser.add_argument("--sql", action="store_true", help="print the last request's SQL")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    report = run(args.n, args.warm, args.profile, args.top, args.pg, args.sql)
+    report = run(args.n, args.warm, args.profile, args.top, args.pg, args.sql, args.save)
     if args.json:
         print(json.dumps(report))
         return
