@@ -115,13 +115,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, account, studies, participants, course, screening, deviations,
-                   deviation_log, randomization, tumour, pet,
-                   treatment, safety, design, results, audit, form_status, signoff, queries, api,
-                   api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports,
-                   oral_drugs, api_oral_drugs, clinical, api_clinical):
+    # The JSON routers first: FastAPI tries the included routers in turn, and no page route
+    # shares a path with them (the pages' own /api/studies and /api/results/pfs come after).
+    for module in (api, api_screening, api_randomization, api_tumour, api_course, api_pet,
+                   api_treatment, api_safety, api_audit, api_form_status, api_protocol,
+                   api_signoff, api_queries, api_deviations, api_exports, api_oral_drugs,
+                   api_clinical,
+                   public, account, studies, participants, course, screening, deviations,
+                   deviation_log, randomization, tumour, pet, treatment, safety, design, results,
+                   audit, form_status, signoff, queries, protocol_versions, exports, oral_drugs,
+                   clinical):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
