@@ -36,8 +36,8 @@ from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import lifecycle, protocol_versions
 from dawna.services import randomization_live as live
-from dawna.services.randomization_live import SEAL_CONTEXT, active_list
 from dawna.services.access import Permission, Principal, arm_hidden_from
+from dawna.services.randomization_live import SEAL_CONTEXT, active_list
 from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening import require_signed_eligible

@@ -105,11 +105,11 @@ _PG_COLUMNS = (("at", "timestamptz"), ("actor_id", "integer"), ("actor", "text")
                ("site_id", "integer"), ("field", "text"), ("old_value", "text"),
                ("new_value", "text"), ("reason", "text"), ("prev_hash", "text"),
                ("hash", "text"))
-_PG_APPEND = text(
-    "WITH added AS (INSERT INTO audit_record (" + ", ".join(c for c, _t in _PG_COLUMNS) + ") "
-    "SELECT " + ", ".join(c for c, _t in _PG_COLUMNS) + " FROM unnest("
-    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PG_COLUMNS) + ") WITH ORDINALITY AS r("
-    + ", ".join(c for c, _t in _PG_COLUMNS) + ", n) ORDER BY n RETURNING id) "
+_NAMES = ", ".join(c for c, _t in _PG_COLUMNS)
+_ARRAYS = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PG_COLUMNS)
+_PG_APPEND = text(  # the statement's text is made of the constants above; every value is bound
+    f"WITH added AS (INSERT INTO audit_record ({_NAMES}) SELECT {_NAMES} "  # noqa: S608
+    f"FROM unnest({_ARRAYS}) WITH ORDINALITY AS r({_NAMES}, n) ORDER BY n RETURNING id) "
     f"UPDATE audit_chain_head SET hash = :head, at = :head_at, "
     f"last_id = (SELECT max(id) FROM added) WHERE id = {HEAD_ID}"
 ).bindparams(bindparam("head_at", type_=UTCDateTime()))

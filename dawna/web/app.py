@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response

@@ -14,7 +14,6 @@ from dawna.services.access import Permission, Principal
 from dawna.store.db import Database
 from dawna.web.security import SESSION_COOKIE
 
-
 # The dependencies that only read the request are coroutines: FastAPI runs a plain function
 # dependency on a worker thread, one hand-over per dependency and request; only what reads the
 # database (``optional_user``) runs there.
