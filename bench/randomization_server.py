@@ -14,7 +14,7 @@ at the end. Loopback only; nothing is timed in the test suite.
 
     .venv/bin/python bench/randomization_server.py [--n 200] [--dupes 20] [--workers 3]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--timeout 120]
-        [--concurrency C] [--code DIR] [--json]
+        [--concurrency C] [--code DIR] [--no-access-log] [--json]
 """
 
 from __future__ import annotations
@@ -115,16 +115,18 @@ def _prepare(url: str, n: int) -> list[str]:
 
 
 def _start(url: str, workers: int, port: int, code: Path | None,
-           log: Any) -> subprocess.Popen[bytes]:
+           log: Any, access_log: bool = True) -> subprocess.Popen[bytes]:
     env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
-                        "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false"}
-    command = [str(ROOT / ".venv" / "bin" / "dawna"), "serve", "--port", str(port),
-               "--workers", str(workers)]
+                        "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false",
+                        "PYTHONPATH": str(ROOT)}  # this checkout's dawna, not an installed one
+    command = [sys.executable, "-m", "dawna.cli", "serve", "--port", str(port),
+               "--workers", str(workers)] + ([] if access_log else ["--no-access-log"])
     if code is not None:  # an older checkout of dawna/ (the figure before a change), by uvicorn
         env["PYTHONPATH"] = str(code)
         command = [sys.executable, "-m", "uvicorn", "dawna.web.app:create_app", "--factory",
                    "--port", str(port), "--workers", str(workers),
-                   "--timeout-worker-healthcheck", "60"]
+                   "--timeout-worker-healthcheck", "60"] + ([] if access_log else
+                                                            ["--no-access-log"])
     return subprocess.Popen(command, env=env, cwd=code or ROOT, stdout=subprocess.DEVNULL,
                             stderr=log, start_new_session=True)
 
@@ -197,7 +199,8 @@ def _check(url: str) -> dict[str, Any]:
 
 
 def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
-        concurrency: int | None = None, code: Path | None = None) -> dict[str, Any]:
+        concurrency: int | None = None, code: Path | None = None,
+        access_log: bool = True) -> dict[str, Any]:
     name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -213,7 +216,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         base = f"http://127.0.0.1:{port}"
         log_path = Path(tempfile.mkstemp(prefix="dawna-bench-", suffix=".log")[1])
         with log_path.open("wb") as log:
-            server = _start(url, workers, port, code, log)
+            server = _start(url, workers, port, code, log, access_log)
         _wait_ready(base, server, workers, log_path)
         cookies, csrf = _login(base)
         asyncio.run(_warm(base, cookies, workers))
@@ -242,7 +245,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
     codes = Counter(str(code) for code, _t in outcomes)
     created = codes.get("201", 0)
     latencies = sorted(t for _c, t in outcomes)
-    return {"workers": workers, "requests": len(requests),
+    return {"workers": workers, "access_log": access_log, "requests": len(requests),
             "in_flight": concurrency or len(requests), "status_codes": dict(codes),
             "seconds": round(elapsed, 3),
             "randomizations_per_second": round(created / elapsed, 1),
@@ -270,10 +273,13 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=None,
                         help="serve the dawna package under this directory instead (e.g. "
                              "`git archive <commit> dawna | tar -x -C DIR`: the figure before)")
+    parser.add_argument("--no-access-log", dest="access_log", action="store_false",
+                        help="serve without uvicorn's line per request (dawna serve "
+                             "--no-access-log)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency,
-                 args.code)
+                 args.code, args.access_log)
     if args.json:
         print(json.dumps(result))
     else:

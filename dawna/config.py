@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     #: Argon2id parameters of new password hashes: ``standard`` (RFC 9106, 64 MiB); ``test``
     #: (the cheapest, for the test suite only: ``dawna.services.auth`` refuses it in production)
     password_hash_cost: PasswordHashCost = "standard"  # noqa: S105 - a cost level, no secret
+    #: threads of one server process running requests at once (docs/deployment.md): as many
+    #: as its pool keeps database connections, so a burst waits in the queue rather than in
+    #: threads contending for the interpreter and for connections opened and closed again
+    request_threads: int = Field(default=10, ge=1, le=200)
+    #: PostgreSQL connections one process keeps open, and how many more it may open briefly
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
 
     @field_validator("site_timezone")
     @classmethod

@@ -27,7 +27,10 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
           port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
           workers: Annotated[int, typer.Option(
               min=1, max=64, help="Worker processes (docs/deployment.md: CPU cores + 1 on "
-                                  "PostgreSQL).")] = 1) -> None:
+                                  "PostgreSQL).")] = 1,
+          access_log: Annotated[bool, typer.Option(
+              help="One log line per request (off when a reverse proxy keeps that log; "
+                   "docs/deployment.md).")] = True) -> None:
     """Serve the web application."""
     import uvicorn
 
@@ -51,7 +54,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     # starting workers in a loop, so it waits a minute.
     uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, timeout_worker_healthcheck=60, log_level="info",
-                server_header=False)  # no Server header (issue 19 item 11)
+                access_log=access_log, server_header=False)  # no Server header (issue 19 item 11)
 
 
 @db_app.command("upgrade")

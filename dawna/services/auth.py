@@ -27,7 +27,7 @@ from dawna.services import login_events as events
 from dawna.services import login_throttle
 from dawna.services.access import Principal
 from dawna.store.db import Database
-from dawna.store.models import Role, User, UserSession
+from dawna.store.models import Membership, Role, User, UserSession
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -195,13 +195,26 @@ def resolve(db: Database, token: str | None, now: datetime | None = None) -> Pri
     if not token:
         return None
     now = now or utcnow()
-    with db.sessions() as session:
-        row = session.scalars(
-            select(UserSession).where(UserSession.token_hash == _token_hash(token))
-        ).one_or_none()
-        if row is None or row.expires_at <= now or not row.user.is_active:
-            return None
-        return principal_of(row.user)
+    # one statement of plain columns (every request runs it): the session, its user and the
+    # user's roles; a user without a role gives one row with no site
+    query = (select(User.id, User.username, User.display_name, User.locale, Membership.site_id,
+                    Membership.role)
+             .join(UserSession, UserSession.user_id == User.id)
+             .outerjoin(Membership, Membership.user_id == User.id)
+             .where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > now,
+                    User.is_active.is_(True)))
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    if not rows:
+        return None
+    roles: dict[int, set[Role]] = {}
+    for row in rows:
+        if row.site_id is not None:
+            roles.setdefault(row.site_id, set()).add(row.role)
+    first = rows[0]
+    return Principal(user_id=first.id, username=first.username,
+                     display_name=first.display_name,
+                     roles={s: frozenset(r) for s, r in roles.items()}, locale=first.locale)
 
 
 def logout(db: Database, token: str | None, address: str = "") -> bool:

@@ -35,7 +35,9 @@ from dawna.rules import units
 from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import lifecycle, protocol_versions
+from dawna.services import randomization_live as live
 from dawna.services.access import Permission, Principal, arm_hidden_from
+from dawna.services.randomization_live import SEAL_CONTEXT, active_list
 from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening import require_signed_eligible
@@ -45,12 +47,11 @@ from dawna.store.db import Database
 from dawna.store.models import (
     Allocation,
     Participant,
+    ParticipantStatus,
     RandomizationList,
     StratumCounter,
 )
 from dawna.store.uow import UnitOfWork
-
-SEAL_CONTEXT = "dawna-randomization-seed-v1"
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,6 @@ def seal_key(settings: Settings) -> bytes:
 
 def _snapshot(cfg: RandomizationSettings) -> dict[str, Any]:
     return cfg.model_dump(mode="json")
-
-
-def active_list(session: Session) -> RandomizationList | None:
-    """The newest allocation list, if one was generated."""
-    return session.scalars(select(RandomizationList).order_by(RandomizationList.id.desc())
-                           .limit(1)).first()
 
 
 @lru_cache(maxsize=64)
@@ -296,21 +291,28 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
                protocol: Protocol | None) -> AllocationView:
     """Order of the work, for throughput under a burst (issue 19 item 8): the participant's row
     is locked first (a second request for the same participant waits here, holding nothing, then
-    finds the allocation and gets 409); every check and the status change come next; the shared
-    locks come last, always in the same order (the stratum's counter, the list's sequence, the
-    audit chain's head at commit), so each is held for the fewest round trips and no two
-    randomizations can deadlock."""
+    finds the allocation and gets 409); every check comes next; the shared locks come last,
+    always in the same order (the stratum's counter, the list's sequence, the audit chain's head
+    at commit), so no two randomizations can deadlock. The status change and the allocation are
+    written in one flush (one pass of the audit and sign-off listeners) once the position and
+    the sequence are taken; what never changes once the list is live is read once per process
+    (``randomization_live``)."""
     with UnitOfWork(db, actor_of(principal), _("Randomized")) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym, for_update=True)
+        today = local_today(settings.zone)
         # the version in force today (its randomization block cannot differ after go-live)
-        label, in_force = protocol_versions.protocol_on(s, local_today(settings.zone))
+        label, in_force = protocol_versions.protocol_on(s, today)
         protocol = protocol or in_force
         cfg = _config(protocol)
         if not principal.can(Permission.RANDOMIZE, p.site_id):
             raise PermissionDenied(_("your roles at this site do not allow randomizing"),
                                    field="role")
-        done = s.scalars(select(Allocation).where(Allocation.participant_id == p.id)).first()
+        # only an eligible participant can be randomized (rules/lifecycle.py), and nothing but
+        # randomization leaves that state: an eligible participant has no allocation (the
+        # unique constraint on allocation.participant_id holds it regardless)
+        done = None if p.status == ParticipantStatus.ELIGIBLE else s.scalars(
+            select(Allocation).where(Allocation.participant_id == p.id)).first()
         if done is not None:
             raise ConflictError(_("{id} was already randomized to {arm} on {date}; an allocation "
                                   "is final").format(id=p.pseudonym, arm=done.arm,
@@ -320,26 +322,24 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
             raise ProtocolViolation(_("{id} has no consent date").format(id=p.pseudonym),
                                     field="consent_date")
         screening_row, record = require_signed_eligible(s, p)
-        lst = active_list(s)
-        if lst is None or lst.live_at is None:
-            raise ProtocolViolation(_("randomization is not live yet"), field="randomization")
-        require_settings_unchanged(s, cfg)
+        lst = live.live_list(s, db, seal_key(settings))
+        if lst.settings != _snapshot(cfg):
+            raise ProtocolViolation(_("the protocol file's randomization settings changed after "
+                                      "go-live; changes are refused"), field="randomization")
         stratum = rules.stratum_key(factors, cfg.factors)
         regimen = validate_choices(protocol, choices, status_key(
             record, record.decision_date or screening_row.decision_date))
-        seed = rules.unseal(lst.seed_sealed, seal_key(settings), SEAL_CONTEXT)
-        today = local_today(settings.zone)
         lifecycle.apply_event(s, p, Event.RANDOMIZED, today, principal.username, today)
-        s.flush()
-        if lst.method == "permuted_blocks":
-            position = _take_position(s, lst.id, stratum)
-            arm = stratum_lists(seed, cfg, lst.size_per_stratum)[stratum][position - 1].arm
-            detail: dict[str, Any] = {"method": "permuted_blocks"}
-        else:
-            position = _take_position(s, lst.id, "all")
-            arm, detail = _minimization_arm(s, seed, cfg, lst.id, dict(factors), position)
-            detail["method"] = "minimization"
-        sequence = _next_sequence(s, lst.id)
+        with s.no_autoflush:  # the status change is flushed with the allocation
+            if lst.method == "permuted_blocks":
+                position = _take_position(s, lst.id, stratum)
+                arm = stratum_lists(lst.seed, cfg, lst.size_per_stratum)[stratum][position - 1].arm
+                detail: dict[str, Any] = {"method": "permuted_blocks"}
+            else:
+                position = _take_position(s, lst.id, "all")
+                arm, detail = _minimization_arm(s, lst.seed, cfg, lst.id, dict(factors), position)
+                detail["method"] = "minimization"
+            sequence = _next_sequence(s, lst.id)
         a = Allocation(list_id=lst.id, participant_id=p.id, site_id=p.site_id,
                        stratum=stratum if lst.method == "permuted_blocks" else "all",
                        position=position, sequence=sequence, arm=arm, factors=dict(factors),

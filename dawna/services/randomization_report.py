@@ -21,13 +21,12 @@ from dawna.protocol.randomization_config import RandomizationSettings
 from dawna.rules import randomization as rules
 from dawna.services.access import Principal
 from dawna.services.randomization import (
-    SEAL_CONTEXT,
-    active_list,
     fingerprint_of,
     require_manager,
     seal_key,
     stratum_lists,
 )
+from dawna.services.randomization_live import SEAL_CONTEXT, active_list
 from dawna.store.db import Database
 from dawna.store.models import Allocation, Site, StratumCounter
 from dawna.store.uow import UnitOfWork

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from dawna.clock import local_today, utcnow
@@ -363,18 +363,22 @@ def require_signed_eligible(session: Session,
     """Refuse unless an investigator signed this participant eligible and the signed record is
     the current one (randomization calls this first); the screening row and its record, read
     and validated once, for the caller."""
-    screening = session.scalars(select(Screening).where(
-        Screening.participant_id == participant.id)).first()
-    sig = _latest_signature(session, participant.id)
-    if screening is None or sig is None:
+    latest = (select(EligibilitySignature.record_sha256, EligibilitySignature.outcome)
+              .where(EligibilitySignature.participant_id == participant.id)
+              .order_by(EligibilitySignature.id.desc()).limit(1).subquery())
+    found = session.execute(  # the screening row and its latest signature, in one statement
+        select(Screening, latest.c.record_sha256, latest.c.outcome)
+        .outerjoin(latest, true()).where(Screening.participant_id == participant.id)).first()
+    if found is None or found.outcome is None:
         raise ProtocolViolation(_("{id} has no signed eligibility decision").format(
             id=participant.pseudonym), field="eligibility")
+    screening = found.Screening
     record = ScreeningRecord.model_validate(screening.record)
-    if sig.record_sha256 != fingerprint(record):
+    if found.record_sha256 != fingerprint(record):
         raise ProtocolViolation(_("the screening record of {id} changed after it was signed; "
                                   "the investigator must sign again").format(
             id=participant.pseudonym), field="eligibility")
-    if sig.outcome != Outcome.ELIGIBLE.value:
+    if found.outcome != Outcome.ELIGIBLE.value:
         raise ProtocolViolation(_("{id} was signed as not eligible").format(
             id=participant.pseudonym), field="eligibility")
     return screening, record

@@ -26,9 +26,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 
+from dawna.store.base import UTCDateTime
 from dawna.store.models import AuditChainHead, AuditRecord
 
 GENESIS = "0" * 64
@@ -84,16 +85,43 @@ def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
         row["prev_hash"] = prev
         row["hash"] = prev = record_hash(prev, row)
     if conn.dialect.name == "postgresql":
-        # one short INSERT run for every row (psycopg sends them in one pipeline) rather than a
-        # multi-row INSERT ... RETURNING whose text differs with the number of rows, so that
-        # psycopg parses it once and the server prepares it; the head lock is held meanwhile.
-        # currval: the id this transaction's last nextval gave, i.e. the last record's.
-        conn.execute(insert(AuditRecord), rows)
-        last_id: Any = func.currval(func.pg_get_serial_sequence("audit_record", "id"))
-    else:
-        ids = conn.execute(insert(AuditRecord).returning(AuditRecord.id,
-                                                         sort_by_parameter_order=True),
-                           rows).scalars()
-        last_id = list(ids)[-1]
+        conn.execute(_PG_APPEND, _pg_columns(rows) | {"head": prev, "head_at": rows[-1]["at"]})
+        return
+    ids = conn.execute(insert(AuditRecord).returning(AuditRecord.id,
+                                                     sort_by_parameter_order=True),
+                       rows).scalars()
+    last_id = list(ids)[-1]
     conn.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
                  .values(hash=prev, last_id=last_id, at=rows[-1]["at"]))
+
+
+#: PostgreSQL: every record of the commit and the head's move in one statement of fixed text
+#: (psycopg parses it once and the server prepares it, whatever the number of records): the
+#: columns travel as arrays, ``unnest ... WITH ORDINALITY ... ORDER BY`` keeps the records in
+#: chain order so their ids follow it (the technique SQLAlchemy's "insertmanyvalues" relies on
+#: for ``sort_by_parameter_order``), and the head moves to the largest id inserted.
+_PG_COLUMNS = (("at", "timestamptz"), ("actor_id", "integer"), ("actor", "text"),
+               ("action", "text"), ("table_name", "text"), ("row_id", "text"),
+               ("site_id", "integer"), ("field", "text"), ("old_value", "text"),
+               ("new_value", "text"), ("reason", "text"), ("prev_hash", "text"),
+               ("hash", "text"))
+_NAMES = ", ".join(c for c, _t in _PG_COLUMNS)
+_ARRAYS = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PG_COLUMNS)
+_PG_APPEND = text(  # the statement's text is made of the constants above; every value is bound
+    f"WITH added AS (INSERT INTO audit_record ({_NAMES}) SELECT {_NAMES} "  # noqa: S608
+    f"FROM unnest({_ARRAYS}) WITH ORDINALITY AS r({_NAMES}, n) ORDER BY n RETURNING id) "
+    f"UPDATE audit_chain_head SET hash = :head, at = :head_at, "
+    f"last_id = (SELECT max(id) FROM added) WHERE id = {HEAD_ID}"
+).bindparams(bindparam("head_at", type_=UTCDateTime()))
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:  # as UTCDateTime refuses it
+        raise ValueError("naive datetime refused: times are stored in UTC and must be aware")
+    return at.astimezone(UTC)
+
+
+def _pg_columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {c: [row.get(c) for row in rows] for c, _t in _PG_COLUMNS}
+    columns["at"] = [_utc(at) for at in columns["at"]]
+    return columns

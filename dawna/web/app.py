@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -81,13 +84,27 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
+def _threads(count: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """At start-up: the routes that are plain functions run on at most ``count`` threads of
+    this process (anyio's default is 40; ``request_threads`` in docs/deployment.md)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = count
+        yield
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="dawna", version=__version__,
                   description="DAWNA-FES (NCT05861830) trial software: JSON API.",
-                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
+                  lifespan=_threads(settings.request_threads))
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url)
+    app.state.db = db or Database(settings.database_url, settings.db_pool_size,
+                                  settings.db_max_overflow)
     app.add_middleware(RequestLimitsMiddleware)  # inside: its refusals get the headers too
     app.add_middleware(RequestContextMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -100,15 +117,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    for module in (public, account, studies, participants, course, screening, deviations,
-                   deviation_log, randomization, tumour, pet,
-                   treatment, safety, design, results, audit, form_status, signoff, queries, api,
-                   api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit, api_form_status, protocol_versions,
-                   api_protocol, api_signoff, api_queries, api_deviations, exports, api_exports,
-                   fhir,
-                   oral_drugs, api_oral_drugs, clinical, api_clinical, sdtm_export,
-                   api_form_edits):
+    # The JSON routers first: FastAPI tries the included routers in turn, and no page route
+    # shares a path with them (the pages' own /api/studies and /api/results/pfs come after).
+    for module in (api, api_screening, api_randomization, api_tumour, api_course, api_pet,
+                   api_treatment, api_safety, api_audit, api_form_status, api_protocol,
+                   api_signoff, api_queries, api_deviations, api_exports, api_oral_drugs,
+                   api_clinical, api_form_edits,
+                   public, account, studies, participants, course, screening, deviations,
+                   deviation_log, randomization, tumour, pet, treatment, safety, design, results,
+                   audit, form_status, signoff, queries, protocol_versions, exports, oral_drugs,
+                   clinical, fhir, sdtm_export):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)

@@ -14,13 +14,17 @@ from dawna.services.access import Permission, Principal
 from dawna.store.db import Database
 from dawna.web.security import SESSION_COOKIE
 
+# The dependencies that only read the request are coroutines: FastAPI runs a plain function
+# dependency on a worker thread, one hand-over per dependency and request; only what reads the
+# database (``optional_user``) runs there.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
@@ -48,7 +52,8 @@ def optional_user(request: Request, db: DbDep) -> Principal | None:
     return principal
 
 
-def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]
+                       ) -> Principal:
     if principal is None:
         raise LoginRequired(_("please log in"), field="session")
     return principal
@@ -59,7 +64,7 @@ CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
 def require_anywhere(permission: Permission):  # type: ignore[no-untyped-def]
-    def check(user: CurrentUser) -> Principal:
+    async def check(user: CurrentUser) -> Principal:
         if not user.can_anywhere(permission):
             raise PermissionDenied(
                 _("your roles do not allow this ({permission})").format(

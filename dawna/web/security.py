@@ -15,8 +15,9 @@ import hmac
 import secrets
 
 from fastapi import Request
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dawna.config import Settings
 from dawna.errors import PermissionDenied
@@ -94,28 +95,48 @@ async def csrf_protect(request: Request) -> None:
                                  "page and submit again"), field="csrf_token")
 
 
-class RequestContextMiddleware(BaseHTTPMiddleware):
-    """Per request: choose the language, set the CSRF cookie, add security headers."""
+class RequestContextMiddleware:
+    """Per request: choose the language, set the CSRF cookie, add security headers. Pure ASGI
+    (it edits the answer's first message) rather than Starlette's ``BaseHTTPMiddleware``, which
+    runs the application in a task of its own and streams the answer through it: every request
+    passes here, randomizations in a burst included (issue 23 item 3)."""
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        settings: Settings = request.app.state.settings
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        settings: Settings = scope["app"].state.settings
         lang = request.cookies.get(LANG_COOKIE)
         set_locale(lang if lang in ("en", "zh_CN") else negotiate(
             request.headers.get("accept-language"), settings.default_locale))
-        response = await call_next(request)
-        new = getattr(request.state, "new_csrf", None)
-        if new is not None:
-            response.set_cookie(CSRF_COOKIE, new, httponly=False, samesite="strict",
-                                secure=settings.secure_cookies, path="/")
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.url.path.startswith(PUBLIC_ASSETS):
-            # every page, JSON answer and download may hold trial data: never kept in a cache
-            response.headers["Cache-Control"] = "no-store"
-        if "server" in response.headers:
-            del response.headers["server"]
-        if settings.hsts:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        return response
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _secure(request, settings, MutableHeaders(scope=message))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _secure(request: Request, settings: Settings, headers: MutableHeaders) -> None:
+    new = getattr(request.state, "new_csrf", None)
+    if new is not None:
+        cookie = Response()
+        cookie.set_cookie(CSRF_COOKIE, new, httponly=False, samesite="strict",
+                          secure=settings.secure_cookies, path="/")
+        headers.append("set-cookie", cookie.headers["set-cookie"])
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if not request.scope["path"].startswith(PUBLIC_ASSETS):
+        # every page, JSON answer and download may hold trial data: never kept in a cache
+        headers["Cache-Control"] = "no-store"
+    if "server" in headers:
+        del headers["server"]
+    if settings.hsts:
+        headers.setdefault("Strict-Transport-Security", HSTS)
