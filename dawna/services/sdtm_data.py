@@ -235,6 +235,7 @@ def read_sdtm(s: Session, settings: Settings, sites: list[int], cut: date) -> r.
         ("vitals", VitalSigns), ("ecgs", Ecg), ("medications", ConcomitantMedication),
         ("history", MedicalHistory))}
     out: dict[str, list[Any]] = defaultdict(list)
+    out["subjects"] = []  # a reader with no consented participant in scope: empty domains
     for p, code in people:
         subject = _subject(p, code, p.consent_date, screening.get(p.id),  # type: ignore[arg-type]
                            allocations.get(p.id), settings, events[p.id],
