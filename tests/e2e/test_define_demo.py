@@ -22,7 +22,7 @@ from odmlib import define_loader, loader, schema_manager
 
 from dawna.exports.manifest import verify_manifest
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = pytest.mark.xdist_group("demo_exports")
 
 
 

@@ -35,7 +35,7 @@ from dawna.store.models import (
     VitalSigns,
 )
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = pytest.mark.xdist_group("demo_exports")
 
 
 def _missing(db: Database, settings: Settings) -> dict[str, list[str]]:

@@ -27,7 +27,7 @@ from helpers import demo_logins
 
 from dawna.exports.manifest import verify_manifest
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = pytest.mark.xdist_group("demo_exports")
 Login = Callable[[str], TestClient]
 MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 #: dawna status → FHIR R4 research-subject-status, read in the value set (FHIR R4 §12.8)

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from dawna.exports.manifest import verify_manifest
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = pytest.mark.xdist_group("demo_exports")
 NS = "{http://www.cdisc.org/ns/odm/v1.3}"
 #: not trial data (services/odm_read_store.NOT_EXPORTED), and the export's own audit event
 SKIPPED = {"audit_record", "audit_chain_head", "login_event", "user_session", "login_throttle",

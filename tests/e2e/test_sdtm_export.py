@@ -40,7 +40,7 @@ from dawna.store.models import (
     VitalSigns,
 )
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = pytest.mark.xdist_group("demo_exports")
 
 
 @pytest.fixture(scope="module")
