@@ -64,3 +64,23 @@ def on_dalpiciclib_cycle_1(db: Database, settings: Settings, now: datetime) -> s
                                treatment.CycleIn(cycle=1, start_date=date(2024, 3, 14),
                                                  doses={"dalpiciclib": 125}))
     return pid
+
+
+def on_capecitabine_cycle_1(db: Database, settings: Settings) -> str:
+    """A live list and one participant of arm B on capecitabine (an oral drug, so dispensed) with
+    a plan confirmed on 2024-03-14 (160 cm, 64 kg, 1000 mg/m²) and cycle 1 on 2024-03-15; returns
+    the pseudonym (the clinical-forms and form-correction pages' starting point)."""
+    from dawna.services import treatment
+
+    randomization.generate(db, settings, SYSTEM, "list for the test")
+    randomization.go_live(db, SYSTEM, "go live for the test")
+    pid = randomized_to(db, settings, "B", "capecitabine")
+    with simulated(datetime(2024, 3, 14, 4, tzinfo=UTC)):
+        treatment.confirm_plan(db, settings, principal(db, "inv_a"), pid,
+                               treatment.PlanIn.model_validate({
+                                   "measures": {"height_cm": 160, "weight_kg": 64},
+                                   "chosen": {"capecitabine": 1000}}))
+    with simulated(datetime(2024, 3, 15, 4, tzinfo=UTC)):
+        treatment.record_cycle(db, settings, principal(db, "coord_a"), pid,
+                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 15)))
+    return pid

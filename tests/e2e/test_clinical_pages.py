@@ -6,37 +6,24 @@ shown on the page and at prescription; the monitor sees the forms without their 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from helpers import SYSTEM, csrf_of, principal
+from helpers import csrf_of
 from sqlalchemy import func, select
-from treatment_data import randomized_to
+from treatment_data import on_capecitabine_cycle_1
 from typer.testing import CliRunner
 
 from dawna.cli import app as cli_app
-from dawna.clock import simulated
 from dawna.config import Settings
-from dawna.services import randomization, treatment
 from dawna.store.db import Database
 from dawna.store.models import ConcomitantMedication, Ecg, VitalSigns
 
 
 @pytest.fixture
 def pid(app_db: Database, settings: Settings) -> str:
-    randomization.generate(app_db, settings, SYSTEM, "list for the test")
-    randomization.go_live(app_db, SYSTEM, "go live for the test")
-    pid = randomized_to(app_db, settings, "B", "capecitabine")
-    with simulated(datetime(2024, 3, 14, 4, tzinfo=UTC)):
-        treatment.confirm_plan(app_db, settings, principal(app_db, "inv_a"), pid,
-                               treatment.PlanIn.model_validate({
-                                   "measures": {"height_cm": 160, "weight_kg": 64},
-                                   "chosen": {"capecitabine": 1000}}))
-    with simulated(datetime(2024, 3, 15, 4, tzinfo=UTC)):
-        treatment.record_cycle(app_db, settings, principal(app_db, "coord_a"), pid,
-                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 15)))
-    return pid
+    """Arm B on capecitabine (oral: dispensed), cycle 1 on 2024-03-15."""
+    return on_capecitabine_cycle_1(app_db, settings)
 
 
 def _post(client, url: str, data: dict[str, str], page: str):  # type: ignore[no-untyped-def]
