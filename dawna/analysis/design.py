@@ -5,8 +5,9 @@ plot. The parts live by subject, and every name is re-exported here:
 * :mod:`dawna.analysis.design_model`: the model of one simulated trial and :class:`Design`;
 * :mod:`dawna.analysis.design_schoenfeld`: Schoenfeld's approximation (events, power,
   detectable HR);
-* :mod:`dawna.analysis.design_simulation`: the vectorized log-rank test and the Monte Carlo
-  simulation.
+* :mod:`dawna.analysis.design_kernel`: the vectorized log-rank test and the buffers in which
+  each thread computes its chunks of trials;
+* :mod:`dawna.analysis.design_simulation`: the Monte Carlo simulation and the power curve.
 
 References
 ----------

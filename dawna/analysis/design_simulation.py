@@ -1,34 +1,14 @@
 r"""Monte Carlo simulation of the design of :mod:`dawna.analysis.design` (the trial model is
-described in :mod:`dawna.analysis.design_model`): trials drawn in chunks, the vectorized
-log-rank test, simulated power and the power curve.
-
-Log-rank test, vectorized
--------------------------
-Each trial is a row of a (trials x n) matrix. Rows are sorted by time (``argsort`` along axis 1)
-and, over the distinct times :math:`t_j` with :math:`d_j` events (:math:`d_{Aj}` in arm A) among
-:math:`Y_j` at risk (:math:`Y_{Aj}` in A), cumulative sums along the row give
-
-.. math::
-    U = \sum_j \Big(d_{Aj} - d_j \frac{Y_{Aj}}{Y_j}\Big), \qquad
-    V = \sum_j d_j \frac{Y_{Aj}}{Y_j}\Big(1 - \frac{Y_{Aj}}{Y_j}\Big)\frac{Y_j - d_j}{Y_j - 1},
-    \qquad Z = U / \sqrt{V},
-
-rejecting when :math:`|Z| > z_{1-\alpha/2}` (two-sided; :math:`Z^2` is lifelines'
-``logrank_test(...).test_statistic``). With continuous times ties have probability 0 and each
-row position is its own risk set (:math:`Y_j = n - j`); rows that do hold ties (rounded data,
-the tests) take a grouped path in which every tied time is one risk set: those censored at
-:math:`t_j` are still at risk at :math:`t_j`, and the hypergeometric variance above is used.
-
-References
-----------
-Collett D. Modelling Survival Data in Medical Research, 3rd ed., §2.6 (log-rank test).
-Mantel N. Cancer Chemother Rep 1966;50:163-70.
+described in :mod:`dawna.analysis.design_model`, the vectorized log-rank test in
+:mod:`dawna.analysis.design_kernel`): trials drawn in chunks, simulated power and the power
+curve.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import queue
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -36,8 +16,8 @@ from itertools import pairwise
 from typing import Any, TypeVar
 
 import numpy as np
-from numpy.typing import NDArray
 
+from dawna.analysis.design_kernel import ChunkResult, Draws, Workspace, arm_scale, logrank_z
 from dawna.analysis.design_model import CHUNK_TRIALS, BoolArray, Design, FloatArray, Progress
 from dawna.analysis.design_schoenfeld import expected_events, normal_quantile, schoenfeld_power
 from dawna.errors import ValidationError
@@ -60,7 +40,7 @@ __all__ = [
 MAX_THREADS = 2
 """Threads for the chunks of one simulation (this deployment's machines have two cores)."""
 _T = TypeVar("_T")
-IntArray = NDArray[np.int64]
+
 
 @dataclass(frozen=True)
 class TrialData:
@@ -73,18 +53,6 @@ class TrialData:
     analysis_months: FloatArray  # shape (trials,): calendar time of the analysis
 
 
-@dataclass(frozen=True)
-class Draws:
-    """The random numbers of ``trials`` trials, before any design's scale is applied: entry
-    fractions of the accrual period, standard exponentials of progression and of dropout. Every
-    design of a power curve (same n, accrual and dropout; only the medians differ) is computed
-    from the same draws (common random numbers)."""
-
-    entry: FloatArray  # U(0, 1), shape (trials, n)
-    progression: FloatArray  # Exp(1)
-    dropout: FloatArray | None  # Exp(1), drawn only when the design has dropout
-
-
 def draw_random(design: Design, trials: int, rng: np.random.Generator) -> Draws:
     n = design.n
     entry = rng.random((trials, n))
@@ -93,14 +61,19 @@ def draw_random(design: Design, trials: int, rng: np.random.Generator) -> Draws:
     return Draws(entry=entry, progression=progression, dropout=dropout)
 
 
-def trials_of(design: Design, draws: Draws) -> TrialData:
-    """The trials of ``design`` (model in :mod:`dawna.analysis.design_model`) from ``draws``."""
+def trials_of(design: Design, draws: Draws, *, overwrite: bool = False) -> TrialData:
+    """The trials of ``design`` (model in :mod:`dawna.analysis.design_model`) from ``draws``,
+    scaled in place with ``overwrite`` (the draws are then used up)."""
     trials, n = draws.entry.shape
     half = n // 2
-    scale = np.repeat([design.median_a_months / math.log(2),
-                       design.median_b_months / math.log(2)], half)
-    entry = draws.entry * design.accrual_months
-    t_event = draws.progression * scale
+    scale = arm_scale(design)
+    if overwrite:
+        entry, t_event = draws.entry, draws.progression
+        entry *= design.accrual_months
+        t_event *= scale
+    else:
+        entry = draws.entry * design.accrual_months
+        t_event = draws.progression * scale
     calendar = entry + t_event
     t_drop: FloatArray | None = None
     if draws.dropout is not None:
@@ -126,74 +99,7 @@ def trials_of(design: Design, draws: Draws) -> TrialData:
 
 def draw_trials(design: Design, trials: int, rng: np.random.Generator) -> TrialData:
     """Draw ``trials`` trials of the model in :mod:`dawna.analysis.design_model`."""
-    return trials_of(design, draw_random(design, trials, rng))
-
-
-def logrank_z(time: FloatArray, event: BoolArray, arm_a: BoolArray) -> FloatArray:
-    """Signed log-rank Z (observed minus expected in arm A over √V) of each row.
-
-    ``time`` and ``event`` have shape (trials, n); ``arm_a`` has shape (n,) or (trials, n).
-    Negative times are never at risk (patients not yet enrolled). Z is 0 when V is 0.
-    """
-    time = np.atleast_2d(np.asarray(time, dtype=np.float64))
-    event = np.atleast_2d(np.asarray(event, dtype=bool))
-    arm = np.asarray(arm_a, dtype=bool)
-    m, n = time.shape
-    # One sort of 64-bit keys instead of an argsort and three gathers: each time's IEEE bits
-    # with the two lowest mantissa bits replaced by the event and arm flags (a change of at
-    # most 3 units in the last place, which moves no time past another unless they already
-    # share all other bits; those count as tied). Non-negative times keep their order as
-    # integers; negative ones (never at risk) sort before them.
-    key = np.ascontiguousarray(time).view(np.int64) & np.int64(~3)
-    key |= event
-    key |= np.broadcast_to(arm, (m, n)).astype(np.int64) << 1
-    key.sort(axis=1)
-    flags = key & 3
-    ev = flags & 1
-    a = flags >> 1
-    # continuous times: position k is its own risk set of n - k patients
-    a_at_risk = np.cumsum(a[:, ::-1], axis=1)[:, ::-1]
-    frac_ev = a_at_risk / np.arange(n, 0, -1, dtype=np.float64)
-    frac_ev *= ev
-    u = np.count_nonzero(flags == 3, axis=1) - frac_ev.sum(axis=1)
-    v = (frac_ev * (1.0 - frac_ev)).sum(axis=1)
-    masked = key >> 2
-    tied = np.any(masked[:, 1:] == masked[:, :-1], axis=1)
-    if tied.any():
-        ts = (key[tied] & np.int64(~3)).view(np.float64)
-        a_total = a[tied].sum(axis=1, keepdims=True, dtype=np.float64)
-        u[tied], v[tied] = _grouped_u_v(ts, ev[tied].astype(bool), a[tied].astype(bool),
-                                        a_total)
-    z = np.zeros(m)
-    np.divide(u, np.sqrt(v), out=z, where=v > 0)
-    return z
-
-
-def _grouped_u_v(ts: FloatArray, ev: BoolArray, a: BoolArray,
-                 a_total: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """U and V with tied times grouped into one risk set each (rows sorted by time)."""
-    m, n = ts.shape
-    first = np.ones((m, n), dtype=bool)
-    first[:, 1:] = ts[:, 1:] != ts[:, :-1]
-    last = np.ones((m, n), dtype=bool)
-    last[:, :-1] = first[:, 1:]
-    start = np.maximum.accumulate(np.where(first, np.arange(n), 0), axis=1)
-
-    def in_group(x: NDArray[Any]) -> tuple[FloatArray, FloatArray]:
-        cum = np.zeros((m, n + 1))
-        np.cumsum(x, axis=1, out=cum[:, 1:])
-        before = np.take_along_axis(cum, start, axis=1)
-        return cum[:, 1:] - before, before  # up to position k within its group; before group
-
-    d, _unused = in_group(ev)
-    d_a, _unused = in_group(ev & a)
-    _unused, a_before = in_group(a)
-    at_risk = (n - start).astype(np.float64)
-    frac = (a_total - a_before) / at_risk
-    u = np.where(last, d_a - d * frac, 0.0).sum(axis=1)
-    ties = (at_risk - d) / np.maximum(at_risk - 1.0, 1.0)
-    v = np.where(last, d * frac * (1.0 - frac) * ties, 0.0).sum(axis=1)
-    return u, v
+    return trials_of(design, draw_random(design, trials, rng), overwrite=True)
 
 
 @dataclass(frozen=True)
@@ -225,16 +131,33 @@ def _chunks(trials: int, chunk_trials: int, seed: int | None
     return list(zip(sizes, np.random.SeedSequence(seed).spawn(len(sizes)), strict=True))
 
 
-def _in_parallel(work: Callable[[tuple[int, np.random.SeedSequence]], _T],
-                 chunks: list[tuple[int, np.random.SeedSequence]]) -> Iterator[_T]:
-    """``work`` of every chunk, in order; on two threads when there is more than one chunk
-    (NumPy's sorting, sums and random draws release the GIL, so both cores work)."""
+_Chunk = tuple[int, np.random.SeedSequence]
+
+
+def _in_parallel(work: Callable[[_Chunk, Workspace], _T], chunks: list[_Chunk],
+                 design: Design) -> Iterator[_T]:
+    """``work`` of every chunk, in order, each with a thread's :class:`Workspace`; on two
+    threads when there is more than one chunk (NumPy's sorting, sums and random draws release
+    the GIL, so both cores work)."""
     workers = min(len(chunks), os.cpu_count() or 1, MAX_THREADS)
+    size = max(m for m, _seed in chunks)
+    spaces: queue.SimpleQueue[Workspace] = queue.SimpleQueue()
+
+    def with_space(spec: _Chunk) -> _T:
+        try:
+            space = spaces.get_nowait()
+        except queue.Empty:  # at most one per thread
+            space = Workspace(design.n, size, design.dropout_12m > 0)
+        try:
+            return work(spec, space)
+        finally:
+            spaces.put(space)
+
     if workers <= 1:
-        yield from map(work, chunks)
+        yield from map(with_space, chunks)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(work, chunks)
+        yield from pool.map(with_space, chunks)
 
 
 def simulate_trials(design: Design, trials: int, *, seed: int | None,
@@ -248,29 +171,22 @@ def simulate_trials(design: Design, trials: int, *, seed: int | None,
         target_events = None
     z_crit = normal_quantile(1 - design.alpha / 2)
 
-    def chunk(spec: tuple[int, np.random.SeedSequence]
-              ) -> tuple[int, IntArray, FloatArray, FloatArray | None]:
+    def chunk(spec: _Chunk, space: Workspace) -> ChunkResult:
         m, child = spec
-        data = draw_trials(design, m, np.random.default_rng(child))
-        z = logrank_z(data.time, data.event, data.arm_a)
-        to_events = None
-        if target_events is not None:
-            k = target_events - 1
-            to_events = np.partition(data.progression_calendar, k, axis=1)[:, k]
-        return (int(np.count_nonzero(np.abs(z) > z_crit)),
-                np.count_nonzero(data.event, axis=1), data.analysis_months, to_events)
+        draws = space.draw(m, np.random.default_rng(child))
+        return space.run(design, draws, z_crit, details=True, target_events=target_events)
 
     rejected = 0
     events, duration, to_events = [], [], []
-    for hits, n_events, months, reached in _in_parallel(chunk, _chunks(trials, chunk_trials,
-                                                                       seed)):
-        rejected += hits
-        events.append(n_events)
-        duration.append(months)
-        if reached is not None:
-            to_events.append(reached)
+    for result in _in_parallel(chunk, _chunks(trials, chunk_trials, seed), design):
+        assert result.events is not None and result.analysis_months is not None
+        rejected += result.rejected
+        events.append(result.events)
+        duration.append(result.analysis_months)
+        if result.to_events is not None:
+            to_events.append(result.to_events)
         if progress is not None:
-            progress(len(months))
+            progress(len(result.events))
     power = rejected / trials
     all_events = np.concatenate(events)
     return SimulationResult(
@@ -304,19 +220,15 @@ def power_curve(design: Design, hazard_ratios: Sequence[float], trials: int, *,
     designs = [design.with_hazard_ratio(hr) for hr in hazard_ratios]
     crits = [normal_quantile(1 - d.alpha / 2) for d in designs]
 
-    def chunk(spec: tuple[int, np.random.SeedSequence]) -> list[int]:
+    def chunk(spec: _Chunk, space: Workspace) -> list[int]:
         m, child = spec
-        draws = draw_random(design, m, np.random.default_rng(child))
-        hits = []
-        for d, z_crit in zip(designs, crits, strict=True):
-            data = trials_of(d, draws)
-            z = logrank_z(data.time, data.event, data.arm_a)
-            hits.append(int(np.count_nonzero(np.abs(z) > z_crit)))
-        return hits
+        draws = space.draw(m, np.random.default_rng(child))
+        return [space.run(d, draws, z_crit, details=False).rejected
+                for d, z_crit in zip(designs, crits, strict=True)]
 
     rejected = [0] * len(designs)
     for spec_hits, (m, _seed) in zip(_in_parallel(chunk, chunks := _chunks(
-            trials, CHUNK_TRIALS, seed)), chunks, strict=True):
+            trials, CHUNK_TRIALS, seed), design), chunks, strict=True):
         rejected = [r + h for r, h in zip(rejected, spec_hits, strict=True)]
         if progress is not None:
             progress(m * len(designs))

@@ -268,3 +268,37 @@ def test_threads_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(design_simulation, "MAX_THREADS", 1)
     assert simulate_trials(Design(dropout_12m=0.1, events=60), 5000, seed=3,
                            target_events=50) == two
+
+
+@pytest.mark.parametrize("design", [
+    Design(),
+    Design(dropout_12m=0.3, events=70),  # some trials never reach 70 events
+    Design(n=18, median_a_months=3, median_b_months=6, events=5),
+    Design(accrual_months=0, followup_months=6),  # all enrolled at once: censorings tie
+], ids=["fixed", "dropout-event-driven", "small-event-driven", "tied"])
+def test_chunk_buffers_give_the_reference_trials_and_statistics(design: Design) -> None:
+    """The simulation computes each chunk in reused buffers, block by block; its trials and
+    statistics must be those of the readable path (``trials_of`` and ``logrank_z``, the latter
+    held to lifelines above), value for value, over blocks of unequal size."""
+    from dawna.analysis.design_kernel import BLOCK_TRIALS, Workspace
+    from dawna.analysis.design_simulation import draw_random, trials_of
+
+    trials = 2 * BLOCK_TRIALS + 37
+    draws = draw_random(design, trials, np.random.default_rng(29))
+    data = trials_of(design, draws)
+    z = logrank_z(data.time, data.event, data.arm_a)
+    target = min(design.n, 50)
+    result = Workspace(design.n, trials, design.dropout_12m > 0).run(
+        design, draws, 1.96, details=True, target_events=target)
+    assert result.z is not None and result.z.tolist() == z.tolist()
+    assert result.rejected == np.count_nonzero(np.abs(z) > 1.96)
+    assert result.events is not None and result.analysis_months is not None
+    assert result.events.tolist() == data.event.sum(axis=1).tolist()
+    assert result.analysis_months.tolist() == data.analysis_months.tolist()
+    assert result.to_events is not None
+    assert result.to_events.tolist() == np.sort(data.progression_calendar,
+                                                axis=1)[:, target - 1].tolist()
+    if design.accrual_months == 0:  # the tied path was taken, and lifelines agrees
+        assert (data.time == design.followup_months).sum(axis=1).min() > 1
+        assert (z[:5] ** 2).tolist() == pytest.approx(
+            _lifelines_statistics(data.time[:5], data.event[:5], data.arm_a), abs=1e-9)
