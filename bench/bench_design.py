@@ -23,6 +23,7 @@ import json
 import math
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -56,21 +57,24 @@ def cpu_model() -> str:
 
 
 def vectorized(design: Design, trials: int, seed: int, repeat: int,
-               threads: int = 2) -> tuple[float, float, float]:
-    """(wall and CPU seconds per trial of the fastest runs, power) on ``threads`` threads."""
-    wall, cpu, power = math.inf, math.inf, math.nan
+               threads: int = 2) -> tuple[float, float, float, float]:
+    """(wall and CPU seconds per trial of the fastest runs, power, minor page faults per trial
+    of the last run) on ``threads`` threads."""
+    wall, cpu, power, faults = math.inf, math.inf, math.nan, math.nan
     saved = getattr(design_simulation, "MAX_THREADS", 1)  # older code: one thread, no setting
     design_simulation.MAX_THREADS = threads
     try:
         for _ in range(repeat):
+            start_faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             start, start_cpu = time.perf_counter(), time.process_time()
             result = simulate_trials(design, trials, seed=seed)
             wall = min(wall, time.perf_counter() - start)
             cpu = min(cpu, time.process_time() - start_cpu)
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start_faults
             power = result.power
     finally:
         design_simulation.MAX_THREADS = saved
-    return wall / trials, cpu / trials, power
+    return wall / trials, cpu / trials, power, faults / trials
 
 
 def curve_seconds(design: Design, trials: int, seed: int, repeat: int) -> dict[str, float]:
@@ -130,9 +134,10 @@ def main() -> None:
     design = Design()
 
     load_before = os.getloadavg()
-    fast_s, fast_cpu, fast_power = vectorized(design, args.fast_trials, args.seed, args.repeat)
-    one_s, one_cpu, _power = vectorized(design, args.fast_trials, args.seed, args.repeat,
-                                        threads=1)
+    fast_s, fast_cpu, fast_power, fast_faults = vectorized(design, args.fast_trials, args.seed,
+                                                           args.repeat)
+    one_s, one_cpu, _power, one_faults = vectorized(design, args.fast_trials, args.seed,
+                                                    args.repeat, threads=1)
     curve = curve_seconds(design, 10_000, args.seed, args.repeat)
     slow_s, slow_cpu, slow_power, max_diff = per_trial_lifelines(
         design, args.slow_trials, args.seed + 1, args.repeat)
@@ -146,7 +151,7 @@ def main() -> None:
         "code": str(Path(design_simulation.__file__).resolve().parents[2]),
         "design": "80 patients 1:1, medians 7 vs 4 months, accrual 24, follow-up 12, alpha 0.05",
         "vectorized": {"trials": args.fast_trials, "us_per_trial": fast_s * 1e6,
-                       "cpu_us_per_trial": fast_cpu * 1e6,
+                       "cpu_us_per_trial": fast_cpu * 1e6, "page_faults_per_trial": fast_faults,
                        "power": fast_power, "power_se": fast_se},
         "lifelines_per_trial": {"trials": args.slow_trials, "us_per_trial": slow_s * 1e6,
                                 "cpu_us_per_trial": slow_cpu * 1e6,
@@ -154,6 +159,7 @@ def main() -> None:
         "speed_ratio": slow_s / fast_s,
         "cpu_ratio": slow_cpu / fast_cpu,
         "one_thread": {"us_per_trial": one_s * 1e6, "cpu_us_per_trial": one_cpu * 1e6,
+                       "page_faults_per_trial": one_faults,
                        "speed_ratio": slow_s / one_s, "cpu_ratio": slow_cpu / one_cpu},
         "power_curve_10000_trials_s": {"reusing_draws": curve["reuse"],
                                        "reusing_draws_cpu": curve["reuse_cpu"],
@@ -173,7 +179,8 @@ def main() -> None:
     print(f"code: {figures['code']}")
     print(f"vectorized, 2 threads: {fast_s * 1e6:9.2f} us/trial wall, {fast_cpu * 1e6:8.2f} CPU, "
           f"over {args.fast_trials} trials, power {fast_power:.4f} ± {fast_se:.4f}")
-    print(f"vectorized, 1 thread:  {one_s * 1e6:9.2f} us/trial wall, {one_cpu * 1e6:8.2f} CPU")
+    print(f"vectorized, 1 thread:  {one_s * 1e6:9.2f} us/trial wall, {one_cpu * 1e6:8.2f} CPU; "
+          f"minor page faults per trial {one_faults:.2f} (two threads {fast_faults:.2f})")
     print(f"lifelines per trial:   {slow_s * 1e6:9.2f} us/trial wall, {slow_cpu * 1e6:8.2f} CPU, "
           f"over {args.slow_trials} trials, power {slow_power:.4f} ± {slow_se:.4f}")
     print(f"speed ratio, wall: {slow_s / fast_s:.0f}x (goal ≥ 5000x), one thread "
