@@ -67,7 +67,7 @@ EXPORTS: tuple[ExportRule, ...] = (
     ExportRule("FHIR R4 / mCODE", K.DATA, P.DATA_EXPORT, ("/exports/fhir.zip", "/fhir/$export"),
                ("dawna export fhir",)),
     ExportRule("Clinical forms (CM, MH, VS, EG) as CSV", K.DATA, P.DATA_EXPORT, (),
-               ("dawna export clinical",)),
+               ("dawna export clinical", "dawna clinical export")),
     ExportRule("PET baseline covariates", K.DATA, P.DATA_EXPORT, ("/pet/covariates.csv",),
                ("dawna pet covariates",)),
     ExportRule("Deviation log", K.LISTING, P.TREATMENT_VIEW, ("/deviations.csv",),
@@ -88,7 +88,9 @@ EXPORTS: tuple[ExportRule, ...] = (
                ("/protocol-versions/{label}/usdm.json", "/api/protocol/usdm"),
                ("dawna export usdm",)),
     ExportRule("Protocol skeleton of a registry record", K.PROTOCOL, None,
-               ("/studies/{nct_id}/protocol.yaml",)),
+               ("/studies/{nct_id}/protocol.yaml",), ("dawna registry skeleton",)),
+    ExportRule("Protocol as a ClinicalTrials.gov record", K.PROTOCOL, None, (),
+               ("dawna registry export",)),
 )
 
 
