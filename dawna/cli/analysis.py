@@ -154,14 +154,22 @@ def registry_results(user: As, cutoff: Cutoff = None, freeze: Freeze = None,
 @export_app.command("adam")
 def export_adam(directory: Annotated[Path, typer.Argument(help="Output folder.")], user: As,
                 cutoff: Cutoff = None, freeze: Freeze = None) -> None:
-    """ADSL, ADTTE, ADRS, ADAE as CSV and SAS transport v5, and the definitions table."""
+    """ADSL, ADTTE, ADRS, ADAE as CSV and SAS transport v5, and the definitions table, of the
+    sites where you hold data.export (recorded in the audit trail)."""
     from dawna.exports.adam_files import write_adam
+    from dawna.services.access import Permission
     from dawna.services.analysis_data import analysis_data
+    from dawna.services.export_access import exporter
+    from dawna.services.export_events import record_export
 
     db = database()
-    data = analysis_data(db, get_settings(), principal(db, user),
-                         cutoff=_cut(db, user, cutoff, freeze))
-    for path in write_adam(data, directory):
+    who = exporter(principal(db, user))
+    data = analysis_data(db, get_settings(), who, cutoff=_cut(db, user, cutoff, freeze))
+    paths = write_adam(data, directory)
+    record_export(db, who, "adam", who.sites_with(Permission.DATA_EXPORT), {
+        "data_cut": data.cutoff.isoformat() if data.cutoff else None, "freeze": freeze,
+        "pseudonymized": True, "files": [p.name for p in paths]})
+    for path in paths:
         typer.echo(str(path))
 
 

@@ -140,11 +140,13 @@ EXPORT_FILES = {"concomitant_medication": "cm.csv", "medical_history": "mh.csv",
 @app.command("export")
 def export(directory: Annotated[Path, typer.Argument(help="Output folder.")], user: As) -> None:
     """Every clinical form at the user's sites as CSV (cm, mh, vs, eg .csv: participant, site,
-    then the form's columns), the source of the CM, MH, VS and EG data sets."""
+    then the form's columns), the source of the CM, MH, VS and EG data sets; the sites where you
+    hold data.export."""
     from dawna.services import clinical
+    from dawna.services.export_access import exporter
 
     db = database()
-    acting = principal(db, user)
+    acting = exporter(principal(db, user))
     directory.mkdir(parents=True, exist_ok=True)
     for form, name in EXPORT_FILES.items():
         model_columns = ("participant", "site", *clinical.EXPORTS[form][1])

@@ -44,8 +44,10 @@ def export_define(directory: Annotated[Path, typer.Argument(help="Output folder.
               "datasets": _("Writing data sets"),
               "define": _("Writing define.xml and define.html"),
               "manifest": _("Writing manifest.json")}
+    from dawna.services.export_access import exporter
+
     db = database()
-    who = principal(db, user)
+    who = exporter(principal(db, user))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   transient=True) as progress:
         task = progress.add_task(_("Loading data"), total=len(stages) + 2)
@@ -69,7 +71,7 @@ def export_define(directory: Annotated[Path, typer.Argument(help="Output folder.
             paths, data_cut, count = write_adam_define(adam, directory, step), adam.cutoff, 4
         progress.update(task, advance=1, description=_("Recording the export"))
         record_export(db, who, f"{standard.value}-define",
-                      who.sites_with(Permission.TREATMENT_VIEW),
+                      who.sites_with(Permission.DATA_EXPORT),
                       {"data_cut": data_cut.isoformat() if data_cut else None,
                        "freeze": freeze, "pseudonymized": True,
                        "files": [p.name for p in paths]})

@@ -1,5 +1,6 @@
 """``dawna deviations ...``: the protocol deviation log (issue 20 item 6): list (text, CSV or
-JSON), record one, run the detection rules, acknowledge. The same services as the web page."""
+JSON), record one, run the detection rules, acknowledge, review one whose record changed
+after it was acknowledged. The same services as the web page."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rich.table import Table
 from dawna.cli.common import OutputFormat, database, principal
 from dawna.i18n import _
 
-app = typer.Typer(help="Protocol deviations: list, record, detect, acknowledge.",
+app = typer.Typer(help="Protocol deviations: list, record, detect, acknowledge, review.",
                   no_args_is_help=True)
 console = Console()
 As = Annotated[str, typer.Option("--as", help="User name acting (their roles apply).")]
@@ -26,7 +27,8 @@ def list_command(user: As,
                      help="eligibility, visit_window, dose, consent or other.")] = None,
                  importance: Annotated[str | None, typer.Option(
                      help="important or not_important.")] = None,
-                 status: Annotated[str | None, typer.Option(help="open or acknowledged.")]
+                 status: Annotated[str | None, typer.Option(
+                     help="open, acknowledged, review or withdrawn.")]
                  = None,
                  participant: Annotated[str | None, typer.Option(help="Pseudonym.")] = None,
                  csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
@@ -46,7 +48,8 @@ def list_command(user: As,
             "id": r.id, "participant": r.pseudonym, "site": r.site_code, "kind": r.kind,
             "category": r.category, "occurred_on": r.occurred_on.isoformat(),
             "description": r.description, "importance": r.importance,
-            "action_taken": r.action_taken, "open": r.open,
+            "action_taken": r.action_taken, "open": r.open, "status": r.status,
+            "withdrawal": r.withdrawal, "review": r.review,
             "acknowledged_by": r.acknowledged_by} for r in rows], indent=2,
             ensure_ascii=False))
         return
@@ -58,7 +61,8 @@ def list_command(user: As,
         table.add_row(str(r.id), r.site_code, r.pseudonym, r.occurred_on.isoformat(),
                       deviation_log.category_label(r.category), r.description,
                       deviation_log.importance_label(r.importance),
-                      _("awaiting the investigator") if r.open else r.acknowledged_by or "")
+                      deviation_log.status_label(r.status) if r.status != "acknowledged"
+                      else r.acknowledged_by or "")
     console.print(table)
 
 
@@ -121,3 +125,25 @@ def acknowledge(pseudonym: str, deviation_id: int, user: As,
                                      action_taken=chosen.action_taken)
     console.print(_("deviation {id} acknowledged by {user}").format(
         id=done.id, user=done.acknowledged_by), highlight=False)
+
+
+@app.command()
+def review(pseudonym: str, deviation_id: int, user: As,
+           decision: Annotated[str, typer.Option(help="withdraw or keep.")],
+           comment: Annotated[str, typer.Option(help="Why (required).")] = "") -> None:
+    """The investigator withdraws or keeps a deviation whose record changed after it was
+    acknowledged (status review)."""
+    from dawna.config import get_settings
+    from dawna.errors import ValidationError
+    from dawna.services import deviation_log, deviation_review
+    from dawna.validation import validate
+
+    if decision not in ("withdraw", "keep"):
+        raise ValidationError(_("the decision is withdraw or keep"), field="decision")
+    db = database()
+    chosen = validate(deviation_review.ReviewIn, {"withdraw": decision == "withdraw",
+                                                  "comment": comment})
+    done = deviation_review.review(db, get_settings(), principal(db, user), pseudonym,
+                                   deviation_id, chosen)
+    console.print(_("deviation {id}: {status}").format(
+        id=done.id, status=deviation_log.status_label(done.status)), highlight=False)

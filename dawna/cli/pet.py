@@ -126,13 +126,21 @@ def worklist(user: As) -> None:
 
 @app.command()
 def covariates(user: As) -> None:
-    """Baseline PET covariates per participant (CSV on standard output)."""
+    """Baseline PET covariates per participant of the sites where you hold data.export (CSV on
+    standard output; recorded in the audit trail)."""
     import csv
     import sys
 
     from dawna.services import pet
+    from dawna.services.access import Permission
+    from dawna.services.export_access import exporter
+    from dawna.services.export_events import record_export
 
     db = database()
+    who = exporter(principal(db, user))
+    rows = pet.covariates(db, who)
     writer = csv.DictWriter(sys.stdout, fieldnames=pet.COVARIATE_COLUMNS)
     writer.writeheader()
-    writer.writerows(pet.covariates(db, principal(db, user)))
+    writer.writerows(rows)
+    record_export(db, who, "pet-covariates", who.sites_with(Permission.DATA_EXPORT),
+                  {"rows": len(rows), "pseudonymized": True})

@@ -36,8 +36,8 @@ from dawna.rules.messages import N_, Message, number
 from dawna.rules.treatment_calendar import SAMPLED_AFTER_DAYS, CalendarEvent, sampled_in_window
 
 __all__ = ["DOSE_TOLERANCE", "IMPORTANCE_OF", "Category", "Finding", "Importance", "Kind",
-           "ScheduledAssessment", "assessment_findings", "blood_count_findings",
-           "dose_finding"]
+           "ScheduledAssessment", "SourceChange", "after_source_change", "assessment_findings",
+           "blood_count_findings", "dose_finding"]
 
 
 class Category(StrEnum):
@@ -82,6 +82,25 @@ IMPORTANCE_OF: dict[Kind, Importance] = {
     Kind.BLOOD_COUNT_MISSED: Importance.IMPORTANT,
     Kind.ASSESSMENT_OUT_OF_WINDOW: Importance.NOT_IMPORTANT,
 }
+
+class SourceChange(StrEnum):
+    """What becomes of a deviation a rule found in a record, when that record is deleted or
+    corrected so that the rule no longer finds it."""
+
+    WITHDRAW = "withdraw"
+    REVIEW = "review"
+
+
+def after_source_change(acknowledged: bool) -> SourceChange:
+    """A deviation found in an entry that was an error is no departure from the protocol (ICH
+    E3 Q&A (R1) Q7): not yet acknowledged, it is withdrawn, kept in the log with the change
+    that withdrew it and left out of the open deviations and the report's tables. Once the
+    investigator has acknowledged it (ICH E6(R3) 2.5.2: the investigator documents and
+    explains a deviation) no automatic change undoes that judgement: it is flagged for the
+    investigator's review, who withdraws or keeps it. Rule and sources: ``docs/deviations.md``
+    ("When the record behind a deviation changes")."""
+    return SourceChange.REVIEW if acknowledged else SourceChange.WITHDRAW
+
 
 #: A dose without dose levels differing from the prescribed dose by more than this fraction is
 #: a dose deviation (site decision, module docstring).

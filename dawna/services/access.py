@@ -60,7 +60,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                  P.TREATMENT_VIEW, P.TREATMENT_RECORD, P.QUERY_ANSWER,
                                  P.DATA_EXPORT}),
     Role.IMAGING_READER: frozenset({P.PARTICIPANT_VIEW, P.TUMOUR_ASSESS, P.PET_READ}),
-    Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE, P.TREATMENT_VIEW}),
+    # The statistician takes the data for the analysis (ADaM, SDTM, Define-XML, FHIR: every
+    # data export, pseudonymized: no identifiers), docs/exports.md "Who may export".
+    Role.STATISTICIAN: frozenset({P.PARTICIPANT_VIEW, P.RANDOMIZATION_MANAGE, P.TREATMENT_VIEW,
+                                  P.DATA_EXPORT}),
     Role.MONITOR: frozenset({P.PARTICIPANT_VIEW, P.IDENTITY_VIEW, P.AUDIT_VIEW,
                              P.TREATMENT_VIEW, P.QUERY_RAISE, P.SDV_MARK}),
     # The data manager reviews data without meeting patients: no identifiers (PIPL minimum

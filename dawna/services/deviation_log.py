@@ -37,7 +37,7 @@ from dawna.store.uow import UnitOfWork
 
 __all__ = ["CSV_COLUMNS", "AcknowledgeIn", "DeviationIn", "DeviationRow", "LogFilter",
            "acknowledge", "category_label", "importance_label", "kind_label", "listing", "record",
-           "report_tables", "to_csv"]
+           "report_tables", "row_view", "status_label", "to_csv"]
 
 
 class DeviationIn(BaseModel):
@@ -65,7 +65,7 @@ class LogFilter:
     site: str | None = None
     category: str | None = None
     importance: str | None = None
-    status: str | None = None  # "open" | "acknowledged"
+    status: str | None = None  # "open" | "acknowledged" | "review" | "withdrawn"
     source: str | None = None  # "automatic" | "recorded"
     pseudonym: str | None = None
 
@@ -87,10 +87,25 @@ class DeviationRow:
     acknowledged_by: str | None
     acknowledgement: str | None
     version: int
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawal: str | None = None
+    review: str | None = None
 
     @property
     def open(self) -> bool:
-        return self.acknowledged_at is None
+        """Awaiting the investigator's acknowledgement (a withdrawn one awaits nothing)."""
+        return self.acknowledged_at is None and self.withdrawn_at is None
+
+    @property
+    def status(self) -> str:
+        """``withdrawn`` (its record deleted or corrected), ``review`` (acknowledged, then its
+        record changed), ``acknowledged`` or ``open``."""
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.review is not None:
+            return "review"
+        return "open" if self.acknowledged_at is None else "acknowledged"
 
     @property
     def automatic(self) -> bool:
@@ -120,6 +135,12 @@ def kind_label(value: str) -> str:
             "prohibited_medication": _("prohibited medication")}.get(value, value)
 
 
+def status_label(value: str) -> str:
+    return {"open": _("awaiting the investigator"), "acknowledged": _("acknowledged"),
+            "review": _("record changed: awaiting the investigator's review"),
+            "withdrawn": _("withdrawn")}.get(value, value)
+
+
 def _description(row: ProtocolDeviation) -> str:
     if row.detail:
         return Message(row.detail["template"], row.detail.get("params", {})).render(gettext)
@@ -134,14 +155,16 @@ def _description(row: ProtocolDeviation) -> str:
     return row.description or ""
 
 
-def _row(row: ProtocolDeviation, pseudonym: str, site_code: str) -> DeviationRow:
+def row_view(row: ProtocolDeviation, pseudonym: str, site_code: str) -> DeviationRow:
     return DeviationRow(
         id=row.id, pseudonym=pseudonym, site_code=site_code, kind=row.kind,
         category=row.category, occurred_on=row.occurred_on or row.opened_on,
         opened_on=row.opened_on, opened_by=row.opened_by, description=_description(row),
         importance=row.importance, action_taken=row.action_taken,
         acknowledged_at=row.acknowledged_at, acknowledged_by=row.acknowledged_by,
-        acknowledgement=row.acknowledgement, version=row.version)
+        acknowledgement=row.acknowledgement, version=row.version,
+        withdrawn_at=row.withdrawn_at, withdrawn_by=row.withdrawn_by,
+        withdrawal=row.withdrawal, review=row.review)
 
 
 def _site_code(s: Session, site_id: int) -> str:
@@ -171,7 +194,7 @@ def record(db: Database, settings: Settings, principal: Principal, pseudonym: st
             opened_by=principal.username, reason="")
         s.add(row)
         s.flush()
-        out = _row(row, p.pseudonym, _site_code(s, p.site_id))
+        out = row_view(row, p.pseudonym, _site_code(s, p.site_id))
         uow.commit()
     return out
 
@@ -191,10 +214,16 @@ def listing(db: Database, principal: Principal, filters: LogFilter | None = None
         q = q.where(ProtocolDeviation.category == f.category)
     if f.importance:
         q = q.where(ProtocolDeviation.importance == f.importance)
+    if f.status in ("open", "acknowledged", "review"):
+        q = q.where(ProtocolDeviation.withdrawn_at.is_(None))
     if f.status == "open":
         q = q.where(ProtocolDeviation.acknowledged_at.is_(None))
     elif f.status == "acknowledged":
         q = q.where(ProtocolDeviation.acknowledged_at.is_not(None))
+    elif f.status == "review":
+        q = q.where(ProtocolDeviation.review.is_not(None))
+    elif f.status == "withdrawn":
+        q = q.where(ProtocolDeviation.withdrawn_at.is_not(None))
     if f.source == "recorded":
         q = q.where(ProtocolDeviation.kind == Kind.RECORDED.value)
     elif f.source == "automatic":
@@ -202,7 +231,7 @@ def listing(db: Database, principal: Principal, filters: LogFilter | None = None
     if f.pseudonym:
         q = q.where(Participant.pseudonym == f.pseudonym)
     with UnitOfWork(db) as uow:
-        rows = [_row(d, pseudonym, code) for d, pseudonym, code in uow.session.execute(q)]
+        rows = [row_view(d, pseudonym, code) for d, pseudonym, code in uow.session.execute(q)]
     return sorted(rows, key=lambda r: (r.site_code, r.occurred_on, r.pseudonym, r.id))
 
 
@@ -229,6 +258,9 @@ def acknowledge(db: Database, settings: Settings, principal: Principal, pseudony
         if row is None:
             raise NotFound(_("no protocol deviation {id} for this participant").format(
                 id=deviation_id), field="deviation")
+        if row.withdrawn_at is not None:
+            raise ConflictError(_("this deviation was withdrawn: {why}").format(
+                why=row.withdrawal), field="deviation")
         if row.acknowledged_at is not None:
             raise ConflictError(_("this deviation was already acknowledged by {user}").format(
                 user=row.acknowledged_by), field="deviation")
@@ -252,14 +284,15 @@ def acknowledge(db: Database, settings: Settings, principal: Principal, pseudony
         except StaleDataError as exc:
             raise ConflictError(_("this deviation was changed by someone else at the same "
                                   "moment"), field="deviation") from exc
-        view = _row(row, p.pseudonym, _site_code(s, p.site_id))
+        view = row_view(row, p.pseudonym, _site_code(s, p.site_id))
         uow.commit()
     return view
 
 
 CSV_COLUMNS = ("site", "participant", "deviation_id", "category", "kind", "occurred_on",
                "description", "importance", "action_taken", "opened_on", "opened_by",
-               "acknowledged_at", "acknowledged_by", "acknowledgement")
+               "acknowledged_at", "acknowledged_by", "acknowledgement", "status", "withdrawn_at",
+               "withdrawn_by", "withdrawal", "review")
 
 
 def to_csv(rows: list[DeviationRow]) -> str:
@@ -272,7 +305,9 @@ def to_csv(rows: list[DeviationRow]) -> str:
             r.site_code, r.pseudonym, r.id, r.category, r.kind, r.occurred_on.isoformat(),
             r.description, r.importance, r.action_taken, r.opened_on.isoformat(), r.opened_by,
             r.acknowledged_at.isoformat() if r.acknowledged_at else "", r.acknowledged_by,
-            r.acknowledgement)])
+            r.acknowledgement, r.status,
+            r.withdrawn_at.isoformat() if r.withdrawn_at else "", r.withdrawn_by, r.withdrawal,
+            r.review)])
     return out.getvalue()
 
 
@@ -280,7 +315,10 @@ def report_tables(rows: list[DeviationRow]) -> tuple[list[dict[str, object]],
                                                       list[dict[str, object]]]:
     """The report's deviation tables (ICH E3 §10.2: summarised by centre and category;
     appendix 16.2.2: the participants listed by centre): counts per site and category (all,
-    important), and the important deviations one per line, labels in the reader's language."""
+    important), and the important deviations one per line, labels in the reader's language.
+    Withdrawn deviations (their record deleted or corrected, ``docs/deviations.md``) are left
+    out; they stay in the log and its CSV."""
+    rows = [r for r in rows if r.withdrawn_at is None]
     counts: dict[tuple[str, str], list[int]] = {}
     for r in rows:
         cell = counts.setdefault((r.site_code, r.category), [0, 0])

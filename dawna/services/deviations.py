@@ -58,10 +58,11 @@ class DeviationView:
     acknowledged_by: str | None
     acknowledgement: str | None
     version: int
+    withdrawal: str | None = None
 
     @property
     def open(self) -> bool:
-        return self.acknowledged_at is None
+        return self.acknowledged_at is None and self.withdrawal is None
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def _view(row: ProtocolDeviation) -> DeviationView:
         corrected_outcome=row.corrected_outcome or "",
         corrected_criteria=dict((row.corrected_result or {}).get("criteria") or {}),
         acknowledged_at=row.acknowledged_at, acknowledged_by=row.acknowledged_by,
-        acknowledgement=row.acknowledgement, version=row.version)
+        acknowledgement=row.acknowledgement, version=row.version,
+        withdrawal=row.withdrawal if row.withdrawn_at is not None else None)
 
 
 def _rows(session: Session, participant: Participant) -> list[ProtocolDeviation]:
@@ -161,6 +163,7 @@ def open_list(db: Database, principal: Principal) -> list[OpenDeviation]:
             .join(Participant, Participant.id == ProtocolDeviation.participant_id)
             .join(Site, Site.id == Participant.site_id)
             .where(Participant.site_id.in_(sites), ProtocolDeviation.acknowledged_at.is_(None),
+                   ProtocolDeviation.withdrawn_at.is_(None),
                    ProtocolDeviation.kind == ELIGIBILITY_VIOLATION)
             .order_by(ProtocolDeviation.opened_on, ProtocolDeviation.id)).all()
     return [OpenDeviation(*r) for r in rows]  # type: ignore[arg-type]

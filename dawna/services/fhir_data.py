@@ -52,6 +52,7 @@ from dawna.rules.recist_case import (
 )
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services.access import Permission, Principal, arm_hidden_from
+from dawna.services.export_access import exporter
 from dawna.services.export_events import record_export
 from dawna.store.db import Database
 from dawna.store.models import (
@@ -59,7 +60,6 @@ from dawna.store.models import (
     Participant,
     ParticipantIdentity,
     PetStudy,
-    Role,
     Screening,
     Site,
     TreatmentCycle,
@@ -100,10 +100,8 @@ def read_sites(principal: Principal) -> list[int]:
 
 def export_sites(db: Database, principal: Principal) -> list[tuple[int, str]]:
     """``(id, code)`` of the sites the reader may export as FHIR: where they hold
-    ``data.export`` (data manager, site staff) or the statistician role."""
-    ids = [s for s in read_sites(principal)
-           if principal.can(Permission.DATA_EXPORT, s)
-           or Role.STATISTICIAN in principal.roles.get(s, frozenset())]
+    ``data.export`` (``docs/exports.md``, :func:`dawna.services.export_access.exporter`)."""
+    ids = read_sites(exporter(principal))
     if not ids:
         raise PermissionDenied(_("your roles do not include exporting data"), field="role")
     with UnitOfWork(db) as uow:

@@ -55,21 +55,24 @@ __all__ = ["CORRECTIONS", "EDITABLE", "DeleteIn", "Editable", "correct", "delete
 class Editable:
     """One form that may be corrected and deleted: its table (the catalogue's key), model,
     entry model, the function that checks an entry and puts it on a row, the permission
-    needed, and what follows a correction (the conmed's prohibited-medication deviation)."""
+    needed, and what follows a correction and comes before a deletion (the conmed's
+    prohibited-medication deviation: opened, reinstated, withdrawn or flagged for review,
+    ``docs/deviations.md``)."""
 
     table: str
     model: Any
     entry: type[BaseModel]
     fill: Callable[[Session, Participant, Any, date, Any], None]
     permission: Permission
-    after: Callable[[Session, Participant, Any, str, date], None] | None = None
+    after: Callable[[Session, Participant, Any, str, date, str], None] | None = None
+    before_delete: Callable[[Session, Participant, Any, str, str], None] | None = None
 
 
 #: The form's key in addresses (web, API, CLI) -> what a correction and a deletion use.
 EDITABLE: dict[str, Editable] = {
     "conmeds": Editable("concomitant_medication", ConcomitantMedication, clinical.ConmedIn,
                         conmeds.fill_conmed, Permission.PARTICIPANT_EDIT,
-                        conmeds.open_deviation),
+                        conmeds.after_correction, conmeds.after_deletion),
     "history": Editable("medical_history", MedicalHistory, clinical.HistoryIn,
                         history.fill_history, Permission.PARTICIPANT_EDIT),
     "vitals": Editable("vital_signs", VitalSigns, clinical.VitalsIn, vitals.fill_vitals,
@@ -147,7 +150,7 @@ def correct(db: Database, settings: Settings, principal: Principal, pseudonym: s
         spec.fill(s, p, entry, today, row)
         s.flush()
         if spec.after is not None:
-            spec.after(s, p, row, principal.username, today)
+            spec.after(s, p, row, principal.username, today, text)
         uow.commit()
 
 
@@ -160,5 +163,8 @@ def delete(db: Database, settings: Settings, principal: Principal, pseudonym: st
     with UnitOfWork(db, actor_of(principal), text) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, spec.permission)
-        s.delete(_row(s, spec, p, row_id, version))
+        row = _row(s, spec, p, row_id, version)
+        if spec.before_delete is not None:
+            spec.before_delete(s, p, row, principal.username, text)
+        s.delete(row)
         uow.commit()

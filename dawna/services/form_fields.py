@@ -250,7 +250,9 @@ _FORMS: dict[str, dict[str, str]] = {
         "occurred_on": N_("Date of the deviation"), "description": N_("Description"),
         "importance": N_("Importance"), "action_taken": N_("Action taken"),
         "detection_key": N_("Detection key"), "detail": N_("Details of the finding"),
-        "detail.*": N_("Details of the finding")},
+        "detail.*": N_("Details of the finding"), "withdrawn_at": N_("Withdrawn at"),
+        "withdrawn_by": N_("Withdrawn by"), "withdrawal": N_("Why it was withdrawn"),
+        "review": N_("Record changed: for the investigator's review")},
     # Administration: users, sites, consent form versions, randomization lists, registry.
     "app_user": {
         "id": N_("User"), "username": N_("User name"), "display_name": N_("Name"),

@@ -19,6 +19,7 @@ from dawna.exports.sdtm import SdtmData, build_sdtm, write_sdtm
 from dawna.exports.sdtm_spec import DOMAINS, IG_VERSION, ct_source
 from dawna.protocol import bundled_protocol
 from dawna.services.access import Principal
+from dawna.services.export_access import exporter
 from dawna.services.export_events import record_export
 from dawna.services.protocol_versions import in_force
 from dawna.services.sdtm_data import read_sdtm, sdtm_sites
@@ -58,8 +59,9 @@ class SdtmSummary(BaseModel):
 def build(db: Database, settings: Settings, principal: Principal, *,
           cutoff: date | None = None,
           progress: Callable[[str], None] | None = None) -> SdtmData:
-    """The SDTM data sets of the reader's sites as of ``cutoff`` (default today at the site)."""
-    sites = sdtm_sites(principal)
+    """The SDTM data sets of the reader's export sites (``data.export``,
+    :func:`~dawna.services.export_access.exporter`) as of ``cutoff`` (default today)."""
+    sites = sdtm_sites(exporter(principal))
     cut = cutoff or local_today(settings.zone)
     with UnitOfWork(db) as uow:
         data = read_sdtm(uow.session, settings, sites, cut)
@@ -90,7 +92,7 @@ def export(db: Database, settings: Settings, principal: Principal, out_dir: Path
     """Build, write into ``out_dir`` with the manifest, and record the export."""
     data = build(db, settings, principal, cutoff=cutoff, progress=progress)
     files = write_sdtm(data, out_dir, progress=progress)
-    record_export(db, principal, "sdtm", sdtm_sites(principal), {
+    record_export(db, principal, "sdtm", sdtm_sites(exporter(principal)), {
         "data_cut": data.cutoff.isoformat(), "freeze": freeze, "pseudonymized": True,
         "files": len(files), "self_check_findings": len(data.findings)})
     return _summary(data)

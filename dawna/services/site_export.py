@@ -31,6 +31,7 @@ from dawna.errors import PermissionDenied
 from dawna.i18n import _, use_locale
 from dawna.services import export_events
 from dawna.services.access import Permission, Principal
+from dawna.services.export_access import exporter
 from dawna.services.form_catalogue import FORMS, field_label, form_label
 from dawna.store import audit_events
 from dawna.store.audit import Actor
@@ -84,9 +85,7 @@ def export_sites(db: Database, principal: Principal, site_code: str | None = Non
                  ) -> list[tuple[int, str]]:
     """``(id, code)`` of the sites exported: all where the reader holds ``data.export``, or the
     one named (refused when not among them)."""
-    allowed = principal.sites_with(Permission.DATA_EXPORT)
-    if not allowed:
-        raise PermissionDenied(_("your roles do not include exporting data"), field="role")
+    allowed = exporter(principal).sites_with(Permission.DATA_EXPORT)
     with UnitOfWork(db) as uow:
         sites = [(i, c) for i, c in uow.session.execute(
             select(Site.id, Site.code).where(Site.id.in_(allowed)).order_by(Site.code)).all()]

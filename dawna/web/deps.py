@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from dawna.config import Settings
 from dawna.errors import AuthenticationFailed, PermissionDenied
 from dawna.i18n import _
-from dawna.services import auth
+from dawna.services import auth, export_access
 from dawna.services.access import Permission, Principal
 from dawna.store.db import Database
 from dawna.web.security import SESSION_COOKIE
@@ -72,3 +72,12 @@ def require_anywhere(permission: Permission):  # type: ignore[no-untyped-def]
         return user
 
     return check
+
+
+async def data_exporter(user: CurrentUser) -> Principal:
+    """The user limited to the sites where they hold ``data.export`` (403 where none): every
+    data export route takes its reader from here (``docs/exports.md`` "Who may export")."""
+    return export_access.exporter(user)
+
+
+Exporter = Annotated[Principal, Depends(data_exporter)]

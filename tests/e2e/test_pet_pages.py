@@ -166,7 +166,9 @@ def test_covariates_csv(client_for) -> None:  # type: ignore[no-untyped-def]
     _post(reader, f"/participants/{pid}/pet/{study}/read",
           [*_lesions(("L1", "bone", "2.2"), ("L2", "rib", "0.7")), ("read_date", "2024-03-05"),
            ("csrf_token", token)])
-    csv_text = reader.get("/pet/covariates.csv").text.splitlines()
+    # a data export (docs/exports.md): the statistician takes it, the reader does not
+    assert reader.get("/pet/covariates.csv").status_code == 403
+    csv_text = client_for("stat_ab").get("/pet/covariates.csv").text.splitlines()
     assert csv_text[0].startswith("pseudonym,site,fes_scan_date,fes_lesions_read")
     assert csv_text[1].startswith(f"{pid},SITEA,2024-03-04,2,1,mixed,")
 

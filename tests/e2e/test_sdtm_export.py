@@ -186,7 +186,9 @@ def test_a_data_cut_leaves_later_records_out(demo, tmp_path: Path) -> None:  # t
 def test_a_role_blind_to_the_arm_is_refused(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env, _db, _out = demo
     result = invoke(["export", "sdtm", str(tmp_path / "x"), "--as", "reader"], env=env)
-    assert result.returncode == 1 and "treatment.view" in result.stderr
+    # refused as every data export is without data.export, which no arm-blind role holds
+    # (docs/exports.md "Who may export")
+    assert result.returncode == 1 and "data.export" in result.stderr
     assert not (tmp_path / "x").exists()
 
 

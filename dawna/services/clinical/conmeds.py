@@ -19,6 +19,7 @@ from dawna.protocol.conmeds import coded_drugs
 from dawna.rules import cyp3a
 from dawna.rules.deviation_rules import IMPORTANCE_OF, Category, Kind
 from dawna.rules.rule_errors import RuleError
+from dawna.services import deviation_sources
 from dawna.services.access import Principal
 from dawna.services.clinical.common import (
     ae_by_number,
@@ -34,8 +35,8 @@ from dawna.store.db import Database
 from dawna.store.models import ConcomitantMedication, Participant, ProtocolDeviation
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["PROHIBITED_MEDICATION", "active_flags", "coded_atc", "conmed_rows", "fill_conmed",
-           "open_deviation", "record_conmed"]
+__all__ = ["PROHIBITED_MEDICATION", "active_flags", "after_correction", "after_deletion",
+           "coded_atc", "conmed_rows", "fill_conmed", "open_deviation", "record_conmed"]
 
 #: The deviation kind of a strong CYP3A inhibitor or inducer taken during treatment.
 PROHIBITED_MEDICATION = Kind.PROHIBITED_MEDICATION.value
@@ -78,19 +79,30 @@ def active_flags(s: Session, p: Participant, on: date) -> list[str]:
     return [w for w in (_warning(r) for r in rows) if w]
 
 
+def _key(row: ConcomitantMedication) -> str:
+    return f"{PROHIBITED_MEDICATION}:{row.id}"
+
+
+def _text(row: ConcomitantMedication) -> str:
+    return _("prohibited medication during treatment: {drug} ({cls}) from {start}").format(
+        drug=row.drug, cls=row.cyp3a, start=row.start_date.isoformat())
+
+
+def _facts(row: ConcomitantMedication) -> dict[str, object]:
+    return {"concomitant_medication_id": row.id, "drug": row.drug, "cyp3a": row.cyp3a}
+
+
 def _deviation(s: Session, p: Participant, row: ConcomitantMedication, actor: str,
                today: date) -> None:
     """A prohibited medication is a protocol deviation (kind ``prohibited_medication``); the
     eligibility columns of the deviation table stay empty for it."""
-    text = _("prohibited medication during treatment: {drug} ({cls}) from {start}").format(
-        drug=row.drug, cls=row.cyp3a, start=row.start_date.isoformat())
+    text = _text(row)
     s.add(ProtocolDeviation(
         participant_id=p.id, kind=PROHIBITED_MEDICATION, category=Category.OTHER.value,
         occurred_on=row.start_date, description=text,
         importance=IMPORTANCE_OF[Kind.PROHIBITED_MEDICATION].value,
-        detection_key=f"{PROHIBITED_MEDICATION}:{row.id}", opened_on=today, opened_by=actor,
-        reason=text, corrected_result={"concomitant_medication_id": row.id, "drug": row.drug,
-                                       "cyp3a": row.cyp3a}))
+        detection_key=_key(row), opened_on=today, opened_by=actor, reason=text,
+        corrected_result=_facts(row)))
 
 
 def fill_conmed(s: Session, p: Participant, entry: ConmedIn, today: date,
@@ -130,10 +142,38 @@ def open_deviation(s: Session, p: Participant, row: ConcomitantMedication, actor
                    today: date) -> None:
     """The prohibited-medication deviation of a flushed ``row``, once (by its detection
     key): after an entry, and after a correction that makes the medication prohibited."""
-    if not row.prohibited or s.scalar(select(ProtocolDeviation.id).where(
-            ProtocolDeviation.detection_key == f"{PROHIBITED_MEDICATION}:{row.id}")):
+    if not row.prohibited or deviation_sources.by_key(s, p.id, _key(row)) is not None:
         return
     _deviation(s, p, row, actor, today)
+
+
+def after_correction(s: Session, p: Participant, row: ConcomitantMedication, actor: str,
+                     today: date, reason: str) -> None:
+    """After a correction of ``row`` (flushed): prohibited now, its deviation is opened, or
+    reinstated or updated; no longer prohibited (another drug, dates outside treatment), its
+    deviation is withdrawn or flagged for review (:mod:`dawna.services.deviation_sources`,
+    ``docs/deviations.md``)."""
+    existing = deviation_sources.by_key(s, p.id, _key(row))
+    if row.prohibited and existing is None:
+        _deviation(s, p, row, actor, today)
+    elif row.prohibited and existing is not None:
+        deviation_sources.found_again(
+            existing, _("source record corrected: {reason}").format(reason=reason),
+            occurred_on=row.start_date, description=_text(row), facts=_facts(row))
+    elif existing is not None:
+        deviation_sources.source_gone(existing, _(
+            "source record corrected, no longer a prohibited medication: {reason}").format(
+            reason=reason), actor)
+
+
+def after_deletion(s: Session, p: Participant, row: ConcomitantMedication, actor: str,
+                   reason: str) -> None:
+    """Before ``row`` is deleted (entered in error): its deviation, if any, is withdrawn or
+    flagged for review, naming the deletion and its reason."""
+    existing = deviation_sources.by_key(s, p.id, _key(row))
+    if existing is not None:
+        deviation_sources.source_gone(
+            existing, _("source record deleted: {reason}").format(reason=reason), actor)
 
 
 def record_conmed(db: Database, settings: Settings, principal: Principal, pseudonym: str,
@@ -179,6 +219,13 @@ def stop_conmed(db: Database, settings: Settings, principal: Principal, pseudony
             raise rule_error(exc) from None
         check_date(s, p, stop_date, today, "stop_date")
         row.stop_date, row.ongoing = stop_date, False
+        if row.prohibited:
+            first, last = treatment_days(s, p)
+            row.prohibited = cyp3a.overlaps_treatment(row.start_date, stop_date, False,
+                                                      first, last)
+            if not row.prohibited:
+                after_correction(s, p, row, principal.username, today, _(
+                    "stopped on {date}, before treatment").format(date=stop_date.isoformat()))
         s.flush()
         out = next(r for r in conmed_rows(s, p) if r.id == row.id)
         uow.commit()

@@ -9,7 +9,9 @@ important deviations (``docs/deviations.md``). The investigator acknowledges eac
 ``detection_key`` names what a rule found (one row per finding: detection runs again without
 opening it twice); NULL for the others (entered by hand: ``kind`` 'recorded'; eligibility
 violations, opened by the correction itself). The eligibility columns
-(``signed_outcome`` …) are filled only for an eligibility violation.
+(``signed_outcome`` …) are filled only for an eligibility violation. A deviation found in a
+record that is then deleted or corrected is withdrawn (``withdrawn_*``) or, once acknowledged,
+flagged for review (``review``); never deleted.
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ class ProtocolDeviation(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     acknowledgement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: withdrawn (the record it was found in deleted or corrected): kept, with the change that
+    #: withdrew it, out of the open deviations and the report (``docs/deviations.md``)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    withdrawal: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: an acknowledged deviation whose record changed: the change, for the investigator's review
+    review: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

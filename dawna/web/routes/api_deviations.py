@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from dawna.services import deviation_detect, deviation_log
+from dawna.services import deviation_detect, deviation_log, deviation_review
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.security import csrf_protect
 
@@ -32,6 +32,11 @@ class DeviationOut(BaseModel):
     acknowledged_by: str | None
     acknowledgement: str | None
     version: int
+    status: str
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawal: str | None = None
+    review: str | None = None
 
 
 class DeviationListOut(BaseModel):
@@ -56,7 +61,9 @@ def _out(r: deviation_log.DeviationRow) -> dict[str, Any]:
             "action_taken": r.action_taken, "automatic": r.automatic,
             "opened_on": r.opened_on, "opened_by": r.opened_by,
             "acknowledged_at": r.acknowledged_at, "acknowledged_by": r.acknowledged_by,
-            "acknowledgement": r.acknowledgement, "version": r.version}
+            "acknowledgement": r.acknowledgement, "version": r.version, "status": r.status,
+            "withdrawn_at": r.withdrawn_at, "withdrawn_by": r.withdrawn_by,
+            "withdrawal": r.withdrawal, "review": r.review}
 
 
 @router.get("/deviations", response_model=DeviationListOut)
@@ -87,6 +94,15 @@ def post_acknowledge(pseudonym: str, deviation_id: int, body: AcknowledgeBody, d
     return _out(deviation_log.acknowledge(
         db, settings, user, pseudonym, deviation_id, body.comment, body.version,
         importance=body.importance, action_taken=body.action_taken))
+
+
+@router.post("/participants/{pseudonym}/deviations/{deviation_id}/review",
+             response_model=DeviationOut, dependencies=[Depends(csrf_protect)])
+def post_review(pseudonym: str, deviation_id: int, body: deviation_review.ReviewIn,
+                db: DbDep, settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
+    """The investigator withdraws or keeps a deviation whose record changed after it was
+    acknowledged (status ``review``), with a comment."""
+    return _out(deviation_review.review(db, settings, user, pseudonym, deviation_id, body))
 
 
 @router.post("/deviations/detect", response_model=DetectOut,

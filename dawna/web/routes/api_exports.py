@@ -4,18 +4,14 @@ downloaded from ``/exports/site-data.zip``."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from dawna.services import odm_export, site_export
-from dawna.services.access import Permission, Principal
 from dawna.services.odm_export import OdmExport
 from dawna.services.site_export import SiteExportSummary
-from dawna.web.deps import DbDep, require_anywhere
+from dawna.web.deps import DbDep, Exporter
 
 router = APIRouter(prefix="/api", tags=["exports"])
-Exporter = Annotated[Principal, Depends(require_anywhere(Permission.DATA_EXPORT))]
 
 
 @router.get("/exports/site-data", response_model=SiteExportSummary)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError
 from dawna.rules.deviation_rules import Category, Importance
-from dawna.services import deviation_detect, deviation_log
+from dawna.services import deviation_detect, deviation_log, deviation_review
 from dawna.services.access import Permission, Principal
 from dawna.validation import validate
 from dawna.web.deps import DbDep, SettingsDep, require_anywhere
@@ -112,4 +112,23 @@ def acknowledge(request: Request, db: DbDep, settings: SettingsDep, user: Viewer
         return _page(request, db, user, deviation_log.LogFilter(pseudonym=participant or None),
                      error, status_code=error.status_code)
     return RedirectResponse(f"/deviations?participant={participant}&acknowledged=1",
+                            status_code=303)
+
+
+@router.post("/deviations/{deviation_id}/review", dependencies=[Depends(csrf_protect)])
+def review(request: Request, db: DbDep, settings: SettingsDep, user: Viewer, deviation_id: int,
+           participant: Annotated[str, Form()] = "", comment: Annotated[str, Form()] = "",
+           decision: Annotated[str, Form()] = "", version: Annotated[str, Form()] = ""
+           ) -> Response:
+    """The investigator withdraws or keeps a deviation whose record changed after it was
+    acknowledged (``docs/deviations.md``)."""
+    try:
+        chosen = validate(deviation_review.ReviewIn, {
+            "withdraw": decision == "withdraw", "comment": comment,
+            "version": int(version) if version.isdigit() else None}, root="request", form=True)
+        deviation_review.review(db, settings, user, participant, deviation_id, chosen)
+    except DawnaError as error:
+        return _page(request, db, user, deviation_log.LogFilter(pseudonym=participant or None),
+                     error, status_code=error.status_code)
+    return RedirectResponse(f"/deviations?participant={participant}&reviewed=1",
                             status_code=303)

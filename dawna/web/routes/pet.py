@@ -12,9 +12,10 @@ from starlette.datastructures import UploadFile
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.pet import call
-from dawna.services import pet, pet_upload
+from dawna.services import export_events, pet, pet_upload
+from dawna.services.access import Permission
 from dawna.validation import validate
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, Exporter, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -37,15 +38,20 @@ def worklist_page(request: Request, db: DbDep, user: CurrentUser) -> Response:
 
 
 @router.get("/pet/covariates.csv")
-def covariates_csv(db: DbDep, user: CurrentUser) -> Response:
-    """Baseline PET covariates per participant (for the analysis data sets), as CSV."""
+def covariates_csv(db: DbDep, user: Exporter) -> Response:
+    """Baseline PET covariates per participant of the reader's export sites (for the analysis
+    data sets: ``data.export``, ``docs/exports.md``), as CSV, recorded in the audit trail."""
     import csv
     import io
 
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=pet.COVARIATE_COLUMNS)
     writer.writeheader()
-    writer.writerows(pet.covariates(db, user))
+    rows = pet.covariates(db, user)
+    writer.writerows(rows)
+    export_events.record_export(db, user, "pet-covariates",
+                                user.sites_with(Permission.DATA_EXPORT),
+                                {"rows": len(rows), "pseudonymized": True})
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="pet-covariates.csv"'})
 

@@ -19,12 +19,12 @@ from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
 from dawna.exports.adam_files import write_adam
 from dawna.i18n import _
-from dawna.services import freezes, results, results_cache
+from dawna.services import export_events, freezes, results, results_cache
 from dawna.services import report as report_service
-from dawna.services.access import Principal
+from dawna.services.access import Permission, Principal
 from dawna.services.analysis_data import analysis_data
 from dawna.services.registry_results import registry_results
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, Exporter, SettingsDep
 from dawna.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -93,8 +93,10 @@ def report_download(request: Request, db: DbDep, settings: SettingsDep, user: Cu
 
 
 @router.get("/results/adam.zip")
-def adam_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
+def adam_download(db: DbDep, settings: SettingsDep, user: Exporter,
                   cutoff: str | None = None, freeze: str | None = None) -> Response:
+    """The ADaM data sets of the reader's export sites (``data.export``, ``docs/exports.md``),
+    recorded in the audit trail."""
     data = analysis_data(db, settings, user, cutoff=_cut(db, user, cutoff, freeze))
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +105,9 @@ def adam_download(db: DbDep, settings: SettingsDep, user: CurrentUser,
             for path in paths:
                 archive.write(path, path.name)
     stamp = (data.cutoff or local_today(settings.zone)).isoformat()
+    export_events.record_export(db, user, "adam", user.sites_with(Permission.DATA_EXPORT), {
+        "data_cut": stamp, "freeze": freeze, "pseudonymized": True,
+        "files": [p.name for p in paths]})
     return Response(buffer.getvalue(), media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="dawna-adam-{stamp}.zip"'})
 

@@ -1,8 +1,8 @@
 """The SDTM export on the web (issue 22 items 1, 3, 8): a page with what the export of the
 reader's sites holds at a data cut (domains and rows, domains without data, the self-check
 findings), the zip download (recorded in the audit trail), and ``GET /api/exports/sdtm``.
-Like the analysis data sets it shows the allocated arm, so it needs ``treatment.view``
-(data managers, statisticians, investigators, coordinators, monitors); ``docs/sdtm.md``."""
+A data export: ``data.export`` at the sites exported (data managers, statisticians,
+investigators, coordinators; ``docs/exports.md`` "Who may export"); ``docs/sdtm.md``."""
 
 from __future__ import annotations
 
@@ -11,21 +11,20 @@ import tempfile
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.services import freezes, sdtm_export
-from dawna.services.access import Permission, Principal
+from dawna.services.access import Principal
 from dawna.services.sdtm_export import SdtmSummary
-from dawna.web.deps import DbDep, SettingsDep, require_anywhere
+from dawna.web.deps import DbDep, Exporter, SettingsDep
 from dawna.web.templating import render
 
 router = APIRouter()
-Reader = Annotated[Principal, Depends(require_anywhere(Permission.TREATMENT_VIEW))]
+Reader = Exporter
 
 
 def _cut(db: DbDep, user: Principal, cutoff: str | None, freeze: str | None) -> date | None:
