@@ -26,8 +26,7 @@ from typer.core import TyperGroup, TyperOption
 from dawna.cli.common import run
 
 if TYPE_CHECKING:
-    from typer import Context
-    from typer._click import Command, HelpFormatter
+    from typer._click import Command, Context, HelpFormatter
 
 __all__ = ["COMMANDS", "HELP", "Entry", "LazyGroup", "app", "load", "main", "target"]
 
