@@ -110,10 +110,29 @@ def target(entry: Entry) -> typer.Typer | Callable[..., Any]:
     return found() if module == "mounts" else found  # type: ignore[no-any-return]
 
 
+def _first_paragraph(text: str | None) -> str:
+    return " ".join((text or "").split("\n\n")[0].split())
+
+
+class _Group(TyperGroup):
+    """A group of ``dawna`` (``dawna treatment``): its list of commands gives each command's
+    first paragraph in full, wrapped, as Typer's Rich help did (click cuts it to one line)."""
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, _first_paragraph(command.short_help or command.help)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 def _mount(app: typer.Typer, entry: Entry) -> None:
     found = target(entry)
     if isinstance(found, typer.Typer):
-        app.add_typer(found, name=entry.name)
+        app.add_typer(found, name=entry.name, cls=_Group)
     else:
         app.command(entry.name)(found)
 
@@ -171,7 +190,7 @@ class _Flag(TyperOption):
         return value if self.callback is None else self.callback(ctx, self, value)
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(_Group):
     """``dawna``: lists :data:`COMMANDS` from their names and one-line helps, and imports a
     command's module when it is invoked (or its help shown)."""
 
