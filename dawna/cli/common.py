@@ -17,13 +17,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
 import typer
 
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _, set_locale
 
 if TYPE_CHECKING:  # the command line starts without SQLAlchemy (docs/architecture.md)
+    from typer._click import Command
+
     from dawna.config import Settings
     from dawna.services.access import Principal
     from dawna.services.admin import Actor
@@ -105,21 +106,27 @@ def read_json_object(file: Path, what: str) -> dict[str, Any]:
     return data
 
 
-def run(app: typer.Typer) -> None:
-    """Run ``app`` in the user's language (``LANG``), turning dawna errors into one line on
-    stderr and exit code 1 (docs/architecture.md, Errors)."""
+def run(command: Command) -> None:
+    """Run the click ``command`` (``dawna.cli.LazyGroup``) in the user's language (``LANG``),
+    turning dawna errors into one line on stderr and exit code 1 (docs/architecture.md, Errors).
+    A usage error (missing or invalid argument, unknown command) is click's message and exit
+    code 2. Typer (0.29) carries its own copy of click: its exceptions, not click's, arrive."""
     set_locale("zh_CN" if os.environ.get("LANG", "").lower().startswith("zh") else "en")
     try:
-        code = app(standalone_mode=False)
+        code = command.main(standalone_mode=False)
     except DawnaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # click's ClickException: usage errors
+        show = getattr(exc, "show", None)
+        if show is None:
+            print(f"error: {exc.format_message()}", file=sys.stderr)
+        else:
+            show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("error: aborted", file=sys.stderr)
         sys.exit(1)
     except Exception as exc:  # one line for anything unforeseen; DAWNA_DEBUG=1 re-raises

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dawna.cli.common import OutputFormat, database, get_settings, principal, read_text
 from dawna.clock import local_today
@@ -76,6 +74,9 @@ def versions(format: Format = OutputFormat.TEXT) -> None:
                                "versions": [_version_json(v, in_force) for v in known]},
                               indent=2, ensure_ascii=False))
         return
+    from rich.console import Console  # Rich loads when a table is printed, not for --help
+    from rich.table import Table
+
     table = Table(title=_("Protocol versions"))
     for column in (_("Version"), _("Ethics approval"), _("Effective"), _("Consent form"),
                    _("Summary of changes")):
@@ -104,6 +105,9 @@ def diff(
     if changes.empty:
         typer.echo(_("No difference."))
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=_("Protocol version {new} compared with version {old}").format(
         new=b.label, old=a.label))
     for column in (_("Section"), _("Change"), _("Field"), _("Before"), _("After")):

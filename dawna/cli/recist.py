@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dawna.cli.common import OutputFormat, read_json_object
 from dawna.errors import ValidationError
@@ -36,6 +34,9 @@ def _pct(value: float | None) -> str:
 
 
 def _print_table(result: RecistResult) -> None:
+    from rich.console import Console  # Rich loads when a table is printed, not for --help
+    from rich.table import Table
+
     console = Console()
     console = Console(width=max(console.width, 112))  # the table needs 112 columns
     table = Table(title=_("RECIST 1.1 response; baseline {date}, sum {sum} mm").format(

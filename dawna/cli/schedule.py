@@ -10,8 +10,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dawna.cli.common import OutputFormat, database, day, get_settings, principal
 from dawna.errors import ValidationError
@@ -23,8 +21,6 @@ if TYPE_CHECKING:
     from dawna.rules.regimens import CalendarEvent
 
 __all__ = ["CalendarFormat", "calendar", "ctcae_command"]
-
-console = Console()
 
 
 class CalendarFormat(StrEnum):
@@ -46,6 +42,9 @@ def _print_events(events: list[CalendarEvent], title: str, fmt: CalendarFormat,
                                       render=render, tz=get_settings().site_timezone)
                          .decode("utf-8"))
         return
+    from rich.console import Console  # Rich loads when a table is printed, not for --help
+    from rich.table import Table
+
     table = Table(title=title)
     for column in (_("Date"), _("Cycle/day"), _("What"), _("Drug and dose")):
         table.add_column(column)
@@ -56,7 +55,7 @@ def _print_events(events: list[CalendarEvent], title: str, fmt: CalendarFormat,
             dose = " ".join(x for x in (e.drug, amount, e.route or "", e.frequency or "") if x)
         table.add_row(e.date.isoformat(), f"C{e.cycle}D{e.day}" if e.cycle else "",
                       e.kind + (f" · {render(e.label)}" if e.label else ""), dose)
-    console.print(table)
+    Console().print(table)
 
 
 def calendar(

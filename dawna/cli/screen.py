@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dawna.cli.common import OutputFormat, get_settings, read_json_object
 from dawna.errors import ValidationError
@@ -72,6 +70,9 @@ def _status_label(kind: str, status: Status) -> str:
 
 
 def _print_table(result: EligibilityResult) -> None:
+    from rich.console import Console  # Rich loads when a table is printed, not for --help
+    from rich.table import Table
+
     from dawna.rules.eligibility import Status
 
     console = Console()

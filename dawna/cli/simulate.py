@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dawna.analysis.design_plot import curve_svg
 from dawna.cli.common import OutputFormat
@@ -41,6 +39,9 @@ def _num(value: float | None, digits: int = 3) -> str:
 
 
 def _print_table(report: DesignReport) -> None:
+    from rich.console import Console  # Rich loads when a table is printed, not for --help
+    from rich.table import Table
+
     d, sim = report.design, report.simulation
     console = Console()
     table = Table(title=_("Design simulation: {trials} trials, seed {seed}").format(
@@ -145,6 +146,7 @@ def _run(design: Design, trials: int, seed: int | None, power: float) -> DesignR
     total = trials * (1 + len(HR_GRID))
     if trials < 1 or total < PROGRESS_FROM_TRIALS:
         return design_report(design, trials, seed=seed, power_target=power)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
