@@ -126,7 +126,11 @@ def _board(db: Database, settings: Settings, principal: Principal, sites: list[i
                                   .order_by(StatusEvent.event_date.desc())):
             study_ended[pid] = day  # the earliest, as lifecycle.event_date gives it
         events: dict[int, list[AdverseEvent]] = {i: [] for i in ids}
-        for ae in s.scalars(select(AdverseEvent).where(AdverseEvent.participant_id.in_(ids))
+        # only the events the list can show: open ones, and serious ones not yet reported
+        for ae in s.scalars(select(AdverseEvent).where(
+                AdverseEvent.participant_id.in_(ids),
+                AdverseEvent.stop_date.is_(None) | (AdverseEvent.serious.is_(True)
+                                                    & AdverseEvent.reported_at.is_(None)))
                             .order_by(AdverseEvent.number)):
             events[ae.participant_id].append(ae)
         for p in people:
