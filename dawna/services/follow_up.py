@@ -11,7 +11,7 @@ those of the CONSORT 2010 flow diagram (item 13).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -187,9 +187,14 @@ def _courses(s: Session, people: list[Participant], principal: Principal
 
 
 def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
+    """The participant's course, kept until the data change (``services/page_cache.py``; the
+    user's right to see the participant checked every time, ``can_edit`` theirs)."""
+    at = page_cache.version(db)  # before the data
     with UnitOfWork(db) as uow:
         s = uow.session
-        return _course(s, load_visible(s, principal, pseudonym), principal)
+        p = load_visible(s, principal, pseudonym)
+        view = page_cache.cached(("course", p.id), at, lambda: _course(s, p, principal))
+        return replace(view, can_edit=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
 
 
 def record_contact(db: Database, settings: Settings, principal: Principal, pseudonym: str,

@@ -1,6 +1,7 @@
 """What the busiest pages compute, kept in this process until the data change (issue 23 item
 4): a participant's treatment view (calendar, dose levels, decisions, blood counts due), their
-laboratory results and adverse events, the safety list and the dashboard's counts and work lists.
+laboratory results and adverse events, their course in the trial (events, consents, contacts),
+the safety list and the dashboard's counts and work lists.
 
 Key: what is built, the database, whose it is (a participant's id, or the sites a list covers),
 the site's date and zone, the language, and the **data version** of ``results_cache``: the audit
@@ -10,7 +11,7 @@ the last commit before its request. The data version is read *before* the data, 
 only hold data as new as or newer than its key says, never older.
 
 Access is never cached: callers check the user's right to the participant or list on every
-request, then fill in what depends on the user (may they record, prescribe) or on the time
+request, then fill in what depends on the user (may they record, prescribe, edit) or on the time
 (hours left on a 24-hour clock) after the lookup. Entries hold only trial data of the
 participant or sites of their key, so two users share an entry only when their key is the same.
 
@@ -41,10 +42,12 @@ _lock = threading.Lock()
 _entries: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
 
 
-def version(db: Database, settings: Settings) -> Version:
+def version(db: Database, settings: Settings | None = None) -> Version:
     """The part of every key that is not the entry's own: the database, its data version (read
-    now, before the data), the language and the site's zone. Read once per request."""
-    return (db.url, data_version(db), current_locale(), str(settings.zone))
+    now, before the data), the language and the site's zone (``settings``: for what depends on
+    the site's day). Read once per request."""
+    return (db.url, data_version(db), current_locale(),
+            str(settings.zone) if settings is not None else "")
 
 
 def cached(what: Hashable, at: Version, build: Callable[[], T]) -> T:

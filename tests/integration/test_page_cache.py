@@ -1,10 +1,10 @@
 """The busiest pages' data kept per data version (issue 23 item 4, ``services/page_cache.py``), on
 the two-site trial with one participant on treatment: a kept treatment view equals a fresh
 build; a change of data through a service shows on the next request (treatment page, safety
-list, dashboard); users of another site never get a kept entry of this one, and what depends on
-the user (may record, may prescribe) is the user's own. On the demo trial scaled to 32
-participants (PUMCH and SIM2): the dashboard built from columns equals what the participants'
-courses (``follow_up.course``, an independent path) say."""
+list, dashboard, course in the trial); users of another site never get a kept entry of this
+one, and what depends on the user (may record, prescribe, edit) is the user's own. On the demo
+trial scaled to 32 participants (PUMCH and SIM2): the dashboard built from columns equals what
+the participants' courses (``follow_up.course``, an independent path) say."""
 
 from __future__ import annotations
 
@@ -114,7 +114,16 @@ def test_a_change_of_data_changes_the_next_dashboard(
     coord = principal(db, "coord_a")
     before = follow_up.dashboard(db, settings, coord)
     assert follow_up.dashboard(db, settings, coord) is before  # kept
+    course = follow_up.course(db, coord, pid)
+    assert course.can_edit and course.end_of_treatment is None
+    watched = follow_up.course(db, principal(db, "monitor_a"), pid)
+    assert watched.events is course.events and not watched.can_edit
+    with pytest.raises(NotFound):  # SITEB's coordinator: not theirs
+        follow_up.course(db, principal(db, "coord_b"), pid)
     lifecycle.end_treatment(db, settings, coord, pid, date(2024, 8, 30), "toxicity")
+    ended = follow_up.course(db, coord, pid)
+    assert ended.end_of_treatment == date(2024, 8, 30)
+    assert ended.events[-1].event == "treatment_ended" and ended.can_edit
     after = follow_up.dashboard(db, settings, coord)
     assert (before.counts["on_treatment"], after.counts.get("on_treatment", 0)) == (1, 0)
     assert after.end_of_treatment_reasons == {"toxicity": 1}
