@@ -16,7 +16,7 @@ request. The server is stopped and a database it created is dropped at the end. 
 
     .venv/bin/python bench/pages_load.py [--users 50] [--rounds 4] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--db NAME] [--keep]
-        [--think 0] [--timeout 600] [--json]
+        [--think 0] [--timeout 600] [--code DIR] [--server-log FILE] [--no-access-log] [--json]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
-DAWNA = str(ROOT / ".venv" / "bin" / "dawna")
+DAWNA = [sys.executable, "-m", "dawna"]  # the dawna/ of ROOT, or of --code (PYTHONPATH)
 SECRET = "bench-secret-" + "x" * 40
 PASSWORD = "dawna-demo-2026"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -75,9 +75,10 @@ def _tree_cpu(root: int) -> float:
     return sum(procs[p][1] for p in pids if p in procs)
 
 
-def _env(url: str) -> dict[str, str]:
+def _env(url: str, code: Path | None = None) -> dict[str, str]:
     return os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
-                         "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false"}
+                         "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false",
+                         "PYTHONPATH": str((code or ROOT).resolve())}
 
 
 def _admin(pg: str, sql: str) -> None:
@@ -154,7 +155,8 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
-        timeout: float, think: float = 0.0) -> dict[str, Any]:
+        timeout: float, think: float = 0.0, code: Path | None = None,
+        server_log: Path | None = None, access_log: bool = True) -> dict[str, Any]:
     name = db or f"dawna_bench_pages_{uuid.uuid4().hex[:8]}"
     url = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     created = False
@@ -162,15 +164,17 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
         if db is None:
             _admin(pg, f'CREATE DATABASE "{name}"')
             created = True
-        subprocess.run([DAWNA, "db", "upgrade"], env=_env(url), check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([DAWNA, "demo"], env=_env(url), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*DAWNA, "db", "upgrade"], env=_env(url), check=True,
+                       stdout=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run([*DAWNA, "demo"], env=_env(url), check=True, stdout=subprocess.DEVNULL,
+                       cwd=ROOT)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
-        server = subprocess.Popen([DAWNA, "serve", "--port", str(port), "--workers",
-                                   str(workers)], env=_env(url), stdout=subprocess.DEVNULL,
-                                  stderr=log, start_new_session=True)
+        server = subprocess.Popen([*DAWNA, "serve", "--port", str(port), "--workers",
+                                   str(workers), *([] if access_log else ["--no-access-log"])],
+                                  env=_env(url, code), stdout=subprocess.DEVNULL, stderr=log,
+                                  start_new_session=True, cwd=tempfile.gettempdir())
         try:
             deadline = time.monotonic() + 300
             while Path(log.name).read_text().count("Application startup complete") < workers:
@@ -185,11 +189,14 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
+            if server_log is not None:
+                server_log.write_text(Path(log.name).read_text())
     if created and not keep:
         _admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     total = sum(len(v) for v in timings.values())
     return {
         "users": users, "rounds": rounds, "workers": workers, "think_s": think,
+        "code": str(code) if code else "this worktree", "access_log": access_log,
         "requests": total,
         "seconds": elapsed, "requests_per_second": total / elapsed,
         "server_cpu_ms_per_request": 1000 * cpu / total if total else None,
@@ -212,14 +219,23 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause after each page, seconds (0: closed loop)")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--code", type=Path, default=None,
+                        help="serve the dawna package under this directory instead (e.g. "
+                             "`git archive main dawna | tar -x -C DIR`: the figure before)")
+    parser.add_argument("--server-log", type=Path, default=None,
+                        help="write the server's log (uvicorn, workers) to this file")
+    parser.add_argument("--no-access-log", action="store_true",
+                        help="serve without uvicorn's line per request")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = run(args.users, args.rounds, args.workers, args.pg, args.db, args.keep,
-                  args.timeout, args.think)
+                  args.timeout, args.think, args.code, args.server_log,
+                  not args.no_access_log)
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, think "
+    print(f"{figures['code']}: "
+          f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, think "
           f"{figures['think_s']:g} s, "
           f"{figures['workers']} workers: {figures['requests']} requests in "
           f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "

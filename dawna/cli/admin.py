@@ -21,6 +21,9 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 user_app = typer.Typer(help="Users and their roles per site.", no_args_is_help=True)
 site_app = typer.Typer(help="Trial sites.", no_args_is_help=True)
 console = Console()
+#: Seconds an idle keep-alive connection stays open (above the idle time of common clients and
+#: proxies: httpx 5 s, nginx's upstream keepalive_timeout 60 s; docs/deployment.md).
+KEEP_ALIVE_S = 75
 
 
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -52,8 +55,13 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     # supervisor's health check only once it has imported the application, which takes seconds
     # on a busy machine: with uvicorn's 5 s default the supervisor killed and restarted
     # starting workers in a loop, so it waits a minute.
+    # An idle keep-alive connection is closed after KEEP_ALIVE_S, not uvicorn's 5 s: a client
+    # (httpx, a reverse proxy) that keeps idle connections for 5 s sent its next request on
+    # a connection the server was closing at that moment, and got no answer (RemoteProtocolError,
+    # bench/README.md); the server's idle time must outlast its clients'.
     uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, timeout_worker_healthcheck=60, log_level="info",
+                timeout_keep_alive=KEEP_ALIVE_S,
                 access_log=access_log, server_header=False)  # no Server header (issue 19 item 11)
 
 

@@ -11,7 +11,7 @@ those of the CONSORT 2010 flow diagram (item 13).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -27,13 +27,13 @@ from dawna.protocol import bundled_protocol
 from dawna.rules.form_status import next_after_previous
 from dawna.rules.lifecycle import Event, State, TransitionRefused, check_record_in_study
 from dawna.rules.messages import N_, Message
-from dawna.services import course_records, lifecycle
+from dawna.services import course_records, lifecycle, page_cache
 from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
 from dawna.store.db import Database
-from dawna.store.models import Consent, FollowUpContact, Participant, StatusEvent
+from dawna.store.models import Consent, FollowUpContact, Participant, Site, StatusEvent
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["ContactIn", "CourseView", "Dashboard", "course", "dashboard", "record_contact"]
@@ -187,9 +187,14 @@ def _courses(s: Session, people: list[Participant], principal: Principal
 
 
 def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
+    """The participant's course, kept until the data change (``services/page_cache.py``; the
+    user's right to see the participant checked every time, ``can_edit`` theirs)."""
+    at = page_cache.version(db)  # before the data
     with UnitOfWork(db) as uow:
         s = uow.session
-        return _course(s, load_visible(s, principal, pseudonym), principal)
+        p = load_visible(s, principal, pseudonym)
+        view = page_cache.cached(("course", p.id), at, lambda: _course(s, p, principal))
+        return replace(view, can_edit=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
 
 
 def record_contact(db: Database, settings: Settings, principal: Principal, pseudonym: str,
@@ -271,21 +276,51 @@ class Dashboard:
 
 
 def dashboard(db: Database, settings: Settings, principal: Principal) -> Dashboard:
-    """Counts by state and the work lists, over the user's sites."""
+    """Counts by state and the work lists, over the user's sites: from the columns they need
+    (four queries, no ORM objects; the courses of :func:`course` hold far more than this),
+    once per change of data and day for those sites (``services/page_cache.py``)."""
+    at = page_cache.version(db, settings)  # before the data
     today = local_today(settings.zone)
+    sites = sorted(principal.sites_with(Permission.PARTICIPANT_VIEW))
+    return page_cache.cached(("dashboard", tuple(sites), today), at,
+                             lambda: _dashboard(db, sites, today))
+
+
+def _dashboard(db: Database, sites: list[int], today: date) -> Dashboard:
     window = timedelta(days=_interval("survival_follow_up_window_days"))
-    sites = principal.sites_with(Permission.PARTICIPANT_VIEW)
+    interval = _interval("survival_follow_up_interval_weeks")
     with UnitOfWork(db) as uow:
         s = uow.session
-        people = uow.participants.at_sites(sites)
+        people = s.execute(select(Participant.id, Participant.pseudonym, Participant.status,
+                                  Participant.screening_number, Site.code)
+                           .join(Site, Site.id == Participant.site_id)
+                           .where(Participant.site_id.in_(sites))).all()
         counts = Counter(State(p.status).value for p in people)
         ids = [p.id for p in people]
-        events = list(s.scalars(select(StatusEvent).where(StatusEvent.participant_id.in_(ids))))
         seen: dict[str, set[int]] = {}
-        for e in events:
-            seen.setdefault(e.event, set()).add(e.participant_id)
-        eot = Counter(e.reason or "" for e in events if e.event == Event.TREATMENT_ENDED.value)
-        eos = Counter(e.reason or "" for e in events if e.event == Event.STUDY_ENDED.value)
+        eot_on: dict[int, date] = {}
+        eot, eos = Counter[str](), Counter[str]()
+        latest_signed: dict[int, str] = {}
+        held: dict[int, list[date]] = {}
+        for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+            for pid, name, reason, day in s.execute(
+                    select(StatusEvent.participant_id, StatusEvent.event, StatusEvent.reason,
+                           StatusEvent.event_date).where(StatusEvent.participant_id.in_(chunk))
+                    .order_by(StatusEvent.event_date, StatusEvent.id)):
+                seen.setdefault(name, set()).add(pid)
+                if name == Event.TREATMENT_ENDED.value:
+                    eot[reason or ""] += 1
+                    eot_on.setdefault(pid, day)  # the first, as the course shows it
+                elif name == Event.STUDY_ENDED.value:
+                    eos[reason or ""] += 1
+            for pid, version in s.execute(select(Consent.participant_id, Consent.version)
+                                          .where(Consent.participant_id.in_(chunk))
+                                          .order_by(Consent.signed_on, Consent.id)):
+                latest_signed[pid] = version  # the last one signed
+            for pid, day in s.execute(select(FollowUpContact.participant_id,
+                                             FollowUpContact.contact_date)
+                                      .where(FollowUpContact.participant_id.in_(chunk))):
+                held.setdefault(pid, []).append(day)
         flow = {"registered": len(people), "consented": len(seen.get("consent", ())),
                 "screened": len(seen.get("screening_started", ())),
                 "screen_failed": counts.get("screen_failed", 0),
@@ -296,15 +331,18 @@ def dashboard(db: Database, settings: Settings, principal: Principal) -> Dashboa
                 "ended_study": counts.get("end_of_study", 0)}
         versions = lifecycle.consent_versions(s)
         latest = versions[-1].version if versions else None
-        reconsent, due = [], []
-        views = _courses(s, people, principal)
-        for p in sorted(people, key=lambda p: p.screening_number):
-            view = views[p.id]
-            if view.needs_reconsent:
-                reconsent.append((p.pseudonym, p.site.code, view.consents[-1].version))
-            if view.next_contact_due is not None and view.next_contact_due <= today + window:
-                due.append(DueContact(p.pseudonym, p.site.code, view.next_contact_due,
-                                      overdue=today > view.next_contact_due + window))
+    reconsent, due = [], []
+    for p in sorted(people, key=lambda p: p.screening_number):
+        status = State(p.status)
+        signed = latest_signed.get(p.id)
+        if status not in (State.END_OF_STUDY, State.SCREEN_FAILED, State.PRE_SCREENING) \
+                and signed and latest and signed != latest:
+            reconsent.append((p.pseudonym, p.code, signed))
+        if status in (State.END_OF_TREATMENT, State.FOLLOW_UP) and p.id in eot_on:
+            next_due = next_after_previous(eot_on[p.id], held.get(p.id, []), interval)
+            if next_due <= today + window:
+                due.append(DueContact(p.pseudonym, p.code, next_due,
+                                      overdue=today > next_due + window))
     return Dashboard(counts=dict(counts), flow=flow, end_of_treatment_reasons=dict(eot),
                      end_of_study_reasons=dict(eos), reconsent=reconsent,
                      follow_ups=sorted(due, key=lambda d: d.due), latest_version=latest)

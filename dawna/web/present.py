@@ -5,6 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from dawna.i18n import _
+from dawna.rules.messages import N_
+
+#: A participant's status as the pages name it (capitalised: ``rules.lifecycle.STATE_LABELS``
+#: are the words inside sentences); one translation looked up per row, not all ten.
+STATUS_WORDS = {
+    "pre_screening": N_("Pre-screening"), "consented": N_("Consented"),
+    "screening": N_("Screening"), "screen_failed": N_("Screen failure"),
+    "eligible": N_("Eligible"), "randomized": N_("Randomized"),
+    "on_treatment": N_("On treatment"), "end_of_treatment": N_("End of treatment"),
+    "follow_up": N_("Follow-up"), "end_of_study": N_("End of study"),
+}
 
 
 def plain(value: Any) -> str:
@@ -45,6 +56,12 @@ def drug_label(drug: str) -> str:
         "gemcitabine": _("gemcitabine"),
     }
     return names.get(drug, drug)
+
+
+def status_label(value: Any) -> str:
+    """A participant's status (``State`` or its code) as a page's label: "On treatment"."""
+    code = plain(value)
+    return _(STATUS_WORDS[code]) if code in STATUS_WORDS else code
 
 
 def state_label(value: Any) -> str:

@@ -25,6 +25,7 @@ from dawna.web.present import (
     plain,
     regimen_text,
     state_label,
+    status_label,
     stratum_text,
 )
 from dawna.web.query_marks import query_markers
@@ -52,6 +53,7 @@ templates.env.filters["plain"] = plain
 templates.env.filters["field_text"] = field_text
 templates.env.filters["drug"] = drug_label
 templates.env.filters["state"] = state_label
+templates.env.filters["status"] = status_label
 templates.env.filters["arm"] = arm_name
 templates.env.filters["stratum"] = stratum_text
 templates.env.filters["regimen"] = regimen_text

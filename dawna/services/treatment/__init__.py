@@ -49,8 +49,10 @@ from dawna.services.treatment.plans import (
 from dawna.services.treatment.views import (
     CycleRow,
     DecisionRow,
+    TreatmentPage,
     TreatmentView,
     as_json,
+    treatment_page,
     treatment_view,
     when,
 )
@@ -69,6 +71,7 @@ __all__ = [
     "PlanGroup",
     "PlanIn",
     "PlanPreview",
+    "TreatmentPage",
     "TreatmentView",
     "as_json",
     "calendar_events",
@@ -83,6 +86,7 @@ __all__ = [
     "record_depot",
     "render",
     "site_calendar",
+    "treatment_page",
     "treatment_view",
     "when",
 ]

@@ -5,7 +5,7 @@ assessments) and the open grade ≥ 3 events; and the adverse event listing (CSV
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from dawna.clock import local_today, utcnow
 from dawna.config import Settings
 from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import Event, State
+from dawna.services import page_cache
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.adverse_events import deadline
 from dawna.services.treatment.calendar import calendar_events
@@ -91,10 +92,24 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
     """Serious adverse events not yet reported (with the time left on the 24-hour clock) and
     what falls due this week at the user's sites: blood counts, visits, tumour assessments;
     overdue blood counts first. Open events of a participant who ended the study stay on the
-    list, flagged with the end date (``ended``): the site closes or updates them."""
+    list, flagged with the end date (``ended``): the site closes or updates them.
+
+    Built once per change of data and day for the user's sites (``services/page_cache.py``);
+    the hours left on each 24-hour clock are those of this request."""
+    at = page_cache.version(db, settings)  # before the data
     today = local_today(settings.zone)
-    now = utcnow()
     sites = treatment_sites(principal)
+    built = page_cache.cached(("safety_board", tuple(sorted(sites)), today), at,
+                              lambda: _board(db, settings, principal, sites, today))
+    now = utcnow()
+    return replace(built, sae_unreported=[
+        replace(r, overdue=now > r.deadline, hours_left=(r.deadline - now).total_seconds() / 3600)
+        for r in built.sae_unreported])
+
+
+def _board(db: Database, settings: Settings, principal: Principal, sites: list[int],
+           today: date) -> SafetyBoard:
+    now = utcnow()
     saes: list[SaeRow] = []
     due: list[DueRow] = []
     severe: list[tuple[str, AdverseEventRow]] = []
@@ -111,7 +126,11 @@ def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard
                                   .order_by(StatusEvent.event_date.desc())):
             study_ended[pid] = day  # the earliest, as lifecycle.event_date gives it
         events: dict[int, list[AdverseEvent]] = {i: [] for i in ids}
-        for ae in s.scalars(select(AdverseEvent).where(AdverseEvent.participant_id.in_(ids))
+        # only the events the list can show: open ones, and serious ones not yet reported
+        for ae in s.scalars(select(AdverseEvent).where(
+                AdverseEvent.participant_id.in_(ids),
+                AdverseEvent.stop_date.is_(None) | (AdverseEvent.serious.is_(True)
+                                                    & AdverseEvent.reported_at.is_(None)))
                             .order_by(AdverseEvent.number)):
             events[ae.participant_id].append(ae)
         for p in people:

@@ -4,7 +4,7 @@ and the same as JSON (API and CLI)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -15,8 +15,9 @@ from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import State
+from dawna.services import page_cache
 from dawna.services.access import Permission, Principal
-from dawna.services.treatment.adverse_events import open_events
+from dawna.services.treatment.adverse_events import events_of, open_events
 from dawna.services.treatment.calendar import calendar_events, event_json
 from dawna.services.treatment.common import (
     CUSTOM,
@@ -28,14 +29,15 @@ from dawna.services.treatment.common import (
 )
 from dawna.services.treatment.depots import DepotClock, depot_clocks
 from dawna.services.treatment.dose_history import current_levels, decisions_of, discontinued
-from dawna.services.treatment.labs import labs_due
+from dawna.services.treatment.labs import labs, labs_due
 from dawna.services.treatment.pretreatment import pretreatment_problems
-from dawna.services.treatment.rows import AdverseEventRow, PlanRow
+from dawna.services.treatment.rows import AdverseEventRow, LabRow, PlanRow
 from dawna.store.db import Database
 from dawna.store.models import Participant
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["CycleRow", "DecisionRow", "TreatmentView", "as_json", "treatment_view", "when"]
+__all__ = ["CycleRow", "DecisionRow", "TreatmentPage", "TreatmentView", "as_json",
+           "treatment_page", "treatment_view", "when"]
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,11 @@ class TreatmentView:
     depots: list[DepotClock] = field(default_factory=list)
 
 
-def _view(s: Session, settings: Settings, principal: Principal,
-          p: Participant) -> TreatmentView:
+def _view(s: Session, settings: Settings, p: Participant, today: date) -> TreatmentView:
+    """The view of ``p`` as anyone allowed to see it sees it (``can_record`` and
+    ``can_prescribe`` False: :func:`_for` fills them in for the user)."""
     allocation = find_allocation(s, p)
     plan = find_plan(s, p)
-    today = local_today(settings.zone)
     problems: list[str] = []
     try:
         regimen, events = calendar_events(s, settings, p)
@@ -138,19 +140,59 @@ def _view(s: Session, settings: Settings, principal: Principal,
         current_cycle_day=(today - current.start_date).days + 1 if current else None,
         levels=levels, decisions=decisions, events=events, labs_due=due,
         open_aes=[AdverseEventRow.of(ae) for ae in open_events(s, p)], today=today,
-        can_record=principal.can(Permission.TREATMENT_RECORD, p.site_id),
-        can_prescribe=principal.can(Permission.DOSE_PRESCRIBE, p.site_id),
+        can_record=False, can_prescribe=False,
         problems=problems, depots=depots,
         physician_entered=allocation is not None and any(
             (choice or {}).get("option") == CUSTOM
             for choice in (allocation.regimen or {}).values()))
 
 
+def _for(view: TreatmentView, principal: Principal, p: Participant) -> TreatmentView:
+    return replace(view, can_record=principal.can(Permission.TREATMENT_RECORD, p.site_id),
+                   can_prescribe=principal.can(Permission.DOSE_PRESCRIBE, p.site_id))
+
+
+def _cached_view(s: Session, settings: Settings, p: Participant,
+                 at: page_cache.Version) -> TreatmentView:
+    """The participant's view at data version ``at`` (``services/page_cache.py``): built once
+    per change of data and day, not on every request."""
+    today = local_today(settings.zone)
+    return page_cache.cached(("treatment_view", p.id, today), at,
+                             lambda: _view(s, settings, p, today))
+
+
 def treatment_view(db: Database, settings: Settings, principal: Principal,
                    pseudonym: str) -> TreatmentView:
+    at = page_cache.version(db, settings)  # before the data
     with UnitOfWork(db) as uow:
         p = load_for(uow.session, principal, pseudonym, Permission.TREATMENT_VIEW)
-        return _view(uow.session, settings, principal, p)
+        return _for(_cached_view(uow.session, settings, p, at), principal, p)
+
+
+@dataclass(frozen=True)
+class TreatmentPage:
+    """What the treatment page shows: the view, the laboratory results in sample order and
+    the adverse events by number."""
+
+    view: TreatmentView
+    labs: list[LabRow]
+    events: list[AdverseEventRow]
+
+
+def treatment_page(db: Database, settings: Settings, principal: Principal,
+                   pseudonym: str) -> TreatmentPage:
+    """The treatment page's data in one read: the user's right to the participant checked
+    every time, the rest kept until the data change (``services/page_cache.py``)."""
+    at = page_cache.version(db, settings)  # before the data
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        p = load_for(s, principal, pseudonym, Permission.TREATMENT_VIEW)
+        view = _for(_cached_view(s, settings, p, at), principal, p)
+        rows = page_cache.cached(("labs", p.id), at,
+                                 lambda: [LabRow.of(row) for row in labs(s, p)])
+        events = page_cache.cached(("adverse_events", p.id), at,
+                                   lambda: [AdverseEventRow.of(ae) for ae in events_of(s, p)])
+        return TreatmentPage(view=view, labs=list(rows), events=list(events))
 
 
 def when(value: datetime | None, settings: Settings) -> datetime | None:

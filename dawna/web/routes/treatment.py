@@ -66,9 +66,9 @@ def treatment_page(request: Request, db: DbDep, settings: SettingsDep, user: Any
                    **extra: Any) -> Response:
     """The participant's treatment page (with ``error`` shown, and the form ``extra``), for the
     treatment and safety routes."""
-    view = treatment.treatment_view(db, settings, user, pseudonym)
-    labs = list(reversed(safety.participant_labs(db, user, pseudonym)))  # newest first
-    events = safety.participant_events(db, user, pseudonym)
+    data = treatment.treatment_page(db, settings, user, pseudonym)
+    view, events = data.view, data.events
+    labs = list(reversed(data.labs))  # newest first
     pages = max(1, -(-len(labs) // LABS_PER_PAGE))
     raw = request.query_params.get("labs_page", "1")
     labs_page = min(max(int(raw) if raw.isdigit() else 1, 1), pages)

@@ -1,0 +1,162 @@
+"""The busiest pages' data kept per data version (issue 23 item 4, ``services/page_cache.py``), on
+the two-site trial with one participant on treatment: a kept treatment view equals a fresh
+build; a change of data through a service shows on the next request (treatment page, safety
+list, dashboard, course in the trial); users of another site never get a kept entry of this
+one, and what depends on the user (may record, prescribe, edit) is the user's own. On the demo
+trial scaled to 32 participants (PUMCH and SIM2): the dashboard built from columns equals what
+the participants' courses (``follow_up.course``, an independent path) say."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from helpers import principal
+from sqlalchemy import select
+from treatment_data import on_dalpiciclib_cycle_1
+
+from dawna.clock import local_today, simulated
+from dawna.config import Settings
+from dawna.errors import NotFound, PermissionDenied
+from dawna.i18n import set_locale
+from dawna.services import follow_up, lifecycle, page_cache, safety, treatment
+from dawna.store.db import Database
+from dawna.store.models import Participant, Site
+from dawna.store.uow import UnitOfWork
+
+NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo(tmp_path: Path, demo_template: Path) -> Iterator[tuple[Database, Settings]]:
+    target = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_template, target)
+    settings = Settings(env="test", database_url=f"sqlite:///{target}", secret_key="b" * 40)
+    db = Database(settings.database_url)
+    page_cache.clear()
+    set_locale("en")
+    yield db, settings
+    page_cache.clear()
+    db.dispose()
+
+
+@pytest.fixture
+def on_treatment(trial: Database, settings: Settings) -> Iterator[str]:
+    """The two-site trial (tests/conftest.py ``trial``) with one participant of SITEA on
+    dalpiciclib, cycle 1 on 2024-03-14; the tests run "on" 2024-09-01."""
+    page_cache.clear()
+    set_locale("en")
+    pid = on_dalpiciclib_cycle_1(trial, settings, NOW)
+    with simulated(NOW):
+        yield pid
+    page_cache.clear()
+
+
+def test_a_kept_treatment_page_equals_a_fresh_one_and_a_write_shows_next(
+        trial: Database, settings: Settings, on_treatment: str) -> None:
+    db, pid = trial, on_treatment
+    coord = principal(db, "coord_a")
+    first = treatment.treatment_page(db, settings, coord, pid)
+    assert first.view.plan is not None and first.view.events
+    again = treatment.treatment_page(db, settings, coord, pid)
+    assert again.view.events is first.view.events  # kept, not built again
+    page_cache.clear()
+    fresh = treatment.treatment_page(db, settings, coord, pid)
+    assert fresh == first
+    assert treatment.treatment_view(db, settings, coord, pid) == fresh.view
+    board = safety.board(db, settings, coord)
+    # a new result and a new adverse event: the next page has them
+    safety.record_lab(db, settings, coord, pid, safety.LabIn(
+        analyte="neutrophils", value=0.4, unit="10^9/L", lln=2.0, uln=7.5,
+        sample_date=date(2024, 8, 31), confirm_implausible=True))
+    number = safety.record_ae(db, settings, coord, pid, safety.AeIn(
+        term="Nausea", grade=3, start_date=date(2024, 8, 30),
+        relatedness={d["drug"]: "not_related" for d in first.view.plan.doses}))
+    after = treatment.treatment_page(db, settings, coord, pid)
+    assert len(after.labs) == len(first.labs) + 1 and after.labs[-1].value == 0.4
+    assert [e.number for e in after.events] == [e.number for e in first.events] + [number]
+    assert number in [e.number for e in after.view.open_aes]
+    assert (pid, number) not in [(p, ae.number) for p, ae in board.open_grade3]
+    assert (pid, number) in [(p, ae.number) for p, ae in
+                             safety.board(db, settings, coord).open_grade3]
+
+
+def test_the_user_part_is_the_users_and_other_sites_get_nothing(
+        trial: Database, settings: Settings, on_treatment: str) -> None:
+    db, pid = trial, on_treatment
+    coord = principal(db, "coord_a")
+    mine = treatment.treatment_view(db, settings, coord, pid)  # kept now
+    assert mine.can_record
+    monitor = principal(db, "monitor_a")  # sees the site's treatment, records nothing
+    theirs = treatment.treatment_view(db, settings, monitor, pid)
+    assert not theirs.can_record and not theirs.can_prescribe
+    assert theirs.events is mine.events  # the same kept data, the user's own rights
+    with pytest.raises((NotFound, PermissionDenied)):  # SITEB's coordinator: not theirs
+        treatment.treatment_page(db, settings, principal(db, "coord_b"), pid)
+    with pytest.raises(PermissionDenied):  # the imaging reader is blind to treatment
+        treatment.treatment_page(db, settings, principal(db, "reader_a"), pid)
+    with pytest.raises(PermissionDenied):
+        safety.board(db, settings, principal(db, "reader_a"))
+    here = safety.board(db, settings, coord)
+    there = safety.board(db, settings, principal(db, "coord_b"))
+    assert any(r.pseudonym == pid for r in here.due)
+    assert not there.due and not there.open_grade3 and not there.sae_unreported
+    assert follow_up.dashboard(db, settings, coord).counts["on_treatment"] == 1
+    assert follow_up.dashboard(db, settings, principal(db, "coord_b")).counts == {}
+
+
+def test_a_change_of_data_changes_the_next_dashboard(
+        trial: Database, settings: Settings, on_treatment: str) -> None:
+    db, pid = trial, on_treatment
+    coord = principal(db, "coord_a")
+    before = follow_up.dashboard(db, settings, coord)
+    assert follow_up.dashboard(db, settings, coord) is before  # kept
+    course = follow_up.course(db, coord, pid)
+    assert course.can_edit and course.end_of_treatment is None
+    watched = follow_up.course(db, principal(db, "monitor_a"), pid)
+    assert watched.events is course.events and not watched.can_edit
+    with pytest.raises(NotFound):  # SITEB's coordinator: not theirs
+        follow_up.course(db, principal(db, "coord_b"), pid)
+    lifecycle.end_treatment(db, settings, coord, pid, date(2024, 8, 30), "toxicity")
+    ended = follow_up.course(db, coord, pid)
+    assert ended.end_of_treatment == date(2024, 8, 30)
+    assert ended.events[-1].event == "treatment_ended" and ended.can_edit
+    after = follow_up.dashboard(db, settings, coord)
+    assert (before.counts["on_treatment"], after.counts.get("on_treatment", 0)) == (1, 0)
+    assert after.end_of_treatment_reasons == {"toxicity": 1}
+    assert after.flow["ended_treatment"] == before.flow["ended_treatment"] + 1
+    # the survival contact falls due 12 weeks after the end of treatment: not yet listed
+    assert after.follow_ups == []
+
+
+@pytest.mark.xdist_group("demo")  # one worker loads the demo for every module reading it
+def test_the_dashboard_equals_the_participants_courses(demo: tuple[Database, Settings]) -> None:
+    db, settings = demo
+    monitor = principal(db, "monitor")
+    dash = follow_up.dashboard(db, settings, monitor)
+    with UnitOfWork(db) as uow:
+        people = uow.session.execute(select(Participant.pseudonym, Site.code).join(Site)
+                                     .order_by(Participant.screening_number)).all()
+    today = local_today(settings.zone)
+    window = timedelta(days=14)  # survival_follow_up_window_days of the protocol file
+    reconsent, due, events = [], [], {}
+    for pseudonym, code in people:
+        view = follow_up.course(db, monitor, pseudonym)
+        if view.needs_reconsent:
+            reconsent.append((pseudonym, code, view.consents[-1].version))
+        if view.next_contact_due is not None and view.next_contact_due <= today + window:
+            due.append((pseudonym, code, view.next_contact_due,
+                        today > view.next_contact_due + window))
+        for e in view.events:
+            events.setdefault(e.event, set()).add(pseudonym)
+    assert dash.reconsent == reconsent
+    assert [(d.pseudonym, d.site_code, d.due, d.overdue) for d in dash.follow_ups] == sorted(
+        due, key=lambda d: d[2])
+    assert dash.flow["registered"] == len(people)
+    assert dash.flow["randomized"] == len(events.get("randomized", ()))
+    assert dash.flow["treated"] == len(events.get("treatment_started", ()))
+    assert dash.flow["ended_treatment"] == len(events.get("treatment_ended", ()))
+    assert sum(dash.counts.values()) == len(people)
