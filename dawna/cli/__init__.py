@@ -73,7 +73,7 @@ COMMANDS: tuple[Entry, ...] = (
           "data).", "mounts:protocol"),
     Entry("eligibility", "Eligibility: save or correct a screening record, signed and corrected "
           "decisions, protocol deviations.", "eligibility:app"),
-    Entry("deviations", "Protocol deviations: list, record, detect, acknowledge.",
+    Entry("deviations", "Protocol deviations: list, record, detect, acknowledge, review.",
           "deviations:app"),
     Entry("course", "A participant's course: consent, treatment, follow-up, end of study.",
           "course:app"),
