@@ -9,6 +9,11 @@ PORT   ?= 8000
 
 .PHONY: install run test lint typecheck i18n clean bench
 
+# Compiled catalogues (not committed): read at start-up without Babel; dawna falls back to the
+# .po itself whenever a .mo is missing or older than it.
+PO     := $(wildcard dawna/i18n/locales/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
@@ -16,7 +21,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/python -c 'import sys; from dawna.i18n import write_mo_file; write_mo_file(sys.argv[1])' $<
 
 run: install
 	$(BIN)/dawna db upgrade
@@ -42,6 +50,7 @@ i18n: install
 	  --project dawna --version 0.1.0 -o dawna/i18n/messages.pot dawna
 	$(BIN)/pybabel update -i dawna/i18n/messages.pot -d dawna/i18n/locales --no-fuzzy-matching \
 	  --ignore-obsolete
+	$(MAKE) $(MO)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

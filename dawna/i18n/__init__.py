@@ -2,12 +2,14 @@
 
 The site team reads Simplified Chinese, the sponsor English. Every user-facing string goes through
 ``gettext`` (``_``); catalogues live in ``dawna/i18n/locales/<locale>/LC_MESSAGES/messages.po`` and
-are compiled in memory when first used, so a clean checkout needs no build step. The locale of the
-current request or command is held in a context variable.
+are read when first used: from the .mo that ``make install`` compiles beside each .po, or, without
+an up-to-date one, compiled in memory from the .po (a clean checkout works without a build step).
+The locale of the current request or command is held in a context variable.
 """
 
 from __future__ import annotations
 
+import gettext as gettext_module
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:  # Babel loads at the first translation (the command line starts without it)
-    from babel.support import LazyProxy, Translations
+if TYPE_CHECKING:  # Babel loads at the first lazy string or date format (a command starts without it)
+    from babel.support import LazyProxy
 
 LOCALES = ("en", "zh_CN")
 LOCALE_NAMES = {"en": "English", "zh_CN": "简体中文"}
@@ -30,21 +32,51 @@ _current: ContextVar[str] = ContextVar("dawna_locale", default="en")
 
 
 @lru_cache(maxsize=len(LOCALES))
-def translations(locale: str) -> Translations:
-    """The compiled catalogue of ``locale`` (read from its .po file once per process)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-    from babel.support import Translations
+def translations(locale: str) -> gettext_module.NullTranslations:
+    """The compiled catalogue of ``locale``, loaded once per process.
 
+    ``make install`` compiles each .po into a .mo beside it (``pybabel compile``; not committed);
+    a .mo at least as new as its .po is read with the standard library alone (a command starts
+    without importing Babel). Without one, or when the .po is newer (a catalogue edited or pulled
+    since), the .po is compiled in memory with Babel, so the .po is always what is shown.
+    """
     po_path = CATALOGUES / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po_path.exists():
-        return Translations()
+        return gettext_module.NullTranslations()
+    mo_path = po_path.with_suffix(".mo")
+    try:
+        fresh = mo_path.stat().st_mtime >= po_path.stat().st_mtime
+    except FileNotFoundError:
+        fresh = False
+    if fresh:
+        with mo_path.open("rb") as fh:
+            return gettext_module.GNUTranslations(fh)
+    return compile_po(po_path, locale)
+
+
+def compile_po(po_path: Path, locale: str) -> gettext_module.NullTranslations:
+    """The catalogue of ``po_path`` compiled in memory (fuzzy entries left out)."""
+    return gettext_module.GNUTranslations(BytesIO(mo_bytes(po_path, locale)))
+
+
+def mo_bytes(po_path: Path, locale: str) -> bytes:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as fh:
         catalog = read_po(fh, locale=locale)
     buf = BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
-    buf.seek(0)
-    return Translations(fp=buf, domain=DOMAIN)
+    return buf.getvalue()
+
+
+def write_mo_file(po_file: str) -> None:
+    """Compile one .po into the .mo beside it (``make install``): the same bytes as in memory."""
+    po_path = Path(po_file)
+    locale = po_path.parents[1].name
+    tmp = po_path.with_suffix(".mo.tmp")
+    tmp.write_bytes(mo_bytes(po_path, locale))
+    tmp.replace(po_path.with_suffix(".mo"))
 
 
 def current_locale() -> str:
@@ -65,11 +97,11 @@ def use_locale(locale: str) -> Iterator[None]:
 
 
 def gettext(message: str) -> str:
-    return translations(_current.get()).ugettext(message)
+    return translations(_current.get()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(_current.get()).ungettext(singular, plural, n)
+    return translations(_current.get()).ngettext(singular, plural, n)
 
 
 def lazy_gettext(message: str) -> LazyProxy:

@@ -82,3 +82,56 @@ def test_utc_times_are_shown_in_asia_shanghai() -> None:
     moment = datetime(2026, 1, 31, 20, 30, tzinfo=UTC)
     with use_locale("en"):
         assert format_local(moment, ZoneInfo("Asia/Shanghai")) == "2026-02-01 04:30 (UTC+08:00)"
+
+
+def test_a_compiled_catalogue_is_used_only_while_it_is_as_new_as_its_po(tmp_path, monkeypatch) -> None:
+    """`make install` compiles .mo files; a .po edited since (newer) wins, a missing .mo too."""
+    import os
+
+    import dawna.i18n as i18n
+
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "messages.po"
+
+    def write_po(text: str) -> None:
+        po.write_text(
+            'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+            f'msgid "Participant"\nmsgstr "{text}"\n', encoding="utf-8")
+
+    monkeypatch.setattr(i18n, "CATALOGUES", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        write_po("受试者")
+        assert i18n.translations("zh_CN").gettext("Participant") == "受试者"  # no .mo: the .po
+        i18n.write_mo_file(str(po))
+        write_po("参与者")  # the .po edited after the .mo was compiled
+        old = po.stat().st_mtime - 60
+        os.utime(po.with_suffix(".mo"), (old, old))
+        i18n.translations.cache_clear()
+        assert i18n.translations("zh_CN").gettext("Participant") == "参与者"
+        i18n.write_mo_file(str(po))  # compiled again: now the .mo is read, same text
+        i18n.translations.cache_clear()
+        assert isinstance(i18n.translations("zh_CN"), __import__("gettext").GNUTranslations)
+        assert i18n.translations("zh_CN").gettext("Participant") == "参与者"
+    finally:
+        i18n.translations.cache_clear()
+
+
+def test_the_installed_compiled_catalogues_say_what_their_po_files_say() -> None:
+    """If `make install` left a .mo beside a .po, every message reads the same from both."""
+    import gettext
+
+    from dawna.i18n import compile_po
+
+    for locale in ("en", "zh_CN"):
+        po = CATALOGUES / locale / "LC_MESSAGES" / "messages.po"
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            continue
+        with mo.open("rb") as fh:
+            compiled = gettext.GNUTranslations(fh)
+        fresh = compile_po(po, locale)
+        for message in _catalogue(locale):
+            if message.id and isinstance(message.id, str):
+                assert compiled.gettext(message.id) == fresh.gettext(message.id), message.id
