@@ -51,7 +51,7 @@ from dawna.rules.pet import Study, summarize
 from dawna.rules.recist_case import Assessment, Baseline, settings_from
 from dawna.services import pet, results_cache, tumour
 from dawna.services.access import Permission, Principal
-from dawna.services.treatment.calendar import calendar_events
+from dawna.services.treatment.calendar import CalendarData, calendar_data, calendar_events
 from dawna.services.treatment.dispensing import intensities_of
 from dawna.store.db import Database
 from dawna.store.models import (
@@ -70,7 +70,7 @@ from dawna.store.models import (
 )
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["analysis_data", "schedule", "windows"]
+__all__ = ["analysis_data", "last_doses", "schedule", "windows"]
 
 
 def _sites(principal: Principal) -> list[int]:
@@ -134,25 +134,33 @@ def _contact(row: FollowUpContact) -> ContactRecord:
                          death_date=row.death_date, therapy_starts=starts)
 
 
-def _last_dose(s: Any, settings: Settings, p: Participant, cutoff: date) -> date | None:
-    """The last day a trial drug was given on or before ``cutoff``: the dose days of the cycles
-    recorded (their actual starts, the drugs given in each, the regimen's days), none after the
-    end of treatment (``services.treatment.calendar``). None without a cycle or a regimen the
-    calendar can lay out."""
-    try:
-        _regimen, events = calendar_events(s, settings, p, extra_cycles=0)
-    except DawnaError:
-        return None
-    days = [e.date for e in events if e.kind == "dose" and e.date <= cutoff]
-    return max(days) if days else None
+def last_doses(s: Any, settings: Settings, people: list[Participant],
+                cutoff: date) -> dict[int, date]:
+    """The last day a trial drug was given on or before ``cutoff`` to each of ``people``: the
+    dose days of the cycles recorded (their actual starts, the drugs given in each, the
+    regimen's days), none after the end of treatment (``services.treatment.calendar``, its
+    calendar laid out from data read for all of them at once). Absent without a cycle or a
+    regimen the calendar can lay out."""
+    data = calendar_data(s, [p.id for p in people])
+    out = {}
+    for p in people:
+        try:
+            _regimen, events = calendar_events(s, settings, p, extra_cycles=0,
+                                               data=data.get(p.id) or CalendarData(None, None))
+        except DawnaError:
+            continue
+        days = [e.date for e in events if e.kind == "dose" and e.date <= cutoff]
+        if days:
+            out[p.id] = max(days)
+    return out
 
 
 def _store_records(db: Database, settings: Settings, sites: list[int],
                    cutoff: date) -> list[SubjectRecord]:
     """Every record of the participants randomized by ``cutoff`` at ``sites``, tumour
     assessments and PET reads included, in one read of the store: one query per table for all
-    of them (issue 23: no session or query per participant), except the last dose date of those
-    whose treatment ended (the calendar of ``_last_dose``)."""
+    of them (issue 23: no session or query per participant), the calendars giving the last dose
+    dates included (``last_doses``)."""
     labels = {arm.id: arm.label for arm in bundled_protocol().arms}
     with UnitOfWork(db) as uow:
         s = uow.session
@@ -184,6 +192,10 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
         scans = rows(TumourAssessment, TumourAssessment.assessment_date, TumourAssessment.id)
         studies = rows(PetStudy, PetStudy.scan_date, PetStudy.id)
         intensity = intensities_of(s, ids, cutoff)
+        last_dose = last_doses(s, settings, [
+            p for p, _a, _c in people if cycles[p.id] and any(
+                e.event == "treatment_ended" and e.event_date <= cutoff for e in events[p.id])],
+            cutoff)
         out = []
         for p, a, code in people:
             record = screening.get(p.id) or {}
@@ -203,9 +215,7 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
                 lab_dates=tuple(x.sample_date for x in labs[p.id]),
                 contacts=tuple(_contact(c) for c in contacts[p.id]),
                 adverse_events=tuple(_ae(x) for x in aes[p.id]),
-                last_dose=_last_dose(s, settings, p, cutoff) if cycles[p.id] and any(
-                    e.event == "treatment_ended" and e.event_date <= cutoff
-                    for e in events[p.id]) else None,
+                last_dose=last_dose.get(p.id),
                 dose_intensity=tuple((i.drug, i.relative_dose_intensity)
                                      for i in intensity[p.id]),
                 pet=_pet(studies[p.id], randomized),

@@ -18,11 +18,14 @@ import pytest
 from helpers import principal
 from sqlalchemy import event, select
 
+from dawna.clock import local_today
 from dawna.config import Settings
+from dawna.errors import DawnaError
 from dawna.i18n import set_locale
-from dawna.services import analysis_data as analysis_data_module
-from dawna.services import report, results, results_cache, safety
-from dawna.services.analysis_data import analysis_data
+from dawna.rules.lifecycle import Event
+from dawna.services import lifecycle, report, results, results_cache, safety
+from dawna.services.analysis_data import analysis_data, last_doses
+from dawna.services.treatment.calendar import CalendarData, calendar_data, calendar_events
 from dawna.store.db import Database
 from dawna.store.models import Participant, Site, TreatmentCycle, TreatmentPlan
 from dawna.store.uow import UnitOfWork
@@ -154,17 +157,14 @@ def _statements(db: Database, build: Any) -> int:
     return count[0]
 
 
-def test_statements_do_not_grow_with_the_participants(demo: tuple[Database, Settings],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_statements_do_not_grow_with_the_participants(demo: tuple[Database, Settings]) -> None:
     """The data sets of about 2 participants (an early cut-off) and of all those randomized by
-    today, with their assessments, PET studies, labs, cycles, dispensings and adverse events,
-    are read in the same number of statements. The one exception, left out here: the last dose
-    of a participant whose treatment ended still comes from their own calendar
-    (``services.treatment.calendar``, a few statements each; ``bench/README.md``)."""
+    today, with their assessments, PET studies, labs, cycles, dispensings, adverse events and
+    the calendars giving the last dose of those whose treatment ended, are read in the same
+    number of statements."""
     db, settings = demo
     stat = principal(db, "statistician")
     early = sorted(analysis_data(db, settings, stat).adsl["RANDDT"])[1]
-    monkeypatch.setattr(analysis_data_module, "_last_dose", lambda *_args: None)
     counts, people = [], []
     for cut in (early, None):
         results_cache.clear()
@@ -175,3 +175,53 @@ def test_statements_do_not_grow_with_the_participants(demo: tuple[Database, Sett
     assert people[0][0] >= 2 and people[1][0] >= people[0][0] + 10, people
     assert people[1][1] > people[0][1] and people[1][2] > people[0][2]
     assert counts[0] == counts[1]
+
+
+def _last_dose_alone(s: Any, settings: Settings, p: Participant, cut: date) -> date | None:
+    """The last dose day on or before ``cut`` from ``p``'s own calendar, read for them alone."""
+    try:
+        _regimen, events = calendar_events(s, settings, p, extra_cycles=0)
+    except DawnaError:
+        return None
+    return max((e.date for e in events if e.kind == "dose" and e.date <= cut), default=None)
+
+
+@pytest.mark.parametrize("days_before_today", [0, 150])
+def test_last_doses_read_in_bulk_equal_each_participants_own_calendar(
+        demo: tuple[Database, Settings], days_before_today: int) -> None:
+    """TRTEDT (the last dose of a participant whose treatment ended by the cut-off) comes from
+    the calendars of all participants laid out from one read: for every participant of the
+    demo, the calendar from that read equals the one read for them alone (with and without the
+    planned cycles ahead), and so does the last dose date, which is ADSL's TRTEDT."""
+    db, settings = demo
+    stat = principal(db, "statistician")
+    cut = local_today(settings.zone) - timedelta(days=days_before_today)
+    adsl = analysis_data(db, settings, stat, cutoff=cut).adsl
+    trtedt = dict(zip(adsl["SUBJID"], adsl["TRTEDT"], strict=True))
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        people = list(s.scalars(select(Participant).order_by(Participant.id)))
+        data = calendar_data(s, [p.id for p in people])
+        for p in people:
+            for extra in (0, 3):
+                try:
+                    alone: Any = calendar_events(s, settings, p, extra_cycles=extra)
+                except DawnaError as exc:
+                    alone = exc.message
+                try:
+                    together: Any = calendar_events(
+                        s, settings, p, extra_cycles=extra,
+                        data=data.get(p.id) or CalendarData(None, None))
+                except DawnaError as exc:
+                    together = exc.message
+                assert together == alone, p.pseudonym
+        bulk = last_doses(s, settings, people, cut)
+        checked = 0
+        for p in people:
+            own = _last_dose_alone(s, settings, p, cut)
+            assert bulk.get(p.id) == own, p.pseudonym
+            if own is not None and isinstance(trtedt.get(p.pseudonym), date) and \
+                    lifecycle.event_date(s, p, Event.TREATMENT_ENDED) <= cut:
+                assert trtedt[p.pseudonym] == own, p.pseudonym
+                checked += 1
+        assert checked >= 3, checked

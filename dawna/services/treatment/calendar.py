@@ -4,7 +4,10 @@ and the site's calendar."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,38 +19,88 @@ from dawna.rules import regimens as rx
 from dawna.rules.depot import DEPOT_SCHEDULES
 from dawna.rules.lifecycle import Event, State
 from dawna.rules.messages import Message
-from dawna.services import lifecycle
 from dawna.services.access import Permission, Principal
 from dawna.services.rendered import event_json
 from dawna.services.treatment.common import (
-    cycles_of,
-    find_allocation,
-    find_plan,
     load_for,
     randomized_on,
     rule_error,
     treatment_sites,
 )
-from dawna.services.treatment.depots import depot_events
-from dawna.services.treatment.dose_history import current_doses, current_levels, discontinued
+from dawna.services.treatment.depots import depot_events_from, given_depots
+from dawna.services.treatment.dose_history import discontinued_in, doses_after, levels_after
 from dawna.services.treatment.plans import entered_lab_rule, plan_regimen
 from dawna.store.db import Database
-from dawna.store.models import Participant, StatusEvent, TreatmentPlan
+from dawna.store.models import (
+    Allocation,
+    DoseDecision,
+    Participant,
+    StatusEvent,
+    TreatmentCycle,
+    TreatmentPlan,
+)
 from dawna.store.uow import UnitOfWork
 
-__all__ = ["calendar_events", "event_json", "participant_calendar", "site_calendar"]
+__all__ = ["CalendarData", "calendar_data", "calendar_events", "event_json",
+           "participant_calendar", "site_calendar"]
 
 
-def calendar_events(s: Session, settings: Settings, p: Participant, *,
-                    extra_cycles: int = 3) -> tuple[rx.Regimen | None, list[rx.CalendarEvent]]:
+@dataclass(frozen=True)
+class CalendarData:
+    """What a participant's calendar is laid out from: the allocation, the plan, the cycles
+    recorded (by number), the dose decisions (in the order made), the status events (by date)
+    and the depot doses given (per drug, in order)."""
+
+    allocation: Allocation | None
+    plan: TreatmentPlan | None
+    cycles: Sequence[TreatmentCycle] = ()
+    decisions: Sequence[DoseDecision] = ()
+    status_events: Sequence[StatusEvent] = ()
+    depots_given: Mapping[str, list[date]] = field(default_factory=dict)
+
+    def event_date(self, event: Event) -> date | None:
+        """The date of the first ``event`` (``services.lifecycle.event_date``)."""
+        return next((e.event_date for e in self.status_events if e.event == event.value),
+                    None)
+
+
+def calendar_data(s: Session, ids: Sequence[int]) -> dict[int, CalendarData]:
+    """The :class:`CalendarData` of each of the participants ``ids`` (those allocated), in six
+    statements for all of them (issue 23: not a calendar's worth of statements each)."""
+    def rows(model: Any, *order: Any) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
+        for row in s.scalars(select(model).where(model.participant_id.in_(ids))
+                             .order_by(model.participant_id, *order)):
+            out.setdefault(row.participant_id, []).append(row)
+        return out
+
+    allocations = {a.participant_id: a for a in s.scalars(
+        select(Allocation).where(Allocation.participant_id.in_(ids)))}
+    plans = {x.participant_id: x for x in s.scalars(
+        select(TreatmentPlan).where(TreatmentPlan.participant_id.in_(ids)))}
+    cycles = rows(TreatmentCycle, TreatmentCycle.cycle)
+    decisions = rows(DoseDecision, DoseDecision.decision_date, DoseDecision.id)
+    events = rows(StatusEvent, StatusEvent.event_date, StatusEvent.id)
+    depots = given_depots(s, list(ids))
+    return {pid: CalendarData(allocation, plans.get(pid), cycles.get(pid, []),
+                              decisions.get(pid, []), events.get(pid, []), depots.get(pid, {}))
+            for pid, allocation in allocations.items()}
+
+
+def calendar_events(s: Session, settings: Settings, p: Participant, *, extra_cycles: int = 3,
+                    data: CalendarData | None = None
+                    ) -> tuple[rx.Regimen | None, list[rx.CalendarEvent]]:
     """The calendar of ``p``: cycles given at their actual starts, then ``extra_cycles`` planned
-    ones while on treatment; tumour assessments on the randomization grid (domain.md §2)."""
-    allocation = find_allocation(s, p)
-    plan = find_plan(s, p)
+    ones while on treatment; tumour assessments on the randomization grid (domain.md §2).
+    ``data``: what it is laid out from, already read (:func:`calendar_data`), for many
+    participants at once; else read here."""
+    if data is None:
+        data = calendar_data(s, [p.id]).get(p.id) or CalendarData(None, None)
+    allocation, plan = data.allocation, data.plan
     if allocation is None or plan is None:
         return None, []
     regimen = plan_regimen(plan, allocation)
-    cycles = cycles_of(s, p)
+    cycles = list(data.cycles)
     randomized = randomized_on(allocation, settings)
     first = cycles[0].start_date if cycles else max(randomized, local_today(settings.zone))
     on_treatment = State(p.status) in (State.RANDOMIZED, State.ON_TREATMENT)
@@ -56,9 +109,9 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
         return regimen, []
     protocol = bundled_protocol()
     actual = {c.cycle: c.start_date for c in cycles}
-    levels = current_levels(s, p)
-    now = current_doses(s, p, plan)
-    gone = discontinued(s, p)
+    levels = levels_after(data.decisions)
+    now = doses_after(data.decisions, plan)
+    gone = discontinued_in(data.decisions)
     doses = []
     for d in plan.doses:
         planned = next((x for x in regimen.drugs if x.drug == d["drug"]), None)
@@ -68,7 +121,7 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
         doses.append(rx.ComputedDose(drug=d["drug"], dose=dose, unit=str(d["unit"]),
                                      per="administration", formula=Message(""),
                                      inputs=dict(d.get("inputs", {})), level=d.get("level")))
-    eot = None if on_treatment else lifecycle.event_date(s, p, Event.TREATMENT_ENDED)
+    eot = None if on_treatment else data.event_date(Event.TREATMENT_ENDED)
     try:
         events = rx.build_calendar(
             regimen, first, count, randomization_date=randomized, actual_starts=actual,
@@ -76,11 +129,11 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
             assessment_interval_weeks=int(protocol.setting_number(
                 "tumour_assessment_interval_weeks")),
             assessment_window_days=int(protocol.setting_number("tumour_assessment_window_days")),
-            assessments_until=_assessments_until(s, settings, p, on_treatment),
+            assessments_until=_assessments_until(data, settings, on_treatment),
             lab_rule=entered_lab_rule(regimen))
     except rx.DosingError as exc:
         raise rule_error(exc) from None
-    events = _on_their_own_clock(s, settings, p, regimen, plan, events, first)
+    events = _on_their_own_clock(data, settings, regimen, plan, events, first)
     given = {c.cycle: {d["drug"]: d for d in c.doses} for c in cycles}
     out = []
     for e in events:
@@ -102,7 +155,7 @@ def calendar_events(s: Session, settings: Settings, p: Participant, *,
 _ORDER = {"procedure": 0, "visit": 1, "lab": 2, "dose": 3, "tumour_assessment": 4}
 
 
-def _on_their_own_clock(s: Session, settings: Settings, p: Participant, regimen: rx.Regimen,
+def _on_their_own_clock(data: CalendarData, settings: Settings, regimen: rx.Regimen,
                         plan: TreatmentPlan, events: list[rx.CalendarEvent],
                         first: date) -> list[rx.CalendarEvent]:
     """Depot injections (goserelin, leuprorelin, fulvestrant) taken off the cycle grid and put
@@ -113,7 +166,8 @@ def _on_their_own_clock(s: Session, settings: Settings, p: Participant, regimen:
         return events
     until = max(e.date for e in events)
     kept = [e for e in events if not (e.kind == "dose" and e.drug in depots)]
-    own = depot_events(s, p, regimen, plan, local_today(settings.zone), first, until)
+    own = depot_events_from(dict(data.depots_given), regimen, plan, local_today(settings.zone),
+                            first, until)
     return sorted(kept + own, key=lambda e: (e.date, _ORDER.get(e.kind, 9), e.drug or ""))
 
 
@@ -125,18 +179,18 @@ def _with_dose(e: rx.CalendarEvent, dose: float) -> rx.CalendarEvent:
     return rx.CalendarEvent(**{**e.__dict__, "dose": dose, "label": label})
 
 
-def _assessments_until(s: Session, settings: Settings, p: Participant,
+def _assessments_until(data: CalendarData, settings: Settings,
                        on_treatment: bool) -> date | None:
     """Tumour assessments continue after the end of treatment until progression (PFS needs
     them, domain.md §3): up to the end of treatment when it ended at progression, else to the
     end of the study, or the next interval ahead for a participant still followed."""
     if on_treatment:
         return None
-    ended = s.scalar(select(StatusEvent).where(
-        StatusEvent.participant_id == p.id, StatusEvent.event == Event.TREATMENT_ENDED.value))
+    ended = min((e for e in data.status_events if e.event == Event.TREATMENT_ENDED.value),
+                key=lambda e: e.id, default=None)  # the first recorded (there is one)
     if ended is not None and ended.reason == "progression":
         return ended.event_date
-    study_end = lifecycle.event_date(s, p, Event.STUDY_ENDED)
+    study_end = data.event_date(Event.STUDY_ENDED)
     if study_end is not None:
         return study_end
     weeks = int(bundled_protocol().setting_number("tumour_assessment_interval_weeks"))
@@ -160,12 +214,14 @@ def site_calendar(db: Database, settings: Settings,
     out: list[tuple[str, rx.CalendarEvent]] = []
     with UnitOfWork(db) as uow:
         s = uow.session
-        people = s.scalars(select(Participant).where(
+        people = list(s.scalars(select(Participant).where(
             Participant.site_id.in_(sites),
             Participant.status.in_([State.RANDOMIZED, State.ON_TREATMENT]))
-            .order_by(Participant.screening_number))
+            .order_by(Participant.screening_number)))
+        data = calendar_data(s, [p.id for p in people])
         for p in people:
-            for e in calendar_events(s, settings, p)[1]:
+            for e in calendar_events(s, settings, p, data=data.get(p.id)
+                                     or CalendarData(None, None))[1]:
                 if e.kind != "dose" or (e.cycle is None and e.drug in DEPOT_SCHEDULES):
                     out.append((p.pseudonym, e))
     return out

@@ -46,7 +46,8 @@ from dawna.store.models import DepotDose, Participant, TreatmentPlan
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["DepotClock", "DepotDoseIn", "DepotOut", "DepotsOut", "depot_clocks",
-           "depot_events", "depot_view", "grace_days", "record_depot"]
+           "depot_events", "depot_events_from", "depot_view", "given_depots", "grace_days",
+           "record_depot"]
 
 
 class DepotDoseIn(BaseModel):
@@ -106,10 +107,18 @@ def grace_days() -> int:
 
 
 def _given(s: Session, p: Participant) -> dict[str, list[date]]:
-    out: dict[str, list[date]] = {}
-    for row in s.scalars(select(DepotDose).where(DepotDose.participant_id == p.id)
-                         .order_by(DepotDose.given_on)):
-        out.setdefault(row.drug, []).append(row.given_on)
+    return given_depots(s, [p.id]).get(p.id, {})
+
+
+def given_depots(s: Session, ids: list[int]) -> dict[int, dict[str, list[date]]]:
+    """The depot doses given to each of the participants ``ids``: per drug, the days in
+    order (one statement for all of them)."""
+    out: dict[int, dict[str, list[date]]] = {}
+    for pid, drug, given_on in s.execute(
+            select(DepotDose.participant_id, DepotDose.drug, DepotDose.given_on)
+            .where(DepotDose.participant_id.in_(ids))
+            .order_by(DepotDose.participant_id, DepotDose.given_on)):
+        out.setdefault(pid, {}).setdefault(drug, []).append(given_on)
     return out
 
 
@@ -167,8 +176,14 @@ def depot_events(s: Session, p: Participant, regimen: rx.Regimen, plan: Treatmen
                  today: date, first_planned: date, until: date) -> list[rx.CalendarEvent]:
     """Calendar events of the depot drugs on their own clock: the doses given, then the due
     days up to ``until``; a due day already past its grace is labelled late."""
+    return depot_events_from(_given(s, p), regimen, plan, today, first_planned, until)
+
+
+def depot_events_from(given: dict[str, list[date]], regimen: rx.Regimen, plan: TreatmentPlan,
+                      today: date, first_planned: date,
+                      until: date) -> list[rx.CalendarEvent]:
+    """:func:`depot_events` from the depot doses ``given`` (:func:`given_depots`)."""
     grace = grace_days()
-    given = _given(s, p)
     confirmed = {d["drug"]: d for d in plan.doses}
     out: list[rx.CalendarEvent] = []
     for planned in _depot_drugs(regimen):

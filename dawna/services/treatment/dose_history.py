@@ -3,6 +3,8 @@ current dose, whether it is held or discontinued, and the reductions so far."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,7 +13,7 @@ from dawna.rules.chemo_modification import CAPECITABINE_PERCENT_STEPS
 from dawna.store.models import DoseDecision, Participant, TreatmentPlan
 
 __all__ = ["adjustments", "current_doses", "current_levels", "decisions_of", "discontinued",
-           "held", "reductions"]
+           "discontinued_in", "doses_after", "held", "levels_after", "reductions"]
 
 
 def decisions_of(s: Session, p: Participant) -> list[DoseDecision]:
@@ -23,9 +25,15 @@ def decisions_of(s: Session, p: Participant) -> list[DoseDecision]:
 def current_levels(s: Session, p: Participant) -> dict[str, int]:
     """Dose level of each drug with levels after the latest decision (0 = starting dose);
     a discontinued drug is absent."""
+    return levels_after(decisions_of(s, p))
+
+
+def levels_after(decisions: Iterable[DoseDecision]) -> dict[str, int]:
+    """:func:`current_levels` from the participant's ``decisions`` in the order they were
+    made (:func:`decisions_of`)."""
     levels: dict[str, int] = {}
     gone: set[str] = set()
-    for d in decisions_of(s, p):
+    for d in decisions:
         if d.action == rx.Action.DISCONTINUE.value:
             gone.add(d.drug)
             levels.pop(d.drug, None)
@@ -37,8 +45,14 @@ def current_levels(s: Session, p: Participant) -> dict[str, int]:
 def current_doses(s: Session, p: Participant, plan: TreatmentPlan) -> dict[str, float]:
     """Dose of each drug now: the confirmed dose, or the latest reduced dose decided (a
     day-8/15 dose given at a percent changes only that dose)."""
+    return doses_after(decisions_of(s, p), plan)
+
+
+def doses_after(decisions: Iterable[DoseDecision], plan: TreatmentPlan) -> dict[str, float]:
+    """:func:`current_doses` from the participant's ``decisions`` in the order they were
+    made (:func:`decisions_of`)."""
     doses = {d["drug"]: float(d["dose"]) for d in plan.doses}
-    for d in decisions_of(s, p):
+    for d in decisions:
         # a plan confirmed again after a decision already carries the reduction
         if d.dose_to is not None and d.drug in doses and d.decided_at >= plan.confirmed_at \
                 and d.action != rx.Action.DAY_DOSE.value:  # one dose only, not the next ones
@@ -50,6 +64,11 @@ def discontinued(s: Session, p: Participant) -> set[str]:
     return set(s.scalars(select(DoseDecision.drug).where(
         DoseDecision.participant_id == p.id,
         DoseDecision.action == rx.Action.DISCONTINUE.value)))
+
+
+def discontinued_in(decisions: Iterable[DoseDecision]) -> set[str]:
+    """:func:`discontinued` from the participant's ``decisions``."""
+    return {d.drug for d in decisions if d.action == rx.Action.DISCONTINUE.value}
 
 
 def held(s: Session, p: Participant) -> set[str]:
