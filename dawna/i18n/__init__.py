@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:  # Babel loads at the first lazy string or date format (a command starts without it)
+if TYPE_CHECKING:  # Babel loads at the first lazy string or date format, not at start-up
     from babel.support import LazyProxy
 
 LOCALES = ("en", "zh_CN")

@@ -84,7 +84,7 @@ def test_utc_times_are_shown_in_asia_shanghai() -> None:
         assert format_local(moment, ZoneInfo("Asia/Shanghai")) == "2026-02-01 04:30 (UTC+08:00)"
 
 
-def test_a_compiled_catalogue_is_used_only_while_it_is_as_new_as_its_po(tmp_path, monkeypatch) -> None:
+def test_a_compiled_catalogue_is_read_only_while_as_new_as_its_po(tmp_path, monkeypatch) -> None:
     """`make install` compiles .mo files; a .po edited since (newer) wins, a missing .mo too."""
     import os
 
