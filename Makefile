@@ -17,11 +17,15 @@ MO     := $(PO:.po=.mo)
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP) $(MO)
+	@# Bytecode written once here, as pip does when it installs (uv does not by default): a
+	@# command or server then starts without compiling every module again, even where
+	@# PYTHONDONTWRITEBYTECODE is set. Up-to-date files are skipped.
+	@$(BIN)/python -m compileall -q -j 0 dawna > /dev/null
 
 %.mo: %.po $(STAMP)
 	$(BIN)/python -c 'import sys; from dawna.i18n import write_mo_file; write_mo_file(sys.argv[1])' $<
