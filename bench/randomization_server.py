@@ -297,8 +297,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--dupes", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="worker processes (default: cores + 1, docs/deployment.md)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: one per core, docs/deployment.md)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL admin URL (a database is created and dropped)")
     parser.add_argument("--timeout", type=float, default=120.0)
