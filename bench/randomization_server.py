@@ -5,16 +5,21 @@ allocation list and N participants signed eligible (D of them to be sent twice),
 ``dawna serve --workers W`` on a free loopback port with that database, logs in as the
 coordinator over the JSON API, then fires all N + D ``POST /api/participants/{id}/randomization``
 requests at the same moment (each its own connection; a duplicate right next to its first
-request) and waits for every answer (bounded by ``--timeout``). It reports throughput, the p50
-and p95 latency, the status codes, the CPU seconds the server processes and their PostgreSQL
-backends spent per randomization (a figure the machine's other load changes far less than the
-wall time), and checks the store: each participant allocated once, ``allocation.sequence``
-1..N, no (stratum, position) slot used twice. The server is stopped and the database dropped
-at the end. Loopback only; nothing is timed in the test suite.
+request; with ``--keep-alive`` the connections are opened before, as a coordinator's browser
+keeps its own) and waits for every answer (bounded by ``--timeout``). ``--plain`` serves with
+uvicorn on asyncio and h11 (the figure without uvloop and httptools); ``--template NAME`` keeps
+the prepared database (``NAME_<n>``, dropped by hand) and copies it for each run. It reports
+throughput, the p50 and p95 latency, the status codes, the CPU seconds the server processes
+and their PostgreSQL backends spent per randomization from the burst's start (a figure the
+machine's other load changes far less than the wall time), and checks the store: each
+participant allocated once, ``allocation.sequence`` 1..N, no (stratum, position) slot used
+twice. The server is stopped and the database dropped at the end. Loopback only; nothing is
+timed in the test suite.
 
     .venv/bin/python bench/randomization_server.py [--n 200] [--dupes 20] [--workers 3]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--timeout 120]
-        [--concurrency C] [--code DIR] [--no-access-log] [--json]
+        [--concurrency C] [--code DIR] [--no-access-log] [--keep-alive] [--plain]
+        [--template NAME] [--json]
 """
 
 from __future__ import annotations
@@ -115,18 +120,20 @@ def _prepare(url: str, n: int) -> list[str]:
 
 
 def _start(url: str, workers: int, port: int, code: Path | None,
-           log: Any, access_log: bool = True) -> subprocess.Popen[bytes]:
+           log: Any, access_log: bool = True, plain: bool = False) -> subprocess.Popen[bytes]:
     env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
                         "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false",
                         "PYTHONPATH": str(ROOT)}  # this checkout's dawna, not an installed one
     command = [sys.executable, "-m", "dawna.cli", "serve", "--port", str(port),
                "--workers", str(workers)] + ([] if access_log else ["--no-access-log"])
-    if code is not None:  # an older checkout of dawna/ (the figure before a change), by uvicorn
-        env["PYTHONPATH"] = str(code)
+    if code is not None or plain:  # an older dawna/ (the figure before a change), or asyncio+h11
+        env["PYTHONPATH"] = str(code or ROOT)
         command = [sys.executable, "-m", "uvicorn", "dawna.web.app:create_app", "--factory",
                    "--port", str(port), "--workers", str(workers),
                    "--timeout-worker-healthcheck", "60"] + ([] if access_log else
                                                             ["--no-access-log"])
+        if plain:  # what uvicorn uses when neither uvloop nor httptools is installed
+            command += ["--loop", "asyncio", "--http", "h11"]
     return subprocess.Popen(command, env=env, cwd=code or ROOT, stdout=subprocess.DEVNULL,
                             stderr=log, start_new_session=True)
 
@@ -163,10 +170,18 @@ def _login(base: str) -> tuple[dict[str, str], str]:
 
 async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
                  cookies: dict[str, str], csrf: str, timeout: float,
-                 concurrency: int) -> list[tuple[int | str, float]]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=0)
+                 concurrency: int, keep_alive: bool = False) -> list[tuple[int | str, float]]:
+    """All requests at once. Each on a connection of its own, opened with the request; with
+    ``keep_alive`` the connections are opened (one logged-in read each) before the gate opens,
+    as a coordinator's browser keeps its connection to the server."""
+    limits = httpx.Limits(max_connections=concurrency,
+                          max_keepalive_connections=concurrency if keep_alive else 0)
     async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits,
                                  timeout=timeout, headers={"x-csrf-token": csrf}) as client:
+        if keep_alive:
+            opened = await asyncio.gather(*[client.get("/api/me")
+                                            for _ in range(min(concurrency, len(requests)))])
+            assert all(a.status_code == 200 for a in opened)
         gate = asyncio.Event()
 
         async def one(pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
@@ -181,8 +196,18 @@ async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
 
         tasks = [asyncio.create_task(one(pid, factors)) for pid, factors in requests]
         await asyncio.sleep(0.05)
+        pids = _BURST_PIDS[0]
+        _BURST_CPU[:] = [_cpu(pids[0]), _cpu(pids[1])]
+        started = time.perf_counter()
         gate.set()
-        return await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        outcomes = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        _BURST_CPU.append(time.perf_counter() - started)
+        return outcomes
+
+
+#: (server pids, backend pids) for the burst; the CPU at the gate's opening and the elapsed time
+_BURST_PIDS: list[tuple[list[int], list[int]]] = []
+_BURST_CPU: list[Any] = []
 
 
 def _check(url: str) -> dict[str, Any]:
@@ -200,14 +225,24 @@ def _check(url: str) -> dict[str, Any]:
 
 def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         concurrency: int | None = None, code: Path | None = None,
-        access_log: bool = True) -> dict[str, Any]:
+        access_log: bool = True, keep_alive: bool = False,
+        plain: bool = False, template: str | None = None) -> dict[str, Any]:
     name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{pg.rsplit('/', 1)[0]}/{name}"
+    if template:  # prepared once, copied for each run (the preparation takes minutes)
+        template = f"{template}_{n}"
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                         (template,)).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{template}"')
+            _prepare(f"{pg.rsplit('/', 1)[0]}/{template}", n)
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    else:
+        admin.execute(f'CREATE DATABASE "{name}"')
     server = None
     try:
-        ids = _prepare(url, n)
+        ids = ([f"DF-T{i:04d}" for i in range(n)] if template  # _signed_eligible's pseudonyms
+               else _prepare(url, n))
         requests = [(pid, STRATA[i % 4]) for i, pid in enumerate(ids)]
         step = n // max(dupes, 1)
         for i in reversed(range(dupes)):  # the duplicate right after its first request
@@ -216,17 +251,15 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         base = f"http://127.0.0.1:{port}"
         log_path = Path(tempfile.mkstemp(prefix="dawna-bench-", suffix=".log")[1])
         with log_path.open("wb") as log:
-            server = _start(url, workers, port, code, log, access_log)
+            server = _start(url, workers, port, code, log, access_log, plain)
         _wait_ready(base, server, workers, log_path)
         cookies, csrf = _login(base)
         asyncio.run(_warm(base, cookies, workers))
         pids = _server_pids(server.pid)
-        backends_before = _cpu(_backend_pids(name))
-        before = _cpu(pids)
-        started = time.perf_counter()
+        _BURST_PIDS[:] = [(pids, _backend_pids(name))]
         outcomes = asyncio.run(_burst(base, requests, cookies, csrf, timeout,
-                                      concurrency or len(requests)))
-        elapsed = time.perf_counter() - started
+                                      concurrency or len(requests), keep_alive))
+        before, backends_before, elapsed = _BURST_CPU
         after = _cpu(pids)
         backends_after = _cpu(_backend_pids(name))
         server_cpu = sum(after[p] - before.get(p, 0.0) for p in after)
@@ -245,7 +278,8 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
     codes = Counter(str(code) for code, _t in outcomes)
     created = codes.get("201", 0)
     latencies = sorted(t for _c, t in outcomes)
-    return {"workers": workers, "access_log": access_log, "requests": len(requests),
+    return {"workers": workers, "access_log": access_log, "keep_alive": keep_alive,
+            "loop_http": "asyncio+h11" if plain else "auto", "requests": len(requests),
             "in_flight": concurrency or len(requests), "status_codes": dict(codes),
             "seconds": round(elapsed, 3),
             "randomizations_per_second": round(created / elapsed, 1),
@@ -263,8 +297,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--dupes", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="worker processes (default: cores + 1, docs/deployment.md)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: one per core, docs/deployment.md)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="PostgreSQL admin URL (a database is created and dropped)")
     parser.add_argument("--timeout", type=float, default=120.0)
@@ -276,10 +310,20 @@ def main() -> None:
     parser.add_argument("--no-access-log", dest="access_log", action="store_false",
                         help="serve without uvicorn's line per request (dawna serve "
                              "--no-access-log)")
+    parser.add_argument("--keep-alive", action="store_true",
+                        help="open every connection before the burst (a browser keeps its "
+                             "connection) instead of one new connection per request")
+    parser.add_argument("--plain", action="store_true",
+                        help="uvicorn on asyncio and h11 even where uvloop and httptools are "
+                             "installed (the figure without them)")
+    parser.add_argument("--template", default=None,
+                        help="keep the prepared database as NAME_<n> and copy it for each run "
+                             "(drop it by hand when done)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency,
-                 args.code, args.access_log)
+                 args.code, args.access_log, args.keep_alive, args.plain,
+                 args.template)
     if args.json:
         print(json.dumps(result))
     else:

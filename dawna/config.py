@@ -54,10 +54,11 @@ class Settings(BaseSettings):
     password_hash_cost: PasswordHashCost = "standard"  # noqa: S105 - a cost level, no secret
     #: threads of one server process running requests at once (docs/deployment.md): as many
     #: as its pool keeps database connections, so a burst waits in the queue rather than in
-    #: threads contending for the interpreter and for connections opened and closed again
-    request_threads: int = Field(default=10, ge=1, le=200)
+    #: threads contending for the interpreter and for connections opened and closed again;
+    #: 4 per process cost a randomization burst far less CPU than 10 (bench/README.md)
+    request_threads: int = Field(default=4, ge=1, le=200)
     #: PostgreSQL connections one process keeps open, and how many more it may open briefly
-    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_pool_size: int = Field(default=4, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)
 
     @field_validator("site_timezone")

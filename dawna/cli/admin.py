@@ -29,7 +29,7 @@ KEEP_ALIVE_S = 75
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
           workers: Annotated[int, typer.Option(
-              min=1, max=64, help="Worker processes (docs/deployment.md: CPU cores + 1 on "
+              min=1, max=64, help="Worker processes (docs/deployment.md: one per CPU core on "
                                   "PostgreSQL).")] = 1,
           access_log: Annotated[bool, typer.Option(
               help="One log line per request (off when a reverse proxy keeps that log; "

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from dawna.clock import utcnow
 from dawna.config import Settings, get_settings
@@ -190,6 +190,16 @@ def reauthenticate(db: Database, settings: Settings, user_id: int, password: str
     return user
 
 
+#: built once per process: every request runs it (issue 23 item 3)
+_RESOLVE = (select(User.id, User.username, User.display_name, User.locale, Membership.site_id,
+                   Membership.role)
+            .join(UserSession, UserSession.user_id == User.id)
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token"),
+                   UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+                   User.is_active.is_(True)))
+
+
 def resolve(db: Database, token: str | None, now: datetime | None = None) -> Principal | None:
     """The principal of a session token, or None when absent, unknown or expired."""
     if not token:
@@ -197,14 +207,8 @@ def resolve(db: Database, token: str | None, now: datetime | None = None) -> Pri
     now = now or utcnow()
     # one statement of plain columns (every request runs it): the session, its user and the
     # user's roles; a user without a role gives one row with no site
-    query = (select(User.id, User.username, User.display_name, User.locale, Membership.site_id,
-                    Membership.role)
-             .join(UserSession, UserSession.user_id == User.id)
-             .outerjoin(Membership, Membership.user_id == User.id)
-             .where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > now,
-                    User.is_active.is_(True)))
     with db.engine.connect() as conn:
-        rows = conn.execute(query).all()
+        rows = conn.execute(_RESOLVE, {"token": _token_hash(token), "now": now}).all()
     if not rows:
         return None
     roles: dict[int, set[Role]] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dawna.clock import local_today
@@ -90,9 +90,12 @@ def _refuse(exc: TransitionRefused) -> ValidationError:
     return ValidationError(exc.message.render(gettext), field=exc.field)
 
 
+_LAST_EVENT_DATE = select(func.max(StatusEvent.event_date)).where(
+    StatusEvent.participant_id == bindparam("participant"))  # built once: every move reads it
+
+
 def _last_event_date(session: Session, p: Participant) -> date | None:
-    return session.scalar(select(func.max(StatusEvent.event_date)).where(
-        StatusEvent.participant_id == p.id))
+    return session.scalar(_LAST_EVENT_DATE, {"participant": p.id})
 
 
 def latest_visit(session: Session, p: Participant) -> date | None:

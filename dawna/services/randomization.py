@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,7 @@ from dawna.store.models import (
     Participant,
     ParticipantStatus,
     RandomizationList,
+    SequenceCounter,
     StratumCounter,
 )
 from dawna.store.uow import UnitOfWork
@@ -157,6 +158,7 @@ def generate(db: Database, settings: Settings, actor: Actor, reason: str,
                         if cfg.method == "permuted_blocks"
                         else size)
             s.add(StratumCounter(list_id=lst.id, stratum=stratum, used=0, capacity=capacity))
+        s.add(SequenceCounter(list_id=lst.id, used=0))
         s.flush()
         uow.commit()
     return status(db)
@@ -217,15 +219,18 @@ def allocation_of(db: Database, principal: Principal, pseudonym: str) -> Allocat
         return _view(p, a, bundled_protocol()) if a else None
 
 
+_TAKE_POSITION = (update(StratumCounter)  # built once per process, as _TAKE_SEQUENCE
+                  .where(StratumCounter.list_id == bindparam("list"),
+                         StratumCounter.stratum == bindparam("stratum_key"),
+                         StratumCounter.used < StratumCounter.capacity)
+                  .values(used=StratumCounter.used + 1).returning(StratumCounter.used)
+                  .execution_options(synchronize_session=False))
+
+
 def _take_position(s: Session, list_id: int, stratum: str) -> int:
     """Atomically take the stratum's next position (row lock until commit)."""
-    taken = s.execute(
-        update(StratumCounter)
-        .where(StratumCounter.list_id == list_id, StratumCounter.stratum == stratum,
-               StratumCounter.used < StratumCounter.capacity)
-        .values(used=StratumCounter.used + 1)
-        .returning(StratumCounter.used)
-    ).scalar_one_or_none()
+    taken = s.execute(_TAKE_POSITION, {"list": list_id, "stratum_key": stratum}
+                      ).scalar_one_or_none()
     if taken is None:
         exists = s.scalar(select(func.count()).select_from(StratumCounter).where(
             StratumCounter.list_id == list_id, StratumCounter.stratum == stratum))
@@ -239,14 +244,25 @@ def _take_position(s: Session, list_id: int, stratum: str) -> int:
 
 
 def _next_sequence(s: Session, list_id: int) -> int:
-    """The list's next sequence number, unique and gap-free: taken under the list row's lock
-    (``SELECT ... FOR UPDATE`` on PostgreSQL, always after the stratum's lock so the order of
-    locks is the same for everyone; SQLite already holds its one write lock), backed by the
-    ``uq_allocation_sequence`` constraint. A rollback frees the number with the lock."""
+    """The list's next sequence number, unique and gap-free: one atomic ``UPDATE ... RETURNING``
+    on the list's counter row (its row lock held until commit, always taken after the stratum's
+    so the order of locks is the same for everyone; SQLite already holds its one write lock),
+    backed by the ``uq_allocation_sequence`` constraint. A rollback returns the number with the
+    lock. A list without a counter row (written by hand) gets one, under the list row's lock,
+    starting after its last allocation."""
+    taken = s.execute(_TAKE_SEQUENCE, {"list": list_id}).scalar_one_or_none()
+    if taken is not None:
+        return int(taken)
     s.execute(select(RandomizationList.id).where(RandomizationList.id == list_id)
               .with_for_update()).one()
     last = s.scalar(select(func.max(Allocation.sequence)).where(Allocation.list_id == list_id))
+    s.execute(insert(SequenceCounter).values(list_id=list_id, used=int(last or 0) + 1))
     return int(last or 0) + 1
+
+
+_TAKE_SEQUENCE = (update(SequenceCounter).where(SequenceCounter.list_id == bindparam("list"))
+                  .values(used=SequenceCounter.used + 1).returning(SequenceCounter.used)
+                  .execution_options(synchronize_session=False))
 
 
 def _minimization_arm(s: Session, seed: bytes, cfg: RandomizationSettings, list_id: int,

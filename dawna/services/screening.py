@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session
 
 from dawna.clock import local_today, utcnow
@@ -358,17 +358,22 @@ def sign(db: Database, settings: Settings, principal: Principal, pseudonym: str,
     return view
 
 
+_LATEST_SIGNATURE = (select(EligibilitySignature.record_sha256, EligibilitySignature.outcome)
+                     .where(EligibilitySignature.participant_id == bindparam("participant"))
+                     .order_by(EligibilitySignature.id.desc()).limit(1).subquery())
+#: the screening row and its latest signature, in one statement built once per process
+_SIGNED_SCREENING = (select(Screening, _LATEST_SIGNATURE.c.record_sha256,
+                            _LATEST_SIGNATURE.c.outcome)
+                     .outerjoin(_LATEST_SIGNATURE, true())
+                     .where(Screening.participant_id == bindparam("participant")))
+
+
 def require_signed_eligible(session: Session,
                             participant: Participant) -> tuple[Screening, ScreeningRecord]:
     """Refuse unless an investigator signed this participant eligible and the signed record is
     the current one (randomization calls this first); the screening row and its record, read
     and validated once, for the caller."""
-    latest = (select(EligibilitySignature.record_sha256, EligibilitySignature.outcome)
-              .where(EligibilitySignature.participant_id == participant.id)
-              .order_by(EligibilitySignature.id.desc()).limit(1).subquery())
-    found = session.execute(  # the screening row and its latest signature, in one statement
-        select(Screening, latest.c.record_sha256, latest.c.outcome)
-        .outerjoin(latest, true()).where(Screening.participant_id == participant.id)).first()
+    found = session.execute(_SIGNED_SCREENING, {"participant": participant.id}).first()
     if found is None or found.outcome is None:
         raise ProtocolViolation(_("{id} has no signed eligibility decision").format(
             id=participant.pseudonym), field="eligibility")

@@ -68,13 +68,16 @@ def row_dict(record: AuditRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in FIELDS}
 
 
+_HEAD_FOR_UPDATE = (select(AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
+                    .with_for_update())  # built once per process: every commit runs it
+
+
 def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Chain ``rows`` after the current head, insert them and move the head, holding the head's
     row lock until the transaction ends."""
     if not rows:
         return
-    head = conn.execute(select(AuditChainHead.hash).where(AuditChainHead.id == HEAD_ID)
-                        .with_for_update()).scalar_one_or_none()
+    head = conn.execute(_HEAD_FOR_UPDATE).scalar_one_or_none()
     if head is None:  # a database made before the chain's migration row existed
         last = conn.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc())
                             .limit(1)).scalar_one_or_none()

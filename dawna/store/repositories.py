@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dawna.store.models import Participant, Site
@@ -46,6 +46,13 @@ class ReadUnit(Protocol):
     def sites(self) -> SiteReads: ...
 
 
+_VISIBLE_QUERY = select(Participant).where(
+    Participant.pseudonym == bindparam("pseudonym"),
+    Participant.site_id.in_(bindparam("sites", expanding=True)))
+#: built once per process (every request about one participant runs one; issue 23 item 3)
+_VISIBLE = {False: _VISIBLE_QUERY, True: _VISIBLE_QUERY.with_for_update(of=Participant)}
+
+
 class ParticipantRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -55,11 +62,8 @@ class ParticipantRepository:
         """The participant ``pseudonym`` if it belongs to one of ``site_ids``, else None; with
         ``for_update`` its row is locked until the transaction ends (PostgreSQL
         ``SELECT ... FOR UPDATE``; SQLite has one writer at a time anyway)."""
-        query = select(Participant).where(Participant.pseudonym == pseudonym,
-                                          Participant.site_id.in_(list(site_ids)))
-        if for_update:
-            query = query.with_for_update(of=Participant)
-        return self._session.scalars(query).one_or_none()
+        return self._session.scalars(_VISIBLE[for_update], {
+            "pseudonym": pseudonym, "sites": list(site_ids)}).one_or_none()
 
     def search(self, site_ids: Collection[int], site_code: str | None = None,
                term: str = "") -> list[Participant]:

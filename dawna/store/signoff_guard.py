@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Float, event, inspect, select
+from sqlalchemy import Float, bindparam, event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from dawna.clock import utcnow
@@ -149,9 +149,16 @@ def _in_force(session: Session, model: Any) -> tuple[list[tuple[str, Base, int]]
     owned = _owned(session, _changes(session))
     if not owned:
         return owned, []
-    pids = {pid for _, _, pid in owned}
-    return owned, list(session.scalars(select(model).where(
-        model.participant_id.in_(pids), model.active_key.is_not(None))))
+    pids = sorted({pid for _, _, pid in owned})
+    query = _IN_FORCE.get(model)
+    if query is None:  # built once per model and process: every flush of a form runs two
+        query = _IN_FORCE.setdefault(model, select(model).where(
+            model.participant_id.in_(bindparam("pids", expanding=True)),
+            model.active_key.is_not(None)))
+    return owned, list(session.scalars(query, {"pids": pids}))
+
+
+_IN_FORCE: dict[Any, Any] = {}
 
 
 def _void_signatures(session: Session, flush_context: UOWTransaction,

@@ -19,6 +19,7 @@ from dawna.store.models import (
     Allocation,
     Participant,
     ParticipantStatus,
+    SequenceCounter,
     StratumCounter,
 )
 
@@ -145,6 +146,26 @@ def test_200_concurrent_randomizations_use_each_slot_once_in_order(trial: Databa
         assert len(positions) == 50
     counts = Counter(a.arm for a in made)
     assert abs(counts["A"] - counts["B"]) <= 8
+
+
+def test_sequence_continues_after_a_refusal_and_without_a_counter_row(
+        trial: Database, settings: Settings) -> None:
+    _live(trial, settings, size=2)
+    ids = _signed_eligible(trial, 4)
+    coord = principal(trial, "coord_a")
+    randomization.randomize(trial, settings, coord, ids[0], STRATA[0], CHOICES)
+    with pytest.raises(ConflictError):  # refused: takes no number
+        randomization.randomize(trial, settings, coord, ids[0], STRATA[0], CHOICES)
+    randomization.randomize(trial, settings, coord, ids[1], STRATA[1], CHOICES)
+    with trial.sessions() as s, s.begin():  # a list whose counter row is missing
+        s.execute(SequenceCounter.__table__.delete())
+    randomization.randomize(trial, settings, coord, ids[2], STRATA[2], CHOICES)
+    randomization.randomize(trial, settings, coord, ids[3], STRATA[3], CHOICES)
+    with trial.sessions() as s:
+        made = {a.participant_id: a.sequence for a in s.scalars(select(Allocation))}
+        by_id = {p.pseudonym: p.id for p in s.scalars(select(Participant))}
+        assert s.scalars(select(SequenceCounter.used)).one() == 4
+    assert [made[by_id[pid]] for pid in ids] == [1, 2, 3, 4]
 
 
 def test_verification_reports_a_tampered_allocation(trial: Database, settings: Settings) -> None:

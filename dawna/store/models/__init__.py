@@ -53,6 +53,7 @@ from dawna.store.models.screening import (
     EligibilitySignature,
     RandomizationList,
     Screening,
+    SequenceCounter,
     StratumCounter,
 )
 from dawna.store.models.signoff import DataFreeze, FormLock, FormSignature
@@ -103,6 +104,7 @@ __all__ = [
     "RegistryStudy",
     "Role",
     "Screening",
+    "SequenceCounter",
     "Site",
     "SourceVerification",
     "StatusEvent",

@@ -97,6 +97,18 @@ class StratumCounter(Base):
     capacity: Mapped[int] = mapped_column(Integer)
 
 
+class SequenceCounter(Base):
+    """The list's last ``allocation.sequence``, taken by an atomic ``UPDATE ... RETURNING`` (one
+    statement under the row's lock instead of a ``SELECT ... FOR UPDATE`` and a ``max()``); a
+    rollback returns the number with the lock, so the sequence stays unique and gap-free."""
+
+    __tablename__ = "sequence_counter"
+    __audited__ = False  # every change is a randomization, audited through ``allocation``
+
+    list_id: Mapped[int] = mapped_column(ForeignKey("randomization_list.id"), primary_key=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Allocation(Base):
     """A participant's randomized arm: final once made (one per participant). ``sequence``
     numbers the list's allocations 1, 2, 3, … without gaps or repeats (taken under the list's
