@@ -2,8 +2,8 @@
 randomization takes its number with one ``UPDATE ... RETURNING`` instead of locking the list row
 and reading ``max(allocation.sequence)``. Each existing list's counter starts at its last number.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-07 03:00:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
