@@ -156,13 +156,19 @@ def _trial_stage(request: pytest.FixtureRequest) -> str:
     return "list_live" if request.node.get_closest_marker("list_live") is not None else "two_site"
 
 
+def _on_trial(request: pytest.FixtureRequest) -> bool:
+    """The test's ``trial`` is the one below (not a module's own fixture of that name)."""
+    defs = request.node._fixtureinfo.name2fixturedefs.get("trial", ())
+    return bool(defs) and getattr(defs[-1].func, "__module__", "") == __name__ \
+        and defs[-1].func.__name__ == "trial"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated, empty database of each kind; for a test using ``trial``, made at
     once from the trial's template (one database created per test instead of two)."""
     backend = str(request.param)
-    templates = (request.getfixturevalue("trial_templates")
-                 if "trial" in request.fixturenames else None)
+    templates = request.getfixturevalue("trial_templates") if _on_trial(request) else None
     stage = _trial_stage(request)
     if backend == "sqlite":
         target = tmp_path / "dawna.sqlite3"
