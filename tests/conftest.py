@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from dawna.config import Settings, get_settings
 from dawna.store.db import Database
@@ -26,6 +29,22 @@ pytest_plugins = ["races"]
 # ``get_settings()`` and inherited by the command-line subprocesses.
 os.environ.setdefault("DAWNA_PASSWORD_HASH_COST", "test")
 get_settings.cache_clear()
+
+
+
+@event.listens_for(Engine, "connect")
+def _no_flush_to_disk(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    """Test databases are thrown away: a commit does not wait for the disk (SQLite
+    ``synchronous=OFF``, PostgreSQL ``synchronous_commit=off``; 4 ms of fsync per commit on
+    this machine's disk, some 2,800 commits for one demo load). Only durability after a crash
+    of the machine differs; what a transaction sees, its atomicity and isolation do not."""
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+    elif type(dbapi_conn).__module__.startswith("psycopg"):
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+        dbapi_conn.commit()
+
 
 PG_ADMIN = os.environ.get("DAWNA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -69,17 +88,56 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
-    """A SQLite file holding the simulated demo trial scaled to 32 participants, loaded once per
-    test session; tests copy it."""
+    """A SQLite file holding the simulated demo trial scaled to 32 participants as it stood at
+    the end of helpers.DEMO_AS_OF, loaded once per test session; tests copy it. The modules
+    reading it run on that day (``_demo_day``).
+
+    The same trial in every worker and on every day: besides the day, what a load draws from
+    ``secrets`` (the allocation list's seed, hence each participant's arm and so the simulated
+    progressions and deaths, and the pseudonyms, hence which participant a query picks first)
+    comes from fixed seeds here; the demo's own simulation is seeded already (trial.yaml)."""
+    import random
+    from types import SimpleNamespace
+
+    from helpers import DEMO_AS_OF
+
     from dawna import demo
+    from dawna.services import participants, randomization
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     shutil.copy(sqlite_template, path)
     settings = Settings(env="test", database_url=f"sqlite:///{path}", secret_key="b" * 40)
     db = Database(settings.database_url)
-    demo.load(db, settings, size=32)
+    list_seed, names = random.Random(20261130), random.Random(20261201)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(randomization, "secrets", SimpleNamespace(token_bytes=list_seed.randbytes))
+        patch.setattr(participants, "secrets", SimpleNamespace(choice=names.choice))
+        demo.load(db, settings, size=32, as_of=DEMO_AS_OF)
     db.dispose()
     return path
+
+
+_DEMO_MODULES = pytest.StashKey[set[str]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[_DEMO_MODULES] = {item.module.__name__ for item in items
+                                   if isinstance(item, pytest.Function)
+                                   and "demo_template" in item.fixturenames}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_day(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a module with a test reading ``demo_template``, the application's clock runs on the
+    evening of the demo's day (helpers.on_demo_day) for all its set-ups and tests: the demo's
+    last events are an hour old, as they would be for a demo loaded today."""
+    if request.module.__name__ not in request.config.stash.get(_DEMO_MODULES, set()):
+        yield
+        return
+    from helpers import on_demo_day
+
+    with on_demo_day():
+        yield
 
 
 def _fresh_pg(template: str) -> Iterator[str]:
@@ -93,13 +151,37 @@ def _fresh_pg(template: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _trial_stage(request: pytest.FixtureRequest) -> str:
+    """The trial template a test's ``trial`` holds (``list_live`` in a module so marked)."""
+    return "list_live" if request.node.get_closest_marker("list_live") is not None else "two_site"
+
+
+def _on_trial(request: pytest.FixtureRequest) -> bool:
+    """The test's ``trial`` is the one below (not a module's own fixture of that name)."""
+    defs = request.node._fixtureinfo.name2fixturedefs.get("trial", ())
+    return bool(defs) and getattr(defs[-1].func, "__module__", "") == __name__ \
+        and defs[-1].func.__name__ == "trial"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated, empty database of each kind."""
-    if request.param == "sqlite":
+    """A freshly migrated, empty database of each kind; for a test using ``trial``, made at
+    once from the trial's template (one database created per test instead of two)."""
+    backend = str(request.param)
+    templates = request.getfixturevalue("trial_templates") if _on_trial(request) else None
+    stage = _trial_stage(request)
+    if backend == "sqlite":
         target = tmp_path / "dawna.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        yield f"sqlite:///{target}"
+        shutil.copy(templates.get(backend, stage) if templates else
+                    request.getfixturevalue("sqlite_template"), target)
+        url = f"sqlite:///{target}"
+        if templates:
+            templates.made_from[str(target)] = stage
+        yield url
+    elif templates:
+        for url in _fresh_pg(templates.get(backend, stage)):
+            templates.made_from[url.rsplit("/", 1)[1]] = stage
+            yield url
     else:
         yield from _fresh_pg(request.getfixturevalue("pg_template"))
 
@@ -139,6 +221,8 @@ class _TrialTemplates:
         self._root = root
         self._made: dict[tuple[str, str], str] = {}
         self._pg: list[str] = []
+        #: databases (file path or PostgreSQL name) that ``db_url`` made from a template
+        self.made_from: dict[str, str] = {}
 
     def get(self, backend: str, stage: str) -> str:
         """The SQLite file path or the PostgreSQL database name of ``stage`` (``two_site`` or
@@ -182,9 +266,11 @@ class _TrialTemplates:
         """Replace the contents of ``db`` (a fresh test database) with the template ``stage``;
         the same object is returned, so fixtures and tests that hold it see the trial."""
         backend = "sqlite" if db.dialect == "sqlite" else "postgresql"
+        name = db.engine.url.database or ""
+        if self.made_from.get(name) == stage:
+            return db  # db_url made it from this template already
         template = self.get(backend, stage)
         db.dispose()
-        name = db.engine.url.database or ""
         if backend == "sqlite":
             for suffix in ("-wal", "-shm"):
                 Path(name + suffix).unlink(missing_ok=True)
@@ -216,5 +302,4 @@ def trial(request: pytest.FixtureRequest, db: Database,
     """``db`` (SQLite and PostgreSQL) holding helpers.two_site_trial; in a module marked
     ``pytestmark = pytest.mark.list_live`` also the randomization list, generated and live
     (``randomization.generate`` and ``go_live`` by helpers.SYSTEM)."""
-    live = request.node.get_closest_marker("list_live") is not None
-    return trial_templates.copy_into(db, "list_live" if live else "two_site")
+    return trial_templates.copy_into(db, _trial_stage(request))

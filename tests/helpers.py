@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -15,6 +18,35 @@ from dawna.store.models import Role
 
 SYSTEM = Actor(user_id=None, username="test:setup")
 PASSWORD = "correct-horse-battery"
+#: The day the tests' demo trial stands at (tests/conftest.py ``demo_template``): it is
+#: simulated up to the end of this day, and the modules reading it run on its evening
+#: (:func:`on_demo_day`), so what they see does not change with the day the suite runs.
+DEMO_AS_OF = date(2026, 11, 30)
+#: When the clock of :func:`on_demo_day` starts: an hour after the demo's last event (20:00 at
+#: the site, dawna/demo/loader.py), three hours before the site's midnight.
+DEMO_EVENING = datetime.combine(DEMO_AS_OF, time(21), tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@contextmanager
+def on_demo_day() -> Iterator[None]:
+    """Within the block dawna's clock (``dawna.clock.utcnow``, so ``local_today`` and every
+    "not in the future" check) starts at :data:`DEMO_EVENING` and runs on with the real time, in
+    every thread (the browser modules serve the application in one)."""
+    import dawna.clock as clock
+
+    offset: timedelta = datetime.now(UTC) - DEMO_EVENING.astimezone(UTC)
+    real = clock.datetime
+
+    class _OnDemoDay(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return real.now(tz) - offset
+
+    clock.datetime = _OnDemoDay  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        clock.datetime = real  # type: ignore[misc]
 
 USERS = {
     "coord_a": [("SITEA", Role.COORDINATOR)],

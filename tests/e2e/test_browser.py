@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import serving
+from helpers import DEMO_AS_OF
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("demo")]
@@ -93,7 +93,7 @@ def test_tumour_follow_up_shows_its_response_live_and_the_spider_plot_loads(  # 
 
     page.get_by_test_id("add-follow-up").click()
     page.wait_for_url("**/tumour/follow-up")
-    page.fill("input[name=date]", time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600)))
+    page.fill("input[name=date]", DEMO_AS_OF.isoformat())  # the demo's today (helpers)
     for lesion in followed["baseline"]["lesions"]:
         if lesion["target"]:
             page.fill(f"input[name='target.{lesion['id']}']", "0")

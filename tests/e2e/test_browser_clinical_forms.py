@@ -29,7 +29,7 @@ from dawna.config import Settings
 from dawna.services import randomization, treatment
 from dawna.store.db import Database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_clinical_forms")]
 
 LOCALES = ("en-US", "zh-CN")
 #: Codes that stay as they are in Chinese text (laboratory and ECG abbreviations), alone or

@@ -9,7 +9,7 @@ import pytest
 from browser_support import log_in
 from e2e.test_browser import live_server  # noqa: F401 - the shared live server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_layout")]
 
 WIDTH = 1366
 _OVERFLOW = """() => {

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 
 import pytest
+from cli_runner import invoke
 from helpers import csrf_of, principal
 from sqlalchemy import select
 from treatment_data import on_dalpiciclib_cycle_1
@@ -115,13 +114,10 @@ def test_detect_record_acknowledge_list_and_export(client_for, app_db: Database,
 
 
 def test_detect_and_list_from_the_command_line(app_db: Database, pid: str) -> None:
-    env = os.environ | {"DAWNA_DATABASE_URL": str(app_db.engine.url), "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+    env = {"DAWNA_DATABASE_URL": str(app_db.engine.url), "DAWNA_ENV": "test", "LANG": "C.UTF-8"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "dawna.cli", "deviations", *args],
-                              capture_output=True, text=True, env=env, timeout=120,
-                              check=False)
+        return invoke(["deviations", *args], env)
 
     ran = cli("detect", "--as", "coord_a")
     assert ran.returncode == 0, ran.stderr

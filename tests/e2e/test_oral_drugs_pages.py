@@ -6,13 +6,12 @@ than dispensed is refused naming units_returned; the diary's two missed days giv
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke
 from helpers import SYSTEM, csrf_of, principal
 from screening_data import premenopausal_record
 from treatment_data import randomized_to
@@ -119,13 +118,10 @@ def test_api_pretreatment_and_hbv(client_for, pid: str) -> None:  # type: ignore
 
 def test_cli_pregnancy_dispense_return_diary(app_db: Database, pid: str) -> None:
     db_file = Path(app_db.engine.url.database or "")
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{db_file}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+    env = {"DAWNA_DATABASE_URL": f"sqlite:///{db_file}", "DAWNA_ENV": "test", "LANG": "C.UTF-8"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "dawna.cli", "treatment", args[0], pid,
-                               "--as", "coord_a", *args[1:]], capture_output=True, text=True,
-                              env=env, timeout=120, check=False)
+        return invoke(["treatment", args[0], pid, "--as", "coord_a", *args[1:]], env)
 
     done = cli("pregnancy-test", "--test-date", "2024-03-14", "--result", "negative",
                "--contraception", "intrauterine device")

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_runner import invoke
 from fastapi.testclient import TestClient
 from helpers import demo_logins
 
@@ -166,12 +164,10 @@ def test_no_audit_link_for_a_role_that_cannot_read_the_trail(demo: Path, login: 
 
 
 def test_the_command_line_writes_the_filtered_trail(demo: Path, tmp_path: Path) -> None:
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{demo}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+    env = {"DAWNA_DATABASE_URL": f"sqlite:///{demo}", "DAWNA_ENV": "test", "LANG": "C.UTF-8"}
     target = tmp_path / "trail.csv"
-    done = subprocess.run([sys.executable, "-m", "dawna.cli", "audit", "trail", "--as", "admin",
-                           "--form", "participant_identity", "--csv", str(target)],
-                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    done = invoke(["audit", "trail", "--as", "admin", "--form", "participant_identity", "--csv",
+                   str(target)], env)
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert len(rows) == len(_sql(demo, "SELECT id FROM audit_record WHERE "

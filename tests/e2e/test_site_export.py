@@ -7,11 +7,8 @@ site, and the export is recorded in the audit trail without breaking its chain.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from cli_runner import invoke
 from fastapi.testclient import TestClient
 from helpers import demo_logins
 
@@ -151,12 +149,10 @@ def test_the_page_and_api_describe_the_export_and_each_download_is_audited(
 
 def test_the_command_line_writes_the_files_and_refuses_a_site_not_yours(
         demo: Path, tmp_path: Path) -> None:
-    env = os.environ | {"DAWNA_DATABASE_URL": f"sqlite:///{demo}", "DAWNA_ENV": "test",
-                        "LANG": "C.UTF-8", "COLUMNS": "200"}
+    env = {"DAWNA_DATABASE_URL": f"sqlite:///{demo}", "DAWNA_ENV": "test", "LANG": "C.UTF-8"}
     out = tmp_path / "export"
-    done = subprocess.run([sys.executable, "-m", "dawna.cli", "export", "site-data", str(out),
-                           "--as", "coordinator2", "--format", "xlsx"], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    done = invoke(["export", "site-data", str(out), "--as", "coordinator2", "--format", "xlsx"],
+                  env)
     assert done.returncode == 0, done.stderr
     labs = pd.read_excel(out / "lab_result.xlsx", sheet_name="data")
     assert set(labs["site"]) == {"SIM2"} and len(labs) == _count(
@@ -164,8 +160,7 @@ def test_the_command_line_writes_the_files_and_refuses_a_site_not_yours(
               "JOIN site s ON s.id = p.site_id WHERE s.code = 'SIM2'")
     assert (out / "participant_identity.xlsx").exists()
     assert pd.read_csv(out / "data_dictionary.csv", encoding="utf-8-sig")["label_en"].notna().all()
-    refused = subprocess.run([sys.executable, "-m", "dawna.cli", "export", "site-data",
-                              str(tmp_path / "no"), "--as", "coordinator2", "--site", "PUMCH"],
-                             capture_output=True, text=True, env=env, timeout=300, check=False)
+    refused = invoke(["export", "site-data", str(tmp_path / "no"), "--as", "coordinator2",
+                      "--site", "PUMCH"], env)
     assert refused.returncode == 1 and "PUMCH" in refused.stderr
     assert not (tmp_path / "no").exists()
