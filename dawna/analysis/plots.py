@@ -34,6 +34,16 @@ def font_families() -> tuple[str, ...]:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not installed & set(CJK_FAMILIES):
+        # matplotlib keeps its font list in a cache file written at its first import; fonts
+        # installed since (fonts-noto-cjk after a first run) are not in it. Add them once.
+        for path in font_manager.findSystemFonts():
+            if any(key in path for key in ("NotoSansCJK", "NotoSerifCJK", "wqy-zenhei")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # pragma: no cover - a broken file
+                    continue
+        installed = {f.name for f in font_manager.fontManager.ttflist}
     return (*(f for f in CJK_FAMILIES if f in installed), "DejaVu Sans")
 
 
