@@ -121,6 +121,12 @@ _DEMO_MODULES = pytest.StashKey[set[str]]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # pytest-xdist (``--dist loadgroup``) schedules by node id: a test sharing another's id would
+    # silently not run (schemathesis' unparametrized items did), so a repeated id stops the run.
+    seen: set[str] = set()
+    twice = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+    if twice:
+        raise pytest.UsageError(f"tests collected twice under one node id: {twice[:5]}")
     config.stash[_DEMO_MODULES] = {item.module.__name__ for item in items
                                    if isinstance(item, pytest.Function)
                                    and "demo_template" in item.fixturenames}

@@ -113,18 +113,42 @@ schema = schemathesis.openapi.from_dict(
         "enabled": os.environ.get("DAWNA_FUZZ_COVERAGE") == "1"}}}))
 
 
+#: Each operation's test is also parametrized (by the answer's language): a schemathesis item
+#: without a pytest parameter has the function's node id, the same for every operation, and
+#: pytest-xdist's ``--dist loadgroup`` (``make test``) schedules by node id, so all but one
+#: operation were silently left out; with a parameter each operation has its own node id
+#: (checked by ``test_every_operation_has_its_own_node_id``).
 @schema.exclude(method=LOGS_OUT[0], path=LOGS_OUT[1]).parametrize()
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_every_answer_is_documented_and_none_is_a_server_error(
-        case: schemathesis.Case, logged_in: tuple[TestClient, requests.Session]) -> None:
+        case: schemathesis.Case, logged_in: tuple[TestClient, requests.Session],
+        language: str) -> None:
     client, session = logged_in
+    session.headers["accept-language"] = language
     SENT[f"{case.method} {case.path}"] += 1
     if SENT[f"{case.method} {case.path}"] % 2 and case.path_parameters:
         case.path_parameters.update({name: value for name, value in KNOWN.items()
                                      if name in case.path_parameters})
     answer = case.call_and_validate(session=session, checks=CHECKS, app=client.app)
     STATUSES[answer.status_code] += 1
+
+
+def test_every_operation_has_its_own_node_id(request: pytest.FixtureRequest) -> None:
+    """Every documented operation is a test of its own under ``make test`` (xdist schedules by
+    node id): as many distinct ids in this module as operations times parameters."""
+    operations = [r.ok() for r in schema.exclude(method=LOGS_OUT[0], path=LOGS_OUT[1])
+                  .get_all_operations()]
+    assert len(operations) > 100
+    for function, parameters in (("test_every_answer_is_documented_and_none_is_a_server_error", 2),
+                                 ("test_without_a_session_every_answer_is_documented_too", 1)):
+        ids = [item.nodeid for item in request.session.items
+               if item.nodeid.startswith(f"{__name__.replace('.', '/')}.py::{function}[")
+               or item.nodeid.split("::")[-1].startswith(f"{function}[")]
+        if not ids:  # only this test was selected
+            continue
+        assert len(set(ids)) == len(ids) == len(operations) * parameters, function
 
 
 # --- server errors schemathesis found, each fixed -------------------------------------------
@@ -165,10 +189,12 @@ def test_a_method_the_document_does_not_list_is_405_allowing_exactly_the_documen
 # --- not logged in, and logging out -----------------------------------------------------------
 
 @schema.exclude(method=LOGS_OUT[0], path=LOGS_OUT[1]).parametrize()
+@pytest.mark.parametrize("cookie", ["none"])  # a parameter, for a node id of its own (above)
 @settings(max_examples=2, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_without_a_session_every_answer_is_documented_too(
-        case: schemathesis.Case, logged_in: tuple[TestClient, requests.Session]) -> None:
+        case: schemathesis.Case, logged_in: tuple[TestClient, requests.Session],
+        cookie: str) -> None:
     """No cookie: reads are 401 and writes 403 (no CSRF token) with the documented error body."""
     client, _ = logged_in
     answer = case.call_and_validate(checks=CHECKS, app=client.app)
@@ -194,6 +220,10 @@ def test_logging_out_answers_as_documented(client_for: Callable[..., TestClient]
     ("POST", "/api/participants/P/adverse-events/{n}/report", "number"),
     ("PUT", "/api/participants/P/tumour/assessments/{n}", "assessment_id"),
     ("POST", "/api/participants/P/tumour/assessments/{n}/delete", "assessment_id"),
+    # found once every operation ran under `make test` (they had not: see the node ids above)
+    ("PUT", "/api/participants/P/conmeds/{n}/stop", "conmed_id"),
+    ("POST", "/api/participants/P/deviations/{n}/acknowledge", "deviation_id"),
+    ("POST", "/api/participants/P/deviations/{n}/review", "deviation_id"),
 ])
 @pytest.mark.parametrize("number", [10064752064131465082, 2_147_483_648, 0])
 def test_a_record_number_in_a_path_beyond_an_integer_column_is_422_not_500(

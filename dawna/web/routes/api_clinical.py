@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from dawna.services import clinical
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["clinical forms"])
@@ -64,7 +64,7 @@ def post_ecg(pseudonym: str, body: clinical.EcgIn, db: DbDep, settings: Settings
 
 @router.put("/participants/{pseudonym}/conmeds/{conmed_id}/stop", dependencies=CSRF,
             response_model=clinical.ConmedOut)
-def stop_conmed(pseudonym: str, conmed_id: int, body: clinical.ConmedStopIn, db: DbDep,
+def stop_conmed(pseudonym: str, conmed_id: RecordId, body: clinical.ConmedStopIn, db: DbDep,
                 settings: SettingsDep, user: CurrentUser) -> clinical.ConmedOut:
     """Stop an ongoing medication (``version`` as read; a later change is a 409 naming the
     current version)."""

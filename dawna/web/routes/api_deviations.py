@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from dawna.services import deviation_detect, deviation_log, deviation_review
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["protocol deviations"])
@@ -88,7 +88,7 @@ def post_deviation(pseudonym: str, body: deviation_log.DeviationIn, db: DbDep,
 
 @router.post("/participants/{pseudonym}/deviations/{deviation_id}/acknowledge",
              response_model=DeviationOut, dependencies=[Depends(csrf_protect)])
-def post_acknowledge(pseudonym: str, deviation_id: int, body: AcknowledgeBody, db: DbDep,
+def post_acknowledge(pseudonym: str, deviation_id: RecordId, body: AcknowledgeBody, db: DbDep,
                      settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     """The investigator acknowledges, with a comment, the importance and the action taken."""
     return _out(deviation_log.acknowledge(
@@ -98,7 +98,7 @@ def post_acknowledge(pseudonym: str, deviation_id: int, body: AcknowledgeBody, d
 
 @router.post("/participants/{pseudonym}/deviations/{deviation_id}/review",
              response_model=DeviationOut, dependencies=[Depends(csrf_protect)])
-def post_review(pseudonym: str, deviation_id: int, body: deviation_review.ReviewIn,
+def post_review(pseudonym: str, deviation_id: RecordId, body: deviation_review.ReviewIn,
                 db: DbDep, settings: SettingsDep, user: CurrentUser) -> dict[str, Any]:
     """The investigator withdraws or keeps a deviation whose record changed after it was
     acknowledged (status ``review``), with a comment."""

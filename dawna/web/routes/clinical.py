@@ -105,7 +105,7 @@ async def save(request: Request, db: DbDep, settings: SettingsDep, user: Current
 @router.post("/participants/{pseudonym}/clinical/conmeds/{conmed_id}/stop",
              dependencies=[Depends(csrf_protect)])
 async def stop(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-               pseudonym: str, conmed_id: int) -> Response:
+               pseudonym: str, conmed_id: RecordId) -> Response:
     raw = await request.form()
     data = {k: v for k, v in raw.items() if k in ("stop_date", "version") and v}
     try:

@@ -13,7 +13,7 @@ from dawna.rules.deviation_rules import Category, Importance
 from dawna.services import deviation_detect, deviation_log, deviation_review
 from dawna.services.access import Permission, Principal
 from dawna.validation import validate
-from dawna.web.deps import DbDep, SettingsDep, require_anywhere
+from dawna.web.deps import DbDep, RecordId, SettingsDep, require_anywhere
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
@@ -116,7 +116,7 @@ def acknowledge(request: Request, db: DbDep, settings: SettingsDep, user: Viewer
 
 
 @router.post("/deviations/{deviation_id}/review", dependencies=[Depends(csrf_protect)])
-def review(request: Request, db: DbDep, settings: SettingsDep, user: Viewer, deviation_id: int,
+def review(request: Request, db: DbDep, settings: SettingsDep, user: Viewer, deviation_id: RecordId,
            participant: Annotated[str, Form()] = "", comment: Annotated[str, Form()] = "",
            decision: Annotated[str, Form()] = "", version: Annotated[str, Form()] = ""
            ) -> Response:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from dawna.errors import DawnaError
 from dawna.services import deviations, screening
 from dawna.services.access import Permission
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
@@ -39,7 +39,7 @@ def decisions_page(request: Request, db: DbDep, settings: SettingsDep, user: Cur
 @router.post("/participants/{pseudonym}/deviations/{deviation_id}/acknowledge",
              dependencies=[Depends(csrf_protect)])
 def acknowledge(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                pseudonym: str, deviation_id: int, comment: Annotated[str, Form()] = "",
+                pseudonym: str, deviation_id: RecordId, comment: Annotated[str, Form()] = "",
                 version: Annotated[str, Form()] = "") -> Response:
     try:
         deviations.acknowledge(db, settings, user, pseudonym, deviation_id, comment,

@@ -15,7 +15,7 @@ from dawna.rules.pet import call
 from dawna.services import export_events, pet, pet_upload
 from dawna.services.access import Permission
 from dawna.validation import validate
-from dawna.web.deps import CurrentUser, DbDep, Exporter, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, Exporter, RecordId, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -124,7 +124,7 @@ async def read_check(request: Request, db: DbDep, user: CurrentUser, pseudonym: 
 
 @router.post("/participants/{pseudonym}/pet/{study_id}/read", dependencies=[Depends(csrf_protect)])
 async def read_save(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                    pseudonym: str, study_id: int) -> Response:
+                    pseudonym: str, study_id: RecordId) -> Response:
     form = await request.form()
     rows = lesions_from_form(form)
     raw_version = str(form.get("version") or "")

@@ -23,7 +23,7 @@ from dawna.rules.ctcae_search import search_terms
 from dawna.services import clinical, query_checks, safety, treatment
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.query_return import answer_url
 from dawna.web.routes.treatment import treatment_page
@@ -91,7 +91,7 @@ async def lab_save(request: Request, db: DbDep, settings: SettingsDep, user: Cur
 
 @router.get("/participants/{pseudonym}/labs/{lab_id}")
 def lab_edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-             pseudonym: str, lab_id: int) -> Response:
+             pseudonym: str, lab_id: RecordId) -> Response:
     return _lab_page(request, db, settings, user, pseudonym, lab_id, None)
 
 
@@ -106,7 +106,7 @@ def _lab_page(request: Request, db: DbDep, settings: SettingsDep, user: Any, pse
 
 @router.post("/participants/{pseudonym}/labs/{lab_id}", dependencies=[Depends(csrf_protect)])
 async def lab_correct(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                      pseudonym: str, lab_id: int) -> Response:
+                      pseudonym: str, lab_id: RecordId) -> Response:
     form = await request.form()
     raw = str(form.get("version") or "")
     try:
@@ -203,14 +203,14 @@ async def ae_create(request: Request, db: DbDep, settings: SettingsDep, user: Cu
 
 @router.get("/participants/{pseudonym}/adverse-events/{number}")
 def ae_edit(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-            pseudonym: str, number: int) -> Response:
+            pseudonym: str, number: RecordId) -> Response:
     return _ae_page(request, db, settings, user, pseudonym, number, None, None)
 
 
 @router.post("/participants/{pseudonym}/adverse-events/{number}",
              dependencies=[Depends(csrf_protect)])
 async def ae_update(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                    pseudonym: str, number: int) -> Response:
+                    pseudonym: str, number: RecordId) -> Response:
     form = await request.form()
     raw = str(form.get("version") or "")
     try:
@@ -228,7 +228,7 @@ async def ae_update(request: Request, db: DbDep, settings: SettingsDep, user: Cu
 @router.post("/participants/{pseudonym}/adverse-events/{number}/report",
              dependencies=[Depends(csrf_protect)])
 async def ae_report(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                    pseudonym: str, number: int) -> Response:
+                    pseudonym: str, number: RecordId) -> Response:
     form = await request.form()
     try:
         when = None
@@ -250,7 +250,7 @@ async def ae_report(request: Request, db: DbDep, settings: SettingsDep, user: Cu
 @router.post("/participants/{pseudonym}/adverse-events/{number}/susar-reports",
              dependencies=[Depends(csrf_protect)])
 async def susar_report(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                       pseudonym: str, number: int) -> Response:
+                       pseudonym: str, number: RecordId) -> Response:
     form = await request.form()
     try:
         report = validate(safety.SusarReportIn, nest(_pairs(form)), root="request", form=True)

@@ -14,7 +14,7 @@ from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.recist import RecistResult
 from dawna.services import deviation_detect, tumour
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
@@ -218,7 +218,7 @@ async def follow_up_save(request: Request, db: DbDep, settings: SettingsDep, use
 @router.post("/participants/{pseudonym}/tumour/follow-up/{assessment_id}/delete",
              dependencies=[Depends(csrf_protect)])
 async def follow_up_delete(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
-                           pseudonym: str, assessment_id: int) -> Response:
+                           pseudonym: str, assessment_id: RecordId) -> Response:
     form = await request.form()
     try:
         tumour.delete_assessment(db, settings, user, pseudonym, assessment_id,
