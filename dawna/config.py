@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     #: threads contending for the interpreter and for connections opened and closed again;
     #: 4 per process cost a randomization burst far less CPU than 10 (bench/README.md)
     request_threads: int = Field(default=4, ge=1, le=200)
+    #: ``dawna serve`` sets it: each worker imports the analysis libraries (lifelines, the SVG
+    #: backend, the font list) in a background thread at start, so the first Results page of a
+    #: worker does not pay about a second of imports (bench/README.md, results_cache.py).
+    preload_analysis: bool = False
     #: PostgreSQL connections one process keeps open, and how many more it may open briefly
     db_pool_size: int = Field(default=4, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)

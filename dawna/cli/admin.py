@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -59,6 +60,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     # (httpx, a reverse proxy) that keeps idle connections for 5 s sent its next request on
     # a connection the server was closing at that moment, and got no answer (RemoteProtocolError,
     # bench/README.md); the server's idle time must outlast its clients'.
+    os.environ.setdefault("DAWNA_PRELOAD_ANALYSIS", "1")  # each worker, at its start
     uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, timeout_worker_healthcheck=60, log_level="info",
                 timeout_keep_alive=KEEP_ALIVE_S,

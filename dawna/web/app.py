@@ -84,13 +84,30 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
-def _threads(count: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def preload_analysis() -> None:
+    """Import what a cold Results page or report needs beyond the application itself."""
+    import lifelines  # noqa: F401
+    import matplotlib.backends.backend_svg  # noqa: F401
+
+    import dawna.analysis.report_plots  # noqa: F401
+    from dawna.analysis.plots import font_families
+
+    font_families()
+
+
+def _threads(count: int, preload: bool = False) -> Callable[[FastAPI],
+                                                            AbstractAsyncContextManager[None]]:
     """At start-up: the routes that are plain functions run on at most ``count`` threads of
-    this process (anyio's default is 40; ``request_threads`` in docs/deployment.md)."""
+    this process (anyio's default is 40; ``request_threads`` in docs/deployment.md); with
+    ``preload``, the analysis libraries are imported in a background thread."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = count
+        if preload:
+            import threading
+
+            threading.Thread(target=preload_analysis, name="preload", daemon=True).start()
         yield
 
     return lifespan
@@ -101,7 +118,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(title="dawna", version=__version__,
                   description="DAWNA-FES (NCT05861830) trial software: JSON API.",
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
-                  lifespan=_threads(settings.request_threads))
+                  lifespan=_threads(settings.request_threads, settings.preload_analysis))
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.db_pool_size,
                                   settings.db_max_overflow)

@@ -21,6 +21,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     import uvicorn
 
     calls: list[dict[str, Any]] = []
+    monkeypatch.delenv("DAWNA_PRELOAD_ANALYSIS", raising=False)  # serve sets it; undone after
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append({"target": target,
                                                                            **kw}))
     get_settings.cache_clear()
@@ -45,3 +46,24 @@ def test_sqlite_is_served_by_one_worker(served: list[dict[str, Any]], tmp_path: 
     refused = runner.invoke(app, ["serve", "--workers", "2"])
     assert refused.exit_code != 0 and "--workers" in refused.output and not served
     assert runner.invoke(app, ["serve"]).exit_code == 0 and served[0]["workers"] == 1
+
+
+def test_served_workers_preload_the_analysis_libraries(served: list[dict[str, Any]],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dawna serve` asks each worker to import the analysis libraries at its start (the first
+    Results page of a worker otherwise pays about a second of imports); an app built without
+    it, as in tests, does not."""
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("DAWNA_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
+    assert os.environ["DAWNA_PRELOAD_ANALYSIS"] == "1"
+    get_settings.cache_clear()
+    assert get_settings().preload_analysis is True
+    code = ("import sys\nfrom dawna.web.app import preload_analysis\n"
+            "assert 'lifelines' not in sys.modules\npreload_analysis()\n"
+            "assert 'lifelines' in sys.modules\n"
+            "assert 'matplotlib.backends.backend_svg' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
