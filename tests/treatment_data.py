@@ -67,13 +67,19 @@ def on_dalpiciclib_cycle_1(db: Database, settings: Settings, now: datetime) -> s
 
 
 def on_capecitabine_cycle_1(db: Database, settings: Settings) -> str:
-    """A live list and one participant of arm B on capecitabine (an oral drug, so dispensed) with
-    a plan confirmed on 2024-03-14 (160 cm, 64 kg, 1000 mg/m²) and cycle 1 on 2024-03-15; returns
-    the pseudonym (the clinical-forms and form-correction pages' starting point)."""
-    from dawna.services import treatment
-
+    """A live list and one participant of arm B on capecitabine (``capecitabine_cycle_1``);
+    returns the pseudonym (the clinical-forms and form-correction pages' starting point)."""
     randomization.generate(db, settings, SYSTEM, "list for the test")
     randomization.go_live(db, SYSTEM, "go live for the test")
+    return capecitabine_cycle_1(db, settings)
+
+
+def capecitabine_cycle_1(db: Database, settings: Settings) -> str:
+    """On a live list: one participant of arm B on capecitabine (an oral drug, so dispensed)
+    with a plan confirmed on 2024-03-14 (160 cm, 64 kg, 1000 mg/m²) and cycle 1 on 2024-03-15;
+    returns the pseudonym."""
+    from dawna.services import treatment
+
     pid = randomized_to(db, settings, "B", "capecitabine")
     with simulated(datetime(2024, 3, 14, 4, tzinfo=UTC)):
         treatment.confirm_plan(db, settings, principal(db, "inv_a"), pid,

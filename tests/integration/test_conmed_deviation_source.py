@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from helpers import principal
 from sqlalchemy import select
-from treatment_data import randomized_to
+from treatment_data import capecitabine_cycle_1
 
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ConflictError
-from dawna.services import clinical, deviation_log, deviation_review, form_edits, treatment
+from dawna.services import clinical, deviation_log, deviation_review, form_edits
 from dawna.store.db import Database
 from dawna.store.models import AuditRecord, ConcomitantMedication, ProtocolDeviation
 
@@ -36,16 +36,7 @@ CLARITHROMYCIN = {"drug": "Clarithromycin", "dose": 500, "unit": "mg", "route": 
 @pytest.fixture
 def pid(trial: Database, settings: Settings) -> str:
     """Arm B on capecitabine, cycle 1 on 2024-03-15."""
-    pid = randomized_to(trial, settings, "B", "capecitabine")
-    with simulated(datetime(2024, 3, 14, 4, tzinfo=UTC)):
-        treatment.confirm_plan(trial, settings, principal(trial, "inv_a"), pid,
-                               treatment.PlanIn.model_validate(
-                                   {"measures": {"height_cm": 160, "weight_kg": 64},
-                                    "chosen": {"capecitabine": 1000}}))
-    with simulated(datetime(2024, 3, 15, 4, tzinfo=UTC)):
-        treatment.record_cycle(trial, settings, principal(trial, "coord_a"), pid,
-                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 15)))
-    return pid
+    return capecitabine_cycle_1(trial, settings)
 
 
 def _record(db: Database, settings: Settings, pid: str, **over: Any) -> int:

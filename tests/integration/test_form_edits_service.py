@@ -14,12 +14,12 @@ import pytest
 from helpers import PASSWORD, SYSTEM, principal
 from races import race
 from sqlalchemy import func, select
-from treatment_data import randomized_to
+from treatment_data import capecitabine_cycle_1
 
 from dawna.clock import simulated
 from dawna.config import Settings
 from dawna.errors import ConflictError, ValidationError
-from dawna.services import admin, clinical, form_edits, locks, treatment
+from dawna.services import admin, clinical, form_edits, locks
 from dawna.services.schemas import UserCreate
 from dawna.services.treatment import dispensing, pretreatment
 from dawna.store.db import Database
@@ -42,16 +42,7 @@ NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 @pytest.fixture
 def pid(trial: Database, settings: Settings) -> str:
     """Arm B on capecitabine (an oral drug: dispensed), cycle 1 on 2024-03-15."""
-    pid = randomized_to(trial, settings, "B", "capecitabine")
-    with simulated(datetime(2024, 3, 14, 4, tzinfo=UTC)):
-        treatment.confirm_plan(trial, settings, principal(trial, "inv_a"), pid,
-                               treatment.PlanIn.model_validate(
-                                   {"measures": {"height_cm": 160, "weight_kg": 64},
-                                    "chosen": {"capecitabine": 1000}}))
-    with simulated(datetime(2024, 3, 15, 4, tzinfo=UTC)):
-        treatment.record_cycle(trial, settings, principal(trial, "coord_a"), pid,
-                               treatment.CycleIn(cycle=1, start_date=date(2024, 3, 15)))
-    return pid
+    return capecitabine_cycle_1(trial, settings)
 
 
 def _record(db: Database, settings: Settings, pid: str, form: str, data: dict[str, Any]
