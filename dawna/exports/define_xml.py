@@ -1,7 +1,7 @@
 """Define-XML 2.1 from the neutral metadata of ``define_model.py``, built with odmlib's
 Define-XML 2.1 model (``odmlib.define_2_1.model``) and validated against the Define-XML 2.1
-schema that odmlib ships (``odmlib/schemas/define/2.1/define2-1-0.xsd``) with ``xmlschema``
-before it is written (``docs/define-xml.md``).
+schema that odmlib ships (``odmlib/schemas/define/2.1/define2-1-0.xsd``) by libxml2
+(``exports/xml_schema.py``) before it is written (``docs/define-xml.md``).
 
 Source: CDISC Define-XML Specification v2.1 (2019-05-15): §4.2 (ODM root: def:Context
 "Submission", FileType "Snapshot"), §4.3.1 (ItemGroupDef with def:Structure, def:Class,
@@ -14,21 +14,19 @@ EnumeratedItem or CodeListItem with a Decode; NCI codes as ``Alias Context="nci:
 from __future__ import annotations
 
 from datetime import datetime, time
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import odmlib.define_2_1.model as DEF
-import xmlschema
-from odmlib import schema_manager
 
 from dawna.clock import utcnow
 from dawna.errors import ValidationError
+from dawna.exports import xml_schema
 from dawna.exports.define_model import CodeList, Dataset, DefineDocument, Variable, check_define
 from dawna.exports.manifest import software_version
 from dawna.i18n import _
 
-__all__ = ["DEFINE_FILE", "define_xml", "item_oid", "method_oid", "schema", "validate_define",
+__all__ = ["DEFINE_FILE", "define_xml", "item_oid", "method_oid", "validate_define",
            "write_define_xml"]
 
 DEFINE_FILE = "define.xml"
@@ -177,20 +175,20 @@ def define_xml(doc: DefineDocument) -> str:
     return text
 
 
-@cache
-def schema() -> xmlschema.XMLSchema:
-    """The Define-XML 2.1 schema shipped with odmlib (loaded once)."""
-    return xmlschema.XMLSchema(schema_manager.get_schema_path("define", "2.1"))
-
-
 def validate_define(text: str) -> None:
-    """Refuse (ValidationError naming the first schema error's path) a document that does not
-    validate against the Define-XML 2.1 schema."""
-    error = next(iter(schema().iter_errors(text)), None)
+    """Refuse (ValidationError naming the first schema error's element and line) a document
+    that does not validate against the Define-XML 2.1 schema (libxml2, defused:
+    ``exports/xml_schema.py``)."""
+    try:
+        error = xml_schema.first_error(text.encode("utf-8"), "define", "2.1")
+    except xml_schema.NotXml as exc:
+        raise ValidationError(_("the Define-XML document is not XML dawna reads: {reason}")
+                              .format(reason=str(exc)), field="define.xml") from None
     if error is not None:
         raise ValidationError(_("the Define-XML document does not validate against the "
-                                "Define-XML 2.1 schema at {path}: {reason}").format(
-            path=error.path, reason=error.reason), field="define.xml")
+                                "Define-XML 2.1 schema at {path} (line {line}): {reason}")
+                              .format(path=error.element, line=error.line,
+                                      reason=error.reason), field="define.xml")
 
 
 def write_define_xml(doc: DefineDocument, directory: Path) -> Path:

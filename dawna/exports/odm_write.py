@@ -1,6 +1,6 @@
 """Write the ODM 1.3.2 document of a :class:`~dawna.exports.odm_data.Study` with odmlib, and check
 a file against the ODM 1.3.2 XML schema shipped inside odmlib (``odmlib/schemas/odm/1.3.2``, MIT),
-read with xmlschema (CDISC ODM 1.3.2 specification; ``docs/odm.md``).
+applied by libxml2 (``exports/xml_schema.py``; CDISC ODM 1.3.2 specification; ``docs/odm.md``).
 
 The metadata (``Study``/``MetaDataVersion``) and the administrative data are built in odmlib's
 strict mode; the clinical and reference data, tens of thousands of elements on a small trial, in
@@ -11,17 +11,15 @@ validated against the schema, which checks every element.
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import odmlib.odm_1_3_2.model as odm
-from odmlib import schema_manager
 from odmlib.mode import permissive
 
 from dawna.errors import ValidationError
+from dawna.exports import xml_schema
 from dawna.exports.odm_data import (
     AUDIT_GROUP,
     AUDIT_ITEMS,
@@ -41,7 +39,7 @@ from dawna.exports.odm_data import (
 )
 from dawna.i18n import _
 
-__all__ = ["MDV", "schema", "validate", "write", "zipped"]
+__all__ = ["MDV", "validate", "write", "zipped"]
 
 MDV = "MDV.1"
 AUDIT_FORM = "F.AUDIT"
@@ -242,31 +240,20 @@ def write(study: Study, path: Path, progress: Callable[[], None] | None = None) 
     return path
 
 
-@lru_cache(maxsize=1)
-def schema() -> Any:
-    """The ODM 1.3.2 XML schema of the odmlib package, loaded once."""
-    import xmlschema  # type: ignore[import-untyped, unused-ignore]
-
-    return xmlschema.XMLSchema(schema_manager.get_schema_path("odm", "1.3.2"))
-
-
 def validate(path: Path) -> None:
     """Refuse a file that is not valid ODM 1.3.2: a ValidationError naming the first element
-    that breaks the schema and why."""
-    import xmlschema
-
-    # defused: a file declaring entities or a DTD is refused before anything else reads it
-    source = xmlschema.XMLResource(str(path), defuse="always")
+    that breaks the schema, its line and why (libxml2, ``exports/xml_schema.py``). Defused: a
+    file declaring a DOCTYPE (DTD or entities) is refused before the schema reads it."""
     try:
-        error = next(iter(schema().iter_errors(source)), None)
-    except (xmlschema.XMLResourceError, ET.ParseError) as exc:
+        error = xml_schema.first_error(path, "odm", "1.3.2")
+    except xml_schema.NotXml as exc:
         raise ValidationError(_("{file} is not an XML file dawna reads: {reason}").format(
             file=path.name, reason=str(exc)), field="file") from None
     if error is not None:
-        where = error.path or "/"
-        raise ValidationError(_("{file} is not valid ODM 1.3.2 at {element}: {reason}").format(
-            file=path.name, element=where, reason=error.reason or error.message),
-            field=where)
+        raise ValidationError(_("{file} is not valid ODM 1.3.2 at {element} (line {line}): "
+                                "{reason}").format(file=path.name, element=error.element,
+                                                   line=error.line, reason=error.reason),
+                              field=error.element)
 
 
 def zipped(folder: Path) -> bytes:

@@ -118,6 +118,11 @@ def test_the_schema_refuses_a_document_it_does_not_allow() -> None:
         validate_define(text.replace('Purpose="Analysis"', 'Purpose="Analysis" Colour="red"',
                                      1))
     assert refused.value.field == "define.xml"
+    # the first data set's ItemGroupDef and its line (counted in the document), in site words
+    line = text[:text.index('Purpose="Analysis"')].count("\n") + 1
+    assert (f"at /ODM/Study/MetaDataVersion/ItemGroupDef[1] (line {line}): Element "
+            f"'ItemGroupDef', attribute 'Colour': The attribute 'Colour' is not allowed"
+            ) in str(refused.value)
 
 
 def test_sdtm_domains_are_described_and_must_match_their_data() -> None:
