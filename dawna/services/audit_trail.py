@@ -129,7 +129,11 @@ def _query(session: Any, principal: Principal, f: TrailFilter, zone: ZoneInfo,
                               field="action")
     if f.date_from and f.date_to and f.date_to < f.date_from:
         raise ValidationError(_("the end date is before the start date"), field="date_to")
-    scope: ColumnElement[bool] = AuditRecord.site_id.in_(sites)
+    # a participant's trail is found by table and row (ix_audit_record_table_row); written
+    # ``site_id + 0`` the site test cannot drive the plan instead (SQLite took the site index,
+    # i.e. every record of the sites, then sorted them: 1.7x the CPU)
+    site = AuditRecord.site_id + 0 if f.participant else AuditRecord.site_id
+    scope: ColumnElement[bool] = site.in_(sites)
     if principal.can_anywhere(Permission.USER_MANAGE):
         scope = or_(scope, AuditRecord.site_id.is_(None))
     query = select(AuditRecord).where(scope)
