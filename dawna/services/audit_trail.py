@@ -255,6 +255,13 @@ def csv_lines(db: Database, principal: Principal, filters: TrailFilter,
     return _csv(entries, zone, current_locale())
 
 
+#: Characters of CSV sent at a time: a streamed response hands each chunk from a worker
+#: thread to the event loop (and the network), so a chunk per record cost more than the record
+#: (a participant's 9,500 records through the test client: 4.4 s of CPU in chunks of one line,
+#: 1.2 s in chunks of 64 KiB, the same bytes).
+CSV_CHUNK = 64 * 1024
+
+
 def _csv(entries: Iterator[AuditEntry], zone: ZoneInfo, locale: str) -> Iterator[str]:
     # A streamed response reads each chunk in a fresh context: the locale is set for each.
     buffer = io.StringIO()
@@ -267,13 +274,16 @@ def _csv(entries: Iterator[AuditEntry], zone: ZoneInfo, locale: str) -> Iterator
         set_locale(locale)
         e = next(entries, None)
         if e is None:
+            if buffer.tell():
+                yield _flush(buffer)
             return
         writer.writerow([
             e.id, format_local(e.at, zone, "yyyy-MM-dd HH:mm:ss"), e.at.isoformat(),
             e.actor, action_label(e.action), e.site_code or "", e.participant or "", e.form,
             e.field_label, e.old_text, e.new_text, e.reason, e.table_name, e.row_id,
             e.field or "", e.old_value or "", e.new_value or ""])
-        yield _flush(buffer)
+        if buffer.tell() >= CSV_CHUNK:
+            yield _flush(buffer)
 
 
 def _flush(buffer: io.StringIO) -> str:
