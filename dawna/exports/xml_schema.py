@@ -17,7 +17,6 @@ imports are the files beside them (an import naming an http address is not fetch
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -47,8 +46,10 @@ def parser() -> etree.XMLParser:
                            no_network=True, huge_tree=False, remove_pis=False)
 
 
-@cache
 def _schema(standard: str, version: str) -> etree.XMLSchema:
+    """A validator of its own for each check (about 6 ms to read): a validator keeps the
+    errors of its last run, so one shared by two threads (two exports at once) could report
+    the other's."""
     path = schema_manager.get_schema_path(standard, version)
     return etree.XMLSchema(etree.parse(path, parser()))
 
