@@ -146,26 +146,28 @@ def changes(session: Session, owners: Owners, site_codes: dict[int, str]
     query = (select(a.id, a.at, a.actor_id, a.actor, a.action, a.table_name, a.row_id, a.site_id,
                     a.field, a.old_value, a.new_value, a.reason)
              .order_by(a.id).execution_options(yield_per=5000))
-    for r in session.execute(query):
-        key = (r.table_name, r.row_id)
-        if r.field in ("participant_id", "adverse_event_id") and r.new_value is not None:
-            parent = (int(r.new_value) if r.field == "participant_id"
-                      else created.get(("adverse_event", r.new_value)))
+    last: tuple[Any, ...] = ()
+    # a new run when any of table, row, action, actor, time, reason or site differs (the raw
+    # values compared: a site's code and a time's text follow from them)
+    for (rid, at, actor_id, actor, action, table, row_id, site_id, field, old, new,
+         reason) in session.execute(query).tuples():
+        key = (table, row_id)
+        if new is not None and field in ("participant_id", "adverse_event_id"):
+            parent = (int(new) if field == "participant_id"
+                      else created.get(("adverse_event", new)))
             if parent is not None:
                 created[key] = parent
-        if r.table_name == "participant":
-            created[key] = int(r.row_id)
-        at = r.at.isoformat()
-        if (current is None or (current.table, current.row_id, current.action, current.actor,
-                                current.actor_id, current.at, current.reason)
-                != (r.table_name, r.row_id, r.action, r.actor, r.actor_id, at, r.reason)
-                or current.site != site_codes.get(r.site_id or -1)):
+        if table == "participant":
+            created[key] = int(row_id)
+        run = (table, row_id, action, actor, actor_id, at, reason, site_id)
+        if run != last:
+            last = run
             if current is not None:
                 yield owner, current
             owner = owners.of(*key) or created.get(key)
-            current = Change(r.id, r.table_name, r.row_id, r.action, r.actor, r.actor_id,
-                             site_codes.get(r.site_id or -1), at, r.reason, [])
-        current.changes.append((r.field, r.old_value, r.new_value))
+            current = Change(rid, table, row_id, action, actor, actor_id,
+                             site_codes.get(site_id or -1), at.isoformat(), reason, [])
+        current.changes.append((field, old, new))  # type: ignore[union-attr]
     if current is not None:
         yield owner, current
 
