@@ -150,7 +150,7 @@ def changes(session: Session, owners: Owners, site_codes: dict[int, str]
     # a new run when any of table, row, action, actor, time, reason or site differs (the raw
     # values compared: a site's code and a time's text follow from them)
     for (rid, at, actor_id, actor, action, table, row_id, site_id, field, old, new,
-         reason) in session.execute(query).tuples():
+         reason) in session.execute(query):
         key = (table, row_id)
         if new is not None and field in ("participant_id", "adverse_event_id"):
             parent = (int(new) if field == "participant_id"
