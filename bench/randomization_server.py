@@ -120,7 +120,8 @@ def _prepare(url: str, n: int) -> list[str]:
 
 
 def _start(url: str, workers: int, port: int, code: Path | None,
-           log: Any, access_log: bool = True, plain: bool = False) -> subprocess.Popen[bytes]:
+           log: Any, access_log: bool = True, plain: bool = False,
+           timing: Path | None = None) -> subprocess.Popen[bytes]:
     env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
                         "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false",
                         "PYTHONPATH": str(ROOT)}  # this checkout's dawna, not an installed one
@@ -134,6 +135,9 @@ def _start(url: str, workers: int, port: int, code: Path | None,
                                                             ["--no-access-log"])
         if plain:  # what uvicorn uses when neither uvloop nor httptools is installed
             command += ["--loop", "asyncio", "--http", "h11"]
+    if timing is not None:  # every worker loads lock_timing.py through sitecustomize
+        env["PYTHONPATH"] = f"{timing.parent}:{env['PYTHONPATH']}"
+        env["DAWNA_BENCH_LOCK_TIMING"] = str(timing)
     return subprocess.Popen(command, env=env, cwd=code or ROOT, stdout=subprocess.DEVNULL,
                             stderr=log, start_new_session=True)
 
@@ -198,14 +202,18 @@ async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
         await asyncio.sleep(0.05)
         pids = _BURST_PIDS[0]
         _BURST_CPU[:] = [_cpu(pids[0]), _cpu(pids[1])]
+        client = time.process_time()
         started = time.perf_counter()
+        at_gate = time.monotonic()
         gate.set()
         outcomes = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-        _BURST_CPU.append(time.perf_counter() - started)
+        _BURST_CPU.extend([time.process_time() - client, at_gate,
+                           time.perf_counter() - started])
         return outcomes
 
 
-#: (server pids, backend pids) for the burst; the CPU at the gate's opening and the elapsed time
+#: (server pids, backend pids) for the burst; the CPU at the gate's opening, the client's own
+#: CPU during the burst, the monotonic clock at the gate and the elapsed time
 _BURST_PIDS: list[tuple[list[int], list[int]]] = []
 _BURST_CPU: list[Any] = []
 
@@ -226,7 +234,8 @@ def _check(url: str) -> dict[str, Any]:
 def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         concurrency: int | None = None, code: Path | None = None,
         access_log: bool = True, keep_alive: bool = False,
-        plain: bool = False, template: str | None = None) -> dict[str, Any]:
+        plain: bool = False, template: str | None = None,
+        lock_timing: bool = False) -> dict[str, Any]:
     name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
     url = f"{pg.rsplit('/', 1)[0]}/{name}"
@@ -250,8 +259,16 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = Path(tempfile.mkstemp(prefix="dawna-bench-", suffix=".log")[1])
+        timing = None
+        if lock_timing:  # a sitecustomize loading lock_timing.py in every server process
+            site = Path(tempfile.mkdtemp(prefix="dawna-bench-site-"))
+            (site / "lock_timing.py").write_text((ROOT / "bench" / "lock_timing.py").read_text())
+            (site / "sitecustomize.py").write_text(
+                "import os\nimport lock_timing\n"
+                "lock_timing.install(os.environ['DAWNA_BENCH_LOCK_TIMING'])\n")
+            timing = site / "timing.txt"
         with log_path.open("wb") as log:
-            server = _start(url, workers, port, code, log, access_log, plain)
+            server = _start(url, workers, port, code, log, access_log, plain, timing)
         _wait_ready(base, server, workers, log_path)
         cookies, csrf = _login(base)
         asyncio.run(_warm(base, cookies, workers))
@@ -259,13 +276,19 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         _BURST_PIDS[:] = [(pids, _backend_pids(name))]
         outcomes = asyncio.run(_burst(base, requests, cookies, csrf, timeout,
                                       concurrency or len(requests), keep_alive))
-        before, backends_before, elapsed = _BURST_CPU
+        before, backends_before, client_cpu, gate, elapsed = _BURST_CPU
         after = _cpu(pids)
         backends_after = _cpu(_backend_pids(name))
         server_cpu = sum(after[p] - before.get(p, 0.0) for p in after)
         db_cpu = sum(v - backends_before.get(p, 0.0) for p, v in backends_after.items())
         load = os.getloadavg()
         store = _check(url)
+        timing_summary = {}
+        if timing is not None:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from lock_timing import summary
+
+            timing_summary = summary(str(timing), gate)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -287,6 +310,8 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
             "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 1),
             "server_cpu_ms_per_randomization": round(1000 * server_cpu / max(created, 1), 2),
             "postgres_cpu_ms_per_randomization": round(1000 * db_cpu / max(created, 1), 2),
+            "client_cpu_ms_per_request": round(1000 * client_cpu / max(len(outcomes), 1), 2),
+            **timing_summary,
             "load_average_1_5_15": [round(x, 2) for x in load], **store,
             "ok": (created == n and codes.get("409", 0) == dupes and set(codes) <= {"201", "409"}
                    and store["participants_allocated"] == n and store["sequence_1_to_n"]
@@ -319,11 +344,14 @@ def main() -> None:
     parser.add_argument("--template", default=None,
                         help="keep the prepared database as NAME_<n> and copy it for each run "
                              "(drop it by hand when done)")
+    parser.add_argument("--lock-timing", action="store_true",
+                        help="time the shared locks in the server (bench/lock_timing.py): "
+                             "how long the counters and the audit chain's head are held")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency,
                  args.code, args.access_log, args.keep_alive, args.plain,
-                 args.template)
+                 args.template, args.lock_timing)
     if args.json:
         print(json.dumps(result))
     else:
