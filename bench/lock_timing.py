@@ -27,12 +27,19 @@ def install(path: str) -> None:
 
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     take, append, commit = randomization._take_position, audit_chain.append, UnitOfWork.commit
+    sequence = randomization._next_sequence
 
     def timed_take(*args: Any, **kwargs: Any) -> Any:
         try:
             return take(*args, **kwargs)
         finally:  # the lock is held from here (waiting for it is not holding it)
             _local.lock = time.monotonic()
+
+    def timed_sequence(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return sequence(*args, **kwargs)
+        finally:  # the list's sequence (one lock for every stratum) is held from here
+            _local.sequence = time.monotonic()
 
     def timed_append(*args: Any, **kwargs: Any) -> Any:
         _local.head = time.monotonic()
@@ -43,31 +50,42 @@ def install(path: str) -> None:
             commit(self)
         finally:
             lock, head = getattr(_local, "lock", None), getattr(_local, "head", None)
-            _local.lock = _local.head = None
+            seq = getattr(_local, "sequence", None)
+            _local.lock = _local.head = _local.sequence = None
             if lock is not None and head is not None:
-                os.write(fd, f"{lock:.6f} {head:.6f} {time.monotonic():.6f}\n".encode())
+                os.write(fd, f"{lock:.6f} {seq or lock:.6f} {head:.6f} {time.monotonic():.6f}\n"
+                         .encode())
 
     randomization._take_position = timed_take
+    randomization._next_sequence = timed_sequence
     audit_chain.append = timed_append
     UnitOfWork.commit = timed_commit
 
 
 def summary(path: str, started: float | None = None) -> dict[str, Any]:
     """Mean and p95 hold of each lock (ms), and the share of the burst's wall time during which
-    some randomization held the stratum/sequence locks (their union over time)."""
+    some randomization held the list's sequence (their union over time: the one-at-a-time
+    part of the burst)."""
     with open(path) as lines:
         rows = sorted(tuple(map(float, line.split())) for line in lines if line.strip())
     if not rows:
         return {}
-    holds = sorted(1000 * (end - lock) for lock, _head, end in rows)
-    heads = sorted(1000 * (end - head) for _lock, head, end in rows)
+    rows.sort(key=lambda row: row[1])
+
+    def ms(values: list[float]) -> tuple[float, float]:
+        values = sorted(values)
+        return (round(1000 * sum(values) / len(values), 2),
+                round(1000 * values[int(0.95 * (len(values) - 1))], 2))
+
+    stratum = ms([end - lock for lock, _seq, _head, end in rows])
+    sequence = ms([end - seq for _lock, seq, _head, end in rows])
+    head = ms([end - head for _lock, _seq, head, end in rows])
     busy, reach = 0.0, float("-inf")
-    for lock, _head, end in rows:
-        busy += max(0.0, end - max(lock, reach))
+    for _lock, seq, _head, end in rows:
+        busy += max(0.0, end - max(seq, reach))
         reach = max(reach, end)
-    span = rows[-1][2] - (started if started is not None else rows[0][0])
-    return {"counter_lock_hold_ms_mean": round(sum(holds) / len(holds), 2),
-            "counter_lock_hold_ms_p95": round(holds[int(0.95 * (len(holds) - 1))], 2),
-            "chain_head_hold_ms_mean": round(sum(heads) / len(heads), 2),
-            "chain_head_hold_ms_p95": round(heads[int(0.95 * (len(heads) - 1))], 2),
-            "counter_lock_busy_share": round(busy / span, 2) if span > 0 else None}
+    span = max(row[3] for row in rows) - (started if started is not None else rows[0][0])
+    return {"stratum_lock_held_ms_mean_p95": stratum,
+            "sequence_lock_held_ms_mean_p95": sequence,
+            "chain_head_wait_and_held_ms_mean_p95": head,
+            "sequence_lock_busy_share": round(busy / span, 2) if span > 0 else None}

@@ -202,12 +202,12 @@ async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
         await asyncio.sleep(0.05)
         pids = _BURST_PIDS[0]
         _BURST_CPU[:] = [_cpu(pids[0]), _cpu(pids[1])]
-        client = time.process_time()
+        own_cpu = time.process_time()
         started = time.perf_counter()
         at_gate = time.monotonic()
         gate.set()
         outcomes = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-        _BURST_CPU.extend([time.process_time() - client, at_gate,
+        _BURST_CPU.extend([time.process_time() - own_cpu, at_gate,
                            time.perf_counter() - started])
         return outcomes
 
