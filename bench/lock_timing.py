@@ -21,13 +21,14 @@ _local = threading.local()
 
 
 def install(path: str) -> None:
-    from dawna.services import randomization
+    from dawna.services import randomization_counters as counters
     from dawna.store import audit_chain
     from dawna.store.uow import UnitOfWork
 
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    take, append, commit = randomization._take_position, audit_chain.append, UnitOfWork.commit
-    sequence = randomization._next_sequence
+    take, append, commit = counters.take_position, audit_chain.append, UnitOfWork.commit
+    sequence = counters.next_sequence
+    both = getattr(counters, "take_position_and_sequence", None)
 
     def timed_take(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -40,6 +41,12 @@ def install(path: str) -> None:
             return sequence(*args, **kwargs)
         finally:  # the list's sequence (one lock for every stratum) is held from here
             _local.sequence = time.monotonic()
+
+    def timed_both(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return both(*args, **kwargs)
+        finally:  # both locks are held from here
+            _local.lock = _local.sequence = time.monotonic()
 
     def timed_append(*args: Any, **kwargs: Any) -> Any:
         _local.head = time.monotonic()
@@ -56,8 +63,10 @@ def install(path: str) -> None:
                 os.write(fd, f"{lock:.6f} {seq or lock:.6f} {head:.6f} {time.monotonic():.6f}\n"
                          .encode())
 
-    randomization._take_position = timed_take
-    randomization._next_sequence = timed_sequence
+    counters.take_position = timed_take
+    counters.next_sequence = timed_sequence
+    if both is not None:
+        counters.take_position_and_sequence = timed_both
     audit_chain.append = timed_append
     UnitOfWork.commit = timed_commit
 
