@@ -42,6 +42,7 @@ from dawna.services.randomization_live import SEAL_CONTEXT, active_list
 from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening import require_signed_eligible
+from dawna.store import signoff_guard
 from dawna.store.audit import Actor
 from dawna.store.conflicts import integrity_kind
 from dawna.store.db import Database
@@ -271,6 +272,7 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
     with UnitOfWork(db, actor_of(principal), _("Randomized")) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym, for_update=True)
+        signoff_guard.hold(s, p.id)  # the allocation's flush reuses the status change's check
         today = local_today(settings.zone)
         # the version in force today (its randomization block cannot differ after go-live)
         label, in_force = protocol_versions.protocol_on(s, today)
