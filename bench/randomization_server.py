@@ -41,12 +41,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from helpers import PASSWORD, SYSTEM, two_site_trial  # noqa: E402
+from lock_timing import summary as lock_timing_summary  # noqa: E402
 from randomization_data import CHOICES, STRATA, _signed_eligible  # noqa: E402
+from raw_http import RawClient  # noqa: E402
 
 from dawna.config import Settings  # noqa: E402
 from dawna.services import randomization  # noqa: E402
@@ -174,10 +176,38 @@ def _login(base: str) -> tuple[dict[str, str], str]:
 
 async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
                  cookies: dict[str, str], csrf: str, timeout: float,
-                 concurrency: int, keep_alive: bool = False) -> list[tuple[int | str, float]]:
+                 concurrency: int, keep_alive: bool = False,
+                 client_kind: str = "raw") -> list[tuple[int | str, float]]:
     """All requests at once. Each on a connection of its own, opened with the request; with
     ``keep_alive`` the connections are opened (one logged-in read each) before the gate opens,
-    as a coordinator's browser keeps its connection to the server."""
+    as a coordinator's browser keeps its connection to the server. ``client_kind``: ``raw``
+    (:class:`raw_http.RawClient`) or ``httpx`` (the client of the earlier figures)."""
+    gate = asyncio.Event()
+    bound = asyncio.Semaphore(concurrency)
+    if client_kind == "raw":
+        raw = RawClient(base, cookies, csrf, keep_alive)
+        kept = ([await raw.open() for _ in range(min(concurrency, len(requests)))]
+                if keep_alive else [])
+        if kept:
+            assert {await raw.request(c, "GET", "/api/me") for c in kept} == {200}
+
+        async def one(i: int, pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
+            await gate.wait()
+            async with bound:
+                started = time.perf_counter()
+                body = json.dumps({"factors": factors, "choices": CHOICES}).encode()
+                try:
+                    streams = kept[i % len(kept)] if kept else await raw.open()
+                    status = await raw.request(streams, "POST",
+                                               f"/api/participants/{pid}/randomization", body)
+                    if not kept:
+                        streams[1].close()
+                    return status, time.perf_counter() - started
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    return type(exc).__name__, time.perf_counter() - started
+
+        return await _gated(gate, [one(i, pid, f) for i, (pid, f) in enumerate(requests)],
+                            timeout)
     limits = httpx.Limits(max_connections=concurrency,
                           max_keepalive_connections=concurrency if keep_alive else 0)
     async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits,
@@ -186,9 +216,8 @@ async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
             opened = await asyncio.gather(*[client.get("/api/me")
                                             for _ in range(min(concurrency, len(requests)))])
             assert all(a.status_code == 200 for a in opened)
-        gate = asyncio.Event()
 
-        async def one(pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
+        async def one_httpx(pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
             await gate.wait()
             started = time.perf_counter()
             try:
@@ -198,18 +227,23 @@ async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
             except httpx.HTTPError as exc:
                 return type(exc).__name__, time.perf_counter() - started
 
-        tasks = [asyncio.create_task(one(pid, factors)) for pid, factors in requests]
-        await asyncio.sleep(0.05)
-        pids = _BURST_PIDS[0]
-        _BURST_CPU[:] = [_cpu(pids[0]), _cpu(pids[1])]
-        own_cpu = time.process_time()
-        started = time.perf_counter()
-        at_gate = time.monotonic()
-        gate.set()
-        outcomes = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-        _BURST_CPU.extend([time.process_time() - own_cpu, at_gate,
-                           time.perf_counter() - started])
-        return outcomes
+        return await _gated(gate, [one_httpx(pid, f) for pid, f in requests], timeout)
+
+
+async def _gated(gate: asyncio.Event, calls: list[Any],
+                 timeout: float) -> list[tuple[int | str, float]]:
+    """Start every call, open the gate once all wait at it, and measure from there."""
+    tasks = [asyncio.create_task(call) for call in calls]
+    await asyncio.sleep(0.05)
+    pids = _BURST_PIDS[0]
+    _BURST_CPU[:] = [_cpu(pids[0]), _cpu(pids[1])]
+    own_cpu = time.process_time()
+    started = time.perf_counter()
+    at_gate = time.monotonic()
+    gate.set()
+    outcomes = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+    _BURST_CPU.extend([time.process_time() - own_cpu, at_gate, time.perf_counter() - started])
+    return list(outcomes)
 
 
 #: (server pids, backend pids) for the burst; the CPU at the gate's opening, the client's own
@@ -235,7 +269,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         concurrency: int | None = None, code: Path | None = None,
         access_log: bool = True, keep_alive: bool = False,
         plain: bool = False, template: str | None = None,
-        lock_timing: bool = False) -> dict[str, Any]:
+        lock_timing: bool = False, client_kind: str = "raw") -> dict[str, Any]:
     name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
     url = f"{pg.rsplit('/', 1)[0]}/{name}"
@@ -275,7 +309,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         pids = _server_pids(server.pid)
         _BURST_PIDS[:] = [(pids, _backend_pids(name))]
         outcomes = asyncio.run(_burst(base, requests, cookies, csrf, timeout,
-                                      concurrency or len(requests), keep_alive))
+                                      concurrency or len(requests), keep_alive, client_kind))
         before, backends_before, client_cpu, gate, elapsed = _BURST_CPU
         after = _cpu(pids)
         backends_after = _cpu(_backend_pids(name))
@@ -283,12 +317,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         db_cpu = sum(v - backends_before.get(p, 0.0) for p, v in backends_after.items())
         load = os.getloadavg()
         store = _check(url)
-        timing_summary = {}
-        if timing is not None:
-            sys.path.insert(0, str(ROOT / "bench"))
-            from lock_timing import summary
-
-            timing_summary = summary(str(timing), gate)
+        timing_summary = lock_timing_summary(str(timing), gate) if timing is not None else {}
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -302,6 +331,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
     created = codes.get("201", 0)
     latencies = sorted(t for _c, t in outcomes)
     return {"workers": workers, "access_log": access_log, "keep_alive": keep_alive,
+            "client": client_kind,
             "loop_http": "asyncio+h11" if plain else "auto", "requests": len(requests),
             "in_flight": concurrency or len(requests), "status_codes": dict(codes),
             "seconds": round(elapsed, 3),
@@ -347,11 +377,14 @@ def main() -> None:
     parser.add_argument("--lock-timing", action="store_true",
                         help="time the shared locks in the server (bench/lock_timing.py): "
                              "how long the counters and the audit chain's head are held")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="raw: HTTP/1.1 by hand on asyncio streams (default, about 0.3 ms "
+                             "of CPU per request); httpx: the client of the earlier figures")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency,
                  args.code, args.access_log, args.keep_alive, args.plain,
-                 args.template, args.lock_timing)
+                 args.template, args.lock_timing, args.client)
     if args.json:
         print(json.dumps(result))
     else:
