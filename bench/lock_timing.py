@@ -6,8 +6,8 @@ lock a randomization takes), ``audit_chain.append`` (the chain head's row lock, 
 and ``UnitOfWork.commit``, and appends one line per randomization to the file named by
 ``DAWNA_BENCH_LOCK_TIMING``: the monotonic clock (system-wide on Linux, so comparable between
 processes) when the stratum lock was obtained, when the chain head was asked for (waiting for
-it included), and when the commit returned. Bench only: neither the application nor the tests
-import it.
+it included), when the commit returned, and the worker's pid. Bench only: neither the
+application nor the tests import it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 _local = threading.local()
@@ -60,8 +61,8 @@ def install(path: str) -> None:
             seq = getattr(_local, "sequence", None)
             _local.lock = _local.head = _local.sequence = None
             if lock is not None and head is not None:
-                os.write(fd, f"{lock:.6f} {seq or lock:.6f} {head:.6f} {time.monotonic():.6f}\n"
-                         .encode())
+                os.write(fd, f"{lock:.6f} {seq or lock:.6f} {head:.6f} {time.monotonic():.6f} "
+                             f"{os.getpid()}\n".encode())
 
     counters.take_position = timed_take
     counters.next_sequence = timed_sequence
@@ -77,6 +78,8 @@ def summary(path: str, started: float | None = None) -> dict[str, Any]:
     part of the burst)."""
     with open(path) as lines:
         rows = sorted(tuple(map(float, line.split())) for line in lines if line.strip())
+    per_worker = sorted(Counter(int(row[4]) for row in rows).values(), reverse=True)
+    rows = [row[:4] for row in rows]
     if not rows:
         return {}
     rows.sort(key=lambda row: row[1])
@@ -97,4 +100,5 @@ def summary(path: str, started: float | None = None) -> dict[str, Any]:
     return {"stratum_lock_held_ms_mean_p95": stratum,
             "sequence_lock_held_ms_mean_p95": sequence,
             "chain_head_wait_and_held_ms_mean_p95": head,
-            "sequence_lock_busy_share": round(busy / span, 2) if span > 0 else None}
+            "sequence_lock_busy_share": round(busy / span, 2) if span > 0 else None,
+            "randomizations_per_worker": per_worker}
