@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from starlette import concurrency
 
 from dawna.services import randomization, randomization_report
 from dawna.services.schemas_randomization import (
@@ -50,9 +51,13 @@ def get_allocation(pseudonym: str, db: DbDep, user: CurrentUser) -> AllocationOu
 
 @router.post("/participants/{pseudonym}/randomization", response_model=AllocationOut,
              status_code=201, dependencies=[Depends(csrf_protect)])
-def randomize(pseudonym: str, body: RandomizeIn, db: DbDep, settings: SettingsDep,
-              user: CurrentUser) -> AllocationOut:
-    view = randomization.randomize(db, settings, user, pseudonym, body.factors, body.choices)
+async def randomize(pseudonym: str, body: RandomizeIn, db: DbDep, settings: SettingsDep,
+                    user: CurrentUser) -> AllocationOut:
+    """A coroutine handing the service to a worker thread itself: FastAPI validates the answer
+    of a plain function on a worker thread too, a second hand-over queued behind every request
+    waiting for a thread, so in a burst each answer waited for the whole queue (issue 23)."""
+    view = await concurrency.run_in_threadpool(randomization.randomize, db, settings, user,
+                                               pseudonym, body.factors, body.choices)
     return AllocationOut(**view.__dict__)
 
 
