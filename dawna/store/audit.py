@@ -159,12 +159,16 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     rows: list[dict[str, Any]] = []
     with session.no_autoflush:
         for action, obj in pending:
-            for field, old, new in _changes(obj, action):
+            changes = _changes(obj, action)
+            if not changes:
+                continue
+            table, row_id, site_id = obj.__tablename__, _row_id(obj), _site_id(session, obj)
+            for field, old, new in changes:
                 rows.append(
                     {
                         "at": now, "actor_id": actor.user_id, "actor": actor.username,
-                        "action": action, "table_name": obj.__tablename__, "row_id": _row_id(obj),
-                        "site_id": _site_id(session, obj), "field": field,
+                        "action": action, "table_name": table, "row_id": row_id,
+                        "site_id": site_id, "field": field,
                         "old_value": old, "new_value": new, "reason": reason,
                     }
                 )
