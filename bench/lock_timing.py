@@ -22,7 +22,12 @@ _local = threading.local()
 
 
 def install(path: str) -> None:
-    from dawna.services import randomization_counters as counters
+    try:
+        from dawna.services import randomization_counters as counters
+    except ImportError:  # before branch rand102: the counters lived in randomization.py
+        from dawna.services import randomization
+
+        counters = _Renamed(randomization)
     from dawna.store import audit_chain
     from dawna.store.uow import UnitOfWork
 
@@ -70,6 +75,20 @@ def install(path: str) -> None:
         counters.take_position_and_sequence = timed_both
     audit_chain.append = timed_append
     UnitOfWork.commit = timed_commit
+
+
+class _Renamed:
+    """The counters of randomization.py (``_take_position``, ``_next_sequence``) by the names of
+    randomization_counters.py."""
+
+    def __init__(self, module: Any) -> None:
+        object.__setattr__(self, "_module", module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, "_" + name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._module, "_" + name, value)
 
 
 def summary(path: str, started: float | None = None) -> dict[str, Any]:
