@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dawna.errors import ProtocolViolation
 from dawna.i18n import _
+from dawna.store import audit_chain
 from dawna.store.models import Allocation, RandomizationList, SequenceCounter, StratumCounter
 
 _TAKE_POSITION = (update(StratumCounter)  # built once per process, as _TAKE_SEQUENCE
@@ -57,30 +58,43 @@ def next_sequence(s: Session, list_id: int) -> int:
     return int(last or 0) + 1
 
 
-#: PostgreSQL: the stratum's position and the list's sequence in one round trip, the locks in the
-#: same order as the two statements (the sequence's update reads the position's result, so it
-#: runs after it, and only when a position was taken: an exhausted stratum consumes nothing).
-_TAKE_BOTH = text(
+#: PostgreSQL: the stratum's position, the list's sequence and the audit chain's head in one
+#: round trip, the locks in that order (the sequence's update reads the position's result, so it
+#: runs after it, and only when a position was taken: an exhausted stratum consumes nothing; the
+#: head is read, ``FOR UPDATE``, only once both were taken: a list without its counter row takes
+#: the slow path below, whose list-row lock must not be waited for holding the head). Every
+#: randomization holds the list's sequence until its commit anyway, so taking the head with it
+#: serialises nothing more among randomizations, and saves the commit a round trip under both
+#: locks (``audit_chain.HELD``); other writers wait for the head while the allocation is written.
+#: No deadlock: the head's holder then only inserts the allocation (its participant's row is
+#: held, its numbers are taken) and commits; other writers take the head last, at their commit.
+_TAKE_ALL = text(
     "WITH pos AS (UPDATE stratum_counter SET used = used + 1 WHERE list_id = :list "
     "AND stratum = :stratum_key AND used < capacity RETURNING used), "
     "seq AS (UPDATE sequence_counter SET used = used + 1 WHERE list_id = :list "
-    "AND EXISTS (SELECT 1 FROM pos) RETURNING used) "
-    "SELECT pos.used, seq.used FROM pos LEFT JOIN seq ON true")
+    "AND EXISTS (SELECT 1 FROM pos) RETURNING used), "
+    "head AS (SELECT hash FROM audit_chain_head WHERE id = 1 AND EXISTS (SELECT 1 FROM seq) "
+    "FOR UPDATE) "
+    "SELECT pos.used, seq.used, (SELECT hash FROM head) FROM pos LEFT JOIN seq ON true")
 
 
 def take_position_and_sequence(s: Session, list_id: int, stratum: str) -> tuple[int, int]:
     """The stratum's next position, then the list's next sequence number (one statement on
-    PostgreSQL, :func:`take_position` and :func:`next_sequence` elsewhere or when the list
-    has no counter row yet)."""
+    PostgreSQL, with the audit chain's head; :func:`take_position` and :func:`next_sequence`
+    elsewhere or when the list has no counter row yet)."""
     if s.get_bind().dialect.name != "postgresql":
         position = take_position(s, list_id, stratum)
         return position, next_sequence(s, list_id)
-    row = s.execute(_TAKE_BOTH, {"list": list_id, "stratum_key": stratum}).one_or_none()
+    row = s.execute(_TAKE_ALL, {"list": list_id, "stratum_key": stratum}).one_or_none()
     if row is None:  # nothing taken: refused below (exhausted, unknown stratum) as before
         position = take_position(s, list_id, stratum)
         return position, next_sequence(s, list_id)
-    position, sequence = int(row[0]), row[1]
-    return position, (int(sequence) if sequence is not None else next_sequence(s, list_id))
+    position, sequence, head = int(row[0]), row[1], row[2]
+    if sequence is None:  # a list without its counter row: the slow path, head taken at commit
+        return position, next_sequence(s, list_id)
+    if head is not None:
+        audit_chain.hold_head(s, head)
+    return position, int(sequence)
 
 
 _TAKE_SEQUENCE = (update(SequenceCounter).where(SequenceCounter.list_id == bindparam("list"))

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from dawna.store.base import UTCDateTime
 from dawna.store.models import AuditChainHead, AuditRecord
@@ -87,17 +88,30 @@ _HEAD_FOR_UPDATE = (select(AuditChainHead.hash).where(AuditChainHead.id == HEAD_
                     .with_for_update())  # built once per process: every commit runs it
 
 
-def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
+#: ``session.info`` key: the head's hash, read by the open transaction under the head's row lock
+#: (``SELECT ... FOR UPDATE``) before its commit; the lock is held until the transaction ends,
+#: so the hash cannot change meanwhile and the commit need not read it again.
+HELD = "audit_chain_head_held"
+
+
+def hold_head(session: Session, head_hash: str) -> None:
+    """Record that ``session``'s transaction has locked the chain head, whose hash is
+    ``head_hash`` (randomization takes it with the list's counters)."""
+    session.info[HELD] = head_hash
+
+
+def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None) -> None:
     """Chain ``rows`` after the current head, insert them and move the head, holding the head's
-    row lock until the transaction ends. Everything that does not depend on the head (each
-    record's serialization, the statement's parameters) is prepared before the lock is taken:
-    every writer of the database passes this lock one at a time."""
+    row lock until the transaction ends (``held``: the head's hash, read under that lock by this
+    transaction already). Everything that does not depend on the head (each record's
+    serialization, the statement's parameters) is prepared before the lock is taken: every
+    writer of the database passes this lock one at a time."""
     if not rows:
         return
     tails = [_tail(row) for row in rows]
     postgres = conn.dialect.name == "postgresql"
     payload = _pg_payload(rows) if postgres else None
-    head = conn.execute(_HEAD_FOR_UPDATE).scalar_one_or_none()
+    head = held if held is not None else conn.execute(_HEAD_FOR_UPDATE).scalar_one_or_none()
     if head is None:  # a database made before the chain's migration row existed
         last = conn.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc())
                             .limit(1)).scalar_one_or_none()
