@@ -41,12 +41,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from helpers import PASSWORD, SYSTEM, two_site_trial  # noqa: E402
+from lock_timing import summary as lock_timing_summary  # noqa: E402
 from randomization_data import CHOICES, STRATA, _signed_eligible  # noqa: E402
+from raw_http import RawClient  # noqa: E402
 
 from dawna.config import Settings  # noqa: E402
 from dawna.services import randomization  # noqa: E402
@@ -120,7 +122,8 @@ def _prepare(url: str, n: int) -> list[str]:
 
 
 def _start(url: str, workers: int, port: int, code: Path | None,
-           log: Any, access_log: bool = True, plain: bool = False) -> subprocess.Popen[bytes]:
+           log: Any, access_log: bool = True, plain: bool = False,
+           timing: Path | None = None) -> subprocess.Popen[bytes]:
     env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
                         "DAWNA_ENV": "test", "DAWNA_COOKIE_SECURE": "false",
                         "PYTHONPATH": str(ROOT)}  # this checkout's dawna, not an installed one
@@ -134,6 +137,9 @@ def _start(url: str, workers: int, port: int, code: Path | None,
                                                             ["--no-access-log"])
         if plain:  # what uvicorn uses when neither uvloop nor httptools is installed
             command += ["--loop", "asyncio", "--http", "h11"]
+    if timing is not None:  # every worker loads lock_timing.py through sitecustomize
+        env["PYTHONPATH"] = f"{timing.parent}:{env['PYTHONPATH']}"
+        env["DAWNA_BENCH_LOCK_TIMING"] = str(timing)
     return subprocess.Popen(command, env=env, cwd=code or ROOT, stdout=subprocess.DEVNULL,
                             stderr=log, start_new_session=True)
 
@@ -170,10 +176,38 @@ def _login(base: str) -> tuple[dict[str, str], str]:
 
 async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
                  cookies: dict[str, str], csrf: str, timeout: float,
-                 concurrency: int, keep_alive: bool = False) -> list[tuple[int | str, float]]:
+                 concurrency: int, keep_alive: bool = False,
+                 client_kind: str = "raw") -> list[tuple[int | str, float]]:
     """All requests at once. Each on a connection of its own, opened with the request; with
     ``keep_alive`` the connections are opened (one logged-in read each) before the gate opens,
-    as a coordinator's browser keeps its connection to the server."""
+    as a coordinator's browser keeps its connection to the server. ``client_kind``: ``raw``
+    (:class:`raw_http.RawClient`) or ``httpx`` (the client of the earlier figures)."""
+    gate = asyncio.Event()
+    bound = asyncio.Semaphore(concurrency)
+    if client_kind == "raw":
+        raw = RawClient(base, cookies, csrf, keep_alive)
+        kept = ([await raw.open() for _ in range(min(concurrency, len(requests)))]
+                if keep_alive else [])
+        if kept:
+            assert {await raw.request(c, "GET", "/api/me") for c in kept} == {200}
+
+        async def one(i: int, pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
+            await gate.wait()
+            async with bound:
+                started = time.perf_counter()
+                body = json.dumps({"factors": factors, "choices": CHOICES}).encode()
+                try:
+                    streams = kept[i % len(kept)] if kept else await raw.open()
+                    status = await raw.request(streams, "POST",
+                                               f"/api/participants/{pid}/randomization", body)
+                    if not kept:
+                        streams[1].close()
+                    return status, time.perf_counter() - started
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    return type(exc).__name__, time.perf_counter() - started
+
+        return await _gated(gate, [one(i, pid, f) for i, (pid, f) in enumerate(requests)],
+                            timeout)
     limits = httpx.Limits(max_connections=concurrency,
                           max_keepalive_connections=concurrency if keep_alive else 0)
     async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits,
@@ -182,9 +216,8 @@ async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
             opened = await asyncio.gather(*[client.get("/api/me")
                                             for _ in range(min(concurrency, len(requests)))])
             assert all(a.status_code == 200 for a in opened)
-        gate = asyncio.Event()
 
-        async def one(pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
+        async def one_httpx(pid: str, factors: dict[str, str]) -> tuple[int | str, float]:
             await gate.wait()
             started = time.perf_counter()
             try:
@@ -194,18 +227,27 @@ async def _burst(base: str, requests: list[tuple[str, dict[str, str]]],
             except httpx.HTTPError as exc:
                 return type(exc).__name__, time.perf_counter() - started
 
-        tasks = [asyncio.create_task(one(pid, factors)) for pid, factors in requests]
-        await asyncio.sleep(0.05)
-        pids = _BURST_PIDS[0]
-        _BURST_CPU[:] = [_cpu(pids[0]), _cpu(pids[1])]
-        started = time.perf_counter()
-        gate.set()
-        outcomes = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
-        _BURST_CPU.append(time.perf_counter() - started)
-        return outcomes
+        return await _gated(gate, [one_httpx(pid, f) for pid, f in requests], timeout)
 
 
-#: (server pids, backend pids) for the burst; the CPU at the gate's opening and the elapsed time
+async def _gated(gate: asyncio.Event, calls: list[Any],
+                 timeout: float) -> list[tuple[int | str, float]]:
+    """Start every call, open the gate once all wait at it, and measure from there."""
+    tasks = [asyncio.create_task(call) for call in calls]
+    await asyncio.sleep(0.05)
+    pids = _BURST_PIDS[0]
+    _BURST_CPU[:] = [_cpu(pids[0]), _cpu(pids[1])]
+    own_cpu = time.process_time()
+    started = time.perf_counter()
+    at_gate = time.monotonic()
+    gate.set()
+    outcomes = await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+    _BURST_CPU.extend([time.process_time() - own_cpu, at_gate, time.perf_counter() - started])
+    return list(outcomes)
+
+
+#: (server pids, backend pids) for the burst; the CPU at the gate's opening, the client's own
+#: CPU during the burst, the monotonic clock at the gate and the elapsed time
 _BURST_PIDS: list[tuple[list[int], list[int]]] = []
 _BURST_CPU: list[Any] = []
 
@@ -226,7 +268,8 @@ def _check(url: str) -> dict[str, Any]:
 def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         concurrency: int | None = None, code: Path | None = None,
         access_log: bool = True, keep_alive: bool = False,
-        plain: bool = False, template: str | None = None) -> dict[str, Any]:
+        plain: bool = False, template: str | None = None,
+        lock_timing: bool = False, client_kind: str = "raw") -> dict[str, Any]:
     name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
     url = f"{pg.rsplit('/', 1)[0]}/{name}"
@@ -250,22 +293,31 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = Path(tempfile.mkstemp(prefix="dawna-bench-", suffix=".log")[1])
+        timing = None
+        if lock_timing:  # a sitecustomize loading lock_timing.py in every server process
+            site = Path(tempfile.mkdtemp(prefix="dawna-bench-site-"))
+            (site / "lock_timing.py").write_text((ROOT / "bench" / "lock_timing.py").read_text())
+            (site / "sitecustomize.py").write_text(
+                "import os\nimport lock_timing\n"
+                "lock_timing.install(os.environ['DAWNA_BENCH_LOCK_TIMING'])\n")
+            timing = site / "timing.txt"
         with log_path.open("wb") as log:
-            server = _start(url, workers, port, code, log, access_log, plain)
+            server = _start(url, workers, port, code, log, access_log, plain, timing)
         _wait_ready(base, server, workers, log_path)
         cookies, csrf = _login(base)
         asyncio.run(_warm(base, cookies, workers))
         pids = _server_pids(server.pid)
         _BURST_PIDS[:] = [(pids, _backend_pids(name))]
         outcomes = asyncio.run(_burst(base, requests, cookies, csrf, timeout,
-                                      concurrency or len(requests), keep_alive))
-        before, backends_before, elapsed = _BURST_CPU
+                                      concurrency or len(requests), keep_alive, client_kind))
+        before, backends_before, client_cpu, gate, elapsed = _BURST_CPU
         after = _cpu(pids)
         backends_after = _cpu(_backend_pids(name))
         server_cpu = sum(after[p] - before.get(p, 0.0) for p in after)
         db_cpu = sum(v - backends_before.get(p, 0.0) for p, v in backends_after.items())
         load = os.getloadavg()
         store = _check(url)
+        timing_summary = lock_timing_summary(str(timing), gate) if timing is not None else {}
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -279,6 +331,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
     created = codes.get("201", 0)
     latencies = sorted(t for _c, t in outcomes)
     return {"workers": workers, "access_log": access_log, "keep_alive": keep_alive,
+            "client": client_kind,
             "loop_http": "asyncio+h11" if plain else "auto", "requests": len(requests),
             "in_flight": concurrency or len(requests), "status_codes": dict(codes),
             "seconds": round(elapsed, 3),
@@ -287,6 +340,8 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
             "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 1),
             "server_cpu_ms_per_randomization": round(1000 * server_cpu / max(created, 1), 2),
             "postgres_cpu_ms_per_randomization": round(1000 * db_cpu / max(created, 1), 2),
+            "client_cpu_ms_per_request": round(1000 * client_cpu / max(len(outcomes), 1), 2),
+            **timing_summary,
             "load_average_1_5_15": [round(x, 2) for x in load], **store,
             "ok": (created == n and codes.get("409", 0) == dupes and set(codes) <= {"201", "409"}
                    and store["participants_allocated"] == n and store["sequence_1_to_n"]
@@ -319,11 +374,17 @@ def main() -> None:
     parser.add_argument("--template", default=None,
                         help="keep the prepared database as NAME_<n> and copy it for each run "
                              "(drop it by hand when done)")
+    parser.add_argument("--lock-timing", action="store_true",
+                        help="time the shared locks in the server (bench/lock_timing.py): "
+                             "how long the counters and the audit chain's head are held")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="raw: HTTP/1.1 by hand on asyncio streams (default, about 0.3 ms "
+                             "of CPU per request); httpx: the client of the earlier figures")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args.n, args.dupes, args.workers, args.pg, args.timeout, args.concurrency,
                  args.code, args.access_log, args.keep_alive, args.plain,
-                 args.template)
+                 args.template, args.lock_timing, args.client)
     if args.json:
         print(json.dumps(result))
     else:

@@ -169,13 +169,15 @@ def label_on(session: Session, on: date) -> str:
 _PARSED: dict[str, Protocol] = {}
 
 
+_VERSIONS = (select(ProtocolVersion.label, ProtocolVersion.sha256, ProtocolVersion.effective_on)
+             .order_by(ProtocolVersion.effective_on))  # built once: every randomization reads it
+
+
 def protocol_on(session: Session, on: date) -> tuple[str, Protocol]:
     """The label and the parsed file of the version in force on ``on`` (as :func:`in_force`
     and :func:`protocol_of`): one statement of three short columns, the text read and parsed
     only the first time a version is met (randomization and screening run this per request)."""
-    rows = session.execute(select(ProtocolVersion.label, ProtocolVersion.sha256,
-                                  ProtocolVersion.effective_on)
-                           .order_by(ProtocolVersion.effective_on)).all()
+    rows = session.execute(_VERSIONS).all()
     if not rows:
         return BUNDLED_LABEL, bundled_protocol()
     label, sha256 = rows[0].label, rows[0].sha256

@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,12 +35,14 @@ from dawna.rules import units
 from dawna.rules.lifecycle import Event
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.services import lifecycle, protocol_versions
+from dawna.services import randomization_counters as counters
 from dawna.services import randomization_live as live
 from dawna.services.access import Permission, Principal, arm_hidden_from
 from dawna.services.randomization_live import SEAL_CONTEXT, active_list
 from dawna.services.regimen_choice import status_key, validate_choices
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening import require_signed_eligible
+from dawna.store import signoff_guard
 from dawna.store.audit import Actor
 from dawna.store.conflicts import integrity_kind
 from dawna.store.db import Database
@@ -219,52 +221,6 @@ def allocation_of(db: Database, principal: Principal, pseudonym: str) -> Allocat
         return _view(p, a, bundled_protocol()) if a else None
 
 
-_TAKE_POSITION = (update(StratumCounter)  # built once per process, as _TAKE_SEQUENCE
-                  .where(StratumCounter.list_id == bindparam("list"),
-                         StratumCounter.stratum == bindparam("stratum_key"),
-                         StratumCounter.used < StratumCounter.capacity)
-                  .values(used=StratumCounter.used + 1).returning(StratumCounter.used)
-                  .execution_options(synchronize_session=False))
-
-
-def _take_position(s: Session, list_id: int, stratum: str) -> int:
-    """Atomically take the stratum's next position (row lock until commit)."""
-    taken = s.execute(_TAKE_POSITION, {"list": list_id, "stratum_key": stratum}
-                      ).scalar_one_or_none()
-    if taken is None:
-        exists = s.scalar(select(func.count()).select_from(StratumCounter).where(
-            StratumCounter.list_id == list_id, StratumCounter.stratum == stratum))
-        if not exists:
-            raise ProtocolViolation(_("stratum {s} is not in the allocation list").format(
-                s=stratum), field="factors")
-        raise ProtocolViolation(_("the allocation list is exhausted in stratum {s}; the "
-                                  "statistician must be contacted").format(s=stratum),
-                                field="factors")
-    return int(taken)
-
-
-def _next_sequence(s: Session, list_id: int) -> int:
-    """The list's next sequence number, unique and gap-free: one atomic ``UPDATE ... RETURNING``
-    on the list's counter row (its row lock held until commit, always taken after the stratum's
-    so the order of locks is the same for everyone; SQLite already holds its one write lock),
-    backed by the ``uq_allocation_sequence`` constraint. A rollback returns the number with the
-    lock. A list without a counter row (written by hand) gets one, under the list row's lock,
-    starting after its last allocation."""
-    taken = s.execute(_TAKE_SEQUENCE, {"list": list_id}).scalar_one_or_none()
-    if taken is not None:
-        return int(taken)
-    s.execute(select(RandomizationList.id).where(RandomizationList.id == list_id)
-              .with_for_update()).one()
-    last = s.scalar(select(func.max(Allocation.sequence)).where(Allocation.list_id == list_id))
-    s.execute(insert(SequenceCounter).values(list_id=list_id, used=int(last or 0) + 1))
-    return int(last or 0) + 1
-
-
-_TAKE_SEQUENCE = (update(SequenceCounter).where(SequenceCounter.list_id == bindparam("list"))
-                  .values(used=SequenceCounter.used + 1).returning(SequenceCounter.used)
-                  .execution_options(synchronize_session=False))
-
-
 def _minimization_arm(s: Session, seed: bytes, cfg: RandomizationSettings, list_id: int,
                       levels: dict[str, str], n: int) -> tuple[str, dict[str, Any]]:
     counts: dict[str, dict[str, dict[str, int]]] = {
@@ -316,6 +272,7 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
     with UnitOfWork(db, actor_of(principal), _("Randomized")) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym, for_update=True)
+        signoff_guard.hold(s, p.id)  # the allocation's flush reuses the status change's check
         today = local_today(settings.zone)
         # the version in force today (its randomization block cannot differ after go-live)
         label, in_force = protocol_versions.protocol_on(s, today)
@@ -346,16 +303,20 @@ def _randomize(db: Database, settings: Settings, principal: Principal, pseudonym
         regimen = validate_choices(protocol, choices, status_key(
             record, record.decision_date or screening_row.decision_date))
         lifecycle.apply_event(s, p, Event.RANDOMIZED, today, principal.username, today)
-        with s.no_autoflush:  # the status change is flushed with the allocation
+        # the status change, its event and their audit records are written now, under the
+        # participant's lock only: what follows holds the list's locks, one request at a time
+        s.flush()
+        with s.no_autoflush:
             if lst.method == "permuted_blocks":
-                position = _take_position(s, lst.id, stratum)
-                arm = stratum_lists(lst.seed, cfg, lst.size_per_stratum)[stratum][position - 1].arm
+                slots = stratum_lists(lst.seed, cfg, lst.size_per_stratum)[stratum]
+                position, sequence = counters.take_position_and_sequence(s, lst.id, stratum)
+                arm = slots[position - 1].arm
                 detail: dict[str, Any] = {"method": "permuted_blocks"}
             else:
-                position = _take_position(s, lst.id, "all")
+                position = counters.take_position(s, lst.id, "all")
                 arm, detail = _minimization_arm(s, lst.seed, cfg, lst.id, dict(factors), position)
                 detail["method"] = "minimization"
-            sequence = _next_sequence(s, lst.id)
+                sequence = counters.next_sequence(s, lst.id)
         a = Allocation(list_id=lst.id, participant_id=p.id, site_id=p.site_id,
                        stratum=stratum if lst.method == "permuted_blocks" else "all",
                        position=position, sequence=sequence, arm=arm, factors=dict(factors),

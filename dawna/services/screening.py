@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, true
@@ -368,6 +369,14 @@ _SIGNED_SCREENING = (select(Screening, _LATEST_SIGNATURE.c.record_sha256,
                      .where(Screening.participant_id == bindparam("participant")))
 
 
+@lru_cache(maxsize=256)
+def _validated(stored: str) -> tuple[ScreeningRecord, str]:
+    """A stored record (its JSON, keys sorted) validated and fingerprinted once per content and
+    process; the record is shared between requests: read it, never change it."""
+    record = ScreeningRecord.model_validate(json.loads(stored))
+    return record, fingerprint(record)
+
+
 def require_signed_eligible(session: Session,
                             participant: Participant) -> tuple[Screening, ScreeningRecord]:
     """Refuse unless an investigator signed this participant eligible and the signed record is
@@ -378,8 +387,8 @@ def require_signed_eligible(session: Session,
         raise ProtocolViolation(_("{id} has no signed eligibility decision").format(
             id=participant.pseudonym), field="eligibility")
     screening = found.Screening
-    record = ScreeningRecord.model_validate(screening.record)
-    if found.record_sha256 != fingerprint(record):
+    record, current = _validated(json.dumps(screening.record, sort_keys=True))
+    if found.record_sha256 != current:
         raise ProtocolViolation(_("the screening record of {id} changed after it was signed; "
                                   "the investigator must sign again").format(
             id=participant.pseudonym), field="eligibility")

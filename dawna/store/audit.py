@@ -159,12 +159,16 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     rows: list[dict[str, Any]] = []
     with session.no_autoflush:
         for action, obj in pending:
-            for field, old, new in _changes(obj, action):
+            changes = _changes(obj, action)
+            if not changes:
+                continue
+            table, row_id, site_id = obj.__tablename__, _row_id(obj), _site_id(session, obj)
+            for field, old, new in changes:
                 rows.append(
                     {
                         "at": now, "actor_id": actor.user_id, "actor": actor.username,
-                        "action": action, "table_name": obj.__tablename__, "row_id": _row_id(obj),
-                        "site_id": _site_id(session, obj), "field": field,
+                        "action": action, "table_name": table, "row_id": row_id,
+                        "site_id": site_id, "field": field,
                         "old_value": old, "new_value": new, "reason": reason,
                     }
                 )
@@ -175,14 +179,19 @@ def _before_commit(session: Session) -> None:
     """Chain and write the transaction's audit records last, just before it commits: the chain
     head's row lock is then held only while appending, and its holder waits on no other lock,
     so it cannot deadlock with a transaction holding a row lock (randomization's stratum
-    counter, a participant's row) that this one would wait for."""
+    counter, a participant's row) that this one would wait for. (A randomization on PostgreSQL
+    takes the head earlier, with the list's counters, and then waits on no lock either:
+    ``services/randomization_counters.py``.)"""
     session.flush()
-    audit_chain.append(session.connection(), session.info.pop(PENDING, []))
+    audit_chain.append(session.connection(), session.info.pop(PENDING, []),
+                       held=session.info.pop(audit_chain.HELD, None))
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # rolled back (or committed): nothing left pending
         session.info.pop(PENDING, None)
+    if transaction.parent is None or transaction.nested:  # a lock taken there is released
+        session.info.pop(audit_chain.HELD, None)
 
 
 def install(session_class: type[Session] = Session) -> None:

@@ -143,6 +143,21 @@ def _owned(session: Session, changes: Iterable[tuple[str, Base]]
     return out
 
 
+#: ``session.info`` keys: the participants whose row the open transaction holds
+#: (:func:`hold`), and what the last query found in force for them, by (model, participant).
+HELD, _SEEN = "signoff_held", "signoff_seen"
+
+
+def hold(session: Session, participant_id: int) -> None:
+    """Declare that the open transaction holds ``participant_id``'s row (``SELECT ... FOR
+    UPDATE``). A casebook signature or lock is only written holding every form row of its
+    participant, the participant's own among them (``services/signoff.py``,
+    ``services/locks.py``), so none can appear for that participant before this transaction
+    ends: a later flush that only creates forms of the participant reuses what the first one
+    found in force instead of asking again (a new form meets only casebook-scope entries)."""
+    session.info.setdefault(HELD, set()).add(participant_id)
+
+
 def _in_force(session: Session, model: Any) -> tuple[list[tuple[str, Base, int]], list[Any]]:
     """The forms this flush changes (with their participants), and the signatures or locks
     (``model``) in force for those participants."""
@@ -150,12 +165,33 @@ def _in_force(session: Session, model: Any) -> tuple[list[tuple[str, Base, int]]
     if not owned:
         return owned, []
     pids = sorted({pid for _, _, pid in owned})
+    held, seen = session.info.get(HELD, set()), session.info.setdefault(_SEEN, {})
+    if any(type(obj).__tablename__ in ("form_signature", "form_lock")
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        seen.clear()  # signatures or locks written by this transaction: ask every time
+        held = set()
+    elif (all(action == "create" for action, _, _ in owned)
+          and all(pid in held and (model, pid) in seen for pid in pids)):
+        return owned, [row for pid in pids for row in seen[(model, pid)]
+                       if row.active_key is not None]
     query = _IN_FORCE.get(model)
     if query is None:  # built once per model and process: every flush of a form runs two
         query = _IN_FORCE.setdefault(model, select(model).where(
             model.participant_id.in_(bindparam("pids", expanding=True)),
             model.active_key.is_not(None)))
-    return owned, list(session.scalars(query, {"pids": pids}))
+    rows = list(session.scalars(query, {"pids": pids}))
+    for pid in pids:
+        if pid in held:
+            seen[(model, pid)] = [row for row in rows if row.participant_id == pid]
+    return owned, rows
+
+
+def _forget(session: Session, transaction: Any) -> None:
+    """The rows held end with the transaction (or a savepoint, which may have taken them):
+    nothing is reused after. A flush's own inner transaction does not count."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(HELD, None)
+        session.info.pop(_SEEN, None)
 
 
 _IN_FORCE: dict[Any, Any] = {}
@@ -217,6 +253,7 @@ def _refuse_locked(session: Session, flush_context: UOWTransaction) -> None:
 
 def install(session_class: type[Session] = Session) -> None:
     """Attach the listeners (idempotent)."""
-    for name, listener in (("before_flush", _void_signatures), ("after_flush", _refuse_locked)):
+    for name, listener in (("before_flush", _void_signatures), ("after_flush", _refuse_locked),
+                           ("after_transaction_end", _forget)):
         if not event.contains(session_class, name, listener):
             event.listen(session_class, name, listener)

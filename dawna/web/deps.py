@@ -59,6 +59,15 @@ async def current_user(principal: Annotated[Principal | None, Depends(optional_u
     return principal
 
 
+def user_or_login(request: Request, db: Database) -> Principal:
+    """:func:`optional_user` then :func:`current_user` in one plain call, for a route that does
+    all its database work in one hand-over to a worker thread (the randomize route)."""
+    principal = optional_user(request, db)
+    if principal is None:
+        raise LoginRequired(_("please log in"), field="session")
+    return principal
+
+
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 

@@ -56,3 +56,23 @@ def test_coordinator_randomizes_from_the_participant_page(client_for, app_db, se
     assert again.status_code == 409 and "already randomized" in again.json()["detail"]
     audit = client_for("monitor_a").get("/api/audit", params={"table": "allocation"}).json()
     assert {e["field"] for e in audit} >= {"arm", "stratum", "position"}
+
+
+def test_the_api_randomizes_once_and_answers_the_allocation(client_for, app_db, settings) -> None:  # type: ignore[no-untyped-def]
+    randomization.generate(app_db, settings, SYSTEM, "list")
+    randomization.go_live(app_db, SYSTEM, "live")
+    [pid] = _signed_eligible(app_db, 1)
+    coord = client_for("coord_a")
+    token = coord.get("/api/me").json()["csrf_token"]
+    sent = {"factors": STRATA[1], "choices": CHOICES}
+    done = coord.post(f"/api/participants/{pid}/randomization", headers={"X-CSRF-Token": token},
+                      json=sent)
+    assert done.status_code == 201
+    body = done.json()
+    assert body["pseudonym"] == pid and body["arm"] in ("A", "B")
+    assert body["factors"] == STRATA[1] and body["randomized_by"] == "coord_a"
+    assert coord.get(f"/api/participants/{pid}/randomization").json() == body
+    again = coord.post(f"/api/participants/{pid}/randomization",
+                       headers={"X-CSRF-Token": token}, json=sent)
+    assert again.status_code == 409
+    assert coord.post(f"/api/participants/{pid}/randomization", json=sent).status_code == 403

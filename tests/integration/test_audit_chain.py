@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from dawna.store.audit import Actor
 from dawna.store.audit_chain import GENESIS
-from dawna.store.audit_verify import head, verify
+from dawna.store.audit_verify import check_chain, head, verify
 from dawna.store.db import Database
 from dawna.store.models import AdverseEvent, AuditChainHead, AuditRecord, Participant, Site
 from dawna.store.uow import UnitOfWork
@@ -273,3 +273,39 @@ def test_the_chain_head_lock_cannot_deadlock_with_a_row_lock(db: Database) -> No
         t.join(30)
     assert errors == []
     assert _problems(db) == []
+
+
+def test_awkward_text_and_times_are_stored_as_they_were_hashed(db: Database) -> None:
+    """Quotes, backslashes, line breaks, CJK, an emoji, a time without microseconds given in
+    another zone: each record is stored exactly as hashed, so the chain recomputed by hand from
+    the stored row holds (PostgreSQL receives the records as one JSON document)."""
+    from datetime import timedelta, timezone
+
+    from dawna.store import audit_chain
+
+    zone = timezone(timedelta(hours=8))
+    texts = ['say "no"', "back\\slash", "line\nbreak\ttab", "不良事件 3 级", "🙂", "\u2028", ""]
+    rows = [{"at": datetime(2026, 3, 1, 10, 30, i, 0 if i % 2 else 7, tzinfo=zone),
+             "actor_id": 7, "actor": "alice", "action": "update", "table_name": "site",
+             "row_id": str(i), "site_id": None if i % 2 else i, "field": "name",
+             "old_value": value, "new_value": None if i == 3 else value[::-1], "reason": value}
+            for i, value in enumerate(texts)]
+    with db.engine.begin() as conn:
+        audit_chain.append(conn, [dict(row) for row in rows])
+    with db.sessions() as s:
+        stored = list(s.scalars(select(AuditRecord).order_by(AuditRecord.id)))[-len(rows):]
+        assert check_chain(s) == []
+    prev = stored[0].prev_hash
+    for row, record in zip(rows, stored, strict=True):
+        assert record.at == row["at"]
+        for name in ("actor_id", "row_id", "site_id", "old_value", "new_value", "reason"):
+            assert getattr(record, name) == row[name]
+        at = row["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        payload = json.dumps([prev, at, 7, "alice", "update", "site", row["row_id"],
+                              row["site_id"], "name", row["old_value"], row["new_value"],
+                              row["reason"]], ensure_ascii=False, separators=(",", ":"))
+        assert record.prev_hash == prev
+        assert record.hash == hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        prev = record.hash
+    with db.sessions() as s:
+        assert s.get(AuditChainHead, 1).hash == prev

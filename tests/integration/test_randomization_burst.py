@@ -22,8 +22,10 @@ from sqlalchemy import select
 from dawna.config import Settings
 from dawna.errors import ConflictError
 from dawna.services import randomization, randomization_report
+from dawna.store.audit_verify import check_chain
 from dawna.store.db import Database
-from dawna.store.models import Allocation
+from dawna.store.models import Allocation, Site
+from dawna.store.uow import UnitOfWork
 
 
 @pytest.fixture
@@ -107,6 +109,43 @@ def test_a_burst_with_duplicates_allocates_each_once_with_sequence_1_to_n(
     assert all(sorted(p) == list(range(1, 13)) for p in by_stratum.values())
     report = randomization_report.verify(trial, settings)
     assert report.ok and report.checked == 48, report.mismatches
+
+
+
+def test_randomizations_and_other_writes_at_once_all_commit_on_one_chain(
+        trial: Database, settings: Settings) -> None:
+    """Other writers take the audit chain's head at their commit while randomizations hold the
+    list's counters (and, on PostgreSQL, the head from the counters on): nobody deadlocks or
+    fails, the sequence stays 1..n and the chain verifies."""
+    ids = _signed_eligible(trial, 24)
+    with trial.sessions() as s:
+        site_id = s.scalars(select(Site.id)).first()
+    start = threading.Barrier(12)
+
+    def edit(i: int) -> Any:
+        try:
+            with UnitOfWork(trial, SYSTEM, f"site address corrected ({i})") as uow:
+                uow.session.get(Site, site_id).city = f"City {i}"
+                uow.commit()
+        except Exception as exc:  # the test inspects what each writer got
+            return exc
+        return None
+
+    def go(job: tuple[str, Any]) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            start.wait(timeout=5)
+        kind, arg = job
+        return edit(arg) if kind == "edit" else _attempt(trial, settings, arg, STRATA[0])
+
+    jobs = [job for i, pid in enumerate(ids) for job in (("randomize", pid), ("edit", i))]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(go, jobs))
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert errors == []
+    with trial.sessions() as s:
+        made = s.scalars(select(Allocation).order_by(Allocation.sequence)).all()
+        assert check_chain(s) == []
+    assert [a.sequence for a in made] == list(range(1, 25))
 
 
 def _at_0015(db_url: str, sequences: list[int]) -> list[int]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from starlette import concurrency
 
 from dawna.services import randomization, randomization_report
 from dawna.services.schemas_randomization import (
@@ -15,7 +16,7 @@ from dawna.services.schemas_randomization import (
     VerificationOut,
 )
 from dawna.services.scope import actor_of
-from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.deps import CurrentUser, DbDep, SettingsDep, user_or_login
 from dawna.web.security import csrf_protect
 
 router = APIRouter(prefix="/api", tags=["randomization"])
@@ -50,9 +51,19 @@ def get_allocation(pseudonym: str, db: DbDep, user: CurrentUser) -> AllocationOu
 
 @router.post("/participants/{pseudonym}/randomization", response_model=AllocationOut,
              status_code=201, dependencies=[Depends(csrf_protect)])
-def randomize(pseudonym: str, body: RandomizeIn, db: DbDep, settings: SettingsDep,
-              user: CurrentUser) -> AllocationOut:
-    view = randomization.randomize(db, settings, user, pseudonym, body.factors, body.choices)
+async def randomize(pseudonym: str, body: RandomizeIn, request: Request, db: DbDep,
+                    settings: SettingsDep) -> AllocationOut:
+    """A coroutine handing the session look-up and the service to a worker thread in one go:
+    FastAPI runs a plain dependency (the user's session) and validates a plain function's
+    answer on worker threads too, each hand-over queued behind every request waiting for a
+    thread, so in a burst each answer waited for the whole queue, three times (issue 23)."""
+
+    def work() -> randomization.AllocationView:
+        user = user_or_login(request, db)
+        return randomization.randomize(db, settings, user, pseudonym, body.factors,
+                                       body.choices)
+
+    view = await concurrency.run_in_threadpool(work)
     return AllocationOut(**view.__dict__)
 
 
