@@ -1,8 +1,8 @@
 """Shared fixtures: fresh databases (SQLite file and PostgreSQL), settings, principals.
 
 PostgreSQL: one migrated template database per run, then a fresh database per test created from
-it and dropped afterwards. Unreachable PostgreSQL skips those tests locally but fails under
-``CI=true``, where they must run.
+it and dropped afterwards, both off the test's path (``pg_pool``, tests/pg_pool.py). Unreachable
+PostgreSQL skips those tests locally but fails under ``CI=true``, where they must run.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -62,19 +63,32 @@ def _pg_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
+def pg_pool() -> Iterator[Any]:
+    """Each test's PostgreSQL database made ahead of need and dropped in the background
+    (tests/pg_pool.py); whatever it made is dropped at the end of the session."""
+    from pg_pool import Pool
+
     try:
-        conn = _pg_admin_conn()
+        _pg_admin_conn().close()
     except Exception as exc:  # pragma: no cover - depends on the machine
         if IN_CI:
             pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN} under CI=true: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN}: {exc}")
+    pool = Pool(_pg_admin_conn, _pg_url)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_pool: Any) -> Iterator[str]:
+    conn = _pg_admin_conn()
     name = f"dawna_tpl_{uuid.uuid4().hex[:10]}"
     conn.execute(f'CREATE DATABASE "{name}"')
     try:
         upgrade(_pg_url(name))
         yield name
     finally:
+        pg_pool.forget(name)
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
 
@@ -146,17 +160,6 @@ def _demo_day(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
-def _fresh_pg(template: str) -> Iterator[str]:
-    name = f"dawna_t_{uuid.uuid4().hex[:12]}"
-    with _pg_admin_conn() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        with _pg_admin_conn() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _trial_stage(request: pytest.FixtureRequest) -> str:
     """The trial template a test's ``trial`` holds (``list_live`` in a module so marked)."""
     return "list_live" if request.node.get_closest_marker("list_live") is not None else "two_site"
@@ -185,11 +188,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             templates.made_from[str(target)] = stage
         yield url
     elif templates:
-        for url in _fresh_pg(templates.get(backend, stage)):
+        for url in request.getfixturevalue("pg_pool").fresh(templates.get(backend, stage)):
             templates.made_from[url.rsplit("/", 1)[1]] = stage
             yield url
     else:
-        yield from _fresh_pg(request.getfixturevalue("pg_template"))
+        yield from request.getfixturevalue("pg_pool").fresh(request.getfixturevalue("pg_template"))
 
 
 @pytest.fixture
@@ -227,6 +230,7 @@ class _TrialTemplates:
         self._root = root
         self._made: dict[tuple[str, str], str] = {}
         self._pg: list[str] = []
+        self._pool: Any = None
         #: databases (file path or PostgreSQL name) that ``db_url`` made from a template
         self.made_from: dict[str, str] = {}
 
@@ -252,6 +256,7 @@ class _TrialTemplates:
             url = f"sqlite:///{target}"
         else:
             target = f"dawna_tpl_{stage}_{uuid.uuid4().hex[:8]}"
+            self._pool = self._request.getfixturevalue("pg_pool")
             with _pg_admin_conn() as conn:
                 conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
             self._pg.append(target)
@@ -291,6 +296,7 @@ class _TrialTemplates:
         if self._pg:
             with _pg_admin_conn() as conn:
                 for name in self._pg:
+                    self._pool.forget(name)
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
