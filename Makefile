@@ -42,8 +42,9 @@ run: install
 	@echo ""
 	$(BIN)/dawna serve --host $(HOST) --port $(PORT)
 
+# Long work first and in the order given (tests/scheduling.py), not reordered by group size.
 test: install
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check dawna tests

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from demo_build import DEMO_FILE, FAILED_FILE, no_flush_to_disk
+from scheduling import arrange
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -172,6 +173,7 @@ def demo_template(request: pytest.FixtureRequest) -> Path:
 _DEMO_MODULES = pytest.StashKey[set[str]]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist names each test's group in its node id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # pytest-xdist (``--dist loadgroup``) schedules by node id: a test sharing another's id would
     # silently not run (schemathesis' unparametrized items did), so a repeated id stops the run.
@@ -179,6 +181,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     twice = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
     if twice:
         raise pytest.UsageError(f"tests collected twice under one node id: {twice[:5]}")
+    arrange(items)  # long work first, demo modules shared by the workers (tests/scheduling.py)
 
 
     config.stash[_DEMO_MODULES] = {item.module.__name__ for item in items
