@@ -19,6 +19,9 @@ from typing import Any
 
 import pytest
 from demo_build import DEMO_FILE, FAILED_FILE, no_flush_to_disk
+from pg_pool import PG_ADMIN, Pool
+from pg_pool import admin_conn as _pg_admin_conn
+from pg_pool import url_of as _pg_url
 from scheduling import arrange
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -40,27 +43,13 @@ get_settings.cache_clear()
 event.listen(Engine, "connect", no_flush_to_disk)  # tests/demo_build.py says why
 
 
-PG_ADMIN = os.environ.get("DAWNA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _pg_admin_conn():  # type: ignore[no-untyped-def]
-    import psycopg
-
-    return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-
-
-def _pg_url(name: str) -> str:
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 @pytest.fixture(scope="session")
 def pg_pool() -> Iterator[Any]:
     """Each test's PostgreSQL database made ahead of need and dropped in the background
     (tests/pg_pool.py); whatever it made is dropped at the end of the session."""
-    from pg_pool import Pool
-
     try:
         _pg_admin_conn().close()
     except Exception as exc:  # pragma: no cover - depends on the machine

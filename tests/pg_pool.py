@@ -13,12 +13,28 @@ down) waits for the thread and drops whatever it created that is still there.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import Any
+
+#: The server's maintenance database, to create and drop the test databases from.
+PG_ADMIN = os.environ.get("DAWNA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def admin_conn():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+
+
+def url_of(name: str) -> str:
+    """The SQLAlchemy URL of database ``name`` on the test server."""
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 class Pool:
