@@ -11,7 +11,9 @@ kept together, and otherwise in collection order).
 The demo (tests/demo_build.py) is loaded once per run in a subprocess while the first units
 run, so its modules come after those that do not read it. The xdist groups ``demo`` and
 ``demo_exports`` were there so that one worker alone loaded it; now each of their modules is a
-group of its own (its module-scoped set-ups made once), and the two workers share them.
+group of its own (its module-scoped set-ups made once), and the two workers share them; so is
+every other module whose module-scoped set-up reads the demo (it copied the demo on both
+workers when its tests were spread over them).
 """
 
 from __future__ import annotations
@@ -46,12 +48,22 @@ def _module(item: pytest.Item) -> str:
     return item.path.stem
 
 
+def _module_setup_reads_demo(item: pytest.Item) -> bool:
+    """The test reads the demo and its module has a set-up of its own (a copy of the demo, a
+    served application): the module's tests go to one worker, which makes that set-up once."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None or "demo_template" not in info.names_closure:
+        return False
+    return any(defs and defs[-1].scope == "module" and name != "_demo_day"
+               for name, defs in info.name2fixturedefs.items())
+
+
 def arrange(items: list[pytest.Item]) -> None:
     """Reorder ``items`` in place (see the module's docstring) and give each module of the
     ``demo`` and ``demo_exports`` groups a group of its own."""
     for item in items:
         if any(mark.args and mark.args[0] in _SPLIT_GROUPS
-               for mark in item.iter_markers("xdist_group")):
+               for mark in item.iter_markers("xdist_group")) or _module_setup_reads_demo(item):
             # xdist names the group after all the item's groups: "demo_<module>"
             item.add_marker(pytest.mark.xdist_group(_module(item)))
     rank = {name: i for i, name in enumerate(LONG_FIRST)}
