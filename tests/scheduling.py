@@ -27,7 +27,6 @@ LONG_FIRST = (
     "test_browser_clinical_forms",    # 2 tests, ~30 s, one served trial
     "test_randomization_service",     # the 200 concurrent randomizations, 17-22 s
     "test_cli",                       # `dawna demo --participants 32`, 17 s
-    "test_concurrent_writes",
     "test_api_schema",                # 45 s over some 400 fuzz cases
     "test_odm",                       # 60 s, demo
     "test_analysis_windows_demo",     # 40 s, demo
