@@ -1,10 +1,15 @@
-"""What the browser tests share (issue 23 item 6): one Chromium and one served application per
-test module, a fresh browser context per test, and logins done once per user and module (the
-context's cookies are saved and given to the next context of the same user).
+"""What the browser tests share (issue 23 item 6): one Chromium per test process, one served
+application per test module, a fresh browser context per test, and logins done once per user and
+module (the context's cookies are saved and given to the next context of the same user).
+
+Playwright's sync API marks its event loop as running in the main thread while it is started, so
+once a process has run a browser test, ``asyncio.run`` in that thread fails ("cannot be called
+from a running event loop"): a test needing its own event loop runs it in another thread (as
+Starlette's ``TestClient`` and ``serving`` below do).
 
 A browser test module defines a module-scoped ``live_server`` fixture (``serving(file)``: the
 application on a SQLite file, served in a thread); tests/e2e/conftest.py gives it ``browser``
-(one Chromium per module), ``page`` (a fresh, logged-out page) and ``page_as`` (``page_as(user,
+(one Chromium per process), ``page`` (a fresh, logged-out page) and ``page_as`` (``page_as(user,
 password)``: a page logged in as that user).
 """
 

@@ -1,20 +1,28 @@
 """Shared fixtures: fresh databases (SQLite file and PostgreSQL), settings, principals.
 
 PostgreSQL: one migrated template database per run, then a fresh database per test created from
-it and dropped afterwards. Unreachable PostgreSQL skips those tests locally but fails under
-``CI=true``, where they must run.
+it and dropped afterwards, both off the test's path (``pg_pool``, tests/pg_pool.py). Unreachable
+PostgreSQL skips those tests locally but fails under ``CI=true``, where they must run.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from demo_build import DEMO_FILE, FAILED_FILE, no_flush_to_disk
+from pg_pool import PG_ADMIN, Pool
+from pg_pool import admin_conn as _pg_admin_conn
+from pg_pool import url_of as _pg_url
+from scheduling import arrange
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -32,49 +40,37 @@ get_settings.cache_clear()
 
 
 
-@event.listens_for(Engine, "connect")
-def _no_flush_to_disk(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    """Test databases are thrown away: a commit does not wait for the disk (SQLite
-    ``synchronous=OFF``, PostgreSQL ``synchronous_commit=off``; 4 ms of fsync per commit on
-    this machine's disk, some 2,800 commits for one demo load). Only durability after a crash
-    of the machine differs; what a transaction sees, its atomicity and isolation do not."""
-    if isinstance(dbapi_conn, sqlite3.Connection):
-        dbapi_conn.execute("PRAGMA synchronous=OFF")
-    elif type(dbapi_conn).__module__.startswith("psycopg"):
-        with dbapi_conn.cursor() as cursor:
-            cursor.execute("SET synchronous_commit = off")
-        dbapi_conn.commit()
+event.listen(Engine, "connect", no_flush_to_disk)  # tests/demo_build.py says why
 
 
-PG_ADMIN = os.environ.get("DAWNA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _pg_admin_conn():  # type: ignore[no-untyped-def]
-    import psycopg
-
-    return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-
-
-def _pg_url(name: str) -> str:
-    base = PG_ADMIN.rsplit("/", 1)[0]
-    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
-
-
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
+def pg_pool() -> Iterator[Any]:
+    """Each test's PostgreSQL database made ahead of need and dropped in the background
+    (tests/pg_pool.py); whatever it made is dropped at the end of the session."""
     try:
-        conn = _pg_admin_conn()
+        _pg_admin_conn().close()
     except Exception as exc:  # pragma: no cover - depends on the machine
         if IN_CI:
             pytest.fail(f"PostgreSQL unreachable at {PG_ADMIN} under CI=true: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN}: {exc}")
+    pool = Pool(_pg_admin_conn, _pg_url)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_pool: Any) -> Iterator[str]:
+    conn = _pg_admin_conn()
     name = f"dawna_tpl_{uuid.uuid4().hex[:10]}"
     conn.execute(f'CREATE DATABASE "{name}"')
     try:
         upgrade(_pg_url(name))
         yield name
     finally:
+        pg_pool.forget(name)
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
 
@@ -86,40 +82,87 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class _DemoBuild:
+    """The run's one demo load (tests/demo_build.py), in a subprocess started by whichever test
+    process first finds a test reading it; every process waits for the file only when a test
+    needs it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            os.close(os.open(self.dir / "started", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return  # another worker started it
+        root = Path(__file__).resolve().parent
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(root), str(root.parent), os.environ.get("PYTHONPATH", "")]))
+        with open(self.dir / "build.log", "wb") as log:
+            self.proc = subprocess.Popen([sys.executable, str(root / "demo_build.py"),
+                                          str(self.dir)], env=env, stdout=log,
+                                         stderr=subprocess.STDOUT)
+
+    def wait(self) -> Path:
+        self.start()
+        done, failed = self.dir / DEMO_FILE, self.dir / FAILED_FILE
+        deadline = time.monotonic() + 1800
+        while not done.exists():
+            if failed.exists():
+                pytest.fail(f"the demo load failed:\n{failed.read_text(encoding='utf-8')}")
+            if self.proc is not None and self.proc.poll() not in (None, 0):
+                pytest.fail(f"the demo load exited with {self.proc.returncode}, "
+                            f"see {self.dir / 'build.log'}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"no demo after 30 minutes in {self.dir}")
+            time.sleep(0.1)
+        return done
+
+    def finish(self, interrupted: bool) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            if interrupted:
+                self.proc.kill()
+            self.proc.wait()  # another worker may still be waiting for it
+
+
+_DEMO_BUILD = pytest.StashKey[_DemoBuild]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's controller: every worker builds or reads the demo in one directory."""
+    base = node.config._tmp_path_factory.getbasetemp()
+    node.workerinput["dawna_demo_dir"] = str(base / "demo")
+
+
+def _demo_build(config: pytest.Config) -> _DemoBuild:
+    if _DEMO_BUILD not in config.stash:
+        shared = getattr(config, "workerinput", {}).get("dawna_demo_dir")
+        directory = Path(shared) if shared else \
+            config._tmp_path_factory.getbasetemp() / "demo"  # type: ignore[attr-defined]
+        config.stash[_DEMO_BUILD] = _DemoBuild(directory)
+    return config.stash[_DEMO_BUILD]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _DEMO_BUILD in session.config.stash:
+        session.config.stash[_DEMO_BUILD].finish(exitstatus == pytest.ExitCode.INTERRUPTED)
+
+
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+def demo_template(request: pytest.FixtureRequest) -> Path:
     """A SQLite file holding the simulated demo trial scaled to 32 participants as it stood at
-    the end of helpers.DEMO_AS_OF, loaded once per test session; tests copy it. The modules
-    reading it run on that day (``_demo_day``).
-
-    The same trial in every worker and on every day: besides the day, what a load draws from
-    ``secrets`` (the allocation list's seed, hence each participant's arm and so the simulated
-    progressions and deaths, and the pseudonyms, hence which participant a query picks first)
-    comes from fixed seeds here; the demo's own simulation is seeded already (trial.yaml)."""
-    import random
-    from types import SimpleNamespace
-
-    from helpers import DEMO_AS_OF
-
-    from dawna import demo
-    from dawna.services import participants, randomization
-
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    shutil.copy(sqlite_template, path)
-    settings = Settings(env="test", database_url=f"sqlite:///{path}", secret_key="b" * 40)
-    db = Database(settings.database_url)
-    list_seed, names = random.Random(20261130), random.Random(20261201)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(randomization, "secrets", SimpleNamespace(token_bytes=list_seed.randbytes))
-        patch.setattr(participants, "secrets", SimpleNamespace(choice=names.choice))
-        demo.load(db, settings, size=32, as_of=DEMO_AS_OF)
-    db.dispose()
-    return path
+    the end of helpers.DEMO_AS_OF (tests/demo_build.py), loaded once per test run in a
+    subprocess; tests copy it. The modules reading it run on that day (``_demo_day``)."""
+    return _demo_build(request.config).wait()
 
 
 _DEMO_MODULES = pytest.StashKey[set[str]]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist names each test's group in its node id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # pytest-xdist (``--dist loadgroup``) schedules by node id: a test sharing another's id would
     # silently not run (schemathesis' unparametrized items did), so a repeated id stops the run.
@@ -127,9 +170,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     twice = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
     if twice:
         raise pytest.UsageError(f"tests collected twice under one node id: {twice[:5]}")
+    arrange(items)  # long work first, demo modules shared by the workers (tests/scheduling.py)
+
+
     config.stash[_DEMO_MODULES] = {item.module.__name__ for item in items
                                    if isinstance(item, pytest.Function)
                                    and "demo_template" in item.fixturenames}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the tests to run are known (``-k`` and ``-m`` applied): when one reads the demo,
+    its load starts (in the first process to get here)."""
+    if not session.config.option.collectonly and any(
+            isinstance(item, pytest.Function) and "demo_template" in item.fixturenames
+            for item in session.items):
+        _demo_build(session.config).start()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -144,17 +200,6 @@ def _demo_day(request: pytest.FixtureRequest) -> Iterator[None]:
 
     with on_demo_day():
         yield
-
-
-def _fresh_pg(template: str) -> Iterator[str]:
-    name = f"dawna_t_{uuid.uuid4().hex[:12]}"
-    with _pg_admin_conn() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        with _pg_admin_conn() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _trial_stage(request: pytest.FixtureRequest) -> str:
@@ -185,11 +230,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             templates.made_from[str(target)] = stage
         yield url
     elif templates:
-        for url in _fresh_pg(templates.get(backend, stage)):
+        for url in request.getfixturevalue("pg_pool").fresh(templates.get(backend, stage)):
             templates.made_from[url.rsplit("/", 1)[1]] = stage
             yield url
     else:
-        yield from _fresh_pg(request.getfixturevalue("pg_template"))
+        yield from request.getfixturevalue("pg_pool").fresh(request.getfixturevalue("pg_template"))
 
 
 @pytest.fixture
@@ -227,6 +272,7 @@ class _TrialTemplates:
         self._root = root
         self._made: dict[tuple[str, str], str] = {}
         self._pg: list[str] = []
+        self._pool: Any = None
         #: databases (file path or PostgreSQL name) that ``db_url`` made from a template
         self.made_from: dict[str, str] = {}
 
@@ -252,6 +298,7 @@ class _TrialTemplates:
             url = f"sqlite:///{target}"
         else:
             target = f"dawna_tpl_{stage}_{uuid.uuid4().hex[:8]}"
+            self._pool = self._request.getfixturevalue("pg_pool")
             with _pg_admin_conn() as conn:
                 conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
             self._pg.append(target)
@@ -291,6 +338,7 @@ class _TrialTemplates:
         if self._pg:
             with _pg_admin_conn() as conn:
                 for name in self._pg:
+                    self._pool.forget(name)
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

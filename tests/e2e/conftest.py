@@ -54,9 +54,11 @@ def cli_env(app_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-# -- Browser tests (tests/browser_support.py): one Chromium per module, logins reused ---------
-@pytest.fixture(scope="module")
+# -- Browser tests (tests/browser_support.py): one Chromium per process, logins reused --------
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One Chromium for all the browser modules a test process runs (a launch with Playwright's
+    driver is about 1 s of CPU and 2 s of wall); each test still gets fresh contexts."""
     from browser_support import chromium
 
     with chromium() as launched:
