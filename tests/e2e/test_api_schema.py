@@ -237,3 +237,21 @@ def test_a_record_number_in_a_path_beyond_an_integer_column_is_422_not_500(
                             headers={"X-CSRF-Token": client.cookies[CSRF_COOKIE]})
     assert answer.status_code == 422, answer.text
     assert answer.json()["field"] == field
+
+
+def test_applications_share_the_document_of_the_same_routes_only() -> None:
+    """dawna.web.app builds the OpenAPI document once per process for the same routes: two
+    applications with different settings serve the same document, and one given a route of
+    its own documents that route, which the others do not."""
+    plain = create_app(Settings(env="test", database_url="sqlite://", secret_key="p" * 40))
+    other = create_app(Settings(env="test", database_url="sqlite://", secret_key="q" * 40))
+    extended = create_app(Settings(env="test", database_url="sqlite://", secret_key="r" * 40))
+
+    @extended.get("/api/only-here")
+    def only_here() -> dict[str, str]:
+        return {}
+
+    assert TestClient(other).get("/api/openapi.json").json() == plain.openapi()
+    assert "/api/only-here" in extended.openapi()["paths"]
+    assert "/api/only-here" not in plain.openapi()["paths"]
+    assert set(extended.openapi()["paths"]) - set(plain.openapi()["paths"]) == {"/api/only-here"}

@@ -18,6 +18,9 @@ The trial (both participants randomized on 2024-03-12 at 11:00 in Beijing = 03:0
 
 from __future__ import annotations
 
+import shutil
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -124,8 +127,7 @@ def _participant_1(db: Database, settings: Settings) -> str:
     return pid
 
 
-@pytest.fixture
-def trial(db: Database, settings: Settings) -> tuple[Database, str, str]:
+def _build(db: Database, settings: Settings) -> tuple[str, str]:
     two_site_trial(db)
     randomization.generate(db, settings, SYSTEM, "list for the test")
     randomization.go_live(db, SYSTEM, "go live for the test")
@@ -133,6 +135,54 @@ def trial(db: Database, settings: Settings) -> tuple[Database, str, str]:
     p2 = _randomized(db, settings, "B", "capecitabine", "MRN-0002")
     lifecycle.end_treatment(db, settings, principal(db, "coord_a"), p2, date(2024, 4, 11),
                             "death")
+    return p1, p2
+
+
+@pytest.fixture(scope="module")
+def _built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The trial of ``_build``, written through the services once per backend in this module
+    (by the first test on it), kept as a template and copied into each later test's fresh
+    database: a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL."""
+    built: dict[str, Any] = {"root": tmp_path_factory.mktemp("analysis-trial")}
+    yield built
+    if "postgresql" in built:
+        from conftest import _pg_admin_conn
+
+        with _pg_admin_conn() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{built["postgresql"][0]}" WITH (FORCE)')
+
+
+@pytest.fixture
+def trial(db: Database, settings: Settings,
+          _built: dict[str, Any]) -> tuple[Database, str, str]:
+    backend = "sqlite" if db.dialect == "sqlite" else "postgresql"
+    name = db.engine.url.database or ""
+    if backend not in _built:
+        p1, p2 = _build(db, settings)
+        db.dispose()
+        if backend == "sqlite":
+            template = str(_built["root"] / "trial.sqlite3")
+            shutil.copy(name, template)
+        else:
+            from conftest import _pg_admin_conn
+
+            template = f"dawna_tpl_analysis_{uuid.uuid4().hex[:8]}"
+            with _pg_admin_conn() as conn:
+                conn.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+        _built[backend] = (template, p1, p2)
+        return db, p1, p2
+    template, p1, p2 = _built[backend]
+    db.dispose()
+    if backend == "sqlite":
+        for suffix in ("-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)
+        shutil.copy(template, name)
+    else:
+        from conftest import _pg_admin_conn
+
+        with _pg_admin_conn() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return db, p1, p2
 
 

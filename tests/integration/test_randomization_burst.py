@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from helpers import SYSTEM, principal, two_site_trial
+from helpers import SYSTEM, principal
 from randomization_data import CHOICES, STRATA, _signed_eligible
 from sqlalchemy import select
 
@@ -29,11 +29,12 @@ from dawna.store.uow import UnitOfWork
 
 
 @pytest.fixture
-def trial(db: Database, settings: Settings) -> Database:
-    two_site_trial(db)
-    randomization.generate(db, settings, SYSTEM, "list for the trial", 60)
-    randomization.go_live(db, SYSTEM, "go-live approved")
-    return db
+def live(trial: Database, settings: Settings) -> Database:
+    """The two-site trial (tests/conftest.py ``trial``, copied from its template) with a list
+    of 60 per stratum generated and live."""
+    randomization.generate(trial, settings, SYSTEM, "list for the trial", 60)
+    randomization.go_live(trial, SYSTEM, "go-live approved")
+    return trial
 
 
 def _attempt(db: Database, settings: Settings, pid: str, factors: dict[str, str]) -> Any:
@@ -45,13 +46,14 @@ def _attempt(db: Database, settings: Settings, pid: str, factors: dict[str, str]
 
 
 def test_a_participant_sent_twice_after_both_checks_gets_one_allocation_and_one_409(
-        trial: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        live: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deterministic: both requests pass the "not yet randomized" check before either writes
     (a barrier right after it), and they ask for different strata so they do not queue on
     one stratum's lock: the second's allocation meets the unique participant constraint.
     The participant's row lock, which makes the second request wait before its check, is left
     out here (as a second process skipping it would) so that the constraint, the backstop, is
     what is tested."""
+    trial = live
     [pid] = _signed_eligible(trial, 1)
     barrier = threading.Barrier(2)
     checked = randomization.require_signed_eligible
@@ -80,7 +82,8 @@ def test_a_participant_sent_twice_after_both_checks_gets_one_allocation_and_one_
 
 
 def test_a_burst_with_duplicates_allocates_each_once_with_sequence_1_to_n(
-        trial: Database, settings: Settings) -> None:
+        live: Database, settings: Settings) -> None:
+    trial = live
     ids = _signed_eligible(trial, 48)
     requests = [(pid, STRATA[i % 4]) for i, pid in enumerate(ids)]
     # 12 participants sent a second time, right next to their first request

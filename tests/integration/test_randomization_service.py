@@ -23,7 +23,8 @@ from dawna.store.models import (
     StratumCounter,
 )
 
-# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template; for a test marked
+# ``list_live`` with the list generated and taken live as ``_live`` below does, also copied)
 
 
 def _live(db: Database, settings: Settings, size: int | None = None) -> None:
@@ -56,9 +57,9 @@ def test_refusals_consume_nothing(trial: Database, settings: Settings) -> None:
     assert randomization.status(trial).used == 1
 
 
+@pytest.mark.list_live  # the list generated and live: copied from its template
 def test_unsigned_or_ineligible_participants_are_refused(trial: Database,
                                                          settings: Settings) -> None:
-    _live(trial, settings)
     [pid] = _signed_eligible(trial, 1)
     with trial.sessions() as s, s.begin():
         s.execute(text("delete from eligibility_signature"))
@@ -78,9 +79,9 @@ def test_list_is_generated_once_and_locked_at_go_live(trial: Database,
         randomization.go_live(trial, SYSTEM, "again")
 
 
+@pytest.mark.list_live  # the list generated and live: copied from its template
 def test_no_future_allocation_is_readable_from_the_database(trial: Database,
                                                             settings: Settings) -> None:
-    _live(trial, settings)
     from dawna.rules.randomization import unseal
     from dawna.services.randomization import SEAL_CONTEXT, seal_key
 
@@ -168,8 +169,8 @@ def test_sequence_continues_after_a_refusal_and_without_a_counter_row(
     assert [made[by_id[pid]] for pid in ids] == [1, 2, 3, 4]
 
 
+@pytest.mark.list_live  # the list generated and live: copied from its template
 def test_verification_reports_a_tampered_allocation(trial: Database, settings: Settings) -> None:
-    _live(trial, settings)
     ids = _signed_eligible(trial, 3)
     coord = principal(trial, "coord_a")
     for pid in ids:
@@ -184,8 +185,8 @@ def test_verification_reports_a_tampered_allocation(trial: Database, settings: S
     assert not report.ok and len(report.mismatches) == 1
 
 
+@pytest.mark.list_live  # the list generated and live: copied from its template
 def test_wrong_server_key_cannot_open_the_seed(trial: Database, settings: Settings) -> None:
-    _live(trial, settings)
     other = settings.model_copy(update={"secret_key": "x" * 40})
     report = randomization_report.verify(trial, other)
     assert not report.ok and "cannot be opened" in report.mismatches[0]
@@ -200,9 +201,9 @@ def _with_randomization(**change):  # type: ignore[no-untyped-def]
         "randomization": protocol.randomization.model_copy(update=change)})
 
 
+@pytest.mark.list_live  # the list generated and live: copied from its template
 def test_a_configuration_change_after_go_live_is_refused(trial: Database,
                                                          settings: Settings) -> None:
-    _live(trial, settings)
     [pid] = _signed_eligible(trial, 1)
     changed = _with_randomization(block_sizes=(4, 6))
     with pytest.raises(ProtocolViolation, match="changed after go-live"):
