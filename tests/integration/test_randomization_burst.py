@@ -116,10 +116,11 @@ def test_a_burst_with_duplicates_allocates_each_once_with_sequence_1_to_n(
 
 
 def test_randomizations_and_other_writes_at_once_all_commit_on_one_chain(
-        trial: Database, settings: Settings) -> None:
+        live: Database, settings: Settings) -> None:
     """Other writers take the audit chain's head at their commit while randomizations hold the
     list's counters (and, on PostgreSQL, the head from the counters on): nobody deadlocks or
     fails, the sequence stays 1..n and the chain verifies."""
+    trial = live
     ids = _signed_eligible(trial, 24)
     with trial.sessions() as s:
         site_id = s.scalars(select(Site.id)).first()
