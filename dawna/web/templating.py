@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -9,11 +13,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.responses import Response
+from markupsafe import escape
+from starlette.responses import HTMLResponse, Response
 
 from dawna.config import Settings
 from dawna.i18n import LOCALE_NAMES, current_locale, format_local, gettext, ngettext
-from dawna.services.access import Permission, role_label
+from dawna.services import page_cache
+from dawna.services.access import Permission, Principal, role_label
 from dawna.services.report_html import iso_date, svg_data
 from dawna.web.present import (
     arm_name,
@@ -33,8 +39,11 @@ from dawna.web.security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+# Templates are compiled once per process; ``auto_reload`` (a stat of each template file on
+# every render) only where they are edited, DAWNA_ENV=development (issue 23 item 4).
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.ext.i18n"],
-                   autoescape=select_autoescape(["html"]))
+                   autoescape=select_autoescape(["html"]),
+                   auto_reload=os.environ.get("DAWNA_ENV", "development") == "development")
 templates = Jinja2Templates(env=_env)
 templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.globals["Permission"] = Permission
@@ -59,16 +68,66 @@ templates.env.filters["stratum"] = stratum_text
 templates.env.filters["regimen"] = regimen_text
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> Response:
+def _context(request: Request, user: Principal | None, token: str) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
-    ctx: dict[str, Any] = {
-        "user": getattr(request.state, "principal", None),
-        "csrf_token": csrf_token(request),
+    return {
+        "user": user,
+        "csrf_token": token,
         "locale": current_locale(),
         "site_zone": settings.site_timezone,
         "localtime": lambda dt: format_local(dt, settings.zone) if isinstance(dt, datetime)
         else "",
     }
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> Response:
+    ctx = _context(request, getattr(request.state, "principal", None), csrf_token(request))
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+# A shared page holds these in place of the two things of a page that are the user's own.
+# Random per process: no stored text can contain them.
+_CSRF_MARK = "csrf" + secrets.token_hex(16)
+_NAME_MARK = "name" + secrets.token_hex(16)
+
+#: What a shared page is built from: the site of the participant shown (None for a list of the
+#: user's own sites), the template's name and its context.
+Built = tuple[int | None, str, dict[str, Any]]
+
+
+def roles_key(user: Principal) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """The user's roles at each site: two users with the same see the same pages."""
+    return tuple(sorted((site, tuple(sorted(r.value for r in roles)))
+                        for site, roles in user.roles.items()))
+
+
+def shared_page(request: Request, user: Principal, permission: Permission,
+                at: page_cache.Version, build: Callable[[], Built],
+                *key: Any) -> Response:
+    """A page kept as rendered (``services/page_cache.py``) for every user with the same roles
+    at the same sites, until the data change (``at``: read before the data, by the caller).
+
+    ``build()`` reads the data, checking the user's right as any page does, and names the
+    template, its context and the participant's site (None for a list of the user's sites).
+    Kept: the page rendered with markers where the CSRF token and the user's name go; per
+    request: the user's right (``permission`` at the kept site, from the user's roles read this
+    request), their CSRF token and name. ``key``: what else the page depends on (the site's
+    day). Only a plain GET is kept: one with a query string or from HTMX is rendered each
+    time."""
+    def rendered() -> tuple[int | None, str]:
+        site, name, context = build()
+        ctx = _context(request, replace(user, display_name=_NAME_MARK), _CSRF_MARK)
+        ctx.update(context, request=request)
+        return site, templates.get_template(name).render(ctx)
+
+    if request.url.query or request.headers.get("hx-request"):
+        site, name, context = build()
+        return render(request, name, context)
+    what = ("page", request.url.path, roles_key(user), *key)
+    site, html = page_cache.cached(what, at, rendered)
+    if site is not None and not user.can(permission, site):
+        site, html = rendered()  # refused there (build() checks), never served from here
+    return HTMLResponse(html.replace(_CSRF_MARK, csrf_token(request))
+                        .replace(_NAME_MARK, str(escape(user.display_name))))
