@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import escape
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse, Response
 
 from dawna.config import Settings
@@ -91,6 +91,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
 # Random per process: no stored text can contain them.
 _CSRF_MARK = "csrf" + secrets.token_hex(16)
 _NAME_MARK = "name" + secrets.token_hex(16)
+_LIVE_MARK = "live" + secrets.token_hex(16)
 
 #: What a shared page is built from: the site of the participant shown (None for a list of the
 #: user's own sites), the template's name and its context.
@@ -105,7 +106,7 @@ def roles_key(user: Principal) -> tuple[tuple[int, tuple[str, ...]], ...]:
 
 def shared_page(request: Request, user: Principal, permission: Permission,
                 at: page_cache.Version, build: Callable[[], Built],
-                *key: Any) -> Response:
+                *key: Any, live: Callable[[], Markup] | None = None) -> Response:
     """A page kept as rendered (``services/page_cache.py``) for every user with the same roles
     at the same sites, until the data change (``at``: read before the data, by the caller).
 
@@ -114,20 +115,31 @@ def shared_page(request: Request, user: Principal, permission: Permission,
     Kept: the page rendered with markers where the CSRF token and the user's name go; per
     request: the user's right (``permission`` at the kept site, from the user's roles read this
     request), their CSRF token and name. ``key``: what else the page depends on (the site's
-    day). Only a plain GET is kept: one with a query string or from HTMX is rendered each
-    time."""
+    day). ``live()``: the part of the page that is rendered on every request (the template
+    shows it as ``{{ live }}``), such as a clock's hours left. Only a plain GET is kept: one
+    with a query string or from HTMX is rendered each time."""
     def rendered() -> tuple[int | None, str]:
         site, name, context = build()
         ctx = _context(request, replace(user, display_name=_NAME_MARK), _CSRF_MARK)
-        ctx.update(context, request=request)
+        ctx.update(context, request=request, live=Markup(_LIVE_MARK))  # noqa: S704 (hex, ours)
         return site, templates.get_template(name).render(ctx)
 
     if request.url.query or request.headers.get("hx-request"):
         site, name, context = build()
-        return render(request, name, context)
+        return render(request, name, context | {"live": live() if live else ""})
     what = ("page", request.url.path, roles_key(user), *key)
     site, html = page_cache.cached(what, at, rendered)
     if site is not None and not user.can(permission, site):
         site, html = rendered()  # refused there (build() checks), never served from here
-    return HTMLResponse(html.replace(_CSRF_MARK, csrf_token(request))
-                        .replace(_NAME_MARK, str(escape(user.display_name))))
+    html = html.replace(_CSRF_MARK, csrf_token(request)).replace(
+        _NAME_MARK, str(escape(user.display_name)))
+    # the live part last: what it shows is never searched for a marker
+    return HTMLResponse(html.replace(_LIVE_MARK, live() if live else ""))
+
+
+def fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:
+    """A part of a page rendered on its own (a ``shared_page``'s ``live`` part): the output of
+    an autoescaping template, so markup as it stands."""
+    ctx = _context(request, getattr(request.state, "principal", None), csrf_token(request))
+    ctx.update(context, request=request)
+    return Markup(templates.get_template(name).render(ctx))  # noqa: S704 (autoescaped)
