@@ -15,7 +15,10 @@ request, then fill in what depends on the user (may they record, prescribe, edit
 (hours left on a 24-hour clock) after the lookup. Entries hold only trial data of the
 participant or sites of their key, so two users share an entry only when their key is the same.
 
-Bounded: the ``MAX_ENTRIES`` most recently used (a treatment view is some tens of kilobytes).
+Bounded: the ``MAX_ENTRIES`` most recently used (a treatment view is some tens of kilobytes, a
+rendered page 5-25 kB). The demo trial under load keeps about 500 (four data entries per
+participant and two pages per participant and roles): 2048 leave room for several roles and a
+larger trial.
 Per process (``dawna serve --workers N``: each worker keeps its own; none can serve another's).
 Entries are shared between requests: callers never change what they get.
 """
@@ -34,7 +37,7 @@ from dawna.store.db import Database
 
 __all__ = ["MAX_ENTRIES", "Version", "cached", "clear", "size", "version"]
 
-MAX_ENTRIES = 512
+MAX_ENTRIES = 2048
 T = TypeVar("T")
 Version = tuple[Hashable, ...]
 
