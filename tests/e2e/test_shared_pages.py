@@ -1,11 +1,12 @@
-"""Pages kept as rendered (issue 23 item 4, ``web/templating.py`` ``shared_page``): the participant
-list, a participant page, its treatment page and the dashboard are rendered once per data
-version and roles, and served to every user with the same roles. Checked here against the page
-as a fresh render gives it (the cache emptied): a second user with the same roles gets the same
-page with their own CSRF token (one that their session's forms accept) and their own name; a write
-shows on the next request; a user of the other site, or an imaging reader, never gets a kept
-page (404, 403, or the reader's own page, blind to the arm); the dashboard's serious adverse
-events are this request's (hours left, gone once reported)."""
+"""Pages kept as rendered (issue 23 item 4, ``web/templating.py`` ``shared_page``): the
+participant list, a participant page, its treatment page, the dashboard and the safety list are
+rendered once per data version and roles, and served to every user with the same roles. Checked
+here against the page as a fresh render gives it (the cache emptied): a second user with the same
+roles gets the same page with their own CSRF token (one that their session's forms accept) and
+their own name; a write shows on the next request; a user of the other site, or an imaging
+reader, never gets a kept page (404, 403, or the reader's own page, blind to the arm); the
+serious adverse events of the dashboard and the safety list are this request's (hours left, gone
+once reported)."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def test_a_second_user_with_the_same_roles_gets_the_kept_page_with_their_own_tok
     one, two = client_for("coord_a"), client_for("coord_a2")
     escaped = "Ann &lt;b&gt;&#34;Two&#34;&lt;/b&gt; &amp; Co"
     for url in ("/participants", f"/participants/{pid}", f"/participants/{pid}/treatment",
-                "/dashboard"):
+                "/dashboard", "/safety"):
         first = one.get(url)
         kept = page_cache.size()
         second = two.get(url)
@@ -153,6 +154,8 @@ def test_the_dashboards_serious_events_are_this_requests(  # type: ignore[no-unt
     shown = coord.get("/dashboard").text
     assert 'data-testid="dashboard-saes"' in shown and "Febrile neutropenia" in shown
     assert re.search(r"\((2[01]\.\d) h left\)", shown)
+    listed = coord.get("/safety").text
+    assert "Febrile neutropenia" in listed and re.search(r"2[01]\.\d h left", listed)
     # the kept events, the hours left of each request
     user = principal(app_db, "coord_a")
     at = page_cache.version(app_db)
@@ -165,6 +168,7 @@ def test_the_dashboards_serious_events_are_this_requests(  # type: ignore[no-unt
     assert (early.hours_left, late.hours_left) == (23.0, 22.0) and not late.overdue
     safety.report_sae(app_db, settings, user, pid, number)
     assert 'data-testid="dashboard-saes"' not in coord.get("/dashboard").text
+    assert "Every serious adverse event has been reported." in coord.get("/safety").text
 
 
 def test_a_query_string_page_is_not_kept(client_for, pid: str) -> None:  # type: ignore[no-untyped-def]
