@@ -34,7 +34,7 @@ from dawna.web.present import (
     status_label,
     stratum_text,
 )
-from dawna.web.query_marks import query_markers
+from dawna.web.query_marks import qmark, query_markers
 from dawna.web.security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,6 +51,7 @@ templates.env.globals["role_label"] = role_label
 templates.env.globals["LOCALE_NAMES"] = LOCALE_NAMES
 templates.env.globals["translate"] = gettext  # for rules.Message.render
 templates.env.globals["query_markers"] = query_markers  # queries next to fields (issue 20)
+templates.env.globals["qmark"] = qmark  # their markers
 
 
 templates.env.filters["isodate"] = iso_date
