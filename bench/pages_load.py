@@ -11,12 +11,18 @@ random time (exponential, mean S seconds) after each page, as a person reads it 
 every user fires its next request as soon as the last one answers, a closed loop far harsher
 than 50 people at work). Requests are bounded in count
 (U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency, the
-requests per second, the status codes, and the CPU seconds the server processes spent per
-request. The server is stopped and a database it created is dropped at the end. Loopback only.
+requests per second, the status codes, and the CPU seconds the server processes and this
+client spent per request during the load (counted from the moment the server is idle after the
+logins: the logins' password hashes and each worker's start-up imports are not in it). Each
+user sends its pages over one keep-alive socket with a minimal HTTP/1.1 GET (``--client raw``,
+about 0.1-0.2 ms of client CPU per page; ``--client httpx``: an ``httpx.AsyncClient`` per user,
+1.3-1.9 ms), as the client shares the machine's cores with the server. The server is stopped
+and a database it created is dropped at the end. Loopback only.
 
     .venv/bin/python bench/pages_load.py [--users 50] [--rounds 4] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--db NAME] [--keep]
-        [--think 0] [--timeout 600] [--code DIR] [--server-log FILE] [--no-access-log] [--json]
+        [--think 0] [--timeout 600] [--code DIR] [--server-log FILE] [--no-access-log]
+        [--client raw|httpx] [--json]
 """
 
 from __future__ import annotations
