@@ -11,12 +11,18 @@ random time (exponential, mean S seconds) after each page, as a person reads it 
 every user fires its next request as soon as the last one answers, a closed loop far harsher
 than 50 people at work). Requests are bounded in count
 (U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency, the
-requests per second, the status codes, and the CPU seconds the server processes spent per
-request. The server is stopped and a database it created is dropped at the end. Loopback only.
+requests per second, the status codes, and the CPU seconds the server processes and this
+client spent per request during the load (counted from the moment the server is idle after the
+logins: the logins' password hashes and each worker's start-up imports are not in it). Each
+user sends its pages over one keep-alive socket with a minimal HTTP/1.1 GET (``--client raw``,
+about 0.1-0.2 ms of client CPU per page; ``--client httpx``: an ``httpx.AsyncClient`` per user,
+1.3-1.9 ms), as the client shares the machine's cores with the server. The server is stopped
+and a database it created is dropped at the end. Loopback only.
 
     .venv/bin/python bench/pages_load.py [--users 50] [--rounds 4] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--db NAME] [--keep]
-        [--think 0] [--timeout 600] [--code DIR] [--server-log FILE] [--no-access-log] [--json]
+        [--think 0] [--timeout 600] [--code DIR] [--server-log FILE] [--no-access-log]
+        [--client raw|httpx] [--json]
 """
 
 from __future__ import annotations
@@ -105,8 +111,51 @@ async def _login(base: str, username: str) -> httpx.AsyncClient:
     return client
 
 
-async def _user(client: httpx.AsyncClient, rounds: int, pids: list[str], rng: random.Random,
-                gate: asyncio.Event, timings: dict[str, list[float]],
+class RawClient:
+    """A GET-only HTTP/1.1 client on one keep-alive loopback connection (asyncio streams), with
+    the cookies of a logged-in ``httpx`` client: the answer's status line and headers are parsed,
+    its body read whole (``Content-Length`` or chunked) and dropped. Several times lighter per
+    request than an ``httpx.AsyncClient`` (``--client httpx``), so that the benchmark's client,
+    which shares the machine's two cores with the server, takes less of them."""
+
+    def __init__(self, base: str, cookies: httpx.Cookies) -> None:
+        self.host, port = base.removeprefix("http://").split(":")
+        self.port = int(port)
+        cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        self.head = (f"Host: {self.host}:{port}\r\nCookie: {cookie}\r\n"
+                     "Accept: text/html\r\nAccept-Language: en\r\n\r\n").encode()
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str) -> int:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        try:
+            writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+            status = int(head[9:12])
+            if "content-length:" in head:
+                length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+                await reader.readexactly(length)
+            elif "transfer-encoding: chunked" in head:
+                while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")
+            if "connection: close" in head:
+                await self.aclose()
+            return status
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def _user(client: httpx.AsyncClient | RawClient, rounds: int, pids: list[str],
+                rng: random.Random, gate: asyncio.Event, timings: dict[str, list[float]],
                 codes: Counter[str], think: float) -> None:
     await gate.wait()
     for _round in range(rounds):
@@ -116,23 +165,48 @@ async def _user(client: httpx.AsyncClient, rounds: int, pids: list[str], rng: ra
                                      "/safety"), strict=True):
             started = time.perf_counter()
             try:
-                answer = await client.get(url)
-                codes[f"{page} {answer.status_code}"] += 1
-            except httpx.HTTPError as exc:
+                if isinstance(client, RawClient):
+                    codes[f"{page} {await client.get(url)}"] += 1
+                else:
+                    answer = await client.get(url)
+                    codes[f"{page} {answer.status_code}"] += 1
+            except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 codes[f"{page} {type(exc).__name__}"] += 1
             timings[page].append(time.perf_counter() - started)
             if think > 0:
                 await asyncio.sleep(rng.expovariate(1 / think))
 
 
-async def _load(base: str, users: int, rounds: int, seed: int, think: float
-                ) -> tuple[dict[str, list[float]], Counter[str], float]:
-    clients = [await _login(base, ("coordinator", "investigator")[i % 2]) for i in range(users)]
-    listing = (await clients[0].get("/api/participants")).json()
+def _settle(server: int, quiet: float = 0.05, limit: float = 120.0) -> float:
+    """Wait until the server's processes are idle (a worker's start-up imports, the logins'
+    password hashes done: less than ``quiet`` CPU seconds in half a second); their CPU now."""
+    deadline = time.monotonic() + limit
+    cpu = _tree_cpu(server)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _tree_cpu(server)
+        if now - cpu < quiet:
+            return now
+        cpu = now
+    return cpu
+
+
+async def _load(base: str, users: int, rounds: int, seed: int, think: float, server: int,
+                raw: bool = True) -> tuple[dict[str, list[float]], Counter[str], float,
+                                           float, float]:
+    """Timings and codes per page, the load's seconds, and the CPU seconds of the server and
+    of this client during the load only (the logins and warm-up before are not counted)."""
+    logins = [await _login(base, ("coordinator", "investigator")[i % 2]) for i in range(users)]
+    listing = (await logins[0].get("/api/participants")).json()
     pids = [p["pseudonym"] for p in listing if p["status"] in (
         "on_treatment", "end_of_treatment", "follow_up", "end_of_study")]
-    for client in clients[:4]:  # warm each worker's connections and caches a little
-        await client.get("/dashboard")
+    for login in logins[:4]:  # warm each worker's connections and caches a little
+        await login.get("/dashboard")
+    clients: list[httpx.AsyncClient | RawClient] = list(logins)
+    if raw:
+        clients = [RawClient(base, login.cookies) for login in logins]
+        for login in logins:
+            await login.aclose()
     timings: dict[str, list[float]] = defaultdict(list)
     codes: Counter[str] = Counter()
     gate = asyncio.Event()
@@ -140,13 +214,17 @@ async def _load(base: str, users: int, rounds: int, seed: int, think: float
     tasks = [asyncio.create_task(_user(c, rounds, pids, random.Random(rng.random()), gate,
                                        timings, codes, think)) for c in clients]
     await asyncio.sleep(0.05)
+    server_cpu = _settle(server)
+    client_cpu = time.process_time()
     started = time.perf_counter()
     gate.set()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu
+    server_cpu = _tree_cpu(server) - server_cpu
     for client in clients:
         await client.aclose()
-    return timings, codes, elapsed
+    return timings, codes, elapsed, server_cpu, client_cpu
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -156,7 +234,8 @@ def _quantile(values: list[float], q: float) -> float:
 
 def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
         timeout: float, think: float = 0.0, code: Path | None = None,
-        server_log: Path | None = None, access_log: bool = True) -> dict[str, Any]:
+        server_log: Path | None = None, access_log: bool = True,
+        raw: bool = True) -> dict[str, Any]:
     name = db or f"dawna_bench_pages_{uuid.uuid4().hex[:8]}"
     url = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     created = False
@@ -181,11 +260,9 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the server did not start: " + Path(log.name).read_text())
                 time.sleep(0.5)
-            cpu_before = _tree_cpu(server.pid)
             load_before = os.getloadavg()[0]
-            timings, codes, elapsed = asyncio.run(asyncio.wait_for(
-                _load(base, users, rounds, 20261207, think), timeout))
-            cpu = _tree_cpu(server.pid) - cpu_before
+            timings, codes, elapsed, cpu, client_cpu = asyncio.run(asyncio.wait_for(
+                _load(base, users, rounds, 20261207, think, server.pid, raw), timeout))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
@@ -197,9 +274,10 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
     return {
         "users": users, "rounds": rounds, "workers": workers, "think_s": think,
         "code": str(code) if code else "this worktree", "access_log": access_log,
-        "requests": total,
+        "client": "raw" if raw else "httpx", "requests": total,
         "seconds": elapsed, "requests_per_second": total / elapsed,
         "server_cpu_ms_per_request": 1000 * cpu / total if total else None,
+        "client_cpu_ms_per_request": 1000 * client_cpu / total if total else None,
         "load_average_before": load_before, "database": name if keep or db else None,
         "pages": {page: {"p50_ms": 1000 * statistics.median(timings[page]),
                          "p95_ms": 1000 * _quantile(timings[page], 0.95),
@@ -226,11 +304,14 @@ def main() -> None:
                         help="write the server's log (uvicorn, workers) to this file")
     parser.add_argument("--no-access-log", action="store_true",
                         help="serve without uvicorn's line per request")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="raw: one keep-alive socket per user, a minimal HTTP/1.1 GET "
+                             "(default); httpx: an httpx.AsyncClient per user (heavier)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = run(args.users, args.rounds, args.workers, args.pg, args.db, args.keep,
                   args.timeout, args.think, args.code, args.server_log,
-                  not args.no_access_log)
+                  not args.no_access_log, args.client == "raw")
     if args.json:
         print(json.dumps(figures, indent=2))
         return
@@ -239,7 +320,8 @@ def main() -> None:
           f"{figures['think_s']:g} s, "
           f"{figures['workers']} workers: {figures['requests']} requests in "
           f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "
-          f"{figures['server_cpu_ms_per_request']:.0f} ms per request; load before "
+          f"{figures['server_cpu_ms_per_request']:.1f} ms per request, client "
+          f"({figures['client']}) {figures['client_cpu_ms_per_request']:.1f} ms; load before "
           f"{figures['load_average_before']:.2f}")
     for page, f in figures["pages"].items():
         print(f"  {page:12s} p50 {f['p50_ms']:7.0f} ms  p95 {f['p95_ms']:7.0f} ms  "

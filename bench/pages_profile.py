@@ -59,7 +59,7 @@ def _url(page: str, pid: str) -> str:
 
 
 def run(source: str, n: int, warm: int, pages: tuple[str, ...], user: str, profile: bool,
-        top: int) -> dict[str, Any]:
+        top: int, profile_cold: bool = False) -> dict[str, Any]:
     from dawna.web.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -116,8 +116,8 @@ def run(source: str, n: int, warm: int, pages: tuple[str, ...], user: str, profi
                 assert status == 200, (page, status, body[:300])
             figures: dict[str, Any] = {}
             for cold in (False, True):
-                profiler = cProfile.Profile(time.process_time) if profile and not cold \
-                    else None
+                profiler = cProfile.Profile(time.process_time) \
+                    if profile and cold == profile_cold else None
                 statements[0] = 0
                 size = 0
                 cpu = 0.0
@@ -159,6 +159,8 @@ def main() -> None:
     parser.add_argument("--page", action="append", choices=PAGES, default=None)
     parser.add_argument("--user", default="coordinator")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-cold", action="store_true",
+                        help="profile the cold requests (cache emptied) instead of the warm")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--code", type=Path, default=None,
                         help="import the dawna package under this directory instead (e.g. "
@@ -166,7 +168,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     report = run(args.database, args.n, args.warm, tuple(args.page or PAGES), args.user,
-                 args.profile, args.top)
+                 args.profile or args.profile_cold, args.top, args.profile_cold)
     if args.json:
         print(json.dumps(report))
         return

@@ -15,7 +15,10 @@ request, then fill in what depends on the user (may they record, prescribe, edit
 (hours left on a 24-hour clock) after the lookup. Entries hold only trial data of the
 participant or sites of their key, so two users share an entry only when their key is the same.
 
-Bounded: the ``MAX_ENTRIES`` most recently used (a treatment view is some tens of kilobytes).
+Bounded: the ``MAX_ENTRIES`` most recently used (a treatment view is some tens of kilobytes, a
+rendered page 5-25 kB). The demo trial under load keeps about 500 (four data entries per
+participant and two pages per participant and roles): 2048 leave room for several roles and a
+larger trial.
 Per process (``dawna serve --workers N``: each worker keeps its own; none can serve another's).
 Entries are shared between requests: callers never change what they get.
 """
@@ -32,9 +35,9 @@ from dawna.i18n import current_locale
 from dawna.services.results_cache import data_version
 from dawna.store.db import Database
 
-__all__ = ["MAX_ENTRIES", "Version", "cached", "clear", "size", "version"]
+__all__ = ["MAX_ENTRIES", "WAIT_S", "Version", "cached", "clear", "size", "version", "waiting"]
 
-MAX_ENTRIES = 512
+MAX_ENTRIES = 2048
 T = TypeVar("T")
 Version = tuple[Hashable, ...]
 
@@ -50,20 +53,62 @@ def version(db: Database, settings: Settings | None = None) -> Version:
             str(settings.zone) if settings is not None else "")
 
 
+class _Building:
+    """An entry being built: the others asking for it wait for the one building it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.waiting = 0
+
+
+#: how long a request waits for another's build of the same entry before building it itself
+WAIT_S = 30.0
+_building: dict[tuple[Hashable, ...], _Building] = {}
+
+
 def cached(what: Hashable, at: Version, build: Callable[[], T]) -> T:
     """The value of ``what`` at data version ``at``, built by ``build()`` the first time (an
-    exception is not kept). Two requests may build the same entry at once; both are right."""
+    exception is not kept). One request builds an entry; the others asking for the same entry
+    meanwhile wait for it (after a change of data, or at start, every user's next page misses
+    at once: 50 users opening the safety list built it 50 times over, issue 23 item 4). If that
+    build fails, one of those waiting builds it; if it takes longer than ``WAIT_S``, each
+    builds its own."""
     entry = (what, *at)
     with _lock:
         if entry in _entries:
             _entries.move_to_end(entry)
             return _entries[entry]  # type: ignore[return-value]
-    value = build()
+        other = _building.get(entry)
+        if other is None:
+            mine = _building[entry] = _Building()
+        else:
+            other.waiting += 1
+    if other is not None:
+        finished = other.done.wait(WAIT_S)
+        with _lock:
+            other.waiting -= 1
+            if entry in _entries:
+                _entries.move_to_end(entry)
+                return _entries[entry]  # type: ignore[return-value]
+        # that build failed (one of those waiting builds it now) or is slow (build our own)
+        return cached(what, at, build) if finished else build()
+    try:
+        value = build()
+        with _lock:
+            _entries[entry] = value
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+        return value
+    finally:
+        with _lock:
+            del _building[entry]
+        mine.done.set()
+
+
+def waiting() -> int:
+    """How many requests wait for an entry another is building (tests)."""
     with _lock:
-        _entries[entry] = value
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return value
+        return sum(b.waiting for b in _building.values())
 
 
 def size() -> int:

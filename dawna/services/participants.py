@@ -108,6 +108,15 @@ def detail_in(uow: ReadUnit, principal: Principal, pseudonym: str) -> Participan
     return _detail(find_visible(uow, principal, pseudonym), principal)
 
 
+def site_id_of(db: Database, pseudonym: str) -> int | None:
+    """The site of the participant ``pseudonym`` (None for none): what a kept page checks the
+    user's right against (``web/templating.py`` ``shared_page``). No access check: callers
+    have read the participant for this user first."""
+    with UnitOfWork(db) as uow:
+        return uow.session.scalar(select(Participant.site_id)
+                                  .where(Participant.pseudonym == pseudonym))
+
+
 def sites_visible(db: Database, principal: Principal,
                   permission: Permission = Permission.PARTICIPANT_VIEW) -> list[SitePublic]:
     """The sites where the principal holds ``permission``, by code (for site pickers)."""

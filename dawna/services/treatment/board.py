@@ -63,12 +63,24 @@ class SafetyBoard:
     ended: dict[str, date] = field(default_factory=dict)
 
 
-def unreported_saes(db: Database, principal: Principal) -> list[SaeRow]:
+def unreported_saes(db: Database, principal: Principal,
+                    at: page_cache.Version | None = None) -> list[SaeRow]:
     """Serious adverse events at the user's sites not yet reported, soonest deadline first (one
-    query: the dashboard shows them to everyone who may see treatment data)."""
+    query: the dashboard shows them to everyone who may see treatment data). The events are
+    kept per data version ``at`` (read now when not given; ``services/page_cache.py``); whether
+    each is overdue and its hours left are those of this request."""
     sites = principal.sites_with(Permission.TREATMENT_VIEW)
     if not sites:
         return []
+    at = at if at is not None else page_cache.version(db)  # before the data
+    rows = page_cache.cached(("unreported_saes", tuple(sites)), at,
+                             lambda: _unreported(db, sites))
+    now = utcnow()
+    return [replace(r, overdue=now > r.deadline,
+                    hours_left=(r.deadline - now).total_seconds() / 3600) for r in rows]
+
+
+def _unreported(db: Database, sites: list[int]) -> list[SaeRow]:
     now = utcnow()
     out: list[SaeRow] = []
     with UnitOfWork(db) as uow:
@@ -88,15 +100,17 @@ def unreported_saes(db: Database, principal: Principal) -> list[SaeRow]:
     return sorted(out, key=lambda r: r.deadline)
 
 
-def board(db: Database, settings: Settings, principal: Principal) -> SafetyBoard:
+def board(db: Database, settings: Settings, principal: Principal,
+          at: page_cache.Version | None = None) -> SafetyBoard:
     """Serious adverse events not yet reported (with the time left on the 24-hour clock) and
     what falls due this week at the user's sites: blood counts, visits, tumour assessments;
     overdue blood counts first. Open events of a participant who ended the study stay on the
     list, flagged with the end date (``ended``): the site closes or updates them.
 
     Built once per change of data and day for the user's sites (``services/page_cache.py``);
-    the hours left on each 24-hour clock are those of this request."""
-    at = page_cache.version(db, settings)  # before the data
+    the hours left on each 24-hour clock are those of this request. ``at``: the data version,
+    read now when not given (it must hold the site's zone: ``page_cache.version(db, settings)``)."""
+    at = at if at is not None else page_cache.version(db, settings)  # before the data
     today = local_today(settings.zone)
     sites = treatment_sites(principal)
     built = page_cache.cached(("safety_board", tuple(sorted(sites)), today), at,

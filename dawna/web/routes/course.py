@@ -8,7 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
+from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
@@ -16,17 +18,19 @@ from dawna.services import (
     deviations,
     follow_up,
     lifecycle,
+    page_cache,
     participants,
     query_checks,
     query_lists,
     randomization,
     safety,
 )
+from dawna.services.access import Permission
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.present import arm_blinded
 from dawna.web.security import csrf_protect
-from dawna.web.templating import render
+from dawna.web.templating import Built, fragment, render, shared_page
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -122,10 +126,21 @@ def contact(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUse
 @router.get("/dashboard")
 def dashboard_page(request: Request, db: DbDep, settings: SettingsDep,
                    user: CurrentUser) -> Response:
-    return render(request, "dashboard.html", {"d": follow_up.dashboard(db, settings, user),
-                                              "saes": safety.unreported_saes(db, user),
-                                              "deviations": deviations.open_list(db, user),
-                                              "query_counts": query_lists.counts_by_site(db, user)})
+    at = page_cache.version(db, settings)  # before the data
+
+    def build() -> Built:
+        return None, "dashboard.html", {"d": follow_up.dashboard(db, settings, user),
+                                        "deviations": deviations.open_list(db, user),
+                                        "query_counts": query_lists.counts_by_site(db, user)}
+
+    def live() -> Markup:  # the hours left on each 24-hour clock: this request's
+        return fragment(request, "_dashboard_saes.html",
+                        {"saes": safety.unreported_saes(db, user, at)})
+
+    # the lists of the user's sites, kept as rendered per roles and site day until the data
+    # change (web/templating.py shared_page)
+    return shared_page(request, user, Permission.PARTICIPANT_VIEW, at, build,
+                       local_today(settings.zone), live=live)
 
 
 @router.get("/consent-forms")

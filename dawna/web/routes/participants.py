@@ -10,14 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
-from dawna.services import follow_up, lifecycle, participants, randomization
+from dawna.services import follow_up, lifecycle, page_cache, participants, randomization
 from dawna.services.access import Permission, Principal
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SitePublic
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
 from dawna.web.present import arm_blinded
 from dawna.web.security import csrf_protect
-from dawna.web.templating import render
+from dawna.web.templating import Built, render, shared_page
 
 router = APIRouter(prefix="/participants", include_in_schema=False)
 Creator = Annotated[Principal, Depends(require_anywhere(Permission.PARTICIPANT_CREATE))]
@@ -32,15 +32,19 @@ def _blank_to_none(form: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("")
-def participant_list(request: Request, db: DbDep, user: CurrentUser, q: str = "",
-                     site: str = "") -> Response:
-    rows = participants.list_participants(db, user, search=q, site_code=site or None)
-    context = {"rows": rows, "q": q, "site": site,
-               "sites": _sites(db, user, Permission.PARTICIPANT_VIEW),
-               "can_create": user.can_anywhere(Permission.PARTICIPANT_CREATE)}
-    if request.headers.get("hx-request"):
-        return render(request, "participants/_rows.html", context)
-    return render(request, "participants/list.html", context)
+def participant_list(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                     q: str = "", site: str = "") -> Response:
+    def build() -> Built:
+        rows = participants.list_participants(db, user, search=q, site_code=site or None)
+        context = {"rows": rows, "q": q, "site": site,
+                   "sites": _sites(db, user, Permission.PARTICIPANT_VIEW),
+                   "can_create": user.can_anywhere(Permission.PARTICIPANT_CREATE)}
+        hx = request.headers.get("hx-request")
+        return None, "participants/_rows.html" if hx else "participants/list.html", context
+
+    # the list of the user's sites, kept as rendered per roles until the data change
+    return shared_page(request, user, Permission.PARTICIPANT_VIEW,
+                       page_cache.version(db, settings), build)
 
 
 def _versions(db: DbDep) -> list[lifecycle.ConsentVersion]:
@@ -82,14 +86,22 @@ def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
 
 
 @router.get("/{pseudonym}")
-def participant_page(request: Request, db: DbDep, user: CurrentUser, pseudonym: str) -> Response:
-    detail = participants.get_participant(db, user, pseudonym)
-    allocation = randomization.allocation_of(db, user, pseudonym)
-    course = follow_up.course(db, user, pseudonym)
-    return render(request, "participants/detail.html", {
-        "p": detail, "allocation": allocation, "course": course, "versions": _versions(db),
-        "eot_reasons": EOT_REASONS, "eos_reasons": list(EOS_REASONS),
-        "arm_blinded": arm_blinded(db, user, detail.site_code)})
+def participant_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
+                     pseudonym: str) -> Response:
+    def build() -> Built:
+        detail = participants.get_participant(db, user, pseudonym)
+        allocation = randomization.allocation_of(db, user, pseudonym)
+        course = follow_up.course(db, user, pseudonym)
+        return participants.site_id_of(db, pseudonym), "participants/detail.html", {
+            "p": detail, "allocation": allocation, "course": course,
+            "versions": _versions(db), "eot_reasons": EOT_REASONS,
+            "eos_reasons": list(EOS_REASONS),
+            "arm_blinded": arm_blinded(db, user, detail.site_code)}
+
+    # kept as rendered per roles until the data change; the right to the participant checked
+    # on every request (web/templating.py shared_page)
+    return shared_page(request, user, Permission.PARTICIPANT_VIEW,
+                       page_cache.version(db, settings), build)
 
 
 @router.get("/{pseudonym}/edit")

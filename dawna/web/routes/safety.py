@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
@@ -20,7 +21,8 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules import ctcae
 from dawna.rules.ctcae_search import search_terms
-from dawna.services import clinical, query_checks, safety, treatment
+from dawna.services import clinical, page_cache, query_checks, safety, treatment
+from dawna.services.access import Permission
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
@@ -28,7 +30,7 @@ from dawna.web.forms import nest
 from dawna.web.query_return import answer_url
 from dawna.web.routes.treatment import treatment_page
 from dawna.web.security import csrf_protect
-from dawna.web.templating import render
+from dawna.web.templating import Built, fragment, render, shared_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -263,8 +265,20 @@ async def susar_report(request: Request, db: DbDep, settings: SettingsDep, user:
 
 @router.get("/safety")
 def board(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser) -> Response:
-    return render(request, "treatment/board.html", {"b": safety.board(db, settings, user),
-                                                    "msg": render_message})
+    at = page_cache.version(db, settings)  # before the data
+
+    def build() -> Built:
+        return None, "treatment/board.html", {"b": safety.board(db, settings, user, at),
+                                              "msg": render_message}
+
+    def live() -> Markup:  # the hours left on each 24-hour clock: this request's
+        return fragment(request, "treatment/_board_saes.html",
+                        {"b": safety.board(db, settings, user, at)})
+
+    # the list of the user's sites, kept as rendered per roles and site day until the data
+    # change (web/templating.py shared_page)
+    return shared_page(request, user, Permission.TREATMENT_VIEW, at, build,
+                       local_today(settings.zone), live=live)
 
 
 @router.get("/safety/adverse-events.csv")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dawna.clock import local_today
 from dawna.errors import DawnaError, ValidationError
 from dawna.exports.ical import calendar_ics
 from dawna.i18n import _
@@ -17,13 +18,22 @@ from dawna.protocol import bundled_protocol
 from dawna.rules import regimens as rx
 from dawna.rules.ctcae import LAB_ANALYTES
 from dawna.rules.messages import N_, Message
-from dawna.services import clinical, deviation_detect, dose_modification, safety, treatment
+from dawna.services import (
+    clinical,
+    deviation_detect,
+    dose_modification,
+    page_cache,
+    participants,
+    safety,
+    treatment,
+)
+from dawna.services.access import Permission
 from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.security import csrf_protect
-from dawna.web.templating import render
+from dawna.web.templating import Built, render, shared_page
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -61,11 +71,8 @@ def plan_from_form(form: Any) -> treatment.PlanIn:
     return validate(treatment.PlanIn, data, root="request", form=True)
 
 
-def treatment_page(request: Request, db: DbDep, settings: SettingsDep, user: Any,
-                   pseudonym: str, error: DawnaError | None = None, status: int = 200,
-                   **extra: Any) -> Response:
-    """The participant's treatment page (with ``error`` shown, and the form ``extra``), for the
-    treatment and safety routes."""
+def _context(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudonym: str,
+             error: DawnaError | None = None, **extra: Any) -> dict[str, Any]:
     data = treatment.treatment_page(db, settings, user, pseudonym)
     view, events = data.view, data.events
     labs = list(reversed(data.labs))  # newest first
@@ -81,14 +88,30 @@ def treatment_page(request: Request, db: DbDep, settings: SettingsDep, user: Any
                "analytes": LAB_ANALYTES, "msg": render_message,
                "deadline": safety.deadline, "outcomes": safety.OUTCOMES,
                "actions": safety.ACTIONS, **extra}
-    return render(request, "treatment/page.html", context,
+    return context
+
+
+def treatment_page(request: Request, db: DbDep, settings: SettingsDep, user: Any,
+                   pseudonym: str, error: DawnaError | None = None, status: int = 200,
+                   **extra: Any) -> Response:
+    """The participant's treatment page (with ``error`` shown, and the form ``extra``), for the
+    treatment and safety routes."""
+    return render(request, "treatment/page.html",
+                  _context(request, db, settings, user, pseudonym, error, **extra),
                   status_code=error.status_code if error else status)
 
 
 @router.get("/participants/{pseudonym}/treatment")
 def page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
          pseudonym: str) -> Response:
-    return treatment_page(request, db, settings, user, pseudonym)
+    def build() -> Built:
+        context = _context(request, db, settings, user, pseudonym)
+        return participants.site_id_of(db, pseudonym), "treatment/page.html", context
+
+    # kept as rendered per roles and site day until the data change; the right to the
+    # participant's treatment checked on every request (web/templating.py shared_page)
+    return shared_page(request, user, Permission.TREATMENT_VIEW,
+                       page_cache.version(db, settings), build, local_today(settings.zone))
 
 
 @router.get("/participants/{pseudonym}/treatment/older-cycles")
