@@ -21,12 +21,13 @@ predecessor, and moves the head to the last record in the same transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -41,29 +42,52 @@ FIELDS = ("at", "actor_id", "actor", "action", "table_name", "row_id", "site_id"
 
 
 def time_text(at: datetime) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if at.tzinfo is not UTC:
+        at = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).astimezone(UTC)
+    if at.year < 1000:  # strftime's %Y does not pad these years (isoformat would)
+        return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # the same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), in a third of its time
+    return at.isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+#: ``time_text`` of the last UTC times seen (the records of one commit share their time). Only
+#: for times in UTC: times of another zone compare equal across a fold (the hour a clock goes
+#: back twice) although they are different instants.
+_utc_text = functools.lru_cache(maxsize=64)(time_text)
+
+
+def _time_text(at: datetime) -> str:
+    return _utc_text(at) if at.tzinfo is UTC else time_text(at)
+
+
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without building an encoder
+#: on every call (the same C encoder, the same options, the same bytes).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _values(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """``[prev_hash, *values]`` typed as the serialization wants them (``values`` in ``FIELDS``
+    order): ``at`` as text, ``actor_id`` and ``site_id`` as numbers, the rest as strings."""
+    at, actor_id, actor, action, table_name, row_id, site_id, field, old, new, reason = values
+    return [prev_hash, _time_text(at),
+            None if actor_id is None else int(actor_id),
+            None if actor is None else str(actor),
+            None if action is None else str(action),
+            None if table_name is None else str(table_name),
+            None if row_id is None else str(row_id),
+            None if site_id is None else int(site_id),
+            None if field is None else str(field),
+            None if old is None else str(old),
+            None if new is None else str(new),
+            None if reason is None else str(reason)]
 
 
 def _tail(record: dict[str, Any]) -> bytes:
     """The canonical serialization without its first element: ``,`` then the record's fields
     and the closing ``]`` (what does not depend on the record before it)."""
-    values: list[Any] = []
-    for name in FIELDS:
-        value = record.get(name)
-        if name == "at":
-            value = time_text(value)
-        elif name in ("actor_id", "site_id"):
-            value = None if value is None else int(value)
-        elif value is not None:
-            value = str(value)
-        values.append(value)
-    return b"," + _dumps(values).encode("utf-8")[1:]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    get = record.get
+    values = _values("", [get(name) for name in FIELDS])
+    return b"," + _dumps(values[1:]).encode("utf-8")[1:]
 
 
 def _joined(prev_hash: str, tail: bytes) -> bytes:
@@ -73,11 +97,23 @@ def _joined(prev_hash: str, tail: bytes) -> bytes:
 
 def canonical(prev_hash: str, record: dict[str, Any]) -> bytes:
     """The bytes hashed for one record (``docs/audit-trail.md``)."""
-    return _joined(prev_hash, _tail(record))
+    get = record.get
+    return canonical_values(prev_hash, [get(name) for name in FIELDS])
+
+
+def canonical_values(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> bytes:
+    """:func:`canonical` of a record given as its values in ``FIELDS`` order (a row read from
+    the database, as ``audit verify`` reads the chain)."""
+    return _dumps(_values(prev_hash, values)).encode("utf-8")
 
 
 def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(prev_hash, record)).hexdigest()
+
+
+def values_hash(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> str:
+    """:func:`record_hash` of a record given as its values in ``FIELDS`` order."""
+    return hashlib.sha256(canonical_values(prev_hash, values)).hexdigest()
 
 
 def row_dict(record: AuditRecord) -> dict[str, Any]:
@@ -127,12 +163,20 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
         conn.execute(_PG_APPEND, {"rows": _dumps(payload), "head": prev,
                                   "head_at": rows[-1]["at"]})
         return
-    ids = conn.execute(insert(AuditRecord).returning(AuditRecord.id,
-                                                     sort_by_parameter_order=True),
-                       rows).scalars()
-    last_id = list(ids)[-1]
-    conn.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                 .values(hash=prev, last_id=last_id, at=rows[-1]["at"]))
+    conn.execute(_SQLITE_INSERT, rows)
+    conn.execute(_SQLITE_HEAD, {"hash": prev, "at": rows[-1]["at"]})
+
+
+#: SQLite: the records in one ``executemany`` (one statement prepared once and stepped per row
+#: by the driver; ``RETURNING`` with ``sort_by_parameter_order`` made SQLAlchemy send one INSERT
+#: per record), then the head moved to the last of them. The rows are inserted one after the
+#: other in chain order on this connection, each taking a rowid above every existing one, and
+#: the transaction holds the database's only write lock meanwhile, so ids follow the chain and
+#: ``last_insert_rowid()`` (kept per connection; UPDATE does not change it) is the last record's.
+_SQLITE_INSERT = insert(AuditRecord)
+_SQLITE_HEAD = (update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                .values(hash=bindparam("hash"), at=bindparam("at", type_=UTCDateTime()),
+                        last_id=func.last_insert_rowid()))
 
 
 #: PostgreSQL: every record of the commit and the head's move in one statement of fixed text
