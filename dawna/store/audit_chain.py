@@ -63,48 +63,52 @@ def _time_text(at: datetime) -> str:
 #: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without building an encoder
 #: on every call (the same C encoder, the same options, the same bytes).
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: A JSON string as that encoder writes it (its C function: quotes, backslashes and control
+#: characters escaped, everything else, CJK and emoji included, written as itself).
+_string = json.encoder.encode_basestring
 
 
-def _values(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> list[Any]:
-    """``[prev_hash, *values]`` typed as the serialization wants them (``values`` in ``FIELDS``
-    order): ``at`` as text, ``actor_id`` and ``site_id`` as numbers, the rest as strings."""
+def _json(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> str:
+    """``_dumps([prev_hash, *values])`` of the record's values in ``FIELDS`` order, typed as the
+    serialization wants them: ``at`` as its text, ``actor_id`` and ``site_id`` as numbers (an
+    integer's JSON is its ``repr``), the rest as strings, ``None`` as ``null``. Written out
+    field by field: the encoder's Python wrapper cost more than the encoding itself."""
     at, actor_id, actor, action, table_name, row_id, site_id, field, old, new, reason = values
-    return [prev_hash, _time_text(at),
-            None if actor_id is None else int(actor_id),
-            None if actor is None else str(actor),
-            None if action is None else str(action),
-            None if table_name is None else str(table_name),
-            None if row_id is None else str(row_id),
-            None if site_id is None else int(site_id),
-            None if field is None else str(field),
-            None if old is None else str(old),
-            None if new is None else str(new),
-            None if reason is None else str(reason)]
+    return (f"[{_string(prev_hash)},{_string(_time_text(at))},"
+            f"{'null' if actor_id is None else int.__repr__(int(actor_id))},"
+            f"{'null' if actor is None else _string(str(actor))},"
+            f"{'null' if action is None else _string(str(action))},"
+            f"{'null' if table_name is None else _string(str(table_name))},"
+            f"{'null' if row_id is None else _string(str(row_id))},"
+            f"{'null' if site_id is None else int.__repr__(int(site_id))},"
+            f"{'null' if field is None else _string(str(field))},"
+            f"{'null' if old is None else _string(str(old))},"
+            f"{'null' if new is None else _string(str(new))},"
+            f"{'null' if reason is None else _string(str(reason))}]")
 
 
 def _tail(record: dict[str, Any]) -> bytes:
     """The canonical serialization without its first element: ``,`` then the record's fields
     and the closing ``]`` (what does not depend on the record before it)."""
     get = record.get
-    values = _values("", [get(name) for name in FIELDS])
-    return b"," + _dumps(values[1:]).encode("utf-8")[1:]
+    return _json("", [get(name) for name in FIELDS]).encode("utf-8")[3:]
 
 
 def _joined(prev_hash: str, tail: bytes) -> bytes:
     """``json.dumps([prev_hash, *fields])`` with the same options, from the fields' tail."""
-    return b"[" + _dumps(prev_hash).encode("utf-8") + tail
+    return b"[" + _string(prev_hash).encode("utf-8") + tail
 
 
 def canonical(prev_hash: str, record: dict[str, Any]) -> bytes:
     """The bytes hashed for one record (``docs/audit-trail.md``)."""
     get = record.get
-    return canonical_values(prev_hash, [get(name) for name in FIELDS])
+    return _json(prev_hash, [get(name) for name in FIELDS]).encode("utf-8")
 
 
 def canonical_values(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> bytes:
     """:func:`canonical` of a record given as its values in ``FIELDS`` order (a row read from
     the database, as ``audit verify`` reads the chain)."""
-    return _dumps(_values(prev_hash, values)).encode("utf-8")
+    return _json(prev_hash, values).encode("utf-8")
 
 
 def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
