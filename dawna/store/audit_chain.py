@@ -167,17 +167,25 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
         conn.execute(_PG_APPEND, {"rows": _dumps(payload), "head": prev,
                                   "head_at": rows[-1]["at"]})
         return
-    conn.execute(_SQLITE_INSERT, rows)
+    stored_at = _SQLITE_TIME.bind_processor(conn.dialect)
+    assert stored_at is not None
+    conn.exec_driver_sql(_SQLITE_INSERT, [
+        (stored_at(row["at"]), *(row.get(name) for name in FIELDS[1:]), row["prev_hash"],
+         row["hash"]) for row in rows])
     conn.execute(_SQLITE_HEAD, {"hash": prev, "at": rows[-1]["at"]})
 
 
-#: SQLite: the records in one ``executemany`` (one statement prepared once and stepped per row
-#: by the driver; ``RETURNING`` with ``sort_by_parameter_order`` made SQLAlchemy send one INSERT
+#: SQLite: the records in one ``executemany`` of the driver (one statement prepared once and
+#: stepped per row; ``RETURNING`` with ``sort_by_parameter_order`` made SQLAlchemy send one INSERT
 #: per record), then the head moved to the last of them. The rows are inserted one after the
 #: other in chain order on this connection, each taking a rowid above every existing one, and
 #: the transaction holds the database's only write lock meanwhile, so ids follow the chain and
 #: ``last_insert_rowid()`` (kept per connection; UPDATE does not change it) is the last record's.
-_SQLITE_INSERT = insert(AuditRecord)
+#: The values go to the driver as they are (as SQLAlchemy would pass them: no column but ``at``
+#: has a bind processor), ``at`` through its column type's own processor (UTC, SQLite's text).
+_SQLITE_INSERT = (f"INSERT INTO audit_record ({', '.join((*FIELDS, 'prev_hash', 'hash'))}) "  # noqa: S608
+                  f"VALUES ({', '.join('?' * (len(FIELDS) + 2))})")  # constants only
+_SQLITE_TIME = UTCDateTime()
 _SQLITE_HEAD = (update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
                 .values(hash=bindparam("hash"), at=bindparam("at", type_=UTCDateTime()),
                         last_id=func.last_insert_rowid()))
