@@ -22,6 +22,7 @@ import asyncio
 import cProfile
 import io
 import json
+import os
 import pstats
 import sys
 import time
@@ -126,7 +127,8 @@ def run(n: int, warm: int, profile: bool, top: int, pg: str, show_sql: bool = Fa
         save: Path | None = None) -> dict[str, Any]:
     from dawna.web.app import create_app
 
-    name = f"dawna_prof_{uuid.uuid4().hex[:10]}"
+    # DAWNA_BENCH_TAG: a name part telling whose database it is (a helper's branch)
+    name = f"dawna_prof_{os.environ.get('DAWNA_BENCH_TAG', '')}{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{pg.rsplit('/', 1)[0]}/{name}"

@@ -270,7 +270,8 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         access_log: bool = True, keep_alive: bool = False,
         plain: bool = False, template: str | None = None,
         lock_timing: bool = False, client_kind: str = "raw") -> dict[str, Any]:
-    name = f"dawna_bench_{uuid.uuid4().hex[:10]}"
+    # DAWNA_BENCH_TAG: a name part telling whose database it is (a helper's branch)
+    name = f"dawna_bench_{os.environ.get('DAWNA_BENCH_TAG', '')}{uuid.uuid4().hex[:10]}"
     admin = psycopg.connect(pg, autocommit=True)
     url = f"{pg.rsplit('/', 1)[0]}/{name}"
     if template:  # prepared once, copied for each run (the preparation takes minutes)

@@ -106,9 +106,20 @@ def _changes(obj: Base, action: str) -> list[tuple[str, str | None, str | None]]
     state = inspect(obj)
     table = obj.__tablename__
     out: list[tuple[str, str | None, str | None]] = []
+    # an update changes only attributes with a committed value kept aside (SQLAlchemy keeps one
+    # for every attribute set, JSON mutations flagged included): the others have no history
+    modified = state.committed_state if action == "update" else None
+    attrs = state.attrs
     for attr in state.mapper.column_attrs:
         key = attr.key
-        hist = state.attrs[key].history
+        if modified is not None and key not in modified:
+            continue
+        if action == "create" and key not in obj.__audit_flatten__:  # no history needed
+            new = _text(state.dict.get(key, getattr(obj, key)))
+            if new is not None:
+                out.append((key, None, REDACTED_TEXT if (table, key) in REDACTED else new))
+            continue
+        hist = attrs[key].history
         if key in obj.__audit_flatten__:
             if action == "create":
                 out.extend(_json_changes(key, None, state.dict.get(key)))
@@ -119,11 +130,7 @@ def _changes(obj: Base, action: str) -> list[tuple[str, str | None, str | None]]
                 out.extend(_json_changes(key, hist.deleted[0] if hist.deleted
                                          else state.dict.get(key), None))
             continue
-        if action == "create":
-            old, new = None, _text(state.dict.get(key, getattr(obj, key)))
-            if new is None:
-                continue
-        elif action == "update":
+        if action == "update":
             if not hist.has_changes():
                 continue
             old = _text(hist.deleted[0]) if hist.deleted else None

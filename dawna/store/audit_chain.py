@@ -21,12 +21,13 @@ predecessor, and moves the head to the last record in the same transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -41,43 +42,82 @@ FIELDS = ("at", "actor_id", "actor", "action", "table_name", "row_id", "site_id"
 
 
 def time_text(at: datetime) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if at.tzinfo is not UTC:
+        at = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).astimezone(UTC)
+    if at.year < 1000:  # strftime's %Y does not pad these years (isoformat would)
+        return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # the same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), in a third of its time
+    return at.isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+#: ``time_text`` of the last UTC times seen (the records of one commit share their time). Only
+#: for times in UTC: times of another zone compare equal across a fold (the hour a clock goes
+#: back twice) although they are different instants.
+_utc_text = functools.lru_cache(maxsize=64)(time_text)
+
+
+def _time_text(at: datetime) -> str:
+    return _utc_text(at) if at.tzinfo is UTC else time_text(at)
+
+
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without building an encoder
+#: on every call (the same C encoder, the same options, the same bytes).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: A JSON string as that encoder writes it (its C function: quotes, backslashes and control
+#: characters escaped, everything else, CJK and emoji included, written as itself).
+_string = json.encoder.encode_basestring
+
+
+def _json(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> str:
+    """``_dumps([prev_hash, *values])`` of the record's values in ``FIELDS`` order, typed as the
+    serialization wants them: ``at`` as its text, ``actor_id`` and ``site_id`` as numbers (an
+    integer's JSON is its ``repr``), the rest as strings, ``None`` as ``null``. Written out
+    field by field: the encoder's Python wrapper cost more than the encoding itself."""
+    at, actor_id, actor, action, table_name, row_id, site_id, field, old, new, reason = values
+    return (f"[{_string(prev_hash)},{_string(_time_text(at))},"
+            f"{'null' if actor_id is None else int.__repr__(int(actor_id))},"
+            f"{'null' if actor is None else _string(str(actor))},"
+            f"{'null' if action is None else _string(str(action))},"
+            f"{'null' if table_name is None else _string(str(table_name))},"
+            f"{'null' if row_id is None else _string(str(row_id))},"
+            f"{'null' if site_id is None else int.__repr__(int(site_id))},"
+            f"{'null' if field is None else _string(str(field))},"
+            f"{'null' if old is None else _string(str(old))},"
+            f"{'null' if new is None else _string(str(new))},"
+            f"{'null' if reason is None else _string(str(reason))}]")
 
 
 def _tail(record: dict[str, Any]) -> bytes:
     """The canonical serialization without its first element: ``,`` then the record's fields
     and the closing ``]`` (what does not depend on the record before it)."""
-    values: list[Any] = []
-    for name in FIELDS:
-        value = record.get(name)
-        if name == "at":
-            value = time_text(value)
-        elif name in ("actor_id", "site_id"):
-            value = None if value is None else int(value)
-        elif value is not None:
-            value = str(value)
-        values.append(value)
-    return b"," + _dumps(values).encode("utf-8")[1:]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    get = record.get
+    return _json("", [get(name) for name in FIELDS]).encode("utf-8")[3:]
 
 
 def _joined(prev_hash: str, tail: bytes) -> bytes:
     """``json.dumps([prev_hash, *fields])`` with the same options, from the fields' tail."""
-    return b"[" + _dumps(prev_hash).encode("utf-8") + tail
+    return b"[" + _string(prev_hash).encode("utf-8") + tail
 
 
 def canonical(prev_hash: str, record: dict[str, Any]) -> bytes:
     """The bytes hashed for one record (``docs/audit-trail.md``)."""
-    return _joined(prev_hash, _tail(record))
+    get = record.get
+    return _json(prev_hash, [get(name) for name in FIELDS]).encode("utf-8")
+
+
+def canonical_values(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> bytes:
+    """:func:`canonical` of a record given as its values in ``FIELDS`` order (a row read from
+    the database, as ``audit verify`` reads the chain)."""
+    return _json(prev_hash, values).encode("utf-8")
 
 
 def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(prev_hash, record)).hexdigest()
+
+
+def values_hash(prev_hash: str, values: tuple[Any, ...] | list[Any]) -> str:
+    """:func:`record_hash` of a record given as its values in ``FIELDS`` order."""
+    return hashlib.sha256(canonical_values(prev_hash, values)).hexdigest()
 
 
 def row_dict(record: AuditRecord) -> dict[str, Any]:
@@ -127,12 +167,28 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
         conn.execute(_PG_APPEND, {"rows": _dumps(payload), "head": prev,
                                   "head_at": rows[-1]["at"]})
         return
-    ids = conn.execute(insert(AuditRecord).returning(AuditRecord.id,
-                                                     sort_by_parameter_order=True),
-                       rows).scalars()
-    last_id = list(ids)[-1]
-    conn.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                 .values(hash=prev, last_id=last_id, at=rows[-1]["at"]))
+    stored_at = _SQLITE_TIME.bind_processor(conn.dialect)
+    assert stored_at is not None
+    conn.exec_driver_sql(_SQLITE_INSERT, [
+        (stored_at(row["at"]), *(row.get(name) for name in FIELDS[1:]), row["prev_hash"],
+         row["hash"]) for row in rows])
+    conn.execute(_SQLITE_HEAD, {"hash": prev, "at": rows[-1]["at"]})
+
+
+#: SQLite: the records in one ``executemany`` of the driver (one statement prepared once and
+#: stepped per row; ``RETURNING`` with ``sort_by_parameter_order`` made SQLAlchemy send one INSERT
+#: per record), then the head moved to the last of them. The rows are inserted one after the
+#: other in chain order on this connection, each taking a rowid above every existing one, and
+#: the transaction holds the database's only write lock meanwhile, so ids follow the chain and
+#: ``last_insert_rowid()`` (kept per connection; UPDATE does not change it) is the last record's.
+#: The values go to the driver as they are (as SQLAlchemy would pass them: no column but ``at``
+#: has a bind processor), ``at`` through its column type's own processor (UTC, SQLite's text).
+_SQLITE_INSERT = (f"INSERT INTO audit_record ({', '.join((*FIELDS, 'prev_hash', 'hash'))}) "  # noqa: S608
+                  f"VALUES ({', '.join('?' * (len(FIELDS) + 2))})")  # constants only
+_SQLITE_TIME = UTCDateTime()
+_SQLITE_HEAD = (update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                .values(hash=bindparam("hash"), at=bindparam("at", type_=UTCDateTime()),
+                        last_id=func.last_insert_rowid()))
 
 
 #: PostgreSQL: every record of the commit and the head's move in one statement of fixed text

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from dawna.i18n import _
 from dawna.store.audit import REDACTED, flatten, row_id_of, value_text
-from dawna.store.audit_chain import FIELDS, GENESIS, HEAD_ID, record_hash
+from dawna.store.audit_chain import FIELDS, GENESIS, HEAD_ID, values_hash
 from dawna.store.base import Base
 from dawna.store.models import AuditChainHead, AuditRecord
 
@@ -73,7 +73,7 @@ def check_chain(session: Session) -> list[Problem]:
                       _("broken link: does not follow the start of the chain (a record before it "
                         "was deleted or altered)"))
             problems.append(Problem("record", "audit_record", rid, detail))
-        if record_hash(r.prev_hash or "", dict(zip(FIELDS, r[3:], strict=True))) != r.hash:
+        if values_hash(r.prev_hash or "", r[3:]) != r.hash:
             problems.append(Problem("record", "audit_record", rid,
                                     _("content altered: the record no longer matches its hash")))
         prev_hash, prev_id = r.hash, r.id

@@ -309,3 +309,29 @@ def test_awkward_text_and_times_are_stored_as_they_were_hashed(db: Database) -> 
         prev = record.hash
     with db.sessions() as s:
         assert s.get(AuditChainHead, 1).hash == prev
+
+
+def test_records_of_one_commit_take_ids_in_chain_order(db: Database) -> None:
+    """Many records appended at once (SQLite: one executemany, the last id read back from the
+    connection): each is stored under the id after its predecessor's, in the order chained,
+    and the head names the last of them, also when other records came before."""
+    from dawna.store import audit_chain
+
+    _trial(db)
+    with db.sessions() as s:
+        before = s.scalar(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1))
+    rows = [{"at": T0, "actor_id": 7, "actor": "alice", "action": "update", "table_name": "site",
+             "row_id": str(i), "site_id": 1, "field": "name", "old_value": str(i),
+             "new_value": str(i + 1), "reason": "bulk"} for i in range(2500)]
+    with db.engine.begin() as conn:
+        audit_chain.append(conn, [dict(row) for row in rows])
+    with db.sessions() as s:
+        stored = list(s.execute(select(AuditRecord.id, AuditRecord.row_id, AuditRecord.prev_hash,
+                                       AuditRecord.hash).where(AuditRecord.id > before)
+                                .order_by(AuditRecord.id)))
+        chain_head = s.get(AuditChainHead, 1)
+        assert check_chain(s) == []
+    assert [r.row_id for r in stored] == [str(i) for i in range(2500)]
+    assert [r.id for r in stored] == list(range(before + 1, before + 2501))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(stored))
+    assert (chain_head.last_id, chain_head.hash) == (stored[-1].id, stored[-1].hash)
