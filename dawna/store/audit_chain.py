@@ -167,7 +167,11 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
         conn.execute(_PG_APPEND, {"rows": _dumps(payload), "head": prev,
                                   "head_at": rows[-1]["at"]})
         return
-    stored_at = _SQLITE_TIME.bind_processor(conn.dialect)
+    # the processor of the dialect's own type (SQLite's DATETIME text, microseconds always
+    # written): the generic type's leaves a datetime for the driver, whose adapter drops
+    # ".000000" from a whole second, and such a text sorts before the same instant written
+    # by the ORM (``at >= ...`` comparisons are of text on SQLite)
+    stored_at = _SQLITE_TIME.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     assert stored_at is not None
     conn.exec_driver_sql(_SQLITE_INSERT, [
         (stored_at(row["at"]), *(row.get(name) for name in FIELDS[1:]), row["prev_hash"],

@@ -335,3 +335,29 @@ def test_records_of_one_commit_take_ids_in_chain_order(db: Database) -> None:
     assert [r.id for r in stored] == list(range(before + 1, before + 2501))
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(stored))
     assert (chain_head.last_id, chain_head.hash) == (stored[-1].id, stored[-1].hash)
+
+
+def test_an_audit_time_compares_with_the_same_instant_written_by_the_orm(db: Database) -> None:
+    """An audit record's time stored by the chain's own insert is the same value, in the same
+    storage form, as the ORM writes for another column: ``at >= t`` finds the record written at
+    a whole second ``t`` (on SQLite both are text, so a whole second once written without its
+    ``.000000`` sorted before the same instant and a query answer found no correction)."""
+    from dawna.store import audit_chain
+
+    whole = datetime(2026, 3, 1, 10, 30, 0, tzinfo=UTC)
+    rows = [{"at": whole, "actor_id": 7, "actor": "alice", "action": "update",
+             "table_name": "site", "row_id": "1", "site_id": None, "field": "name",
+             "old_value": "a", "new_value": "b", "reason": "r"}]
+    with db.engine.begin() as conn:
+        audit_chain.append(conn, [dict(row) for row in rows])
+    with db.sessions() as s:
+        found = s.scalars(select(AuditRecord.id).where(AuditRecord.at >= whole,
+                                                       AuditRecord.row_id == "1")).all()
+        head_at = s.scalar(select(AuditChainHead.at).where(AuditChainHead.at >= whole))
+    assert len(found) == 1
+    assert head_at == whole
+    if db.dialect == "sqlite":  # the text itself: the form SQLAlchemy's SQLite DATETIME writes
+        with db.engine.connect() as conn:
+            raw = conn.exec_driver_sql(
+                "SELECT at FROM audit_record WHERE row_id = '1' ORDER BY id DESC").scalar()
+        assert raw == "2026-03-01 10:30:00.000000"
