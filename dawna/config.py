@@ -55,8 +55,10 @@ class Settings(BaseSettings):
     #: threads of one server process running requests at once (docs/deployment.md): as many
     #: as its pool keeps database connections, so a burst waits in the queue rather than in
     #: threads contending for the interpreter and for connections opened and closed again;
-    #: 4 per process cost a randomization burst far less CPU than 10 (bench/README.md)
-    request_threads: int = Field(default=4, ge=1, le=200)
+    #: 2 per process: on the quiet 2-core machine a randomization burst ran at 108-117/s with
+    #: 2 threads against 72-98/s with 4 and 76/s with 8, each extra thread costing CPU in
+    #: interpreter-lock contention (bench/README.md, "The lead's quiet figures, 2026-12-07 07:15")
+    request_threads: int = Field(default=2, ge=1, le=200)
     #: ``dawna serve`` sets it: each worker imports the analysis libraries (lifelines, the SVG
     #: backend, the font list) in a background thread at start, so the first Results page of a
     #: worker does not pay about a second of imports (bench/README.md, results_cache.py).
