@@ -10,8 +10,10 @@ participant of its site each round), all users at once; ``--think S`` makes each
 random time (exponential, mean S seconds) after each page, as a person reads it (``--think 0``:
 every user fires its next request as soon as the last one answers, a closed loop far harsher
 than 50 people at work). Requests are bounded in count
-(U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency, the
-requests per second, the status codes, and the CPU seconds the server processes and this
+(U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency (and the p95 over the second half of
+the rounds, where fewer pages are seen for the first time since the server started), the
+requests per second, the status codes, the CPU seconds of each server process (how evenly the
+workers shared the load), and the CPU seconds the server processes and this
 client spent per request during the load (counted from the moment the server is idle after the
 logins: the logins' password hashes and each worker's start-up imports are not in it). Each
 user sends its pages over one keep-alive socket with a minimal HTTP/1.1 GET (``--client raw``,
@@ -79,6 +81,20 @@ def _tree_cpu(root: int) -> float:
                 pids.add(pid)
                 frontier.append(pid)
     return sum(procs[p][1] for p in pids if p in procs)
+
+
+def _workers_cpu(root: int) -> dict[int, float]:
+    """CPU seconds of each child process of ``root`` (the server's workers), by pid."""
+    out: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == root:
+                out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
 
 
 def _env(url: str, code: Path | None = None) -> dict[str, str]:
@@ -158,7 +174,7 @@ async def _user(client: httpx.AsyncClient | RawClient, rounds: int, pids: list[s
                 rng: random.Random, gate: asyncio.Event, timings: dict[str, list[float]],
                 codes: Counter[str], think: float) -> None:
     await gate.wait()
-    for _round in range(rounds):
+    for round_ in range(rounds):
         pid = rng.choice(pids)
         for page, url in zip(PAGES, ("/participants", f"/participants/{pid}",
                                      f"/participants/{pid}/treatment", "/dashboard",
@@ -173,6 +189,8 @@ async def _user(client: httpx.AsyncClient | RawClient, rounds: int, pids: list[s
             except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 codes[f"{page} {type(exc).__name__}"] += 1
             timings[page].append(time.perf_counter() - started)
+            if 2 * round_ >= rounds:  # the second half of the rounds: fewer pages seen first
+                timings["late " + page].append(timings[page][-1])
             if think > 0:
                 await asyncio.sleep(rng.expovariate(1 / think))
 
@@ -193,7 +211,7 @@ def _settle(server: int, quiet: float = 0.05, limit: float = 120.0) -> float:
 
 async def _load(base: str, users: int, rounds: int, seed: int, think: float, server: int,
                 raw: bool = True) -> tuple[dict[str, list[float]], Counter[str], float,
-                                           float, float]:
+                                           float, float, list[float]]:
     """Timings and codes per page, the load's seconds, and the CPU seconds of the server and
     of this client during the load only (the logins and warm-up before are not counted)."""
     logins = [await _login(base, ("coordinator", "investigator")[i % 2]) for i in range(users)]
@@ -215,6 +233,7 @@ async def _load(base: str, users: int, rounds: int, seed: int, think: float, ser
                                        timings, codes, think)) for c in clients]
     await asyncio.sleep(0.05)
     server_cpu = _settle(server)
+    workers_before = _workers_cpu(server)
     client_cpu = time.process_time()
     started = time.perf_counter()
     gate.set()
@@ -222,9 +241,11 @@ async def _load(base: str, users: int, rounds: int, seed: int, think: float, ser
     elapsed = time.perf_counter() - started
     client_cpu = time.process_time() - client_cpu
     server_cpu = _tree_cpu(server) - server_cpu
+    workers_cpu = sorted((round(cpu - workers_before.get(pid, 0.0), 2)
+                          for pid, cpu in _workers_cpu(server).items()), reverse=True)
     for client in clients:
         await client.aclose()
-    return timings, codes, elapsed, server_cpu, client_cpu
+    return timings, codes, elapsed, server_cpu, client_cpu, workers_cpu
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -261,7 +282,7 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
                     raise RuntimeError("the server did not start: " + Path(log.name).read_text())
                 time.sleep(0.5)
             load_before = os.getloadavg()[0]
-            timings, codes, elapsed, cpu, client_cpu = asyncio.run(asyncio.wait_for(
+            timings, codes, elapsed, cpu, client_cpu, workers_cpu = asyncio.run(asyncio.wait_for(
                 _load(base, users, rounds, 20261207, think, server.pid, raw), timeout))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -270,7 +291,7 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
                 server_log.write_text(Path(log.name).read_text())
     if created and not keep:
         _admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    total = sum(len(v) for v in timings.values())
+    total = sum(len(timings[page]) for page in PAGES)
     return {
         "users": users, "rounds": rounds, "workers": workers, "think_s": think,
         "code": str(code) if code else "this worktree", "access_log": access_log,
@@ -278,11 +299,14 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
         "seconds": elapsed, "requests_per_second": total / elapsed,
         "server_cpu_ms_per_request": 1000 * cpu / total if total else None,
         "client_cpu_ms_per_request": 1000 * client_cpu / total if total else None,
+        "server_processes_cpu_s": workers_cpu,
         "load_average_before": load_before, "database": name if keep or db else None,
         "pages": {page: {"p50_ms": 1000 * statistics.median(timings[page]),
                          "p95_ms": 1000 * _quantile(timings[page], 0.95),
                          "max_ms": 1000 * max(timings[page]), "n": len(timings[page])}
                   for page in PAGES if timings[page]},
+        "second_half_p95_ms": {page: 1000 * _quantile(timings["late " + page], 0.95)
+                               for page in PAGES if timings["late " + page]},
         "codes": dict(sorted(codes.items()))}
 
 
@@ -322,10 +346,13 @@ def main() -> None:
           f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "
           f"{figures['server_cpu_ms_per_request']:.1f} ms per request, client "
           f"({figures['client']}) {figures['client_cpu_ms_per_request']:.1f} ms; load before "
-          f"{figures['load_average_before']:.2f}")
+          f"{figures['load_average_before']:.2f}; CPU s per server process "
+          f"{figures['server_processes_cpu_s']}")
     for page, f in figures["pages"].items():
         print(f"  {page:12s} p50 {f['p50_ms']:7.0f} ms  p95 {f['p95_ms']:7.0f} ms  "
               f"max {f['max_ms']:7.0f} ms  ({f['n']})")
+    print("  p95 over the second half of the rounds: " + ", ".join(
+        f"{page} {ms:.0f} ms" for page, ms in figures["second_half_p95_ms"].items()))
     print("  status: " + ", ".join(f"{k}: {v}" for k, v in figures["codes"].items()))
     if figures["database"]:
         print(f"  database kept: {figures['database']} (reuse with --db)")
