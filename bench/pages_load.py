@@ -9,9 +9,9 @@ PUMCH), then each user opens the five pages R times in a row (a randomly chosen 
 participant of its site each round), all users at once; ``--think S`` makes each user pause a
 random time (exponential, mean S seconds) after each page, as a person reads it (``--think 0``:
 every user fires its next request as soon as the last one answers, a closed loop far harsher
-than 50 people at work). Requests are bounded in count
-(U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency (and the p95 over the second half of
-the rounds, where fewer pages are seen for the first time since the server started), the
+than 50 people at work). Requests are bounded in count (U x R x 5) and time (``--timeout``).
+It reports per page the p50, p95 and max latency (and the p95 over the second half of the
+rounds, where fewer pages are seen for the first time since the server started), the
 requests per second, the status codes, the CPU seconds of each server process (how evenly the
 workers shared the load), and the CPU seconds the server processes and this
 client spent per request during the load (counted from the moment the server is idle after the

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 
 from dawna import __version__
 from dawna.config import Settings, get_settings
@@ -114,6 +116,44 @@ def _threads(count: int, preload: bool = False) -> Callable[[FastAPI],
     return lifespan
 
 
+#: The routers of the application. The JSON routers first: FastAPI tries the included routers
+#: in turn, and no page route shares a path with them (the pages' own /api/studies and
+#: /api/results/pfs come after).
+ROUTER_MODULES = (api, api_screening, api_randomization, api_tumour, api_course, api_pet,
+                  api_treatment, api_safety, api_audit, api_form_status, api_protocol,
+                  api_signoff, api_queries, api_deviations, api_exports, api_oral_drugs,
+                  api_clinical, api_form_edits,
+                  public, account, studies, participants, course, screening, deviations,
+                  deviation_log, randomization, tumour, pet, treatment, safety, design, results,
+                  audit, form_status, signoff, queries, protocol_versions, exports, oral_drugs,
+                  clinical, fhir, sdtm_export)
+_included: list[BaseRoute] = []
+_included_lock = threading.Lock()
+
+
+def included_routers() -> list[BaseRoute]:
+    """The routers of ``ROUTER_MODULES`` as an application includes them, made once per process
+    and shared by the applications it creates.
+
+    FastAPI (0.165) prepares an included router's routes for requests (their dependencies,
+    parameter and response models: pydantic adapters) lazily, on the first request that
+    reaches them, once per inclusion. With each application including the routers itself,
+    every new application paid that again: 0.35-0.7 s of CPU over its first requests against
+    0.04 s once prepared (bench/README.md), and the tests create hundreds of applications.
+    Included once into a plain ``APIRouter`` (the same defaults as an application's own:
+    no prefix, tags, dependencies or body limit; the error responses of ``ERROR_RESPONSES``)
+    and handed to every application, they are prepared once per process. What differs: their
+    dependency overrides come from no application (dawna sets none:
+    ``FastAPI.dependency_overrides`` would have no effect on these routes)."""
+    with _included_lock:
+        if not _included:
+            parent = APIRouter()
+            for module in ROUTER_MODULES:
+                parent.include_router(module.router, responses=ERROR_RESPONSES)
+            _included.extend(parent.routes)
+        return list(_included)
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="dawna", version=__version__,
@@ -135,17 +175,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
-    # The JSON routers first: FastAPI tries the included routers in turn, and no page route
-    # shares a path with them (the pages' own /api/studies and /api/results/pfs come after).
-    for module in (api, api_screening, api_randomization, api_tumour, api_course, api_pet,
-                   api_treatment, api_safety, api_audit, api_form_status, api_protocol,
-                   api_signoff, api_queries, api_deviations, api_exports, api_oral_drugs,
-                   api_clinical, api_form_edits,
-                   public, account, studies, participants, course, screening, deviations,
-                   deviation_log, randomization, tumour, pet, treatment, safety, design, results,
-                   audit, form_status, signoff, queries, protocol_versions, exports, oral_drugs,
-                   clinical, fhir, sdtm_export):
-        app.include_router(module.router, responses=ERROR_RESPONSES)
+    app.router.routes.extend(included_routers())
+    app.router._mark_routes_changed()  # as include_router does
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
