@@ -138,7 +138,7 @@ def included_routers() -> list[BaseRoute]:
     FastAPI (0.165) prepares an included router's routes for requests (their dependencies,
     parameter and response models: pydantic adapters) lazily, on the first request that
     reaches them, once per inclusion. With each application including the routers itself,
-    every new application paid that again: 0.35-0.7 s of CPU over its first requests against
+    every new application paid that again: 0.67-0.91 s of CPU over its first five requests against
     0.04 s once prepared (bench/README.md), and the tests create hundreds of applications.
     Included once into a plain ``APIRouter`` (the same defaults as an application's own:
     no prefix, tags, dependencies or body limit; the error responses of ``ERROR_RESPONSES``)
@@ -199,10 +199,14 @@ def _shared_document(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            # an included router (FastAPI keeps it as one entry of app.routes) by identity:
+            # the shared ones of included_routers() are the same objects in every application
             key = (app.title, app.version, app.description, tuple(
                 (r.path, tuple(sorted(r.methods or ())), r.endpoint.__module__,
-                 r.endpoint.__qualname__) for r in app.routes
-                if isinstance(r, APIRoute) and r.include_in_schema))
+                 r.endpoint.__qualname__) if isinstance(r, APIRoute) else ("router", id(r))
+                for r in app.routes
+                if (r.include_in_schema if isinstance(r, APIRoute)
+                    else hasattr(r, "original_router"))))
             if key not in _DOCUMENTS:
                 _DOCUMENTS[key] = build()
             app.openapi_schema = _DOCUMENTS[key]

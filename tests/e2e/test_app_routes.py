@@ -57,3 +57,17 @@ def test_a_second_application_answers_as_the_first(settings: Settings,
     assert answers[0] == answers[1]
     assert answers[0][0] == 401 and answers[0][2] == 303 and answers[0][3] == 200
     assert answers[0][5] in (404, 422)
+
+
+def test_applications_share_one_document_and_another_router_makes_another(
+        settings: Settings) -> None:
+    from fastapi import APIRouter
+
+    first, second = create_app(settings), create_app(settings)
+    assert first.openapi() is second.openapi()
+    extra = APIRouter()
+    extra.get("/api/extra-for-the-test")(lambda: {"ok": True})
+    third = create_app(settings)
+    third.include_router(extra)
+    assert "/api/extra-for-the-test" in third.openapi()["paths"]
+    assert "/api/extra-for-the-test" not in first.openapi()["paths"]
