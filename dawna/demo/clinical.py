@@ -17,6 +17,7 @@ would produce.
 from __future__ import annotations
 
 import random
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -36,7 +37,7 @@ CONDITIONS = (("Hypertension", "I10"), ("Type 2 diabetes mellitus", "E11"),
               ("Osteoarthritis of knee", "M17"), ("Chronic gastritis", "K29.5"))
 
 
-def _people(db: Database) -> list[tuple[str, int, date]]:
+def _people(db: Database) -> list[tuple[str, int, date | None]]:
     with db.sessions() as s:
         rows = s.execute(select(Participant.pseudonym, Participant.site_id,
                                 Participant.consent_date)
@@ -45,7 +46,7 @@ def _people(db: Database) -> list[tuple[str, int, date]]:
     return [(p, site, consent) for p, site, consent in rows]
 
 
-def _at(day: date, settings: Settings) -> object:
+def _at(day: date, settings: Settings) -> AbstractContextManager[None]:
     return simulated(moment(day, 10, settings.zone))
 
 

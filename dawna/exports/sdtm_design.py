@@ -70,7 +70,8 @@ def build_ts(protocol: Protocol, cutoff: date) -> pd.DataFrame:
 
 
 def _elements(protocol: Protocol) -> list[tuple[str, str, str, str | None]]:
-    out = [("SCRN", "Screening", "Informed consent", "Randomization")]
+    out: list[tuple[str, str, str, str | None]] = [
+        ("SCRN", "Screening", "Informed consent", "Randomization")]
     for a in protocol.arms:
         out.append((f"{a.id}TRT", a.description, f"First dose of study treatment in {a.label}",
                     "End of treatment"))

@@ -156,7 +156,7 @@ def build_tr(data: SdtmInput, times: Mapping[str, Timeline]) -> pd.DataFrame:
                 "TRDY": t.day(r.on) if t else None}
 
         def mm(link: str | None, code: str, name: str, value: float | None,
-               base: dict[str, object] = base) -> None:
+               base: Mapping[str, object] = base) -> None:
             rows.append({**base, "TRLNKID": link, "TRTESTCD": code, "TRTEST": name,
                          "TRORRES": number(value), "TRORRESU": "mm",
                          "TRSTRESC": number(value), "TRSTRESN": value, "TRSTRESU": "mm"})

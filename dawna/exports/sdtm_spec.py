@@ -72,7 +72,7 @@ class Domain:
 def _domain(raw: tuple[Any, ...]) -> Domain:
     name, label, cls, structure, keys, variables = raw
     return Domain(name, label, cls, structure, tuple(keys), tuple(
-        Variable(name, *v[:3], v[3], v[4], v[5], v[6] if len(v) > 6 else None,
+        Variable(name, v[0], v[1], v[2], v[3], v[4], v[5], v[6] if len(v) > 6 else None,
                  v[7] if len(v) > 7 else "", order)
         for order, v in enumerate(variables, start=1)))
 

@@ -62,7 +62,8 @@ def fridericia_ms(qt_ms: float, rr_ms: float | None = None,
                   heart_rate_bpm: float | None = None) -> float:
     """QTcF = QT / RR^(1/3) (RR in seconds), unrounded, in ms."""
     _in_range("qt_ms", qt_ms)
-    return qt_ms / rr_seconds(rr_ms, heart_rate_bpm) ** (1.0 / 3.0)
+    cube_root: float = rr_seconds(rr_ms, heart_rate_bpm) ** (1.0 / 3.0)  # RR > 0: a float
+    return qt_ms / cube_root
 
 
 def _whole(value: float) -> int:

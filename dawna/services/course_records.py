@@ -12,6 +12,7 @@ the end of study); sources in :mod:`dawna.rules.lifecycle` (ICH E6(R3) 3.16.1).
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,7 +54,12 @@ def _label(template: str, on: date, **params: str | Message) -> Message:
     return Message(template, {"date": on.isoformat(), **params})
 
 
-def _rows(session: Session, model: type, p: Participant) -> list:  # type: ignore[type-arg]
+#: The models read here (each with its ``participant_id``).
+_M = TypeVar("_M", Consent, Screening, StatusEvent, TreatmentCycle, DoseDecision, LabResult,
+             AdverseEvent, TumourAssessment, PetStudy, FollowUpContact)
+
+
+def _rows(session: Session, model: type[_M], p: Participant) -> list[_M]:
     return list(session.scalars(select(model).where(model.participant_id == p.id)))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import select
@@ -97,15 +97,26 @@ class DeleteIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-def _correction(key: str, spec: Editable) -> type[BaseModel]:
+if TYPE_CHECKING:
+    class CorrectionIn(BaseModel):
+        """For the type checker only: the two fields :func:`_correction` adds to each form's
+        entry model. ``create_model`` makes the real classes, which the checker cannot see into;
+        a base class declaring these at run time would put them before the entry's fields (in
+        error order and in the API schema), so none is used."""
+
+        version: int
+        reason: str
+
+
+def _correction(key: str, spec: Editable) -> type[CorrectionIn]:
     name = "".join(part.capitalize() for part in key.split("_")) + "CorrectionIn"
-    return create_model(name, __base__=spec.entry,
-                        version=(int, Field(ge=1)),
-                        reason=(str, Field(min_length=3, max_length=2000)))
+    return cast("type[CorrectionIn]", create_model(
+        name, __base__=spec.entry, version=(int, Field(ge=1)),
+        reason=(str, Field(min_length=3, max_length=2000))))
 
 
 #: The JSON body of a correction of each form: its entry fields, ``version`` and ``reason``.
-CORRECTIONS: dict[str, type[BaseModel]] = {k: _correction(k, v) for k, v in EDITABLE.items()}
+CORRECTIONS: dict[str, type[CorrectionIn]] = {k: _correction(k, v) for k, v in EDITABLE.items()}
 
 
 def _reason(reason: str) -> str:

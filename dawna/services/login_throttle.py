@@ -64,7 +64,8 @@ def delay_seconds(failures: int, settings: Settings) -> int:
     exponent = failures - settings.login_free_failures
     if exponent >= 30:
         return settings.login_delay_max_seconds
-    return min(settings.login_delay_seconds * 2 ** exponent, settings.login_delay_max_seconds)
+    doubling: int = 2 ** exponent  # exponent >= 0: an int
+    return min(settings.login_delay_seconds * doubling, settings.login_delay_max_seconds)
 
 
 def check(session: Session, username: str, address: str, now: datetime) -> None:
@@ -126,13 +127,13 @@ def forget_unknown() -> None:
 
 def _row(session: Session, username: str, address: str) -> LoginThrottle:
     """The row of (username, address), created if missing, locked for this transaction."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+    values = {"username": username, "address": address, "failures": 0}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        session.execute(pg_insert(LoginThrottle).values(values).on_conflict_do_nothing())
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(LoginThrottle).values(username=username, address=address, failures=0)
-                    .on_conflict_do_nothing())
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        session.execute(sqlite_insert(LoginThrottle).values(values).on_conflict_do_nothing())
     row = session.get(LoginThrottle, (username, address), with_for_update=True,
                       populate_existing=True)
     assert row is not None

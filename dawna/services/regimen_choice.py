@@ -35,9 +35,16 @@ PHYSICIAN_TEXT_MAX_LENGTH = 500
 MALE = "male"
 
 
-def status_key(record: ScreeningRecord, on: date) -> str:
+def status_key(record: ScreeningRecord, on: date | None) -> str:
     """``pre``, ``peri``, ``post`` or ``male`` from the record's criteria on ``on``; a blank or
-    undetermined status is refused, naming the field to complete (``record.menopause``...)."""
+    undetermined status is refused, naming the field to complete (``record.menopause``...).
+
+    ``on`` is the decision date (the record's, else its row's): the screening form always fills
+    it, but a stored row may lack it (one read back from a file); without it the age, so the
+    status, is unknown, refused on ``record.decision_date``."""
+    if on is None:
+        raise ValidationError(_("is required: menopausal status depends on age (NCCN MENO-1)"),
+                              field="record.decision_date")
     try:
         result = assess(record, on)
     except RuleError as exc:

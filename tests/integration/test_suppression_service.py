@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from helpers import principal
+from helpers import SYSTEM, principal
 from randomization_data import STRATA, _signed_eligible
 from screening_data import eligible_record
 from screening_data import premenopausal_record as premenopausal
@@ -19,7 +19,8 @@ from dawna.config import Settings
 from dawna.errors import ValidationError
 from dawna.services import randomization, treatment
 from dawna.store.db import Database
-from dawna.store.models import Allocation, TreatmentPlan
+from dawna.store.models import Allocation, Participant, Screening, TreatmentPlan
+from dawna.store.uow import UnitOfWork
 
 NOW = datetime(2024, 9, 1, 4, tzinfo=UTC)
 CHOICES = {"endocrine_therapy": "letrozole", "chemotherapy": "capecitabine"}
@@ -87,3 +88,24 @@ def test_plan_of_a_man_on_an_aromatase_inhibitor_needs_a_gnrh_agonist(
         done = treatment.confirm_plan(trial, settings, inv, pid, treatment.PlanIn.model_validate(
             {"variants": {"ovarian_function_suppression": "leuprorelin"}}))
     assert "leuprorelin" in {d.drug for d in done.doses}
+
+
+def test_plan_refuses_a_screening_record_without_its_decision_date(
+        trial: Database, settings: Settings) -> None:
+    """The screening form always fills the decision date; a row without it (read back from a
+    file: ``dawna import odm`` writes the columns it is given) is refused on
+    ``record.decision_date`` (the status depends on age on that date), not a 500."""
+    pid = randomized_to(trial, settings, "A", "letrozole", record=premenopausal(),
+                        choices=CHOICES | {"ovarian_function_suppression": "goserelin"})
+    with UnitOfWork(trial, SYSTEM, "test set-up: a row without its decision date") as uow:
+        row = uow.session.scalars(select(Screening).join(Participant).where(
+            Participant.pseudonym == pid)).one()
+        row.record = {k: v for k, v in row.record.items() if k != "decision_date"}
+        row.decision_date = None
+        uow.commit()
+    inv = principal(trial, "inv_a")
+    plan = treatment.PlanIn.model_validate(
+        {"variants": {"ovarian_function_suppression": "goserelin"}})
+    with simulated(NOW), pytest.raises(ValidationError, match="depends on age") as err:
+        treatment.confirm_plan(trial, settings, inv, pid, plan)
+    assert err.value.field == "record.decision_date"

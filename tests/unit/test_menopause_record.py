@@ -51,6 +51,15 @@ def test_blank_menopause_block_is_refused_naming_it() -> None:
     assert no_answer.value.field == "menopause.bilateral_oophorectomy"
 
 
+def test_a_record_without_a_decision_date_is_refused_naming_it() -> None:
+    """Every save fills the decision date, but a stored record may lack it (a row read back
+    from a file, ``dawna import odm``): the plan and randomization pass ``None`` on, and the
+    age on that date decides the status (was an AttributeError, a 500)."""
+    with pytest.raises(ValidationError, match="depends on age") as err:
+        status_key(record(decision_date=None), None)
+    assert err.value.field == "record.decision_date"
+
+
 def test_undetermined_status_blocks_the_choice() -> None:
     # 45, 18 months of amenorrhoea after chemotherapy, FSH/E2 not measured: MENO-1 says no status
     r = record(date_of_birth="1978-05-01", menopausal_status=None, menopause={

@@ -5,9 +5,9 @@ medical history, vital signs and weight, ECGs. Rules: ``dawna.rules.cyp3a``,
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, FromClause, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from dawna.clock import utcnow
@@ -20,6 +20,9 @@ class _Recorded:
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    if TYPE_CHECKING:  # the table each mapped subclass gets from Base (none on the mixin)
+        __table__: ClassVar[FromClause]
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:

@@ -142,8 +142,10 @@ async def correct_or_delete(request: Request, db: DbDep, settings: SettingsDep,
             form_edits.correct(db, settings, user, pseudonym, form, row_id, checked,
                                version=checked.version, reason=checked.reason)
     except DawnaError as error:
-        typed = (form, values) if action == "correct" else (None, None)
-        return clinical_page(request, db, settings, user, pseudonym, error, *typed,
+        if action == "correct":
+            return clinical_page(request, db, settings, user, pseudonym, error, form, values,
+                                 edit=f"{form}:{row_id}")
+        return clinical_page(request, db, settings, user, pseudonym, error,
                              edit=f"{form}:{row_id}")
     done = "deleted" if action == "delete" else "saved"
     return RedirectResponse(f"/participants/{pseudonym}/clinical?{done}=1#{anchor}",

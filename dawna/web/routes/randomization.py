@@ -25,7 +25,8 @@ def _form(request: Request, view: screening.ScreeningView, values: dict[str, str
           error: DawnaError | None = None, status_code: int = 200) -> Response:
     protocol = bundled_protocol()
     cfg = protocol.randomization
-    key, problem = view.record.menopausal_status, None
+    key: str | None = view.record.menopausal_status  # or "male" from the criteria
+    problem = None
     if view.record.decision_date is not None:
         try:
             key = status_key(view.record, view.record.decision_date)

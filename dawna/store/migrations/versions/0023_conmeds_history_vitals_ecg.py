@@ -7,6 +7,8 @@ Create Date: 2026-12-06 22:00:00
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,18 +20,18 @@ branch_labels = None
 depends_on = None
 
 
-def _owner() -> list[sa.Column]:
+def _owner() -> list[sa.Column[Any]]:
     return [sa.Column('id', sa.Integer(), nullable=False),
             sa.Column('participant_id', sa.Integer(), nullable=False)]
 
 
-def _recorded() -> list[sa.Column]:
+def _recorded() -> list[sa.Column[Any]]:
     return [sa.Column('recorded_by', sa.String(length=64), nullable=False),
             sa.Column('recorded_at', UTCDateTime(), nullable=False),
             sa.Column('version', sa.Integer(), nullable=False)]
 
 
-def _keys(table: str) -> list[sa.SchemaItem]:
+def _keys(table: str) -> list[sa.Constraint]:
     return [sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], ondelete='CASCADE'),
             sa.PrimaryKeyConstraint('id', name=f'pk_{table}')]
 
