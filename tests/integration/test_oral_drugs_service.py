@@ -195,3 +195,26 @@ def test_positive_pregnancy_test_blocks_the_fes_scan(trial: Database,
             pretreatment.record_pregnancy_test(trial, settings, coord, pid,
                                                _test(date(2024, 3, 7), "negative", "fes_scan"))
         assert late.value.field == "test_date"
+
+
+def test_without_a_decision_date_the_woman_is_tested_as_of_childbearing_potential(
+        trial: Database, settings: Settings) -> None:
+    """The status depends on age on the decision date (NCCN MENO-1); a screening row that lost
+    it (read back from a file) leaves the status unknown, so pregnancy tests are required
+    (pretreatment._childbearing), as for any unknown status."""
+    from dawna.store.models import Screening
+    from dawna.store.uow import UnitOfWork
+
+    pid = randomized_to(trial, settings, "A", "letrozole")  # postmenopausal woman of 62
+    coord = principal(trial, "coord_a")
+    with simulated(at(date(2024, 3, 15))):
+        before = pretreatment.pretreatment_view(trial, settings, coord, pid)
+    assert not before.childbearing_potential
+    with UnitOfWork(trial, SYSTEM, "test set-up: a row read back without its date") as uow:
+        row = uow.session.scalars(select(Screening)).one()
+        row.record = {**row.record, "decision_date": None}
+        row.decision_date = None
+        uow.commit()
+    with simulated(at(date(2024, 3, 15))):
+        view = pretreatment.pretreatment_view(trial, settings, coord, pid)
+    assert view.childbearing_potential and view.pregnancy_warnings

@@ -119,8 +119,11 @@ def _childbearing(s: Session, p: Participant) -> bool:
     if row is None:
         return True
     record = ScreeningRecord.model_validate(row.record)
+    on = record.decision_date or row.decision_date
+    if on is None:  # no decision date (a row read back from a file): age, so status, unknown
+        return True  # unknown status: tested as a woman of childbearing potential
     try:
-        status = assess(record, record.decision_date or row.decision_date or date.min).status
+        status = assess(record, on).status
     except (RuleError, TypeError, ValueError):
         return True  # unknown status: tested as a woman of childbearing potential
     return pregnancy.childbearing_potential(status is not MenopausalStatus.NOT_APPLICABLE,
