@@ -9,22 +9,25 @@ PUMCH), then each user opens the five pages R times in a row (a randomly chosen 
 participant of its site each round), all users at once; ``--think S`` makes each user pause a
 random time (exponential, mean S seconds) after each page, as a person reads it (``--think 0``:
 every user fires its next request as soon as the last one answers, a closed loop far harsher
-than 50 people at work). Requests are bounded in count (U x R x 5) and time (``--timeout``).
-It reports per page the p50, p95 and max latency (and the p95 over the second half of the
-rounds, where fewer pages are seen for the first time since the server started), the
-requests per second, the status codes, the CPU seconds of each server process (how evenly the
-workers shared the load), and the CPU seconds the server processes and this
-client spent per request during the load (counted from the moment the server is idle after the
-logins: the logins' password hashes and each worker's start-up imports are not in it). Each
-user sends its pages over one keep-alive socket with a minimal HTTP/1.1 GET (``--client raw``,
-about 0.1-0.2 ms of client CPU per page; ``--client httpx``: an ``httpx.AsyncClient`` per user,
-1.3-1.9 ms), as the client shares the machine's cores with the server. The server is stopped
-and a database it created is dropped at the end. Loopback only.
+than 50 people at work); ``--ramp S`` starts the users one after the other over S seconds, as
+load tools ramp up (``--ramp 0``, the default: all in the same instant, so that in the first
+round all 50 ask for the same kind of page at once, on a server that has built none yet).
+Requests are bounded in count (U x R x 5) and time (``--timeout``). It reports per page the
+p50, p95 and max latency (and the p95 over the second half of the rounds, where fewer pages are
+seen for the first time since the server started), the requests per second, the status codes,
+the CPU seconds of each server process (how evenly the workers shared the load), and the CPU
+seconds the server processes and this client spent per request during the load (counted from
+the moment the server is idle after the logins: the logins' password hashes and each worker's
+start-up imports are not in it); ``--trace FILE`` writes every request's start, page, latency
+and round. Each user sends its pages over one keep-alive socket with a minimal HTTP/1.1 GET
+(``--client raw``, about 0.1-0.2 ms of client CPU per page; ``--client httpx``: an
+``httpx.AsyncClient`` per user, 1.3-1.9 ms), as the client shares the machine's cores with the
+server. The server is stopped and a database it created is dropped at the end. Loopback only.
 
     .venv/bin/python bench/pages_load.py [--users 50] [--rounds 4] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--db NAME] [--keep]
-        [--think 0] [--timeout 600] [--code DIR] [--server-log FILE] [--no-access-log]
-        [--client raw|httpx] [--json]
+        [--think 0] [--ramp 0] [--timeout 600] [--code DIR] [--server-log FILE]
+        [--no-access-log] [--client raw|httpx] [--trace FILE] [--json]
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ SECRET = "bench-secret-" + "x" * 40
 PASSWORD = "dawna-demo-2026"
 TICK = os.sysconf("SC_CLK_TCK")
 PAGES = ("participants", "participant", "treatment", "dashboard", "safety")
+#: every request of the load: (its start, its page, its seconds, its round), for ``--trace``
+TRACE: list[tuple[float, str, float, int]] = []
 
 
 def _free_port() -> int:
@@ -172,8 +177,10 @@ class RawClient:
 
 async def _user(client: httpx.AsyncClient | RawClient, rounds: int, pids: list[str],
                 rng: random.Random, gate: asyncio.Event, timings: dict[str, list[float]],
-                codes: Counter[str], think: float) -> None:
+                codes: Counter[str], think: float, delay: float = 0.0) -> None:
     await gate.wait()
+    if delay > 0:  # --ramp: this user starts later
+        await asyncio.sleep(delay)
     for round_ in range(rounds):
         pid = rng.choice(pids)
         for page, url in zip(PAGES, ("/participants", f"/participants/{pid}",
@@ -189,6 +196,7 @@ async def _user(client: httpx.AsyncClient | RawClient, rounds: int, pids: list[s
             except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 codes[f"{page} {type(exc).__name__}"] += 1
             timings[page].append(time.perf_counter() - started)
+            TRACE.append((started, page, timings[page][-1], round_))
             if 2 * round_ >= rounds:  # the second half of the rounds: fewer pages seen first
                 timings["late " + page].append(timings[page][-1])
             if think > 0:
@@ -210,8 +218,9 @@ def _settle(server: int, quiet: float = 0.05, limit: float = 120.0) -> float:
 
 
 async def _load(base: str, users: int, rounds: int, seed: int, think: float, server: int,
-                raw: bool = True) -> tuple[dict[str, list[float]], Counter[str], float,
-                                           float, float, list[float]]:
+                raw: bool = True, ramp: float = 0.0
+                ) -> tuple[dict[str, list[float]], Counter[str], float, float, float,
+                           list[float]]:
     """Timings and codes per page, the load's seconds, and the CPU seconds of the server and
     of this client during the load only (the logins and warm-up before are not counted)."""
     logins = [await _login(base, ("coordinator", "investigator")[i % 2]) for i in range(users)]
@@ -230,12 +239,15 @@ async def _load(base: str, users: int, rounds: int, seed: int, think: float, ser
     gate = asyncio.Event()
     rng = random.Random(seed)
     tasks = [asyncio.create_task(_user(c, rounds, pids, random.Random(rng.random()), gate,
-                                       timings, codes, think)) for c in clients]
+                                       timings, codes, think, ramp * i / users))
+             for i, c in enumerate(clients)]
     await asyncio.sleep(0.05)
     server_cpu = _settle(server)
     workers_before = _workers_cpu(server)
     client_cpu = time.process_time()
     started = time.perf_counter()
+    TRACE.clear()
+    TRACE.append((started, "start", 0.0, -1))
     gate.set()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
@@ -256,7 +268,7 @@ def _quantile(values: list[float], q: float) -> float:
 def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
         timeout: float, think: float = 0.0, code: Path | None = None,
         server_log: Path | None = None, access_log: bool = True,
-        raw: bool = True) -> dict[str, Any]:
+        raw: bool = True, ramp: float = 0.0) -> dict[str, Any]:
     name = db or f"dawna_bench_pages_{uuid.uuid4().hex[:8]}"
     url = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     created = False
@@ -283,7 +295,7 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
                 time.sleep(0.5)
             load_before = os.getloadavg()[0]
             timings, codes, elapsed, cpu, client_cpu, workers_cpu = asyncio.run(asyncio.wait_for(
-                _load(base, users, rounds, 20261207, think, server.pid, raw), timeout))
+                _load(base, users, rounds, 20261207, think, server.pid, raw, ramp), timeout))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
@@ -294,6 +306,7 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
     total = sum(len(timings[page]) for page in PAGES)
     return {
         "users": users, "rounds": rounds, "workers": workers, "think_s": think,
+        "ramp_s": ramp,
         "code": str(code) if code else "this worktree", "access_log": access_log,
         "client": "raw" if raw else "httpx", "requests": total,
         "seconds": elapsed, "requests_per_second": total / elapsed,
@@ -320,6 +333,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database it created")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause after each page, seconds (0: closed loop)")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="start the users one after the other over this many seconds "
+                             "(user i after i/U of it), as load tools ramp up; 0: all at once")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--code", type=Path, default=None,
                         help="serve the dawna package under this directory instead (e.g. "
@@ -331,17 +347,25 @@ def main() -> None:
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
                         help="raw: one keep-alive socket per user, a minimal HTTP/1.1 GET "
                              "(default); httpx: an httpx.AsyncClient per user (heavier)")
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="write every request (seconds from the start, page, latency, "
+                             "round) to this file as JSON lines")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = run(args.users, args.rounds, args.workers, args.pg, args.db, args.keep,
                   args.timeout, args.think, args.code, args.server_log,
-                  not args.no_access_log, args.client == "raw")
+                  not args.no_access_log, args.client == "raw", args.ramp)
+    if args.trace is not None:
+        zero = TRACE[0][0]
+        args.trace.write_text("".join(
+            json.dumps({"at": round(t - zero, 4), "page": page, "seconds": round(d, 4),
+                        "round": r}) + "\n" for t, page, d, r in TRACE[1:]))
     if args.json:
         print(json.dumps(figures, indent=2))
         return
     print(f"{figures['code']}: "
           f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, think "
-          f"{figures['think_s']:g} s, "
+          f"{figures['think_s']:g} s, ramp {figures['ramp_s']:g} s, "
           f"{figures['workers']} workers: {figures['requests']} requests in "
           f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "
           f"{figures['server_cpu_ms_per_request']:.1f} ms per request, client "
