@@ -160,3 +160,118 @@ def test_the_dashboard_equals_the_participants_courses(demo: tuple[Database, Set
     assert dash.flow["treated"] == len(events.get("treatment_started", ()))
     assert dash.flow["ended_treatment"] == len(events.get("treatment_ended", ()))
     assert sum(dash.counts.values()) == len(people)
+
+
+def _former_view(s, settings, p, today):  # type: ignore[no-untyped-def]
+    """``services/treatment/views.py`` ``_view`` as it was before it read the calendar's data
+    once and handed it along (each helper reading its own rows): the reference."""
+    from dawna.errors import ValidationError
+    from dawna.rules.lifecycle import State
+    from dawna.services.treatment.calendar import calendar_events
+    from dawna.services.treatment.common import (
+        CUSTOM,
+        cycles_of,
+        find_allocation,
+        find_plan,
+        randomized_on,
+    )
+    from dawna.services.treatment.depots import depot_clocks
+    from dawna.services.treatment.dose_history import current_levels, decisions_of, discontinued
+    from dawna.services.treatment.labs import labs_due
+    from dawna.services.treatment.pretreatment import pretreatment_problems
+    from dawna.services.treatment.rows import AdverseEventRow, PlanRow
+    from dawna.services.treatment.views import CycleRow, DecisionRow, TreatmentView, open_events
+
+    allocation = find_allocation(s, p)
+    plan = find_plan(s, p)
+    problems: list[str] = []
+    try:
+        regimen, events = calendar_events(s, settings, p)
+    except ValidationError as exc:
+        regimen, events = None, []
+        problems.append(str(exc))
+    cycles = cycles_of(s, p)
+    if allocation is not None and not cycles:
+        problems += pretreatment_problems(s, p, today)
+    rows = [CycleRow(cycle=c.cycle, start_date=c.start_date, planned_date=c.planned_date,
+                     delay_days=(c.start_date - c.planned_date).days,
+                     delay_reason=c.delay_reason, doses=list(c.doses),
+                     recorded_by=c.recorded_by, id=c.id) for c in cycles]
+    current = cycles[-1] if cycles and State(p.status) is State.ON_TREATMENT else None
+    levels: dict[str, float | None] = {}
+    if regimen is not None:
+        now = current_levels(s, p)
+        gone = discontinued(s, p)
+        for drug in regimen.drugs:
+            if drug.dose_levels:
+                levels[drug.drug] = (None if drug.drug in gone else
+                                     drug.dose_levels[now.get(drug.drug, 0)])
+    decisions = [DecisionRow(**{n: getattr(d, n) for n in DecisionRow.__dataclass_fields__})
+                 for d in decisions_of(s, p)]
+    due = labs_due(s, p, events, today)
+    depots = []
+    if regimen is not None and plan is not None and allocation is not None:
+        first = cycles[0].start_date if cycles else max(randomized_on(allocation, settings),
+                                                        today)
+        depots = depot_clocks(s, p, regimen, today, first)
+    return TreatmentView(
+        pseudonym=p.pseudonym, site_code=p.site.code, status=State(p.status),
+        arm=allocation.arm if allocation else None,
+        randomized_on=randomized_on(allocation, settings) if allocation else None,
+        plan=None if plan is None else PlanRow.of(plan), regimen=regimen, cycles=rows,
+        current_cycle=current.cycle if current else None,
+        current_cycle_day=(today - current.start_date).days + 1 if current else None,
+        levels=levels, decisions=decisions, events=events, labs_due=due,
+        open_aes=[AdverseEventRow.of(ae) for ae in open_events(s, p)], today=today,
+        can_record=False, can_prescribe=False,
+        problems=problems, depots=depots,
+        physician_entered=allocation is not None and any(
+            (choice or {}).get("option") == CUSTOM
+            for choice in (allocation.regimen or {}).values()))
+
+
+def test_every_treatment_view_equals_the_one_read_helper_by_helper(
+        demo: tuple[Database, Settings]) -> None:
+    """The view reads the calendar's data once (six statements) and hands it to the dose
+    levels, blood counts due and depot clocks: the same view, participant by participant,
+    as when each read its own rows (the former code, above), on the demo trial (every status:
+    registered, screened, randomized, on and off treatment, with dose decisions, depots and
+    delays), and on some days after its end (depots late, counts overdue)."""
+    from dawna.services.treatment.views import _view
+
+    db, settings = demo
+    today = local_today(settings.zone)
+    seen: dict[str, int] = {"views": 0, "calendars": 0, "decisions": 0, "depots": 0,
+                            "levels": 0, "counts due": 0, "problems": 0}
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        people = list(s.scalars(select(Participant).order_by(Participant.id)))
+        for day in (today, today + timedelta(days=30)):
+            for p in people:
+                view = _view(s, settings, p, day)
+                assert view == _former_view(s, settings, p, day), (p.pseudonym, day)
+                for what, there in (("views", True), ("calendars", view.events),
+                                    ("decisions", view.decisions), ("depots", view.depots),
+                                    ("levels", view.levels), ("counts due", view.labs_due),
+                                    ("problems", view.problems)):
+                    seen[what] += bool(there)
+    assert seen["views"] == 2 * len(people) > 40
+    # the parts read once and handed along, each met (the demo's day has no counts due)
+    assert min(seen[k] for k in ("calendars", "decisions", "depots", "levels")) > 0, seen
+
+
+def test_the_view_with_counts_due_equals_the_one_read_helper_by_helper(
+        trial: Database, settings: Settings, on_treatment: str) -> None:
+    """The same comparison on the two-site trial's participant on dalpiciclib (cycle 1 on
+    2024-03-14), on days where blood counts are due or overdue."""
+    from dawna.services.treatment.views import _view
+
+    due = 0
+    with UnitOfWork(trial) as uow:
+        s = uow.session
+        p = s.scalars(select(Participant).where(Participant.pseudonym == on_treatment)).one()
+        for day in (date(2024, 3, 14), date(2024, 3, 20), date(2024, 4, 9), NOW.date()):
+            view = _view(s, settings, p, day)
+            assert view == _former_view(s, settings, p, day), day
+            due += bool(view.labs_due)
+    assert due > 0

@@ -64,9 +64,11 @@ class CalendarData:
                     None)
 
 
-def calendar_data(s: Session, ids: Sequence[int]) -> dict[int, CalendarData]:
-    """The :class:`CalendarData` of each of the participants ``ids`` (those allocated), in six
-    statements for all of them (issue 23: not a calendar's worth of statements each)."""
+def calendar_data(s: Session, ids: Sequence[int], *,
+                  every: bool = False) -> dict[int, CalendarData]:
+    """The :class:`CalendarData` of each of the participants ``ids`` (those allocated; with
+    ``every``, each of them, ``allocation`` None where there is none), in six statements for all
+    of them (issue 23: not a calendar's worth of statements each)."""
     def rows(model: Any, *order: Any) -> dict[int, list[Any]]:
         out: dict[int, list[Any]] = {}
         for row in s.scalars(select(model).where(model.participant_id.in_(ids))
@@ -82,9 +84,9 @@ def calendar_data(s: Session, ids: Sequence[int]) -> dict[int, CalendarData]:
     decisions = rows(DoseDecision, DoseDecision.decision_date, DoseDecision.id)
     events = rows(StatusEvent, StatusEvent.event_date, StatusEvent.id)
     depots = given_depots(s, list(ids))
-    return {pid: CalendarData(allocation, plans.get(pid), cycles.get(pid, []),
+    return {pid: CalendarData(allocations.get(pid), plans.get(pid), cycles.get(pid, []),
                               decisions.get(pid, []), events.get(pid, []), depots.get(pid, {}))
-            for pid, allocation in allocations.items()}
+            for pid in (ids if every else allocations)}
 
 
 def calendar_events(s: Session, settings: Settings, p: Participant, *, extra_cycles: int = 3,

@@ -8,6 +8,7 @@ prescribing information); the grace before a depot is late is the protocol setti
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -136,14 +137,16 @@ def _depot_drugs(regimen: rx.Regimen) -> list[rx.PlannedDrug]:
 
 
 def depot_clocks(s: Session, p: Participant, regimen: rx.Regimen, today: date,
-                 first_planned: date) -> list[DepotClock]:
+                 first_planned: date, *, given: Mapping[str, list[date]] | None = None,
+                 gone: set[str] | None = None) -> list[DepotClock]:
     """Each depot drug of the regimen: the doses given and its next due day (the first is due
     on ``first_planned``, cycle 1 day 1, while none is given). Nothing is late once treatment
-    has ended or the drug was discontinued."""
+    has ended or the drug was discontinued. ``given`` (the days given per drug, in order) and
+    ``gone`` (the drugs discontinued): already read by the caller, else read here."""
     grace = grace_days()
-    given = _given(s, p)
+    given = _given(s, p) if given is None else given
     active = State(p.status) in (State.RANDOMIZED, State.ON_TREATMENT)
-    gone = discontinued(s, p)
+    gone = discontinued(s, p) if gone is None else gone
     out = []
     for planned in _depot_drugs(regimen):
         doses = given.get(planned.drug, [])

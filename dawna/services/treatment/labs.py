@@ -33,7 +33,7 @@ from dawna.services.treatment.common import (
 )
 from dawna.services.treatment.rows import LabRow
 from dawna.store.db import Database
-from dawna.store.models import LabResult, Participant
+from dawna.store.models import LabResult, Participant, TreatmentCycle
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["LabIn", "LabValue", "correct_lab", "grade_preview", "lab_of", "labs", "labs_due",
@@ -211,10 +211,12 @@ def lab_of(db: Database, principal: Principal, pseudonym: str, lab_id: int) -> L
 
 
 def labs_due(s: Session, p: Participant, events: Sequence[rx.CalendarEvent],
-             today: date) -> list[rx.CalendarEvent]:
+             today: date, cycles: Sequence[TreatmentCycle] | None = None
+             ) -> list[rx.CalendarEvent]:
     """Blood counts of the calendar due within the next 7 days or overdue (the rule:
     :func:`dawna.rules.treatment_calendar.labs_due`)."""
-    first = first_dose(s, p)
+    first = (first_dose(s, p) if cycles is None  # else cycles already read, cycle 1's start
+             else next((c.start_date for c in cycles if c.cycle == 1), None))
     on_treatment = State(p.status) is State.ON_TREATMENT
     if first is None or not on_treatment:
         return []

@@ -18,17 +18,14 @@ from dawna.rules.lifecycle import State
 from dawna.services import page_cache
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.adverse_events import events_of, open_events
-from dawna.services.treatment.calendar import calendar_events, event_json
+from dawna.services.treatment.calendar import calendar_data, calendar_events, event_json
 from dawna.services.treatment.common import (
     CUSTOM,
-    cycles_of,
-    find_allocation,
-    find_plan,
     load_for,
     randomized_on,
 )
 from dawna.services.treatment.depots import DepotClock, depot_clocks
-from dawna.services.treatment.dose_history import current_levels, decisions_of, discontinued
+from dawna.services.treatment.dose_history import discontinued_in, levels_after
 from dawna.services.treatment.labs import labs, labs_due
 from dawna.services.treatment.pretreatment import pretreatment_problems
 from dawna.services.treatment.rows import AdverseEventRow, LabRow, PlanRow
@@ -99,15 +96,17 @@ class TreatmentView:
 def _view(s: Session, settings: Settings, p: Participant, today: date) -> TreatmentView:
     """The view of ``p`` as anyone allowed to see it sees it (``can_record`` and
     ``can_prescribe`` False: :func:`_for` fills them in for the user)."""
-    allocation = find_allocation(s, p)
-    plan = find_plan(s, p)
+    # read once (six statements) and handed to the calendar, the dose levels, the blood counts
+    # due and the depot clocks, which would each read again what they need (bench/README.md)
+    data = calendar_data(s, [p.id], every=True)[p.id]
+    allocation, plan = data.allocation, data.plan
     problems: list[str] = []
     try:
-        regimen, events = calendar_events(s, settings, p)
+        regimen, events = calendar_events(s, settings, p, data=data)
     except ValidationError as exc:  # a protocol change made a stored plan invalid
         regimen, events = None, []
         problems.append(str(exc))
-    cycles = cycles_of(s, p)
+    cycles = list(data.cycles)
     if allocation is not None and not cycles:  # before cycle 1: the pre-treatment tests
         problems += pretreatment_problems(s, p, today)
     rows = [CycleRow(cycle=c.cycle, start_date=c.start_date, planned_date=c.planned_date,
@@ -116,21 +115,21 @@ def _view(s: Session, settings: Settings, p: Participant, today: date) -> Treatm
                      recorded_by=c.recorded_by, id=c.id) for c in cycles]
     current = cycles[-1] if cycles and State(p.status) is State.ON_TREATMENT else None
     levels: dict[str, float | None] = {}
+    gone = discontinued_in(data.decisions)
     if regimen is not None:
-        now = current_levels(s, p)
-        gone = discontinued(s, p)
+        now = levels_after(data.decisions)
         for drug in regimen.drugs:
             if drug.dose_levels:
                 levels[drug.drug] = (None if drug.drug in gone else
                                      drug.dose_levels[now.get(drug.drug, 0)])
     decisions = [DecisionRow(**{n: getattr(d, n) for n in DecisionRow.__dataclass_fields__})
-                 for d in decisions_of(s, p)]
-    due = labs_due(s, p, events, today)
+                 for d in data.decisions]
+    due = labs_due(s, p, events, today, cycles)
     depots: list[DepotClock] = []
     if regimen is not None and plan is not None and allocation is not None:
         first = cycles[0].start_date if cycles else max(randomized_on(allocation, settings),
                                                         today)
-        depots = depot_clocks(s, p, regimen, today, first)
+        depots = depot_clocks(s, p, regimen, today, first, given=data.depots_given, gone=gone)
     return TreatmentView(
         pseudonym=p.pseudonym, site_code=p.site.code, status=State(p.status),
         arm=allocation.arm if allocation else None,
