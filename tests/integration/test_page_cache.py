@@ -275,3 +275,47 @@ def test_the_view_with_counts_due_equals_the_one_read_helper_by_helper(
             assert view == _former_view(s, settings, p, day), day
             due += bool(view.labs_due)
     assert due > 0
+
+
+def _due_one_by_one(db: Database, settings: Settings, sites: list[int],
+                    today: date) -> list[tuple[str, str, str, date, bool]]:
+    """The safety list's "due this week" rows as each participant's own reads give them (the
+    calendar and blood counts read per participant): the reference for the list's batched
+    reads."""
+    from dawna.rules.lifecycle import State
+    from dawna.services.treatment.calendar import calendar_events
+    from dawna.services.treatment.labs import labs_due
+
+    rows = []
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        for p in s.scalars(select(Participant).where(Participant.site_id.in_(sites))):
+            if State(p.status) is not State.ON_TREATMENT:
+                continue
+            _regimen, calendar = calendar_events(s, settings, p, extra_cycles=2)
+            late = {id(e) for e in labs_due(s, p, calendar, today) if e.date < today}
+            for e in calendar:
+                if e.kind != "dose" and (id(e) in late or today <= e.date <= today
+                                         + timedelta(days=7)):
+                    rows.append((p.pseudonym, e.kind, str(e.label), e.date, id(e) in late))
+    return sorted(rows, key=lambda r: (not r[4], r[3], r[0]))
+
+
+@pytest.mark.parametrize("day", [date(2024, 3, 14), date(2024, 3, 20), date(2024, 4, 9),
+                                 date(2024, 9, 1)])
+def test_the_safety_lists_due_rows_equal_each_participants_own_reads(
+        trial: Database, settings: Settings, on_treatment: str, day: date) -> None:
+    """The safety list reads the calendars' data and blood count days of everyone on treatment
+    at once: the same rows as each participant's own reads, on days with counts due, overdue
+    and none (the two-site trial's participant on dalpiciclib, cycle 1 on 2024-03-14)."""
+    from dawna.services.treatment.board import _board
+    from dawna.services.treatment.common import treatment_sites
+
+    coordinator = principal(trial, "coord_a")
+    sites = treatment_sites(coordinator)
+    built = _board(trial, settings, coordinator, sites, day)
+    rows = [(r.pseudonym, r.event.kind, str(r.event.label), r.event.date, r.overdue)
+            for r in built.due]
+    assert rows == _due_one_by_one(trial, settings, sites, day)
+    if day == date(2024, 3, 20):  # day 7 of cycle 1: the day-8 blood count is due
+        assert any(kind == "lab" for _p, kind, *_rest in rows), rows

@@ -17,9 +17,9 @@ from dawna.rules.lifecycle import Event, State
 from dawna.services import page_cache
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.adverse_events import deadline
-from dawna.services.treatment.calendar import calendar_events
+from dawna.services.treatment.calendar import CalendarData, calendar_data, calendar_events
 from dawna.services.treatment.common import treatment_sites
-from dawna.services.treatment.labs import labs_due
+from dawna.services.treatment.labs import blood_count_days, labs_due
 from dawna.services.treatment.rows import AdverseEventRow
 from dawna.services.treatment.susar import SusarRow, site_susars
 from dawna.store.db import Database
@@ -147,6 +147,11 @@ def _board(db: Database, settings: Settings, principal: Principal, sites: list[i
                                                     & AdverseEvent.reported_at.is_(None)))
                             .order_by(AdverseEvent.number)):
             events[ae.participant_id].append(ae)
+        # the calendars' data and blood count days of those on treatment, read for all at
+        # once (not eight statements per participant)
+        treated = [p.id for p in people if State(p.status) is State.ON_TREATMENT]
+        calendars = calendar_data(s, treated)
+        sampled = blood_count_days(s, treated)
         for p in people:
             end = study_ended.get(p.id) if State(p.status) is State.END_OF_STUDY else None
             for ae in events[p.id]:
@@ -165,8 +170,10 @@ def _board(db: Database, settings: Settings, principal: Principal, sites: list[i
                     ended[p.pseudonym] = end
             if State(p.status) is not State.ON_TREATMENT:
                 continue
-            _regimen, calendar = calendar_events(s, settings, p, extra_cycles=2)
-            late = {id(e) for e in labs_due(s, p, calendar, today) if e.date < today}
+            data = calendars.get(p.id) or CalendarData(None, None)
+            _regimen, calendar = calendar_events(s, settings, p, extra_cycles=2, data=data)
+            late = {id(e) for e in labs_due(s, p, calendar, today, data.cycles,
+                                            sampled.get(p.id, set())) if e.date < today}
             for e in calendar:
                 if e.kind == "dose":
                     continue

@@ -210,17 +210,28 @@ def lab_of(db: Database, principal: Principal, pseudonym: str, lab_id: int) -> L
     return row
 
 
+def blood_count_days(s: Session, ids: Sequence[int]) -> dict[int, set[date]]:
+    """The days each of the participants ``ids`` had a blood count sampled (one statement)."""
+    out: dict[int, set[date]] = {}
+    for pid, day in s.execute(select(LabResult.participant_id, LabResult.sample_date).where(
+            LabResult.participant_id.in_(ids), LabResult.analyte.in_(BLOOD_COUNT_ANALYTES))):
+        out.setdefault(pid, set()).add(day)
+    return out
+
+
 def labs_due(s: Session, p: Participant, events: Sequence[rx.CalendarEvent],
-             today: date, cycles: Sequence[TreatmentCycle] | None = None
-             ) -> list[rx.CalendarEvent]:
+             today: date, cycles: Sequence[TreatmentCycle] | None = None,
+             sampled: set[date] | None = None) -> list[rx.CalendarEvent]:
     """Blood counts of the calendar due within the next 7 days or overdue (the rule:
-    :func:`dawna.rules.treatment_calendar.labs_due`)."""
+    :func:`dawna.rules.treatment_calendar.labs_due`). ``cycles`` (the participant's, by
+    number) and ``sampled`` (the days of their blood counts, :func:`blood_count_days`):
+    already read by the caller, else read here."""
     first = (first_dose(s, p) if cycles is None  # else cycles already read, cycle 1's start
              else next((c.start_date for c in cycles if c.cycle == 1), None))
     on_treatment = State(p.status) is State.ON_TREATMENT
     if first is None or not on_treatment:
         return []
-    sampled = set(s.scalars(select(LabResult.sample_date).where(
-        LabResult.participant_id == p.id, LabResult.analyte.in_(BLOOD_COUNT_ANALYTES))))
+    if sampled is None:
+        sampled = blood_count_days(s, [p.id]).get(p.id, set())
     return due_counts(events, today, first_dose=first, on_treatment=on_treatment,
                       sampled=sampled)
