@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, NoMatchFound
 
 from dawna import __version__
 from dawna.config import Settings, get_settings
@@ -98,18 +99,29 @@ def preload_analysis() -> None:
     font_families()
 
 
+def prepare_routes(app: FastAPI) -> None:
+    """Prepare every route of ``app`` for requests now, not on the first request that reaches
+    it (``included_routers``: FastAPI prepares an included router's routes lazily). A worker
+    that has just started would otherwise pay it, about 0.7 s of CPU, in its first requests,
+    while its first users wait; with many users arriving at once they all queue behind it
+    (bench/README.md). Asking for the URL of a route name that none has makes FastAPI visit,
+    so prepare, every route (``url_path_for`` is its public way through them)."""
+    with contextlib.suppress(NoMatchFound):
+        app.url_path_for("dawna: no route has this name")
+
+
 def _threads(count: int, preload: bool = False) -> Callable[[FastAPI],
                                                             AbstractAsyncContextManager[None]]:
     """At start-up: the routes that are plain functions run on at most ``count`` threads of
     this process (anyio's default is 40; ``request_threads`` in docs/deployment.md); with
-    ``preload``, the analysis libraries are imported in a background thread."""
+    ``preload`` (``dawna serve``), every route is prepared (:func:`prepare_routes`) before the
+    first request and the analysis libraries are imported in a background thread."""
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = count
         if preload:
-            import threading
-
+            prepare_routes(app)
             threading.Thread(target=preload_analysis, name="preload", daemon=True).start()
         yield
 

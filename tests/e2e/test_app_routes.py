@@ -5,6 +5,7 @@ from a second application as from the first."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.testclient import TestClient
@@ -71,3 +72,22 @@ def test_applications_share_one_document_and_another_router_makes_another(
     third.include_router(extra)
     assert "/api/extra-for-the-test" in third.openapi()["paths"]
     assert "/api/extra-for-the-test" not in first.openapi()["paths"]
+
+
+def test_prepare_routes_prepares_every_included_router_before_any_request(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``dawna serve``'s workers prepare every route at start-up (web/app.py
+    ``prepare_routes``), not in their first users' requests. FastAPI keeps, per inclusion, the
+    routes it has prepared and the version of the router they were prepared for (private:
+    ``_effective_candidates_version``, None until prepared), read here on fresh inclusions."""
+    from dawna.web import app as app_module
+    from dawna.web.app import prepare_routes
+
+    monkeypatch.setattr(app_module, "_included", [])  # this test's own inclusions
+    app = create_app(settings)
+    included = [r for r in app.router.routes if getattr(r, "original_router", None) is not None]
+    assert len(included) == len(ROUTER_MODULES)
+    assert all(r._effective_candidates_version is None for r in included)
+    prepare_routes(app)
+    assert all(r._effective_candidates_version is not None for r in included)
+    assert TestClient(app).get("/healthz").json() == {"status": "ok"}
