@@ -68,8 +68,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) of ``root`` and its descendants."""
+def _processes() -> dict[int, tuple[int, float]]:
+    """Every process now: its parent's pid and its CPU seconds (user + system), by pid."""
     procs: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -78,6 +78,12 @@ def _tree_cpu(root: int) -> float:
             except OSError:
                 continue
             procs[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
+    return procs
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of ``root`` and its descendants."""
+    procs = _processes()
     pids, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
@@ -90,16 +96,7 @@ def _tree_cpu(root: int) -> float:
 
 def _workers_cpu(root: int) -> dict[int, float]:
     """CPU seconds of each child process of ``root`` (the server's workers), by pid."""
-    out: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == root:
-                out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
-    return out
+    return {pid: cpu for pid, (ppid, cpu) in _processes().items() if ppid == root}
 
 
 def _env(url: str, code: Path | None = None) -> dict[str, str]:
