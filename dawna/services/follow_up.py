@@ -189,7 +189,7 @@ def _courses(s: Session, people: list[Participant], principal: Principal
 def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
     """The participant's course, kept until the data change (``services/page_cache.py``; the
     user's right to see the participant checked every time, ``can_edit`` theirs)."""
-    at = page_cache.version(db)  # before the data
+    at = page_cache.version(db, participant=pseudonym)  # before the data
     with UnitOfWork(db) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym)

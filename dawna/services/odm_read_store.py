@@ -29,10 +29,11 @@ __all__ = ["NOT_EXPORTED", "Owners", "changes", "column_kind", "exported_columns
            "exported_tables", "rows",
            "table_specs"]
 
-#: Tables that are not trial data: the audit trail's own (carried as AuditRecords), logins.
+#: Tables that are not trial data: the audit trail's own (carried as AuditRecords), the data
+#: versions kept beside it (rebuilt by the next change), logins.
 SQL_NULL = "sql_null__"
-NOT_EXPORTED = frozenset({"audit_record", "audit_chain_head", "login_event", "user_session",
-                          "login_throttle"})
+NOT_EXPORTED = frozenset({"audit_record", "audit_chain_head", "data_version", "login_event",
+                          "user_session", "login_throttle"})
 
 
 def exported_columns(table: Any) -> list[Any]:

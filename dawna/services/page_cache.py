@@ -4,11 +4,24 @@ laboratory results and adverse events, their course in the trial (events, consen
 the safety list and the dashboard's counts and work lists.
 
 Key: what is built, the database, whose it is (a participant's id, or the sites a list covers),
-the site's date and zone, the language, and the **data version** of ``results_cache``: the audit
-chain's head, which every change of trial data moves in its own transaction (one row read per
-request). Any write therefore makes every entry unreachable: a page never shows data older than
-the last commit before its request. The data version is read *before* the data, so an entry can
-only hold data as new as or newer than its key says, never older.
+the site's date and zone, the language, and the **data version**, read once per request (one row
+or one statement):
+- for a list (participants, dashboard, safety list): the audit chain's head (``results_cache``),
+  which every change of trial data moves in its own transaction, so any write makes every
+  list's entry unreachable;
+- for what shows one participant's data only (their page, treatment page, treatment view,
+  laboratory results, adverse events and course): :func:`participant_version`, where the chain
+  stood after the last change of that participant's data and after the last change of data that
+  is no single participant's (sites, users, consent form versions). Every commit that writes
+  audit records moves these rows in the same transaction (``store/audit_chain.py``), each record
+  counted for the participant of the row it changes (``store/audit.py`` ``_participant``: the
+  row's ``participant_id``, or its adverse event's participant) or, when it names none, for all.
+  So a change of one participant's data leaves the other participants' pages kept (a coordinator
+  entering data no longer makes every page in every worker cold), and never lets a page of the
+  changed participant be served.
+Either way a page never shows data older than the last commit before its request that changed
+what it shows. The data version is read *before* the data, so an entry can only hold data as
+new as or newer than its key says, never older.
 
 Access is never cached: callers check the user's right to the participant or list on every
 request, then fill in what depends on the user (may they record, prescribe, edit) or on the time
@@ -30,12 +43,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from sqlalchemy import bindparam, select
+
 from dawna.config import Settings
 from dawna.i18n import current_locale
 from dawna.services.results_cache import data_version
 from dawna.store.db import Database
+from dawna.store.models import DataVersion, Participant
+from dawna.store.uow import UnitOfWork
 
-__all__ = ["MAX_ENTRIES", "WAIT_S", "Version", "cached", "clear", "size", "version", "waiting"]
+__all__ = ["MAX_ENTRIES", "WAIT_S", "Version", "cached", "clear", "participant_version", "size",
+           "version", "waiting"]
 
 MAX_ENTRIES = 2048
 T = TypeVar("T")
@@ -45,12 +63,35 @@ _lock = threading.Lock()
 _entries: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
 
 
-def version(db: Database, settings: Settings | None = None) -> Version:
+def version(db: Database, settings: Settings | None = None,
+            participant: str | None = None) -> Version:
     """The part of every key that is not the entry's own: the database, its data version (read
     now, before the data), the language and the site's zone (``settings``: for what depends on
-    the site's day). Read once per request."""
-    return (db.url, data_version(db), current_locale(),
-            str(settings.zone) if settings is not None else "")
+    the site's day). Read once per request. The data version is the audit chain's head (any
+    change of data moves it), or for what shows one ``participant``'s data only (their page,
+    treatment page and course: pseudonym given) :func:`participant_version`."""
+    moved = data_version(db) if participant is None else participant_version(db, participant)
+    return (db.url, moved, current_locale(), str(settings.zone) if settings is not None else "")
+
+
+#: One statement: where the chain stood at the last change of the participant's data and at
+#: the last change of data that is no single participant's (``DataVersion`` rows, None where
+#: there is none yet).
+_PARTICIPANT_VERSION = select(
+    select(DataVersion.hash).where(DataVersion.scope == 0).scalar_subquery(),
+    select(DataVersion.hash).join(Participant, Participant.id == DataVersion.scope)
+    .where(Participant.pseudonym == bindparam("pseudonym")).scalar_subquery())
+
+
+def participant_version(db: Database, pseudonym: str) -> tuple[Hashable, ...]:
+    """The data version of what shows the data of the participant ``pseudonym`` only: the
+    chain's hash after the last change of their data, and after the last change of data that is
+    no single participant's (``store/models/audit.py`` ``DataVersion``, moved in the writing
+    transaction by ``store/audit_chain.py``). A change of another participant's data leaves it
+    as it is. The audit chain's head is not read."""
+    with UnitOfWork(db) as uow:
+        row = uow.session.execute(_PARTICIPANT_VERSION, {"pseudonym": pseudonym}).one()
+        return ("participant", pseudonym, row[0], row[1])
 
 
 class _Building:

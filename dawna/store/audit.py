@@ -74,6 +74,31 @@ def _site_id(session: Session, obj: Base) -> int | None:
     return None
 
 
+def _participant(session: Session, obj: Base) -> int:
+    """The participant whose data ``obj`` is (``audit_chain.PARTICIPANT``): the participant
+    itself, the ``participant_id`` of its row, or the participant of the adverse event it
+    reports on (a SUSAR report); 0 for data that is no single participant's (a site, a user,
+    a consent form version), and for a row moved from one participant to another (every
+    participant's pages are then built again, which is always safe)."""
+    from dawna.store.models import AdverseEvent, Participant
+
+    if isinstance(obj, Participant):
+        return int(obj.id)
+    attrs = inspect(obj).attrs
+    for key in ("participant_id", "adverse_event_id"):
+        if key not in attrs:
+            continue
+        value = getattr(obj, key)
+        before = attrs[key].history.deleted
+        if value is None or (before and before[0] is not None and before[0] != value):
+            return 0
+        if key == "participant_id":
+            return int(value)
+        event = session.get(AdverseEvent, value)
+        return int(event.participant_id) if event is not None else 0
+    return 0
+
+
 def _row_id(obj: Base) -> str:
     key = inspect(obj).mapper.primary_key_from_instance(obj)
     return ",".join(str(part) for part in key)
@@ -170,6 +195,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             if not changes:
                 continue
             table, row_id, site_id = obj.__tablename__, _row_id(obj), _site_id(session, obj)
+            participant = _participant(session, obj)
             for field, old, new in changes:
                 rows.append(
                     {
@@ -177,6 +203,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
                         "action": action, "table_name": table, "row_id": row_id,
                         "site_id": site_id, "field": field,
                         "old_value": old, "new_value": new, "reason": reason,
+                        audit_chain.PARTICIPANT: participant,
                     }
                 )
     session.info.setdefault(PENDING, []).extend(rows)

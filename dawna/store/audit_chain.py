@@ -140,14 +140,54 @@ def hold_head(session: Session, head_hash: str) -> None:
     session.info[HELD] = head_hash
 
 
-def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None) -> None:
+def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None,
+           versions: bool = True) -> None:
     """Chain ``rows`` after the current head, insert them and move the head, holding the head's
     row lock until the transaction ends (``held``: the head's hash, read under that lock by this
     transaction already). Everything that does not depend on the head (each record's
     serialization, the statement's parameters) is prepared before the lock is taken: every
-    writer of the database passes this lock one at a time."""
+    writer of the database passes this lock one at a time. Then (``versions``; a migration
+    before the table existed passes False) the data version of every participant whose data
+    the records change, and of data that is no single participant's, moves to the new head
+    (``DataVersion``): a record's ``PARTICIPANT`` key (not hashed, not stored) names its
+    participant; a record without one (an export event, an import, a migration) counts as a
+    change of every participant's data."""
     if not rows:
         return
+    if versions:
+        _move_versions(conn, rows, held)
+    else:
+        _append(conn, rows, held)
+
+
+#: ``rows[i][PARTICIPANT]``: the participant whose data the record changes, 0 or missing for
+#: data that is no single participant's (``store/audit.py`` fills it from the changed row).
+PARTICIPANT = "participant"
+
+
+def _move_versions(conn: Connection, rows: list[dict[str, Any]], held: str | None) -> None:
+    scopes = sorted({int(row.get(PARTICIPANT) or 0) for row in rows})
+    _append(conn, rows, held)
+    upsert = _PG_VERSIONS if conn.dialect.name == "postgresql" else _SQLITE_VERSIONS
+    conn.execute(upsert, {"scopes": _dumps(scopes)})
+
+
+#: Each participant's row (and row 0) set to the head just moved, in one statement of fixed text
+#: (the participants travel as a JSON array of integers), still under the head's row lock.
+_PG_VERSIONS = text(  # constants only; the participants are bound
+    "INSERT INTO data_version (scope, last_id, hash) "  # noqa: S608
+    "SELECT CAST(s.v AS integer), h.last_id, h.hash FROM audit_chain_head h, "
+    "json_array_elements_text(CAST(:scopes AS json)) AS s(v) "
+    f"WHERE h.id = {HEAD_ID} ON CONFLICT (scope) DO UPDATE "
+    "SET last_id = EXCLUDED.last_id, hash = EXCLUDED.hash")
+_SQLITE_VERSIONS = text(
+    "INSERT INTO data_version (scope, last_id, hash) "  # noqa: S608
+    "SELECT CAST(s.value AS INTEGER), h.last_id, h.hash FROM audit_chain_head h, "
+    f"json_each(:scopes) AS s WHERE h.id = {HEAD_ID} ON CONFLICT (scope) DO UPDATE "
+    "SET last_id = excluded.last_id, hash = excluded.hash")
+
+
+def _append(conn: Connection, rows: list[dict[str, Any]], held: str | None) -> None:
     tails = [_tail(row) for row in rows]
     postgres = conn.dialect.name == "postgresql"
     payload = _pg_payload(rows) if postgres else None

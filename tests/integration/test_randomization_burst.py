@@ -201,7 +201,7 @@ def _at_0015(db_url: str, sequences: list[int]) -> list[int]:
                                "row_id": str(made[-1]), "site_id": site, "field": "sequence",
                                "old_value": None, "new_value": str(sequence),
                                "reason": "randomized"})
-        audit_chain.append(conn, audit_rows)
+        audit_chain.append(conn, audit_rows, versions=False)  # no data_version before 0026
     engine.dispose()
     return made
 

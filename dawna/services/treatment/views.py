@@ -162,7 +162,7 @@ def _cached_view(s: Session, settings: Settings, p: Participant,
 
 def treatment_view(db: Database, settings: Settings, principal: Principal,
                    pseudonym: str) -> TreatmentView:
-    at = page_cache.version(db, settings)  # before the data
+    at = page_cache.version(db, settings, pseudonym)  # before the data
     with UnitOfWork(db) as uow:
         p = load_for(uow.session, principal, pseudonym, Permission.TREATMENT_VIEW)
         return _for(_cached_view(uow.session, settings, p, at), principal, p)
@@ -182,7 +182,7 @@ def treatment_page(db: Database, settings: Settings, principal: Principal,
                    pseudonym: str) -> TreatmentPage:
     """The treatment page's data in one read: the user's right to the participant checked
     every time, the rest kept until the data change (``services/page_cache.py``)."""
-    at = page_cache.version(db, settings)  # before the data
+    at = page_cache.version(db, settings, pseudonym)  # before the data
     with UnitOfWork(db) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_VIEW)

@@ -26,10 +26,11 @@ table on ``Base.metadata`` (Alembic's ``env.py`` relies on it).
   dispensing and the dose diary;
 - :mod:`~dawna.store.models.registry`: studies imported from ClinicalTrials.gov;
 - :mod:`~dawna.store.models.protocol`: versions of the protocol file (amendments);
-- :mod:`~dawna.store.models.audit`: the audit trail, its chain head and login events.
+- :mod:`~dawna.store.models.audit`: the audit trail, its chain head, the participants' data
+  versions and login events.
 """
 
-from dawna.store.models.audit import AuditChainHead, AuditRecord, LoginEvent
+from dawna.store.models.audit import AuditChainHead, AuditRecord, DataVersion, LoginEvent
 from dawna.store.models.clinical import ConcomitantMedication, Ecg, MedicalHistory, VitalSigns
 from dawna.store.models.data_queries import DataQuery, QueryMessage, SourceVerification
 from dawna.store.models.depots import DepotDose
@@ -77,6 +78,7 @@ __all__ = [
     "ConsentFormVersion",
     "DataFreeze",
     "DataQuery",
+    "DataVersion",
     "DepotDose",
     "DoseDecision",
     "DoseDiary",

@@ -1,4 +1,5 @@
-"""The audit trail: one row per changed field, chained by hash; the chain head; login events."""
+"""The audit trail: one row per changed field, chained by hash; the chain head; the data
+versions of the participants; login events."""
 
 from __future__ import annotations
 
@@ -58,6 +59,24 @@ class AuditChainHead(Base):
     last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DataVersion(Base):
+    """Where the chain stood after the last change of one participant's data (``scope``: the
+    participant's id) or of data that is no single participant's (``scope`` 0: sites, users,
+    consent form versions, a record that names no participant), moved by every commit that
+    writes audit records, in the same transaction (``store/audit_chain.py`` ``append``). The
+    pages kept until the data change (``services/page_cache.py``) key a participant's pages by
+    their row and row 0, so a change of one participant's data leaves the other participants'
+    pages kept. Not trial data (not exported; rebuilt by the next change): a missing row is a
+    participant unchanged since the table was made."""
+
+    __tablename__ = "data_version"
+    __audited__ = False
+
+    scope: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class LoginEvent(Base):

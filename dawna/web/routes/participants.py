@@ -98,10 +98,10 @@ def participant_page(request: Request, db: DbDep, settings: SettingsDep, user: C
             "eos_reasons": list(EOS_REASONS),
             "arm_blinded": arm_blinded(db, user, detail.site_code)}
 
-    # kept as rendered per roles until the data change; the right to the participant checked
-    # on every request (web/templating.py shared_page)
+    # kept as rendered per roles until this participant's data change; the right to the
+    # participant checked on every request (web/templating.py shared_page)
     return shared_page(request, user, Permission.PARTICIPANT_VIEW,
-                       page_cache.version(db, settings), build)
+                       page_cache.version(db, settings, pseudonym), build)
 
 
 @router.get("/{pseudonym}/edit")

@@ -111,7 +111,8 @@ def page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
     # kept as rendered per roles and site day until the data change; the right to the
     # participant's treatment checked on every request (web/templating.py shared_page)
     return shared_page(request, user, Permission.TREATMENT_VIEW,
-                       page_cache.version(db, settings), build, local_today(settings.zone))
+                       page_cache.version(db, settings, pseudonym), build,
+                       local_today(settings.zone))
 
 
 @router.get("/participants/{pseudonym}/treatment/older-cycles")

@@ -50,7 +50,7 @@ def _renumber() -> None:
                       "table_name": "allocation", "row_id": str(row_id), "site_id": site_id,
                       "field": "sequence", "old_value": None if old is None else str(old),
                       "new_value": str(new), "reason": REASON})
-    audit_chain.append(conn, audit)
+    audit_chain.append(conn, audit, versions=False)  # data_version comes with 0026
 
 
 def upgrade() -> None:
