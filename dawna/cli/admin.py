@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.table import Table
 from dawna.cli.common import actor, database, day, get_settings
 from dawna.i18n import _
 from dawna.store.roles import Role
+
+if TYPE_CHECKING:
+    from dawna.store.db import Database
 
 __all__ = ["db_app", "demo", "serve", "site_app", "user_app"]
 
@@ -46,6 +49,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
         # randomization serialises SQLite writers inside one process (services/randomization.py)
         raise typer.BadParameter(_("SQLite is served by one worker process; use PostgreSQL for "
                                    "several"), param_hint="--workers")
+    _refuse_another_schema(db)
     console.print(_("dawna is serving on [bold]http://{host}:{port}/study[/bold] "
                     "(database: {db}, {n} worker processes)").format(
         host=host, port=port, n=workers,
@@ -65,6 +69,29 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
                 workers=workers, timeout_worker_healthcheck=60, log_level="info",
                 timeout_keep_alive=KEEP_ALIVE_S,
                 access_log=access_log, server_header=False)  # no Server header (issue 19 item 11)
+
+
+def _refuse_another_schema(db: Database) -> None:
+    """Serve only a database at this version's last migration: an older schema lacks what the
+    code reads, and a server of an older version writing to a newer schema would skip what the
+    newer migrations added (since 0026: moving the participants' data versions, without which
+    the newer servers would keep serving those participants' pages as they were). A database
+    that cannot be reached now is left to the workers, as before (it may be starting too)."""
+    from dawna.store.migrate import revisions
+
+    found = revisions(db)
+    if found is None:
+        console.print(_("[yellow]The database's schema version could not be read; serving "
+                        "anyway.[/yellow]"))
+        return
+    current, head = found
+    if current != head:
+        db.dispose()
+        raise typer.BadParameter(_(
+            "the database is at schema version {current}, this version of dawna serves {head}: "
+            "stop every server, run `dawna db upgrade` (or `dawna db roles`) with this version, "
+            "then start the servers of this version only").format(
+                current=current or "-", head=head), param_hint="DAWNA_DATABASE_URL")
 
 
 @db_app.command("upgrade")

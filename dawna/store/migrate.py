@@ -38,6 +38,18 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def revisions(db: Database) -> tuple[str | None, str | None] | None:
+    """The database's schema revision and this version's last one, or None when the database
+    cannot be reached now."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        current = current_revision(db)
+    except OperationalError:
+        return None
+    return current, head_revision()
+
+
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

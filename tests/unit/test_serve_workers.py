@@ -42,10 +42,33 @@ def test_several_workers_on_postgresql_get_the_factory_by_import_string(
 
 def test_sqlite_is_served_by_one_worker(served: list[dict[str, Any]], tmp_path: Any,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DAWNA_DATABASE_URL", f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    from dawna.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    upgrade(url)
+    monkeypatch.setenv("DAWNA_DATABASE_URL", url)
     refused = runner.invoke(app, ["serve", "--workers", "2"])
     assert refused.exit_code != 0 and "--workers" in refused.output and not served
     assert runner.invoke(app, ["serve"]).exit_code == 0 and served[0]["workers"] == 1
+
+
+def test_a_database_at_another_schema_version_is_not_served(
+        served: list[dict[str, Any]], tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database one migration behind (0025, before the participants' data versions), or
+    never migrated, is refused naming both versions; at the last migration it is served."""
+    from dawna.store.migrate import head_revision, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    monkeypatch.setenv("DAWNA_DATABASE_URL", url)
+    never = runner.invoke(app, ["serve"], env={"COLUMNS": "200"})
+    assert never.exit_code != 0 and "schema version -" in never.output and not served
+    upgrade(url, "0025")
+    behind = runner.invoke(app, ["serve"], env={"COLUMNS": "200"})
+    assert behind.exit_code != 0 and not served
+    assert f"schema version 0025, this version of dawna serves {head_revision()}" \
+        in " ".join(behind.output.split()), behind.output
+    upgrade(url)
+    assert runner.invoke(app, ["serve"]).exit_code == 0 and len(served) == 1
 
 
 def test_served_workers_preload_the_analysis_libraries(served: list[dict[str, Any]],
