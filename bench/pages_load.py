@@ -11,10 +11,14 @@ random time (exponential, mean S seconds) after each page, as a person reads it 
 every user fires its next request as soon as the last one answers, a closed loop far harsher
 than 50 people at work); ``--ramp S`` starts the users one after the other over S seconds, as
 load tools ramp up (``--ramp 0``, the default: all in the same instant, so that in the first
-round all 50 ask for the same kind of page at once, on a server that has built none yet).
-Requests are bounded in count (U x R x 5) and time (``--timeout``). It reports per page the
-p50, p95 and max latency (and the p95 over the second half of the rounds, where fewer pages are
-seen for the first time since the server started), the requests per second, the status codes,
+round all 50 ask for the same kind of page at once, on a server that has built none yet);
+``--write-every S`` adds a 51st session, a coordinator recording vital signs for a randomly
+chosen participant on treatment every S seconds during the load (an audited write: the lists
+and that participant's pages are built again on their next request; its answers are counted
+as ``write 201``; each run adds these rows to a reused database). Requests are bounded in
+count (U x R x 5) and time (``--timeout``). It reports per page the p50, p95 and max latency
+(and the p95 over the second half of the rounds, where fewer pages are seen for the first time
+since the server started), the requests per second, the status codes,
 the CPU seconds of each server process (how evenly the workers shared the load), and the CPU
 seconds the server processes and this client spent per request during the load (counted from
 the moment the server is idle after the logins: the logins' password hashes and each worker's
@@ -26,7 +30,8 @@ server. The server is stopped and a database it created is dropped at the end. L
 
     .venv/bin/python bench/pages_load.py [--users 50] [--rounds 4] [--workers 2]
         [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--db NAME] [--keep]
-        [--think 0] [--ramp 0] [--timeout 600] [--code DIR] [--server-log FILE]
+        [--think 0] [--ramp 0] [--write-every 0] [--timeout 600] [--code DIR]
+        [--server-log FILE]
         [--no-access-log] [--client raw|httpx] [--trace FILE] [--json]
 """
 
@@ -200,6 +205,28 @@ async def _user(client: httpx.AsyncClient | RawClient, rounds: int, pids: list[s
                 await asyncio.sleep(rng.expovariate(1 / think))
 
 
+async def _writer(client: httpx.AsyncClient, pids: list[str], every: float, rng: random.Random,
+                  gate: asyncio.Event, stop: asyncio.Event, codes: Counter[str]) -> None:
+    """``--write-every S``: while the users read, one more coordinator records vital signs for
+    a randomly chosen participant on treatment every S seconds (an audited write: the lists
+    and that participant's pages are built again on their next request)."""
+    await gate.wait()
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+            return
+        except TimeoutError:
+            pass
+        started = time.perf_counter()
+        answer = await client.post(
+            f"/api/participants/{rng.choice(pids)}/vital-signs",
+            json={"measured_on": "2026-12-06", "timepoint": f"bench {uuid.uuid4().hex[:12]}",
+                  "weight_kg": 61.5},
+            headers={"x-csrf-token": client.cookies["dawna_csrf"]})
+        codes[f"write {answer.status_code}"] += 1
+        TRACE.append((started, "write", time.perf_counter() - started, -2))
+
+
 def _settle(server: int, quiet: float = 0.05, limit: float = 120.0) -> float:
     """Wait until the server's processes are idle (a worker's start-up imports, the logins'
     password hashes done: less than ``quiet`` CPU seconds in half a second); their CPU now."""
@@ -215,7 +242,7 @@ def _settle(server: int, quiet: float = 0.05, limit: float = 120.0) -> float:
 
 
 async def _load(base: str, users: int, rounds: int, seed: int, think: float, server: int,
-                raw: bool = True, ramp: float = 0.0
+                raw: bool = True, ramp: float = 0.0, write_every: float = 0.0
                 ) -> tuple[dict[str, list[float]], Counter[str], float, float, float,
                            list[float]]:
     """Timings and codes per page, the load's seconds, and the CPU seconds of the server and
@@ -224,6 +251,7 @@ async def _load(base: str, users: int, rounds: int, seed: int, think: float, ser
     listing = (await logins[0].get("/api/participants")).json()
     pids = [p["pseudonym"] for p in listing if p["status"] in (
         "on_treatment", "end_of_treatment", "follow_up", "end_of_study")]
+    writer = await _login(base, "coordinator") if write_every > 0 else None
     for login in logins[:4]:  # warm each worker's connections and caches a little
         await login.get("/dashboard")
     clients: list[httpx.AsyncClient | RawClient] = list(logins)
@@ -238,6 +266,10 @@ async def _load(base: str, users: int, rounds: int, seed: int, think: float, ser
     tasks = [asyncio.create_task(_user(c, rounds, pids, random.Random(rng.random()), gate,
                                        timings, codes, think, ramp * i / users))
              for i, c in enumerate(clients)]
+    stop = asyncio.Event()
+    writing = None if writer is None else asyncio.create_task(
+        _writer(writer, [p["pseudonym"] for p in listing if p["status"] == "on_treatment"],
+                write_every, random.Random(seed + 1), gate, stop, codes))
     await asyncio.sleep(0.05)
     server_cpu = _settle(server)
     workers_before = _workers_cpu(server)
@@ -248,6 +280,10 @@ async def _load(base: str, users: int, rounds: int, seed: int, think: float, ser
     gate.set()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
+    if writer is not None and writing is not None:
+        stop.set()
+        await writing
+        await writer.aclose()
     client_cpu = time.process_time() - client_cpu
     server_cpu = _tree_cpu(server) - server_cpu
     workers_cpu = sorted((round(cpu - workers_before.get(pid, 0.0), 2)
@@ -265,7 +301,7 @@ def _quantile(values: list[float], q: float) -> float:
 def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
         timeout: float, think: float = 0.0, code: Path | None = None,
         server_log: Path | None = None, access_log: bool = True,
-        raw: bool = True, ramp: float = 0.0) -> dict[str, Any]:
+        raw: bool = True, ramp: float = 0.0, write_every: float = 0.0) -> dict[str, Any]:
     name = db or f"dawna_bench_pages_{uuid.uuid4().hex[:8]}"
     url = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     created = False
@@ -292,7 +328,8 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
                 time.sleep(0.5)
             load_before = os.getloadavg()[0]
             timings, codes, elapsed, cpu, client_cpu, workers_cpu = asyncio.run(asyncio.wait_for(
-                _load(base, users, rounds, 20261207, think, server.pid, raw, ramp), timeout))
+                _load(base, users, rounds, 20261207, think, server.pid, raw, ramp,
+                      write_every), timeout))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
@@ -303,7 +340,7 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
     total = sum(len(timings[page]) for page in PAGES)
     return {
         "users": users, "rounds": rounds, "workers": workers, "think_s": think,
-        "ramp_s": ramp,
+        "ramp_s": ramp, "write_every_s": write_every,
         "code": str(code) if code else "this worktree", "access_log": access_log,
         "client": "raw" if raw else "httpx", "requests": total,
         "seconds": elapsed, "requests_per_second": total / elapsed,
@@ -333,6 +370,10 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=0.0,
                         help="start the users one after the other over this many seconds "
                              "(user i after i/U of it), as load tools ramp up; 0: all at once")
+    parser.add_argument("--write-every", type=float, default=0.0,
+                        help="one more coordinator records vital signs for a random "
+                             "participant every this many seconds during the load (each write "
+                             "moves the data version); 0: no writes")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--code", type=Path, default=None,
                         help="serve the dawna package under this directory instead (e.g. "
@@ -351,7 +392,7 @@ def main() -> None:
     args = parser.parse_args()
     figures = run(args.users, args.rounds, args.workers, args.pg, args.db, args.keep,
                   args.timeout, args.think, args.code, args.server_log,
-                  not args.no_access_log, args.client == "raw", args.ramp)
+                  not args.no_access_log, args.client == "raw", args.ramp, args.write_every)
     if args.trace is not None:
         zero = TRACE[0][0]
         args.trace.write_text("".join(
@@ -362,7 +403,8 @@ def main() -> None:
         return
     print(f"{figures['code']}: "
           f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, think "
-          f"{figures['think_s']:g} s, ramp {figures['ramp_s']:g} s, "
+          f"{figures['think_s']:g} s, ramp {figures['ramp_s']:g} s, writes every "
+          f"{figures['write_every_s']:g} s, "
           f"{figures['workers']} workers: {figures['requests']} requests in "
           f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "
           f"{figures['server_cpu_ms_per_request']:.1f} ms per request, client "
