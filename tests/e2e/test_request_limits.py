@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -237,13 +238,22 @@ def test_hsts_when_the_production_setting_says_so(client_on: Callable[..., TestC
 
 
 def test_dawna_serve_runs_uvicorn_without_its_server_header(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import uvicorn
 
     from dawna.cli import admin
+    from dawna.config import get_settings
+    from dawna.store.migrate import upgrade
 
+    url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    upgrade(url)  # served only at its last migration
+    monkeypatch.setenv("DAWNA_DATABASE_URL", url)
+    get_settings.cache_clear()
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
-    admin.serve()
+    try:
+        admin.serve()
+    finally:
+        get_settings.cache_clear()
     assert seen["server_header"] is False
 
