@@ -154,10 +154,11 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
     change of every participant's data."""
     if not rows:
         return
-    if versions:
-        _move_versions(conn, rows, held)
-    else:
-        _append(conn, rows, held)
+    scopes = _dumps(sorted({int(row.get(PARTICIPANT) or 0) for row in rows})) \
+        if versions else None
+    _append(conn, rows, held, scopes)
+    if scopes is not None and conn.dialect.name != "postgresql":
+        conn.execute(_SQLITE_VERSIONS, {"scopes": scopes})
 
 
 #: ``rows[i][PARTICIPANT]``: the participant whose data the record changes, 0 or missing for
@@ -165,21 +166,9 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
 PARTICIPANT = "participant"
 
 
-def _move_versions(conn: Connection, rows: list[dict[str, Any]], held: str | None) -> None:
-    scopes = sorted({int(row.get(PARTICIPANT) or 0) for row in rows})
-    _append(conn, rows, held)
-    upsert = _PG_VERSIONS if conn.dialect.name == "postgresql" else _SQLITE_VERSIONS
-    conn.execute(upsert, {"scopes": _dumps(scopes)})
-
-
-#: Each participant's row (and row 0) set to the head just moved, in one statement of fixed text
-#: (the participants travel as a JSON array of integers), still under the head's row lock.
-_PG_VERSIONS = text(  # constants only; the participants are bound
-    "INSERT INTO data_version (scope, last_id, hash) "  # noqa: S608
-    "SELECT CAST(s.v AS integer), h.last_id, h.hash FROM audit_chain_head h, "
-    "json_array_elements_text(CAST(:scopes AS json)) AS s(v) "
-    f"WHERE h.id = {HEAD_ID} ON CONFLICT (scope) DO UPDATE "
-    "SET last_id = EXCLUDED.last_id, hash = EXCLUDED.hash")
+#: SQLite: each participant's row (and row 0) set to the head just moved (the participants
+#: travel as a JSON array of integers), still holding the database's write lock. PostgreSQL does
+#: the same in the append's own statement (``_PG_APPEND_VERSIONS``).
 _SQLITE_VERSIONS = text(
     "INSERT INTO data_version (scope, last_id, hash) "  # noqa: S608
     "SELECT CAST(s.value AS INTEGER), h.last_id, h.hash FROM audit_chain_head h, "
@@ -187,7 +176,8 @@ _SQLITE_VERSIONS = text(
     "SET last_id = excluded.last_id, hash = excluded.hash")
 
 
-def _append(conn: Connection, rows: list[dict[str, Any]], held: str | None) -> None:
+def _append(conn: Connection, rows: list[dict[str, Any]], held: str | None,
+            scopes: str | None) -> None:
     tails = [_tail(row) for row in rows]
     postgres = conn.dialect.name == "postgresql"
     payload = _pg_payload(rows) if postgres else None
@@ -204,8 +194,11 @@ def _append(conn: Connection, rows: list[dict[str, Any]], held: str | None) -> N
     if payload is not None:
         for item, row in zip(payload, rows, strict=True):
             item["prev_hash"], item["hash"] = row["prev_hash"], row["hash"]
-        conn.execute(_PG_APPEND, {"rows": _dumps(payload), "head": prev,
-                                  "head_at": rows[-1]["at"]})
+        values = {"rows": _dumps(payload), "head": prev, "head_at": rows[-1]["at"]}
+        if scopes is None:
+            conn.execute(_PG_APPEND, values)
+        else:
+            conn.execute(_PG_APPEND_VERSIONS, values | {"scopes": scopes})
         return
     # the processor of the dialect's own type (SQLite's DATETIME text, microseconds always
     # written): the generic type's leaves a datetime for the driver, whose adapter drops
@@ -255,6 +248,20 @@ _PG_APPEND = text(  # the statement's text is made of the constants above; every
     f"WITH ORDINALITY AS r({_NAMES}, n) ORDER BY n RETURNING id) "
     f"UPDATE audit_chain_head SET hash = :head, at = :head_at, "
     f"last_id = (SELECT max(id) FROM added) WHERE id = {HEAD_ID}"
+).bindparams(bindparam("head_at", type_=UTCDateTime()))
+#: The same, and each participant's row of ``data_version`` (and row 0) set to the head just
+#: moved, in the same statement (the participants travel as a JSON array of integers): a
+#: commit pays no second round trip under the head's lock.
+_PG_APPEND_VERSIONS = text(
+    f"WITH added AS (INSERT INTO audit_record ({_NAMES}) SELECT {_NAMES} "  # noqa: S608
+    f"FROM ROWS FROM (json_to_recordset(CAST(:rows AS json)) AS ({_TYPES})) "
+    f"WITH ORDINALITY AS r({_NAMES}, n) ORDER BY n RETURNING id), "
+    f"head AS (UPDATE audit_chain_head SET hash = :head, at = :head_at, "
+    f"last_id = (SELECT max(id) FROM added) WHERE id = {HEAD_ID} RETURNING last_id, hash) "
+    "INSERT INTO data_version (scope, last_id, hash) "
+    "SELECT CAST(s.v AS integer), head.last_id, head.hash FROM head, "
+    "json_array_elements_text(CAST(:scopes AS json)) AS s(v) "
+    "ON CONFLICT (scope) DO UPDATE SET last_id = EXCLUDED.last_id, hash = EXCLUDED.hash"
 ).bindparams(bindparam("head_at", type_=UTCDateTime()))
 
 
