@@ -186,10 +186,13 @@ def _courses(s: Session, people: list[Participant], principal: Principal
     return views
 
 
-def course(db: Database, principal: Principal, pseudonym: str) -> CourseView:
+def course(db: Database, principal: Principal, pseudonym: str,
+           at: page_cache.Version | None = None) -> CourseView:
     """The participant's course, kept until the data change (``services/page_cache.py``; the
-    user's right to see the participant checked every time, ``can_edit`` theirs)."""
-    at = page_cache.version(db, participant=pseudonym)  # before the data
+    user's right to see the participant checked every time, ``can_edit`` theirs; ``at``: the
+    participant's data version if the caller has read it already, before the data)."""
+    if at is None:
+        at = page_cache.version(db, participant=pseudonym)  # before the data
     with UnitOfWork(db) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym)

@@ -9,7 +9,9 @@ protocol file nor lie in the future at the site (ICH E6(R3) 2.8: consent before 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -38,6 +40,9 @@ from dawna.store.db import Database
 from dawna.store.models import Participant, ParticipantIdentity, Site
 from dawna.store.repositories import ReadUnit
 from dawna.store.uow import UnitOfWork
+
+if TYPE_CHECKING:  # randomization reads participants through treatment: imported when used
+    from dawna.services.randomization import AllocationView
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -100,6 +105,31 @@ def listed_in(uow: ReadUnit, principal: Principal, search: str = "",
 def get_participant(db: Database, principal: Principal, pseudonym: str) -> ParticipantDetail:
     with UnitOfWork(db) as uow:
         return detail_in(uow, principal, pseudonym)
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """What the participant's page reads of the participant: their detail, their allocation
+    as the user may see it, whether the user is kept blind to the arm, and their site's id
+    (what a kept page checks the user's right against)."""
+
+    detail: ParticipantDetail
+    allocation: AllocationView | None
+    arm_blinded: bool
+    site_id: int
+
+
+def page_read(db: Database, principal: Principal, pseudonym: str) -> PageRead:
+    """The participant's page's reads of the participant in one unit of work (the participant
+    read once; ``NotFound`` outside the principal's sites): what ``get_participant``,
+    ``randomization.allocation_of``, ``arm_blinded`` and ``site_id_of`` give one by one."""
+    from dawna.services.randomization import allocation_in
+
+    with UnitOfWork(db) as uow:
+        p = find_visible(uow, principal, pseudonym)
+        return PageRead(detail=_detail(p, principal),
+                        allocation=allocation_in(uow.session, principal, p),
+                        arm_blinded=arm_hidden_from(principal, p.site_id), site_id=p.site_id)
 
 
 def detail_in(uow: ReadUnit, principal: Principal, pseudonym: str) -> ParticipantDetail:

@@ -214,11 +214,17 @@ def _view(p: Participant, a: Allocation, protocol: Protocol) -> AllocationView:
 def allocation_of(db: Database, principal: Principal, pseudonym: str) -> AllocationView | None:
     with UnitOfWork(db) as uow:
         s = uow.session
-        p = load_visible(s, principal, pseudonym)
-        if arm_hidden_from(principal, p.site_id):
-            return None  # the imaging reader is kept blind to the arm
-        a = s.scalars(select(Allocation).where(Allocation.participant_id == p.id)).first()
-        return _view(p, a, bundled_protocol()) if a else None
+        return allocation_in(s, principal, load_visible(s, principal, pseudonym))
+
+
+def allocation_in(s: Session, principal: Principal, p: Participant) -> AllocationView | None:
+    """The participant's allocation as ``principal`` may see it, in a read the caller holds
+    (the participant read for this principal already); None before randomization, and for a
+    reader kept blind to the arm."""
+    if arm_hidden_from(principal, p.site_id):
+        return None  # the imaging reader is kept blind to the arm
+    a = s.scalars(select(Allocation).where(Allocation.participant_id == p.id)).first()
+    return _view(p, a, bundled_protocol()) if a else None
 
 
 def _minimization_arm(s: Session, seed: bytes, cfg: RandomizationSettings, list_id: int,

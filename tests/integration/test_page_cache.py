@@ -319,3 +319,39 @@ def test_the_safety_lists_due_rows_equal_each_participants_own_reads(
     assert rows == _due_one_by_one(trial, settings, sites, day)
     if day == date(2024, 3, 20):  # day 7 of cycle 1: the day-8 blood count is due
         assert any(kind == "lab" for _p, kind, *_rest in rows), rows
+
+
+def test_the_participant_pages_one_read_equals_the_reads_one_by_one(
+        demo: tuple[Database, Settings]) -> None:
+    """``participants.page_read`` (the participant read once) gives, for every demo participant
+    and every demo user (a reader kept blind to the arm, users of one site and of two), what
+    the four reads it replaces give one by one: the detail (identity for those who may see it),
+    the allocation as the user may see it, whether the user is blind to the arm, the site; and
+    the same refusal for a participant of a site that is not the user's."""
+    from dawna.services import participants, randomization
+
+    db, _settings = demo
+    with UnitOfWork(db) as uow:
+        people = list(uow.session.scalars(select(Participant.pseudonym)
+                                          .order_by(Participant.id)))
+    seen = {"read": 0, "refused": 0, "blind": 0, "allocated": 0, "identity": 0}
+    for username in ("coordinator", "investigator", "reader", "monitor", "coordinator2"):
+        user = principal(db, username)
+        for pseudonym in people:
+            try:
+                one = participants.page_read(db, user, pseudonym)
+            except NotFound:
+                with pytest.raises(NotFound):
+                    participants.get_participant(db, user, pseudonym)
+                seen["refused"] += 1
+                continue
+            detail = participants.get_participant(db, user, pseudonym)
+            assert one == participants.PageRead(
+                detail=detail, allocation=randomization.allocation_of(db, user, pseudonym),
+                arm_blinded=participants.arm_blinded(db, user, str(detail.site_code)),
+                site_id=participants.site_id_of(db, pseudonym)), (username, pseudonym)
+            seen["read"] += 1
+            seen["blind"] += one.arm_blinded
+            seen["allocated"] += one.allocation is not None
+            seen["identity"] += one.detail.identity is not None
+    assert min(seen.values()) > 0, seen

@@ -176,13 +176,16 @@ class TreatmentPage:
     view: TreatmentView
     labs: list[LabRow]
     events: list[AdverseEventRow]
+    site_id: int  # the participant's site: what a kept page checks the user's right against
 
 
 def treatment_page(db: Database, settings: Settings, principal: Principal,
-                   pseudonym: str) -> TreatmentPage:
+                   pseudonym: str, at: page_cache.Version | None = None) -> TreatmentPage:
     """The treatment page's data in one read: the user's right to the participant checked
-    every time, the rest kept until the data change (``services/page_cache.py``)."""
-    at = page_cache.version(db, settings, pseudonym)  # before the data
+    every time, the rest kept until the data change (``services/page_cache.py``; ``at``: the
+    participant's data version if the caller has read it already, before the data)."""
+    if at is None:
+        at = page_cache.version(db, settings, pseudonym)  # before the data
     with UnitOfWork(db) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_VIEW)
@@ -191,7 +194,8 @@ def treatment_page(db: Database, settings: Settings, principal: Principal,
                                  lambda: [LabRow.of(row) for row in labs(s, p)])
         events = page_cache.cached(("adverse_events", p.id), at,
                                    lambda: [AdverseEventRow.of(ae) for ae in events_of(s, p)])
-        return TreatmentPage(view=view, labs=list(rows), events=list(events))
+        return TreatmentPage(view=view, labs=list(rows), events=list(events),
+                             site_id=p.site_id)
 
 
 def when(value: datetime | None, settings: Settings) -> datetime | None:

@@ -10,12 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from dawna.errors import DawnaError, ValidationError
 from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
-from dawna.services import follow_up, lifecycle, page_cache, participants, randomization
+from dawna.services import follow_up, lifecycle, page_cache, participants
 from dawna.services.access import Permission, Principal
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SitePublic
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
-from dawna.web.present import arm_blinded
 from dawna.web.security import csrf_protect
 from dawna.web.templating import Built, render, shared_page
 
@@ -88,20 +87,19 @@ def create(request: Request, db: DbDep, settings: SettingsDep, user: Creator,
 @router.get("/{pseudonym}")
 def participant_page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
                      pseudonym: str) -> Response:
+    at = page_cache.version(db, settings, pseudonym)  # before the data
+
     def build() -> Built:
-        detail = participants.get_participant(db, user, pseudonym)
-        allocation = randomization.allocation_of(db, user, pseudonym)
-        course = follow_up.course(db, user, pseudonym)
-        return participants.site_id_of(db, pseudonym), "participants/detail.html", {
-            "p": detail, "allocation": allocation, "course": course,
+        read = participants.page_read(db, user, pseudonym)  # the participant read once
+        course = follow_up.course(db, user, pseudonym, at)
+        return read.site_id, "participants/detail.html", {
+            "p": read.detail, "allocation": read.allocation, "course": course,
             "versions": _versions(db), "eot_reasons": EOT_REASONS,
-            "eos_reasons": list(EOS_REASONS),
-            "arm_blinded": arm_blinded(db, user, detail.site_code)}
+            "eos_reasons": list(EOS_REASONS), "arm_blinded": read.arm_blinded}
 
     # kept as rendered per roles until this participant's data change; the right to the
     # participant checked on every request (web/templating.py shared_page)
-    return shared_page(request, user, Permission.PARTICIPANT_VIEW,
-                       page_cache.version(db, settings, pseudonym), build)
+    return shared_page(request, user, Permission.PARTICIPANT_VIEW, at, build)
 
 
 @router.get("/{pseudonym}/edit")

@@ -23,7 +23,6 @@ from dawna.services import (
     deviation_detect,
     dose_modification,
     page_cache,
-    participants,
     safety,
     treatment,
 )
@@ -72,8 +71,9 @@ def plan_from_form(form: Any) -> treatment.PlanIn:
 
 
 def _context(request: Request, db: DbDep, settings: SettingsDep, user: Any, pseudonym: str,
-             error: DawnaError | None = None, **extra: Any) -> dict[str, Any]:
-    data = treatment.treatment_page(db, settings, user, pseudonym)
+             error: DawnaError | None = None, data: treatment.TreatmentPage | None = None,
+             **extra: Any) -> dict[str, Any]:
+    data = data or treatment.treatment_page(db, settings, user, pseudonym)
     view, events = data.view, data.events
     labs = list(reversed(data.labs))  # newest first
     pages = max(1, -(-len(labs) // LABS_PER_PAGE))
@@ -104,14 +104,16 @@ def treatment_page(request: Request, db: DbDep, settings: SettingsDep, user: Any
 @router.get("/participants/{pseudonym}/treatment")
 def page(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,
          pseudonym: str) -> Response:
-    def build() -> Built:
-        context = _context(request, db, settings, user, pseudonym)
-        return participants.site_id_of(db, pseudonym), "treatment/page.html", context
+    at = page_cache.version(db, settings, pseudonym)  # before the data
+
+    def build() -> Built:  # the data version read once, the site from the same read
+        data = treatment.treatment_page(db, settings, user, pseudonym, at)
+        return data.site_id, "treatment/page.html", _context(request, db, settings, user,
+                                                             pseudonym, data=data)
 
     # kept as rendered per roles and site day until the data change; the right to the
     # participant's treatment checked on every request (web/templating.py shared_page)
-    return shared_page(request, user, Permission.TREATMENT_VIEW,
-                       page_cache.version(db, settings, pseudonym), build,
+    return shared_page(request, user, Permission.TREATMENT_VIEW, at, build,
                        local_today(settings.zone))
 
 
