@@ -9,9 +9,7 @@ protocol file nor lie in the future at the site (ICH E6(R3) 2.8: consent before 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -41,9 +39,6 @@ from dawna.store.models import Participant, ParticipantIdentity, Site
 from dawna.store.repositories import ReadUnit
 from dawna.store.uow import UnitOfWork
 
-if TYPE_CHECKING:  # randomization reads participants through treatment: imported when used
-    from dawna.services.randomization import AllocationView
-
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -59,7 +54,9 @@ def public_summary(p: Participant) -> ParticipantPublic:
     )
 
 
-def _detail(p: Participant, principal: Principal) -> ParticipantDetail:
+def detail_of(p: Participant, principal: Principal) -> ParticipantDetail:
+    """The participant's detail as ``principal`` may see it (identity only for
+    ``identity.view``), from the participant read already."""
     identity = None
     if p.identity is not None and principal.can(Permission.IDENTITY_VIEW, p.site_id):
         identity = IdentityPublic(full_name=p.identity.full_name,
@@ -107,35 +104,10 @@ def get_participant(db: Database, principal: Principal, pseudonym: str) -> Parti
         return detail_in(uow, principal, pseudonym)
 
 
-@dataclass(frozen=True)
-class PageRead:
-    """What the participant's page reads of the participant: their detail, their allocation
-    as the user may see it, whether the user is kept blind to the arm, and their site's id
-    (what a kept page checks the user's right against)."""
-
-    detail: ParticipantDetail
-    allocation: AllocationView | None
-    arm_blinded: bool
-    site_id: int
-
-
-def page_read(db: Database, principal: Principal, pseudonym: str) -> PageRead:
-    """The participant's page's reads of the participant in one unit of work (the participant
-    read once; ``NotFound`` outside the principal's sites): what ``get_participant``,
-    ``randomization.allocation_of``, ``arm_blinded`` and ``site_id_of`` give one by one."""
-    from dawna.services.randomization import allocation_in
-
-    with UnitOfWork(db) as uow:
-        p = find_visible(uow, principal, pseudonym)
-        return PageRead(detail=_detail(p, principal),
-                        allocation=allocation_in(uow.session, principal, p),
-                        arm_blinded=arm_hidden_from(principal, p.site_id), site_id=p.site_id)
-
-
 def detail_in(uow: ReadUnit, principal: Principal, pseudonym: str) -> ParticipantDetail:
     """The participant's detail (identity only for ``identity.view``) in a read the caller
     holds; ``NotFound`` outside the principal's sites."""
-    return _detail(find_visible(uow, principal, pseudonym), principal)
+    return detail_of(find_visible(uow, principal, pseudonym), principal)
 
 
 def site_id_of(db: Database, pseudonym: str) -> int | None:
@@ -237,7 +209,7 @@ def _register_once(db: Database, settings: Settings, principal: Principal,
                                    data.consent_time, data.consent_obtained_by,
                                    principal.username)
             s.flush()
-        detail = _detail(p, principal)
+        detail = detail_of(p, principal)
         uow.commit()
     return detail
 
@@ -292,6 +264,6 @@ def update(db: Database, settings: Settings, principal: Principal, pseudonym: st
             for key, value in changes.items():
                 setattr(p.identity, key, value)
         uow.session.flush()
-        detail = _detail(p, principal)
+        detail = detail_of(p, principal)
         uow.commit()
     return detail

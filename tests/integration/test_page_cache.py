@@ -323,12 +323,12 @@ def test_the_safety_lists_due_rows_equal_each_participants_own_reads(
 
 def test_the_participant_pages_one_read_equals_the_reads_one_by_one(
         demo: tuple[Database, Settings]) -> None:
-    """``participants.page_read`` (the participant read once) gives, for every demo participant
+    """``participant_page.page_read`` (the participant read once) gives, for every demo participant
     and every demo user (a reader kept blind to the arm, users of one site and of two), what
     the four reads it replaces give one by one: the detail (identity for those who may see it),
     the allocation as the user may see it, whether the user is blind to the arm, the site; and
     the same refusal for a participant of a site that is not the user's."""
-    from dawna.services import participants, randomization
+    from dawna.services import participant_page, participants, randomization
 
     db, _settings = demo
     with UnitOfWork(db) as uow:
@@ -339,14 +339,14 @@ def test_the_participant_pages_one_read_equals_the_reads_one_by_one(
         user = principal(db, username)
         for pseudonym in people:
             try:
-                one = participants.page_read(db, user, pseudonym)
+                one = participant_page.page_read(db, user, pseudonym)
             except NotFound:
                 with pytest.raises(NotFound):
                     participants.get_participant(db, user, pseudonym)
                 seen["refused"] += 1
                 continue
             detail = participants.get_participant(db, user, pseudonym)
-            assert one == participants.PageRead(
+            assert one == participant_page.PageRead(
                 detail=detail, allocation=randomization.allocation_of(db, user, pseudonym),
                 arm_blinded=participants.arm_blinded(db, user, str(detail.site_code)),
                 site_id=participants.site_id_of(db, pseudonym)), (username, pseudonym)

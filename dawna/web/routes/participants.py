@@ -12,6 +12,7 @@ from dawna.i18n import _
 from dawna.rules.lifecycle import EOS_REASONS, EOT_REASONS
 from dawna.services import follow_up, lifecycle, page_cache, participants
 from dawna.services.access import Permission, Principal
+from dawna.services.participant_page import page_read
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SitePublic
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
@@ -90,7 +91,7 @@ def participant_page(request: Request, db: DbDep, settings: SettingsDep, user: C
     at = page_cache.version(db, settings, pseudonym)  # before the data
 
     def build() -> Built:
-        read = participants.page_read(db, user, pseudonym)  # the participant read once
+        read = page_read(db, user, pseudonym)  # the participant read once
         course = follow_up.course(db, user, pseudonym, at)
         return read.site_id, "participants/detail.html", {
             "p": read.detail, "allocation": read.allocation, "course": course,
