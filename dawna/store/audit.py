@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm.base import NO_VALUE
 
 from dawna.clock import utcnow
 from dawna.errors import ValidationError
@@ -74,24 +75,28 @@ def _site_id(session: Session, obj: Base) -> int | None:
     return None
 
 
-def _participant(session: Session, obj: Base) -> int:
+def _participant(session: Session, obj: Base, action: str) -> int:
     """The participant whose data ``obj`` is (``audit_chain.PARTICIPANT``): the participant
     itself, the ``participant_id`` of its row, or the participant of the adverse event it
     reports on (a SUSAR report); 0 for data that is no single participant's (a site, a user,
-    a consent form version), and for a row moved from one participant to another (every
-    participant's pages are then built again, which is always safe)."""
+    a consent form version), and for a row moved from one participant to another, or changed
+    in that column with its value before not loaded (every participant's pages are then built
+    again, which is always safe)."""
     from dawna.store.models import AdverseEvent, Participant
 
     if isinstance(obj, Participant):
         return int(obj.id)
-    attrs = inspect(obj).attrs
+    state = inspect(obj)
     for key in ("participant_id", "adverse_event_id"):
-        if key not in attrs:
+        if key not in state.attrs:
             continue
         value = getattr(obj, key)
-        before = attrs[key].history.deleted
-        if value is None or (before and before[0] is not None and before[0] != value):
+        if value is None:
             return 0
+        if action == "update" and key in state.committed_state:  # the column was set
+            before = state.committed_state[key]
+            if before is NO_VALUE or before != value:
+                return 0
         if key == "participant_id":
             return int(value)
         event = session.get(AdverseEvent, value)
@@ -195,7 +200,7 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             if not changes:
                 continue
             table, row_id, site_id = obj.__tablename__, _row_id(obj), _site_id(session, obj)
-            participant = _participant(session, obj)
+            participant = _participant(session, obj, action)
             for field, old, new in changes:
                 rows.append(
                     {

@@ -150,11 +150,11 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
     before the table existed passes False) the data version of every participant whose data
     the records change, and of data that is no single participant's, moves to the new head
     (``DataVersion``): a record's ``PARTICIPANT`` key (not hashed, not stored) names its
-    participant; a record without one (an export event, an import, a migration) counts as a
-    change of every participant's data."""
+    participant; a record without one (an import, a migration) counts as a change of every
+    participant's data, one marked ``NO_DATA`` (an export event) as none."""
     if not rows:
         return
-    scopes = _dumps(sorted({int(row.get(PARTICIPANT) or 0) for row in rows})) \
+    scopes = _dumps(sorted({int(row.get(PARTICIPANT) or 0) for row in rows} - {NO_DATA})) \
         if versions else None
     _append(conn, rows, held, scopes)
     if scopes is not None and conn.dialect.name != "postgresql":
@@ -162,8 +162,11 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
 
 
 #: ``rows[i][PARTICIPANT]``: the participant whose data the record changes, 0 or missing for
-#: data that is no single participant's (``store/audit.py`` fills it from the changed row).
+#: data that is no single participant's (``store/audit.py`` fills it from the changed row),
+#: ``NO_DATA`` for the record of an event that changes no row (``store/audit_events.py``: an
+#: export), which moves no version.
 PARTICIPANT = "participant"
+NO_DATA = -1
 
 
 #: SQLite: each participant's row (and row 0) set to the head just moved (the participants

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dawna.clock import utcnow
 from dawna.errors import ValidationError
+from dawna.store import audit_chain
 from dawna.store.audit import PENDING, Actor, value_text
 
 
@@ -28,5 +29,6 @@ def record(session: Session, table: str, row_id: str, action: str, site_id: int 
     session.info.setdefault(PENDING, []).extend(
         {"at": now, "actor_id": actor.user_id, "actor": actor.username, "action": action,
          "table_name": table, "row_id": row_id, "site_id": site_id, "field": field,
-         "old_value": None, "new_value": value_text(value), "reason": reason}
+         "old_value": None, "new_value": value_text(value), "reason": reason,
+         audit_chain.PARTICIPANT: audit_chain.NO_DATA}  # no page shows it: none built again
         for field, value in fields.items())

@@ -39,13 +39,13 @@ def head_revision() -> str | None:
 
 
 def revisions(db: Database) -> tuple[str | None, str | None] | None:
-    """The database's schema revision and this version's last one, or None when the database
-    cannot be reached now."""
-    from sqlalchemy.exc import OperationalError
+    """The database's schema revision and this version's last one, or None when it cannot be
+    read now (the database not reachable, or its revision not readable)."""
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         current = current_revision(db)
-    except OperationalError:
+    except SQLAlchemyError:  # not reachable, or not readable by this role
         return None
     return current, head_revision()
 

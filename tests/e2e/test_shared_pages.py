@@ -179,3 +179,28 @@ def test_a_query_string_page_is_not_kept(client_for, pid: str) -> None:  # type:
     kept = page_cache.size()
     assert "Saved." not in coord.get(f"/participants/{pid}").text
     assert page_cache.size() == kept + 1
+
+
+def test_a_write_for_one_participant_leaves_anothers_pages_kept(  # type: ignore[no-untyped-def]
+        client_for, app_db: Database, settings: Settings, pid: str) -> None:
+    """Another participant's page and treatment page are served as kept after a write for
+    this one (nothing built: the kept entries do not grow, the pages are the same), while this
+    participant's pages are built again (data_version, services/page_cache.py)."""
+    from dawna.services import clinical
+
+    other = randomized_to(app_db, settings, "B", "letrozole", mrn="MRN-6161")
+    coord = client_for("coord_a")
+    urls = (f"/participants/{other}", f"/participants/{other}/treatment")
+    before = {url: coord.get(url).text for url in urls}
+    coord.get(f"/participants/{pid}")
+    kept = page_cache.size()
+    clinical.record_vitals(app_db, settings, principal(app_db, "coord_a"), pid,
+                           clinical.VitalsIn(measured_on=date(2024, 3, 20), timepoint="cycle 1",
+                                             weight_kg=58.5))
+    for url in urls:
+        again = coord.get(url).text
+        assert again.replace(csrf_of(again), "") == \
+            before[url].replace(csrf_of(before[url]), ""), url
+    assert page_cache.size() == kept  # served as kept: nothing built
+    assert coord.get(f"/participants/{pid}").status_code == 200
+    assert page_cache.size() > kept  # this participant's page built again after the write

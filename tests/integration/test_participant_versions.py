@@ -4,7 +4,8 @@ a change of one participant's data moves their version only, and the other parti
 stay kept (the same objects, not built again) while the changed participant's next page shows
 the change; a change of data that is no single participant's (a new site) moves
 every participant's; a SUSAR report counts for its adverse event's participant; a row moved
-from one participant to another counts for all; a refused write moves nothing. The reference
+from one participant to another (its participant before loaded or not) counts for all; a write
+rolled back after its flush, a refused one and an export's event move nothing. The reference
 for "moved" is the audit chain's head after the write (``audit_chain_head``), read apart."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from helpers import SYSTEM, principal
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import defer
 from treatment_data import on_dalpiciclib_cycle_1, randomized_to
 
 from dawna.clock import simulated
@@ -30,6 +32,7 @@ from dawna.store.models import (
     DataVersion,
     LabResult,
     Participant,
+    ParticipantIdentity,
     SusarReport,
 )
 from dawna.store.uow import UnitOfWork
@@ -85,8 +88,8 @@ def test_a_change_of_one_participant_leaves_the_others_pages_kept(
     assert page_cache.participant_version(db, b) == version_b
     # B's pages are the kept ones (the same objects: not built again) ...
     again_b = treatment.treatment_page(db, settings, coord, b)
-    assert again_b.view.events is page_b.view.events and again_b.labs == page_b.labs
-    assert again_b.view.cycles is page_b.view.cycles
+    assert again_b.view.events is page_b.view.events
+    assert again_b.view.cycles is page_b.view.cycles and again_b.view.plan is page_b.view.plan
     assert follow_up.course(db, coord, b).events is course_b.events
     # ... and A's next page shows the new result
     after_a = treatment.treatment_page(db, settings, coord, a)
@@ -150,14 +153,51 @@ def test_a_row_moved_to_another_participant_counts_for_all(
         uow.commit()
     after_b = page_cache.participant_version(db, b)
     assert after_b != before_b and after_b[2] != zero  # row 0 moved: every page built again
+    # moved back with the column's value before not loaded (deferred): counted for all too
+    with UnitOfWork(db, SYSTEM, "result moved back to its participant") as uow:
+        s = uow.session
+        a_id = s.scalars(select(Participant.id).where(Participant.pseudonym == a)).one()
+        lab = s.scalars(select(LabResult).options(defer(LabResult.participant_id))
+                        .where(LabResult.value == 1.1)).one()
+        assert "participant_id" not in inspect(lab).dict  # not loaded
+        lab.participant_id = a_id
+        uow.commit()
+    assert page_cache.participant_version(db, b)[2] != after_b[2]
 
 
-def test_a_refused_write_moves_nothing(
+def test_a_write_rolled_back_after_its_flush_moves_nothing(
         trial: Database, settings: Settings, two: tuple[str, str]) -> None:
-    db, (a, _b) = trial, two
-    version, head = page_cache.participant_version(db, a), _head(db)
-    with pytest.raises(ValidationError):
+    """The versions move at commit with the records, not when the rows are flushed: a unit
+    of work that flushed a change (a phone number), then failed, leaves every version and the
+    head."""
+    db, (a, b) = trial, two
+    versions, head = [page_cache.participant_version(db, p) for p in (a, b)], _head(db)
+    with pytest.raises(RuntimeError), UnitOfWork(db, SYSTEM, "fails after its flush") as uow:
+        s = uow.session
+        row = s.scalars(select(ParticipantIdentity).join(Participant)
+                        .where(Participant.pseudonym == a)).one()
+        row.phone = "+86 10 0000 0000"
+        s.flush()
+        raise RuntimeError("after the flush")
+    assert [page_cache.participant_version(db, p) for p in (a, b)] == versions
+    assert _head(db) == head
+    with pytest.raises(ValidationError):  # refused before anything is written
         safety.record_lab(db, settings, principal(db, "coord_a"), a, safety.LabIn(
             analyte="neutrophils", value=0.4, unit="10^9/L", lln=2.0, uln=7.5,
             sample_date=date(2031, 1, 1)))  # in the future
-    assert page_cache.participant_version(db, a) == version and _head(db) == head
+    assert page_cache.participant_version(db, a) == versions[0] and _head(db) == head
+
+
+def test_an_event_that_changes_no_row_moves_no_version(
+        trial: Database, settings: Settings, two: tuple[str, str]) -> None:
+    """The audit record of an export (``store/audit_events.py``) is chained, but no page
+    shows it: every participant's version stays."""
+    from dawna.store import audit_events
+
+    db, (a, b) = trial, two
+    versions, head = [page_cache.participant_version(db, p) for p in (a, b)], _head(db)
+    with UnitOfWork(db, SYSTEM, "an export for the test") as uow:
+        audit_events.record(uow.session, "export", "test-1", "export", None, {"rows": 3})
+        uow.commit()
+    assert _head(db) != head  # the event is in the chain
+    assert [page_cache.participant_version(db, p) for p in (a, b)] == versions
