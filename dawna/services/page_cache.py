@@ -17,8 +17,8 @@ or one statement):
   counted for the participant of the row it changes (``store/audit.py`` ``_participant``: the
   row's ``participant_id``, or its adverse event's participant) or, when it names none, for all.
   So a change of one participant's data leaves the other participants' pages kept (a coordinator
-  entering data no longer makes every page in every worker cold), and never lets a page of the
-  changed participant be served.
+  entering data no longer makes every page in every worker cold), while the changed
+  participant's pages are built again on their next request.
 Either way a page never shows data older than the last commit before its request that changed
 what it shows. The data version is read *before* the data, so an entry can only hold data as
 new as or newer than its key says, never older.
