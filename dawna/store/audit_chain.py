@@ -154,8 +154,8 @@ def append(conn: Connection, rows: list[dict[str, Any]], held: str | None = None
     participant's data, one marked ``NO_DATA`` (an export event) as none."""
     if not rows:
         return
-    scopes = _dumps(sorted({int(row.get(PARTICIPANT) or 0) for row in rows} - {NO_DATA})) \
-        if versions else None
+    moved = sorted({int(row.get(PARTICIPANT) or 0) for row in rows} - {NO_DATA})
+    scopes = _dumps(moved) if versions and moved else None  # None: no version moves
     _append(conn, rows, held, scopes)
     if scopes is not None and conn.dialect.name != "postgresql":
         conn.execute(_SQLITE_VERSIONS, {"scopes": scopes})
@@ -245,22 +245,20 @@ _PG_COLUMNS = (("at", "timestamptz"), ("actor_id", "integer"), ("actor", "text")
                ("hash", "text"))
 _NAMES = ", ".join(c for c, _t in _PG_COLUMNS)
 _TYPES = ", ".join(f"{c} {t}" for c, t in _PG_COLUMNS)
+#: The records inserted in chain order, their ids returned (the start of both statements below).
+_PG_ADDED = (f"WITH added AS (INSERT INTO audit_record ({_NAMES}) SELECT {_NAMES} "  # noqa: S608
+             f"FROM ROWS FROM (json_to_recordset(CAST(:rows AS json)) AS ({_TYPES})) "
+             f"WITH ORDINALITY AS r({_NAMES}, n) ORDER BY n RETURNING id)")
+#: The head moved to the largest id inserted.
+_PG_HEAD = (f"UPDATE audit_chain_head SET hash = :head, at = :head_at, "  # noqa: S608
+            f"last_id = (SELECT max(id) FROM added) WHERE id = {HEAD_ID}")
 _PG_APPEND = text(  # the statement's text is made of the constants above; every value is bound
-    f"WITH added AS (INSERT INTO audit_record ({_NAMES}) SELECT {_NAMES} "  # noqa: S608
-    f"FROM ROWS FROM (json_to_recordset(CAST(:rows AS json)) AS ({_TYPES})) "
-    f"WITH ORDINALITY AS r({_NAMES}, n) ORDER BY n RETURNING id) "
-    f"UPDATE audit_chain_head SET hash = :head, at = :head_at, "
-    f"last_id = (SELECT max(id) FROM added) WHERE id = {HEAD_ID}"
-).bindparams(bindparam("head_at", type_=UTCDateTime()))
+    f"{_PG_ADDED} {_PG_HEAD}").bindparams(bindparam("head_at", type_=UTCDateTime()))
 #: The same, and each participant's row of ``data_version`` (and row 0) set to the head just
 #: moved, in the same statement (the participants travel as a JSON array of integers): a
 #: commit pays no second round trip under the head's lock.
 _PG_APPEND_VERSIONS = text(
-    f"WITH added AS (INSERT INTO audit_record ({_NAMES}) SELECT {_NAMES} "  # noqa: S608
-    f"FROM ROWS FROM (json_to_recordset(CAST(:rows AS json)) AS ({_TYPES})) "
-    f"WITH ORDINALITY AS r({_NAMES}, n) ORDER BY n RETURNING id), "
-    f"head AS (UPDATE audit_chain_head SET hash = :head, at = :head_at, "
-    f"last_id = (SELECT max(id) FROM added) WHERE id = {HEAD_ID} RETURNING last_id, hash) "
+    f"{_PG_ADDED}, head AS ({_PG_HEAD} RETURNING last_id, hash) "  # noqa: S608 (constants)
     "INSERT INTO data_version (scope, last_id, hash) "
     "SELECT CAST(s.v AS integer), head.last_id, head.hash FROM head, "
     "json_array_elements_text(CAST(:scopes AS json)) AS s(v) "
