@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -25,9 +25,10 @@ from dawna.services.schemas import (
 from dawna.services.schemas_registry import ProtocolDocument
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, client_address, require_anywhere
 from dawna.web.errors import THROTTLED_RESPONSE
+from dawna.web.routing import Router
 from dawna.web.security import SESSION_COOKIE, csrf_protect, csrf_token, open_session
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = Router(prefix="/api", tags=["api"])
 Creator = Annotated[Principal, Depends(require_anywhere(Permission.PARTICIPANT_CREATE))]
 Auditor = Annotated[Principal, Depends(require_anywhere(Permission.AUDIT_VIEW))]
 

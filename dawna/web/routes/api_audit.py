@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from dawna.services import audit_integrity, login_events
 from dawna.services.access import Permission, Principal
 from dawna.services.audit_integrity import AuditCheck, AuditHead
 from dawna.services.login_events import LoginEventView
 from dawna.web.deps import DbDep, require_anywhere
+from dawna.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["audit"])
+router = Router(prefix="/api", tags=["audit"])
 Auditor = Annotated[Principal, Depends(require_anywhere(Permission.AUDIT_VIEW))]
 Administrator = Annotated[Principal, Depends(require_anywhere(Permission.USER_MANAGE))]
 

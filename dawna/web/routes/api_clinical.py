@@ -4,13 +4,14 @@ medication list."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from dawna.services import clinical
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["clinical forms"])
+router = Router(prefix="/api", tags=["clinical forms"])
 CSRF = [Depends(csrf_protect)]
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, Field
 
 from dawna.services import follow_up, lifecycle, query_checks
 from dawna.services.schemas_course import CourseOut, DashboardOut
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["participant course"])
+router = Router(prefix="/api", tags=["participant course"])
 
 
 class ConsentIn(BaseModel):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel
 
 from dawna.services import deviation_detect, deviation_log, deviation_review
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["protocol deviations"])
+router = Router(prefix="/api", tags=["protocol deviations"])
 
 
 class DeviationOut(BaseModel):

@@ -4,14 +4,13 @@ downloaded from ``/exports/site-data.zip``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from dawna.services import odm_export, site_export
 from dawna.services.odm_export import OdmExport
 from dawna.services.site_export import SiteExportSummary
 from dawna.web.deps import DbDep, Exporter
+from dawna.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["exports"])
+router = Router(prefix="/api", tags=["exports"])
 
 
 @router.get("/exports/site-data", response_model=SiteExportSummary)

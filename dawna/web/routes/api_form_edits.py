@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from dawna.services import clinical, form_edits
 from dawna.services.treatment import dispensing, pretreatment
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.routes.api_treatment import CSRF
+from dawna.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["corrections of clinical and oral drug forms"])
+router = Router(prefix="/api", tags=["corrections of clinical and oral drug forms"])
 
 View = Callable[[Any, Any, Any, str], BaseModel]
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from dawna.services import form_status
 from dawna.services.schemas_forms import FormStatusOut, ParticipantFormsOut
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["form status"])
+router = Router(prefix="/api", tags=["form status"])
 
 
 @router.get("/form-status", response_model=FormStatusOut)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from dawna.services.treatment import dispensing, pretreatment
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.routes.api_treatment import CSRF
+from dawna.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["pre-treatment tests and oral drugs"])
+router = Router(prefix="/api", tags=["pre-treatment tests and oral drugs"])
 
 
 @router.get("/participants/{pseudonym}/pretreatment",

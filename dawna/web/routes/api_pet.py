@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import Depends, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
 from dawna.services import pet, pet_upload
 from dawna.services.pet_summary import summary_json
 from dawna.services.schemas_pet import PetSummaryOut, RegisteredScanOut, WorkItemOut
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["PET/CT"])
+router = Router(prefix="/api", tags=["PET/CT"])
 
 
 class ReadIn(BaseModel):

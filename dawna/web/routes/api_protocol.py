@@ -3,7 +3,7 @@ administrator, the diff between two versions, and who is due for re-consent."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from dawna.clock import local_today
 from dawna.exports.usdm import usdm_document, validate_usdm
@@ -21,9 +21,10 @@ from dawna.services.schemas_protocol import (
     VersionsOut,
 )
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api/protocol", tags=["protocol versions"])
+router = Router(prefix="/api/protocol", tags=["protocol versions"])
 
 
 def version_out(v: VersionInfo, in_force: str) -> VersionOut:

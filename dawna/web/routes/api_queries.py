@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from dawna.services import queries, query_checks, query_lists, sdv
 from dawna.services.schemas_queries import (
@@ -27,9 +27,10 @@ from dawna.services.schemas_queries import (
     SdvProgressRowOut,
 )
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["queries and source verification"])
+router = Router(prefix="/api", tags=["queries and source verification"])
 Csrf = [Depends(csrf_protect)]
 
 

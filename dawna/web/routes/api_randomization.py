@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 from starlette import concurrency
 
@@ -17,9 +17,10 @@ from dawna.services.schemas_randomization import (
 )
 from dawna.services.scope import actor_of
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, user_or_login
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["randomization"])
+router = Router(prefix="/api", tags=["randomization"])
 
 
 class RandomizeIn(BaseModel):

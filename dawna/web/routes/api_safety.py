@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from dawna.rules.ctcae_search import search_terms
 from dawna.services import safety
@@ -18,9 +18,10 @@ from dawna.services.treatment.schemas_safety import (
     SusarsOut,
 )
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["safety reporting"])
+router = Router(prefix="/api", tags=["safety reporting"])
 
 
 @router.get("/ctcae/terms", response_model=CtcaeTermsOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, Field
 
 from dawna.i18n import gettext
@@ -15,9 +15,10 @@ from dawna.services import participants, screening
 from dawna.services.schemas_screening import ScreeningLogOut
 from dawna.services.screening_log import screening_log
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["screening"])
+router = Router(prefix="/api", tags=["screening"])
 
 
 class CriterionOut(BaseModel):

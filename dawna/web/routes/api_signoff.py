@@ -4,7 +4,7 @@ data manager's locks and unlocks, and data freezes for an analysis cut."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 
 from dawna.services import freezes, locks, signoff
@@ -18,9 +18,10 @@ from dawna.services.schemas_signoff import (
     SignIn,
 )
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, client_address
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["sign-off"])
+router = Router(prefix="/api", tags=["sign-off"])
 
 
 class FormSignIn(SignIn):

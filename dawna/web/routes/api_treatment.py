@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -35,9 +35,10 @@ from dawna.services.treatment.schemas import (
 )
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["treatment and safety"])
+router = Router(prefix="/api", tags=["treatment and safety"])
 CSRF = [Depends(csrf_protect)]
 
 

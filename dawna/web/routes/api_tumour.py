@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, Field
 
 from dawna.rules.recist_case import Assessment, Baseline
@@ -15,9 +15,10 @@ from dawna.services import deviation_detect, tumour
 from dawna.services.recist_documents import case_from_data, evaluate_case, result_json
 from dawna.services.schemas_tumour import RecistResultOut, TumourOut
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 
-router = APIRouter(prefix="/api", tags=["tumour response"])
+router = Router(prefix="/api", tags=["tumour response"])
 
 
 class BaselineIn(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
 from dawna.services import audit_integrity, audit_trail, login_events
@@ -15,9 +15,10 @@ from dawna.services.access import Permission, Principal
 from dawna.services.form_catalogue import FORMS, form_label
 from dawna.services.form_fields import ADMIN_FORM_LABELS
 from dawna.web.deps import DbDep, SettingsDep, require_anywhere
+from dawna.web.routing import Router
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Auditor = Annotated[Principal, Depends(require_anywhere(Permission.AUDIT_VIEW))]
 Administrator = Annotated[Principal, Depends(require_anywhere(Permission.USER_MANAGE))]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError
@@ -14,10 +14,11 @@ from dawna.services import clinical, form_edits
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.forms import nest
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 #: form -> (input model, recording function, check boxes, anchor)
 FORMS: dict[str, tuple[Any, Any, tuple[str, ...], str]] = {

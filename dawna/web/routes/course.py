@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
@@ -29,10 +29,11 @@ from dawna.services.access import Permission
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.present import arm_blinded
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import Built, fragment, render, shared_page
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Text = Annotated[str, Form()]
 
 

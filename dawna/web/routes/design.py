@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dawna.analysis.design import Design, DesignReport, design_report
@@ -13,9 +13,10 @@ from dawna.analysis.design_plot import curve_svg
 from dawna.errors import DawnaError
 from dawna.i18n import current_locale, use_locale
 from dawna.web.deps import CurrentUser
+from dawna.web.routing import Router
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 MAX_TRIALS = 20_000  # a page answers in a few seconds (bench/README.md: ~4 µs per trial)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError
@@ -14,10 +14,11 @@ from dawna.services import deviation_detect, deviation_log, deviation_review
 from dawna.services.access import Permission, Principal
 from dawna.validation import validate
 from dawna.web.deps import DbDep, RecordId, SettingsDep, require_anywhere
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require_anywhere(Permission.TREATMENT_VIEW))]
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError
 from dawna.services import deviations, screening
 from dawna.services.access import Permission
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _context(request: Request, db: DbDep, settings: SettingsDep, user: CurrentUser,

@@ -11,7 +11,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dawna.clock import utcnow
@@ -21,9 +21,10 @@ from dawna.i18n import _
 from dawna.services import fhir_data, odm_export, site_export
 from dawna.services.access import Principal
 from dawna.web.deps import DbDep, Exporter, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _fhir_sites(db: DbDep, user: Principal) -> list[str]:

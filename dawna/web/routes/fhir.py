@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
@@ -35,8 +35,9 @@ from dawna.services import fhir_data
 from dawna.services.access import Principal
 from dawna.services.export_events import record_export
 from dawna.web.deps import DbDep, OptionalUser, SettingsDep
+from dawna.web.routing import Router
 
-router = APIRouter(prefix="/fhir", include_in_schema=False)
+router = Router(prefix="/fhir", include_in_schema=False)
 
 PSEUDONYM = re.compile(r"DF-[A-Z0-9]{6}")
 #: the resource types this endpoint serves, as in the CapabilityStatement

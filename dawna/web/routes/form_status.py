@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dawna.errors import DawnaError
@@ -16,9 +16,10 @@ from dawna.services.access import Permission, Principal
 from dawna.services.form_catalogue import form_label
 from dawna.services.schemas_forms import STATE_LABELS, STATE_SYMBOLS
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 #: Where each form is entered or read (``{p}``: the participant's pseudonym).
 FORM_PAGES = {

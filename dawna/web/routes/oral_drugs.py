@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError, ValidationError
@@ -19,10 +19,11 @@ from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.routes.clinical import editing_of
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _pairs(form: Any) -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError, ValidationError
@@ -16,10 +16,11 @@ from dawna.services.participant_page import page_read
 from dawna.services.schemas import ParticipantCreate, ParticipantUpdate, SitePublic
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep, require_anywhere
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import Built, render, shared_page
 
-router = APIRouter(prefix="/participants", include_in_schema=False)
+router = Router(prefix="/participants", include_in_schema=False)
 Creator = Annotated[Principal, Depends(require_anywhere(Permission.PARTICIPANT_CREATE))]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -17,10 +17,11 @@ from dawna.services.access import Permission
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, Exporter, RecordId, SettingsDep
 from dawna.web.forms import nest
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _pairs(form: Any) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -15,10 +15,11 @@ from dawna.exports.usdm import usdm_document, validate_usdm
 from dawna.i18n import _
 from dawna.services import protocol_amendments, protocol_versions
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Text = Annotated[str, Form()]
 
 

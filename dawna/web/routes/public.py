@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.clock import local_today
@@ -14,10 +14,11 @@ from dawna.i18n import LOCALES
 from dawna.services import auth, protocol_versions, registry
 from dawna.web.deps import DbDep, OptionalUser, SettingsDep, client_address
 from dawna.web.errors import with_retry_after
+from dawna.web.routing import Router
 from dawna.web.security import LANG_COOKIE, SESSION_COOKIE, csrf_protect, open_session
 from dawna.web.templating import render
 
-router = APIRouter()
+router = Router()
 
 
 def _safe_next(target: str | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError, NotFound
@@ -21,10 +21,11 @@ from dawna.services.schemas_queries import QueryAnswerIn, QueryRaiseIn, QuerySte
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.query_return import local_path, with_param, with_query
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Csrf = [Depends(csrf_protect)]
 Text = Annotated[str, Form(max_length=4000)]
 Next = Annotated[str, Form(max_length=500)]

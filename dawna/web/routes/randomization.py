@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError, PermissionDenied, ValidationError
@@ -15,10 +15,11 @@ from dawna.services.access import Permission
 from dawna.services.regimen_choice import required_groups, status_key
 from dawna.services.scope import actor_of
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _form(request: Request, view: screening.ScreeningView, values: dict[str, str],

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dawna.clock import local_today
@@ -25,9 +25,10 @@ from dawna.services.access import Permission, Principal
 from dawna.services.analysis_data import analysis_data
 from dawna.services.registry_results import registry_results
 from dawna.web.deps import CurrentUser, DbDep, Exporter, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _cutoff(value: str | None) -> date | None:

@@ -11,7 +11,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
@@ -29,10 +29,11 @@ from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.forms import nest
 from dawna.web.query_return import answer_url
 from dawna.web.routes.treatment import treatment_page
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import Built, fragment, render, shared_page
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 def _pairs(form: Any) -> list[tuple[str, str]]:

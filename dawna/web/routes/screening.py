@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.errors import DawnaError
@@ -17,10 +17,11 @@ from dawna.services.access import Permission
 from dawna.services.screening_log import screening_log
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.forms import nest
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 LISTS = {"treatment_lines", "measurable_lesions", "other_malignancies", "major_surgery_or_injury"}
 
 

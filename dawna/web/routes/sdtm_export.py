@@ -12,7 +12,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dawna.errors import DawnaError, ValidationError
@@ -21,9 +21,10 @@ from dawna.services import freezes, sdtm_export
 from dawna.services.access import Principal
 from dawna.services.sdtm_export import SdtmSummary
 from dawna.web.deps import DbDep, Exporter, SettingsDep
+from dawna.web.routing import Router
 from dawna.web.templating import render
 
-router = APIRouter()
+router = Router()
 Reader = Exporter
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from dawna.protocol.ctgov import split_eligibility
 from dawna.services import registry
 from dawna.services.schemas_registry import StudyDetailOut, StudyRowOut
 from dawna.web.deps import DbDep, OptionalUser
+from dawna.web.routing import Router
 from dawna.web.templating import render
 
-router = APIRouter()
+router = Router()
 
 
 @router.get("/studies", include_in_schema=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.clock import local_today
@@ -31,10 +31,11 @@ from dawna.services.treatment import render as render_message
 from dawna.validation import validate
 from dawna.web.deps import CurrentUser, DbDep, SettingsDep
 from dawna.web.forms import nest
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import Built, render, shared_page
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Text = Annotated[str, Form()]
 RECENT_CYCLES = 4  # cycles shown open on the treatment page; older ones load on request
 LABS_PER_PAGE = 30  # laboratory results per page, newest first

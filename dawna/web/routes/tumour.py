@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dawna.analysis.plots import SpiderLine, spider_svg
@@ -16,10 +16,11 @@ from dawna.rules.recist import RecistResult
 from dawna.services import deviation_detect, tumour
 from dawna.web.deps import CurrentUser, DbDep, RecordId, SettingsDep
 from dawna.web.forms import nest
+from dawna.web.routing import Router
 from dawna.web.security import csrf_protect
 from dawna.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
