@@ -167,6 +167,7 @@ def _former_view(s, settings, p, today):  # type: ignore[no-untyped-def]
     once and handed it along (each helper reading its own rows): the reference."""
     from dawna.errors import ValidationError
     from dawna.rules.lifecycle import State
+    from dawna.services.treatment.adverse_events import open_events
     from dawna.services.treatment.calendar import calendar_events
     from dawna.services.treatment.common import (
         CUSTOM,
@@ -180,7 +181,7 @@ def _former_view(s, settings, p, today):  # type: ignore[no-untyped-def]
     from dawna.services.treatment.labs import labs_due
     from dawna.services.treatment.pretreatment import pretreatment_problems
     from dawna.services.treatment.rows import AdverseEventRow, PlanRow
-    from dawna.services.treatment.views import CycleRow, DecisionRow, TreatmentView, open_events
+    from dawna.services.treatment.views import CycleRow, DecisionRow, TreatmentView
 
     allocation = find_allocation(s, p)
     plan = find_plan(s, p)
@@ -258,6 +259,29 @@ def test_every_treatment_view_equals_the_one_read_helper_by_helper(
     assert seen["views"] == 2 * len(people) > 40
     # the parts read once and handed along, each met (the demo's day has no counts due)
     assert min(seen[k] for k in ("calendars", "decisions", "depots", "levels")) > 0, seen
+
+
+def test_results_and_events_read_as_columns_equal_the_copies_of_the_stored_rows(
+        demo: tuple[Database, Settings]) -> None:
+    """The treatment page reads a participant's laboratory results and adverse events column
+    by column into their copies (``rows.read_rows``): the same copies, in the same order, as
+    copying each stored object (the former way, the reference), for every demo participant."""
+    from dawna.services.treatment.adverse_events import events_of
+    from dawna.services.treatment.labs import labs
+    from dawna.services.treatment.rows import AdverseEventRow, LabRow
+
+    db, _settings = demo
+    counted = [0, 0]
+    with UnitOfWork(db) as uow:
+        s = uow.session
+        for p in s.scalars(select(Participant).order_by(Participant.id)):
+            results = LabRow.of_participant(s, p.id)
+            assert results == [LabRow.of(row) for row in labs(s, p)], p.pseudonym
+            events = AdverseEventRow.of_participant(s, p.id)
+            assert events == [AdverseEventRow.of(ae) for ae in events_of(s, p)], p.pseudonym
+            counted[0] += len(results)
+            counted[1] += len(events)
+    assert counted[0] > 1000 and counted[1] > 50, counted  # every participant of the demo
 
 
 def test_the_view_with_counts_due_equals_the_one_read_helper_by_helper(

@@ -306,7 +306,7 @@ def participant_events(db: Database, principal: Principal,
     """The participant's adverse events by number."""
     with UnitOfWork(db) as uow:
         p = load_for(uow.session, principal, pseudonym, Permission.TREATMENT_VIEW)
-        return [AdverseEventRow.of(ae) for ae in events_of(uow.session, p)]
+        return AdverseEventRow.of_participant(uow.session, p.id)
 
 
 def adverse_event(db: Database, principal: Principal, pseudonym: str,

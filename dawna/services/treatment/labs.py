@@ -199,7 +199,7 @@ def participant_labs(db: Database, principal: Principal, pseudonym: str) -> list
     """The participant's laboratory results in sample order."""
     with UnitOfWork(db) as uow:
         p = load_for(uow.session, principal, pseudonym, Permission.TREATMENT_VIEW)
-        return [LabRow.of(row) for row in labs(uow.session, p)]
+        return LabRow.of_participant(uow.session, p.id)
 
 
 def lab_of(db: Database, principal: Principal, pseudonym: str, lab_id: int) -> LabRow:

@@ -17,7 +17,6 @@ from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import State
 from dawna.services import page_cache
 from dawna.services.access import Permission, Principal
-from dawna.services.treatment.adverse_events import events_of, open_events
 from dawna.services.treatment.calendar import calendar_data, calendar_events, event_json
 from dawna.services.treatment.common import (
     CUSTOM,
@@ -26,7 +25,7 @@ from dawna.services.treatment.common import (
 )
 from dawna.services.treatment.depots import DepotClock, depot_clocks
 from dawna.services.treatment.dose_history import discontinued_in, levels_after
-from dawna.services.treatment.labs import labs, labs_due
+from dawna.services.treatment.labs import labs_due
 from dawna.services.treatment.pretreatment import pretreatment_problems
 from dawna.services.treatment.rows import AdverseEventRow, LabRow, PlanRow
 from dawna.store.db import Database
@@ -138,7 +137,8 @@ def _view(s: Session, settings: Settings, p: Participant, today: date) -> Treatm
         current_cycle=current.cycle if current else None,
         current_cycle_day=(today - current.start_date).days + 1 if current else None,
         levels=levels, decisions=decisions, events=events, labs_due=due,
-        open_aes=[AdverseEventRow.of(ae) for ae in open_events(s, p)], today=today,
+        open_aes=[ae for ae in AdverseEventRow.of_participant(s, p.id) if ae.stop_date is None],
+        today=today,
         can_record=False, can_prescribe=False,
         problems=problems, depots=depots,
         physician_entered=allocation is not None and any(
@@ -190,10 +190,9 @@ def treatment_page(db: Database, settings: Settings, principal: Principal,
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_VIEW)
         view = _for(_cached_view(s, settings, p, at), principal, p)
-        rows = page_cache.cached(("labs", p.id), at,
-                                 lambda: [LabRow.of(row) for row in labs(s, p)])
+        rows = page_cache.cached(("labs", p.id), at, lambda: LabRow.of_participant(s, p.id))
         events = page_cache.cached(("adverse_events", p.id), at,
-                                   lambda: [AdverseEventRow.of(ae) for ae in events_of(s, p)])
+                                   lambda: AdverseEventRow.of_participant(s, p.id))
         return TreatmentPage(view=view, labs=list(rows), events=list(events),
                              site_id=p.site_id)
 
