@@ -12,7 +12,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse, Response
 
@@ -46,6 +47,46 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), extensions=["jinja2.
                    auto_reload=os.environ.get("DAWNA_ENV", "development") == "development")
 templates = Jinja2Templates(env=_env)
 templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+#: the messages of the templates as shown, by language and escaping (bounded: cleared when full)
+_SHOWN: dict[tuple[str, str, bool], str] = {}
+
+
+def _as_shown(translation: str, eval_ctx: EvalContext) -> str:
+    """A translation as Jinja's newstyle gettext takes it: markup in an escaped template (the
+    catalogues are ours, as the templates are), so that ``%`` escapes what fills it in."""
+    return Markup(translation) if eval_ctx.autoescape else translation  # noqa: S704
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
+    """``_()`` and ``{% trans %}`` of the templates: Jinja's newstyle gettext (the translation
+    a format string, escaped in an escaped template, its variables escaped and filled in), in
+    one call instead of Jinja's three, and a message without variables translated once per
+    language (13 µs a message with Jinja's own, 5 µs here; a treatment page shows about 180:
+    bench/README.md)."""
+    if variables:
+        return _as_shown(gettext(message), eval_ctx) % variables
+    key = (current_locale(), message, eval_ctx.autoescape)
+    found = _SHOWN.get(key)
+    if found is None:
+        found = _as_shown(gettext(message), eval_ctx) % {}
+        if len(_SHOWN) >= 8192:
+            _SHOWN.clear()
+        _SHOWN[key] = found
+    return found
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int,
+                       **variables: Any) -> str:
+    """Jinja's newstyle ngettext (``num`` among the variables), in one call."""
+    variables.setdefault("num", num)
+    return _as_shown(ngettext(singular, plural, num), eval_ctx) % variables
+
+
+templates.env.globals.update(_=_template_gettext, gettext=_template_gettext,
+                             ngettext=_template_ngettext)
 templates.env.globals["Permission"] = Permission
 templates.env.globals["role_label"] = role_label
 templates.env.globals["LOCALE_NAMES"] = LOCALE_NAMES
