@@ -167,3 +167,24 @@ def test_lookups_raise_not_found() -> None:
             lookup(key)
     with pytest.raises(TypeError):
         protocol.setting_number("bsa_formula")
+
+
+def test_libyaml_reads_the_protocol_file_as_the_python_parser_does() -> None:
+    """The protocol file is parsed by libyaml where PyYAML has it (the wheels do): the same
+    data as PyYAML's own parser gives (the reference), duplicate keys refused by both."""
+    import yaml
+
+    from dawna.protocol import loader
+
+    assert issubclass(loader._StrictLoader, yaml.CSafeLoader)  # the C parser is in use here
+
+    class PythonStrict(yaml.SafeLoader):
+        pass
+
+    PythonStrict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 loader._construct_mapping)
+    data = loader._read_yaml(BUNDLED, "bundled")
+    assert data == yaml.load(BUNDLED, Loader=PythonStrict)
+    assert data["arms"] and data["eligibility"]
+    with pytest.raises(yaml.constructor.ConstructorError, match="duplicate key"):
+        yaml.load("a: 1\na: 2\n", Loader=PythonStrict)
