@@ -84,7 +84,12 @@ class _StrictLoader(_SafeLoader):  # type: ignore[misc]
     """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+class _PythonStrictLoader(yaml.SafeLoader):
+    """The same, with PyYAML's own parser: for the message of a file libyaml refused (its
+    messages are terser: an undefined alias without its name, a tab not named)."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     loader.flatten_mapping(node)
     seen: set[Any] = set()
     for key_node, _value_node in node.value:
@@ -108,12 +113,20 @@ def _hashable(value: Any) -> bool:
     return True
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+for _loader in (_StrictLoader, _PythonStrictLoader):
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _read_yaml(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        try:
+            return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError:
+            if _StrictLoader.__mro__[1] is yaml.SafeLoader:
+                raise
+            # refused: PyYAML's parser, for its message (or the same refusal if it accepts)
+            yaml.load(text, Loader=_PythonStrictLoader)  # noqa: S506 - a SafeLoader subclass
+            raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -33,7 +33,9 @@ _NAMED_GROUP = re.compile(r"\(\?P<[^>]+>")
 class Router(APIRouter):
     """``APIRouter`` with a quick refusal of the paths none of its routes match. Routes are
     only ever added to a router (at import, by its decorators): the union is made again when
-    their number changes."""
+    their number changes. Include it without a prefix (``web/app.py`` ``included_routers``;
+    its routes' paths carry the module's prefix): the union is of the routes' own paths, so
+    under a prefix of the inclusion it would refuse every request."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -59,12 +59,13 @@ def _as_shown(translation: str, eval_ctx: EvalContext) -> str:
 
 
 @pass_eval_context
-def _template_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
+def _template_gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
     """``_()`` and ``{% trans %}`` of the templates: Jinja's newstyle gettext (the translation
     a format string, escaped in an escaped template, its variables escaped and filled in), in
     one call instead of Jinja's three, and a message without variables translated once per
     language (13 µs a message with Jinja's own, 5 µs here; a treatment page shows about 180:
-    bench/README.md)."""
+    bench/README.md). Its own parameters are positional only, as Jinja's are named so that no
+    variable's name can take their place (``{% trans message=x %}``)."""
     if variables:
         return _as_shown(gettext(message), eval_ctx) % variables
     key = (current_locale(), message, eval_ctx.autoescape)
@@ -78,7 +79,7 @@ def _template_gettext(eval_ctx: EvalContext, message: str, **variables: Any) -> 
 
 
 @pass_eval_context
-def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int,
+def _template_ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int, /,
                        **variables: Any) -> str:
     """Jinja's newstyle ngettext (``num`` among the variables), in one call."""
     variables.setdefault("num", num)

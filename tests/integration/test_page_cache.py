@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import principal
@@ -265,10 +266,16 @@ def test_results_and_events_read_as_columns_equal_the_copies_of_the_stored_rows(
         demo: tuple[Database, Settings]) -> None:
     """The treatment page reads a participant's laboratory results and adverse events column
     by column into their copies (``rows.read_rows``): the same copies, in the same order, as
-    copying each stored object (the former way, the reference), for every demo participant."""
+    copying each stored object by its attributes' names (the former way, the reference), for
+    every demo participant."""
+    from dataclasses import fields
+
     from dawna.services.treatment.adverse_events import events_of
     from dawna.services.treatment.labs import labs
     from dawna.services.treatment.rows import AdverseEventRow, LabRow
+
+    def former(cls: Any, row: object) -> Any:
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
     db, _settings = demo
     counted = [0, 0]
@@ -276,9 +283,13 @@ def test_results_and_events_read_as_columns_equal_the_copies_of_the_stored_rows(
         s = uow.session
         for p in s.scalars(select(Participant).order_by(Participant.id)):
             results = LabRow.of_participant(s, p.id)
-            assert results == [LabRow.of(row) for row in labs(s, p)], p.pseudonym
+            stored = labs(s, p)
+            assert results == [former(LabRow, row) for row in stored], p.pseudonym
+            assert [LabRow.of(row) for row in stored] == results  # copy_row, the same
             events = AdverseEventRow.of_participant(s, p.id)
-            assert events == [AdverseEventRow.of(ae) for ae in events_of(s, p)], p.pseudonym
+            stored_events = events_of(s, p)
+            assert events == [former(AdverseEventRow, ae) for ae in stored_events], p.pseudonym
+            assert [AdverseEventRow.of(ae) for ae in stored_events] == events
             counted[0] += len(results)
             counted[1] += len(events)
     assert counted[0] > 1000 and counted[1] > 50, counted  # every participant of the demo

@@ -186,5 +186,10 @@ def test_libyaml_reads_the_protocol_file_as_the_python_parser_does() -> None:
     data = loader._read_yaml(BUNDLED, "bundled")
     assert data == yaml.load(BUNDLED, Loader=PythonStrict)
     assert data["arms"] and data["eligibility"]
-    with pytest.raises(yaml.constructor.ConstructorError, match="duplicate key"):
-        yaml.load("a: 1\na: 2\n", Loader=PythonStrict)
+    with pytest.raises(ValidationError, match="line 2, column 1: duplicate key 'a'"):
+        loader._read_yaml("a: 1\na: 2\n", "x.yaml")
+    # a file libyaml refuses is reported with PyYAML's own message, which names what is wrong
+    with pytest.raises(ValidationError, match="found undefined alias 'nope'"):
+        loader._read_yaml("a: 1\nb: *nope\n", "x.yaml")
+    with pytest.raises(ValidationError, match=r"line 2, column 1: .*'\\t'"):
+        loader._read_yaml("a: 1\n\tb: 2\n", "x.yaml")

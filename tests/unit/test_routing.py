@@ -54,9 +54,12 @@ def _scope(path: str, method: str, root_path: str = "") -> dict[str, Any]:
             "headers": [], "query_string": b"", "app": None}
 
 
-def test_every_route_module_uses_the_router() -> None:
-    """A module with a plain ``APIRouter`` would walk all its routes for every request again."""
+def test_every_route_module_uses_the_router_included_without_a_prefix() -> None:
+    """A module with a plain ``APIRouter`` would walk all its routes for every request again;
+    a ``Router`` included with a prefix would refuse every path (its union is of its routes'
+    own paths)."""
     assert [m.__name__ for m in ROUTER_MODULES if not isinstance(m.router, Router)] == []
+    assert {included.include_context.prefix for included in included_routers()} == {""}
 
 
 @pytest.mark.parametrize("root_path", ["", "/dawna"])  # served at the root or under a prefix
@@ -73,9 +76,11 @@ def test_a_refused_path_is_one_no_route_of_the_router_matches(root_path: str) ->
         union = router.paths()
         assert union is not None
         for scope in scopes:
+            found = included._match(scope)  # FastAPI's walk of the router's routes
+            # through the application's path: the refusal, then FastAPI's matching
+            assert included.matches(scope)[0] == found[0], (scope["path"], found[2])
             if union.match(scope["path"][len(root_path):]) is None:
                 refused += 1
-                found = included._match(scope)
                 assert found[0] == Match.NONE, (scope["path"], found[2])
     # the refusal did work: most (router, request) pairs never walk the router's routes
     assert refused > 0.9 * len(scopes) * len(ROUTER_MODULES)

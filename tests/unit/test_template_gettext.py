@@ -60,3 +60,34 @@ def test_the_language_of_the_moment_is_used_after_another_was_kept() -> None:
         assert template.render() == "Participants"
     with use_locale("zh_CN"):
         assert template.render() == chinese
+
+
+def test_a_message_kept_in_one_escaping_is_what_the_other_shows_too() -> None:
+    """The kept translations are per escaping: markup in an escaped template, plain text where
+    nothing is escaped (so that ``|e`` escapes it there), whichever was shown first; as with
+    Jinja's own."""
+    plain = "{% autoescape false %}{{ _('R&D <kept> once')|e }}{% endautoescape %}"
+    escaped = "{{ _('R&D <kept> once')|e }}"
+    reference = _reference()
+    with use_locale("en"):
+        for snippet in (plain, escaped, plain):
+            assert templates.env.from_string(snippet).render() == \
+                reference.from_string(snippet).render(), snippet
+        assert templates.env.from_string(plain).render() == "R&amp;D &lt;kept&gt; once"
+        assert templates.env.from_string(escaped).render() == "R&D <kept> once"
+
+
+@pytest.mark.parametrize("snippet", [
+    "{{ _('%(message)s!', message='<x>') }}",
+    "{% trans message='<x>' %}{{ message }}!{% endtrans %}",
+    "{% trans count=2, singular='<x>' %}{{ singular }} {{ count }} a"
+    "{% pluralize %}{{ singular }} {{ count }} b{% endtrans %}",
+    "{{ ngettext('%(num)s %(plural)s', '%(num)s %(plural)ss', 2, plural='y') }}",
+])
+def test_variables_may_have_the_names_of_the_callables_parameters(snippet: str) -> None:
+    """A variable named as a parameter of gettext (``message``, ``singular``, ``plural``,
+    ``num``) fills the message in, as with Jinja's own, instead of taking the parameter's
+    place."""
+    with use_locale("en"):
+        assert templates.env.from_string(snippet).render() == \
+            _reference().from_string(snippet).render()

@@ -24,14 +24,21 @@ _GETTERS: dict[type, Callable[[object], tuple[Any, ...]]] = {}
 
 
 def _names(cls: type) -> list[str]:
-    return [f.name for f in fields(cls)]
+    """The fields of the row class ``cls`` in order (each one a parameter of its ``__init__``,
+    so that the copies are made positionally)."""
+    names = [f.name for f in fields(cls)]
+    assert all(f.init for f in fields(cls)), cls
+    return names
 
 
 def copy_row(cls: type[R], row: object) -> R:
     """A ``cls`` dataclass with the attributes of the stored ``row`` of the same names."""
     get = _GETTERS.get(cls)
     if get is None:
-        get = _GETTERS[cls] = attrgetter(*_names(cls))
+        names = _names(cls)
+        # attrgetter of one name gives the value itself, of several a tuple
+        get = _GETTERS[cls] = (attrgetter(*names) if len(names) > 1
+                               else lambda row: (getattr(row, names[0]),))
     return cls(*get(row))
 
 
