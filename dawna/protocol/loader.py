@@ -122,7 +122,7 @@ def _read_yaml(text: str, source: str) -> Any:
         try:
             return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError:
-            if _StrictLoader.__mro__[1] is yaml.SafeLoader:
+            if _SafeLoader is yaml.SafeLoader:  # no libyaml: this was PyYAML's message
                 raise
             # refused: PyYAML's parser, for its message (or the same refusal if it accepts)
             yaml.load(text, Loader=_PythonStrictLoader)  # noqa: S506 - a SafeLoader subclass

@@ -32,6 +32,7 @@ from dawna.services.access import Permission, Principal
 from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
+from dawna.services.treatment.rows import copy_row
 from dawna.store.db import Database
 from dawna.store.models import Consent, FollowUpContact, Participant, Site, StatusEvent
 from dawna.store.uow import UnitOfWork
@@ -108,8 +109,7 @@ class ContactRow:
 
 
 def _rows(cls: Any, rows: list[Any]) -> list[Any]:
-    names = list(cls.__dataclass_fields__)
-    return [cls(**{n: getattr(r, n) for n in names}) for r in rows]
+    return [copy_row(cls, r) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -290,9 +290,14 @@ def events_of(s: Session, p: Participant) -> list[AdverseEvent]:
                           .order_by(AdverseEvent.number)))
 
 
+def is_open(ae: AdverseEvent | AdverseEventRow) -> bool:
+    """An adverse event without a stop date is ongoing."""
+    return ae.stop_date is None
+
+
 def open_events(s: Session, p: Participant) -> list[AdverseEvent]:
     """Adverse events without a stop date (ongoing)."""
-    return [e for e in events_of(s, p) if e.stop_date is None]
+    return [e for e in events_of(s, p) if is_open(e)]
 
 
 def deadline(ae: AdverseEvent | AdverseEventRow) -> datetime | None:

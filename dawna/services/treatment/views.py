@@ -17,6 +17,7 @@ from dawna.rules import regimens as rx
 from dawna.rules.lifecycle import State
 from dawna.services import page_cache
 from dawna.services.access import Permission, Principal
+from dawna.services.treatment.adverse_events import is_open
 from dawna.services.treatment.calendar import calendar_data, calendar_events, event_json
 from dawna.services.treatment.common import (
     CUSTOM,
@@ -27,7 +28,7 @@ from dawna.services.treatment.depots import DepotClock, depot_clocks
 from dawna.services.treatment.dose_history import discontinued_in, levels_after
 from dawna.services.treatment.labs import labs_due
 from dawna.services.treatment.pretreatment import pretreatment_problems
-from dawna.services.treatment.rows import AdverseEventRow, LabRow, PlanRow
+from dawna.services.treatment.rows import AdverseEventRow, LabRow, PlanRow, copy_row
 from dawna.store.db import Database
 from dawna.store.models import Participant
 from dawna.store.uow import UnitOfWork
@@ -121,8 +122,7 @@ def _view(s: Session, settings: Settings, p: Participant, today: date) -> Treatm
             if drug.dose_levels:
                 levels[drug.drug] = (None if drug.drug in gone else
                                      drug.dose_levels[now.get(drug.drug, 0)])
-    decisions = [DecisionRow(**{n: getattr(d, n) for n in DecisionRow.__dataclass_fields__})
-                 for d in data.decisions]
+    decisions = [copy_row(DecisionRow, d) for d in data.decisions]
     due = labs_due(s, p, events, today, cycles)
     depots: list[DepotClock] = []
     if regimen is not None and plan is not None and allocation is not None:
@@ -137,7 +137,7 @@ def _view(s: Session, settings: Settings, p: Participant, today: date) -> Treatm
         current_cycle=current.cycle if current else None,
         current_cycle_day=(today - current.start_date).days + 1 if current else None,
         levels=levels, decisions=decisions, events=events, labs_due=due,
-        open_aes=[ae for ae in AdverseEventRow.of_participant(s, p.id) if ae.stop_date is None],
+        open_aes=[ae for ae in AdverseEventRow.of_participant(s, p.id) if is_open(ae)],
         today=today,
         can_record=False, can_prescribe=False,
         problems=problems, depots=depots,
