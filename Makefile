@@ -1,5 +1,12 @@
 # dawna: `make run` (install, migrate, demo data, serve) and `make test` (the whole suite).
-PYTHON ?= python3
+# The interpreter the virtual environment is made from: the distribution's python3.11 where it
+# is there with its venv module (Debian builds it with profile-guided and link-time optimization;
+# pyenv's and a plain source build are not), else python3. The same code ran 20-40 % less CPU on
+# Debian's 3.11.2 than on pyenv's 3.11.7 here (pages, randomization, the suite: bench/README.md,
+# "the interpreter"). `make PYTHON=python3 install` chooses another; a .venv made from another
+# interpreter than the chosen one is made again.
+PYTHON ?= $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 \
+            && echo /usr/bin/python3.11 || echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
@@ -14,8 +21,20 @@ PORT   ?= 8000
 PO     := $(wildcard dawna/i18n/locales/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-$(STAMP): pyproject.toml requirements.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# Which interpreter (prefix and version) the .venv must be made from; rewritten only when it
+# changes, so that a change makes the .venv again.
+BASE   := $(VENV)/.base-python
+WANTED := $(shell $(PYTHON) -c 'import sys; print(sys.base_prefix, sys.version.split()[0])')
+
+.PHONY: FORCE
+$(BASE): FORCE
+	@mkdir -p $(VENV)
+	@test "$$(cat $@ 2>/dev/null)" = "$(WANTED)" || echo "$(WANTED)" > $@
+
+$(STAMP): pyproject.toml requirements.lock $(BASE)
+	test "$$($(BIN)/python -c 'import sys; print(sys.base_prefix, sys.version.split()[0])' \
+	      2>/dev/null)" = "$(WANTED)" || $(PYTHON) -m venv --clear $(VENV)
+	echo "$(WANTED)" > $(BASE)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
