@@ -1,9 +1,10 @@
 # dawna: `make run` (install, migrate, demo data, serve) and `make test` (the whole suite).
 # The interpreter the virtual environment is made from: the distribution's python3.11 where it
 # is there with its venv module (Debian builds it with profile-guided and link-time optimization;
-# pyenv's and a plain source build are not), else python3. The same code ran 20-40 % less CPU on
-# Debian's 3.11.2 than on pyenv's 3.11.7 here (pages, randomization, the suite: bench/README.md,
-# "the interpreter"). `make PYTHON=python3 install` chooses another; a .venv made from another
+# pyenv's and a plain source build are not), else python3. Measured here, the same code on
+# Debian's 3.11.2 against pyenv's 3.11.7: the suite's CPU about 17 % less, a page's CPU 9-18 %
+# less, a pure-Python loop 25 % less; randomization no clear change (bench/README.md, "the
+# interpreter"). `make PYTHON=python3 install` chooses another; a .venv made from another
 # interpreter than the chosen one is made again.
 PYTHON ?= $(shell /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 \
             && echo /usr/bin/python3.11 || echo python3)
