@@ -178,6 +178,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                    and "demo_template" in item.fixturenames}
 
 
+class _GroupsNamed:
+    """Under ``--dist loadgroup`` pytest-xdist sends the tests of one ``xdist_group`` to one
+    worker by adding ``@group`` to their node ids in the workers' collection. With pytest 9.2 that
+    addition had no effect (the node id is read from elsewhere since), so every group was split
+    over both workers and each built the group's module set-up (a served trial, a demo copy, a
+    Chromium) again. Refuse such a run rather than let it pass slower and unnoticed."""
+
+    @pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        if not getattr(config.option, "loadgroup", False):
+            return
+        unnamed = [item.nodeid for item in items
+                   if item.get_closest_marker("xdist_group") is not None
+                   and "@" not in item.nodeid.rsplit("]", 1)[-1]]
+        if unnamed:
+            message = (f"pytest-xdist did not name the xdist_group of {len(unnamed)} tests in "
+                       f"their node ids (e.g. {unnamed[0]}): the groups would be split over "
+                       "the workers; see the pytest pin in pyproject.toml")
+            print(f"\nERROR: {message}", file=sys.stderr, flush=True)  # xdist shows no more
+            raise pytest.UsageError(message)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker
+        config.pluginmanager.register(_GroupsNamed(), "dawna-xdist-groups-named")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Once the tests to run are known (``-k`` and ``-m`` applied): when one reads the demo,
