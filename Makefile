@@ -24,8 +24,9 @@ MO     := $(PO:.po=.mo)
 
 # Which interpreter (prefix and version) the .venv must be made from; rewritten only when it
 # changes, so that a change makes the .venv again.
-BASE   := $(VENV)/.base-python
-WANTED := $(shell $(PYTHON) -c 'import sys; print(sys.base_prefix, sys.version.split()[0])')
+BASE    := $(VENV)/.base-python
+BASE_OF := -c 'import sys; print(sys.base_prefix, sys.version.split()[0])'
+WANTED  := $(shell $(PYTHON) $(BASE_OF))
 
 .PHONY: FORCE
 $(BASE): FORCE
@@ -33,8 +34,8 @@ $(BASE): FORCE
 	@test "$$(cat $@ 2>/dev/null)" = "$(WANTED)" || echo "$(WANTED)" > $@
 
 $(STAMP): pyproject.toml requirements.lock $(BASE)
-	test "$$($(BIN)/python -c 'import sys; print(sys.base_prefix, sys.version.split()[0])' \
-	      2>/dev/null)" = "$(WANTED)" || $(PYTHON) -m venv --clear $(VENV)
+	test "$$($(BIN)/python $(BASE_OF) 2>/dev/null)" = "$(WANTED)" \
+	  || $(PYTHON) -m venv --clear $(VENV)
 	echo "$(WANTED)" > $(BASE)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
 	$(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
