@@ -39,9 +39,8 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
               help="One log line per request (off when a reverse proxy keeps that log; "
                    "docs/deployment.md).")] = True) -> None:
     """Serve the web application."""
-    import uvicorn
-
     from dawna.store.db import Database
+    from dawna.web import serving
 
     settings = get_settings()
     db = Database(settings.database_url)
@@ -64,11 +63,18 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     # (httpx, a reverse proxy) that keeps idle connections for 5 s sent its next request on
     # a connection the server was closing at that moment, and got no answer (RemoteProtocolError,
     # bench/README.md); the server's idle time must outlast its clients'.
+    # Several workers on Linux: each listens on a socket of its own (SO_REUSEPORT), so that the
+    # kernel shares new connections evenly between them (web/serving.py says why).
     os.environ.setdefault("DAWNA_PRELOAD_ANALYSIS", "1")  # each worker, at its start
-    uvicorn.run("dawna.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, timeout_worker_healthcheck=60, log_level="info",
-                timeout_keep_alive=KEEP_ALIVE_S,
-                access_log=access_log, server_header=False)  # no Server header (issue 19 item 11)
+    try:
+        serving.run("dawna.web.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, timeout_worker_healthcheck=60, log_level="info",
+                    timeout_keep_alive=KEEP_ALIVE_S, access_log=access_log,
+                    server_header=False)  # no Server header (issue 19 item 11)
+    except serving.PortTaken:
+        raise typer.BadParameter(_("{host}:{port} is in use: another server listens there "
+                                   "(stop it, or choose another port)").format(
+            host=host, port=port), param_hint="--port") from None
 
 
 def _refuse_another_schema(db: Database) -> None:

@@ -1,10 +1,13 @@
 """``dawna serve --workers N`` (issue 23 item 4, issue 19 item 8): uvicorn gets the application
 as an import string and a factory, so each worker process builds its own application and
 connection pool from the DAWNA_* environment; SQLite is refused more than one worker (its
-randomizations are serialised inside one process)."""
+randomizations are serialised inside one process); several workers on Linux run under
+uvicorn's supervisor each on a socket of its own (web/serving.py; served for real in
+tests/e2e/test_served_workers.py)."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -12,17 +15,16 @@ from typer.testing import CliRunner
 
 from dawna.cli import app
 from dawna.config import get_settings
+from dawna.web import serving
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    import uvicorn
-
     calls: list[dict[str, Any]] = []
     monkeypatch.delenv("DAWNA_PRELOAD_ANALYSIS", raising=False)  # serve sets it; undone after
-    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append({"target": target,
+    monkeypatch.setattr(serving, "run", lambda target, **kw: calls.append({"target": target,
                                                                            **kw}))
     get_settings.cache_clear()
     yield calls
@@ -90,3 +92,68 @@ def test_served_workers_preload_the_analysis_libraries(served: list[dict[str, An
             "assert 'lifelines' in sys.modules\n"
             "assert 'matplotlib.backends.backend_svg' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _recorded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """What ``serving.run`` started: ``uvicorn.run``'s arguments, or the supervisor with the
+    worker class uvicorn's module names at that moment."""
+    import uvicorn
+    from uvicorn.supervisors import multiprocess
+
+    started: list[tuple[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(("uvicorn.run", kw)))
+
+    def supervise(self: Any) -> None:
+        started.append(("supervisor", (multiprocess.Process, self.sockets,
+                                       self.processes_num, self.config.port)))
+
+    monkeypatch.setattr(multiprocess.Multiprocess, "run", supervise)
+    return started
+
+
+def test_several_workers_each_bind_their_own_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    from uvicorn.supervisors import multiprocess
+
+    started = _recorded(monkeypatch)
+    uvicorns = multiprocess.Process
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serving.run("dawna.web.app:create_app", factory=True, host="127.0.0.1", port=port,
+                workers=3)
+    if serving.reuse_port():
+        # the supervisor hands out no socket; each worker binds its own
+        assert started == [("supervisor", (serving.OwnSocketWorker, [], 3, port))]
+        assert issubclass(serving.OwnSocketWorker, uvicorns)
+    else:  # pragma: no cover - not Linux: uvicorn's own workers on one socket
+        assert started[0][0] == "uvicorn.run"
+    assert multiprocess.Process is uvicorns  # put back
+
+
+def test_one_worker_is_uvicorns_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = _recorded(monkeypatch)
+    serving.run("dawna.web.app:create_app", factory=True, host="127.0.0.1", port=1,
+                workers=1)
+    assert started == [("uvicorn.run", {"factory": True, "host": "127.0.0.1", "port": 1,
+                                        "workers": 1})]
+
+
+@pytest.mark.skipif(not serving.reuse_port(), reason="Linux only")
+def test_a_port_held_by_any_socket_is_refused_before_a_worker_starts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even one bound with SO_REUSEPORT (which the workers' sockets would join)."""
+    started = _recorded(monkeypatch)
+    for shared in (False, True):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        holder = serving.listening_socket("127.0.0.1", port, shared=shared)
+        try:
+            holder.listen()
+            assert not serving.port_free("127.0.0.1", port)
+            with pytest.raises(serving.PortTaken):
+                serving.run("x:y", host="127.0.0.1", port=port, workers=2)
+        finally:
+            holder.close()
+        assert serving.port_free("127.0.0.1", port)
+    assert started == []
