@@ -301,7 +301,8 @@ def _quantile(values: list[float], q: float) -> float:
 def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
         timeout: float, think: float = 0.0, code: Path | None = None,
         server_log: Path | None = None, access_log: bool = True,
-        raw: bool = True, ramp: float = 0.0, write_every: float = 0.0) -> dict[str, Any]:
+        raw: bool = True, ramp: float = 0.0, write_every: float = 0.0,
+        after_warm_up: bool = False) -> dict[str, Any]:
     name = db or f"dawna_bench_pages_{uuid.uuid4().hex[:8]}"
     url = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     created = False
@@ -322,7 +323,8 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
                                   start_new_session=True, cwd=tempfile.gettempdir())
         try:
             deadline = time.monotonic() + 300
-            while Path(log.name).read_text().count("Application startup complete") < workers:
+            started = "page data of" if after_warm_up else "Application startup complete"
+            while Path(log.name).read_text().count(started) < workers:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the server did not start: " + Path(log.name).read_text())
                 time.sleep(0.5)
@@ -340,7 +342,7 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
     total = sum(len(timings[page]) for page in PAGES)
     return {
         "users": users, "rounds": rounds, "workers": workers, "think_s": think,
-        "ramp_s": ramp, "write_every_s": write_every,
+        "ramp_s": ramp, "write_every_s": write_every, "after_warm_up": after_warm_up,
         "code": str(code) if code else "this worktree", "access_log": access_log,
         "client": "raw" if raw else "httpx", "requests": total,
         "seconds": elapsed, "requests_per_second": total / elapsed,
@@ -388,11 +390,16 @@ def main() -> None:
     parser.add_argument("--trace", type=Path, default=None,
                         help="write every request (seconds from the start, page, latency, "
                              "round) to this file as JSON lines")
+    parser.add_argument("--after-warm-up", action="store_true",
+                        help="start the load once every worker has built the participants' "
+                             "page data (its log's 'page data of ... kept' line; code since "
+                             "services/page_warm.py), not as soon as it answers")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = run(args.users, args.rounds, args.workers, args.pg, args.db, args.keep,
                   args.timeout, args.think, args.code, args.server_log,
-                  not args.no_access_log, args.client == "raw", args.ramp, args.write_every)
+                  not args.no_access_log, args.client == "raw", args.ramp, args.write_every,
+                  args.after_warm_up)
     if args.trace is not None:
         zero = TRACE[0][0]
         args.trace.write_text("".join(
@@ -405,6 +412,7 @@ def main() -> None:
           f"{figures['users']} users x {figures['rounds']} rounds x 5 pages, think "
           f"{figures['think_s']:g} s, ramp {figures['ramp_s']:g} s, writes every "
           f"{figures['write_every_s']:g} s, "
+          f"{'after the warm-up, ' if figures['after_warm_up'] else ''}"
           f"{figures['workers']} workers: {figures['requests']} requests in "
           f"{figures['seconds']:.1f} s = {figures['requests_per_second']:.1f}/s; server CPU "
           f"{figures['server_cpu_ms_per_request']:.1f} ms per request, client "

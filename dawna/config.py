@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     #: backend, the font list) in a background thread at start, so the first Results page of a
     #: worker does not pay about a second of imports (bench/README.md, results_cache.py).
     preload_analysis: bool = False
+    #: ``dawna serve`` sets it: each worker builds the kept data of every randomized
+    #: participant's page and treatment page in a background thread at start
+    #: (``services/page_warm.py``), so its first users do not wait on one another's builds.
+    warm_pages: bool = False
     #: PostgreSQL connections one process keeps open, and how many more it may open briefly
     db_pool_size: int = Field(default=4, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)

@@ -66,6 +66,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     # Several workers on Linux: each listens on a socket of its own (SO_REUSEPORT), so that the
     # kernel shares new connections evenly between them (web/serving.py says why).
     os.environ.setdefault("DAWNA_PRELOAD_ANALYSIS", "1")  # each worker, at its start
+    os.environ.setdefault("DAWNA_WARM_PAGES", "1")  # each worker, at its start
     try:
         serving.run("dawna.web.app:create_app", factory=True, host=host, port=port,
                     workers=workers, timeout_worker_healthcheck=60, log_level="info",

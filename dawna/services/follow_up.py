@@ -196,8 +196,20 @@ def course(db: Database, principal: Principal, pseudonym: str,
     with UnitOfWork(db) as uow:
         s = uow.session
         p = load_visible(s, principal, pseudonym)
-        view = page_cache.cached(("course", p.id), at, lambda: _course(s, p, principal))
-        return replace(view, can_edit=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
+        return replace(kept_course(s, p, at),
+                       can_edit=principal.can(Permission.PARTICIPANT_EDIT, p.site_id))
+
+
+#: whom a kept course is built for: its only use of the user, ``can_edit``, is filled in for
+#: the actual user on every request (:func:`course`)
+_NOBODY = Principal(user_id=0, username="", display_name="")
+
+
+def kept_course(s: Session, p: Participant, at: page_cache.Version) -> CourseView:
+    """``p``'s course at data version ``at``, built the first time (``can_edit`` False: the
+    caller fills it in for its user). Shared with the warm-up at a worker's start
+    (``services/page_warm.py``), so both key it alike."""
+    return page_cache.cached(("course", p.id), at, lambda: _course(s, p, _NOBODY))
 
 
 def record_contact(db: Database, settings: Settings, principal: Principal, pseudonym: str,

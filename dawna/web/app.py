@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -110,12 +111,29 @@ def prepare_routes(app: FastAPI) -> None:
         app.url_path_for("dawna: no route has this name")
 
 
-def _threads(count: int, preload: bool = False) -> Callable[[FastAPI],
-                                                            AbstractAsyncContextManager[None]]:
+def warm_pages(app: FastAPI) -> None:
+    """Build the kept data of the participants' pages (``services/page_warm.py``); a failure
+    is logged, never raised: the pages are then built by their first requests, as without."""
+    from dawna.services.page_warm import warm
+
+    log = logging.getLogger("uvicorn.error")  # beside the worker's other start-up lines
+    try:
+        warmed = warm(app.state.db, app.state.settings)
+    except Exception:  # a warm-up that fails must not stop the worker
+        log.exception("page data not built at start")
+        return
+    log.info("page data of %s participants kept (%s; %s entries) in %.2f s",
+             warmed.participants, ", ".join(warmed.languages), warmed.built, warmed.seconds)
+
+
+def _threads(count: int, preload: bool = False, warm: bool = False
+             ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """At start-up: the routes that are plain functions run on at most ``count`` threads of
     this process (anyio's default is 40; ``request_threads`` in docs/deployment.md); with
     ``preload`` (``dawna serve``), every route is prepared (:func:`prepare_routes`) before the
-    first request and the analysis libraries are imported in a background thread."""
+    first request and the analysis libraries are imported in a background thread; with
+    ``warm`` (``dawna serve``), the participants' page data are built in another
+    (:func:`warm_pages`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,6 +141,8 @@ def _threads(count: int, preload: bool = False) -> Callable[[FastAPI],
         if preload:
             prepare_routes(app)
             threading.Thread(target=preload_analysis, name="preload", daemon=True).start()
+        if warm:
+            threading.Thread(target=warm_pages, args=(app,), name="warm", daemon=True).start()
         yield
 
     return lifespan
@@ -171,7 +191,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(title="dawna", version=__version__,
                   description="DAWNA-FES (NCT05861830) trial software: JSON API.",
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
-                  lifespan=_threads(settings.request_threads, settings.preload_analysis))
+                  lifespan=_threads(settings.request_threads, settings.preload_analysis,
+                                    settings.warm_pages))
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.db_pool_size,
                                   settings.db_max_overflow)

@@ -122,7 +122,8 @@ def served(pg_pool: object, pg_template: str) -> Iterator[tuple[subprocess.Popen
     [url] = list(pg_pool.fresh(pg_template))  # type: ignore[attr-defined]
     port = _free_port()
     env = os.environ | {"DAWNA_DATABASE_URL": url, "DAWNA_SECRET_KEY": SECRET,
-                        "DAWNA_ENV": "test", "DAWNA_PRELOAD_ANALYSIS": "0"}
+                        "DAWNA_ENV": "test", "DAWNA_PRELOAD_ANALYSIS": "0",
+                        "DAWNA_WARM_PAGES": "0"}
     server = subprocess.Popen([sys.executable, "-m", "dawna", "serve", "--workers", "2",
                                "--port", str(port), "--no-access-log"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

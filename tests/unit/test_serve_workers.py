@@ -24,6 +24,7 @@ runner = CliRunner()
 def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     monkeypatch.delenv("DAWNA_PRELOAD_ANALYSIS", raising=False)  # serve sets it; undone after
+    monkeypatch.delenv("DAWNA_WARM_PAGES", raising=False)  # the same
     monkeypatch.setattr(serving, "run", lambda target, **kw: calls.append({"target": target,
                                                                            **kw}))
     get_settings.cache_clear()
@@ -85,8 +86,9 @@ def test_served_workers_preload_the_analysis_libraries(served: list[dict[str, An
     monkeypatch.setenv("DAWNA_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
     assert os.environ["DAWNA_PRELOAD_ANALYSIS"] == "1"
+    assert os.environ["DAWNA_WARM_PAGES"] == "1"  # the participants' page data, at start
     get_settings.cache_clear()
-    assert get_settings().preload_analysis is True
+    assert get_settings().preload_analysis is True and get_settings().warm_pages is True
     code = ("import sys\nfrom dawna.web.app import preload_analysis\n"
             "assert 'lifelines' not in sys.modules\npreload_analysis()\n"
             "assert 'lifelines' in sys.modules\n"

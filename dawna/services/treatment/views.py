@@ -189,12 +189,21 @@ def treatment_page(db: Database, settings: Settings, principal: Principal,
     with UnitOfWork(db) as uow:
         s = uow.session
         p = load_for(s, principal, pseudonym, Permission.TREATMENT_VIEW)
-        view = _for(_cached_view(s, settings, p, at), principal, p)
-        rows = page_cache.cached(("labs", p.id), at, lambda: LabRow.of_participant(s, p.id))
-        events = page_cache.cached(("adverse_events", p.id), at,
-                                   lambda: AdverseEventRow.of_participant(s, p.id))
-        return TreatmentPage(view=view, labs=list(rows), events=list(events),
-                             site_id=p.site_id)
+        view, rows, events = kept_page_data(s, settings, p, at)
+        return TreatmentPage(view=_for(view, principal, p), labs=list(rows),
+                             events=list(events), site_id=p.site_id)
+
+
+def kept_page_data(s: Session, settings: Settings, p: Participant, at: page_cache.Version
+                   ) -> tuple[TreatmentView, list[LabRow], list[AdverseEventRow]]:
+    """What the treatment page keeps of ``p`` at data version ``at`` (built the first time):
+    the view as anyone allowed sees it, the laboratory results and the adverse events. Shared
+    with the warm-up at a worker's start (``services/page_warm.py``), so both key it alike."""
+    view = _cached_view(s, settings, p, at)
+    rows = page_cache.cached(("labs", p.id), at, lambda: LabRow.of_participant(s, p.id))
+    events = page_cache.cached(("adverse_events", p.id), at,
+                               lambda: AdverseEventRow.of_participant(s, p.id))
+    return view, rows, events
 
 
 def when(value: datetime | None, settings: Settings) -> datetime | None:
