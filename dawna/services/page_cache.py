@@ -30,8 +30,9 @@ participant or sites of their key, so two users share an entry only when their k
 
 Bounded: the ``MAX_ENTRIES`` most recently used (a treatment view is some tens of kilobytes, a
 rendered page 5-25 kB). The demo trial under load keeps about 500 (four data entries per
-participant and two pages per participant and roles): 2048 leave room for several roles and a
-larger trial.
+participant and two pages per participant and roles), about 900 after ``dawna serve``'s warm-up
+(``services/page_warm.py``: the four data entries of all 80 randomized participants in both
+languages, 640): 2048 leave room for several roles and a larger trial.
 Per process (``dawna serve --workers N``: each worker keeps its own; none can serve another's).
 Entries are shared between requests: callers never change what they get.
 """
