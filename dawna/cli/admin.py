@@ -39,8 +39,8 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
               help="One log line per request (off when a reverse proxy keeps that log; "
                    "docs/deployment.md).")] = True) -> None:
     """Serve the web application."""
+    from dawna import serving
     from dawna.store.db import Database
-    from dawna.web import serving
 
     settings = get_settings()
     db = Database(settings.database_url)
@@ -64,7 +64,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     # a connection the server was closing at that moment, and got no answer (RemoteProtocolError,
     # bench/README.md); the server's idle time must outlast its clients'.
     # Several workers on Linux: each listens on a socket of its own (SO_REUSEPORT), so that the
-    # kernel shares new connections evenly between them (web/serving.py says why).
+    # kernel shares new connections evenly between them (serving.py says why).
     os.environ.setdefault("DAWNA_PRELOAD_ANALYSIS", "1")  # each worker, at its start
     os.environ.setdefault("DAWNA_WARM_PAGES", "1")  # each worker, at its start
     try:

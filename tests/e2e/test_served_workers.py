@@ -1,4 +1,4 @@
-"""``dawna serve --workers 2`` as deployed (issue 23 item 4, web/serving.py): each worker
+"""``dawna serve --workers 2`` as deployed (issue 23 item 4, serving.py): each worker
 listens on a socket of its own (``SO_REUSEPORT``), so the kernel shares the connections of many
 users arriving at once between both workers, instead of the first worker to wake taking them
 all; a worker that dies is replaced by one that listens again; a second server on the same
@@ -15,20 +15,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from typer.testing import CliRunner
 
+from dawna import serving
 from dawna.cli import app
 from dawna.config import get_settings
-from dawna.web import serving
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.skipif(not serving.reuse_port(), reason="SO_REUSEPORT shares "
                                  "connections on Linux only; elsewhere uvicorn's own workers")]
 
+T = TypeVar("T")
 SECRET = "served-workers-test-" + "s" * 40
 CONNECTIONS = 40  # all on one worker by chance: 2 x 2**-40
 
@@ -85,10 +87,17 @@ def _by_worker(server: int, port: int, state: str) -> dict[int, int]:
             for child in _children(server)}
 
 
-def _wait(what: str, check: object, deadline_s: float = 180.0) -> None:
+def _until(what: str, read: Callable[[], T], ok: Callable[[T], bool],
+           deadline_s: float = 180.0) -> T:
+    """``read()`` again until ``ok`` of it (then that reading), failing after ``deadline_s``.
+    Every reading of sockets is polled so: the kernel writes ``/proc/net/tcp`` in pieces, and
+    with other tests opening and closing connections a reading may miss a socket."""
     deadline = time.monotonic() + deadline_s
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"never happened: {what}"
+    while True:
+        value = read()
+        if ok(value):
+            return value
+        assert time.monotonic() < deadline, f"never happened: {what}: last {value}"
         time.sleep(0.2)
 
 
@@ -128,8 +137,8 @@ def served(pg_pool: object, pg_template: str) -> Iterator[tuple[subprocess.Popen
                                "--port", str(port), "--no-access-log"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait("two workers listening", lambda: len(_listeners(server.pid, port)) == 2
-              or server.poll() is not None)
+        _until("two workers listening", lambda: _listeners(server.pid, port),
+               lambda found: len(found) == 2 or server.poll() is not None)
         assert server.poll() is None, "the server stopped"
         yield server, port, url
     finally:
@@ -144,14 +153,17 @@ def served(pg_pool: object, pg_template: str) -> Iterator[tuple[subprocess.Popen
 def test_each_worker_listens_and_takes_a_share_of_the_connections(
         served: tuple[subprocess.Popen[bytes], int, str]) -> None:
     server, port, _url = served
-    workers = _listeners(server.pid, port)
-    assert len(workers) == 2 and _listening(port) == 2
+    workers = _until("two workers listening, two sockets", lambda: (
+        _listeners(server.pid, port), _listening(port)), lambda got: len(got[0]) == 2
+        and got[1] == 2)[0]
     assert not _held(server.pid) & set(_sockets(port))  # the supervisor holds none
     opened = [_get(port) for _ in range(CONNECTIONS)]
     try:
-        connected = _by_worker(server.pid, port, "01")
-        assert sum(connected.values()) == CONNECTIONS, connected
-        assert all(connected[w] > 0 for w in workers), connected  # both took some
+        # both took some (all on one worker by chance: 2 x 2**-40); polled, as every reading
+        _until("each worker holding some of the connections",
+               lambda: _by_worker(server.pid, port, "01"),
+               lambda held: sum(held.values()) == CONNECTIONS
+               and all(held.get(w, 0) > 0 for w in workers), deadline_s=60)
     finally:
         for conn in opened:
             conn.close()
@@ -160,16 +172,19 @@ def test_each_worker_listens_and_takes_a_share_of_the_connections(
 def test_a_dead_worker_is_replaced_by_one_listening_again(
         served: tuple[subprocess.Popen[bytes], int, str]) -> None:
     server, port, _url = served
-    dead, alive = _listeners(server.pid, port)
+    dead, alive = _until("two workers listening", lambda: _listeners(server.pid, port),
+                         lambda found: len(found) == 2)
     os.kill(dead, signal.SIGKILL)
-    _wait("a new worker listening", lambda: len(_listeners(server.pid, port)) == 2
-          and dead not in _listeners(server.pid, port))
-    replaced = [w for w in _listeners(server.pid, port) if w != alive]
-    assert len(replaced) == 1 and replaced[0] != dead
+    now = _until("a new worker listening beside the one alive",
+                 lambda: _listeners(server.pid, port),
+                 lambda found: len(found) == 2 and alive in found and dead not in found)
+    [replaced] = [w for w in now if w != alive]
     opened = [_get(port) for _ in range(CONNECTIONS)]
     try:
-        connected = _by_worker(server.pid, port, "01")
-        assert connected[replaced[0]] > 0 and connected[alive] > 0, connected
+        _until("both workers holding some of the connections",
+               lambda: _by_worker(server.pid, port, "01"),
+               lambda held: sum(held.values()) == CONNECTIONS
+               and held.get(replaced, 0) > 0 and held.get(alive, 0) > 0, deadline_s=60)
     finally:
         for conn in opened:
             conn.close()
@@ -180,7 +195,8 @@ def test_a_second_server_on_the_same_port_is_refused(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Bound with SO_REUSEPORT, it would join the workers' group and take part of the users."""
     server, port, url = served
-    before = _listeners(server.pid, port)
+    before = _until("two workers listening", lambda: _listeners(server.pid, port),
+                    lambda found: len(found) == 2)
     monkeypatch.setenv("DAWNA_DATABASE_URL", url)
     monkeypatch.setenv("DAWNA_SECRET_KEY", SECRET)
     get_settings.cache_clear()
@@ -192,4 +208,6 @@ def test_a_second_server_on_the_same_port_is_refused(
     assert refused.exit_code == 2, refused.output
     assert f"127.0.0.1:{port} is in use" in " ".join(refused.output.split())
     assert "--port" in refused.output
-    assert _listeners(server.pid, port) == before and _listening(port) == 2
+    # the same two workers, and no third socket joined them
+    _until("the same two listening", lambda: (_listeners(server.pid, port), _listening(port)),
+           lambda got: got == (before, 2), deadline_s=30)

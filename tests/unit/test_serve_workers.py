@@ -2,7 +2,7 @@
 as an import string and a factory, so each worker process builds its own application and
 connection pool from the DAWNA_* environment; SQLite is refused more than one worker (its
 randomizations are serialised inside one process); several workers on Linux run under
-uvicorn's supervisor each on a socket of its own (web/serving.py; served for real in
+uvicorn's supervisor each on a socket of its own (serving.py; served for real in
 tests/e2e/test_served_workers.py)."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from dawna import serving
 from dawna.cli import app
 from dawna.config import get_settings
-from dawna.web import serving
 
 runner = CliRunner()
 
