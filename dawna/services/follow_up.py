@@ -205,11 +205,20 @@ def course(db: Database, principal: Principal, pseudonym: str,
 _NOBODY = Principal(user_id=0, username="", display_name="")
 
 
-def kept_course(s: Session, p: Participant, at: page_cache.Version) -> CourseView:
+def kept_course(s: Session, p: Participant, at: page_cache.Version,
+                built: CourseView | None = None) -> CourseView:
     """``p``'s course at data version ``at``, built the first time (``can_edit`` False: the
     caller fills it in for its user). Shared with the warm-up at a worker's start
-    (``services/page_warm.py``), so both key it alike."""
-    return page_cache.cached(("course", p.id), at, lambda: _course(s, p, _NOBODY))
+    (``services/page_warm.py``), so both key it alike; ``built``: the course as
+    :func:`courses_of` read it for many participants at once (read after ``at``)."""
+    return page_cache.cached(("course", p.id), at,
+                             lambda: built if built is not None else _course(s, p, _NOBODY))
+
+
+def courses_of(s: Session, people: list[Participant]) -> dict[int, CourseView]:
+    """The courses of ``people`` in three statements for all of them, as :func:`kept_course`
+    builds each (``can_edit`` False)."""
+    return _courses(s, people, _NOBODY)
 
 
 def record_contact(db: Database, settings: Settings, principal: Principal, pseudonym: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -390,3 +391,49 @@ def test_the_participant_pages_one_read_equals_the_reads_one_by_one(
             seen["allocated"] += one.allocation is not None
             seen["identity"] += one.detail.identity is not None
     assert min(seen.values()) > 0, seen
+
+
+def test_the_warm_up_keeps_what_each_participants_pages_would_build(
+        demo: tuple[Database, Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``services/page_warm.py`` reads the rows of many participants at once (here in chunks of
+    seven, so that chunks end inside the demo's 32): for every randomized participant, what it
+    keeps equals what the pages build participant by participant (the helpers' own reads, the
+    cache emptied), in each language; the pages then find it kept (nothing built)."""
+    from dawna.services import page_warm
+    from dawna.services.follow_up import _course, kept_course
+    from dawna.services.treatment.rows import AdverseEventRow, LabRow
+    from dawna.services.treatment.views import _view, kept_page_data
+    from dawna.store.models import Allocation
+
+    db, settings = demo
+    coordinator = principal(db, "coordinator")
+    monkeypatch.setattr(page_warm, "CHUNK", 7)
+    today = local_today(settings.zone)
+    page_cache.clear()
+    warmed = page_warm.warm(db, settings, ("en", "zh_CN"))
+    assert warmed.participants > 14 and warmed.built == 4 * 2 * warmed.participants
+    seen = {"labs": 0, "adverse events": 0, "cycles": 0, "events": 0}
+    for language in ("en", "zh_CN"):
+        set_locale(language)
+        with UnitOfWork(db) as uow:
+            s = uow.session
+            people = list(s.scalars(select(Participant).join(
+                Allocation, Allocation.participant_id == Participant.id)
+                .order_by(Participant.id)))
+            assert len(people) == warmed.participants
+            for p in people:
+                at = page_cache.version(db, settings, p.pseudonym)
+                kept = page_cache.size()
+                view, labs, events = kept_page_data(s, settings, p, at)
+                course = kept_course(s, p, at)
+                assert page_cache.size() == kept, p.pseudonym  # all four were kept
+                assert view == _view(s, settings, p, today), p.pseudonym
+                assert labs == LabRow.of_participant(s, p.id), p.pseudonym
+                assert events == AdverseEventRow.of_participant(s, p.id), p.pseudonym
+                assert course == replace(_course(s, p, coordinator), can_edit=False), \
+                    p.pseudonym
+                for what, there in (("labs", labs), ("adverse events", events),
+                                    ("cycles", view.cycles), ("events", course.events)):
+                    seen[what] += bool(there)
+    assert min(seen.values()) > 0, seen  # each kind of row met
+    set_locale("en")

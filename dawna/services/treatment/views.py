@@ -18,7 +18,12 @@ from dawna.rules.lifecycle import State
 from dawna.services import page_cache
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.adverse_events import is_open
-from dawna.services.treatment.calendar import calendar_data, calendar_events, event_json
+from dawna.services.treatment.calendar import (
+    CalendarData,
+    calendar_data,
+    calendar_events,
+    event_json,
+)
 from dawna.services.treatment.common import (
     CUSTOM,
     load_for,
@@ -28,9 +33,9 @@ from dawna.services.treatment.depots import DepotClock, depot_clocks
 from dawna.services.treatment.dose_history import discontinued_in, levels_after
 from dawna.services.treatment.labs import labs_due
 from dawna.services.treatment.pretreatment import pretreatment_problems
-from dawna.services.treatment.rows import AdverseEventRow, LabRow, PlanRow, copy_row
+from dawna.services.treatment.rows import AdverseEventRow, LabRow, PlanRow, copy_row, read_rows
 from dawna.store.db import Database
-from dawna.store.models import Participant
+from dawna.store.models import AdverseEvent, LabResult, Participant
 from dawna.store.uow import UnitOfWork
 
 __all__ = ["CycleRow", "DecisionRow", "TreatmentPage", "TreatmentView", "as_json",
@@ -93,12 +98,15 @@ class TreatmentView:
     depots: list[DepotClock] = field(default_factory=list)
 
 
-def _view(s: Session, settings: Settings, p: Participant, today: date) -> TreatmentView:
+def _view(s: Session, settings: Settings, p: Participant, today: date,
+          data: CalendarData | None = None) -> TreatmentView:
     """The view of ``p`` as anyone allowed to see it sees it (``can_record`` and
-    ``can_prescribe`` False: :func:`_for` fills them in for the user)."""
+    ``can_prescribe`` False: :func:`_for` fills them in for the user); ``data``: the calendar's
+    data of ``p`` if read already (``calendar_data`` over many participants)."""
     # read once (six statements) and handed to the calendar, the dose levels, the blood counts
     # due and the depot clocks, which would each read again what they need (bench/README.md)
-    data = calendar_data(s, [p.id], every=True)[p.id]
+    if data is None:
+        data = calendar_data(s, [p.id], every=True)[p.id]
     allocation, plan = data.allocation, data.plan
     problems: list[str] = []
     try:
@@ -152,12 +160,12 @@ def _for(view: TreatmentView, principal: Principal, p: Participant) -> Treatment
 
 
 def _cached_view(s: Session, settings: Settings, p: Participant,
-                 at: page_cache.Version) -> TreatmentView:
+                 at: page_cache.Version, data: CalendarData | None = None) -> TreatmentView:
     """The participant's view at data version ``at`` (``services/page_cache.py``): built once
     per change of data and day, not on every request."""
     today = local_today(settings.zone)
     return page_cache.cached(("treatment_view", p.id, today), at,
-                             lambda: _view(s, settings, p, today))
+                             lambda: _view(s, settings, p, today, data))
 
 
 def treatment_view(db: Database, settings: Settings, principal: Principal,
@@ -194,16 +202,48 @@ def treatment_page(db: Database, settings: Settings, principal: Principal,
                              events=list(events), site_id=p.site_id)
 
 
-def kept_page_data(s: Session, settings: Settings, p: Participant, at: page_cache.Version
+def kept_page_data(s: Session, settings: Settings, p: Participant, at: page_cache.Version,
+                   read: PageRows | None = None
                    ) -> tuple[TreatmentView, list[LabRow], list[AdverseEventRow]]:
     """What the treatment page keeps of ``p`` at data version ``at`` (built the first time):
     the view as anyone allowed sees it, the laboratory results and the adverse events. Shared
-    with the warm-up at a worker's start (``services/page_warm.py``), so both key it alike."""
-    view = _cached_view(s, settings, p, at)
-    rows = page_cache.cached(("labs", p.id), at, lambda: LabRow.of_participant(s, p.id))
-    events = page_cache.cached(("adverse_events", p.id), at,
-                               lambda: AdverseEventRow.of_participant(s, p.id))
-    return view, rows, events
+    with the warm-up at a worker's start (``services/page_warm.py``), so both key it alike;
+    ``read``: what :func:`page_rows` read for many participants at once (read after ``at``)."""
+    if read is None:
+        return (_cached_view(s, settings, p, at),
+                page_cache.cached(("labs", p.id), at, lambda: LabRow.of_participant(s, p.id)),
+                page_cache.cached(("adverse_events", p.id), at,
+                                  lambda: AdverseEventRow.of_participant(s, p.id)))
+    return (_cached_view(s, settings, p, at, read.calendars[p.id]),
+            page_cache.cached(("labs", p.id), at, lambda: read.labs.get(p.id, [])),
+            page_cache.cached(("adverse_events", p.id), at,
+                              lambda: read.adverse_events.get(p.id, [])))
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """The rows of many participants' treatment pages, read at once (:func:`page_rows`)."""
+
+    calendars: dict[int, CalendarData]
+    labs: dict[int, list[LabRow]]
+    adverse_events: dict[int, list[AdverseEventRow]]
+
+
+def page_rows(s: Session, ids: list[int]) -> PageRows:
+    """The calendars' data, laboratory results (in sample order) and adverse events (by
+    number) of the participants ``ids``, in eight statements for all of them: what
+    :func:`kept_page_data` reads participant by participant."""
+    labs: dict[int, list[LabRow]] = {i: [] for i in ids}
+    for lab in read_rows(s, LabRow, LabResult, LabResult.participant_id.in_(ids),
+                         order_by=(LabResult.participant_id, LabResult.sample_date,
+                                   LabResult.id)):
+        labs[lab.participant_id].append(lab)
+    events: dict[int, list[AdverseEventRow]] = {i: [] for i in ids}
+    for ae in read_rows(s, AdverseEventRow, AdverseEvent, AdverseEvent.participant_id.in_(ids),
+                        order_by=(AdverseEvent.participant_id, AdverseEvent.number)):
+        events[ae.participant_id].append(ae)
+    return PageRows(calendars=calendar_data(s, ids, every=True), labs=labs,
+                    adverse_events=events)
 
 
 def when(value: datetime | None, settings: Settings) -> datetime | None:
