@@ -41,6 +41,7 @@ from dawna.store.uow import UnitOfWork
 
 __all__ = ["CHUNK", "Warmed", "languages", "warm"]
 
+
 @dataclass(frozen=True)
 class Warmed:
     """What a warm-up built: participants, languages, entries newly kept, and its seconds."""
