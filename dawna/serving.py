@@ -126,11 +126,12 @@ def _own_socket_workers() -> Iterator[None]:
 def run(app: str, *, host: str, port: int, workers: int, **options: Any) -> None:
     """Serve ``app`` (an import string) on ``host``:``port`` with ``workers`` processes: with
     more than one on Linux, each on its own ``SO_REUSEPORT`` socket under uvicorn's supervisor;
-    otherwise ``uvicorn.run``. ``options``: uvicorn's ``Config`` settings. Raises
-    :class:`PortTaken` when a socket already holds the address."""
+    otherwise (and for port 0, any free port) ``uvicorn.run``. ``options``: uvicorn's
+    ``Config`` settings. Raises :class:`PortTaken` when a socket already holds the address."""
     import uvicorn
 
-    if workers <= 1 or not reuse_port():
+    # port 0 (any free port) would give each worker a port of its own: one shared socket then
+    if workers <= 1 or port == 0 or not reuse_port():
         uvicorn.run(app, host=host, port=port, workers=workers, **options)
         return
     from uvicorn.supervisors import Multiprocess

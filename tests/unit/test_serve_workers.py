@@ -132,12 +132,15 @@ def test_several_workers_each_bind_their_own_socket(monkeypatch: pytest.MonkeyPa
     assert multiprocess.Process is uvicorns  # put back
 
 
-def test_one_worker_is_uvicorns_own(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_worker_or_any_free_port_is_uvicorns_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Port 0 too: each worker binding its own socket would get a port of its own."""
     started = _recorded(monkeypatch)
     serving.run("dawna.web.app:create_app", factory=True, host="127.0.0.1", port=1,
                 workers=1)
+    serving.run("dawna.web.app:create_app", host="127.0.0.1", port=0, workers=2)
     assert started == [("uvicorn.run", {"factory": True, "host": "127.0.0.1", "port": 1,
-                                        "workers": 1})]
+                                        "workers": 1}),
+                       ("uvicorn.run", {"host": "127.0.0.1", "port": 0, "workers": 2})]
 
 
 @pytest.mark.skipif(not serving.reuse_port(), reason="Linux only")
