@@ -40,8 +40,15 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
                    "docs/deployment.md).")] = True) -> None:
     """Serve the web application."""
     from dawna import serving
+    from dawna.config import get_settings as environment_settings
     from dawna.store.db import Database
 
+    # each worker, at its start, imports the analysis libraries and builds the participants'
+    # page data; set before the settings are first read, which one worker (the application
+    # made in this process) shares (get_settings keeps what it read)
+    os.environ.setdefault("DAWNA_PRELOAD_ANALYSIS", "1")
+    os.environ.setdefault("DAWNA_WARM_PAGES", "1")
+    environment_settings.cache_clear()
     settings = get_settings()
     db = Database(settings.database_url)
     if workers > 1 and db.dialect == "sqlite":
@@ -65,8 +72,6 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     # bench/README.md); the server's idle time must outlast its clients'.
     # Several workers on Linux: each listens on a socket of its own (SO_REUSEPORT), so that the
     # kernel shares new connections evenly between them (serving.py says why).
-    os.environ.setdefault("DAWNA_PRELOAD_ANALYSIS", "1")  # each worker, at its start
-    os.environ.setdefault("DAWNA_WARM_PAGES", "1")  # each worker, at its start
     try:
         serving.run("dawna.web.app:create_app", factory=True, host=host, port=port,
                     workers=workers, timeout_worker_healthcheck=60, log_level="info",

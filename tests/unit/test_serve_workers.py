@@ -25,8 +25,9 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     monkeypatch.delenv("DAWNA_PRELOAD_ANALYSIS", raising=False)  # serve sets it; undone after
     monkeypatch.delenv("DAWNA_WARM_PAGES", raising=False)  # the same
-    monkeypatch.setattr(serving, "run", lambda target, **kw: calls.append({"target": target,
-                                                                           **kw}))
+    # the settings an application made in this process (one worker) would read at that moment
+    monkeypatch.setattr(serving, "run", lambda target, **kw: calls.append({
+        "target": target, **kw, "settings": get_settings()}))
     get_settings.cache_clear()
     yield calls
     get_settings.cache_clear()
@@ -84,7 +85,11 @@ def test_served_workers_preload_the_analysis_libraries(served: list[dict[str, An
     import sys
 
     monkeypatch.setenv("DAWNA_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    get_settings()  # read before `dawna serve` runs: it must not keep what was read then
     assert runner.invoke(app, ["serve", "--workers", "2"]).exit_code == 0
+    # one worker: the application is made in this process, from the settings read here
+    assert served[0]["settings"].preload_analysis is True
+    assert served[0]["settings"].warm_pages is True
     assert os.environ["DAWNA_PRELOAD_ANALYSIS"] == "1"
     assert os.environ["DAWNA_WARM_PAGES"] == "1"  # the participants' page data, at start
     get_settings.cache_clear()
