@@ -48,15 +48,21 @@ def randomized_to(db: Database, settings: Settings, arm: str, option: str,
     return pid
 
 
+def on_letrozole(db: Database, settings: Settings) -> str:
+    """A live list and one participant randomized to arm A with letrozole
+    (:func:`randomized_to`); returns the pseudonym."""
+    randomization.generate(db, settings, SYSTEM, "list for the test")
+    randomization.go_live(db, SYSTEM, "go live for the test")
+    return randomized_to(db, settings, "A", "letrozole")
+
+
 def on_dalpiciclib_cycle_1(db: Database, settings: Settings, now: datetime) -> str:
     """A live list and one participant of arm A (letrozole) with a confirmed plan and cycle 1
     started on 2024-03-14 with dalpiciclib recorded at 125 mg (the deviation-log tests' starting
     point); returns the pseudonym."""
     from dawna.services import treatment
 
-    randomization.generate(db, settings, SYSTEM, "list for the test")
-    randomization.go_live(db, SYSTEM, "go live for the test")
-    pid = randomized_to(db, settings, "A", "letrozole")
+    pid = on_letrozole(db, settings)
     with simulated(now):
         treatment.confirm_plan(db, settings, principal(db, "inv_a"), pid,
                                treatment.PlanIn.model_validate({"measures": {}}))

@@ -12,11 +12,11 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from helpers import SYSTEM, principal
-from treatment_data import randomized_to
+from helpers import principal
+from treatment_data import on_letrozole
 
 from dawna.config import Settings
-from dawna.services import follow_up, page_cache, page_warm, randomization, safety, treatment
+from dawna.services import follow_up, page_cache, page_warm, safety, treatment
 from dawna.store.db import Database
 from dawna.web.app import warm_pages
 
@@ -24,9 +24,7 @@ from dawna.web.app import warm_pages
 @pytest.fixture
 def pid(app_db: Database, settings: Settings) -> str:
     page_cache.clear()
-    randomization.generate(app_db, settings, SYSTEM, "list for the test")
-    randomization.go_live(app_db, SYSTEM, "go live for the test")
-    pseudonym = randomized_to(app_db, settings, "A", "letrozole")
+    pseudonym = on_letrozole(app_db, settings)
     yield pseudonym
     page_cache.clear()
 

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from helpers import PASSWORD, SYSTEM, csrf_of, principal
-from treatment_data import randomized_to
+from treatment_data import on_letrozole, randomized_to
 
 from dawna.clock import simulated, utcnow
 from dawna.config import Settings
-from dawna.services import admin, page_cache, randomization, safety
+from dawna.services import admin, page_cache, safety
 from dawna.services.schemas import UserCreate
 from dawna.store.db import Database
 from dawna.store.models import Role
@@ -31,9 +31,7 @@ NAME = 'Ann <b>"Two"</b> & Co'  # escaped where the page shows it
 @pytest.fixture
 def pid(app_db: Database, settings: Settings) -> str:
     page_cache.clear()
-    randomization.generate(app_db, settings, SYSTEM, "list for the test")
-    randomization.go_live(app_db, SYSTEM, "go live for the test")
-    pseudonym = randomized_to(app_db, settings, "A", "letrozole")
+    pseudonym = on_letrozole(app_db, settings)
     admin.create_user(app_db, SYSTEM, UserCreate(username="coord_a2", display_name=NAME,
                                                  password=PASSWORD), "test set-up")
     admin.grant_role(app_db, SYSTEM, "coord_a2", "SITEA", Role.COORDINATOR, "test set-up")

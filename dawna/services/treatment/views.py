@@ -209,15 +209,13 @@ def kept_page_data(s: Session, settings: Settings, p: Participant, at: page_cach
     the view as anyone allowed sees it, the laboratory results and the adverse events. Shared
     with the warm-up at a worker's start (``services/page_warm.py``), so both key it alike;
     ``read``: what :func:`page_rows` read for many participants at once (read after ``at``)."""
-    if read is None:
-        return (_cached_view(s, settings, p, at),
-                page_cache.cached(("labs", p.id), at, lambda: LabRow.of_participant(s, p.id)),
-                page_cache.cached(("adverse_events", p.id), at,
-                                  lambda: AdverseEventRow.of_participant(s, p.id)))
-    return (_cached_view(s, settings, p, at, read.calendars[p.id]),
-            page_cache.cached(("labs", p.id), at, lambda: read.labs.get(p.id, [])),
-            page_cache.cached(("adverse_events", p.id), at,
-                              lambda: read.adverse_events.get(p.id, [])))
+    view = _cached_view(s, settings, p, at, read.calendars[p.id] if read else None)
+    labs = page_cache.cached(("labs", p.id), at, lambda: read.labs[p.id] if read
+                             else LabRow.of_participant(s, p.id))
+    events = page_cache.cached(("adverse_events", p.id), at,
+                               lambda: read.adverse_events[p.id] if read
+                               else AdverseEventRow.of_participant(s, p.id))
+    return view, labs, events
 
 
 @dataclass(frozen=True)
