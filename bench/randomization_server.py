@@ -165,6 +165,22 @@ async def _warm(base: str, cookies: dict[str, str], workers: int) -> None:
     assert all(a.status_code == 200 for a in answers)
 
 
+def _wait_quiet(pids: list[int], deadline_s: float = 120.0) -> float:
+    """Until the server's processes have finished their start-up work in the background (the
+    analysis libraries imported and the page data built in each worker: ``dawna serve``'s
+    preload and warm-up, docs/deployment.md): two half-second spans in a row in which they used
+    under 10 ms of CPU together. Without it the first seconds of a burst share the cores with
+    that work and its CPU counts as the burst's. Returns the seconds waited."""
+    started = time.monotonic()
+    quiet, last = 0, sum(_cpu(pids).values())
+    while quiet < 2 and time.monotonic() - started < deadline_s:
+        time.sleep(0.5)
+        now = sum(_cpu(pids).values())
+        quiet = quiet + 1 if now - last < 0.01 else 0
+        last = now
+    return time.monotonic() - started
+
+
 def _login(base: str) -> tuple[dict[str, str], str]:
     with httpx.Client(base_url=base) as client:
         client.get("/login").raise_for_status()
@@ -308,6 +324,7 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
         cookies, csrf = _login(base)
         asyncio.run(_warm(base, cookies, workers))
         pids = _server_pids(server.pid)
+        settled = _wait_quiet(pids)
         _BURST_PIDS[:] = [(pids, _backend_pids(name))]
         outcomes = asyncio.run(_burst(base, requests, cookies, csrf, timeout,
                                       concurrency or len(requests), keep_alive, client_kind))
@@ -334,7 +351,8 @@ def run(n: int, dupes: int, workers: int, pg: str, timeout: float,
     return {"workers": workers, "access_log": access_log, "keep_alive": keep_alive,
             "client": client_kind,
             "loop_http": "asyncio+h11" if plain else "auto", "requests": len(requests),
-            "in_flight": concurrency or len(requests), "status_codes": dict(codes),
+            "in_flight": concurrency or len(requests), "settled_s": round(settled, 1),
+            "status_codes": dict(codes),
             "seconds": round(elapsed, 3),
             "randomizations_per_second": round(created / elapsed, 1),
             "latency_p50_ms": round(statistics.median(latencies) * 1000, 1),
