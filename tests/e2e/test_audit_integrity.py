@@ -83,3 +83,20 @@ def test_the_monitor_sees_the_head_and_the_verification(client_for, app_db: Data
         "kind": "row", "table": "app_user", "row_id": str(user_id),
         "detail": "field display_name is 'Mallory' but its last audit record says 'coord_b'"}]
     assert client_for("coord_a").get("/api/audit/verify").status_code == 403
+
+
+def test_the_trail_is_verified_as_the_page_opens_and_on_request_when_filtered(  # type: ignore[no-untyped-def]
+        client_for) -> None:
+    """Each verification reads every audit record and trial row: the audit page starts one as
+    it opens, and its filtered views and older pages, which a monitor goes through one after
+    another, offer a button that asks for the same fragment instead of each starting one."""
+    monitor = client_for("monitor_a")
+    loads = 'hx-get="/audit/integrity" hx-trigger="load"'
+    assert loads in monitor.get("/audit").text
+    newest = monitor.get("/api/audit/head").json()["last_id"]
+    for url in ("/audit?table=participant", "/audit?actor=coord_a", f"/audit?after={newest}"):
+        page = monitor.get(url)
+        assert page.status_code == 200, url
+        assert loads not in page.text, url
+        assert 'data-testid="audit-verify" hx-get="/audit/integrity"' in page.text, url
+    assert "Audit trail intact" in monitor.get("/audit/integrity").text

@@ -42,6 +42,9 @@ def audit_page(request: Request, db: DbDep, settings: SettingsDep, user: Auditor
                      if page.next_after else None),
         "first_url": f"/audit?{urlencode(query)}" if after else None,
         "csv_url": f"/audit.csv?{urlencode(query)}",
+        # the whole trail is verified as the page opens, not again for each filter or page
+        # of it (each verification reads every audit record and trial row); there a button
+        "verify_on_load": not query and after is None,
         "head": audit_integrity.chain_head(db)})
 
 
