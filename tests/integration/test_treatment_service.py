@@ -223,6 +223,33 @@ def test_lab_grades_with_unit_conversion_and_abnormal_baseline(trial: Database,
         assert _count(trial, LabResult) == before
 
 
+def test_one_report_grades_each_result_against_its_baseline(trial: Database,
+                                                            settings: Settings) -> None:
+    """A report read with its baselines once: a pre-treatment result in the same report is the
+    baseline of a later one, and a stored one of another test still counts. CTCAE v5.0, ALT
+    and AST with an abnormal baseline: > 3.0-5.0 x baseline is grade 2; without a baseline
+    > ULN-3.0 x ULN is grade 1 (the unit tests' tables)."""
+    pid = _arm_a_on_treatment(trial, settings)
+    coord = principal(trial, "coord_a")
+    with simulated(NOW):
+        safety.record_lab(trial, settings, coord, pid, safety.LabIn(
+            analyte="AST", value=50, unit="U/L", uln=40, sample_date=date(2024, 3, 13)))
+        _first_cycle(trial, settings, pid)  # first dose 2024-03-14
+        report = safety.record_labs(trial, settings, coord, pid, [safety.LabIn.model_validate(x)
+                                                                  for x in (
+            {"analyte": "ALT", "value": 60, "unit": "U/L", "uln": 40, "sample_date": "2024-03-13"},
+            {"analyte": "ANC", "value": 2.5, "unit": "10^9/L", "lln": 1.8,
+             "sample_date": "2024-03-28"},
+            {"analyte": "ALT", "value": 250, "unit": "U/L", "uln": 40,
+             "sample_date": "2024-03-28"},
+            {"analyte": "AST", "value": 170, "unit": "U/L", "uln": 40,
+             "sample_date": "2024-03-28"})])
+    # ALT 60 = 1.5 x ULN, no earlier ALT: grade 1; ANC above its LLN: 0; ALT 250 / 60 = 4.17 x
+    # the report's own pre-treatment ALT: 2; AST 170 / 50 = 3.4 x the stored AST: 2
+    assert [(r.analyte, r.grade, r.baseline) for r in report] == [
+        ("alt", 1, None), ("anc", 0, None), ("alt", 2, 60), ("ast", 2, 50)]
+
+
 def _first_cycle(db: Database, settings: Settings, pid: str) -> None:
     """Cycle 1 day 1 on 2024-03-14, two days after randomization, recorded by the coordinator."""
     treatment.record_cycle(db, settings, principal(db, "coord_a"), pid, treatment.CycleIn(
