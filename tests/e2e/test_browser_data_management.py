@@ -171,16 +171,19 @@ def test_query_correct_verify_close_sign_lock_and_the_trail(
                 assert expected in text, (words["heading"], url, expected)
         reader.goto(f"{server}/audit?participant=F003")
         assert "lab_result" not in reader.locator("main table").inner_text()  # labels only
+        # a filtered view verifies the whole trail when asked (the page's first view on its own)
+        reader.get_by_test_id("audit-verify").click()
+        expect(reader.locator("#audit-verify-result")).to_contain_text(words["intact"])
 
 
 #: What the audit page calls things (the locale files of dawna/i18n).
 EN = {"heading": "Audit trail", "lab": "Laboratory result", "result": "Result",
       "changed": "changed", "created": "created", "query": "Query", "message": "Query message",
       "sdv": "Source data verification", "signature": "Electronic signature",
-      "lock": "Form lock"}
+      "lock": "Form lock", "intact": "Audit trail intact"}
 ZH = {"heading": "稽查轨迹", "lab": "实验室检查结果", "result": "结果", "changed": "修改",
       "created": "新建", "query": "质疑", "message": "质疑消息", "sdv": "源数据核查",
-      "signature": "电子签名", "lock": "表单锁定"}
+      "signature": "电子签名", "lock": "表单锁定", "intact": "稽查轨迹完整"}
 
 
 def _trail_steps(w: dict[str, str], lab_id: int, qid: int) -> list[tuple[str, tuple[str, ...]]]:
