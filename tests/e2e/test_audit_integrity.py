@@ -99,4 +99,7 @@ def test_the_trail_is_verified_as_the_page_opens_and_on_request_when_filtered(  
         assert page.status_code == 200, url
         assert loads not in page.text, url
         assert 'data-testid="audit-verify" hx-get="/audit/integrity"' in page.text, url
+        # one verification at a time: the button is disabled while its request runs
+        assert 'hx-target="#audit-verify" hx-swap="innerHTML" hx-disabled-elt="this"' in \
+            page.text, url
     assert "Audit trail intact" in monitor.get("/audit/integrity").text
