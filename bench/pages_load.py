@@ -298,6 +298,23 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _serve_command(port: int, workers: int, access_log: bool,
+                   code: Path | None) -> tuple[list[str], int]:
+    """``dawna serve --workers W``; for an older ``--code`` whose ``dawna serve`` has no
+    ``--workers`` (before issue 19 item 8 and issue 23 item 3), its single-process ``dawna
+    serve``, as that code was deployed: the figure before the change. Returns the command and
+    how many worker processes it starts."""
+    options = [*([] if access_log else ["--no-access-log"])]
+    if code is not None:
+        usage = subprocess.run([*DAWNA, "serve", "--help"], env=_env("sqlite://", code),
+                               capture_output=True, text=True, cwd=tempfile.gettempdir())
+        if "--workers" not in usage.stdout:
+            if workers != 1:
+                print(f"{code}: `dawna serve` has no --workers: one process", file=sys.stderr)
+            return [*DAWNA, "serve", "--port", str(port)], 1
+    return [*DAWNA, "serve", "--port", str(port), "--workers", str(workers), *options], workers
+
+
 def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bool,
         timeout: float, think: float = 0.0, code: Path | None = None,
         server_log: Path | None = None, access_log: bool = True,
@@ -317,8 +334,8 @@ def run(users: int, rounds: int, workers: int, pg: str, db: str | None, keep: bo
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
-        server = subprocess.Popen([*DAWNA, "serve", "--port", str(port), "--workers",
-                                   str(workers), *([] if access_log else ["--no-access-log"])],
+        command, workers = _serve_command(port, workers, access_log, code)
+        server = subprocess.Popen(command,
                                   env=_env(url, code), stdout=subprocess.DEVNULL, stderr=log,
                                   start_new_session=True, cwd=tempfile.gettempdir())
         try:
