@@ -46,7 +46,10 @@ def base_record(rng: random.Random, consent: date, today: date, age_range: list[
     status = "post" if age >= 55 else rng.choice(["pre", "peri"])
     return {
         "decision_date": _d(decision), "consent_date": _d(consent), "date_of_birth": _d(birth),
-        "sex": "female", "menopausal_status": status,
+        # patients of the trial's sites in China: Asian, not Hispanic or Latino (no draw, so
+        # the rest of the simulated trial stays as it was)
+        "sex": "female", "race": "asian", "ethnicity": "not_hispanic_or_latino",
+        "menopausal_status": status,
         "pathology": {"report_date": _d(consent - timedelta(days=rng.randint(10, 60))),
                       "er": "positive", "er_percent": rng.choice([60, 70, 80, 90, 95]),
                       "pr": rng.choice(["positive", "negative"]),

@@ -30,8 +30,8 @@ class Subject:
     consent: date
     age: int | None = None
     sex: str | None = None
-    race: str | None = None
-    ethnicity: str | None = None
+    race: str | None = None  # a CDISC RACE term (C74457), when recorded
+    ethnicity: str | None = None  # a CDISC ETHNIC term (C66790), when recorded
     arm: str | None = None
     randomized: date | None = None
     decision: date | None = None

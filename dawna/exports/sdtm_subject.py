@@ -27,12 +27,6 @@ __all__ = ["COUNTRY", "build_dm", "build_ds", "build_ie", "build_sv", "criterion
 
 COUNTRY = "CHN"
 _SEX = {"female": "F", "male": "M", "f": "F", "m": "M"}
-_RACE = {"asian": "ASIAN", "white": "WHITE", "black": "BLACK OR AFRICAN AMERICAN",
-         "not_reported": "NOT REPORTED", "unknown": "UNKNOWN"}
-_ETHNIC = {"hispanic": "HISPANIC OR LATINO", "not_hispanic": "NOT HISPANIC OR LATINO",
-           "hispanic_or_latino": "HISPANIC OR LATINO",
-           "not_hispanic_or_latino": "NOT HISPANIC OR LATINO",
-           "not_reported": "NOT REPORTED", "unknown": "UNKNOWN"}
 
 
 def criterion_text(text: str, limit: int = 200) -> str:
@@ -68,8 +62,7 @@ def build_dm(data: SdtmInput, times: Mapping[str, Timeline],
             "DTHFL": "Y" if s.death else None, "SITEID": s.site, "AGE": s.age,
             "AGEU": "YEARS" if s.age is not None else None,
             "SEX": _SEX.get((s.sex or "").lower(), "U"),
-            "RACE": _RACE.get((s.race or "").lower()) if s.race else None,
-            "ETHNIC": _ETHNIC.get((s.ethnicity or "").lower()) if s.ethnicity else None,
+            "RACE": s.race, "ETHNIC": s.ethnicity,  # CDISC terms (rules/screening_record.py)
             "ARMCD": s.arm, "ARM": arms.get(s.arm) if s.arm else None,
             "ACTARMCD": s.arm if treated else None,
             "ACTARM": arms.get(s.arm) if treated and s.arm else None,

@@ -42,10 +42,11 @@ from dawna.rules.screening_form import (
 )
 
 __all__ = [
-    "BilirubinMeasurement", "CountMeasurement", "CreatinineMeasurement", "EnzymeMeasurement",
-    "FesPet", "HemoglobinMeasurement", "Labs", "MeasurableLesion", "Menopause", "OtherMalignancy",
-    "Pathology",
-    "ScreeningRecord", "SurgeryOrInjury", "TreatmentLine", "dotted", "future_dates",
+    "ETHNICITY_TERMS", "RACE_TERMS", "BilirubinMeasurement", "CountMeasurement",
+    "CreatinineMeasurement", "EnzymeMeasurement", "Ethnicity", "FesPet", "HemoglobinMeasurement",
+    "Labs", "MeasurableLesion", "Menopause", "OtherMalignancy", "Pathology", "Race",
+    "ScreeningRecord", "SurgeryOrInjury", "TreatmentLine", "dotted", "ethnicity_term",
+    "future_dates", "race_term",
 ]
 
 def _normalise_agent(value: Any) -> Any:
@@ -208,6 +209,42 @@ class Menopause(Form):
         None, description="Currently receiving an LHRH (GnRH) agonist or antagonist?")
 
 
+#: Race and ethnicity, one category each, as the participant reports them: the five minimum
+#: race categories and the two ethnicity categories of the US OMB standard (Federal Register
+#: 62 FR 58782, 1997), each with its submission value in CDISC SDTM Controlled Terminology
+#: (RACE, codelist C74457; ETHNIC, C66790; ``dawna/exports/sdtm_ct.yaml``), plus "not
+#: reported" (the participant declined) and "unknown". SDTMIG 3.4 §5 DM: RACE is Expected,
+#: ETHNIC Permissible (docs/sdtm.md). The record keeps the code; exports write the term.
+RACE_TERMS: dict[str, str] = {
+    "american_indian_or_alaska_native": "AMERICAN INDIAN OR ALASKA NATIVE",
+    "asian": "ASIAN",
+    "black_or_african_american": "BLACK OR AFRICAN AMERICAN",
+    "native_hawaiian_or_other_pacific_islander": "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER",
+    "white": "WHITE",
+    "not_reported": "NOT REPORTED",
+    "unknown": "UNKNOWN",
+}
+ETHNICITY_TERMS: dict[str, str] = {
+    "hispanic_or_latino": "HISPANIC OR LATINO",
+    "not_hispanic_or_latino": "NOT HISPANIC OR LATINO",
+    "not_reported": "NOT REPORTED",
+    "unknown": "UNKNOWN",
+}
+Race = Literal["american_indian_or_alaska_native", "asian", "black_or_african_american",
+               "native_hawaiian_or_other_pacific_islander", "white", "not_reported", "unknown"]
+Ethnicity = Literal["hispanic_or_latino", "not_hispanic_or_latino", "not_reported", "unknown"]
+
+
+def race_term(code: Any) -> str | None:
+    """The CDISC RACE term (C74457) of a record's race code; None when none is recorded."""
+    return RACE_TERMS.get(code) if isinstance(code, str) else None
+
+
+def ethnicity_term(code: Any) -> str | None:
+    """The CDISC ETHNIC term (C66790) of a record's ethnicity code; None when none is recorded."""
+    return ETHNICITY_TERMS.get(code) if isinstance(code, str) else None
+
+
 _FLAG = "Yes / no; empty while not yet assessed."
 
 
@@ -224,6 +261,12 @@ class ScreeningRecord(Form):
     consent_date: date | None = Field(None, description="Date informed consent was signed.")
     date_of_birth: date | None = Field(None, description="Date of birth.")
     sex: Literal["female", "male"] | None = Field(None, description="female or male.")
+    race: Race | None = Field(
+        None, description="Race as the participant reports it, one of: "
+        + ", ".join(RACE_TERMS) + " (US OMB categories, CDISC RACE C74457).")
+    ethnicity: Ethnicity | None = Field(
+        None, description="Ethnicity as the participant reports it, one of: "
+        + ", ".join(ETHNICITY_TERMS) + " (US OMB categories, CDISC ETHNIC C66790).")
     menopausal_status: Literal["pre", "peri", "post"] | None = Field(
         None, description="pre, peri or post (pre/perimenopausal women need ovarian function "
         "suppression in Arm A).")

@@ -49,6 +49,7 @@ from dawna.i18n import _
 from dawna.protocol import bundled_protocol
 from dawna.rules.pet import Study, summarize
 from dawna.rules.recist_case import Assessment, Baseline, settings_from
+from dawna.rules.screening_record import ethnicity_term, race_term
 from dawna.services import pet, results_cache, tumour
 from dawna.services.access import Permission, Principal
 from dawna.services.treatment.calendar import CalendarData, calendar_data, calendar_events
@@ -207,8 +208,8 @@ def _store_records(db: Database, settings: Settings, sites: list[int],
                 regimen=plans.get(p.id, ""),
                 date_of_birth=_date(record.get("date_of_birth")),
                 menopausal_status=record.get("menopausal_status"),
-                sex=record.get("sex"), race=record.get("race"),
-                ethnicity=record.get("ethnicity"),
+                sex=record.get("sex"), race=race_term(record.get("race")),
+                ethnicity=ethnicity_term(record.get("ethnicity")),
                 events=tuple(StatusRecord(e.event, e.event_date, e.reason)
                              for e in events[p.id]),
                 cycle_starts=tuple(c.start_date for c in cycles[p.id]),

@@ -43,6 +43,17 @@ CODE_LABELS: dict[str, str] = {
 FIELD_CODES: dict[tuple[str, str], dict[str, str]] = {
     ("screening", "record.menopausal_status"): {
         "pre": N_("premenopausal"), "peri": N_("perimenopausal"), "post": N_("postmenopausal")},
+    ("screening", "record.race"): {
+        "asian": N_("Asian"), "white": N_("White"),
+        "black_or_african_american": N_("Black or African American"),
+        "american_indian_or_alaska_native": N_("American Indian or Alaska Native"),
+        "native_hawaiian_or_other_pacific_islander": N_(
+            "Native Hawaiian or Other Pacific Islander"),
+        "not_reported": N_("Not reported (declined)"), "unknown": N_("Unknown")},
+    ("screening", "record.ethnicity"): {
+        "hispanic_or_latino": N_("Hispanic or Latino"),
+        "not_hispanic_or_latino": N_("Not Hispanic or Latino"),
+        "not_reported": N_("Not reported (declined)"), "unknown": N_("Unknown")},
     ("screening", "record.treatment_lines.*.reason_stopped"): {
         "progression": N_("progression"), "toxicity": N_("toxicity"),
         "completed": N_("completed"), "other": N_("other")},

@@ -29,6 +29,7 @@ from dawna.errors import DawnaError, PermissionDenied
 from dawna.exports import sdtm_records as r
 from dawna.i18n import _
 from dawna.rules.ctcae_terms import TERMS
+from dawna.rules.screening_record import ethnicity_term, race_term
 from dawna.services.access import Permission, Principal
 from dawna.services.sdtm_tumour import tumour_records
 from dawna.services.treatment.calendar import calendar_events
@@ -95,7 +96,8 @@ def _subject(p: Participant, code: str, consent: date, screening: Screening | No
     return r.Subject(
         pseudonym=p.pseudonym, site=code, consent=consent,
         age=_age(record.get("date_of_birth"), consent) if record.get("date_of_birth") else None,
-        sex=record.get("sex"), race=record.get("race"), ethnicity=record.get("ethnicity"),
+        sex=record.get("sex"), race=race_term(record.get("race")),
+        ethnicity=ethnicity_term(record.get("ethnicity")),
         arm=allocation.arm if allocation else None, randomized=randomized,
         decision=screening.decision_date if decided and screening else None,
         eligible=(screening.outcome == "eligible") if decided and screening else None,

@@ -98,7 +98,8 @@ def test_saving_bad_values_names_the_field_and_stores_nothing(client_for) -> Non
     pid = _participant(client)
     token = csrf_of(client.get(f"/participants/{pid}/screening").text)
     for field, value in [("ecog", "7"), ("labs.anc.value", "-1"), ("labs.anc.unit", "mg/furlong"),
-                         ("date_of_birth", "2999-01-01")]:
+                         ("date_of_birth", "2999-01-01"), ("race", "ASIAN"),
+                         ("ethnicity", "han")]:
         data = [(k, v) for k, v in _flat(eligible_record()) if k != field]
         answer = _post(client, f"/participants/{pid}/screening",
                        [*data, (field, value), ("csrf_token", token)])
@@ -131,3 +132,40 @@ def test_api_put_evaluate_and_sign(client_for) -> None:  # type: ignore[no-untyp
     assert signed.status_code == 200 and signed.json()["signature"]["outcome"] == "eligible"
     log = coord.get("/api/screening-log").json()
     assert log["counts"]["eligible_signed"] == 1
+
+
+def test_race_and_ethnicity_chosen_corrected_audited_and_shown_in_chinese(client_for) -> None:  # type: ignore[no-untyped-def]
+    """The screening form offers the US OMB race and ethnicity categories (CDISC RACE C74457,
+    ETHNIC C66790; docs/sdtm.md); a saved choice and its correction are in the audit trail
+    with the old value, the new one and the reason."""
+    coord = client_for("coord_a")
+    pid = _participant(coord)
+    form = coord.get(f"/participants/{pid}/screening").text
+    for code in ("asian", "white", "black_or_african_american",
+                 "american_indian_or_alaska_native", "native_hawaiian_or_other_pacific_islander",
+                 "not_reported", "unknown", "hispanic_or_latino", "not_hispanic_or_latino"):
+        assert f'<option value="{code}"' in form, code
+    record = eligible_record() | {"race": "asian", "ethnicity": "not_hispanic_or_latino"}
+    saved = _post(coord, f"/participants/{pid}/screening",
+                  [*_flat(record), ("csrf_token", csrf_of(form))], follow_redirects=False)
+    assert saved.status_code == 303, saved.text[:500]
+    api = coord.get(f"/api/participants/{pid}/screening").json()
+    assert (api["record"]["race"], api["record"]["ethnicity"]) == (
+        "asian", "not_hispanic_or_latino")
+    assert api["eligibility"]["outcome"] == "eligible"  # neither is a criterion
+    token = coord.get("/api/me").json()["csrf_token"]
+    changed = coord.put(f"/api/participants/{pid}/screening", headers={"X-CSRF-Token": token},
+                        json={"record": record | {"race": "not_reported"}, "version": 1,
+                              "reason": "patient asked that race not be recorded"})
+    assert changed.status_code == 200, changed.text
+    trail = client_for("monitor_a").get(f"/api/audit?participant={pid}&table=screening").json()
+    race = [e for e in trail if e["field"] == "record.race"]
+    assert [(e["old_value"], e["new_value"]) for e in race] == [
+        ("asian", "not_reported"), (None, "asian")]
+    assert race[0]["reason"] == "patient asked that race not be recorded"
+    assert (race[0]["field_label"], race[0]["old_text"], race[0]["new_text"]) == (
+        "Race", "Asian", "Not reported (declined)")
+    zh = client_for("coord_a", "zh-CN").get(f"/participants/{pid}/screening").text
+    assert "种族" in zh and "族裔" in zh
+    assert '<option value="not_reported" selected>未报告（拒绝提供）</option>' in zh
+    assert '<option value="not_hispanic_or_latino" selected>非西班牙裔或拉丁裔</option>' in zh

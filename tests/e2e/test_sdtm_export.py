@@ -37,6 +37,7 @@ from dawna.store.models import (
     Participant,
     ParticipantIdentity,
     PregnancyTest,
+    Screening,
     VitalSigns,
 )
 
@@ -104,6 +105,27 @@ def test_dm_has_every_consented_participant_and_names_the_screen_failures(demo) 
     assert dict(zip(csv.loc[csv["ARMCD"] != "", "SUBJID"],
                     csv.loc[csv["ARMCD"] != "", "ARMCD"], strict=True)) == arms
     assert (xpt["USUBJID"] == "DAWNA-FES-" + xpt["SUBJID"]).all()
+
+
+def test_dm_race_and_ethnicity_are_the_cdisc_terms_of_the_screening_record(demo) -> None:  # type: ignore[no-untyped-def]
+    """RACE (codelist C74457) and ETHNIC (C66790) as submission values, from the record's
+    codes (terms written out here by hand); empty for a participant with no record."""
+    _env, db, out = demo
+    xpt, _csv = _read(out, "dm")
+    race = {"asian": "ASIAN", "white": "WHITE", "not_reported": "NOT REPORTED"}
+    ethnic = {"not_hispanic_or_latino": "NOT HISPANIC OR LATINO",
+              "hispanic_or_latino": "HISPANIC OR LATINO"}
+    with db.sessions() as s:
+        records = {str(p): r for p, r in s.execute(
+            select(Participant.pseudonym, Screening.record)
+            .join(Screening, Screening.participant_id == Participant.id)).all()}
+    got = xpt.set_index("SUBJID")
+    assert records and set(records) <= set(got.index)
+    for subject in got.index:
+        record = records.get(subject) or {}
+        assert got.loc[subject, "RACE"] == race.get(record.get("race"), ""), subject
+        assert got.loc[subject, "ETHNIC"] == ethnic.get(record.get("ethnicity"), ""), subject
+    assert (got["RACE"] == "ASIAN").sum() == len(records)  # the demo's sites are in China
 
 
 def test_ae_lb_cm_mh_rows_equal_the_store(demo) -> None:  # type: ignore[no-untyped-def]

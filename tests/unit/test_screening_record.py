@@ -219,3 +219,47 @@ def test_documented_example_is_a_valid_eligible_record() -> None:
     assert example is not None
     record = ScreeningRecord.model_validate(json.loads(example[1]))
     assert evaluate(record, bundled_protocol()).outcome is Outcome.ELIGIBLE
+
+
+def test_race_and_ethnicity_codes_map_to_the_pinned_cdisc_terms() -> None:
+    """Each code the form offers has its CDISC submission value in the pinned codelists (RACE
+    C74457, ETHNIC C66790: exports/sdtm_ct.yaml) and in ADSL's list; the NCI codes of the five
+    OMB race categories are those of the CT package (written out here)."""
+    from typing import get_args
+
+    from dawna.analysis.adam import ETHNICITIES, RACES
+    from dawna.exports.sdtm_spec import codelists
+    from dawna.rules.screening_record import (
+        ETHNICITY_TERMS,
+        RACE_TERMS,
+        Ethnicity,
+        Race,
+        ethnicity_term,
+        race_term,
+    )
+
+    assert set(get_args(Race)) == set(RACE_TERMS)
+    assert set(get_args(Ethnicity)) == set(ETHNICITY_TERMS)
+    ct = codelists()
+    assert set(RACE_TERMS.values()) <= set(ct["RACE"]["terms"]) and ct["RACE"]["code"] == "C74457"
+    assert set(ETHNICITY_TERMS.values()) <= set(ct["ETHNIC"]["terms"])
+    assert set(RACE_TERMS.values()) <= set(RACES)
+    assert set(ETHNICITY_TERMS.values()) <= set(ETHNICITIES)
+    assert {t: ct["RACE"]["terms"][t] for t in (
+        "AMERICAN INDIAN OR ALASKA NATIVE", "ASIAN", "BLACK OR AFRICAN AMERICAN",
+        "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "WHITE")} == {
+        "AMERICAN INDIAN OR ALASKA NATIVE": "C41259", "ASIAN": "C41260",
+        "BLACK OR AFRICAN AMERICAN": "C16352",
+        "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER": "C41219", "WHITE": "C41261"}
+    assert race_term("native_hawaiian_or_other_pacific_islander") == (
+        "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER")
+    assert ethnicity_term("hispanic_or_latino") == "HISPANIC OR LATINO"
+    assert race_term(None) is None and race_term("ASIAN") is None  # terms are not codes
+
+
+def test_race_and_ethnicity_outside_their_categories_are_refused_naming_the_field() -> None:
+    assert first_error({"race": "Asian"})[0] == "race"
+    assert first_error({"race": "han"})[0] == "race"
+    assert first_error({"ethnicity": "NOT HISPANIC OR LATINO"})[0] == "ethnicity"
+    record = ScreeningRecord.model_validate({"race": "white", "ethnicity": "unknown"})
+    assert (record.race, record.ethnicity) == ("white", "unknown")
