@@ -38,6 +38,8 @@ class Term:
     value: str
     nci_code: str | None = None
     decode: str | None = None
+    #: a term the sponsor added to an extensible CDISC codelist (def:ExtendedValue="Yes")
+    extended: bool = False
 
 
 @dataclass(frozen=True)

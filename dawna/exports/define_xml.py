@@ -118,6 +118,8 @@ def _codelist(c: CodeList) -> Any:
         else:
             term = DEF.EnumeratedItem(CodedValue=t.value, OrderNumber=order)
             codelist.EnumeratedItem.append(term)
+        if t.extended:
+            term.ExtendedValue = "Yes"
         if t.nci_code:
             term.Alias.append(DEF.Alias(Context=NCI, Name=t.nci_code))
     if c.nci_code:

@@ -40,11 +40,12 @@ _VS = (("height_cm", "HEIGHT", "Height", "cm"), ("weight_kg", "WEIGHT", "Weight"
        ("diastolic_mmhg", "DIABP", "Diastolic Blood Pressure", "mmHg"),
        ("pulse_bpm", "PULSE", "Pulse Rate", "beats/min"),
        ("temperature_c", "TEMP", "Temperature", "C"))
-_EG = (("qt_ms", "QTAG", "QT Interval, Aggregate", "msec"),
-       ("rr_ms", "RRAG", "RR Interval, Aggregate", "msec"),
-       ("qtcf_ms", "QTCFAG", "QTcF Interval, Aggregate", "msec"),
+_EG = (("qt_ms", "QTAG", "QT Interval, Aggregate", "ms"),  # UNIT C41140 (not its synonym msec)
+       ("rr_ms", "RRAG", "RR Interval, Aggregate", "ms"),
+       ("qtcf_ms", "QTCFAG", "QTcF Interval, Aggregate", "ms"),
        ("heart_rate_bpm", "EGHRMN", "ECG Mean Heart Rate", "beats/min"))
-_METHOD = {"CT": "CT SCAN", "MRI": "MRI", "X-RAY": "X-RAY", "CALIPER": "CALIPER"}
+_METHOD = {"CT": "CT SCAN", "MRI": "MRI", "X-RAY": "X-RAY",
+           "CALIPER": "CALIPER MEASUREMENT METHOD"}  # METHOD C176470
 _STATE = {"absent": "ABSENT", "present": "PRESENT",
           "unequivocal_progression": "UNEQUIVOCAL PROGRESSION",
           "not_evaluated": "NOT EVALUATED"}

@@ -131,20 +131,31 @@ def test_sdtm_domains_are_described_and_must_match_their_data() -> None:
     from dawna.exports.define_sdtm import sdtm_define
     from dawna.exports.sdtm_spec import DOMAINS
 
-    frames = {name: pd.DataFrame(columns=DOMAINS[name].names()) for name in ("DM", "DS")}
+    frames = {name: pd.DataFrame(columns=DOMAINS[name].names()) for name in ("DM", "DS", "LB")}
     text = define_xml(sdtm_define(frames, cutoff=CUTOFF))
     validate_define(text)
     root = ET.fromstring(text.encode("utf-8"))
     ds = root.find(".//odm:ItemGroupDef[@Name='DS']", NS)
     assert ds is not None and (ds.get("Purpose"), ds.get("Domain")) == ("Tabulation", "DS")
     # DSDECOD takes NCOMPLT or PROTMLST terms: one list, the union, each term's NCI code kept
-    # (CDISC CT 2024-03-29: ADVERSE EVENT C41331, INFORMED CONSENT OBTAINED C114209)
+    # (NCI EVS file of CDISC CT, docs/cdisc: ADVERSE EVENT C41331, INFORMED CONSENT OBTAINED
+    # C16735, RANDOMIZED C114209)
     decod = root.find(".//odm:CodeList[@OID='CL.DS.DSDECOD']", NS)
     assert decod is not None
     codes = {e.get("CodedValue"): a.get("Name") for e in decod
              for a in e.iterfind("odm:Alias", NS)}
     assert codes["ADVERSE EVENT"] == "C41331"
-    assert codes["INFORMED CONSENT OBTAINED"] == "C114209"
+    assert codes["INFORMED CONSENT OBTAINED"] == "C16735" and codes["RANDOMIZED"] == "C114209"
+    # a test code dawna adds to the extensible LBTESTCD list is marked as such, with no code
+    # (Define-XML 2.1 §4.3.4); a CDISC term keeps its code and is not marked
+    extended = f"{{{NS['def']}}}ExtendedValue"
+    lbtestcd = {e.get("CodedValue"): e for e in root.iterfind(".//odm:CodeList/*", NS)
+                if e.get("CodedValue") in ("HBSAG", "ALT")}
+    assert lbtestcd["HBSAG"].get(extended) == "Yes"
+    assert lbtestcd["HBSAG"].find("odm:Alias", NS) is None
+    assert lbtestcd["ALT"].get(extended) is None
+    alias = lbtestcd["ALT"].find("odm:Alias", NS)
+    assert alias is not None and alias.get("Name") == "C64433"
     with pytest.raises(DefineError) as refused:
         sdtm_define({"DM": frames["DM"].drop(columns=["SEX"])})
     assert refused.value.field == "DM.SEX"

@@ -1,0 +1,68 @@
+"""The pinned controlled terminology (dawna/exports/sdtm_ct.yaml) against the NCI EVS file of
+CDISC SDTM Controlled Terminology 2023-12-15 (the rows dawna uses, unchanged:
+docs/cdisc/sdtm-ct-2023-12-15-subset.tsv; docs/cdisc/README.md says where they come from)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from dawna.exports.sdtm_spec import codelists
+
+REFERENCE = Path(__file__).parents[2] / "docs" / "cdisc" / "sdtm-ct-2023-12-15-subset.tsv"
+
+
+def _reference() -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], str]]:
+    with REFERENCE.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    lists = {r["Code"]: r for r in rows if not r["Codelist Code"]}
+    terms = {(r["Codelist Code"], r["CDISC Submission Value"]): r["Code"]
+             for r in rows if r["Codelist Code"]}
+    return lists, terms
+
+
+def _cdisc_lists() -> dict[str, dict]:  # type: ignore[type-arg]
+    return {k: c for k, c in codelists().items() if not c.get("sponsor") and not c.get("external")}
+
+
+def test_every_pinned_codelist_has_its_cdisc_code_name_and_extensibility() -> None:
+    lists, _ = _reference()
+    pinned = _cdisc_lists()
+    assert len(pinned) >= 25
+    for key, c in pinned.items():
+        row = lists.get(c["code"])
+        assert row is not None, key
+        assert c["name"] == row["Codelist Name"], key
+        assert c["extensible"] == (row["Codelist Extensible (Yes/No)"] == "Yes"), key
+
+
+def test_every_term_has_the_code_of_its_cdisc_term_or_is_a_declared_extension() -> None:
+    _lists, terms = _reference()
+    wrong, undeclared = [], []
+    for key, c in _cdisc_lists().items():
+        extended = set(c.get("extended") or ())
+        assert extended <= set(c["terms"]), key
+        if extended:
+            assert c["extensible"], f"{key}: only an extensible list can be extended"
+        for term, code in c["terms"].items():
+            expected = terms.get((c["code"], str(term)))
+            if str(term) in extended:
+                assert expected is None and code is None, (key, term)
+            elif expected is None:
+                undeclared.append((key, term))
+            elif code != expected:
+                wrong.append((key, term, code, expected))
+    assert wrong == [] and undeclared == []
+
+
+def test_the_reference_rows_are_the_nci_file_format() -> None:
+    """The subset keeps the file's eight columns and C-codes (a guard against an edited copy)."""
+    with REFERENCE.open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh, delimiter="\t"))
+    assert header == ["Code", "Codelist Code", "Codelist Extensible (Yes/No)", "Codelist Name",
+                      "CDISC Submission Value", "CDISC Synonym(s)", "CDISC Definition",
+                      "NCI Preferred Term"]
+    lists, terms = _reference()
+    assert lists["C74457"]["CDISC Submission Value"] == "RACE"
+    assert terms[("C71620", "ms")] == "C41140"  # millisecond: "msec" is only a synonym
+    assert all(code.startswith("C") for code in (*lists, *terms.values()))
