@@ -63,10 +63,11 @@ __all__ = ["RESPONSE_CODES", "AdamData", "AdverseEventRecord", "BestResponseReco
            "treatment_emergent", "worst_grade_table"]
 
 STUDYID = "DAWNA-FES"
-#: CDISC RACE (C74457) and ETHNIC (C66790) terms; anything else is NOT REPORTED.
+#: CDISC RACE (C74457, not extensible) and ETHNIC (C66790) terms; anything else is NOT
+#: REPORTED. One race is collected (rules/screening_record.py), so no MULTIPLE.
 RACES = ("AMERICAN INDIAN OR ALASKA NATIVE", "ASIAN", "BLACK OR AFRICAN AMERICAN",
-         "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "WHITE", "MULTIPLE", "OTHER",
-         "NOT REPORTED", "UNKNOWN")
+         "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "WHITE", "OTHER", "NOT REPORTED",
+         "UNKNOWN")
 ETHNICITIES = ("HISPANIC OR LATINO", "NOT HISPANIC OR LATINO", "NOT REPORTED", "UNKNOWN")
 
 

@@ -36,6 +36,10 @@ def ct_codelist(keys: Iterable[str], oid: str, values: Iterable[str] | None = No
     cdisc = not sponsor and not external
     terms = tuple(Term(v, nci_code=codes.get(v), extended=cdisc and codes.get(v) is None)
                   for v in (codes if values is None else values))
+    closed = [t.value for t in terms if t.extended and not all(c["extensible"] for c in chosen)]
+    if closed:  # CDISC lets no one add terms to a non-extensible list (a defect of dawna's)
+        raise ValueError(f"{oid}: {', '.join(closed)} not in the non-extensible codelist "
+                         f"{' / '.join(keys)}")
     return CodeList(oid=oid, name=name or "; ".join(c["name"] for c in chosen),
                     data_type="text", terms=() if external else terms,
                     nci_code=chosen[0]["code"] if len(chosen) == 1 else None,

@@ -66,3 +66,20 @@ def test_the_reference_rows_are_the_nci_file_format() -> None:
     assert lists["C74457"]["CDISC Submission Value"] == "RACE"
     assert terms[("C71620", "ms")] == "C41140"  # millisecond: "msec" is only a synonym
     assert all(code.startswith("C") for code in (*lists, *terms.values()))
+
+
+def test_a_define_codelist_extends_only_an_extensible_cdisc_list() -> None:
+    """Define-XML: a term the data add gets def:ExtendedValue, but only where CDISC allows
+    additions (LBTESTCD is extensible, RACE is not: RACE MULTIPLE is not in C74457)."""
+    import pytest
+
+    from dawna.exports.define_ct import ct_codelist
+
+    lb = ct_codelist(["LBTESTCD"], "CL.LBTESTCD", ["ALT", "HBSAG", "GGT"])
+    assert [(t.value, t.nci_code, t.extended) for t in lb.terms] == [
+        ("ALT", "C64433", False), ("HBSAG", None, True), ("GGT", None, True)]
+    race = ct_codelist(["RACE"], "CL.RACE", ["ASIAN", "OTHER"])
+    assert [(t.nci_code, t.extended) for t in race.terms] == [("C41260", False),
+                                                                ("C17649", False)]
+    with pytest.raises(ValueError, match="MULTIPLE"):
+        ct_codelist(["RACE"], "CL.RACE", ["ASIAN", "MULTIPLE"])
