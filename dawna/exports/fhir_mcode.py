@@ -14,7 +14,8 @@ R4B models from a ``SubjectRecord``; codes from ``exports/fhir_codes.yaml``, sec
 - CancerDiseaseStatus: one per RECIST 1.1 follow-up time point (LOINC 97509-4), the overall
   response mapped to ConditionStatusTrendVS, evidence type imaging, focus the primary cancer.
 - CancerRelatedMedicationAdministration: one per drug given in a treatment cycle (day 1 of the
-  cycle, the dose recorded for the cycle).
+  cycle, the dose recorded for the cycle), the drug as its RxNorm ingredient (dalpiciclib, not
+  in RxNorm, by name only).
 - ECOG performance status: LOINC 89247-1 with the integer score and its LOINC answer as
   interpretation (LL529-9), at screening.
 """
@@ -171,6 +172,15 @@ def disease_status(s: SubjectRecord) -> list[Observation]:
     return out
 
 
+def _medication(drug: str) -> CodeableConcept:
+    """The drug as its RxNorm ingredient where the codes file has one (mCODE binds the
+    medication to RxNorm, extensible), always with the protocol's name as text."""
+    row = codes()["medications"].get(drug.strip().lower())
+    if row is None:  # dalpiciclib (not in RxNorm) or a physician-entered drug
+        return CodeableConcept(text=drug)
+    return codeable("rxnorm", row["code"], row["display"], text=drug)
+
+
 def medication_administrations(s: SubjectRecord) -> list[MedicationAdministration]:
     out = []
     for d in s.doses:
@@ -179,7 +189,7 @@ def medication_administrations(s: SubjectRecord) -> list[MedicationAdministratio
             id=resource_id("cma", s.pseudonym, d.cycle, d.drug),
             meta=profile("medication_administration"),
             status="completed",
-            medicationCodeableConcept=CodeableConcept(text=d.drug),
+            medicationCodeableConcept=_medication(d.drug),
             subject=reference("Patient", s.pseudonym),
             effectiveDateTime=d.given_on.isoformat(),
             dosage=MedicationAdministrationDosage(

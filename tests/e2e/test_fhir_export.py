@@ -186,6 +186,16 @@ def test_one_participant_by_hand_against_the_store(demo: Path, exported: Path) -
         assert (float(given.dosage.dose.value), given.dosage.dose.unit) == (
             dose["dose"], dose["unit"])
         assert given.medicationCodeableConcept.text == dose["drug"]
+        # RxNorm ingredient concepts (term type IN), as listed from the RxNorm release
+        # (docs/fhir.md "Medications"); dalpiciclib has none
+        rxnorm = {"letrozole": "72965", "anastrozole": "84857", "exemestane": "258494",
+                  "fulvestrant": "282357", "tamoxifen": "10324", "goserelin": "50610",
+                  "leuprorelin": "42375", "paclitaxel": "56946", "capecitabine": "194000",
+                  "carboplatin": "40048", "cisplatin": "2555", "gemcitabine": "12574"}
+        coded = [(c.system, c.code) for c in given.medicationCodeableConcept.coding or []]
+        expected = rxnorm.get(dose["drug"])
+        assert coded == ([("http://www.nlm.nih.gov/research/umls/rxnorm", expected)]
+                         if expected else []), dose["drug"]
     statuses = [r for r in mine if _profile(r) == "mcode-cancer-disease-status"]
     follow = _sql(demo, "SELECT assessment_date FROM tumour_assessment WHERE participant_id = ? "
                         "AND kind = 'follow_up' ORDER BY assessment_date", pid)
@@ -198,6 +208,31 @@ def _fhir(client: TestClient, path: str, status: int = 200) -> Any:
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("application/fhir+json")
     return _parsed(answer.text)
+
+
+def test_every_medication_is_its_rxnorm_ingredient_or_named_by_text(exported: Path) -> None:
+    """mCODE binds the medication to RxNorm (extensible): each protocol drug the demo gave is
+    coded as its ingredient (RxNorm names; leuprorelin is "leuprolide"); dalpiciclib, which
+    RxNorm lacks, is text only."""
+    rxnorm = {"letrozole": ("72965", "letrozole"), "anastrozole": ("84857", "anastrozole"),
+              "exemestane": ("258494", "exemestane"), "fulvestrant": ("282357", "fulvestrant"),
+              "tamoxifen": ("10324", "tamoxifen"), "goserelin": ("50610", "goserelin"),
+              "leuprorelin": ("42375", "leuprolide"), "paclitaxel": ("56946", "paclitaxel"),
+              "capecitabine": ("194000", "capecitabine"),
+              "carboplatin": ("40048", "carboplatin"), "cisplatin": ("2555", "cisplatin"),
+              "gemcitabine": ("12574", "gemcitabine")}
+    bundle = Bundle.model_validate_json((exported / "bundle.json").read_text("utf-8"))
+    given = [e.resource.medicationCodeableConcept for e in bundle.entry
+             if e.resource.__resource_type__ == "MedicationAdministration"]
+    seen = {m.text for m in given}
+    assert "dalpiciclib" in seen and len(seen & set(rxnorm)) >= 3, seen
+    for m in given:
+        coding = [(c.system, c.code, c.display) for c in m.coding or []]
+        if m.text in rxnorm:
+            assert coding == [("http://www.nlm.nih.gov/research/umls/rxnorm",
+                               *rxnorm[m.text])], m.text
+        else:
+            assert coding == [] and m.text == "dalpiciclib", m.text
 
 
 def test_the_endpoint_scopes_identifiers_arms_and_sites(demo: Path, login: Login) -> None:
