@@ -83,3 +83,32 @@ def test_a_define_codelist_extends_only_an_extensible_cdisc_list() -> None:
                                                                 ("C17649", False)]
     with pytest.raises(ValueError, match="MULTIPLE"):
         ct_codelist(["RACE"], "CL.RACE", ["ASIAN", "MULTIPLE"])
+
+
+def test_the_usdm_codes_of_sdtm_codelists_are_their_cdisc_terms() -> None:
+    """exports/usdm_codes.yaml: each group whose comment names an SDTM codelist (trial phase
+    C66737, route C66729 ...) holds terms of that list, decoded by the NCI preferred term as the
+    USDM 4.0 examples do (or the submission value)."""
+    import re
+
+    import yaml
+
+    lists, _terms = _reference()
+    text = (Path(__file__).parents[2] / "dawna" / "exports" / "usdm_codes.yaml").read_text(
+        encoding="utf-8")
+    groups = dict(re.findall(r"^  ([a-z_]+):.*\((C\d+)\)", text, re.M))
+    codes = yaml.safe_load(text)["codes"]
+    with REFERENCE.open(encoding="utf-8", newline="") as fh:
+        rows = {(r["Codelist Code"], r["Code"]): r
+                for r in csv.DictReader(fh, delimiter="\t") if r["Codelist Code"]}
+    checked = 0
+    for group, codelist in groups.items():
+        if codelist not in lists:
+            continue  # a USDM codelist (USDM_CT.xlsx), not an SDTM one
+        for key, entry in codes[group].items():
+            row = rows.get((codelist, entry["code"]))
+            assert row is not None, (group, key, entry["code"])
+            names = {row["NCI Preferred Term"].lower(), row["CDISC Submission Value"].lower()}
+            assert entry["decode"].lower() in names, (group, key, entry["decode"], names)
+            checked += 1
+    assert checked >= 25

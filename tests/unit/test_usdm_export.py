@@ -263,6 +263,6 @@ def test_every_pinned_code_names_its_source_and_status() -> None:
             where = f"{codelist}.{key}"
             assert re.fullmatch(r"C\d+", entry["code"]), where
             assert entry["decode"], where
-            assert entry["source"] in ("usdm_ct", "examples", "ncit"), where
+            assert entry["source"] in ("usdm_ct", "examples", "sdtm_ct", "ncit"), where
             assert entry["status"] == ("to_confirm" if entry["source"] == "ncit"
                                        else "confirmed"), where
