@@ -8,20 +8,16 @@ from them (:func:`dawna.rules.ctcae.check_grade` refuses a grade the term does n
 
 Where the wording was checked
 -----------------------------
-- The nine laboratory terms: the NCI v5.0 spreadsheet as transcribed in pharmaverse/admiral
-  ``data-raw/adlb_grading/ncictcaev5.json`` (copied in ``tests/reference/ctcae/`` and compared
-  by the tests), CTCAE's own typography kept (``<100 - 80g/L``, ``>3.0 baseline``).
-- Through CTCAE v6.0 and its per-term v5.0 to v6.0 change log (a grade v6.0 did not change
-  has the v5.0 wording): all of Febrile neutropenia, Mucositis oral, Anorexia, Alopecia and
-  Fever; Constipation 1, 4, 5; Diarrhea 4, 5; Vomiting 1, 4, 5; Nausea 1, 3; Fatigue and
-  Palmar-plantar erythrodysesthesia 1; Arthralgia 1; QTc 1, 2; Peripheral sensory neuropathy
-  4 and its missing grade 5; Rash maculo-papular having grades 1-3 only (v6.0 added 4 and 5).
-- The other texts are CTCAE v5.0 as published, not re-read in the primary source here. The
-  v6.0 wording changed for most of them (Vomiting 2-3, Diarrhea 1-3, the lab terms...): never
-  update this table from v6.0. Terms v6.0 renamed (Platelet count decreased, Thromboembolic
-  event, Lung infection) keep their v5.0 names.
-- Pneumonitis (Respiratory, thoracic and mediastinal disorders, grades 1-5): CTCAE v5.0 as
-  published (unchanged from v4.03).
+Every term (name, system organ class, which grades exist, each grade's text) against NCI's
+CTCAE v5.0 spreadsheet, ``CTCAE_v5.0.xlsx`` of 27 November 2017, sheet "CTCAE v5.0 Clean Copy"
+(read on 2026-12-08). The rows of dawna's terms are in ``tests/reference/ctcae/ctcae_v5_terms.csv``
+(``tests/reference/ctcae/README.md`` says where the file comes from), and the tests compare
+every text with them. CTCAE's own typography is kept (``<100 - 80g/L``, ``> 30% BSA``,
+``>= 501 ms``). The laboratory terms are also compared with pharmaverse/admiral's transcription
+(``data-raw/adlb_grading/ncictcaev5.json``), which has v4.03's ``>3.0 baseline`` for Creatinine
+increased grade 3 where v5.0 has ``>3.0 x baseline``. CTCAE v6.0 changed most texts: never
+update this table from v6.0. Terms v6.0 renamed (Platelet count decreased, Thromboembolic
+event, Lung infection) keep their v5.0 names.
 
 Every term carries its Simplified Chinese name (``zh``, from :mod:`dawna.rules.ctcae_zh`); the
 search in English or Chinese is :func:`dawna.rules.ctcae_search.search_terms`.
@@ -69,7 +65,7 @@ _LIFE_THREATENING = N_("Life-threatening consequences; urgent intervention indic
 _MODERATE_IADL = N_("Moderate symptoms; limiting instrumental ADL")
 _SEVERE_SELF_CARE = N_("Severe symptoms; limiting self care ADL")
 _INFECTION_2 = N_("Moderate symptoms; oral intervention indicated (e.g., antibiotic, "
-                  "antifungal, antiviral)")
+                  "antifungal, or antiviral)")
 _INFECTION_3 = N_("IV antibiotic, antifungal, or antiviral intervention indicated; invasive "
                   "intervention indicated")
 _ALT_AST = {
@@ -135,7 +131,7 @@ _TABLE = (
     _t(N_("Creatinine increased"), _INVESTIGATIONS, {
         1: N_(">ULN - 1.5 x ULN"),
         2: N_(">1.5 - 3.0 x baseline; >1.5 - 3.0 x ULN"),
-        3: N_(">3.0 baseline; >3.0 - 6.0 x ULN"),
+        3: N_(">3.0 x baseline; >3.0 - 6.0 x ULN"),
         4: N_(">6.0 x ULN"),
     }, "creatinine"),
     # Clinical terms (graded by the investigator).
@@ -238,7 +234,7 @@ _TABLE = (
         1: N_("Macules/papules covering <10% BSA with or without symptoms (e.g., pruritus, "
               "burning, tightness)"),
         2: N_("Macules/papules covering 10 - 30% BSA with or without symptoms (e.g., "
-              "pruritus, burning, tightness); limiting instrumental ADL; rash covering >30% "
+              "pruritus, burning, tightness); limiting instrumental ADL; rash covering > 30% "
               "BSA with or without mild symptoms"),
         3: N_("Macules/papules covering >30% BSA with moderate or severe symptoms; limiting "
               "self care ADL"),
@@ -282,7 +278,9 @@ _TABLE = (
         2: _INFECTION_2, 3: _INFECTION_3, 4: _LIFE_THREATENING, 5: _DEATH,
     }),
     _t(N_("Urinary tract infection"), _INFECTIONS, {
-        2: _INFECTION_2, 3: _INFECTION_3, 4: _LIFE_THREATENING, 5: _DEATH,
+        2: N_("Localized; oral intervention indicated (e.g., antibiotic, antifungal, or "
+              "antiviral)"),
+        3: _INFECTION_3, 4: _LIFE_THREATENING, 5: _DEATH,
     }),
     _t(N_("Sepsis"), _INFECTIONS, {
         3: N_("Blood culture positive with signs or symptoms; treatment indicated"),
@@ -292,7 +290,7 @@ _TABLE = (
     _t(N_("Electrocardiogram QT corrected interval prolonged"), _INVESTIGATIONS, {
         1: N_("Average QTc 450 - 480 ms"),
         2: N_("Average QTc 481 - 500 ms"),
-        3: N_("Average QTc >=501 ms; >60 ms change from baseline"),
+        3: N_("Average QTc >= 501 ms; >60 ms change from baseline"),
         4: N_("Torsade de pointes; polymorphic ventricular tachycardia; signs/symptoms of "
               "serious arrhythmia"),
     }),
@@ -300,20 +298,30 @@ _TABLE = (
 
 #: The terms by their CTCAE v5.0 name (English, exactly as CTCAE spells it).
 # "Other, specify" (CTCAE v5.0: every system organ class has one): an event no listed term
-# describes, graded by CTCAE's generic grade definitions; the verbatim description is required
-# (dawna.services.safety). The classes below are those of breast-cancer treatment toxicity.
+# describes; the verbatim description is required (dawna.services.safety). The classes below are
+# those of breast-cancer treatment toxicity. Grades as the v5.0 spreadsheet's "Other, specify"
+# rows (tests/reference/ctcae/ctcae_v5_terms.csv), not the general definitions of the PDF's front
+# matter; Psychiatric disorders has its own grades 3 and 4.
 _GENERIC = MappingProxyType({
-    1: N_("Mild; asymptomatic or mild symptoms; clinical or diagnostic observations only; "
+    1: N_("Asymptomatic or mild symptoms; clinical or diagnostic observations only; "
           "intervention not indicated"),
     2: N_("Moderate; minimal, local or noninvasive intervention indicated; limiting "
           "age-appropriate instrumental ADL"),
     3: N_("Severe or medically significant but not immediately life-threatening; "
-          "hospitalization or prolongation of existing hospitalization indicated; disabling; "
-          "limiting self care ADL"),
+          "hospitalization or prolongation of existing hospitalization indicated; limiting "
+          "self care ADL"),
     4: _LIFE_THREATENING,
-    5: N_("Death related to AE"),
+    5: _DEATH,
 })
-_OTHER = tuple(ClinicalTerm(term, soc, _GENERIC) for term, soc in (
+_PSYCHIATRIC = MappingProxyType({
+    **_GENERIC,
+    3: N_("Severe or medically significant but not immediately life-threatening; limiting "
+          "self care ADL"),
+    4: N_("Life-threatening consequences; hospitalization or urgent intervention indicated"),
+})
+_PSYCHIATRIC_OTHER = N_("Psychiatric disorders - Other, specify")
+_OTHER = tuple(ClinicalTerm(term, soc, _PSYCHIATRIC if term == _PSYCHIATRIC_OTHER else _GENERIC)
+               for term, soc in (
     (N_("Blood and lymphatic system disorders - Other, specify"), _BLOOD),
     (N_("Gastrointestinal disorders - Other, specify"), _GI),
     (N_("General disorders and administration site conditions - Other, specify"), _GENERAL),
@@ -327,7 +335,7 @@ _OTHER = tuple(ClinicalTerm(term, soc, _GENERIC) for term, soc in (
     (N_("Vascular disorders - Other, specify"), _VASCULAR),
     (N_("Hepatobiliary disorders - Other, specify"), N_("Hepatobiliary disorders")),
     (N_("Cardiac disorders - Other, specify"), N_("Cardiac disorders")),
-    (N_("Psychiatric disorders - Other, specify"), N_("Psychiatric disorders")),
+    (_PSYCHIATRIC_OTHER, N_("Psychiatric disorders")),
     (N_("Renal and urinary disorders - Other, specify"), N_("Renal and urinary disorders")),
 ))
 

@@ -372,8 +372,30 @@ def test_lab_terms_match_the_ctcae_v5_spreadsheet_wording() -> None:
         found = TERMS[row["TERM"]]
         assert found.soc == row["SOC"]
         expected = {g: row[f"GRADE_{g}"] for g in range(1, 6) if row[f"GRADE_{g}"] != "-"}
+        if row["TERM"] == "Creatinine increased":  # admiral keeps v4.03's wording here
+            assert expected[3] == ">3.0 baseline; >3.0 - 6.0 x ULN"
+            expected[3] = ">3.0 x baseline; >3.0 - 6.0 x ULN"  # NCI's v5.0 spreadsheet
         assert dict(found.grades) == expected
         assert LAB_ANALYTES[found.lab_analyte or ""].term == found.term
+
+
+def test_every_term_is_worded_as_the_nci_ctcae_v5_spreadsheet() -> None:
+    """Name, system organ class, the grades defined and every grade text of each term, as the
+    rows of NCI's CTCAE_v5.0.xlsx (tests/reference/ctcae/README.md) give them."""
+    import csv
+
+    path = REFERENCE.parent / "ctcae_v5_terms.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = {r["CTCAE Term"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == set(TERMS) and len(rows) == 47
+    for name, found in TERMS.items():
+        row = rows[name]
+        assert found.soc == row["MedDRA SOC"], name
+        expected = {g: row[f"Grade {g}"] for g in range(1, 6) if row[f"Grade {g}"] != "-"}
+        assert dict(found.grades) == expected, name
+    psychiatric = TERMS["Psychiatric disorders - Other, specify"].grades
+    assert psychiatric[4] == (
+        "Life-threatening consequences; hospitalization or urgent intervention indicated")
 
 
 def test_term_list_covers_the_trial_terms() -> None:
