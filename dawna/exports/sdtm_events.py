@@ -15,6 +15,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from dawna.analysis.adam_meta import AE_ACTIONS, AE_OUTCOMES
 from dawna.exports.sdtm_common import Timeline, epoch, frame, iso, split_supp, usubjid
 from dawna.exports.sdtm_records import SdtmInput
+from dawna.rules.ctcae_meddra import MEDDRA_LLT, MEDDRA_SOC
 
 __all__ = ["ROUTES", "build_ae", "build_cm", "build_ex", "build_mh", "timelines"]
 
@@ -73,7 +74,10 @@ def build_ae(data: SdtmInput, times: dict[str, Timeline]) -> tuple[pd.DataFrame,
         flags = {_SERIOUS[c] for c in a.seriousness if c in _SERIOUS}
         row: dict[str, Any] = {
             "USUBJID": usubjid(a.pseudonym), "AESPID": str(a.number), "AETERM": a.term,
-            "AEDECOD": a.term, "AEBODSYS": a.soc, "AESER": "Y" if a.serious else "N",
+            "AELLT": a.term if a.term in MEDDRA_LLT else None,
+            "AELLTCD": MEDDRA_LLT.get(a.term), "AEDECOD": a.term, "AEBODSYS": a.soc,
+            "AEBDSYCD": MEDDRA_SOC.get(a.soc or ""), "AESOC": a.soc,
+            "AESOCCD": MEDDRA_SOC.get(a.soc or ""), "AESER": "Y" if a.serious else "N",
             "AEACN": AE_ACTIONS.get(a.action, "UNKNOWN"),
             "AEREL": None if a.related is None else ("RELATED" if a.related else "NOT RELATED"),
             "AEOUT": AE_OUTCOMES.get(a.outcome, "UNKNOWN"), "AETOXGR": str(a.grade),

@@ -507,3 +507,20 @@ def test_version_and_error_text() -> None:
     error = CtcaeError("uln", grade_lab("anc", 0.7, "10^9/L").rule)
     assert isinstance(error, ValueError)
     assert str(error).startswith("uln: Grade 3")
+
+
+def test_meddra_codes_are_the_ctcae_v5_spreadsheet_codes() -> None:
+    """A listed term's LLT code, and each SOC's code from its "Other, specify" row."""
+    import csv
+
+    from dawna.rules.ctcae_meddra import MEDDRA_LLT, MEDDRA_SOC
+
+    with (REFERENCE.parent / "ctcae_v5_terms.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    other = [r for r in rows if r["CTCAE Term"].endswith(" - Other, specify")]
+    assert dict(MEDDRA_LLT) == {r["CTCAE Term"]: int(r["MedDRA Code"]) for r in rows
+                                if r not in other}
+    assert dict(MEDDRA_SOC) == {r["MedDRA SOC"]: int(r["MedDRA Code"]) for r in other}
+    assert {t.soc for t in TERMS.values()} <= set(MEDDRA_SOC)  # every term's SOC has its code
+    assert MEDDRA_LLT["Febrile neutropenia"] == 10016288
+    assert MEDDRA_SOC["Investigations"] == 10022891

@@ -100,6 +100,24 @@ def test_ie_lists_the_criteria_not_met_and_lb_flags_the_last_value_before_exposu
     assert lb["LBTESTCD"].unique().tolist() == ["NEUT"]
 
 
+def test_ae_carries_the_meddra_codes_ctcae_gives_its_term() -> None:
+    """CTCAE v5.0 terms are MedDRA v20.1 lowest level terms: Nausea 10028813 in
+    Gastrointestinal disorders 10017947 (CTCAE_v5.0.xlsx); an "Other, specify" event has its
+    SOC but no LLT (its verbatim text is not MedDRA-coded)."""
+    import dataclasses
+
+    nausea = dataclasses.replace(_ae(1, date(2024, 1, 20)), soc="Gastrointestinal disorders")
+    other = dataclasses.replace(_ae(2, date(2024, 1, 21)),
+                                term="Gastrointestinal disorders - Other, specify",
+                                soc="Gastrointestinal disorders")
+    ae = build_sdtm(dataclasses.replace(DATA, adverse_events=(nausea, other)),
+                    bundled_protocol()).frames["AE"].set_index("AESPID")
+    assert ae.loc["1", ["AELLT", "AELLTCD", "AEBDSYCD", "AESOC", "AESOCCD"]].tolist() == [
+        "Nausea", 10028813, 10017947, "Gastrointestinal disorders", 10017947]
+    assert ae.loc["2", "AELLT"] is None and pd.isna(ae.loc["2", "AELLTCD"])
+    assert ae.loc["2", "AESOCCD"] == 10017947
+
+
 def test_the_self_checks_are_empty_on_consistent_records(built) -> None:  # type: ignore[no-untyped-def]
     assert built.findings == ()
 
