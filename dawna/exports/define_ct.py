@@ -31,6 +31,7 @@ def ct_codelist(keys: Iterable[str], oid: str, values: Iterable[str] | None = No
         codes.update({str(t): code for t, code in c["terms"].items()})
     sponsor = all(c.get("sponsor") for c in chosen)
     external = next((c["external"] for c in chosen if c.get("external")), None)
+    version = next((str(c["version"]) for c in chosen if c.get("version")), None)
     # a value of a CDISC list with no C-code: one dawna adds (``extended`` in sdtm_ct.yaml),
     # or one the data hold that the pinned list lacks (Define-XML 2.1 §4.3.4)
     cdisc = not sponsor and not external
@@ -43,5 +44,5 @@ def ct_codelist(keys: Iterable[str], oid: str, values: Iterable[str] | None = No
     return CodeList(oid=oid, name=name or "; ".join(c["name"] for c in chosen),
                     data_type="text", terms=() if external else terms,
                     nci_code=chosen[0]["code"] if len(chosen) == 1 else None,
-                    cdisc=not sponsor, external=external,
+                    cdisc=not sponsor, external=external, external_version=version,
                     standard=None if sponsor or external else ct_standard().oid)

@@ -53,8 +53,10 @@ class CodeList:
     cdisc: bool = True
     #: the def:Standard (CDISC CT package) a CDISC codelist comes from
     standard: str | None = None
-    #: an external dictionary (ExternalCodeList) instead of terms, e.g. "ISO 3166"
+    #: an external dictionary (ExternalCodeList) instead of terms, e.g. "ISO 3166", and its
+    #: version when it has one (MedDRA 20.1)
     external: str | None = None
+    external_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,8 @@ def _codelist(c: CodeList) -> Any:
         codelist.StandardOID = c.standard
     if c.external:
         codelist.ExternalCodeList = DEF.ExternalCodeList(Dictionary=c.external)
+        if c.external_version:
+            codelist.ExternalCodeList.Version = c.external_version
     decoded = any(t.decode for t in c.terms)
     for order, t in enumerate(c.terms, start=1):
         term: Any

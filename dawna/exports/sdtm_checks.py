@@ -91,7 +91,8 @@ def _dataset(name: str, df: pd.DataFrame, labels: Mapping[str, str]) -> list[Fin
             if str(column).endswith("DY") and not _empty(value) and value == 0:
                 add("STUDYDAY", str(column), subject, i, "study day 0 does not exist")
         variable = spec.variable(str(column)) if spec and str(column) in spec.names() else None
-        if variable is not None and variable.codelist:
+        if variable is not None and variable.codelist and any(
+                lists[c]["terms"] for c in variable.codelist.split("|")):
             allowed = {t for c in variable.codelist.split("|") for t in lists[c]["terms"]}
             for i, subject, value in _rows(df, str(column)):
                 if not _empty(value) and str(value) not in allowed:

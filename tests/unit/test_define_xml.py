@@ -131,7 +131,8 @@ def test_sdtm_domains_are_described_and_must_match_their_data() -> None:
     from dawna.exports.define_sdtm import sdtm_define
     from dawna.exports.sdtm_spec import DOMAINS
 
-    frames = {name: pd.DataFrame(columns=DOMAINS[name].names()) for name in ("DM", "DS", "LB")}
+    frames = {name: pd.DataFrame(columns=DOMAINS[name].names())
+              for name in ("DM", "DS", "LB", "AE")}
     text = define_xml(sdtm_define(frames, cutoff=CUTOFF))
     validate_define(text)
     root = ET.fromstring(text.encode("utf-8"))
@@ -156,6 +157,14 @@ def test_sdtm_domains_are_described_and_must_match_their_data() -> None:
     assert lbtestcd["ALT"].get(extended) is None
     alias = lbtestcd["ALT"].find("odm:Alias", NS)
     assert alias is not None and alias.get("Name") == "C64433"
+    # the MedDRA-coded variables name the dictionary and the version CTCAE v5.0 is coded to
+    decod = root.find(".//odm:ItemDef[@OID='IT.AE.AEDECOD']/odm:CodeListRef", NS)
+    assert decod is not None
+    meddra = root.find(f".//odm:CodeList[@OID='{decod.get('CodeListOID')}']", NS)
+    assert meddra is not None
+    external = meddra.find("odm:ExternalCodeList", NS)
+    assert external is not None
+    assert (external.get("Dictionary"), external.get("Version")) == ("MedDRA", "20.1")
     with pytest.raises(DefineError) as refused:
         sdtm_define({"DM": frames["DM"].drop(columns=["SEX"])})
     assert refused.value.field == "DM.SEX"
