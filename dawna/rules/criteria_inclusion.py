@@ -59,8 +59,9 @@ def sex_rule(case: Case) -> Verdict:
 def _receptor(case: Case, name: str, status: str | None, percent: float | None
               ) -> tuple[bool | None, list[Message]]:
     """ER or PR positive? The reported status wins; the percentage alone is compared with
-    ``hormone_receptor_positive_min_percent`` (ASCO/CAP 2020: ≥ 1 %); a status contradicting
-    the percentage is unknown, for the coordinator to check the report."""
+    ``hormone_receptor_positive_min_percent`` (ASCO/CAP 2020 and, for PgR, 2010: ≥ 1 %;
+    docs/guidelines/asco-cap-er-pgr.md); a status contradicting the percentage is unknown, for
+    the coordinator to check the report."""
     by_percent = (None if percent is None
                   else case.passes("hormone_receptor_positive_min_percent", percent))
     if status is None:
