@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     #: participant's page and treatment page in a background thread at start
     #: (``services/page_warm.py``), so its first users do not wait on one another's builds.
     warm_pages: bool = False
+    #: seconds a server reuses its last reading of the database's schema version before a
+    #: write reads it again (``web/schema_guard.py``); 0: read before every write
+    schema_check_seconds: float = Field(default=2.0, ge=0, le=3600)
     #: PostgreSQL connections one process keeps open, and how many more it may open briefly
     db_pool_size: int = Field(default=4, ge=1, le=100)
     db_max_overflow: int = Field(default=5, ge=0, le=100)

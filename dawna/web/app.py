@@ -13,7 +13,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -78,6 +78,7 @@ from dawna.web.routes import (
     treatment,
     tumour,
 )
+from dawna.web.schema_guard import SchemaGuard, SchemaGuardMiddleware
 from dawna.web.security import RequestContextMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -196,6 +197,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, settings.db_pool_size,
                                   settings.db_max_overflow)
+    app.state.schema_guard = SchemaGuard(app.state.db, settings.schema_check_seconds)
+    app.add_middleware(SchemaGuardMiddleware)
     app.add_middleware(RequestLimitsMiddleware)  # inside: its refusals get the headers too
     app.add_middleware(RequestContextMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -212,8 +215,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.router._mark_routes_changed()  # as include_router does
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        error = app.state.schema_guard.check()
+        if error is not None:  # another schema: take this server out (web/schema_guard.py)
+            return JSONResponse({"status": "schema_changed", "detail": error.message},
+                                status_code=503)
+        return JSONResponse({"status": "ok"})
 
     app.openapi = _shared_document(app)  # type: ignore[method-assign]
     return app
