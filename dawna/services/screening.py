@@ -71,11 +71,12 @@ def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
     return validate(ScreeningRecord, data, root="record")
 
 
-#: Fields added to the record after signatures were first stored (issue 18): left out of the
-#: signed document while empty, so a record signed before they existed keeps its fingerprint.
+#: Fields added to the record after signatures were first stored (issue 18; race and ethnicity
+#: on 2026-12-08): left out of the signed document while empty, so a record signed before they
+#: existed keeps its fingerprint. A new field of the record must be added here.
 _LATER_FIELDS: tuple[tuple[str, ...], ...] = (
     ("imaging_date",), ("labs", "collection_date"), ("fes_pet", "washout_result_confirmed"),
-    ("treatment_lines", "*", "failure_confirmed"), ("menopause",))
+    ("treatment_lines", "*", "failure_confirmed"), ("menopause",), ("race",), ("ethnicity",))
 
 
 def _drop_empty(node: Any, path: tuple[str, ...]) -> None:
