@@ -129,8 +129,8 @@ def test_absent_menopause_block_keeps_old_fingerprints() -> None:
     import json
     data = old.model_dump(mode="json")
     del data["menopause"]
-    # nor the other fields added by issue 18 while they are empty
-    for key in ("imaging_date",):
+    # nor the other fields added later (issue 18; race and ethnicity) while they are empty
+    for key in ("imaging_date", "race", "ethnicity"):
         if data.get(key) is None:
             data.pop(key, None)
     for block, key in (("labs", "collection_date"), ("fes_pet", "washout_result_confirmed")):
