@@ -17,6 +17,15 @@ from dawna.store.db import Database
 from dawna.web.app import create_app
 
 
+def log_in(client: TestClient, username: str) -> TestClient:
+    """``client`` logged in as ``username`` through the login page (the demo password)."""
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"username": username, "password": PASSWORD,
+                                         "csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    return client
+
+
 @pytest.fixture
 def app_db(sqlite_db: Database, trial_templates: Any) -> Database:
     """SQLite holding helpers.two_site_trial, copied from the template made once per process
@@ -33,13 +42,7 @@ def client_for(app_db: Database,
         client = TestClient(create_app(settings, app_db), raise_server_exceptions=False,
                             headers={"accept-language": locale})
         clients.append(client)
-        if username:
-            page = client.get("/login")
-            token = csrf_of(page.text)
-            answer = client.post("/login", data={"username": username, "password": PASSWORD,
-                                                 "csrf_token": token}, follow_redirects=False)
-            assert answer.status_code == 303, answer.text
-        return client
+        return log_in(client, username) if username else client
 
     yield make
     for c in clients:
@@ -124,4 +127,21 @@ def login(forms_db: Database) -> Iterator[Callable[..., TestClient]]:
 
     yield make
     for c in clients.values():
+        c.close()
+
+
+@pytest.fixture
+def client_on(trial: Database, settings: Settings) -> Iterator[Callable[..., TestClient]]:
+    """Clients of an app on ``trial`` (SQLite and PostgreSQL), logged in as ``username``."""
+    made: list[TestClient] = []
+
+    def make(username: str | None, **overrides: Any) -> TestClient:
+        app_settings = settings.model_copy(update=overrides)
+        client = TestClient(create_app(app_settings, trial), raise_server_exceptions=False,
+                            headers={"accept-language": "en"})
+        made.append(client)
+        return log_in(client, username) if username else client
+
+    yield make
+    for c in made:
         c.close()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from helpers import PASSWORD, csrf_of, principal
+from helpers import csrf_of, principal
 from sqlalchemy import func, select
 
 from dawna.config import Settings
@@ -26,31 +26,9 @@ from dawna.services.schemas import ParticipantCreate
 from dawna.store.db import Database
 from dawna.store.models import Participant
 from dawna.store.uow import UnitOfWork
-from dawna.web.app import create_app
 
-# ``trial``: tests/conftest.py (the two-site trial, copied from a template)
-
-
-@pytest.fixture
-def client_on(trial: Database, settings: Settings) -> Iterator[Callable[..., TestClient]]:
-    """Clients of an app on ``trial`` (SQLite and PostgreSQL), logged in as ``username``."""
-    made: list[TestClient] = []
-
-    def make(username: str | None, **overrides: Any) -> TestClient:
-        app_settings = settings.model_copy(update=overrides)
-        client = TestClient(create_app(app_settings, trial), raise_server_exceptions=False,
-                            headers={"accept-language": "en"})
-        made.append(client)
-        if username:
-            token = csrf_of(client.get("/login").text)
-            answer = client.post("/login", data={"username": username, "password": PASSWORD,
-                                                 "csrf_token": token}, follow_redirects=False)
-            assert answer.status_code == 303, answer.text
-        return client
-
-    yield make
-    for c in made:
-        c.close()
+# ``trial``: tests/conftest.py (the two-site trial, copied from a template); ``client_on``:
+# tests/e2e/conftest.py
 
 
 def _count(db: Database) -> int:

@@ -9,10 +9,8 @@ the first write is reused (the refusal waits for the next reading).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 from helpers import PASSWORD, csrf_of
 from sqlalchemy import func, select, text
@@ -25,25 +23,6 @@ from dawna.web.app import create_app
 
 NEW = {"site_code": "SITEA", "full_name": "周燕", "medical_record_number": "MRN-700",
        "consent_date": "2024-03-01"}
-
-
-@pytest.fixture
-def client_on(trial: Database, settings: Settings) -> Iterator[Callable[..., TestClient]]:
-    made: list[TestClient] = []
-
-    def make(**overrides: Any) -> TestClient:
-        client = TestClient(create_app(settings.model_copy(update=overrides), trial),
-                            raise_server_exceptions=False, headers={"accept-language": "en"})
-        made.append(client)
-        token = csrf_of(client.get("/login").text)
-        answer = client.post("/login", data={"username": "coord_a", "password": PASSWORD,
-                                             "csrf_token": token}, follow_redirects=False)
-        assert answer.status_code == 303, answer.text
-        return client
-
-    yield make
-    for c in made:
-        c.close()
 
 
 def _set_revision(db: Database, revision: str) -> None:
@@ -60,7 +39,7 @@ def test_writes_are_refused_while_the_schema_is_another_and_resume_after(
         client_on: Callable[..., TestClient], trial: Database) -> None:
     head = head_revision()
     assert head is not None
-    client = client_on(schema_check_seconds=0)
+    client = client_on("coord_a", schema_check_seconds=0)
     token = client.get("/api/me").json()["csrf_token"]
     assert client.get("/healthz").json() == {"status": "ok"}
     _set_revision(trial, "0099")  # a newer dawna migrated the database under this server
@@ -91,7 +70,8 @@ def test_an_older_schema_is_refused_too_and_a_reading_is_reused_within_its_inter
         client_on: Callable[..., TestClient], trial: Database, settings: Settings) -> None:
     head = head_revision()
     assert head is not None
-    client = client_on(schema_check_seconds=3600)  # its login, a write, read the revision
+    # its login, a write, read the revision
+    client = client_on("coord_a", schema_check_seconds=3600)
     token = client.get("/api/me").json()["csrf_token"]
     _set_revision(trial, "0025")  # downgraded under the running server
     try:
