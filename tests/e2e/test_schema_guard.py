@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from helpers import PASSWORD, csrf_of
 from sqlalchemy import func, select, text
@@ -42,6 +43,8 @@ def test_writes_are_refused_while_the_schema_is_another_and_resume_after(
     client = client_on("coord_a", schema_check_seconds=0)
     token = client.get("/api/me").json()["csrf_token"]
     assert client.get("/healthz").json() == {"status": "ok"}
+    other = client_on("coord_a", schema_check_seconds=0)  # logged in before the upgrade
+    other_token = other.get("/api/me").json()["csrf_token"]
     _set_revision(trial, "0099")  # a newer dawna migrated the database under this server
     try:
         refused = client.post("/api/participants", json=NEW, headers={"X-CSRF-Token": token})
@@ -59,6 +62,13 @@ def test_writes_are_refused_while_the_schema_is_another_and_resume_after(
         assert client.get("/api/me").status_code == 200  # reading goes on
         health = client.get("/healthz")
         assert health.status_code == 503 and health.json()["status"] == "schema_changed"
+        # a draft evaluated, not saved, still answers (here: its own 422 on an empty body)
+        assert client.post("/api/recist/evaluate", json={},
+                           headers={"X-CSRF-Token": token}).status_code == 422
+        # and a shared workstation can still end its session
+        assert other.post("/logout", data={"csrf_token": other_token},
+                          follow_redirects=False).status_code == 303
+        assert other.get("/api/me").status_code == 401
     finally:
         _set_revision(trial, head)
     created = client.post("/api/participants", json=NEW, headers={"X-CSRF-Token": token})
@@ -87,3 +97,25 @@ def test_an_older_schema_is_refused_too_and_a_reading_is_reused_within_its_inter
     finally:
         _set_revision(trial, head)
     assert _participants(trial) == 1
+
+
+def test_the_code_revision_is_the_one_the_process_started_with(
+        client_on: Callable[..., TestClient], trial: Database,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-place upgrade replaces the migration files under a running server: the files now
+    end at 0099, the database is migrated to 0099, and the server, still running the code that
+    ends at the head it started with, refuses to write."""
+    from dawna.store import migrate
+
+    head = head_revision()
+    assert head is not None
+    client = client_on("coord_a", schema_check_seconds=0)
+    token = client.get("/api/me").json()["csrf_token"]
+    monkeypatch.setattr(migrate, "head_revision", lambda: "0099")  # the new files on disk
+    _set_revision(trial, "0099")
+    try:
+        refused = client.post("/api/participants", json=NEW, headers={"X-CSRF-Token": token})
+        assert refused.status_code == 503, refused.text
+        assert "0099" in refused.json()["detail"] and head in refused.json()["detail"]
+    finally:
+        _set_revision(trial, head)
