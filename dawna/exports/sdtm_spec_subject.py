@@ -127,8 +127,9 @@ _AE = ("AE", "Adverse Events", "EVENTS", "One record per adverse event per subje
      "the CTCAE v5.0 term chosen, a MedDRA lowest level term (empty for Other, specify)"),
     ("AELLTCD", "Lowest Level Term Code", "Num", VQ, "Exp", "Assigned", None,
      "the MedDRA code CTCAE v5.0 gives the term (MedDRA v20.1)"),
-    ("AEDECOD", "Dictionary-Derived Term", "Char", SYN, "Req", "Assigned", "MEDDRA",
-     "the CTCAE v5.0 term chosen (a MedDRA lowest level term)"),
+    ("AEDECOD", "Dictionary-Derived Term", "Char", SYN, "Req", "Assigned", None,
+     "the CTCAE v5.0 term chosen (a MedDRA lowest level term, not always its preferred "
+     "term: dawna does not code to MedDRA preferred terms)"),
     ("AEBODSYS", "Body System or Organ Class", "Char", RES, "Exp", "Assigned", "MEDDRA",
      "the MedDRA system organ class of the CTCAE v5.0 term"),
     ("AEBDSYCD", "Body System or Organ Class Code", "Num", VQ, "Exp", "Assigned", None,

@@ -158,7 +158,9 @@ def test_sdtm_domains_are_described_and_must_match_their_data() -> None:
     alias = lbtestcd["ALT"].find("odm:Alias", NS)
     assert alias is not None and alias.get("Name") == "C64433"
     # the MedDRA-coded variables name the dictionary and the version CTCAE v5.0 is coded to
-    decod = root.find(".//odm:ItemDef[@OID='IT.AE.AEDECOD']/odm:CodeListRef", NS)
+    # (AEDECOD holds the CTCAE term, not always a MedDRA preferred term: no dictionary named)
+    assert root.find(".//odm:ItemDef[@OID='IT.AE.AEDECOD']/odm:CodeListRef", NS) is None
+    decod = root.find(".//odm:ItemDef[@OID='IT.AE.AELLT']/odm:CodeListRef", NS)
     assert decod is not None
     meddra = root.find(f".//odm:CodeList[@OID='{decod.get('CodeListOID')}']", NS)
     assert meddra is not None
