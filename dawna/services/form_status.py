@@ -51,7 +51,7 @@ from dawna.services.schemas_forms import (
     VisitColumnOut,
 )
 from dawna.services.scope import find_visible
-from dawna.services.screening import fingerprint
+from dawna.services.screening_fingerprint import fingerprint
 from dawna.services.sdv import verification_state
 from dawna.services.signoff import signoff_states_in
 from dawna.store.db import Database

@@ -9,7 +9,6 @@ record signed: a later change to the record voids it and returns the participant
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +34,7 @@ from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening_confirmations import require_investigator
+from dawna.services.screening_fingerprint import fingerprint
 from dawna.store.db import Database
 from dawna.store.models import (
     EligibilitySignature,
@@ -69,37 +69,6 @@ class ScreeningView:
 def record_from_dict(data: dict[str, Any]) -> ScreeningRecord:
     """Validate a submitted record; the first problem becomes a ValidationError naming its path."""
     return validate(ScreeningRecord, data, root="record")
-
-
-#: Fields added to the record after signatures were first stored (issue 18; race and ethnicity
-#: on 2026-12-08): left out of the signed document while empty, so a record signed before they
-#: existed keeps its fingerprint. A new field of the record must be added here.
-_LATER_FIELDS: tuple[tuple[str, ...], ...] = (
-    ("imaging_date",), ("labs", "collection_date"), ("fes_pet", "washout_result_confirmed"),
-    ("treatment_lines", "*", "failure_confirmed"), ("menopause",), ("race",), ("ethnicity",))
-
-
-def _drop_empty(node: Any, path: tuple[str, ...]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _drop_empty(item, path)
-    elif isinstance(node, dict) and path:
-        head, rest = path[0], path[1:]
-        if head == "*":
-            _drop_empty(node, rest)
-        elif not rest:
-            if head in node and node[head] is None:
-                del node[head]
-        elif head in node:
-            _drop_empty(node[head], rest[1:] if rest[0] == "*" else rest)
-
-
-def fingerprint(record: ScreeningRecord) -> str:
-    data = record.model_dump(mode="json")
-    for path in _LATER_FIELDS:
-        _drop_empty(data, path)
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _with_defaults(record: ScreeningRecord, participant: Participant,

@@ -137,7 +137,8 @@ def test_api_put_evaluate_and_sign(client_for) -> None:  # type: ignore[no-untyp
 def test_race_and_ethnicity_chosen_corrected_audited_and_shown_in_chinese(client_for) -> None:  # type: ignore[no-untyped-def]
     """The screening form offers the US OMB race and ethnicity categories (CDISC RACE C74457,
     ETHNIC C66790; docs/sdtm.md); a saved choice and its correction are in the audit trail
-    with the old value, the new one and the reason."""
+    with the old value, the new one and the reason; correcting them after the investigator
+    signed eligibility leaves the signature valid (they decide no criterion)."""
     coord = client_for("coord_a")
     pid = _participant(coord)
     form = coord.get(f"/participants/{pid}/screening").text
@@ -153,11 +154,19 @@ def test_race_and_ethnicity_chosen_corrected_audited_and_shown_in_chinese(client
     assert (api["record"]["race"], api["record"]["ethnicity"]) == (
         "asian", "not_hispanic_or_latino")
     assert api["eligibility"]["outcome"] == "eligible"  # neither is a criterion
+    inv = client_for("inv_a")
+    signed = inv.post(f"/api/participants/{pid}/screening/signature",
+                      headers={"X-CSRF-Token": inv.get("/api/me").json()["csrf_token"]},
+                      json={"password": PASSWORD, "confirm": True})
+    assert signed.status_code == 200, signed.text
     token = coord.get("/api/me").json()["csrf_token"]
     changed = coord.put(f"/api/participants/{pid}/screening", headers={"X-CSRF-Token": token},
                         json={"record": record | {"race": "not_reported"}, "version": 1,
                               "reason": "patient asked that race not be recorded"})
     assert changed.status_code == 200, changed.text
+    # the eligibility signature does not cover race and ethnicity: still valid, still eligible
+    assert changed.json()["signature"]["valid"] is True
+    assert changed.json()["status"] == "eligible"
     trail = client_for("monitor_a").get(f"/api/audit?participant={pid}&table=screening").json()
     race = [e for e in trail if e["field"] == "record.race"]
     assert [(e["old_value"], e["new_value"]) for e in race] == [

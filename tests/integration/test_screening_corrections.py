@@ -19,7 +19,7 @@ from treatment_data import randomized_to
 
 from dawna.clock import simulated
 from dawna.errors import ConflictError, PermissionDenied, ValidationError
-from dawna.services import deviations, participants, pet, screening
+from dawna.services import deviations, participants, pet, screening, screening_fingerprint
 from dawna.services.schemas import ParticipantCreate
 from dawna.store.models import Allocation, AuditRecord, Participant, ParticipantStatus
 
@@ -198,19 +198,20 @@ def test_a_signature_made_before_the_new_fields_keeps_its_fingerprint() -> None:
         line.pop("failure_confirmed")
     expected = hashlib.sha256(json.dumps(old, sort_keys=True, ensure_ascii=False)
                               .encode()).hexdigest()
-    assert screening.fingerprint(record) == expected
+    assert screening_fingerprint.fingerprint(record) == expected
     dated = ScreeningRecord.model_validate(eligible_record())
-    assert screening.fingerprint(dated) != expected  # a filled new field is signed
-    raced = ScreeningRecord.model_validate(data | {"race": "asian"})
-    assert screening.fingerprint(raced) != expected
+    assert screening_fingerprint.fingerprint(dated) != expected  # a filled new field is signed
+    # race and ethnicity decide no criterion: recorded after the signature, they do not void it
+    raced = ScreeningRecord.model_validate(data | {"race": "asian", "ethnicity": "unknown"})
+    assert screening_fingerprint.fingerprint(raced) == expected
 
 
 def test_every_field_of_the_record_was_signed_from_the_start_or_is_left_out_while_empty() -> None:
     """The record's fields as of 2026-12-07 (commit cca7f0c, the last release before race and
     ethnicity), written out here: any top-level field added since must be left out of the
-    fingerprint while empty (screening._LATER_FIELDS), or every signature stored before the
-    upgrade would read as "changed after signing" and block randomization (race and ethnicity
-    did, until they were added there)."""
+    fingerprint while empty (screening_fingerprint.LATER_FIELDS) or not signed (NOT_SIGNED),
+    or every signature stored before the upgrade would read as "changed after signing" and
+    block randomization (race and ethnicity did, until they were left out)."""
     from dawna.rules.screening_record import ScreeningRecord
 
     released = {
@@ -223,9 +224,10 @@ def test_every_field_of_the_record_was_signed_from_the_start_or_is_left_out_whil
         "sex", "swallowing_or_absorption_problem", "symptomatic_pleural_effusion",
         "treatment_lines", "unsuitable_for_endocrine_therapy", "visceral_crisis",
         "worst_unresolved_prior_toxicity_grade"}
-    later = {path[0] for path in screening._LATER_FIELDS if len(path) == 1}
+    later = {path[0] for path in screening_fingerprint.LATER_FIELDS if len(path) == 1}
+    later |= set(screening_fingerprint.NOT_SIGNED)
     unsigned = set(ScreeningRecord.model_fields) - released - later
-    assert unsigned == set(), f"add {sorted(unsigned)} to screening._LATER_FIELDS"
+    assert unsigned == set(), f"add {sorted(unsigned)} to LATER_FIELDS or NOT_SIGNED"
 
 
 def test_a_pet_study_older_than_its_window_is_flagged(trial, settings) -> None:  # type: ignore[no-untyped-def]

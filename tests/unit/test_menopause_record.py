@@ -18,7 +18,7 @@ from dawna.rules.rule_errors import RuleError
 from dawna.rules.screening_record import ScreeningRecord
 from dawna.rules.verdict import completed_years
 from dawna.services.regimen_choice import status_key, validate_choices
-from dawna.services.screening import fingerprint
+from dawna.services.screening_fingerprint import fingerprint
 
 DECISION = date(2024, 3, 10)
 
