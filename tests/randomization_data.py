@@ -11,7 +11,7 @@ from screening_data import eligible_record
 from sqlalchemy import select
 
 from dawna.rules.screening_record import ScreeningRecord
-from dawna.services.screening_fingerprint import fingerprint
+from dawna.services.screening import fingerprint  # as earlier versions (bench --code)
 from dawna.store.db import Database
 from dawna.store.models import (
     EligibilitySignature,

@@ -34,7 +34,7 @@ from dawna.services.participants import public_summary
 from dawna.services.schemas import ParticipantPublic
 from dawna.services.scope import actor_of, load_visible
 from dawna.services.screening_confirmations import require_investigator
-from dawna.services.screening_fingerprint import fingerprint
+from dawna.services.screening_fingerprint import fingerprint as fingerprint  # re-exported
 from dawna.store.db import Database
 from dawna.store.models import (
     EligibilitySignature,
