@@ -51,8 +51,8 @@ FIELD_CODES: dict[tuple[str, str], dict[str, str]] = {
             "Native Hawaiian or Other Pacific Islander"),
         "not_reported": N_("Not reported (declined)"), "unknown": N_("Unknown")},
     ("screening", "record.ethnicity"): {
-        "hispanic_or_latino": N_("Hispanic or Latino"),
         "not_hispanic_or_latino": N_("Not Hispanic or Latino"),
+        "hispanic_or_latino": N_("Hispanic or Latino"),
         "not_reported": N_("Not reported (declined)"), "unknown": N_("Unknown")},
     ("screening", "record.treatment_lines.*.reason_stopped"): {
         "progression": N_("progression"), "toxicity": N_("toxicity"),
@@ -76,6 +76,12 @@ FORM_PAGES: dict[str, tuple[str, Permission]] = {
                      "dose_decision", "depot_dose", "susar_report"),
                     ("/treatment", Permission.TREATMENT_VIEW)),
 }
+
+
+def field_choices(table: str, field: str) -> list[tuple[str, str]]:
+    """The codes a form offers for ``field`` with their labels in the current language, in the
+    order of ``FIELD_CODES`` (the form's choices and the trail's words are one list)."""
+    return [(code, _(label)) for code, label in FIELD_CODES[(table, field)].items()]
 
 
 def value_text(table: str, field: str | None, value: str | None,

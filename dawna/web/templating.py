@@ -21,6 +21,7 @@ from dawna.config import Settings
 from dawna.i18n import LOCALE_NAMES, current_locale, format_local, gettext, ngettext
 from dawna.services import page_cache
 from dawna.services.access import Permission, Principal, role_label
+from dawna.services.audit_readable import field_choices
 from dawna.services.report_html import iso_date, svg_data
 from dawna.web.present import (
     arm_name,
@@ -94,6 +95,7 @@ templates.env.globals["LOCALE_NAMES"] = LOCALE_NAMES
 templates.env.globals["translate"] = gettext  # for rules.Message.render
 templates.env.globals["query_markers"] = query_markers  # queries next to fields (issue 20)
 templates.env.globals["qmark"] = qmark  # their markers
+templates.env.globals["field_choices"] = field_choices  # a form's coded choices, in words
 
 
 templates.env.filters["isodate"] = iso_date

@@ -240,6 +240,10 @@ def test_race_and_ethnicity_codes_map_to_the_pinned_cdisc_terms() -> None:
 
     assert set(get_args(Race)) == set(RACE_TERMS)
     assert set(get_args(Ethnicity)) == set(ETHNICITY_TERMS)
+    from dawna.services.audit_readable import FIELD_CODES  # the form's choices and the trail's
+
+    assert set(FIELD_CODES[("screening", "record.race")]) == set(RACE_TERMS)
+    assert set(FIELD_CODES[("screening", "record.ethnicity")]) == set(ETHNICITY_TERMS)
     ct = codelists()
     assert set(RACE_TERMS.values()) <= set(ct["RACE"]["terms"]) and ct["RACE"]["code"] == "C74457"
     assert set(ETHNICITY_TERMS.values()) <= set(ct["ETHNIC"]["terms"])
